@@ -1,0 +1,36 @@
+// What every format parser produces before the per-cmdlet mappers turn it into model entities.
+// Format parsers (clixml, csv, json, format-list, table) know syntax; record mappers
+// (records/*.ts) know Exchange. Values stay as close to the export as possible: text formats
+// give strings (a mapper parses "36 MB (37,748,736 bytes)" or "{a, b}"); CLIXML and JSON give
+// structured values where the export had them.
+import type { ImportWarning, SourceRef } from '../model.js';
+
+export type PsValue = string | number | boolean | null | PsValue[] | { [name: string]: PsValue };
+
+export interface PsRecord {
+  /** Type names from the export, most specific first (CLIXML <TN>, CSV #TYPE), or []. */
+  typeNames: string[];
+  /** Property name (as exported, any case) -> value. Lookup is case-insensitive via getProp. */
+  props: Map<string, PsValue>;
+  /** Where the record starts. */
+  source: SourceRef;
+  /** Line of each property where the format knows it (for warnings that name a line). */
+  propLines?: Map<string, number>;
+}
+
+export type ExportKind =
+  | 'clixml' | 'csv' | 'json' | 'format-list' | 'table' | 'snapshot' | 'protocol-log' | 'unsupported';
+
+/** What a cmdlet's records are, decided from type names or from the set of property names. */
+export type RecordKind =
+  | 'receive-connector' | 'ad-permission' | 'accepted-domain' | 'exchange-server' | 'exchange-certificate' | 'unknown';
+
+export interface Parsed<T> { value: T; warnings: ImportWarning[] }
+
+export function getProp(record: PsRecord, name: string): PsValue | undefined {
+  const direct = record.props.get(name);
+  if (direct !== undefined) return direct;
+  const lower = name.toLowerCase();
+  for (const [key, value] of record.props) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}

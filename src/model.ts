@@ -1,0 +1,218 @@
+// The one normalised domain model. Field names are the `exrelay.snapshot/1` and
+// `exrelay.findings/1` JSON names (see shared contract CLI.md), so writing a snapshot is
+// stableStringify(snapshot) with no mapping layer. Plain data only.
+import type { JsonValue } from './json.js';
+
+export const SNAPSHOT_SCHEMA = 'exrelay.snapshot/1';
+export const FINDINGS_SCHEMA = 'exrelay.findings/1';
+export const SCENARIOS_SCHEMA = 'exrelay.scenarios/1';
+export const REPLAY_SCHEMA = 'exrelay.replay/1';
+export const LOGS_SCHEMA = 'exrelay.logs/1';
+
+export const PERMISSION_GROUPS = [
+  'AnonymousUsers', 'ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers', 'Partners', 'Custom',
+] as const;
+export type PermissionGroup = (typeof PERMISSION_GROUPS)[number];
+
+export const AUTH_MECHANISMS = [
+  'Tls', 'Integrated', 'BasicAuth', 'BasicAuthRequireTLS', 'ExchangeServer', 'ExternalAuthoritative',
+] as const;
+export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
+
+export const TRANSPORT_ROLES = ['FrontendTransport', 'HubTransport'] as const;
+export type TransportRole = (typeof TRANSPORT_ROLES)[number];
+
+export const DOMAIN_TYPES = ['Authoritative', 'InternalRelay', 'ExternalRelay'] as const;
+export type DomainType = (typeof DOMAIN_TYPES)[number];
+
+export const PROTOCOL_LOGGING_LEVELS = ['None', 'Verbose'] as const;
+export type ProtocolLoggingLevel = (typeof PROTOCOL_LOGGING_LEVELS)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const; // worst first
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The rule catalogue's ids, copied from shared contract rules.md (a test keeps them in step). */
+export const RULE_IDS = [
+  'anonymous-open-relay',
+  'anonymous-relay-inventory',
+  'externally-secured-relay',
+  'relay-range-includes-exchange-server',
+  'load-balancer-in-relay-range',
+  'overlapping-remote-ranges',
+  'duplicate-connector-scope',
+  'shadowed-connector',
+  'basic-auth-without-tls',
+  'tls-not-offered',
+  'tls-certificate-missing',
+  'tls-certificate-expired',
+  'hub-transport-relay-connector',
+  'port-conflict',
+  'protocol-logging-disabled',
+  'connector-inconsistent-across-servers',
+  'default-frontend-altered',
+  'anonymous-sender-spoofing',
+  'explicit-deny-present',
+  'wildcard-accepted-domain',
+  'disabled-connector',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** Inclusive address range; `first`/`last` in RFC 5952 form (IPv4 dotted quad). */
+export interface IpRange { expression: string; first: string; last: string }
+/** `address` is `0.0.0.0`, `::` or one address in RFC 5952 form. */
+export interface Binding { address: string; port: number }
+
+export interface SourceRef { file: string; line: number | null }
+
+export interface ReceiveConnector {
+  identity: string;
+  server: string;
+  name: string;
+  /** null: the export has none (Exchange 2010). */
+  transportRole: TransportRole | null;
+  enabled: boolean;
+  bindings: Binding[];
+  remoteIPRanges: IpRange[];
+  permissionGroups: PermissionGroup[];
+  authMechanism: AuthMechanism[];
+  requireTLS: boolean;
+  domainSecureEnabled: boolean;
+  fqdn: string | null;
+  tlsCertificateName: string | null;
+  banner: string | null;
+  protocolLoggingLevel: ProtocolLoggingLevel;
+  /** bytes; null = Unlimited */
+  maxMessageSize: number | null;
+  /** null = Unlimited */
+  maxRecipientsPerMessage: number | null;
+  /** Properties we keep but do not model (e.g. source {file, line}, TarpitInterval, ...). */
+  extra?: Record<string, JsonValue>;
+}
+
+export interface Permission {
+  identity: string;
+  user: string;
+  deny: boolean;
+  inherited: boolean;
+  extendedRights: string[];
+  extra?: Record<string, JsonValue>;
+}
+
+export interface ExchangeServer {
+  name: string;
+  fqdn: string | null;
+  version: string | null;
+  roles: string[];
+  ipAddresses: string[];
+  extra?: Record<string, JsonValue>;
+}
+
+export interface AcceptedDomain {
+  domainName: string;
+  domainType: DomainType;
+  default: boolean;
+  extra?: Record<string, JsonValue>;
+}
+
+export interface Certificate {
+  thumbprint: string;
+  subject: string;
+  issuer: string;
+  /** ISO 8601 UTC */
+  notAfter: string;
+  dnsNames: string[];
+  services: string[];
+  server: string | null;
+  extra?: Record<string, JsonValue>;
+}
+
+export interface ImportWarning { file: string; line: number | null; message: string }
+
+export interface Snapshot {
+  schema: typeof SNAPSHOT_SCHEMA;
+  servers: ExchangeServer[];
+  connectors: ReceiveConnector[];
+  permissions: Permission[];
+  acceptedDomains: AcceptedDomain[];
+  certificates: Certificate[];
+  warnings: ImportWarning[];
+}
+
+export function emptySnapshot(): Snapshot {
+  return { schema: SNAPSHOT_SCHEMA, servers: [], connectors: [], permissions: [], acceptedDomains: [], certificates: [], warnings: [] };
+}
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  server: string | null;
+  connector: string | null;
+  title: string;
+  message: string;
+  evidence: Record<string, JsonValue>;
+  remediation: string;
+  references: string[];
+}
+
+export interface FindingsSummary { critical: number; high: number; medium: number; low: number; info: number }
+
+export interface FindingsDocument {
+  schema: typeof FINDINGS_SCHEMA;
+  summary: FindingsSummary;
+  findings: Finding[];
+  /** Suppressed findings: listed as accepted risks, never dropped. */
+  accepted?: Array<{ finding: Finding; reason: string; expires: string }>;
+  /** Checks that could not run for lack of data, and the export that would enable them. */
+  notRun?: Array<{ rule: RuleId; missing: string; export: string }>;
+}
+
+// ---- scenarios and replay (exrelay.scenarios/1, exrelay.replay/1) ----
+
+export interface ScenarioUser { user: string; password: string; addresses: string[] }
+export interface ScenarioAuth { user: string; password: string; mechanism: string }
+
+export interface Scenario {
+  name: string;
+  server?: string;
+  clientIp: string;
+  port: number;
+  tls: boolean;
+  auth: ScenarioAuth | null;
+  helo: string;
+  mailFrom: string;
+  rcptTo: string[];
+  localAddress?: string;
+  data?: string;
+  messageSize?: number;
+  bdat?: boolean;
+}
+
+export interface ScenariosDocument {
+  schema: typeof SCENARIOS_SCHEMA;
+  users: ScenarioUser[];
+  scenarios: Scenario[];
+}
+
+export const SMTP_STAGES = ['connect', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message'] as const;
+export type SmtpStage = (typeof SMTP_STAGES)[number];
+
+/** One SMTP reply as Exchange would send it. `enhanced` is the RFC 3463 code or null. */
+export interface Reply { code: number; enhanced: string | null; text: string }
+export interface StageReply extends Reply { stage: SmtpStage }
+export interface RecipientReply extends Reply { address: string }
+
+export type ReplayOutcome = 'accepted' | 'rejected' | 'refused';
+
+export interface ReplayResult {
+  name: string;
+  connector: string | null;
+  outcome: ReplayOutcome;
+  replies: StageReply[];
+  recipients: RecipientReply[];
+}
+
+export interface ReplayComparison { name: string; before: ReplayResult; after: ReplayResult; changed: boolean }
+
+export type ReplayDocument =
+  | { schema: typeof REPLAY_SCHEMA; results: ReplayResult[] }
+  | { schema: typeof REPLAY_SCHEMA; summary: { total: number; changed: number }; results: ReplayComparison[] };
