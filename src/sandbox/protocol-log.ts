@@ -1,0 +1,116 @@
+// Exchange's SMTP receive protocol log (reference §10), so `exrelay logs` and any tool that
+// reads real Exchange logs read the sandbox's too. One CSV file per UTC day,
+// RECVyyyymmdd-1.LOG, with Exchange's header lines; records of concurrent sessions interleave as
+// they do on a real server.
+import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export const LOG_FIELDS = 'date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context';
+
+export type LogEvent = '+' | '-' | '<' | '>' | '*';
+
+/** Exchange quotes a field only when it contains a comma (or a quote or line break). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function logFileName(date: Date): string {
+  const y = date.getUTCFullYear();
+  const m = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const d = String(date.getUTCDate()).padStart(2, '0');
+  return `RECV${y}${m}${d}-1.LOG`;
+}
+
+export function logHeader(version: string, date: Date): string {
+  return [
+    '#Software: Microsoft Exchange Server',
+    `#Version: ${version}`,
+    '#Log-type: SMTP Receive Protocol Log',
+    `#Date: ${date.toISOString()}`,
+    `#Fields: ${LOG_FIELDS}`,
+  ].join('\r\n') + '\r\n';
+}
+
+/** `ip:port`, IPv6 in brackets as Exchange writes it. */
+export function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * One reply as a log record's data. 2013+ writes a multi-line reply as one record:
+ * the code, two spaces, the lines joined by spaces; 2010 writes one record per line
+ * (reference §10.3 and §6.6).
+ */
+export function replyRecords(code: number, lines: readonly string[], perLine: boolean): string[] {
+  if (lines.length <= 1) return [`${code} ${lines[0] ?? ''}`.trimEnd()];
+  if (perLine) return lines.map((line, i) => `${code}${i < lines.length - 1 ? '-' : ' '}${line}`);
+  return [`${code}  ${lines.join(' ')}`];
+}
+
+export class ProtocolLog {
+  private stream: WriteStream | null = null;
+  private fileName = '';
+  private sessionCounter: bigint;
+
+  /** `version`: 14.0.0.0 for 2010, 15.0.0.0 for 2013 and later. `clock` is for tests. */
+  constructor(readonly dir: string, readonly version: string, private readonly clock: () => Date = () => new Date()) {
+    mkdirSync(dir, { recursive: true });
+    // Exchange's session ids are 16 hex digits that count up from a per-process start.
+    this.sessionCounter = BigInt(`0x${randomBytes(4).toString('hex')}`) << 24n;
+  }
+
+  /** Whether the 2010 layout (one record per reply line) applies. */
+  get perLineReplies(): boolean { return this.version.startsWith('14.'); }
+
+  nextSessionId(): string {
+    this.sessionCounter += 1n;
+    return this.sessionCounter.toString(16).toUpperCase().padStart(16, '0').slice(-16);
+  }
+
+  write(fields: { connector: string; session: string; sequence: number; local: string; remote: string; event: LogEvent; data: string; context: string }): void {
+    const now = this.clock();
+    const stream = this.streamFor(now);
+    stream.write([
+      now.toISOString(), csvField(fields.connector), fields.session, String(fields.sequence), fields.local, fields.remote,
+      fields.event, csvField(fields.data), csvField(fields.context),
+    ].join(',') + '\r\n');
+  }
+
+  private streamFor(now: Date): WriteStream {
+    const name = logFileName(now);
+    if (this.stream !== null && name === this.fileName) return this.stream;
+    this.stream?.end();
+    const path = join(this.dir, name);
+    const fresh = !existsSync(path) || statSync(path).size === 0;
+    this.stream = createWriteStream(path, { flags: 'a' });
+    this.fileName = name;
+    if (fresh) this.stream.write(logHeader(this.version, now));
+    return this.stream;
+  }
+
+  close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    if (stream === null) return Promise.resolve();
+    return new Promise((resolve) => stream.end(() => resolve()));
+  }
+}
+
+/** One session's records: keeps the session id, the sequence number and the endpoints. */
+export class LogSession {
+  private sequence = 0;
+  readonly id: string;
+
+  constructor(private readonly log: ProtocolLog, public connector: string, private readonly local: string, private readonly remote: string) {
+    this.id = log.nextSessionId();
+  }
+
+  record(event: LogEvent, data = '', context = ''): void {
+    this.log.write({ connector: this.connector, session: this.id, sequence: this.sequence++, local: this.local, remote: this.remote, event, data, context });
+  }
+
+  reply(code: number, lines: readonly string[]): void {
+    for (const data of replyRecords(code, lines, this.log.perLineReplies)) this.record('>', data);
+  }
+}

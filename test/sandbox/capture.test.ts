@@ -1,0 +1,45 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureStore, type CaptureEnvelope } from '../../src/sandbox/capture.js';
+
+const dirs: string[] = [];
+after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+async function tempDir(): Promise<string> { const d = await mkdtemp(join(tmpdir(), 'exrelay-capture-')); dirs.push(d); return d; }
+
+function envelope(id: string): CaptureEnvelope {
+  return { id, connector: 'EX01\\Relay', server: 'EX01', port: 25, clientAddress: '192.0.2.5', clientAddressOrigin: 'xclient', peerAddress: '127.0.0.1',
+    helo: 'app01', authenticatedUser: null, tls: false, mailFrom: 'app@corp.example', rcptTo: ['a@external.example'], size: 5, transfer: 'DATA', time: '2026-01-01T00:00:00.000Z' };
+}
+
+describe('capture store', () => {
+  it('shows nothing but a dot-named temp file until commit, then <id>.eml and <id>.json', async () => {
+    const dir = await tempDir();
+    const store = await CaptureStore.open(join(dir, 'nested', 'capture'));
+    const w = await store.begin();
+    assert.match(w.id, /^\d+$/);
+    await w.write('Received: from x\r\n');
+    await w.write(Buffer.from('hello'));
+    assert.deepEqual((await readdir(store.dir)).filter((f) => !f.startsWith('.')), []);
+    await w.commit(envelope(w.id));
+    const files = (await readdir(store.dir)).sort();
+    assert.deepEqual(files, [`${w.id}.eml`, `${w.id}.json`]);
+    assert.equal(await readFile(join(store.dir, `${w.id}.eml`), 'latin1'), 'Received: from x\r\nhello');
+    assert.deepEqual(JSON.parse(await readFile(join(store.dir, `${w.id}.json`), 'utf8')), envelope(w.id));
+    assert.equal(w.size, 23);
+  });
+
+  it('gives distinct, increasing ids and removes aborted messages', async () => {
+    const dir = await tempDir();
+    const store = await CaptureStore.open(dir);
+    const a = await store.begin();
+    const b = await store.begin();
+    assert.ok(BigInt(b.id) > BigInt(a.id));
+    await b.write('x');
+    await b.abort();
+    await a.abort();
+    assert.deepEqual(await readdir(dir), []);
+  });
+});
