@@ -1,0 +1,92 @@
+// Accepted-domain matching (reference §7). Accepted domains are organisation-wide; a
+// recipient whose domain matches any of them passes the relay check without
+// Accept-Any-Recipient. The best (most specific) match decides the type.
+import type { AcceptedDomain, DomainType } from '../model.js';
+import type { PolicyIndex } from './index.js';
+
+export type RecipientClass = 'authoritative' | 'internalRelay' | 'externalRelay' | 'external';
+
+const CLASS_OF: Record<DomainType, RecipientClass> = {
+  Authoritative: 'authoritative', InternalRelay: 'internalRelay', ExternalRelay: 'externalRelay',
+};
+
+interface DomainTable {
+  exact: Map<string, AcceptedDomain>;
+  /** `*.x` (or MatchSubDomains) keyed by x. */
+  subdomains: Map<string, AcceptedDomain>;
+  star: AcceptedDomain | null;
+}
+
+function normalizeDomain(domain: string): string {
+  let d = domain.trim().toLowerCase();
+  if (d.endsWith('.')) d = d.slice(0, -1);
+  return d;
+}
+
+function tableOf(policy: PolicyIndex): DomainTable {
+  return policy.memo('accepted-domains', () => {
+    const table: DomainTable = { exact: new Map(), subdomains: new Map(), star: null };
+    for (const d of policy.acceptedDomains) {
+      const name = normalizeDomain(d.domainName);
+      if (name === '*') { table.star ??= d; continue; }
+      if (name.startsWith('*.')) {
+        const base = name.slice(2);
+        if (!table.subdomains.has(base)) table.subdomains.set(base, d);
+        continue;
+      }
+      if (!table.exact.has(name)) table.exact.set(name, d);
+      // Set-AcceptedDomain -MatchSubDomains: the domain and its subdomains.
+      if (d.extra?.matchSubDomains === true && !table.subdomains.has(name)) table.subdomains.set(name, d);
+    }
+    return table;
+  });
+}
+
+/**
+ * Classifies a recipient (or sender) domain. Best match wins: an exact entry, then the longest
+ * `*.parent` wildcard, then `*`. An exact entry `contoso.com` does not cover `sub.contoso.com`.
+ * UNSURE(reference): the reference says `*.contoso.com` "matches subdomains"; whether it also
+ * matches `contoso.com` itself is not stated — we match subdomains only.
+ */
+export function classifyDomain(policy: PolicyIndex, domain: string): { class: RecipientClass; match: AcceptedDomain | null } {
+  const table = tableOf(policy);
+  const name = normalizeDomain(domain);
+  // An address literal ([192.0.2.1]) is never an accepted domain.
+  if (name === '' || name.startsWith('[')) return { class: 'external', match: null };
+  const exact = table.exact.get(name);
+  if (exact !== undefined) return { class: CLASS_OF[exact.domainType], match: exact };
+  let dot = name.indexOf('.');
+  while (dot >= 0) {
+    const parent = name.slice(dot + 1);
+    const hit = table.subdomains.get(parent);
+    if (hit !== undefined) return { class: CLASS_OF[hit.domainType], match: hit };
+    dot = name.indexOf('.', dot + 1);
+  }
+  if (table.star !== null) return { class: CLASS_OF[table.star.domainType], match: table.star };
+  return { class: 'external', match: null };
+}
+
+/** The domain of an address (`user@Domain.example` → `domain.example`), or '' when there is none. */
+export function domainOfAddress(address: string): string {
+  let a = address.trim();
+  if (a.startsWith('<') && a.endsWith('>')) a = a.slice(1, -1);
+  const at = a.lastIndexOf('@');
+  return at < 0 ? '' : normalizeDomain(a.slice(at + 1));
+}
+
+/** Accepted for relay purposes: matches any accepted domain (§6.4 RCPT step 3). */
+export function isAcceptedDomain(policy: PolicyIndex, domain: string): boolean {
+  return classifyDomain(policy, domain).class !== 'external';
+}
+
+/** "Internal" for sender checks: Authoritative or InternalRelay (§7). */
+export function isInternalDomain(policy: PolicyIndex, domain: string): boolean {
+  const c = classifyDomain(policy, domain).class;
+  return c === 'authoritative' || c === 'internalRelay';
+}
+
+/** rules.md `wildcard-accepted-domain`: `*` (or a wildcard covering every domain) of a relay type. */
+export function isWildcardRelayDomain(domain: AcceptedDomain): boolean {
+  const name = normalizeDomain(domain.domainName);
+  return (name === '*' || name === '*.') && domain.domainType !== 'Authoritative';
+}

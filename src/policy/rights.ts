@@ -1,0 +1,167 @@
+// Effective rights of a session principal on a connector (reference §2.4; rules.md "Effective
+// rights"): the rights the connector's permission groups grant (§2.1 table, as data in
+// permission-groups.ts) together with the imported AD entries, resolved in Windows order:
+// explicit Deny > explicit Allow > inherited Deny > inherited Allow.
+import type { PermissionGroup, ReceiveConnector } from '../model.js';
+import type { PolicyIndex } from './index.js';
+import {
+  ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight,
+} from './permission-groups.js';
+import {
+  ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EVERYONE, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
+  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, canonicalPrincipal, principalKey,
+} from './principals.js';
+
+export * from './permission-groups.js';
+export { canonicalPrincipal, principalKey } from './principals.js';
+export {
+  ANONYMOUS_LOGON, AUTHENTICATED_USERS, EVERYONE, EXCHANGE_SERVERS, EXCHANGE_LEGACY_INTEROP, EXTERNALLY_SECURED_SERVERS,
+  PARTNER_SERVERS, HUB_TRANSPORT_SERVERS, EDGE_TRANSPORT_SERVERS,
+} from './principals.js';
+
+export type PrincipalKind = 'anonymous' | 'authenticatedUser' | 'partner' | 'exchangeServer' | 'externallySecured' | 'legacyExchangeServer';
+export type Principal = PrincipalKind | { user: string };
+
+export type RightSource =
+  | { kind: 'group'; group: PermissionGroup; principal: string }
+  | { kind: 'permission'; user: string; deny: boolean; inherited: boolean };
+
+export interface EffectiveRight {
+  /** Spelled as Microsoft spells it. */
+  right: string;
+  allowed: boolean;
+  /** Every Allow that names this right for the principal (group ACEs and imported entries). */
+  grantedBy: RightSource[];
+  /** Every Deny that names this right for the principal. */
+  deniedBy: RightSource[];
+}
+
+/**
+ * The principals (canonical keys, lower case) whose ACEs apply to a session (§2.4 step 1).
+ * UNSURE(reference): whether `Everyone` ACEs apply to anonymous SMTP sessions is unconfirmed;
+ * we do not apply them (an anonymous logon token does not contain Everyone by default since
+ * Windows Server 2003).
+ * An authenticated account gets its own entries, Authenticated Users and Everyone; its AD group
+ * memberships are not in the exports, so entries for its groups are not applied.
+ */
+export function sessionPrincipals(who: Principal): string[] {
+  if (typeof who === 'object') return [principalKey(who.user), AUTHENTICATED_USERS.toLowerCase(), EVERYONE.toLowerCase()];
+  switch (who) {
+    case 'anonymous': return [ANONYMOUS_LOGON.toLowerCase()];
+    case 'authenticatedUser': return [AUTHENTICATED_USERS.toLowerCase(), EVERYONE.toLowerCase()];
+    case 'partner': return [PARTNER_SERVERS.toLowerCase()];
+    case 'exchangeServer': return [EXCHANGE_SERVERS, HUB_TRANSPORT_SERVERS, EDGE_TRANSPORT_SERVERS].map((p) => p.toLowerCase());
+    case 'externallySecured': return [EXTERNALLY_SECURED_SERVERS.toLowerCase()];
+    case 'legacyExchangeServer': return [EXCHANGE_LEGACY_INTEROP.toLowerCase()];
+  }
+}
+
+function principalCacheKey(who: Principal): string {
+  return typeof who === 'object' ? `user:${principalKey(who.user)}` : who;
+}
+
+interface Acc { right: string; explicitDeny: RightSource[]; explicitAllow: RightSource[]; inheritedDeny: RightSource[]; inheritedAllow: RightSource[] }
+
+function readAccessRights(extra: Record<string, unknown> | undefined): string[] {
+  const raw = extra?.accessRights ?? extra?.AccessRights;
+  if (typeof raw === 'string') return raw.split(/[,\s]+/).filter((s) => s !== '');
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+/** Effective rights of a principal on a connector, with where each right came from. */
+export function effectiveRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
+  const order = policy.entries.get(connector)?.order ?? -1;
+  const compute = (): EffectiveRight[] => computeRights(policy, connector, who);
+  // Connectors outside the snapshot (built by callers) are computed each time.
+  if (order < 0) return compute();
+  return policy.memo(`rights|${order}|${principalCacheKey(who)}`, compute);
+}
+
+function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
+  const principals = new Set(sessionPrincipals(who));
+  const acc = new Map<string, Acc>();
+  const slot = (right: string): Acc => {
+    const name = canonicalRight(right);
+    const key = name.toLowerCase();
+    let a = acc.get(key);
+    if (a === undefined) {
+      a = { right: name, explicitDeny: [], explicitAllow: [], inheritedDeny: [], inheritedAllow: [] };
+      acc.set(key, a);
+    }
+    return a;
+  };
+  for (const ace of PERMISSION_GROUP_ACES) {
+    if (!connector.permissionGroups.includes(ace.group) || !principals.has(ace.principal.toLowerCase())) continue;
+    const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
+    for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
+  }
+  for (const p of policy.permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
+    if (!principals.has(principalKey(p.user))) continue;
+    const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
+    let rights = p.extendedRights;
+    if (rights.length === 0) {
+      // UNSURE(reference §2.4 step 3): GenericAll, or ExtendedRight with no specific right,
+      // grants every extended right; exports rarely show it this way.
+      const access = readAccessRights(p.extra as Record<string, unknown> | undefined).map((r) => r.toLowerCase());
+      if (access.includes('genericall') || access.includes('extendedright')) rights = [...KNOWN_RIGHTS];
+    }
+    for (const right of rights) {
+      const a = slot(right);
+      if (p.inherited) (p.deny ? a.inheritedDeny : a.inheritedAllow).push(source);
+      else (p.deny ? a.explicitDeny : a.explicitAllow).push(source);
+    }
+  }
+  const known = new Map<string, number>(KNOWN_RIGHTS.map((r, i) => [r, i]));
+  return [...acc.values()]
+    .map((a): EffectiveRight => {
+      // Windows canonical ACE order (§2.4 step 2): the first class that names the right decides.
+      const allowed = a.explicitDeny.length > 0 ? false
+        : a.explicitAllow.length > 0 ? true
+          : a.inheritedDeny.length > 0 ? false
+            : a.inheritedAllow.length > 0;
+      return { right: a.right, allowed, grantedBy: [...a.explicitAllow, ...a.inheritedAllow], deniedBy: [...a.explicitDeny, ...a.inheritedDeny] };
+    })
+    .sort((x, y) => (known.get(x.right) ?? 1000) - (known.get(y.right) ?? 1000) || x.right.localeCompare(y.right));
+}
+
+export function hasRight(policy: PolicyIndex, connector: ReceiveConnector, who: Principal, right: string): boolean {
+  const key = canonicalRight(right).toLowerCase();
+  return effectiveRights(policy, connector, who).some((r) => r.allowed && r.right.toLowerCase() === key);
+}
+
+/** The set of rights a principal effectively holds (canonical spelling). */
+export function allowedRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): Set<string> {
+  return new Set(effectiveRights(policy, connector, who).filter((r) => r.allowed).map((r) => r.right));
+}
+
+/**
+ * rules.md "Anonymous relay": ANONYMOUS LOGON effectively holds Accept-Any-Recipient and
+ * Submit on an enabled connector. (AnonymousUsers alone grants no Accept-Any-Recipient.)
+ * This is the ACL view; on an ExternalAuthoritative connector sessions never run as anonymous
+ * (they are externally secured, see isExternallySecured), which replay models separately.
+ */
+export function canRelayAnonymously(policy: PolicyIndex, connector: ReceiveConnector): boolean {
+  return connector.enabled
+    && hasRight(policy, connector, 'anonymous', ACCEPT_ANY_RECIPIENT)
+    && hasRight(policy, connector, 'anonymous', SMTP_SUBMIT);
+}
+
+/**
+ * rules.md "Externally secured relay": ExternalAuthoritative in AuthMechanism and
+ * ExchangeServers in PermissionGroups. A property of the configuration: it does not look at
+ * `enabled` (isRelayCapable does).
+ */
+export function isExternallySecured(connector: ReceiveConnector): boolean {
+  return connector.authMechanism.includes('ExternalAuthoritative') && connector.permissionGroups.includes('ExchangeServers');
+}
+
+/** rules.md "Relay-capable connector": enabled, with anonymous relay or externally secured relay. */
+export function isRelayCapable(policy: PolicyIndex, connector: ReceiveConnector): boolean {
+  return connector.enabled && (canRelayAnonymously(policy, connector) || isExternallySecured(connector));
+}
+
+/** Whether an imported entry's user is a well-known principal (helper for evidence text). */
+export function describePrincipal(user: string): string {
+  return canonicalPrincipal(user) ?? user;
+}
