@@ -1,0 +1,574 @@
+// Snapshot + findings + policy (+ a replay comparison) → everything the report template shows.
+// Pure: no clock (generatedAt comes in), no disk. Every decision about what to show lives here;
+// templates/report.html.hbs only lays it out. Anchors are built from indices, never from
+// customer values, so a hostile connector name cannot break navigation or ids.
+import type { JsonValue } from '../../json.js';
+import {
+  SEVERITIES, type Finding, type FindingsDocument, type ReceiveConnector, type Severity, type Snapshot,
+} from '../../model.js';
+import {
+  intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
+} from '../../policy/index.js';
+import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../policy/ip.js';
+import {
+  effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
+} from '../../policy/rights.js';
+import { psQuote } from '../powershell/quote.js';
+import { parseReplayComparison, type ComparisonDocument } from './replay.js';
+import { buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
+import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
+
+export interface ReportInput {
+  snapshot: Snapshot;
+  findings: FindingsDocument;
+  policy: PolicyIndex;
+  /** A `replay --compare` JSON document as read from disk (validated here). */
+  replay?: unknown;
+  /** Name of the replay file, for error messages. */
+  replayFile?: string;
+  generatedAt: Date;
+}
+
+// ---------------------------------------------------------------- view types
+
+export interface SeverityCount { severity: Severity; label: string; count: number }
+export interface TopFix { anchor: string; severity: Severity; severityLabel: string; action: string; where: string | null; why: string }
+export interface EvidenceItem { label: string; values: string[] }
+export interface ReferenceView { text: string; href: string | null }
+export interface RightLine { right: string; allowed: boolean; sources: string[] }
+export interface FindingView {
+  anchor: string; rule: string; severity: Severity; severityLabel: string;
+  title: string; message: string; server: string | null; connector: string | null; connectorAnchor: string | null;
+  evidence: EvidenceItem[]; rights: RightLine[]; rightsPrincipal: string | null;
+  impact: string; remediation: string; powershell: string | null; references: ReferenceView[];
+}
+export interface ConnectorFindings { connector: string; anchor: string | null; findings: FindingView[] }
+export interface SeverityGroup { severity: Severity; label: string; anchor: string; count: number; countText: string; connectors: ConnectorFindings[] }
+export interface AcceptedView {
+  rule: string; severity: Severity; severityLabel: string; title: string; connector: string | null;
+  reason: string; expires: string; expired: boolean;
+}
+export interface NotRunView { rule: string; missing: string; export: string }
+export interface FindingLink { anchor: string; severity: Severity; severityLabel: string; title: string }
+export interface ConnectorView {
+  anchor: string; identity: string; name: string; role: string; enabled: boolean;
+  bindings: string[]; ranges: string[]; rangesMore: number;
+  groups: string; auth: string; tls: string; certificate: string; fqdn: string; banner: string | null;
+  logging: string; limits: string; findings: FindingLink[];
+}
+export interface ServerView {
+  anchor: string; name: string; fqdn: string; version: string; roles: string; addresses: string;
+  connectors: ConnectorView[];
+}
+export interface IntervalView { port: number; local: string; range: string; size: string; isPublic: boolean }
+export interface RelayView {
+  anchor: string; identity: string; server: string; colour: string; enabled: boolean;
+  verdict: string; verdictClass: string;
+  anonymous: string; anonymousClass: string; authenticated: string; authenticatedClass: string;
+  intervals: IntervalView[]; intervalsMore: number; wins: string; findings: FindingLink[];
+}
+export interface LegendEntry { identity: string; colour: string }
+export interface AddressMapView {
+  title: string; server: string; port: number; family: string; width: number; height: number;
+  segments: SegmentView[]; legend: LegendEntry[]; startLabel: string; endLabel: string; description: string;
+}
+export interface ReplayRow {
+  name: string; status: string; statusClass: string;
+  beforeConnector: string; beforeOutcome: string; afterConnector: string; afterOutcome: string;
+  beforeReply: string; afterReply: string;
+}
+export interface ReplayView { total: number; changed: number; breaks: number; newlyAccepted: number; rows: ReplayRow[]; unchanged: number }
+export interface NavEntry { anchor: string; label: string }
+
+export interface ReportView {
+  title: string;
+  generatedAt: string;
+  nav: NavEntry[];
+  estate: { servers: number; connectors: number; relayConnectors: number; acceptedDomains: string; certificates: number };
+  summary: {
+    score: number; rating: string; ratingClass: string; total: number; counts: SeverityCount[];
+    topFixes: TopFix[]; headline: string;
+  };
+  chart: ChartView;
+  groups: SeverityGroup[];
+  accepted: AcceptedView[];
+  notRun: NotRunView[];
+  servers: ServerView[];
+  relay: RelayView[];
+  maps: AddressMapView[];
+  replay: ReplayView | null;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------- helpers
+
+const RIGHTS_SHOWN = [
+  'ms-Exch-SMTP-Submit',
+  'ms-Exch-SMTP-Accept-Any-Recipient',
+  'ms-Exch-SMTP-Accept-Any-Sender',
+  'ms-Exch-SMTP-Accept-Authoritative-Domain-Sender',
+  'ms-Exch-Bypass-Anti-Spam',
+] as const;
+const SUBMIT = 'ms-exch-smtp-submit';
+const ANY_RECIPIENT = 'ms-exch-smtp-accept-any-recipient';
+const ANY_SENDER = 'ms-exch-smtp-accept-any-sender';
+
+const MAX_RANGES_SHOWN = 40;
+const MAX_INTERVALS_SHOWN = 24;
+
+function lc(s: string): string { return s.toLowerCase(); }
+
+
+function bindingText(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function humanLabel(key: string): string {
+  const spaced = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase()
+    .replace(/\bip\b/g, 'IP').replace(/\btls\b/g, 'TLS').replace(/\bfqdn\b/g, 'FQDN');
+}
+
+function countText(n: bigint): string {
+  const s = n.toString();
+  if (s.length <= 6) return `${Number(n).toLocaleString('en-US')} address${n === 1n ? '' : 'es'}`;
+  // Powers of two read better than 20-digit numbers for IPv6 spans.
+  const bits = n.toString(2).length - 1;
+  return n === 1n << BigInt(bits) ? `2^${bits} addresses` : `≈2^${bits} addresses`;
+}
+
+function rangeText(family: Family, first: bigint, last: bigint): string {
+  return first === last ? formatAddress(family, first) : `${formatAddress(family, first)} – ${formatAddress(family, last)}`;
+}
+
+function isRangeObject(v: JsonValue): v is { expression: string; first: string; last: string } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    && typeof v.expression === 'string' && typeof v.first === 'string' && typeof v.last === 'string';
+}
+
+function scalarText(v: JsonValue): string {
+  if (v === null) return '—';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (isRangeObject(v)) {
+    return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
+  }
+  if (Array.isArray(v)) return v.map(scalarText).join(', ');
+  return Object.entries(v).map(([k, x]) => `${humanLabel(k)}: ${scalarText(x)}`).join('; ');
+}
+
+/** Evidence is whatever the rule recorded: render each key as a labelled list of lines. */
+function evidenceItems(evidence: Record<string, JsonValue>): EvidenceItem[] {
+  return Object.entries(evidence).map(([key, value]) => ({
+    label: humanLabel(key),
+    values: Array.isArray(value) ? (value.length === 0 ? ['(none)'] : value.map(scalarText)) : [scalarText(value)],
+  }));
+}
+
+function sourceText(s: RightSource): string {
+  if (s.kind === 'group') return `permission group ${s.group} (${s.principal})`;
+  return `AD entry for ${s.user}${s.deny ? ' (Deny)' : ''}${s.inherited ? ' (inherited)' : ' (explicit)'}`;
+}
+
+function rightsFor(policy: PolicyIndex, c: ReceiveConnector, who: PrincipalKind): RightLine[] {
+  const all = effectiveRights(policy, c, who);
+  const lines: RightLine[] = [];
+  for (const name of RIGHTS_SHOWN) {
+    const r = all.find((x) => lc(x.right) === lc(name));
+    if (r === undefined || (r.grantedBy.length === 0 && r.deniedBy.length === 0)) continue;
+    lines.push({
+      right: name,
+      allowed: r.allowed,
+      sources: [...r.grantedBy.map((s) => `granted by ${sourceText(s)}`), ...r.deniedBy.map((s) => `denied by ${sourceText(s)}`)],
+    });
+  }
+  return lines;
+}
+
+function allowedSet(rights: EffectiveRight[]): Set<string> {
+  return new Set(rights.filter((r) => r.allowed).map((r) => lc(r.right)));
+}
+
+const CMDLET_LINE = /^\s*(?:Set|New|Remove|Add|Get|Enable|Disable|Import|Export)-[A-Za-z]+\b/;
+
+/**
+ * The remediation as the rule wrote it, with the connector's identity filled in where the text
+ * has a placeholder, split into prose and copy-ready PowerShell lines.
+ */
+function remediationParts(f: Finding): { prose: string; code: string[] } {
+  const identity = f.connector === null ? null : psQuote(f.connector);
+  const filled = identity === null ? f.remediation
+    : f.remediation.replace(/<(?:identity|connector|Identity|Connector)>/g, identity);
+  const prose: string[] = [];
+  const code: string[] = [];
+  for (const line of filled.split('\n')) (CMDLET_LINE.test(line) ? code : prose).push(line.trim());
+  return { prose: prose.filter((l) => l !== '').join(' '), code };
+}
+
+/** Commands derived from the connector itself, for the rules where the fix is unambiguous. */
+function generatedCommands(f: Finding, c: ReceiveConnector | null): string[] {
+  if (c === null) return [];
+  const id = psQuote(c.identity);
+  const auth = (extra: string[]): string => psQuote([...new Set([...c.authMechanism, ...extra])].join(', '));
+  switch (f.rule) {
+    case 'basic-auth-without-tls':
+      return [`Set-ReceiveConnector -Identity ${id} -AuthMechanism ${auth(['Tls', 'BasicAuthRequireTLS'])}`];
+    case 'tls-not-offered':
+      return [`Set-ReceiveConnector -Identity ${id} -AuthMechanism ${auth(['Tls'])}`];
+    case 'protocol-logging-disabled':
+      return [`Set-ReceiveConnector -Identity ${id} -ProtocolLoggingLevel Verbose`];
+    case 'anonymous-sender-spoofing':
+      return [`Remove-ADPermission -Identity ${id} -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Sender' -Confirm:$false`];
+    case 'disabled-connector':
+      return [`Remove-ReceiveConnector -Identity ${id} -WhatIf`];
+    case 'anonymous-open-relay': {
+      const pub = c.remoteIPRanges.filter((r) => isPublicInterval(rangeInterval(r)));
+      const lines = [`Get-ADPermission -Identity ${id} | Where-Object { $_.ExtendedRights -like 'ms-Exch-SMTP-Accept-Any-Recipient' } | Format-Table User,Deny,IsInherited`];
+      if (pub.length > 0) {
+        lines.push(`Set-ReceiveConnector -Identity ${id} -RemoteIPRanges @{Remove=${pub.map((r) => psQuote(r.expression)).join(',')}}`);
+      }
+      return lines;
+    }
+    default:
+      return [];
+  }
+}
+
+function referenceView(ref: string): ReferenceView {
+  // Only plain https/http URLs become links; anything else (javascript:, data:, …) stays text.
+  return { text: ref, href: /^https?:\/\/[^\s"'<>`]+$/i.test(ref) ? ref : null };
+}
+
+function sortFindings(a: Finding, b: Finding): number {
+  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.rule.localeCompare(b.rule)
+    || (a.server ?? '').localeCompare(b.server ?? '') || (a.connector ?? '').localeCompare(b.connector ?? '');
+}
+
+// ---------------------------------------------------------------- builder
+
+export function buildReportView(input: ReportInput): ReportView {
+  const { snapshot, findings: doc, policy } = input;
+  const connectors = [...snapshot.connectors].sort((a, b) => lc(a.server).localeCompare(lc(b.server)) || lc(a.name).localeCompare(lc(b.name)) || a.identity.localeCompare(b.identity));
+  const connectorAnchor = new Map<string, string>();
+  const connectorByIdentity = new Map<string, ReceiveConnector>();
+  connectors.forEach((c, i) => {
+    connectorAnchor.set(lc(c.identity), `c-${i + 1}`);
+    connectorByIdentity.set(lc(c.identity), c);
+  });
+  const colourOf = new Map<string, string>(connectors.map((c, i) => [lc(c.identity), paletteColour(i)]));
+
+  // Findings, in the document's canonical order, each with a stable anchor.
+  const ordered = [...doc.findings].sort(sortFindings);
+  const findingViews = ordered.map((f, i): FindingView => {
+    const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
+    const { prose, code } = remediationParts(f);
+    const commands = [...generatedCommands(f, c), ...code.filter((l) => !generatedCommands(f, c).includes(l))];
+    const principal: PrincipalKind | null = c === null ? null : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
+    const rights = c === null || principal === null ? [] : rightsFor(policy, c, principal);
+    return {
+      anchor: `f-${i + 1}`, rule: f.rule, severity: f.severity, severityLabel: SEVERITY_LABEL[f.severity],
+      title: f.title, message: f.message, server: f.server, connector: f.connector,
+      connectorAnchor: f.connector === null ? null : connectorAnchor.get(lc(f.connector)) ?? null,
+      evidence: evidenceItems(f.evidence),
+      rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
+        ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
+      impact: wordingFor(f.rule).impact,
+      remediation: prose,
+      powershell: commands.length === 0 ? null : commands.join('\n'),
+      references: f.references.map(referenceView),
+    };
+  });
+  const linksByConnector = new Map<string, FindingLink[]>();
+  for (const f of findingViews) {
+    if (f.connector === null) continue;
+    const list = linksByConnector.get(lc(f.connector)) ?? [];
+    list.push({ anchor: f.anchor, severity: f.severity, severityLabel: f.severityLabel, title: f.title });
+    linksByConnector.set(lc(f.connector), list);
+  }
+
+  // Summary: counts from the findings themselves (the document's summary must agree).
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of ordered) counts[f.severity] += 1;
+  const score = Math.min(100, SEVERITIES.reduce((sum, s) => sum + counts[s] * SEVERITY_WEIGHT[s], 0));
+  const worst = SEVERITIES.find((s) => s !== 'info' && counts[s] > 0) ?? null;
+  const rating = worst === null ? 'Minimal' : worst === 'medium' ? 'Elevated' : SEVERITY_LABEL[worst];
+  const seen = new Set<string>();
+  const topFixes: TopFix[] = [];
+  findingViews.forEach((f) => {
+    if (topFixes.length >= 3 || f.severity === 'info') return;
+    const key = `${f.rule}|${lc(f.connector ?? '')}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const words = wordingFor(f.rule);
+    topFixes.push({ anchor: f.anchor, severity: f.severity, severityLabel: f.severityLabel, action: words.action, where: f.connector, why: words.impact });
+  });
+  const headline = worst === null
+    ? 'No finding needs action: the relay configuration matches Microsoft\'s guidance for everything this audit could check.'
+    : `${counts.critical + counts.high} finding${counts.critical + counts.high === 1 ? '' : 's'} need${counts.critical + counts.high === 1 ? 's' : ''} prompt action` +
+      (counts.critical > 0 ? `, ${counts.critical} of them critical.` : '.');
+
+  // Findings grouped by severity, then by connector (organisation-wide findings last).
+  const groups: SeverityGroup[] = [];
+  for (const severity of SEVERITIES) {
+    const inSeverity = findingViews.filter((f) => f.severity === severity);
+    if (inSeverity.length === 0) continue;
+    const byConnector = new Map<string, ConnectorFindings>();
+    for (const f of inSeverity) {
+      const key = f.connector === null ? '\u0000org' : lc(f.connector);
+      let group = byConnector.get(key);
+      if (group === undefined) {
+        group = { connector: f.connector ?? 'Organisation-wide', anchor: f.connectorAnchor, findings: [] };
+        byConnector.set(key, group);
+      }
+      group.findings.push(f);
+    }
+    const list = [...byConnector.entries()].sort(([a], [b]) => (a.startsWith('\u0000') ? 1 : b.startsWith('\u0000') ? -1 : a.localeCompare(b))).map(([, g]) => g);
+    groups.push({ severity, label: SEVERITY_LABEL[severity], anchor: `sev-${severity}`, count: inSeverity.length, countText: `${inSeverity.length} finding${inSeverity.length === 1 ? '' : 's'}`, connectors: list });
+  }
+
+  const now = input.generatedAt.getTime();
+  const accepted: AcceptedView[] = (doc.accepted ?? []).map((a) => ({
+    rule: a.finding.rule, severity: a.finding.severity, severityLabel: SEVERITY_LABEL[a.finding.severity],
+    title: a.finding.title, connector: a.finding.connector, reason: a.reason, expires: a.expires,
+    expired: Number.isFinite(Date.parse(a.expires)) && Date.parse(a.expires) < now,
+  }));
+  const notRun: NotRunView[] = (doc.notRun ?? []).map((n) => ({ rule: n.rule, missing: n.missing, export: n.export }));
+
+  // Inventory, per server (servers known only from connectors are listed too).
+  const serverNames = new Map<string, string>();
+  for (const s of snapshot.servers) serverNames.set(lc(s.name), s.name);
+  for (const c of connectors) if (!serverNames.has(lc(c.server))) serverNames.set(lc(c.server), c.server);
+  const servers: ServerView[] = [...serverNames.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, name], i) => {
+    const s = snapshot.servers.find((x) => lc(x.name) === key);
+    return {
+      anchor: `s-${i + 1}`, name,
+      fqdn: s?.fqdn ?? '—', version: s?.version ?? 'not in the export', roles: s === undefined || s.roles.length === 0 ? '—' : s.roles.join(', '),
+      addresses: s === undefined || s.ipAddresses.length === 0 ? '—' : s.ipAddresses.join(', '),
+      connectors: connectors.filter((c) => lc(c.server) === key).map((c) => connectorView(c, snapshot, connectorAnchor, linksByConnector)),
+    };
+  });
+
+  // Who can relay: every connector, the intervals it wins, what each kind of client may do.
+  const relay: RelayView[] = connectors.map((c) => relayView(policy, c, connectorAnchor, colourOf, linksByConnector));
+  const maps = addressMaps(policy, snapshot, colourOf);
+
+  const replay = input.replay === undefined || input.replay === null ? null : replayView(parseReplayComparison(input.replay, input.replayFile));
+
+  const nav: NavEntry[] = [
+    { anchor: 'summary', label: 'Summary' },
+    { anchor: 'findings', label: `Findings (${ordered.length})` },
+    ...(accepted.length > 0 ? [{ anchor: 'accepted', label: `Accepted risks (${accepted.length})` }] : []),
+    { anchor: 'relay', label: 'Who can relay' },
+    { anchor: 'map', label: 'Address map' },
+    { anchor: 'inventory', label: 'Inventory' },
+    ...(replay === null ? [] : [{ anchor: 'replay', label: 'Before / after' }]),
+    ...(notRun.length > 0 ? [{ anchor: 'not-run', label: 'Checks not run' }] : []),
+  ];
+
+  const relayConnectors = relay.filter((r) => r.verdictClass === 'sev-critical' || r.verdictClass === 'sev-high' || r.verdictClass === 'sev-medium').length;
+  return {
+    title: 'Exchange SMTP relay risk report',
+    generatedAt: input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+    nav,
+    estate: {
+      servers: servers.length,
+      connectors: connectors.length,
+      relayConnectors,
+      acceptedDomains: snapshot.acceptedDomains.length === 0 ? 'none imported' : snapshot.acceptedDomains.map((d) => d.domainName).join(', '),
+      certificates: snapshot.certificates.length,
+    },
+    summary: {
+      score, rating, ratingClass: worst === null ? 'sev-none' : `sev-${worst}`, total: ordered.length,
+      counts: SEVERITIES.map((s) => ({ severity: s, label: SEVERITY_LABEL[s], count: counts[s] })),
+      topFixes, headline,
+    },
+    chart: buildSeverityChart(counts, SEVERITIES),
+    groups, accepted, notRun, servers, relay, maps, replay,
+    warnings: snapshot.warnings.map((w) => `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
+  };
+}
+
+function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>): ConnectorView {
+  const ranges = c.remoteIPRanges.map((r) => r.expression);
+  const tlsParts = [
+    c.authMechanism.includes('Tls') ? 'STARTTLS offered' : 'no STARTTLS',
+    c.requireTLS ? 'TLS required' : 'TLS not required',
+  ];
+  if (c.authMechanism.includes('BasicAuth')) tlsParts.push(c.authMechanism.includes('BasicAuthRequireTLS') ? 'passwords only after TLS' : 'passwords accepted before TLS');
+  if (c.domainSecureEnabled) tlsParts.push('domain security');
+  const cert = c.tlsCertificateName ?? certificateFor(c, snapshot);
+  return {
+    anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
+    role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
+    bindings: c.bindings.map((b) => bindingText(b.address, b.port)),
+    ranges: ranges.slice(0, MAX_RANGES_SHOWN), rangesMore: Math.max(0, ranges.length - MAX_RANGES_SHOWN),
+    groups: c.permissionGroups.length === 0 ? 'None' : c.permissionGroups.join(', '),
+    auth: c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '),
+    tls: tlsParts.join('; '),
+    certificate: cert ?? 'none assigned or matching',
+    fqdn: c.fqdn ?? '—',
+    banner: c.banner,
+    logging: c.protocolLoggingLevel,
+    limits: `${c.maxMessageSize === null ? 'unlimited size' : `${(c.maxMessageSize / 1048576).toFixed(c.maxMessageSize % 1048576 === 0 ? 0 : 1)} MB`}, ${c.maxRecipientsPerMessage === null ? 'unlimited' : c.maxRecipientsPerMessage} recipients`,
+    findings: links.get(lc(c.identity)) ?? [],
+  };
+}
+
+function certificateFor(c: ReceiveConnector, snapshot: Snapshot): string | null {
+  if (c.fqdn === null) return null;
+  const fqdn = lc(c.fqdn);
+  const cert = snapshot.certificates.find((x) => (x.server === null || lc(x.server) === lc(c.server))
+    && x.services.some((s) => lc(s) === 'smtp')
+    && x.dnsNames.some((d) => lc(d) === fqdn || (d.startsWith('*.') && fqdn.endsWith(lc(d.slice(1))))));
+  return cert === undefined ? null : `${cert.subject} (by FQDN; expires ${cert.notAfter.slice(0, 10)})`;
+}
+
+function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string, string>, colours: Map<string, string>, links: Map<string, FindingLink[]>): RelayView {
+  const won: WonInterval[] = c.enabled ? intervalsWonBy(policy, c) : [];
+  const anon = allowedSet(effectiveRights(policy, c, 'anonymous'));
+  const authd = allowedSet(effectiveRights(policy, c, 'authenticatedUser'));
+  const secured = isExternallySecured(c);
+  const offersAuth = c.authMechanism.includes('BasicAuth') || c.authMechanism.includes('Integrated');
+  let anonymous: string; let anonymousClass: string;
+  if (secured) {
+    anonymous = 'Treated as an Exchange server: may relay to any domain, send as any sender, bypass anti-spam and size limits.';
+    anonymousClass = 'bad';
+  } else if (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT)) {
+    anonymous = `May relay to any domain${anon.has(ANY_SENDER) ? ', with any sender address' : ''}.`;
+    anonymousClass = 'bad';
+  } else if (anon.has(SUBMIT)) {
+    anonymous = 'May send to the organisation\'s accepted domains only (no relay).';
+    anonymousClass = 'ok';
+  } else {
+    anonymous = 'May not send (530 not authenticated).';
+    anonymousClass = 'none';
+  }
+  let authenticated: string; let authenticatedClass: string;
+  if (!offersAuth) {
+    authenticated = 'No authentication offered on this connector.';
+    authenticatedClass = 'none';
+  } else if (authd.has(SUBMIT) && authd.has(ANY_RECIPIENT)) {
+    const clear = c.authMechanism.includes('BasicAuth') && !c.authMechanism.includes('BasicAuthRequireTLS');
+    authenticated = `Any valid account may relay to any domain${clear ? '; passwords may be sent before TLS' : ''}.`;
+    authenticatedClass = clear ? 'warn' : 'ok';
+  } else if (authd.has(SUBMIT)) {
+    authenticated = 'May send to accepted domains only.';
+    authenticatedClass = 'ok';
+  } else {
+    authenticated = 'Authentication is offered but grants no right to send.';
+    authenticatedClass = 'none';
+  }
+  let total = 0n;
+  let publicWon = false;
+  const intervals: IntervalView[] = won.map((w) => {
+    const i = { family: w.family, first: w.first, last: w.last };
+    total += intervalSize(i);
+    const pub = isPublicInterval(i);
+    publicWon ||= pub;
+    return { port: w.port, local: w.localAddress, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i)), isPublic: pub };
+  });
+  const relays = secured || (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT));
+  let verdict: string; let verdictClass: string;
+  if (!c.enabled) { verdict = 'Disabled'; verdictClass = 'sev-info'; }
+  else if (won.length === 0) { verdict = 'Answers nobody (shadowed)'; verdictClass = 'sev-low'; }
+  else if (relays && publicWon) { verdict = secured ? 'Trusted relay open to public addresses' : 'Open relay to public addresses'; verdictClass = 'sev-critical'; }
+  else if (relays) { verdict = secured ? 'Trusted relay (externally secured)' : 'Anonymous relay'; verdictClass = secured ? 'sev-high' : 'sev-medium'; }
+  else if (authenticatedClass === 'warn' || (authenticatedClass === 'ok' && authd.has(ANY_RECIPIENT))) { verdict = 'Authenticated relay'; verdictClass = authenticatedClass === 'warn' ? 'sev-high' : 'sev-none'; }
+  else { verdict = 'No relay'; verdictClass = 'sev-none'; }
+  return {
+    anchor: `r-${anchors.get(lc(c.identity)) ?? ''}`, identity: c.identity, server: c.server, enabled: c.enabled,
+    colour: colours.get(lc(c.identity)) ?? '#888888',
+    verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
+    intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
+    wins: won.length === 0 ? 'no address' : `${countText(total)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
+    findings: links.get(lc(c.identity)) ?? [],
+  };
+}
+
+const FAMILY_MAX: Record<Family, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };
+
+function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<string, string>): AddressMapView[] {
+  const out: AddressMapView[] = [];
+  const serverList = [...new Set(snapshot.connectors.map((c) => c.server))].sort((a, b) => lc(a).localeCompare(lc(b)));
+  const width = 960;
+  for (const server of serverList) {
+    for (const port of portsOf(policy, server)) {
+      const won = winningIntervals(policy, { server, port, localAddress: null });
+      for (const family of [4, 6] as const) {
+        const mine = won.filter((w) => w.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+        if (mine.length === 0) continue;
+        const parts: Array<{ first: bigint; last: bigint; key: string | null; connector: string | null }> = [];
+        let next = 0n;
+        for (const w of mine) {
+          if (w.first > next) parts.push({ first: next, last: w.first - 1n, key: null, connector: null });
+          const prev = parts[parts.length - 1];
+          // Adjacent intervals of one connector read as one band.
+          if (prev !== undefined && prev.key === lc(w.connector.identity) && prev.last + 1n === w.first) prev.last = w.last;
+          else parts.push({ first: w.first, last: w.last, key: lc(w.connector.identity), connector: w.connector.identity });
+          next = w.last + 1n;
+        }
+        if (next <= FAMILY_MAX[family]) parts.push({ first: next, last: FAMILY_MAX[family], key: null, connector: null });
+        const segments = layoutBands(parts, width, (p) => {
+          const part = parts.find((x) => x.first === p.first && x.last === p.last);
+          const who = part?.connector ?? null;
+          const range = rangeText(family, p.first, p.last);
+          return {
+            title: `${range} (${countText(p.last - p.first + 1n)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
+            label: who === null ? '' : shortName(who),
+            colour: who === null ? '#d9d9d9' : colours.get(lc(who)) ?? '#888888',
+          };
+        });
+        const legend: LegendEntry[] = [];
+        for (const p of parts) {
+          if (p.connector !== null && !legend.some((l) => lc(l.identity) === p.key)) legend.push({ identity: p.connector, colour: colours.get(p.key ?? '') ?? '#888888' });
+        }
+        out.push({
+          title: `${server} — port ${port} — IPv${family}`, server, port, family: `IPv${family}`, width, height: 56,
+          segments, legend,
+          startLabel: formatAddress(family, 0n), endLabel: formatAddress(family, FAMILY_MAX[family]),
+          description: `${legend.length} connector${legend.length === 1 ? '' : 's'} answer on port ${port} over IPv${family}; grey bands get 421.`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function shortName(identity: string): string {
+  const i = identity.indexOf('\\');
+  return i >= 0 ? identity.slice(i + 1) : identity;
+}
+
+function decidingReply(r: { replies: Array<{ code: number; enhanced: string | null; text: string }>; recipients: Array<{ code: number; enhanced: string | null; text: string; address: string }> }): string {
+  const all = [...r.replies, ...r.recipients];
+  const bad = all.find((x) => x.code >= 400) ?? all[all.length - 1];
+  if (bad === undefined) return '—';
+  return `${bad.code}${bad.enhanced === null ? '' : ` ${bad.enhanced}`} ${bad.text}`.trim();
+}
+
+function replayView(doc: ComparisonDocument): ReplayView {
+  const rows: ReplayRow[] = doc.results.map((r) => {
+    const wasOk = r.before.outcome === 'accepted';
+    const isOk = r.after.outcome === 'accepted';
+    let status: string; let statusClass: string;
+    if (!r.changed) { status = 'unchanged'; statusClass = 'none'; }
+    else if (wasOk && !isOk) { status = 'breaks'; statusClass = 'bad'; }
+    else if (!wasOk && isOk) { status = 'newly accepted'; statusClass = 'warn'; }
+    else { status = 'changed'; statusClass = 'warn'; }
+    return {
+      name: r.name, status, statusClass,
+      beforeConnector: r.before.connector ?? '(none)', beforeOutcome: r.before.outcome,
+      afterConnector: r.after.connector ?? '(none)', afterOutcome: r.after.outcome,
+      beforeReply: decidingReply(r.before), afterReply: decidingReply(r.after),
+    };
+  });
+  const rank = (s: string): number => ['breaks', 'newly accepted', 'changed', 'unchanged'].indexOf(s);
+  rows.sort((a, b) => rank(a.status) - rank(b.status) || a.name.localeCompare(b.name));
+  return {
+    total: doc.summary.total, changed: doc.summary.changed,
+    breaks: rows.filter((r) => r.status === 'breaks').length,
+    newlyAccepted: rows.filter((r) => r.status === 'newly accepted').length,
+    rows: rows.filter((r) => r.status !== 'unchanged'),
+    unchanged: rows.filter((r) => r.status === 'unchanged').length,
+  };
+}
