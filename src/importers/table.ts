@@ -1,0 +1,271 @@
+// Table console text: the default views of Get-ReceiveConnector, Get-ADPermission,
+// Get-AcceptedDomain and Get-ExchangeCertificate, and `ft` output (reference §8, corpus MANIFEST).
+//
+// Columns come from the dash line under the header when there is one. Pastes often lose it, or
+// collapse every run of blanks to one space, or shift a row against its header (a placeholder
+// shorter than the original, doubled backslashes); then each row is split on its blanks so that
+// every cell fits what its column holds (True/False, a {list}, a thumbprint...), choosing among
+// the valid splits the one closest to the header's column positions.
+import type { PsRecord } from './types.js';
+import {
+  type BlockResult, type ConsoleLine, type ParseContext,
+  describeRecord, isBlank, isCommandLine, isProseLine, matchPropertyLine,
+} from './format-list.js';
+
+export interface Column {
+  name: string;
+  /** Start column of the header label (or of its dashes). */
+  start: number;
+}
+
+interface Table { columns: Column[]; aligned: boolean; next: number }
+
+type CellCheck = (cell: string) => boolean;
+
+const BOOL: CellCheck = (c) => /^(True|False)$/i.test(c);
+// A {list}, possibly cut by the column width, or one bare item.
+const LIST: CellCheck = (c) => /^\{[^{}]*(\}|\.\.\.|…)?$/.test(c) || /^[^\s{}]+$/.test(c);
+const CELL_CHECKS: Record<string, CellCheck> = {
+  enabled: BOOL, deny: BOOL, inherited: BOOL, isinherited: BOOL, default: BOOL, isvalid: BOOL,
+  requiretls: BOOL, domainsecureenabled: BOOL, isselfsigned: BOOL, hasprivatekey: BOOL,
+  bindings: LIST, remoteipranges: LIST, extendedrights: LIST, accessrights: LIST, certificatedomains: LIST,
+  // Thumbprints are 40 hex digits; pastes mask some with `*` or cut them with `...`.
+  thumbprint: (c) => /^[0-9A-Fa-f*]+(\.\.\.|…)?$/.test(c),
+  // The default view's flag letters (`IP.WS..`) or `ft`'s names (`IMAP, POP, IIS, SMTP`).
+  services: (c) => /^[A-Za-z.]+(, [A-Za-z]+)*(\.\.\.|…)?$/.test(c),
+  domaintype: (c) => /^(Authoritative|InternalRelay|ExternalRelay)$/i.test(c),
+  domainname: (c) => /^\S+$/.test(c),
+  count: (c) => /^\d+$/.test(c),
+};
+
+// Headers recognised without a dash line: the columns of the five cmdlets' default views and of
+// the usual `ft` selections.
+const KNOWN_COLUMNS = new Set([
+  'identity', 'name', 'user', 'deny', 'inherited', 'isinherited', 'extendedrights', 'accessrights', 'rights',
+  'inheritancetype', 'bindings', 'enabled', 'remoteipranges', 'permissiongroups', 'authmechanism',
+  'transportrole', 'server', 'fqdn', 'requiretls', 'maxmessagesize', 'protocollogginglevel',
+  'domainname', 'domaintype', 'default', 'thumbprint', 'services', 'subject', 'issuer', 'notafter',
+  'notbefore', 'certificatedomains', 'status', 'friendlyname', 'site', 'serverrole', 'edition',
+  'admindisplayversion',
+]);
+
+function checkFor(column: Column): CellCheck | undefined {
+  return CELL_CHECKS[column.name.toLowerCase()];
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DASHES = /^\s*-+(\s+-+)*\s*$/;
+
+function isDashLine(text: string): boolean {
+  return DASHES.test(text);
+}
+
+function spans(text: string, pattern: RegExp): { start: number; end: number; text: string }[] {
+  const out: { start: number; end: number; text: string }[] = [];
+  const re = new RegExp(pattern.source, 'g');
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
+  return out;
+}
+
+/** The header at `index` (with its dash line, if any), or null when the line is no table header. */
+export function readTableHeader(lines: readonly ConsoleLine[], index: number): Table | null {
+  const header = lines[index]?.text;
+  if (header === undefined || isBlank(header) || matchPropertyLine(header) !== null) return null;
+  let j = index + 1;
+  while (j < lines.length && isBlank((lines[j] as ConsoleLine).text)) j++;
+  const dashText = lines[j]?.text;
+  if (dashText !== undefined && isDashLine(dashText) && j - index <= 2) {
+    // Names come from the header text above each run of dashes, so a calculated column with a
+    // blank in its name still works; right-aligned headers sit inside their dash runs too.
+    const runs = spans(dashText, /-+/);
+    const columns: Column[] = [];
+    for (let c = 0; c < runs.length; c++) {
+      const run = runs[c] as { start: number; end: number };
+      const nextStart = runs[c + 1]?.start ?? Number.MAX_SAFE_INTEGER;
+      const name = header.slice(run.start, c === runs.length - 1 ? undefined : nextStart).trim();
+      if (name === '') return null;
+      columns.push({ name, start: run.start });
+    }
+    return { columns, aligned: true, next: j + 1 };
+  }
+  const tokens = spans(header, /\S+/);
+  if (tokens.length < 2 || !tokens.every((t) => IDENTIFIER.test(t.text) && KNOWN_COLUMNS.has(t.text.toLowerCase()))) return null;
+  const aligned = tokens.some((t, k) => k > 0 && t.start - (tokens[k - 1] as { end: number }).end >= 2);
+  return { columns: tokens.map((t) => ({ name: t.text, start: t.start })), aligned, next: index + 1 };
+}
+
+export function isTableStart(lines: readonly ConsoleLine[], index: number): boolean {
+  return readTableHeader(lines, index) !== null;
+}
+
+function cellValid(column: Column, cell: string): boolean {
+  const check = checkFor(column);
+  return check === undefined ? true : cell !== '' && check(cell);
+}
+
+/** Cells by the header's positions, or null when a position cuts through a word or a cell is wrong. */
+export function sliceRow(text: string, columns: readonly Column[]): string[] | null {
+  const cells: string[] = [];
+  const nonBlank = (k: number): boolean => k >= 0 && k < text.length && text[k] !== ' ';
+  for (let c = 0; c < columns.length; c++) {
+    const col = columns[c] as Column;
+    const end = columns[c + 1]?.start;
+    if (nonBlank(col.start - 1) && nonBlank(col.start)) return null;
+    const cell = text.slice(col.start, end).trim();
+    if (cell !== '' && !cellValid(col, cell)) return null;
+    if (cell === '' && checkFor(col) !== undefined && col.start < text.length) return null;
+    cells.push(cell);
+  }
+  if (cells[0] === '') return null;
+  return cells;
+}
+
+/**
+ * Splits a row on its blanks so that each column gets at least one word and every cell passes
+ * its column's check; among the valid splits, the one whose cells start nearest the header's
+ * positions (when the header is aligned). Words left of the first column (an author's `*`
+ * marker) are dropped when the header is aligned.
+ */
+export function splitRow(text: string, columns: readonly Column[], aligned: boolean): string[] | null {
+  const allWords = spans(text, /\S+/);
+  const firstStart = (columns[0] as Column).start;
+  let skip = 0;
+  if (aligned) while (skip < allWords.length - 1 && (allWords[skip] as { end: number }).end < firstStart) skip++;
+  const words = allWords.slice(skip);
+  const n = words.length;
+  const k = columns.length;
+  if (n < k) return null;
+  // best[c][w]: least cost to give words w.. to columns c..; choice[c][w]: words taken by column c.
+  const best: number[][] = Array.from({ length: k + 1 }, () => new Array<number>(n + 1).fill(Infinity));
+  const choice: number[][] = Array.from({ length: k + 1 }, () => new Array<number>(n + 1).fill(0));
+  (best[k] as number[])[n] = 0;
+  for (let c = k - 1; c >= 0; c--) {
+    const col = columns[c] as Column;
+    for (let w = n - 1; w >= 0; w--) {
+      const startCost = aligned ? Math.abs((words[w] as { start: number }).start - col.start) : 0;
+      const maxEnd = c === k - 1 ? n : n - (k - 1 - c);
+      const minEnd = c === k - 1 ? n : w + 1;
+      for (let e = minEnd; e <= maxEnd; e++) {
+        const rest = (best[c + 1] as number[])[e] as number;
+        if (rest === Infinity) continue;
+        const cell = text.slice((words[w] as { start: number }).start, (words[e - 1] as { end: number }).end);
+        if (!cellValid(col, cell)) continue;
+        const cost = startCost + rest;
+        // `<` keeps the shortest cell on ties: free text is read lazily, left to right.
+        if (cost < ((best[c] as number[])[w] as number)) {
+          (best[c] as number[])[w] = cost;
+          (choice[c] as number[])[w] = e;
+        }
+      }
+    }
+  }
+  if ((best[0] as number[])[0] === Infinity) return null;
+  const cells: string[] = [];
+  let w = 0;
+  for (let c = 0; c < k; c++) {
+    const e = (choice[c] as number[])[w] as number;
+    cells.push(text.slice((words[w] as { start: number }).start, (words[e - 1] as { end: number }).end));
+    w = e;
+  }
+  return cells;
+}
+
+const TRUNCATED = /(\.\.\.|…)$/;
+
+// Principals a truncated `User` cell may be expanded to (reference §2.1, §2.4; corpus MANIFEST
+// localisation notes). Only a unique match is expanded: `NT AUTHORITY\A...` stays as shown.
+const WELL_KNOWN_PRINCIPALS = [
+  'NT AUTHORITY\\ANONYMOUS LOGON', 'NT AUTHORITY\\Authenticated Users', 'NT AUTHORITY\\SYSTEM',
+  'NT AUTHORITY\\NETWORK SERVICE', 'NT AUTHORITY\\SELF', 'NT AUTHORITY\\ENTERPRISE DOMAIN CONTROLLERS',
+  'NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG', 'NT-AUTORITÄT\\Authentifizierte Benutzer', 'NT-AUTORITÄT\\SYSTEM',
+  'AUTORITE NT\\ANONYMOUS LOGON', 'AUTORITE NT\\Utilisateurs authentifiés', 'AUTORITE NT\\Système',
+  'BUILTIN\\Administrators', 'Everyone',
+  'MS Exchange\\Hub Transport Servers', 'MS Exchange\\Edge Transport Servers',
+  'MS Exchange\\Externally Secured Servers', 'MS Exchange\\Partner Servers', 'MS Exchange\\Legacy Exchange Servers',
+];
+
+export function expandTruncatedPrincipal(cell: string): string | null {
+  const visible = cell.replace(TRUNCATED, '').toLowerCase();
+  if (visible === '') return null;
+  // Cut short means the full name is longer than what is shown.
+  const hits = WELL_KNOWN_PRINCIPALS.filter((p) => p.length > visible.length && p.toLowerCase().startsWith(visible));
+  return hits.length === 1 ? (hits[0] as string) : null;
+}
+const PRINCIPAL_COLUMNS = new Set(['user', 'identity', 'trustee']);
+
+interface Row { line: number; cells: string[]; /** The last physical piece of each cell (for -Wrap). */ pieces: string[] }
+
+function toRecord(table: Table, row: Row, ctx: ParseContext): PsRecord {
+  const props = new Map<string, string>();
+  const propLines = new Map<string, number>();
+  table.columns.forEach((col, c) => {
+    let cell = row.cells[c] ?? '';
+    // Wiki-to-markdown conversions double every backslash (corpus adperm-*-escaped-*); no
+    // Exchange identity or account name holds two in a row.
+    if (PRINCIPAL_COLUMNS.has(col.name.toLowerCase())) cell = cell.replace(/\\\\/g, '\\');
+    props.set(col.name, cell);
+    propLines.set(col.name, row.line);
+  });
+  const who = describeRecord(props, row.line);
+  for (const [name, cell] of props) {
+    if (!TRUNCATED.test(cell)) continue;
+    // The certificate view prints unset service flags as dots (`.......`, `IP.WS..`).
+    if (name.toLowerCase() === 'services' && /^[A-Z.]+$/.test(cell)) continue;
+    if (name.toLowerCase() === 'user') {
+      const expanded = expandTruncatedPrincipal(cell);
+      if (expanded !== null) {
+        props.set(name, expanded);
+        ctx.warnings.push({ file: ctx.file, line: row.line, message: `${name} "${cell}" of ${who} was cut short by the console; read as ${expanded}, the only well-known principal that matches (use ft -AutoSize -Wrap or Export-Clixml for the full name)` });
+        continue;
+      }
+    }
+    ctx.warnings.push({ file: ctx.file, line: row.line, message: `${name} "${cell}" of ${who} was cut short by the console and is kept as shown (use ft -AutoSize -Wrap or Export-Clixml for the full value)` });
+  }
+  return { typeNames: [], props, source: { file: ctx.file, line: row.line }, propLines };
+}
+
+/**
+ * Reads a table whose header is at `index`. Rows may be separated by blank lines (markdown);
+ * with `-Wrap`, a line whose first column is empty continues the cells of the row above.
+ */
+export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: ParseContext): BlockResult | null {
+  const table = readTableHeader(lines, index);
+  if (table === null) return null;
+  const rows: Row[] = [];
+  let i = table.next;
+  let blankBefore = false;
+  for (; i < lines.length; i++) {
+    const line = lines[i] as ConsoleLine;
+    const text = line.text;
+    if (isBlank(text)) { blankBefore = true; continue; }
+    if (isDashLine(text) || matchPropertyLine(text) !== null || isCommandLine(text) || readTableHeader(lines, i)?.aligned === true && isDashLine(lines[i + 1]?.text ?? '')) break;
+    const prev = rows[rows.length - 1];
+    const second = table.columns[1];
+    if (table.aligned && prev !== undefined && !blankBefore && second !== undefined
+      && text.slice(0, second.start).trim() === '' && text.length > second.start) {
+      // -Wrap: the rest of the row's cells, on the next line, under their columns.
+      table.columns.forEach((col, c) => {
+        const part = text.slice(col.start, table.columns[c + 1]?.start).trim();
+        if (part === '') return;
+        const before = prev.cells[c] ?? '';
+        // A piece that filled its column was broken inside a word; otherwise at a blank.
+        const next = table.columns[c + 1];
+        const width = next === undefined ? Number.MAX_SAFE_INTEGER : next.start - col.start - 1;
+        const lastPiece = prev.pieces[c] ?? '';
+        prev.cells[c] = before === '' ? part : lastPiece.length >= width ? `${before}${part}` : `${before} ${part}`;
+        prev.pieces[c] = part;
+      });
+      continue;
+    }
+    const cells = (table.aligned ? sliceRow(text, table.columns) : null) ?? splitRow(text, table.columns, table.aligned);
+    if (cells === null || (blankBefore && isProseLine(text) && table.aligned && sliceRow(text, table.columns) === null)) {
+      if (cells === null && !blankBefore && !isProseLine(text)) {
+        ctx.warnings.push({ file: ctx.file, line: line.no, message: `table row does not fit the columns ${table.columns.map((c) => c.name).join(', ')}; skipped` });
+      }
+      break;
+    }
+    rows.push({ line: line.no, cells, pieces: [...cells] });
+    blankBefore = false;
+  }
+  return { records: rows.map((r) => toRecord(table, r, ctx)), next: Math.max(i, index + 1) };
+}
