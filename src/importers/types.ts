@@ -16,10 +16,13 @@ export interface PsRecord {
   source: SourceRef;
   /** Line of each property where the format knows it (for warnings that name a line). */
   propLines?: Map<string, number>;
+  /** The object's own ToString text where the format carries it (CLIXML <ToString>). */
+  text?: string;
 }
 
+/** What detect.ts decides a file is. Console text covers Format-List and table output, mixed or not. */
 export type ExportKind =
-  | 'clixml' | 'csv' | 'json' | 'format-list' | 'table' | 'snapshot' | 'protocol-log' | 'unsupported';
+  | 'clixml' | 'csv' | 'json' | 'snapshot' | 'protocol-log' | 'console-text' | 'unsupported';
 
 /** What a cmdlet's records are, decided from type names or from the set of property names. */
 export type RecordKind =

@@ -1,0 +1,392 @@
+// Export-Clixml (and PSRP fragments, and the `#< CLIXML` stream form) → PsRecord[].
+//
+// CLIXML is a small, regular XML dialect (reference §9.1), and exports get large (a
+// remote-session export with a million RemoteIPRanges strings is tens of MB), so this is a
+// single-pass tokenizer that builds PsValues directly instead of a DOM: one indexOf per tag,
+// a sticky regex for the tag itself, a fast path for leaf elements (<S>, <I32>, ...), and
+// SerializationData blobs skipped without being copied. Positions come from offsets
+// (SourceText.lineOf), so errors and records name their line.
+//
+// Value mapping: <S>/<DT>/<G>/<TS>/... → string (with `_xHHHH_` unescaped), <B> → boolean,
+// numeric kinds → number, <Nil/> → null, an <Obj> with <LST>/<IE>/<STK>/<QUE> → array of its
+// items, with <DCT> → object, an enum (System.Enum in its type names) → its ToString
+// (`Tls, BasicAuth`), any other nested <Obj> → an object of its properties plus `ToString`.
+// <Ref>/<TNRef> reuse what their RefId named earlier in the document.
+import { InputError } from '../errors.js';
+import type { ImportWarning } from '../model.js';
+import type { SourceText } from '../source.js';
+import type { PsRecord, PsValue } from './types.js';
+
+export interface ClixmlParsed {
+  value: PsRecord[];
+  warnings: ImportWarning[];
+  /** The file is the `#< CLIXML` stream form (powershell -OutputFormat xml), not Export-Clixml. */
+  streamForm: boolean;
+  /** Stream items (progress, error, warning records, top-level strings) that were not objects. */
+  streamItems: number;
+}
+
+const LEAF_KINDS = new Set([
+  'S', 'B', 'I32', 'I64', 'I16', 'U16', 'U32', 'U64', 'By', 'SB', 'Db', 'Sg', 'D', 'DT', 'TS', 'G', 'URI', 'Version',
+  'C', 'XD', 'SBK', 'SS', 'BA', 'ToString', 'T',
+]);
+const NUMBER_KINDS = new Set(['I32', 'I16', 'U16', 'U32', 'By', 'SB', 'Db', 'Sg', 'D', 'I64', 'U64']);
+const LIST_KINDS = new Set(['LST', 'IE', 'STK', 'QUE']);
+
+const TAG = /<(\/?)([A-Za-z_][\w.:-]*)([^<>]*?)(\/?)>/y;
+const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+interface Attrs { N?: string; RefId?: string; S?: string }
+
+interface ObjFrame {
+  kind: 'Obj';
+  name: string | undefined;
+  refId: string | undefined;
+  stream: string | undefined;
+  start: number;
+  typeNames: string[];
+  toString: string | undefined;
+  props: Map<string, PsValue>;
+  propLines: Map<string, number> | null;
+  list: PsValue[] | null;
+  dict: { [key: string]: PsValue } | null;
+  primitive: PsValue | undefined;
+  top: boolean;
+}
+interface ContainerFrame { kind: 'Props' | 'MS' | 'TN' | 'LST' | 'DCT' | 'En' | 'Objs' | 'skip'; tag: string; name: string | undefined; refId: string | undefined; owner: ObjFrame | null; items: PsValue[]; key: PsValue | undefined; value: PsValue | undefined; typeNames: string[] }
+type Frame = ObjFrame | ContainerFrame;
+
+function decodeEntities(text: string, source: SourceText, at: number): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[A-Za-z]+);?/g, (whole, ent: string) => {
+    if (ent === 'lt') return '<';
+    if (ent === 'gt') return '>';
+    if (ent === 'amp') return '&';
+    if (ent === 'quot') return '"';
+    if (ent === 'apos') return "'";
+    if (ent.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ent.slice(2), 16));
+    if (ent.startsWith('#')) return String.fromCodePoint(Number.parseInt(ent.slice(1), 10));
+    throw new InputError(source.name, source.lineOf(at), `undefined XML entity ${whole}`);
+  });
+}
+
+/** PowerShell's `_xHHHH_` escapes (control characters, CR/LF, and literal `_x` sequences). */
+export function unescapePs(text: string): string {
+  if (!text.includes('_x')) return text;
+  return text.replace(/_x([0-9a-fA-F]{4})_/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+function parseAttrs(text: string, source: SourceText, at: number): Attrs {
+  const attrs: Attrs = {};
+  if (text.trim() === '') return attrs;
+  ATTR.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ATTR.exec(text)) !== null) {
+    const key = m[1];
+    const value = decodeEntities(m[2] ?? m[3] ?? '', source, at);
+    if (key === 'N') attrs.N = unescapePs(value);
+    else if (key === 'RefId') attrs.RefId = value;
+    else if (key === 'S') attrs.S = value;
+  }
+  return attrs;
+}
+
+function leafValue(kind: string, raw: string): PsValue {
+  if (kind === 'B') return raw.trim().toLowerCase() === 'true';
+  if (NUMBER_KINDS.has(kind)) {
+    const t = raw.trim();
+    const n = Number(t);
+    if (t === '' || Number.isNaN(n)) return t;
+    // 64-bit values beyond 2^53 keep their digits.
+    return Number.isSafeInteger(n) || !/^-?\d+$/.test(t) ? n : t;
+  }
+  return unescapePs(raw);
+}
+
+function isEnumType(typeNames: readonly string[]): boolean {
+  return typeNames.some((t) => t === 'System.Enum' || t === 'Deserialized.System.Enum');
+}
+
+function objValue(frame: ObjFrame): PsValue {
+  if (frame.list !== null) return frame.list;
+  if (frame.dict !== null) return frame.dict;
+  if (isEnumType(frame.typeNames)) return frame.toString ?? frame.primitive ?? null;
+  if (frame.props.size === 0) {
+    if (frame.toString !== undefined) return frame.toString;
+    return frame.primitive ?? null;
+  }
+  const out: { [name: string]: PsValue } = { ToString: frame.toString ?? null };
+  for (const [k, v] of frame.props) if (k !== 'ToString') out[k] = v;
+  return out;
+}
+
+function stripPreamble(text: string): { start: number; streamForm: boolean } {
+  let i = 0;
+  while (i < text.length && /[\s\uFEFF]/.test(text[i] ?? '')) i++;
+  if (text.startsWith('#< CLIXML', i)) {
+    const nl = text.indexOf('\n', i);
+    return { start: nl === -1 ? text.length : nl + 1, streamForm: true };
+  }
+  return { start: i, streamForm: false };
+}
+
+/** Parses CLIXML text; throws InputError (with line) on malformed XML or DOCTYPE/ENTITY. */
+export function parseClixml(source: SourceText): ClixmlParsed {
+  const text = source.text;
+  const { start, streamForm } = stripPreamble(text);
+  const records: PsRecord[] = [];
+  const warnings: ImportWarning[] = [];
+  const objRefs = new Map<string, PsValue>();
+  const tnRefs = new Map<string, string[]>();
+  const stack: Frame[] = [];
+  let streamItems = 0;
+  let sawRoot = false;
+  let pos = start;
+  const fail = (at: number, message: string): never => { throw new InputError(source.name, source.lineOf(at), message); };
+
+  // Delivers a finished value to whatever encloses it.
+  const deliver = (value: PsValue, name: string | undefined, at: number, kindOfChild: string): void => {
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) {
+      streamItems++;
+      return;
+    }
+    switch (parent.kind) {
+      case 'Obj':
+        if (kindOfChild === 'ToString') parent.toString = typeof value === 'string' ? value : String(value);
+        else if (name !== undefined) setProp(parent, name, value, at);
+        else parent.primitive = value;
+        return;
+      case 'Props':
+      case 'MS':
+        if (name !== undefined && parent.owner !== null) setProp(parent.owner, name, value, at);
+        return;
+      case 'LST':
+        parent.items.push(value);
+        return;
+      case 'En':
+        if (name === 'Key') parent.key = value; else if (name === 'Value') parent.value = value;
+        return;
+      case 'TN':
+        if (typeof value === 'string') parent.typeNames.push(value);
+        return;
+      case 'Objs':
+        streamItems++;
+        return;
+      default:
+        return;
+    }
+  };
+  const setProp = (obj: ObjFrame, name: string, value: PsValue, at: number): void => {
+    if (obj.props.has(name)) return; // Props before MS: the adapted property wins over a note of the same name
+    obj.props.set(name, value);
+    if (obj.propLines !== null) obj.propLines.set(name, source.lineOf(at));
+  };
+  const currentObj = (): ObjFrame | null => {
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const f = stack[i];
+      if (f !== undefined && f.kind === 'Obj') return f;
+    }
+    return null;
+  };
+  const insideRootLevel = (): boolean => stack.every((f) => f.kind === 'Objs');
+
+  while (pos < text.length) {
+    const lt = text.indexOf('<', pos);
+    if (lt === -1) {
+      if (text.slice(pos).trim() !== '') fail(pos, 'text after the last XML element');
+      break;
+    }
+    if (lt > pos && stack.length === 0 && text.slice(pos, lt).trim() !== '') fail(pos, 'text outside any XML element');
+    const next = text.charCodeAt(lt + 1);
+    if (next === 0x21 /* ! */) {
+      if (text.startsWith('<!--', lt)) {
+        const end = text.indexOf('-->', lt + 4);
+        if (end === -1) fail(lt, 'unterminated XML comment');
+        pos = end + 3;
+        continue;
+      }
+      if (text.startsWith('<![CDATA[', lt)) {
+        const end = text.indexOf(']]>', lt + 9);
+        if (end === -1) fail(lt, 'unterminated CDATA section');
+        pos = end + 3; // CDATA only occurs inside leaf elements, handled by the fast path below
+        continue;
+      }
+      // <!DOCTYPE …>, <!ENTITY …>: refused, so no entity expansion ("billion laughs") can happen.
+      fail(lt, 'XML with a DOCTYPE or entity declarations is refused (entity expansion is not allowed in an export)');
+    }
+    if (next === 0x3f /* ? */) {
+      const end = text.indexOf('?>', lt + 2);
+      if (end === -1) fail(lt, 'unterminated XML processing instruction');
+      pos = end + 2;
+      continue;
+    }
+    TAG.lastIndex = lt;
+    const m = TAG.exec(text);
+    if (m === null) fail(lt, 'malformed XML tag');
+    const tag = m as RegExpExecArray;
+    const closing = tag[1] === '/';
+    const kind = tag[2] ?? '';
+    const attrText = tag[3] ?? '';
+    const selfClosing = tag[4] === '/';
+    pos = TAG.lastIndex;
+
+    if (closing) {
+      const frame = stack.pop();
+      if (frame === undefined) fail(lt, `closing tag </${kind}> without an opening tag`);
+      const f = frame as Frame;
+      const openTag = f.kind === 'Obj' ? 'Obj' : f.tag;
+      if (openTag !== kind) fail(lt, `closing tag </${kind}> does not match <${openTag}>`);
+      finish(f, lt);
+      continue;
+    }
+
+    if (!sawRoot) sawRoot = true;
+    const attrs = attrText === '' ? {} : parseAttrs(attrText, source, lt);
+
+    if (LEAF_KINDS.has(kind)) {
+      let raw = '';
+      if (!selfClosing) {
+        const close = text.indexOf('</', pos);
+        if (close === -1) fail(lt, `<${kind}> is not closed`);
+        const inner = text.slice(pos, close);
+        if (inner.includes('<')) {
+          if (inner.includes('<![CDATA[')) raw = inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
+          else fail(lt, `<${kind}> contains markup`);
+        } else if (!(kind === 'BA' && attrs.N === 'SerializationData')) {
+          raw = decodeEntities(inner, source, pos);
+        }
+        TAG.lastIndex = close;
+        const end = TAG.exec(text);
+        if (end === null || end[1] !== '/' || end[2] !== kind) fail(close, `closing tag does not match <${kind}>`);
+        pos = TAG.lastIndex;
+      }
+      if (kind === 'BA' && attrs.N === 'SerializationData') continue; // opaque BinaryFormatter blob
+      if (kind === 'T') { deliver(unescapePs(raw), undefined, lt, 'T'); continue; }
+      if (kind === 'ToString') { deliver(unescapePs(raw), undefined, lt, 'ToString'); continue; }
+      deliver(leafValue(kind, raw), attrs.N, lt, kind);
+      continue;
+    }
+
+    switch (kind) {
+      case 'Nil':
+        if (!selfClosing) { stack.push(container('skip', kind, attrs, null)); }
+        deliver(null, attrs.N, lt, kind);
+        continue;
+      case 'Ref': {
+        const ref = attrs.RefId === undefined ? undefined : objRefs.get(attrs.RefId);
+        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        deliver(ref ?? null, attrs.N, lt, kind);
+        continue;
+      }
+      case 'TNRef': {
+        const names = attrs.RefId === undefined ? undefined : tnRefs.get(attrs.RefId);
+        const obj = currentObj();
+        if (obj !== null && names !== undefined) obj.typeNames = names;
+        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        continue;
+      }
+      case 'Objs': {
+        const frame = container('Objs', kind, attrs, null);
+        if (selfClosing) continue;
+        stack.push(frame);
+        continue;
+      }
+      case 'Obj': {
+        const top = insideRootLevel();
+        const frame: ObjFrame = {
+          kind: 'Obj', name: attrs.N, refId: attrs.RefId, stream: attrs.S, start: lt, typeNames: [],
+          toString: undefined, props: new Map(), propLines: top ? new Map() : null, list: null, dict: null,
+          primitive: undefined, top,
+        };
+        if (selfClosing) { finish(frame, lt); continue; }
+        stack.push(frame);
+        continue;
+      }
+      case 'TN': {
+        const frame = container('TN', kind, attrs, currentObj());
+        if (selfClosing) continue;
+        stack.push(frame);
+        continue;
+      }
+      case 'Props':
+      case 'MS': {
+        if (selfClosing) continue;
+        stack.push(container(kind, kind, attrs, currentObj()));
+        continue;
+      }
+      case 'DCT': {
+        const obj = currentObj();
+        if (obj !== null && obj.dict === null) obj.dict = {};
+        if (selfClosing) continue;
+        stack.push(container('DCT', kind, attrs, obj));
+        continue;
+      }
+      case 'En': {
+        if (selfClosing) continue;
+        stack.push(container('En', kind, attrs, currentObj()));
+        continue;
+      }
+      default:
+        if (LIST_KINDS.has(kind)) {
+          const obj = currentObj();
+          const frame = container('LST', kind, attrs, obj);
+          if (obj !== null && obj.list === null) obj.list = frame.items;
+          if (selfClosing) continue;
+          stack.push(frame);
+          continue;
+        }
+        // Progress records (<PR>) and other stream-only elements: kept out of the values.
+        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        continue;
+    }
+  }
+  if (stack.length > 0) {
+    const open = stack[stack.length - 1] as Frame;
+    const tagName = open.kind === 'Obj' ? 'Obj' : open.tag;
+    throw new InputError(source.name, source.lineOf(open.kind === 'Obj' ? open.start : text.length), `<${tagName}> is not closed before the end of the file`);
+  }
+  if (!sawRoot) throw new InputError(source.name, null, 'no CLIXML elements found');
+  return { value: records, warnings, streamForm, streamItems };
+
+  function container(kind: ContainerFrame['kind'], tag: string, attrs: Attrs, owner: ObjFrame | null): ContainerFrame {
+    return { kind, tag, name: attrs.N, refId: attrs.RefId, owner, items: [], key: undefined, value: undefined, typeNames: [] };
+  }
+
+  function finish(frame: Frame, at: number): void {
+    if (frame.kind === 'Obj') {
+      if (frame.top) {
+        if (frame.stream !== undefined) { streamItems++; return; }
+        const record: PsRecord = {
+          typeNames: frame.typeNames,
+          props: frame.props,
+          source: { file: source.name, line: source.lineOf(frame.start) },
+        };
+        if (frame.propLines !== null) record.propLines = frame.propLines;
+        if (frame.toString !== undefined) record.text = frame.toString;
+        if (frame.list !== null) record.props.set('@items', frame.list);
+        if (frame.refId !== undefined) objRefs.set(frame.refId, objValue(frame));
+        records.push(record);
+        return;
+      }
+      const value = objValue(frame);
+      if (frame.refId !== undefined) objRefs.set(frame.refId, value);
+      deliver(value, frame.name, frame.start, 'Obj');
+      return;
+    }
+    if (frame.kind === 'TN') {
+      if (frame.refId !== undefined) tnRefs.set(frame.refId, frame.typeNames);
+      if (frame.owner !== null) frame.owner.typeNames = frame.typeNames;
+      return;
+    }
+    if (frame.kind === 'En') {
+      const owner = frame.owner;
+      if (owner !== null && owner.dict !== null) {
+        const key = typeof frame.key === 'string' ? frame.key : JSON.stringify(frame.key ?? null);
+        owner.dict[key] = frame.value ?? null;
+      }
+      return;
+    }
+    void at;
+  }
+}

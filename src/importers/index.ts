@@ -1,0 +1,259 @@
+// importSources: every input's kind detected by content, parsed, mapped to model entities and
+// merged into one snapshot. The same connector seen twice (e.g. a CLIXML export and a pasted
+// Format-List of it) is one connector; permissions, accepted domains, servers and
+// certificates are de-duplicated the same way.
+import type { JsonValue } from '../json.js';
+import {
+  emptySnapshot,
+  type AcceptedDomain, type Certificate, type ExchangeServer, type ImportWarning, type Permission,
+  type ReceiveConnector, type Snapshot,
+} from '../model.js';
+import { canonicalPrincipal } from '../principals.js';
+import type { SourceText } from '../source.js';
+import { parseClixml } from './clixml.js';
+import { parseCsv } from './csv.js';
+import { detectKind } from './detect.js';
+import { parseConvertToJson, parseJsonText } from './json.js';
+import { mapRecord } from './records/index.js';
+import { parseSnapshot } from './snapshot.js';
+import type { ExportKind, Parsed, PsRecord } from './types.js';
+
+export { detectKind } from './detect.js';
+
+export interface ImportResult { snapshot: Snapshot; warnings: ImportWarning[] }
+
+export const NOT_SUPPORTED = 'not a supported export';
+
+type ConsoleTextParser = (source: SourceText) => Parsed<PsRecord[]>;
+let consoleTextParser: ConsoleTextParser | null | undefined;
+
+/**
+ * The Format-List / table parser lives in console-text.ts (its own module); it is loaded on
+ * first use so that this module does not depend on it at build time.
+ */
+async function loadConsoleTextParser(): Promise<ConsoleTextParser | null> {
+  if (consoleTextParser !== undefined) return consoleTextParser;
+  const specifier = './console-text.js';
+  try {
+    const mod: unknown = await import(specifier);
+    const fn = mod !== null && typeof mod === 'object' ? (mod as { parseConsoleText?: unknown }).parseConsoleText : undefined;
+    consoleTextParser = typeof fn === 'function' ? (fn as ConsoleTextParser) : null;
+  } catch {
+    consoleTextParser = null;
+  }
+  return consoleTextParser;
+}
+
+/** What one file contributed, before merging. */
+export interface FileImport {
+  kind: ExportKind;
+  snapshot: Snapshot;
+  /** Records per mapped kind (for reporting and tests). */
+  counts: Record<string, number>;
+}
+
+export async function importSource(source: SourceText): Promise<FileImport> {
+  const kind = detectKind(source);
+  const snap = emptySnapshot();
+  const counts: Record<string, number> = {};
+  const warnings = snap.warnings;
+  const unsupported = (why: string, line: number | null = null): FileImport => {
+    warnings.push({ file: source.name, line, message: why.startsWith(NOT_SUPPORTED) || why.includes(NOT_SUPPORTED) ? why : `${NOT_SUPPORTED} (${why})` });
+    return { kind, snapshot: snap, counts };
+  };
+
+  let records: PsRecord[];
+  switch (kind) {
+    case 'snapshot': {
+      const s = parseSnapshot(source);
+      return { kind, snapshot: s, counts: { snapshot: 1 } };
+    }
+    case 'clixml': {
+      const parsed = parseClixml(source);
+      warnings.push(...parsed.warnings);
+      records = parsed.value;
+      if (parsed.streamForm) {
+        const usable = records.filter((r) => mapRecord(r).kind !== 'unknown').length;
+        if (usable === 0) return unsupported('a CLIXML output stream (powershell -OutputFormat xml, "#< CLIXML"): not a supported export; use Export-Clixml', 1);
+        warnings.push({ file: source.name, line: 1, message: 'a CLIXML output stream ("#< CLIXML"), not an Export-Clixml file: only its objects were read' });
+      }
+      break;
+    }
+    case 'json': {
+      const doc = parseJsonText(source);
+      const parsed = parseConvertToJson(source, doc);
+      warnings.push(...parsed.warnings);
+      records = parsed.value;
+      break;
+    }
+    case 'csv': {
+      const parsed = parseCsv(source);
+      warnings.push(...parsed.warnings);
+      if (parsed.unsupported !== null) return unsupported(parsed.unsupported, 1);
+      records = parsed.value;
+      break;
+    }
+    case 'console-text': {
+      const parser = await loadConsoleTextParser();
+      if (parser === null) return unsupported('console text (Format-List / table) is not readable in this build');
+      const parsed = parser(source);
+      warnings.push(...parsed.warnings);
+      records = parsed.value;
+      break;
+    }
+    case 'protocol-log':
+      return unsupported('an SMTP receive protocol log: read it with `exrelay logs`');
+    default:
+      return unsupported('no Exchange export recognised');
+  }
+
+  let unknown = 0;
+  for (const record of records) {
+    const mapped = mapRecord(record);
+    counts[mapped.kind] = (counts[mapped.kind] ?? 0) + 1;
+    if (mapped.kind === 'unknown') { unknown++; continue; }
+    warnings.push(...mapped.result.warnings);
+    const value = mapped.result.value;
+    if (value === null) continue;
+    switch (mapped.kind) {
+      case 'receive-connector': snap.connectors.push(mapped.result.value as ReceiveConnector); break;
+      case 'ad-permission': snap.permissions.push(mapped.result.value as Permission); break;
+      case 'accepted-domain': snap.acceptedDomains.push(mapped.result.value as AcceptedDomain); break;
+      case 'exchange-server': snap.servers.push(mapped.result.value as ExchangeServer); break;
+      case 'exchange-certificate': snap.certificates.push(mapped.result.value as Certificate); break;
+    }
+  }
+  if (records.length === 0 || unknown === records.length) {
+    const types = [...new Set(records.flatMap((r) => r.typeNames.slice(0, 1)))].slice(0, 3);
+    return unsupported(types.length > 0 ? `objects of type ${types.join(', ')}` : records.length === 0 ? 'no objects found' : 'no receive connector, ADPermission, accepted domain, server or certificate objects', records[0]?.source.line ?? 1);
+  }
+  if (unknown > 0) {
+    warnings.push({ file: source.name, line: null, message: `${unknown} object(s) of other kinds skipped (not receive connectors, ADPermission entries, accepted domains, servers or certificates)` });
+  }
+  return { kind, snapshot: snap, counts };
+}
+
+// ---------------------------------------------------------------- merging
+
+function withoutExtra<T extends { extra?: Record<string, JsonValue> }>(value: T): Omit<T, 'extra'> {
+  const { extra: _extra, ...rest } = value;
+  return rest;
+}
+
+function absentFields(c: ReceiveConnector): Set<string> {
+  const list = c.extra?.notInExport;
+  return new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
+}
+
+function sourceOf(extra: Record<string, JsonValue> | undefined): string {
+  const s = extra?.source;
+  if (s !== null && typeof s === 'object' && !Array.isArray(s) && typeof s.file === 'string') {
+    return typeof s.line === 'number' ? `${s.file}:${s.line}` : s.file;
+  }
+  return 'an input';
+}
+
+function sameSet(a: readonly unknown[], b: readonly unknown[]): boolean {
+  const key = (x: unknown): string => JSON.stringify(x).toLowerCase();
+  const sa = new Set(a.map(key));
+  const sb = new Set(b.map(key));
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/** Fields on which two copies of one connector disagree (fields one copy lacks are not compared). */
+function connectorDifferences(a: ReceiveConnector, b: ReceiveConnector): string[] {
+  const skip = new Set([...absentFields(a), ...absentFields(b)]);
+  const diffs: string[] = [];
+  const pa = withoutExtra(a) as unknown as Record<string, unknown>;
+  const pb = withoutExtra(b) as unknown as Record<string, unknown>;
+  for (const field of Object.keys(pa)) {
+    if (skip.has(field.toLowerCase()) || field === 'identity') continue;
+    const va = pa[field];
+    const vb = pb[field];
+    const equal = Array.isArray(va) && Array.isArray(vb) ? sameSet(va, vb)
+      : typeof va === 'string' && typeof vb === 'string' ? va.toLowerCase() === vb.toLowerCase()
+        : JSON.stringify(va) === JSON.stringify(vb);
+    if (!equal) diffs.push(field);
+  }
+  return diffs;
+}
+
+export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
+  const out = emptySnapshot();
+  const connectors = new Map<string, number>();
+  const permissions = new Set<string>();
+  const domains = new Map<string, number>();
+  const servers = new Map<string, number>();
+  const certs = new Set<string>();
+  for (const part of parts) {
+    out.warnings.push(...part.warnings);
+    for (const c of part.connectors) {
+      const key = c.identity.toLowerCase();
+      const at = connectors.get(key);
+      if (at === undefined) { connectors.set(key, out.connectors.length); out.connectors.push(c); continue; }
+      const kept = out.connectors[at] as ReceiveConnector;
+      const diffs = connectorDifferences(kept, c);
+      // Keep the more complete copy (a CLIXML export over a partial console paste).
+      const keepNew = absentFields(c).size < absentFields(kept).size;
+      if (keepNew) out.connectors[at] = c;
+      const src = c.extra?.source;
+      const file = src !== null && typeof src === 'object' && !Array.isArray(src) && typeof src.file === 'string' ? src.file : '';
+      const line = src !== null && typeof src === 'object' && !Array.isArray(src) && typeof src.line === 'number' ? src.line : null;
+      if (diffs.length > 0) {
+        out.warnings.push({
+          file, line,
+          message: `connector ${c.identity} appears in ${sourceOf(kept.extra)} and ${sourceOf(c.extra)} and the copies disagree on ${diffs.join(', ')}; kept the copy from ${sourceOf((keepNew ? c : kept).extra)}`,
+        });
+      }
+    }
+    for (const p of part.permissions) {
+      const user = canonicalPrincipal(p.user) ?? p.user;
+      const key = JSON.stringify([p.identity.toLowerCase(), user.toLowerCase(), p.deny, p.inherited, p.extendedRights.map((r) => r.toLowerCase()).sort(),
+        JSON.stringify(p.extra?.AccessRights ?? null), JSON.stringify(p.extra?.InheritanceType ?? null)]);
+      if (permissions.has(key)) continue;
+      permissions.add(key);
+      out.permissions.push(p);
+    }
+    for (const d of part.acceptedDomains) {
+      const key = d.domainName.toLowerCase();
+      const at = domains.get(key);
+      if (at === undefined) { domains.set(key, out.acceptedDomains.length); out.acceptedDomains.push(d); continue; }
+      const kept = out.acceptedDomains[at] as AcceptedDomain;
+      if (kept.domainType !== d.domainType || kept.default !== d.default) {
+        out.warnings.push({ file: '', line: null, message: `accepted domain ${d.domainName} appears twice with different settings (${sourceOf(kept.extra)}: ${kept.domainType}${kept.default ? ', default' : ''}; ${sourceOf(d.extra)}: ${d.domainType}${d.default ? ', default' : ''}); kept the first` });
+      }
+    }
+    for (const s of part.servers) {
+      const key = s.name.toLowerCase();
+      const at = servers.get(key);
+      if (at === undefined) { servers.set(key, out.servers.length); out.servers.push({ ...s, roles: [...s.roles], ipAddresses: [...s.ipAddresses] }); continue; }
+      const kept = out.servers[at] as ExchangeServer;
+      kept.fqdn ??= s.fqdn;
+      kept.version ??= s.version;
+      for (const r of s.roles) if (!kept.roles.some((x) => x.toLowerCase() === r.toLowerCase())) kept.roles.push(r);
+      for (const ip of s.ipAddresses) if (!kept.ipAddresses.includes(ip)) kept.ipAddresses.push(ip);
+    }
+    for (const c of part.certificates) {
+      const key = `${c.thumbprint.toUpperCase()}|${(c.server ?? '').toLowerCase()}`;
+      if (certs.has(key)) continue;
+      certs.add(key);
+      out.certificates.push(c);
+    }
+  }
+  // Warnings may repeat when one file is given twice; one of each is enough.
+  const seen = new Set<string>();
+  out.warnings = out.warnings.filter((w) => {
+    const k = `${w.file}\u0000${String(w.line)}\u0000${w.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return out;
+}
+
+export async function importSources(sources: readonly SourceText[]): Promise<ImportResult> {
+  const parts: Snapshot[] = [];
+  for (const source of sources) parts.push((await importSource(source)).snapshot);
+  const snapshot = mergeSnapshots(parts);
+  return { snapshot, warnings: snapshot.warnings };
+}

@@ -1,0 +1,104 @@
+// Where things are in a JSON text, for messages that name a line. JSON.parse keeps no
+// positions, so this small scanner walks the text only when a position is needed (an error,
+// or the start of each top-level record) and never builds values.
+
+/** Offset just past the JSON value that starts at or after `i` (skipping whitespace). */
+function skipValue(text: string, i: number): number {
+  i = skipWs(text, i);
+  const c = text[i];
+  if (c === '"') return skipString(text, i);
+  if (c === '{' || c === '[') {
+    const close = c === '{' ? '}' : ']';
+    i++;
+    for (;;) {
+      i = skipWs(text, i);
+      if (text[i] === close) return i + 1;
+      if (i >= text.length) return i;
+      if (c === '{') { i = skipString(text, i); i = skipWs(text, i) + 1; }
+      i = skipValue(text, i);
+      i = skipWs(text, i);
+      if (text[i] === ',') i++;
+    }
+  }
+  while (i < text.length && !/[\s,\]}]/.test(text[i] ?? '')) i++;
+  return i;
+}
+
+function skipWs(text: string, i: number): number {
+  while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+  return i;
+}
+
+function skipString(text: string, i: number): number {
+  i++;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+/** Start offsets of the elements of the top-level array (or [offset of the object] for an object). */
+export function topLevelOffsets(text: string): number[] {
+  const start = skipWs(text, 0);
+  if (text[start] !== '[') return [start];
+  const out: number[] = [];
+  let i = start + 1;
+  for (;;) {
+    i = skipWs(text, i);
+    if (i >= text.length || text[i] === ']') return out;
+    out.push(i);
+    i = skipWs(text, skipValue(text, i));
+    if (text[i] === ',') i++;
+  }
+}
+
+/** Offset of the value at `path` (object keys and array indexes), or of the deepest part found. */
+export function offsetOfPath(text: string, path: ReadonlyArray<string | number>): number {
+  let i = skipWs(text, 0);
+  for (const step of path) {
+    const c = text[i];
+    if (typeof step === 'number' && c === '[') {
+      i++;
+      for (let n = 0; ; n++) {
+        i = skipWs(text, i);
+        if (i >= text.length || text[i] === ']') return i;
+        if (n === step) break;
+        i = skipWs(text, skipValue(text, i));
+        if (text[i] === ',') i++;
+      }
+    } else if (typeof step === 'string' && c === '{') {
+      i++;
+      let found = false;
+      while (!found) {
+        i = skipWs(text, i);
+        if (i >= text.length || text[i] === '}') return i;
+        const keyStart = i;
+        i = skipString(text, i);
+        let key: unknown = null;
+        try { key = JSON.parse(text.slice(keyStart, i)); } catch { return keyStart; }
+        i = skipWs(text, i) + 1; // ':'
+        i = skipWs(text, i);
+        if (key === step) { found = true; break; }
+        i = skipWs(text, skipValue(text, i));
+        if (text[i] === ',') i++;
+      }
+    } else {
+      return i;
+    }
+  }
+  return i;
+}
+
+/** Character offset of a JSON.parse SyntaxError, from its message (Node prints "position N"). */
+export function syntaxErrorOffset(error: unknown, text: string): number | null {
+  if (!(error instanceof Error)) return null;
+  const pos = /position (\d+)/.exec(error.message);
+  if (pos !== null) return Number(pos[1]);
+  const lc = /line (\d+) column (\d+)/.exec(error.message);
+  if (lc !== null) {
+    let line = 1;
+    let i = 0;
+    while (line < Number(lc[1]) && i < text.length) { if (text[i] === '\n') line++; i++; }
+    return i + Number(lc[2]) - 1;
+  }
+  if (/end of JSON input/i.test(error.message)) return text.length;
+  return null;
+}

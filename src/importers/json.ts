@@ -1,0 +1,55 @@
+// ConvertTo-Json output (an object, an array, or PowerShell 5.1's {"value": [...], "Count": n}
+// wrapper) → PsRecord[]. JSON values are already PsValues; enums arrive as numbers and are
+// mapped by the record mappers (reference §1.3), /Date(…)/ strings by parseDate.
+import { InputError } from '../errors.js';
+import type { SourceText } from '../source.js';
+import { syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
+import type { Parsed, PsRecord, PsValue } from './types.js';
+
+export function parseJsonText(source: SourceText): unknown {
+  try {
+    return JSON.parse(source.text) as unknown;
+  } catch (error) {
+    const offset = syntaxErrorOffset(error, source.text);
+    throw new InputError(source.name, offset === null ? null : source.lineOf(offset), `not valid JSON (${error instanceof Error ? error.message.replace(/\s+in JSON at position \d+.*$/, '') : 'parse error'})`);
+  }
+}
+
+function toPsValue(value: unknown): PsValue {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map(toPsValue);
+  if (typeof value === 'object') {
+    const out: { [name: string]: PsValue } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toPsValue(v);
+    return out;
+  }
+  return null;
+}
+
+export function parseConvertToJson(source: SourceText, doc: unknown = parseJsonText(source)): Parsed<PsRecord[]> {
+  let items: unknown[];
+  let wrapped = false;
+  if (Array.isArray(doc)) items = doc;
+  else if (doc !== null && typeof doc === 'object') {
+    const keys = Object.keys(doc);
+    const value = (doc as { value?: unknown }).value;
+    if (keys.length === 2 && keys.includes('Count') && Array.isArray(value)) { items = value; wrapped = true; } else items = [doc];
+  } else {
+    throw new InputError(source.name, 1, 'JSON holds neither an object nor an array of objects');
+  }
+  // Line of each record, for messages; a wrapped array's elements are not located (line of the file).
+  const offsets = wrapped ? [] : topLevelOffsets(source.text);
+  const records: PsRecord[] = [];
+  items.forEach((item, index) => {
+    const offset = offsets[index];
+    const line = offset === undefined ? 1 : source.lineOf(offset);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
+    const props = new Map<string, PsValue>();
+    for (const [k, v] of Object.entries(item)) props.set(k, toPsValue(v));
+    const typeNames: string[] = [];
+    const pstn = props.get('PSTypeNames') ?? props.get('pstypenames');
+    if (Array.isArray(pstn)) for (const t of pstn) if (typeof t === 'string') typeNames.push(t);
+    records.push({ typeNames, props, source: { file: source.name, line } });
+  });
+  return { value: records, warnings: [] };
+}

@@ -1,0 +1,52 @@
+// Get-ADPermission record (ADAcePresentationObject) → Permission (reference §8).
+import type { ImportWarning, Permission } from '../../model.js';
+import { canonicalPrincipal } from '../../principals.js';
+import { parseBoolean, psList, psText } from '../ps-values.js';
+import { getProp, type PsRecord } from '../types.js';
+import { buildExtra, lowerSet, text, warn, type Mapped } from './common.js';
+
+const MAPPED = lowerSet(['Identity', 'User', 'Deny', 'IsInherited', 'Inherited', 'ExtendedRights', 'Rights']);
+
+export function mapAdPermission(record: PsRecord): Mapped<Permission> {
+  const warnings: ImportWarning[] = [];
+  const identity = text(record, 'Identity') ?? '';
+  const user = text(record, 'User');
+  if (user === null || user === '') {
+    warnings.push(warn(record, null, 'AD permission entry without User: skipped'));
+    return { value: null, warnings };
+  }
+  if (identity === '') warnings.push(warn(record, null, `AD permission entry for ${user} has no Identity (which connector it is on is unknown)`));
+
+  const flag = (names: string[], fallback: boolean): boolean => {
+    for (const name of names) {
+      const raw = getProp(record, name);
+      if (raw === undefined || raw === null || raw === '') continue;
+      if (typeof raw === 'boolean') return raw;
+      const b = parseBoolean(psText(raw) ?? '');
+      if (b !== undefined) return b;
+      warnings.push(warn(record, name, `${identity} ${user}: ${name} "${psText(raw) ?? ''}" is not True/False; assumed ${String(fallback)}`));
+      return fallback;
+    }
+    return fallback;
+  };
+
+  // ExtendedRights prints as a list ({ms-Exch-SMTP-Submit}); a calculated "Rights" column is the same data.
+  const rightsRaw = getProp(record, 'ExtendedRights') ?? getProp(record, 'Rights');
+  const extendedRights: string[] = [];
+  for (const item of psList(rightsRaw ?? null, 'any')) {
+    const right = psText(item)?.trim() ?? '';
+    if (right !== '' && !extendedRights.includes(right)) extendedRights.push(right);
+  }
+
+  const permission: Permission = {
+    identity,
+    user,
+    deny: flag(['Deny'], false),
+    inherited: flag(['IsInherited', 'Inherited'], false),
+    extendedRights,
+    extra: buildExtra(record, MAPPED),
+  };
+  const canonical = canonicalPrincipal(user);
+  if (canonical !== null && canonical !== user && permission.extra !== undefined) permission.extra.principal = canonical;
+  return { value: permission, warnings };
+}
