@@ -1,0 +1,232 @@
+// Folds replayed sessions into per-(connector, remote address) statistics and the distinct
+// traffic combinations `--scenarios` reproduces. Pure, and mergeable: each reader (worker)
+// folds its own sessions and the results are merged, so every merge is order-independent
+// (sums, unions, min/max, and the smallest sample rather than the first one seen).
+import { LOGS_SCHEMA } from '../model.js';
+import type { LogConfig } from './config.js';
+import type { SessionSummary } from './types.js';
+
+export interface SenderStats {
+  connector: string;
+  server: string;
+  remoteIp: string;
+  sessions: number;
+  messages: number;
+  tlsSessions: number;
+  accounts: string[];
+  mailFromDomains: Map<string, number>;
+  rcptDomains: Map<string, number>;
+  rejectedRecipients: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** One distinct (server, port, remote address, auth, TLS, sender domain, recipient domain). */
+export interface TrafficCombo {
+  connector: string;
+  server: string;
+  port: number | null;
+  remoteIp: string;
+  account: string | null;
+  mechanism: string | null;
+  tls: boolean;
+  senderDomain: string;
+  rcptDomain: string;
+  helo: string | null;
+  mailFrom: string;
+  rcptTo: string;
+  /** recipients seen in this combination (accepted or not) */
+  count: number;
+}
+
+export interface LogAggregate {
+  sessions: number;
+  messages: number;
+  senders: Map<string, SenderStats>;
+  combos: Map<string, TrafficCombo>;
+  /** sender addresses used by each authenticated account (the replay user table) */
+  accountAddresses: Map<string, Set<string>>;
+}
+
+export interface LogsSender {
+  connector: string;
+  remoteIp: string;
+  sessions: number;
+  messages: number;
+  authenticatedAs: string[];
+  tls: boolean;
+  mailFromDomains: Record<string, number>;
+  rcptDomains: Record<string, number>;
+  externalRecipients: number | null;
+  rejectedRecipients: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface LogsDocument {
+  schema: typeof LOGS_SCHEMA;
+  files: number;
+  lines: number;
+  sessions: number;
+  messages: number;
+  senders: LogsSender[];
+  unusedRanges: Array<{ connector: string; expression: string }> | null;
+}
+
+export const NULL_SENDER = '<>';
+export const NO_DOMAIN = '(no domain)';
+
+export function createAggregate(): LogAggregate {
+  return { sessions: 0, messages: 0, senders: new Map(), combos: new Map(), accountAddresses: new Map() };
+}
+
+/** Lower-case domain of an address; `<>` for the null sender. */
+export function domainOf(address: string): string {
+  if (address === '') return NULL_SENDER;
+  const at = address.lastIndexOf('@');
+  if (at < 0 || at === address.length - 1) return NO_DOMAIN;
+  return address.slice(at + 1).toLowerCase();
+}
+
+const minStr = (a: string, b: string): string => (b < a ? b : a);
+const maxStr = (a: string, b: string): string => (b > a ? b : a);
+const minNullable = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : minStr(a, b));
+
+function bump(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+export function addSession(agg: LogAggregate, s: SessionSummary): void {
+  agg.sessions++;
+  agg.messages += s.messages;
+  const key = `${s.connector}\u0000${s.remoteIp}`;
+  let st = agg.senders.get(key);
+  if (st === undefined) {
+    st = {
+      connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [],
+      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstSeen: s.firstSeen, lastSeen: s.lastSeen,
+    };
+    agg.senders.set(key, st);
+  }
+  st.sessions++;
+  st.messages += s.messages;
+  if (s.tls) st.tlsSessions++;
+  if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
+  st.firstSeen = minStr(st.firstSeen, s.firstSeen);
+  st.lastSeen = maxStr(st.lastSeen, s.lastSeen);
+  for (const tx of s.transactions) {
+    const senderDomain = domainOf(tx.mailFrom);
+    if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
+    if (s.authenticatedAs !== null) {
+      let addrs = agg.accountAddresses.get(s.authenticatedAs);
+      if (addrs === undefined) { addrs = new Set(); agg.accountAddresses.set(s.authenticatedAs, addrs); }
+      if (tx.mailFrom !== '') addrs.add(tx.mailFrom);
+    }
+    for (const r of tx.recipients) {
+      const rcptDomain = domainOf(r.address);
+      if (r.code >= 200 && r.code < 300) bump(st.rcptDomains, rcptDomain);
+      else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
+      if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
+      addCombo(agg, {
+        connector: s.connector, server: s.server, port: s.localPort, remoteIp: s.remoteIp, account: s.authenticatedAs,
+        mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 1,
+      });
+    }
+  }
+}
+
+export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
+  return [c.connector, c.server, c.port ?? '', c.remoteIp, c.account ?? '', c.tls ? 'tls' : '', c.senderDomain, recipientKey].join('\u0001');
+}
+
+function addCombo(agg: LogAggregate, c: TrafficCombo): void {
+  const key = comboKey(c);
+  const have = agg.combos.get(key);
+  if (have === undefined) { agg.combos.set(key, c); return; }
+  mergeCombo(have, c);
+}
+
+export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {
+  into.count += c.count;
+  into.mechanism = minNullable(into.mechanism, c.mechanism);
+  into.helo = minNullable(into.helo, c.helo);
+  into.mailFrom = minStr(into.mailFrom, c.mailFrom);
+  into.rcptTo = minStr(into.rcptTo, c.rcptTo);
+}
+
+/** Adds `from` into `into` (both produced by addSession). */
+export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
+  into.sessions += from.sessions;
+  into.messages += from.messages;
+  for (const [key, s] of from.senders) {
+    const st = into.senders.get(key);
+    if (st === undefined) { into.senders.set(key, s); continue; }
+    st.sessions += s.sessions;
+    st.messages += s.messages;
+    st.tlsSessions += s.tlsSessions;
+    for (const a of s.accounts) if (!st.accounts.includes(a)) st.accounts.push(a);
+    for (const [d, n] of s.mailFromDomains) bump(st.mailFromDomains, d, n);
+    for (const [d, n] of s.rcptDomains) bump(st.rcptDomains, d, n);
+    st.rejectedRecipients += s.rejectedRecipients;
+    st.firstSeen = minStr(st.firstSeen, s.firstSeen);
+    st.lastSeen = maxStr(st.lastSeen, s.lastSeen);
+  }
+  for (const [key, c] of from.combos) {
+    const have = into.combos.get(key);
+    if (have === undefined) into.combos.set(key, c); else mergeCombo(have, c);
+  }
+  for (const [account, addrs] of from.accountAddresses) {
+    const have = into.accountAddresses.get(account);
+    if (have === undefined) into.accountAddresses.set(account, addrs); else for (const a of addrs) have.add(a);
+  }
+}
+
+/** Most frequent first, then by name: a stable order for JSON keys and text lists. */
+export function sortedCounts(map: Map<string, number>): Array<[string, number]> {
+  return [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** IPv4 in numeric order, then anything else as text. */
+export function compareAddresses(a: string, b: string): number {
+  const na = ipv4Number(a), nb = ipv4Number(b);
+  if (na !== null && nb !== null) return na - nb;
+  if (na !== null) return -1;
+  if (nb !== null) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function ipv4Number(text: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (m === null) return null;
+  return ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+}
+
+export function buildLogsDocument(agg: LogAggregate, counts: { files: number; lines: number }, config: LogConfig | null): LogsDocument {
+  const senders = [...agg.senders.values()].sort((a, b) =>
+    (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : 0) || compareAddresses(a.remoteIp, b.remoteIp));
+  return {
+    schema: LOGS_SCHEMA,
+    files: counts.files,
+    lines: counts.lines,
+    sessions: agg.sessions,
+    messages: agg.messages,
+    senders: senders.map((s) => ({
+      connector: s.connector,
+      remoteIp: s.remoteIp,
+      sessions: s.sessions,
+      messages: s.messages,
+      authenticatedAs: [...s.accounts].sort(),
+      // true only when every session negotiated TLS: a false means some of this traffic was in clear.
+      tls: s.sessions > 0 && s.tlsSessions === s.sessions,
+      mailFromDomains: Object.fromEntries(sortedCounts(s.mailFromDomains)),
+      rcptDomains: Object.fromEntries(sortedCounts(s.rcptDomains)),
+      externalRecipients: config === null ? null
+        : [...s.rcptDomains].reduce((sum, [d, n]) => sum + (config.isExternal(d) ? n : 0), 0),
+      rejectedRecipients: s.rejectedRecipients,
+      firstSeen: s.firstSeen,
+      lastSeen: s.lastSeen,
+    })),
+    unusedRanges: config === null ? null
+      : config.unusedRanges(senders.map((s) => ({ connector: s.connector, server: s.server, remoteIp: s.remoteIp }))),
+  };
+}

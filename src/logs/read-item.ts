@@ -1,0 +1,122 @@
+// Reads one piece of work (a whole file, a byte range of a plain file cut at line boundaries,
+// or a gzip file) through a LogScanner with a fixed-size buffer: memory does not grow with
+// the file. Shared by the in-process reader and the worker threads.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../errors.js';
+import { LogScanner, type ScanWarning, type SessionTable } from './scan.js';
+
+export interface WorkItem {
+  path: string;
+  gzip: boolean;
+  /** byte range [start, end) of a plain file; a range owns the lines that start inside it */
+  start: number;
+  end: number;
+}
+
+export interface ItemResult { lines: number; records: number; warnings: ScanWarning[] }
+
+const BUFFER_BYTES = 1 << 20;
+const HEADER_PROBE_BYTES = 64 * 1024;
+
+export async function readItem(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  return item.gzip ? readGzip(item, table, onBytes) : readRange(item, table, onBytes);
+}
+
+/** A chunk that starts mid-file has not seen the header: take #Fields from the top of the file. */
+async function headerFields(path: string): Promise<string[] | undefined> {
+  const fd = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(HEADER_PROBE_BYTES);
+    const { bytesRead } = await fd.read(buf, 0, buf.length, 0);
+    const m = /^[ \t]*#\s*Fields:\s*(.*?)\s*$/im.exec(buf.toString('utf8', 0, bytesRead));
+    return m === null ? undefined : (m[1] ?? '').split(',').map((f) => f.trim());
+  } finally {
+    await fd.close();
+  }
+}
+
+async function readRange(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  const fields = item.start > 0 ? await headerFields(item.path) : undefined;
+  const scanner = new LogScanner(table, item.path, item.start === 0 ? 1 : null, fields);
+  const fd = await open(item.path, 'r').catch((error: unknown) => {
+    throw new InputError(item.path, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  });
+  try {
+    let buf = Buffer.allocUnsafe(BUFFER_BYTES);
+    // Start one byte early: if that byte ends a line, the range begins exactly on a line start.
+    let fileOff = item.start > 0 ? item.start - 1 : 0;
+    let skipping = item.start > 0;
+    let have = 0;
+    let reported = fileOff;
+    for (;;) {
+      if (have === buf.length) { // one line longer than the buffer: grow rather than cut it
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fd.read(buf, have, buf.length - have, fileOff + have);
+      have += bytesRead;
+      const eof = bytesRead === 0;
+      let p = 0;
+      if (skipping) {
+        const nl = buf.indexOf(10);
+        if (nl < 0 || nl >= have) {
+          if (eof) break;
+          fileOff += have; have = 0;
+          continue;
+        }
+        p = nl + 1;
+        skipping = false;
+      }
+      const limit = item.end - fileOff; // lines starting before this index are ours
+      if (p >= limit) break;
+      let done = false;
+      if (limit <= have) {
+        const nl = buf.indexOf(10, Math.max(p, limit - 1));
+        if (nl >= 0 && nl < have) { scanner.scan(buf, p, nl + 1, true); done = true; }
+      }
+      if (!done && eof) { scanner.scan(buf, p, have, true); done = true; }
+      if (done) break;
+      const used = scanner.scan(buf, p, have, false);
+      buf.copy(buf, 0, used, have);
+      fileOff += used;
+      have -= used;
+      onBytes(fileOff - reported);
+      reported = fileOff;
+    }
+    onBytes(Math.max(0, item.end - reported));
+    scanner.finish();
+    return { lines: scanner.lines, records: scanner.records, warnings: scanner.warnings };
+  } finally {
+    await fd.close();
+  }
+}
+
+async function readGzip(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  const scanner = new LogScanner(table, item.path, 1);
+  const source = createReadStream(item.path, { highWaterMark: BUFFER_BYTES });
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  source.pipe(gunzip);
+  let reported = 0;
+  let rest: Buffer | null = null;
+  try {
+    for await (const chunk of gunzip) {
+      const data: Buffer = rest === null ? chunk as Buffer : Buffer.concat([rest, chunk as Buffer]);
+      const used = scanner.scan(data, 0, data.length, false);
+      rest = used < data.length ? data.subarray(used) : null;
+      onBytes(source.bytesRead - reported);
+      reported = source.bytesRead;
+    }
+  } catch (error) {
+    source.destroy();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES') throw new InputError(item.path, null, `cannot read: ${code}`);
+    throw new InputError(item.path, null, `damaged gzip data (${(error as Error).message}); ${scanner.lines} lines were read before it`);
+  }
+  if (rest !== null) scanner.scan(rest, 0, rest.length, true);
+  scanner.finish();
+  onBytes(Math.max(0, item.end - reported));
+  return { lines: scanner.lines, records: scanner.records, warnings: scanner.warnings };
+}

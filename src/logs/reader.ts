@@ -1,0 +1,231 @@
+// Streaming reader for SMTP receive protocol logs: finds the log files, cuts large plain files
+// into line-aligned byte ranges, and spreads the work over worker threads (both cores). Each
+// reader folds the sessions it sees completely into its own aggregate and hands back the
+// sessions it saw only part of (they span files or ranges); those are merged by session key and
+// replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
+import { availableParallelism } from 'node:os';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError, InternalError } from '../errors.js';
+import { addSession, createAggregate, mergeAggregate, type LogAggregate } from './aggregate.js';
+import { readItem, type WorkItem } from './read-item.js';
+import { SessionTable, type ScanWarning } from './scan.js';
+import { mergePartials, summarizeSession } from './session.js';
+import type { SessionPartial } from './types.js';
+
+export interface LogFile { path: string; size: number; gzip: boolean }
+
+export interface ReadOptions {
+  /** worker threads; 0 reads in this thread. Default: 2 (or the core count if lower) for inputs over 16 MB. */
+  workers?: number;
+  /** plain files larger than this are cut into ranges of about this size */
+  chunkBytes?: number;
+  /** called with bytes done and bytes in total (compressed bytes for gzip) */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReadResult {
+  aggregate: LogAggregate;
+  files: number;
+  lines: number;
+  records: number;
+  warnings: ScanWarning[];
+}
+
+const SNIFF_BYTES = 8192;
+const DEFAULT_CHUNK = 32 * 1024 * 1024;
+const WORKER_THRESHOLD = 16 * 1024 * 1024;
+
+export type LogKind = 'receive' | 'send' | 'gzip' | 'unknown';
+
+/** Decides by content: a receive-log header, or records that start with a date-time. */
+export function sniffLogKind(head: Buffer): LogKind {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  const text = head.toString('utf8');
+  if (/#Log-type:\s*SMTP Send/i.test(text)) return 'send';
+  if (/#Log-type:\s*SMTP Receive/i.test(text)) return 'receive';
+  for (const line of text.split('\n').slice(0, 40)) {
+    if (/^[\s"]*\d{4}-\d\d-\d\dT[\d:.]+Z?,/.test(line)) return 'receive';
+  }
+  return 'unknown';
+}
+
+async function sniff(path: string): Promise<LogKind> {
+  const fd = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fd.read(buf, 0, SNIFF_BYTES, 0);
+    return sniffLogKind(buf.subarray(0, bytesRead));
+  } finally {
+    await fd.close();
+  }
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...await walk(path));
+    else if (e.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/** Every log file named or below a named directory. A named file must be a receive log; others below a directory are skipped with a warning. */
+export async function findLogFiles(inputs: readonly string[]): Promise<{ files: LogFile[]; warnings: ScanWarning[] }> {
+  const files: LogFile[] = [];
+  const warnings: ScanWarning[] = [];
+  for (const input of inputs) {
+    let st;
+    try { st = await stat(input); } catch (error) {
+      throw new InputError(input, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const explicit = !st.isDirectory();
+    for (const path of explicit ? [input] : await walk(input)) {
+      const size = explicit ? st.size : (await stat(path)).size;
+      if (size === 0) { warnings.push({ file: path, line: null, message: 'empty file' }); continue; }
+      const kind = await sniff(path);
+      if (kind === 'receive' || kind === 'gzip') { files.push({ path, size, gzip: kind === 'gzip' }); continue; }
+      const why = kind === 'send' ? 'an SMTP send protocol log (logs reads receive logs)' : 'not an SMTP receive protocol log';
+      if (explicit) throw new InputError(path, null, why);
+      warnings.push({ file: path, line: null, message: `skipped: ${why}` });
+    }
+  }
+  return { files, warnings };
+}
+
+export function planWork(files: readonly LogFile[], chunkBytes: number): WorkItem[] {
+  const items: WorkItem[] = [];
+  for (const f of files) {
+    if (f.gzip || f.size <= chunkBytes) { items.push({ path: f.path, gzip: f.gzip, start: 0, end: f.size }); continue; }
+    const pieces = Math.ceil(f.size / chunkBytes);
+    const step = Math.ceil(f.size / pieces);
+    for (let s = 0; s < f.size; s += step) items.push({ path: f.path, gzip: false, start: s, end: Math.min(f.size, s + step) });
+  }
+  return items;
+}
+
+/** What a reader (this thread or a worker) hands back. */
+export interface ReaderResult {
+  aggregate: LogAggregate;
+  open: SessionPartial[];
+  lines: number;
+  records: number;
+  warnings: ScanWarning[];
+}
+
+export async function readLogs(inputs: readonly string[], options: ReadOptions = {}): Promise<ReadResult> {
+  const { files, warnings } = await findLogFiles(inputs);
+  const items = planWork(files, options.chunkBytes ?? DEFAULT_CHUNK);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const wanted = options.workers ?? (total >= WORKER_THRESHOLD ? Math.min(2, availableParallelism()) : 0);
+  const workers = Math.min(wanted, items.length);
+  let done = 0;
+  const progress = (bytes: number): void => {
+    done += bytes;
+    options.onProgress?.(Math.min(done, total), total);
+  };
+  const results = workers === 0 ? [await readInThread(items, progress)] : await readInWorkers(items, workers, progress);
+
+  const aggregate = createAggregate();
+  const open = new Map<string, SessionPartial>();
+  let lines = 0;
+  let records = 0;
+  for (const r of results) {
+    mergeAggregate(aggregate, r.aggregate);
+    lines += r.lines;
+    records += r.records;
+    warnings.push(...r.warnings);
+    for (const p of r.open) {
+      const have = open.get(p.key);
+      open.set(p.key, have === undefined ? p : mergePartials(have, p));
+    }
+  }
+  // Sessions cut by a file roll or a range boundary, and damaged excerpts without connect/disconnect.
+  for (const p of open.values()) addSession(aggregate, summarizeSession(p));
+  return { aggregate, files: files.length, lines, records, warnings };
+}
+
+/** One reader's work: fold complete sessions, keep the open ones for the merge. */
+export function createReader(): { table: SessionTable; aggregate: LogAggregate } {
+  const aggregate = createAggregate();
+  const table = new SessionTable((p) => addSession(aggregate, summarizeSession(p)));
+  return { table, aggregate };
+}
+
+async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void): Promise<ReaderResult> {
+  const { table, aggregate } = createReader();
+  let lines = 0;
+  let records = 0;
+  const warnings: ScanWarning[] = [];
+  for (const item of items) {
+    const r = await readItem(item, table, progress);
+    lines += r.lines;
+    records += r.records;
+    warnings.push(...r.warnings);
+  }
+  return { aggregate, open: table.drain(), lines, records, warnings };
+}
+
+/** Messages between this thread and a worker (see worker.ts). */
+export type ToWorker = { type: 'item'; item: WorkItem } | { type: 'finish' };
+export type FromWorker =
+  | { type: 'progress'; bytes: number }
+  | { type: 'done' }
+  | { type: 'result'; result: ReaderResult }
+  | { type: 'error'; file: string | null; line: number | null; message: string };
+
+function spawnWorker(): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Running from source (tests, benchmarks under tsx): the worker must load tsx itself.
+    const target = new URL('./worker.ts', here).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true });
+  }
+  return new Worker(new URL('./worker.js', here));
+}
+
+function readInWorkers(items: readonly WorkItem[], count: number, progress: (bytes: number) => void): Promise<ReaderResult[]> {
+  return new Promise((resolve, reject) => {
+    const queue = [...items];
+    const results: ReaderResult[] = [];
+    const pool: Worker[] = [];
+    let failed = false;
+    const fail = (error: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of pool) void w.terminate();
+      reject(error);
+    };
+    const next = (w: Worker): void => {
+      const item = queue.shift();
+      w.postMessage(item === undefined ? { type: 'finish' } satisfies ToWorker : { type: 'item', item } satisfies ToWorker);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = spawnWorker();
+      let finished = false;
+      pool.push(w);
+      w.on('message', (msg: FromWorker) => {
+        switch (msg.type) {
+          case 'progress': progress(msg.bytes); break;
+          case 'done': next(w); break;
+          case 'result':
+            finished = true;
+            results.push(msg.result);
+            if (results.length === count) resolve(results);
+            break;
+          case 'error':
+            fail(msg.file === null ? new InternalError(msg.message) : new InputError(msg.file, msg.line, msg.message));
+            break;
+        }
+      });
+      w.on('error', (error) => fail(error));
+      w.on('exit', (code) => { if (!finished) fail(new InternalError(`log reader thread exited with code ${code}`)); });
+      next(w);
+    }
+  });
+}

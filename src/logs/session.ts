@@ -1,0 +1,159 @@
+// Replays one session's logged dialogue: SMTP answers commands in order (pipelined or not),
+// so replies are matched to the oldest command still waiting for one. Pure.
+import { Ev, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
+
+export function splitEndpoint(endpoint: string): { ip: string; port: number | null } {
+  const text = endpoint.trim();
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    const port = close >= 0 && text[close + 1] === ':' ? Number(text.slice(close + 2)) : NaN;
+    return { ip: text.slice(1, close < 0 ? text.length : close), port: Number.isInteger(port) ? port : null };
+  }
+  const colon = text.lastIndexOf(':');
+  // An IPv6 address without brackets has several colons: the port is the last group only
+  // when it is all digits and the rest still parses as an address; keep it simple: IPv4 form.
+  if (colon < 0 || text.indexOf(':') !== colon) return { ip: text, port: null };
+  const port = Number(text.slice(colon + 1));
+  return { ip: text.slice(0, colon), port: Number.isInteger(port) && text.length > colon + 1 ? port : null };
+}
+
+/** `SERVER\Connector Name` → `SERVER`; an id without a backslash names no server. */
+export function serverOfConnector(connector: string): string {
+  const slash = connector.indexOf('\\');
+  return slash < 0 ? '' : connector.slice(0, slash);
+}
+
+export function mergePartials(a: SessionPartial, b: SessionPartial): SessionPartial {
+  // The partial that holds the lower sequence numbers came first.
+  const [first, second] = firstSeq(a) <= firstSeq(b) ? [a, b] : [b, a];
+  return {
+    key: a.key,
+    connector: first.connector !== '' ? first.connector : second.connector,
+    localEndpoint: first.localEndpoint,
+    remoteEndpoint: first.remoteEndpoint,
+    firstSeen: a.firstSeen < b.firstSeen ? a.firstSeen : b.firstSeen,
+    lastSeen: a.lastSeen > b.lastSeen ? a.lastSeen : b.lastSeen,
+    records: a.records + b.records,
+    maxSeq: Math.max(a.maxSeq, b.maxSeq),
+    flags: a.flags | b.flags,
+    events: [...first.events, ...second.events],
+  };
+}
+
+function firstSeq(p: SessionPartial): number {
+  return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : (p.events[0] as LogEvent).seq;
+}
+
+interface Pending { kind: number; arg: string | null; bdatLast: boolean; intermediate: boolean }
+
+export function summarizeSession(partial: SessionPartial): SessionSummary {
+  const events = partial.events;
+  if (!isSortedBySeq(events)) events.sort((x, y) => x.seq - y.seq); // stable: repeated numbers keep file order
+  const remote = splitEndpoint(partial.remoteEndpoint);
+  const local = splitEndpoint(partial.localEndpoint);
+  const summary: SessionSummary = {
+    connector: partial.connector,
+    server: serverOfConnector(partial.connector),
+    remoteIp: remote.ip,
+    localIp: local.ip,
+    localPort: local.port,
+    firstSeen: partial.firstSeen,
+    lastSeen: partial.lastSeen,
+    helo: null,
+    tls: false,
+    authenticatedAs: null,
+    authMechanism: null,
+    messages: 0,
+    transactions: [],
+  };
+  const queue: Pending[] = [];
+  let tx: Transaction | null = null;
+  let userName: string | null = null;
+  for (const ev of events) {
+    switch (ev.kind) {
+      case Ev.TlsOk: summary.tls = true; break;
+      case Ev.Authenticated:
+        // The record itself says the logon succeeded, even when the 235 is not in the excerpt.
+        summary.authenticatedAs = ev.arg;
+        break;
+      case Ev.UserName: userName = ev.arg; break;
+      case Ev.Other: {
+        // While AUTH waits for the client's next step, its lines are credentials, not commands.
+        const head = queue[0];
+        if (head !== undefined && head.kind === Ev.Auth && head.intermediate) break;
+        queue.push({ kind: ev.kind, arg: ev.arg, bdatLast: false, intermediate: false });
+        break;
+      }
+      case Ev.Reply: {
+        const head = queue[0];
+        if (head === undefined) break; // the 220 banner, or a reply whose command is not in the log
+        if (ev.code >= 300 && ev.code < 400) { head.intermediate = true; break; } // 334 / 354: not final yet
+        if (ev.arg === 'sender' && head.kind !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
+        if (ev.arg === 'recipient' && head.kind === Ev.Mail) {
+          // The RCPT (and the MAIL reply) are missing, but reaching RCPT means the sender was accepted.
+          queue.shift();
+          tx = applyReply(summary, head, 250, tx, userName);
+          break;
+        }
+        queue.shift();
+        tx = applyReply(summary, head, ev.code, tx, userName);
+        break;
+      }
+      default:
+        queue.push({ kind: ev.kind, arg: ev.arg, bdatLast: ev.kind === Ev.Bdat && ev.code === 1, intermediate: false });
+    }
+  }
+  return summary;
+}
+
+function applyReply(s: SessionSummary, cmd: Pending, code: number, tx: Transaction | null, userName: string | null): Transaction | null {
+  const ok = code >= 200 && code < 300;
+  switch (cmd.kind) {
+    case Ev.Ehlo:
+      if (ok && cmd.arg !== null && cmd.arg !== '') s.helo = cmd.arg;
+      return null; // EHLO resets the mail transaction
+    case Ev.StartTls:
+      if (code === 220) s.tls = true;
+      return null;
+    case Ev.Auth:
+      if (ok) {
+        s.authMechanism = cmd.arg;
+        if (s.authenticatedAs === null) s.authenticatedAs = userName ?? '(unnamed account)';
+      }
+      return tx;
+    case Ev.Mail: {
+      const next: Transaction = { mailFrom: cmd.arg ?? '', mailCode: code, recipients: [], delivered: false };
+      s.transactions.push(next);
+      return next;
+    }
+    case Ev.Rcpt: {
+      // Without its MAIL FROM in the log the recipient still counts; the sender stays unknown (code 0).
+      const into = tx ?? { mailFrom: '', mailCode: 0, recipients: [], delivered: false };
+      if (tx === null) s.transactions.push(into);
+      into.recipients.push({ address: cmd.arg ?? '', code });
+      return into;
+    }
+    case Ev.Data:
+      if (code === 250) countMessage(s, tx);
+      return null;
+    case Ev.Bdat:
+      if (!cmd.bdatLast) return ok ? tx : null;
+      if (code === 250) countMessage(s, tx);
+      return null;
+    case Ev.Rset:
+      return null;
+    default:
+      return tx;
+  }
+}
+
+// A message counts on the 250 to its DATA/BDAT even when the excerpt lost its MAIL FROM.
+function countMessage(s: SessionSummary, tx: Transaction | null): void {
+  s.messages++;
+  if (tx !== null) tx.delivered = true;
+}
+
+function isSortedBySeq(events: LogEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if ((events[i] as LogEvent).seq < (events[i - 1] as LogEvent).seq) return false;
+  return true;
+}

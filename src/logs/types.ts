@@ -1,0 +1,86 @@
+// Shapes shared by the protocol-log scanner, the session state machine and the aggregation.
+// Everything here is plain data so it crosses worker_threads by structured clone.
+
+/** What a log record means for the SMTP dialogue (only the records that matter are kept). */
+export const Ev = {
+  /** `<` EHLO/HELO; arg = the name the client gave */
+  Ehlo: 1,
+  /** `<` STARTTLS or X-ANONYMOUSTLS */
+  StartTls: 2,
+  /** `<` AUTH or X-EXPS; arg = mechanism */
+  Auth: 3,
+  /** `<` MAIL FROM; arg = address ('' for the null sender) */
+  Mail: 4,
+  /** `<` RCPT TO; arg = address */
+  Rcpt: 5,
+  /** `<` DATA */
+  Data: 6,
+  /** `<` BDAT; code = 1 when it is the LAST chunk */
+  Bdat: 7,
+  /** `<` RSET */
+  Rset: 8,
+  /** `<` any other line from the client (QUIT, NOOP, an AUTH continuation…) */
+  Other: 9,
+  /** `>` a final or intermediate reply line; code = the reply code */
+  Reply: 10,
+  /** `*` TLS negotiation succeeded */
+  TlsOk: 11,
+  /** `*` `<account>,authenticated`; arg = account */
+  Authenticated: 12,
+  /** `*` `User Name: <account>`; arg = account */
+  UserName: 13,
+} as const;
+export type EvKind = (typeof Ev)[keyof typeof Ev];
+
+export interface LogEvent { seq: number; kind: EvKind; code: number; arg: string | null }
+
+/** Flags on a partial session. */
+export const HAS_CONNECT = 1;
+export const HAS_DISCONNECT = 2;
+
+/**
+ * What one reader saw of one session. Sessions span files and chunks, so a session may arrive
+ * as several partials (one per reader) that are merged by `key` before the dialogue is replayed.
+ */
+export interface SessionPartial {
+  /** session id + local endpoint + remote endpoint: Exchange 2010 logs all-zero session ids */
+  key: string;
+  connector: string;
+  localEndpoint: string;
+  remoteEndpoint: string;
+  /** earliest / latest date-time seen, normalised to ISO 8601 with milliseconds */
+  firstSeen: string;
+  lastSeen: string;
+  records: number;
+  maxSeq: number;
+  flags: number;
+  events: LogEvent[];
+}
+
+export interface RecipientOutcome { address: string; code: number }
+
+export interface Transaction {
+  mailFrom: string;
+  /** reply code to MAIL FROM (0: no reply logged) */
+  mailCode: number;
+  recipients: RecipientOutcome[];
+  /** DATA/BDAT answered 250 */
+  delivered: boolean;
+}
+
+/** One SMTP session after its dialogue was replayed from the log. */
+export interface SessionSummary {
+  connector: string;
+  server: string;
+  remoteIp: string;
+  localIp: string;
+  localPort: number | null;
+  firstSeen: string;
+  lastSeen: string;
+  helo: string | null;
+  tls: boolean;
+  authenticatedAs: string | null;
+  authMechanism: string | null;
+  messages: number;
+  transactions: Transaction[];
+}

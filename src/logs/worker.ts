@@ -1,0 +1,34 @@
+// A log reader thread: reads the work items it is given into its own session table and
+// aggregate, then hands back the aggregate and the sessions it saw only part of.
+import { parentPort } from 'node:worker_threads';
+import { InputError, describeError } from '../errors.js';
+import { createReader, type FromWorker, type ToWorker } from './reader.js';
+import { readItem } from './read-item.js';
+import type { ScanWarning } from './scan.js';
+
+const port = parentPort;
+if (port === null) throw new Error('worker.ts runs only as a worker thread');
+const { table, aggregate } = createReader();
+let lines = 0;
+let records = 0;
+const warnings: ScanWarning[] = [];
+const send = (msg: FromWorker): void => port.postMessage(msg);
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'finish') {
+    send({ type: 'result', result: { aggregate, open: table.drain(), lines, records, warnings } });
+    port.close();
+    return;
+  }
+  readItem(msg.item, table, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); })
+    .then((r) => {
+      lines += r.lines;
+      records += r.records;
+      warnings.push(...r.warnings);
+      send({ type: 'done' });
+    })
+    .catch((error: unknown) => {
+      if (error instanceof InputError) send({ type: 'error', file: error.file, line: error.line, message: error.message });
+      else send({ type: 'error', file: null, line: null, message: describeError(error) });
+    });
+});
