@@ -14,9 +14,9 @@ import { parseClixml } from './clixml.js';
 import { parseCsv } from './csv.js';
 import { detectKind } from './detect.js';
 import { parseConvertToJson, parseJsonText } from './json.js';
-import { mapRecord } from './records/index.js';
+import { classifyRecord, mapRecord } from './records/index.js';
 import { parseSnapshot } from './snapshot.js';
-import type { ExportKind, Parsed, PsRecord } from './types.js';
+import { getProp, type ExportKind, type Parsed, type PsRecord, type RecordKind } from './types.js';
 
 export { detectKind } from './detect.js';
 
@@ -99,6 +99,7 @@ export async function importSource(source: SourceText): Promise<FileImport> {
       const parsed = parser(source);
       warnings.push(...parsed.warnings);
       records = parsed.value;
+      applyCommandContext(source, records);
       break;
     }
     case 'protocol-log':
@@ -109,7 +110,7 @@ export async function importSource(source: SourceText): Promise<FileImport> {
 
   let unknown = 0;
   for (const record of records) {
-    const mapped = mapRecord(record);
+    const mapped = mapRecord(record, kindHints.get(record));
     counts[mapped.kind] = (counts[mapped.kind] ?? 0) + 1;
     if (mapped.kind === 'unknown') { unknown++; continue; }
     warnings.push(...mapped.result.warnings);
@@ -130,7 +131,62 @@ export async function importSource(source: SourceText): Promise<FileImport> {
   if (unknown > 0) {
     warnings.push({ file: source.name, line: null, message: `${unknown} object(s) of other kinds skipped (not receive connectors, ADPermission entries, accepted domains, servers or certificates)` });
   }
+  snap.warnings = collapseWarnings(snap.warnings);
   return { kind, snapshot: snap, counts };
+}
+
+/** The same message about many records of one file (one per row of a table) becomes one warning. */
+function collapseWarnings(list: readonly ImportWarning[]): ImportWarning[] {
+  const groups = new Map<string, ImportWarning[]>();
+  for (const w of list) {
+    const k = `${w.file}\u0000${w.message}`;
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [w]); else g.push(w);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as ImportWarning;
+    return g.length === 1 ? first : { ...first, message: `${first.message} (and ${g.length - 1} more like it)` };
+  });
+}
+
+// ---------------------------------------------------------------- console captures
+
+const kindHints = new WeakMap<PsRecord, RecordKind>();
+
+const COMMAND = /^(?:\[PS\]\s*)?(?:PS\s+)?(?:[A-Za-z]:\\[^>]*>\s*)?(Get-ReceiveConnector|Get-ADPermission|Get-AcceptedDomain|Get-ExchangeServer|Get-ExchangeCertificate)\b(.*)$/i;
+const CMDLET_KINDS: Record<string, RecordKind> = {
+  'get-receiveconnector': 'receive-connector', 'get-adpermission': 'ad-permission', 'get-accepteddomain': 'accepted-domain',
+  'get-exchangeserver': 'exchange-server', 'get-exchangecertificate': 'exchange-certificate',
+};
+
+/**
+ * Pasted console output often shows only some properties (`fl auth*,bind*`, `ft User,ExtendedRights`)
+ * below the command that printed them. The command line names the cmdlet and, usually, the
+ * connector (`Get-ReceiveConnector "Client EX0" | fl …`): a record without Identity takes it from
+ * there, and its kind follows the cmdlet.
+ */
+function applyCommandContext(source: SourceText, records: readonly PsRecord[]): void {
+  const commands: Array<{ line: number; kind: RecordKind; identity: string | null }> = [];
+  source.text.split('\n').forEach((raw, k) => {
+    const m = COMMAND.exec(raw.trim());
+    if (m === null) return;
+    const kind = CMDLET_KINDS[(m[1] ?? '').toLowerCase()] ?? 'unknown';
+    const args = (m[2] ?? '').split('|')[0] ?? '';
+    const id = /^\s*(?:-Identity\s+)?(?:"([^"]+)"|'([^']+)'|([^\s"'-][^\s]*))/.exec(args);
+    const identity = id === null ? null : (id[1] ?? id[2] ?? id[3] ?? null);
+    commands.push({ line: k + 1, kind, identity: identity !== null && /^[$(@{]/.test(identity) ? null : identity });
+  });
+  if (commands.length === 0) return;
+  for (const record of records) {
+    let cmd: (typeof commands)[number] | undefined;
+    for (const c of commands) if (c.line < (record.source.line ?? 0)) cmd = c;
+    if (cmd === undefined) continue;
+    const own = classifyRecord(record);
+    if (own === 'unknown' || own === cmd.kind) kindHints.set(record, cmd.kind);
+    if ((own === 'unknown' || own === cmd.kind) && cmd.identity !== null && getProp(record, 'Identity') === undefined) {
+      record.props.set('Identity', cmd.identity);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- merging
@@ -178,6 +234,26 @@ function connectorDifferences(a: ReceiveConnector, b: ReceiveConnector): string[
   return diffs;
 }
 
+/** `primary` with the fields it lacks (extra.notInExport) taken from `other` where `other` has them. */
+function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): ReceiveConnector {
+  const lacking = absentFields(primary);
+  if (lacking.size === 0) return primary;
+  const otherLacks = absentFields(other);
+  const out = { ...primary, extra: { ...(primary.extra ?? {}) } } as ReceiveConnector & Record<string, unknown>;
+  const src = other as unknown as Record<string, unknown>;
+  const still: string[] = [];
+  const modelName = (lower: string): string | undefined => Object.keys(primary).find((k) => k.toLowerCase() === lower);
+  for (const field of lacking) {
+    const name = modelName(field);
+    if (name !== undefined && !otherLacks.has(field)) out[name] = src[name];
+    else if (name !== undefined) still.push(name);
+  }
+  if (out.extra !== undefined) {
+    if (still.length > 0) out.extra.notInExport = still; else delete out.extra.notInExport;
+  }
+  return out;
+}
+
 export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
   const out = emptySnapshot();
   const connectors = new Map<string, number>();
@@ -191,11 +267,13 @@ export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
       const key = c.identity.toLowerCase();
       const at = connectors.get(key);
       if (at === undefined) { connectors.set(key, out.connectors.length); out.connectors.push(c); continue; }
-      const kept = out.connectors[at] as ReceiveConnector;
-      const diffs = connectorDifferences(kept, c);
-      // Keep the more complete copy (a CLIXML export over a partial console paste).
-      const keepNew = absentFields(c).size < absentFields(kept).size;
-      if (keepNew) out.connectors[at] = c;
+      const kept0 = out.connectors[at] as ReceiveConnector;
+      const diffs = connectorDifferences(kept0, c);
+      // Keep the more complete copy (a CLIXML export over a partial console paste), and fill
+      // what it lacks from the other (two `fl` pastes of different properties of one connector).
+      const keepNew = absentFields(c).size < absentFields(kept0).size;
+      const kept = fillAbsent(keepNew ? c : kept0, keepNew ? kept0 : c);
+      out.connectors[at] = kept;
       const src = c.extra?.source;
       const file = src !== null && typeof src === 'object' && !Array.isArray(src) && typeof src.file === 'string' ? src.file : '';
       const line = src !== null && typeof src === 'object' && !Array.isArray(src) && typeof src.line === 'number' ? src.line : null;

@@ -29,18 +29,25 @@ export function classifyRecord(record: PsRecord): RecordKind {
     const base = baseTypeName(t);
     for (const [pattern, kind] of TYPE_KINDS) if (pattern.test(base)) return kind;
   }
+  // A typed object of another Exchange class (a Mailbox, a virtual directory) is not guessed
+  // from its property names; only untyped records (console text, CSV without #TYPE, JSON,
+  // PSCustomObject) are.
+  const first = record.typeNames[0];
+  if (first !== undefined && !/PSCustomObject$/.test(baseTypeName(first))) return 'unknown';
   if (has(record, 'RemoteIPRanges') || has(record, 'Bindings') || (has(record, 'PermissionGroups') && has(record, 'AuthMechanism'))) {
     return 'receive-connector';
   }
-  if (has(record, 'User') && (has(record, 'ExtendedRights') || has(record, 'AccessRights') || has(record, 'Deny') || has(record, 'IsInherited'))) {
+  if (has(record, 'User') && (has(record, 'ExtendedRights') || has(record, 'AccessRights') || has(record, 'Deny') || has(record, 'IsInherited')
+    || has(record, 'Rights'))) {
     return 'ad-permission';
   }
   if (has(record, 'DomainName') && has(record, 'DomainType')) return 'accepted-domain';
   if (has(record, 'Thumbprint') && (has(record, 'Services') || has(record, 'Subject') || has(record, 'NotAfter'))) {
     return 'exchange-certificate';
   }
-  if (has(record, 'ServerRole') || has(record, 'AdminDisplayVersion') || has(record, 'IsHubTransportServer')
-    || (has(record, 'Name') && has(record, 'Edition'))) {
+  // Virtual directories and mailboxes also print AdminDisplayVersion, so it is not enough alone.
+  if (has(record, 'ServerRole') || has(record, 'IsHubTransportServer') || has(record, 'IsMailboxServer')
+    || (has(record, 'AdminDisplayVersion') && (has(record, 'Edition') || has(record, 'Site') || has(record, 'Fqdn')))) {
     return 'exchange-server';
   }
   return 'unknown';
