@@ -3,72 +3,28 @@
 // groups as groups (the policy engine turns them into effective rights) and lists only the
 // entries that are *not* implied by them; these helpers keep that split true after each change.
 import type { Permission, PermissionGroup, ReceiveConnector } from '../model.js';
-
-const R = {
-  submit: 'ms-Exch-SMTP-Submit',
-  anyRecipient: 'ms-Exch-SMTP-Accept-Any-Recipient',
-  anySender: 'ms-Exch-SMTP-Accept-Any-Sender',
-  authoritativeSender: 'ms-Exch-SMTP-Accept-Authoritative-Domain-Sender',
-  authFlag: 'ms-Exch-SMTP-Accept-Authentication-Flag',
-  bypassAntiSpam: 'ms-Exch-Bypass-Anti-Spam',
-  bypassSize: 'ms-Exch-Bypass-Message-Size-Limit',
-  exch50: 'ms-Exch-SMTP-Accept-Exch50',
-  routing: 'ms-Exch-Accept-Headers-Routing',
-  forest: 'ms-Exch-Accept-Headers-Forest',
-  organization: 'ms-Exch-Accept-Headers-Organization',
-} as const;
-
-const SECURED_NINE = [R.submit, R.anyRecipient, R.authFlag, R.anySender, R.authoritativeSender, R.bypassAntiSpam, R.bypassSize, R.exch50, R.routing];
-const SERVER_RIGHTS = [
-  ...SECURED_NINE, R.forest, R.organization,
-  'ms-Exch-SMTP-Accept-XShadow', 'ms-Exch-SMTP-Accept-XProxyFrom', 'ms-Exch-SMTP-Accept-XSessionParams',
-  'ms-Exch-SMTP-Accept-XAttr', 'ms-Exch-SMTP-Accept-XSysProbe',
-  'ms-Exch-SMTP-Send-XMessageContext-ADRecipientCache', 'ms-Exch-SMTP-Send-XMessageContext-ExtendedProperties',
-  'ms-Exch-SMTP-Send-XMessageContext-FastIndex',
-];
-
-/** A principal a group writes entries for; `domainRelative` ones are `<DOMAIN>\name`. */
-interface GroupGrant { principal: string; domainRelative: boolean; allow: readonly string[]; deny: readonly string[] }
-
-/** Reference §2.1, row by row. */
-export const GROUP_GRANTS: Readonly<Record<Exclude<PermissionGroup, 'Custom'>, readonly GroupGrant[]>> = {
-  AnonymousUsers: [{ principal: 'NT AUTHORITY\\ANONYMOUS LOGON', domainRelative: false, allow: [R.submit, R.anySender, R.authoritativeSender, R.routing], deny: [] }],
-  ExchangeUsers: [{ principal: 'NT AUTHORITY\\Authenticated Users', domainRelative: false, allow: [R.submit, R.anyRecipient, R.bypassAntiSpam, R.routing], deny: [] }],
-  ExchangeServers: [
-    { principal: 'Exchange Servers', domainRelative: true, allow: SERVER_RIGHTS, deny: [] },
-    { principal: 'MS Exchange\\Hub Transport Servers', domainRelative: false, allow: SERVER_RIGHTS, deny: [] },
-    { principal: 'MS Exchange\\Edge Transport Servers', domainRelative: false, allow: SERVER_RIGHTS, deny: [] },
-    { principal: 'MS Exchange\\Externally Secured Servers', domainRelative: false, allow: SECURED_NINE, deny: [] },
-  ],
-  ExchangeLegacyServers: [{ principal: 'ExchangeLegacyInterop', domainRelative: true, allow: SECURED_NINE, deny: [R.forest, R.organization] }],
-  Partners: [{ principal: 'MS Exchange\\Partner Servers', domainRelative: false, allow: [R.submit, R.routing], deny: [] }],
-};
+import { PERMISSION_GROUP_ACES, principalKey, type GroupAce } from '../policy/rights.js';
 
 const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-function principalMatches(grant: GroupGrant, user: string): boolean {
-  if (!grant.domainRelative) return eq(grant.principal, user);
-  const slash = user.lastIndexOf('\\');
-  const name = slash >= 0 ? user.slice(slash + 1) : user;
-  const domain = slash >= 0 ? user.slice(0, slash) : '';
-  return eq(name, grant.principal) && !eq(domain, 'NT AUTHORITY') && !eq(domain, 'MS Exchange');
+/** Group rows of the policy engine's §2.1 table, keyed by group. */
+function grantsOf(group: PermissionGroup): GroupAce[] {
+  return PERMISSION_GROUP_ACES.filter((a) => a.group === group);
+}
+
+function principalMatches(ace: GroupAce, user: string): boolean {
+  return principalKey(user) === ace.principal.toLowerCase();
 }
 
 /** Whether a connector's groups already write this (user, right, allow/deny) entry. */
 export function isImpliedByGroups(groups: readonly PermissionGroup[], user: string, right: string, deny: boolean): boolean {
-  for (const group of groups) {
-    if (group === 'Custom') continue;
-    for (const grant of GROUP_GRANTS[group]) {
-      if (!principalMatches(grant, user)) continue;
-      if ((deny ? grant.deny : grant.allow).some((r) => eq(r, right))) return true;
-    }
-  }
-  return false;
+  return PERMISSION_GROUP_ACES.some((ace) => groups.includes(ace.group) && ace.deny === deny
+    && principalMatches(ace, user) && ace.rights.some((r) => eq(r, right)));
 }
 
 /** Whether `user` is a principal any permission group writes entries for. */
 export function isGroupPrincipal(user: string): boolean {
-  return Object.values(GROUP_GRANTS).some((grants) => grants.some((g) => principalMatches(g, user)));
+  return PERMISSION_GROUP_ACES.some((ace) => principalMatches(ace, user));
 }
 
 /** Explicit, non-inherited entries on `identity` that its groups do not imply, one per right. */
@@ -110,20 +66,18 @@ export function removeRight(connector: ReceiveConnector, permissions: Permission
   }
   for (const group of connector.permissionGroups) {
     if (group === 'Custom') continue;
-    const grants = GROUP_GRANTS[group];
-    const owning = grants.find((g) => principalMatches(g, user) && (deny ? g.deny : g.allow).some((r) => eq(r, right)));
+    const grants = grantsOf(group);
+    const owning = grants.find((g) => g.deny === deny && principalMatches(g, user) && g.rights.some((r) => eq(r, right)));
     if (owning === undefined) continue;
     removed = true;
     // Materialise the group's other entries as explicit ones, minus the removed right.
     connector.permissionGroups = connector.permissionGroups.filter((g) => g !== group);
     for (const grant of grants) {
-      const principal = grant.domainRelative ? domainPrincipal(grant.principal, user, permissions) : grant.principal;
-      for (const [rights, isDeny] of [[grant.allow, false], [grant.deny, true]] as const) {
-        for (const r of rights) {
-          if (grant === owning && isDeny === deny && eq(r, right)) continue;
-          if (isImpliedByGroups(connector.permissionGroups, principal, r, isDeny)) continue;
-          permissions.push({ identity: connector.identity, user: principal, deny: isDeny, inherited: false, extendedRights: [r] });
-        }
+      const principal = grant.principal.startsWith('<DOMAIN>\\') ? domainPrincipal(grant.principal.slice('<DOMAIN>\\'.length), user, permissions) : grant.principal;
+      for (const r of grant.rights) {
+        if (grant === owning && eq(r, right)) continue;
+        if (isImpliedByGroups(connector.permissionGroups, principal, r, grant.deny)) continue;
+        permissions.push({ identity: connector.identity, user: principal, deny: grant.deny, inherited: false, extendedRights: [r] });
       }
     }
   }
@@ -159,7 +113,7 @@ export function addRight(connector: ReceiveConnector, permissions: Permission[],
  * defaults are implied; entries the admin gave other principals survive (§2.3).
  */
 export function setGroups(connector: ReceiveConnector, permissions: Permission[], groups: PermissionGroup[]): void {
-  const allGroups = Object.keys(GROUP_GRANTS) as Array<Exclude<PermissionGroup, 'Custom'>>;
+  const allGroups = [...new Set(PERMISSION_GROUP_ACES.map((a) => a.group))];
   for (let i = permissions.length - 1; i >= 0; i--) {
     const p = permissions[i];
     if (p === undefined || !eq(p.identity, connector.identity) || p.inherited) continue;
