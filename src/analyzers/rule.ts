@@ -1,0 +1,143 @@
+// What an audit rule is: metadata (id, default severity, title, remediation, references,
+// the data it needs) and a pure check that returns drafts. run.ts stamps the drafts into
+// findings, so a rule never repeats its own metadata (style §3.6).
+import type { JsonValue } from '../json.js';
+import type { IpRange, ReceiveConnector, RuleId, Severity, Snapshot } from '../model.js';
+import { parseAddress, type PolicyIndex } from '../policy/index.js';
+
+/**
+ * Data a rule cannot work without. When the input lacks it the rule does not run and the
+ * audit says so once, with the export that would enable it.
+ */
+export type Need = 'permissions' | 'certificates' | 'exchangeServerAddresses' | 'loadBalancers';
+
+export interface RuleMeta {
+  id: RuleId;
+  defaultSeverity: Severity;
+  /** One line, the finding's title. */
+  title: string;
+  /** When the rule fires, one sentence (the README's rule table). */
+  description: string;
+  /**
+   * Copy-ready PowerShell. `{identity}` is replaced by the connector's identity, quoted for
+   * PowerShell; `{server}` by its server. A draft may give a more precise remediation.
+   */
+  remediation: string;
+  /** Microsoft documentation. */
+  references: string[];
+  needs?: Need[];
+}
+
+export interface RuleOptions {
+  /** Addresses of the organisation's Exchange servers beyond the snapshot's `servers[].ipAddresses`. */
+  exchangeServers: string[];
+  /** Inside addresses of load balancers in front of Exchange. */
+  loadBalancers: string[];
+}
+
+export interface RuleContext {
+  snapshot: Snapshot;
+  policy: PolicyIndex;
+  now: Date;
+  options: RuleOptions;
+}
+
+/** What a rule reports; run.ts adds rule, title, references and the default severity. */
+export interface FindingDraft {
+  /** The connector the finding is about; null/absent for the organisation as a whole. */
+  connector?: ReceiveConnector | null;
+  /** Defaults to the connector's server. */
+  server?: string | null;
+  /** Only for rules that rules.md grades (e.g. critical vs high). */
+  severity?: Severity | undefined;
+  message: string;
+  evidence: Record<string, JsonValue>;
+  remediation?: string | undefined;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(context: RuleContext): FindingDraft[];
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+// ---------------------------------------------------------------- helpers shared by rules
+
+/** A PowerShell single-quoted string literal (doubles every quote PowerShell accepts). */
+export function psQuote(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
+}
+
+export function rangeEvidence(range: IpRange): { expression: string; first: string; last: string } {
+  return { expression: range.expression, first: range.first, last: range.last };
+}
+
+/** Evidence lists are capped so a connector with half a million ranges stays readable. */
+export const EVIDENCE_LIMIT = 50;
+
+export function capped<T extends JsonValue>(items: T[], limit = EVIDENCE_LIMIT): { items: T[]; more: number } {
+  return { items: items.slice(0, limit), more: Math.max(0, items.length - limit) };
+}
+
+export function bindingText(b: { address: string; port: number }): string {
+  return b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
+}
+
+// Default connector names end with a space and the server's NetBIOS name (reference §1.1, §1.4, §1.5).
+const DEFAULT_NAMES = ['Default', 'Client', 'Client Proxy', 'Default Frontend', 'Outbound Proxy Frontend', 'Client Frontend'];
+
+/** The default connector's base name (`Default Frontend`) when `c` is one setup created, else null. */
+export function defaultConnectorKind(c: ReceiveConnector): string | null {
+  const lower = c.name.toLowerCase();
+  const server = c.server.toLowerCase();
+  for (const base of DEFAULT_NAMES) {
+    if (lower === `${base.toLowerCase()} ${server}`) return base;
+  }
+  return null;
+}
+
+/** A connector the administrator created (not one of setup's). */
+export function isCustomConnector(c: ReceiveConnector): boolean {
+  return defaultConnectorKind(c) === null;
+}
+
+/** Connectors that compete for the same listener: same server and transport role (2010: no role). */
+export function roleKey(c: ReceiveConnector): string {
+  return `${c.server.toLowerCase()}|${c.transportRole ?? 'HubTransport'}`;
+}
+
+/** A binding's family and address, or null when the address does not parse. */
+function bindingKey(b: { address: string; port: number }): { family: 4 | 6; value: bigint } | null {
+  return parseAddress(b.address);
+}
+
+/**
+ * Reference §4.4 rule 1: two bindings overlap when they are identical, or have the same port
+ * and family with one side the wildcard (`0.0.0.0` / `[::]`).
+ */
+export function bindingsOverlap(a: { address: string; port: number }, b: { address: string; port: number }): boolean {
+  if (a.port !== b.port) return false;
+  const ka = bindingKey(a);
+  const kb = bindingKey(b);
+  if (ka === null || kb === null || ka.family !== kb.family) return false;
+  return ka.value === kb.value || ka.value === 0n || kb.value === 0n;
+}
+
+/** Identical bindings (same address and port). */
+export function sameBinding(a: { address: string; port: number }, b: { address: string; port: number }): boolean {
+  if (a.port !== b.port) return false;
+  const ka = bindingKey(a);
+  const kb = bindingKey(b);
+  return ka !== null && kb !== null && ka.family === kb.family && ka.value === kb.value;
+}
+
+/** Canonical text of a binding set, for comparing connectors' bindings as sets (print order varies). */
+export function bindingSetKey(bindings: ReadonlyArray<{ address: string; port: number }>): string {
+  return [...new Set(bindings.map((b) => {
+    const k = bindingKey(b);
+    return k === null ? `?${b.address}:${b.port}` : `${k.family}|${k.value.toString(16)}|${b.port}`;
+  }))].sort().join(',');
+}

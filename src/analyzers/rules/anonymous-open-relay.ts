@@ -1,0 +1,56 @@
+import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, intervalSize, tryRangeInterval } from '../../policy/index.js';
+import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { defineRule, psQuote, type FindingDraft } from '../rule.js';
+
+/** rules.md: private reach above this many addresses is "broad". */
+export const BROAD_RELAY_ADDRESSES = 256n;
+
+export default defineRule({
+  meta: {
+    id: 'anonymous-open-relay',
+    defaultSeverity: 'critical',
+    title: 'Anonymous relay open to public or broad address ranges',
+    description: 'Anonymous relay holds on an enabled connector for remote addresses where that connector is the selected one: critical when any of them is public, high when they are all private but more than 256.',
+    remediation: 'Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=<the ranges above>}   # then add back only the hosts that must relay, one address each',
+    references: [
+      'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
+      'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
+    ],
+    needs: ['permissions'],
+  },
+  check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
+    if (!canRelayAnonymously(policy, c)) return [];
+    const reach = reachOf(policy, c);
+    const isPublic = reach.publicParts.length > 0;
+    if (!isPublic && reach.breadth <= BROAD_RELAY_ADDRESSES) return [];
+    const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
+    const culprits = isPublic
+      ? rangesBehind(reach.publicParts.map((p) => p.won))
+      : rangesBehind(reach.won).sort((a, b) => { const d = rangeSize(b) - rangeSize(a); return d > 0n ? 1 : d < 0n ? -1 : 0; });
+    const reachable = isPublic ? mergeIntervals(reach.publicParts.map((p) => p.interval)) : mergeIntervals(reach.won);
+    let publicCount = 0n;
+    for (const p of reachable) publicCount += p.last - p.first + 1n;
+    const grant = rights[0];
+    return [{
+      connector: c,
+      severity: isPublic ? 'critical' : 'high',
+      message: isPublic
+        ? `${c.identity} lets anonymous ${shortList(reachable.map((i) => intervalEvidence(i).expression))} (${countText(publicCount)} public addresses) relay to any domain${grant === undefined ? '' : `: ${describeRight(grant)}`}`
+        : `${c.identity} lets ${countText(reach.breadth)} private addresses relay anonymously (${shortList(culprits.map((r) => r.expression))})${grant === undefined ? '' : `: ${describeRight(grant)}`}`,
+      evidence: {
+        [isPublic ? 'publicRanges' : 'broadRanges']: listEvidence(culprits),
+        reachable: listEvidence(reachable.map(intervalEvidence)),
+        reachableIntervals: reachable.length,
+        addresses: countText(reach.breadth),
+        ...(isPublic ? { publicAddresses: countText(publicCount) } : {}),
+        rights: rights.map(rightEvidence),
+      },
+      remediation: `Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=${culprits.slice(0, 20).map((r) => psQuote(r.expression)).join(',')}}\n# then add back only the hosts that must relay, one address each:\n# Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Add='10.0.0.25'}`,
+    }];
+  }),
+});
+
+function rangeSize(r: { expression: string; first: string; last: string }): bigint {
+  const i = tryRangeInterval(r);
+  return i === null ? 0n : intervalSize(i);
+}

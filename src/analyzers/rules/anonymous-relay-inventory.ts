@@ -1,0 +1,35 @@
+import { ACCEPT_ANY_RECIPIENT, canRelayAnonymously } from '../../policy/index.js';
+import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { defineRule, type FindingDraft } from '../rule.js';
+import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
+
+export default defineRule({
+  meta: {
+    id: 'anonymous-relay-inventory',
+    defaultSeverity: 'info',
+    title: 'Anonymous relay for a short list of private hosts',
+    description: 'Anonymous relay holds and at most 256 private addresses select the connector (the normal, narrow relay connector: listed so it can be reviewed).',
+    remediation: 'Get-ReceiveConnector -Identity {identity} | Select-Object -ExpandProperty RemoteIPRanges   # review: every host listed may send to any domain',
+    references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay'],
+    needs: ['permissions'],
+  },
+  check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
+    if (!canRelayAnonymously(policy, c)) return [];
+    const reach = reachOf(policy, c);
+    if (reach.publicParts.length > 0 || reach.breadth > BROAD_RELAY_ADDRESSES) return [];
+    const allowed = mergeIntervals(reach.won).map(intervalEvidence);
+    const [grant] = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT]);
+    return [{
+      connector: c,
+      message: allowed.length === 0
+        ? `${c.identity} grants anonymous relay but no address selects it`
+        : `${c.identity}: ${countText(reach.breadth)} private address(es) may relay anonymously (${shortList(allowed.map((a) => a.expression), 5)})`,
+      evidence: {
+        addresses: listEvidence(allowed),
+        addressCount: countText(reach.breadth),
+        rights: grant === undefined ? [] : [rightEvidence(grant)],
+        grantedBy: grant === undefined ? '' : describeRight(grant),
+      },
+    }];
+  }),
+});

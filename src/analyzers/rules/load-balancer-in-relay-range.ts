@@ -1,0 +1,41 @@
+import type { JsonValue } from '../../json.js';
+import { isRelayCapable, normalizeAddress } from '../../policy/index.js';
+import { selectedFor } from '../selection.js';
+import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'load-balancer-in-relay-range',
+    defaultSeverity: 'critical',
+    title: 'A load balancer is inside a relay range',
+    description: 'A `--load-balancers` address is inside a relay-capable connector\'s ranges where that connector is selected: every client behind the balancer (internet included, when it does source NAT) can relay.',
+    remediation: 'Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=<the range above>}   # keep the balancer out, or make it preserve client addresses',
+    references: [
+      'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
+      'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
+    ],
+    needs: ['loadBalancers'],
+  },
+  check: ({ snapshot, policy, options }) => {
+    const balancers = [...new Set(options.loadBalancers.map((a) => normalizeAddress(a)).filter((a): a is string => a !== null))];
+    return snapshot.connectors.flatMap((c): FindingDraft[] => {
+      if (!isRelayCapable(policy, c)) return [];
+      const matches: JsonValue[] = [];
+      const ranges: string[] = [];
+      for (const address of balancers) {
+        const hits = selectedFor(policy, c, address);
+        const first = hits[0];
+        if (first === undefined) continue;
+        matches.push({ address, range: rangeEvidence(first.selection.range), bindings: hits.map((h) => h.binding) });
+        if (!ranges.includes(first.selection.range.expression)) ranges.push(first.selection.range.expression);
+      }
+      if (matches.length === 0) return [];
+      return [{
+        connector: c,
+        message: `${c.identity} is selected for load balancer ${matches.map((m) => (m as { address: string }).address).join(', ')} (range ${ranges.join(', ')}): whoever the balancer forwards may relay`,
+        evidence: { loadBalancers: matches },
+        remediation: `Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=${ranges.map(psQuote).join(',')}}\n# then add back the relay hosts that range covered, without the balancer addresses`,
+      }];
+    });
+  },
+});

@@ -1,0 +1,27 @@
+import { isRelayCapable } from '../../policy/index.js';
+import { defineRule, isCustomConnector } from '../rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'protocol-logging-disabled',
+    defaultSeverity: 'low',
+    title: 'Protocol logging off on a relay or custom connector',
+    description: 'A relay-capable or custom connector has ProtocolLoggingLevel `None`: nobody can tell later who relayed through it.',
+    remediation: 'Set-ReceiveConnector -Identity {identity} -ProtocolLoggingLevel Verbose',
+    references: [
+      'https://learn.microsoft.com/exchange/mail-flow/connectors/protocol-logging',
+      'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
+    ],
+  },
+  check: ({ snapshot, policy }) => snapshot.connectors
+    .filter((c) => c.enabled && c.protocolLoggingLevel === 'None')
+    .flatMap((c) => {
+      const relay = isRelayCapable(policy, c);
+      if (!relay && !isCustomConnector(c)) return [];
+      return [{
+        connector: c,
+        message: `${c.identity} (${relay ? 'relay-capable' : 'custom'}) does not write a protocol log`,
+        evidence: { protocolLoggingLevel: c.protocolLoggingLevel, relayCapable: relay },
+      }];
+    }),
+});

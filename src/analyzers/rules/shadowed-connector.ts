@@ -1,0 +1,64 @@
+import type { ReceiveConnector } from '../../model.js';
+import { parseAddress, tryRangeInterval, winningIntervals, type PolicyIndex, type WonInterval } from '../../policy/index.js';
+import { reachOf } from '../evidence.js';
+import { bindingText, defineRule, type FindingDraft } from '../rule.js';
+
+/** The connectors that win any address of `connector`'s ranges, over its bindings. */
+function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map<string, WonInterval[]>): string[] {
+  const winners = new Set<string>();
+  for (const b of connector.bindings) {
+    const local = parseAddress(b.address);
+    if (local === null) continue;
+    const key = `${connector.server.toLowerCase()}|${b.port}|${b.address}`;
+    let segments = memo.get(key);
+    if (segments === undefined) {
+      segments = winningIntervals(policy, { server: connector.server, port: b.port, localAddress: b.address });
+      memo.set(key, segments);
+    }
+    for (const r of connector.remoteIPRanges) {
+      const i = tryRangeInterval(r);
+      if (i === null || i.family !== local.family) continue;
+      // Binary search for the first segment that ends at or after the range's start.
+      let lo = 0;
+      let hi = segments.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const s = segments[mid] as WonInterval;
+        if (s.family < i.family || (s.family === i.family && s.last < i.first)) lo = mid + 1; else hi = mid;
+      }
+      for (let k = lo; k < segments.length && winners.size < 20; k++) {
+        const s = segments[k] as WonInterval;
+        if (s.family !== i.family || s.first > i.last) break;
+        winners.add(s.connector.identity);
+      }
+    }
+  }
+  return [...winners].sort();
+}
+
+export default defineRule({
+  meta: {
+    id: 'shadowed-connector',
+    defaultSeverity: 'medium',
+    title: 'Connector never selected',
+    description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply.',
+    remediation: 'Remove-ReceiveConnector -Identity {identity}   # or give it the narrower ranges it was meant to win',
+    references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
+  },
+  check: ({ snapshot, policy }) => {
+    const memo = new Map<string, WonInterval[]>();
+    return snapshot.connectors.flatMap((c): FindingDraft[] => {
+      // Without bindings or ranges the export is incomplete rather than the connector shadowed.
+      if (!c.enabled || c.bindings.length === 0 || c.remoteIPRanges.length === 0) return [];
+      if (reachOf(policy, c).won.length > 0) return [];
+      const winners = winnersOver(policy, c, memo);
+      return [{
+        connector: c,
+        message: winners.length > 0
+          ? `${c.identity} is never selected: every address of its ranges goes to ${winners.join(', ')}`
+          : `${c.identity} is never selected on ${c.bindings.map(bindingText).join(', ')}`,
+        evidence: { winners, bindings: c.bindings.map(bindingText) },
+      }];
+    });
+  },
+});
