@@ -98,13 +98,23 @@ export function isTableStart(lines: readonly ConsoleLine[], index: number): bool
   return readTableHeader(lines, index) !== null;
 }
 
+// Columns whose cell may be empty in a complete row (an ACE without extended rights).
+const MAY_BE_EMPTY = new Set(['bindings', 'remoteipranges', 'extendedrights', 'accessrights', 'certificatedomains']);
+
+function mustHaveValue(column: Column): boolean {
+  return checkFor(column) !== undefined && !MAY_BE_EMPTY.has(column.name.toLowerCase());
+}
+
 function cellValid(column: Column, cell: string): boolean {
   const check = checkFor(column);
   return check === undefined ? true : cell !== '' && check(cell);
 }
 
-/** Cells by the header's positions, or null when a position cuts through a word or a cell is wrong. */
-export function sliceRow(text: string, columns: readonly Column[]): string[] | null {
+/**
+ * Cells by the header's positions, or null when a position cuts through a word or a cell is wrong
+ * (`lenient`: only the first).
+ */
+export function sliceRow(text: string, columns: readonly Column[], options: { lenient?: boolean } = {}): string[] | null {
   const cells: string[] = [];
   const nonBlank = (k: number): boolean => k >= 0 && k < text.length && text[k] !== ' ';
   for (let c = 0; c < columns.length; c++) {
@@ -112,10 +122,12 @@ export function sliceRow(text: string, columns: readonly Column[]): string[] | n
     const end = columns[c + 1]?.start;
     if (nonBlank(col.start - 1) && nonBlank(col.start)) return null;
     const cell = text.slice(col.start, end).trim();
-    if (cell !== '' && !cellValid(col, cell)) return null;
-    if (cell === '' && checkFor(col) !== undefined && col.start < text.length) return null;
     cells.push(cell);
+    if (options.lenient === true) continue;
+    if (cell !== '' && !cellValid(col, cell)) return null;
+    if (cell === '' && mustHaveValue(col) && col.start < text.length) return null;
   }
+  if (options.lenient === true) return cells;
   if (cells[0] === '') return null;
   return cells;
 }
@@ -168,6 +180,12 @@ export function splitRow(text: string, columns: readonly Column[], aligned: bool
     w = e;
   }
   return cells;
+}
+
+/** A -Wrap continuation line: no column cuts a word, and a column that every row fills is empty. */
+function isWrappedRest(text: string, columns: readonly Column[]): boolean {
+  const cells = sliceRow(text, columns, { lenient: true });
+  return cells !== null && columns.some((col, c) => mustHaveValue(col) && cells[c] === '');
 }
 
 const TRUNCATED = /(\.\.\.|…)$/;
@@ -241,24 +259,32 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
     if (isDashLine(text) || matchPropertyLine(text) !== null || isCommandLine(text) || readTableHeader(lines, i)?.aligned === true && isDashLine(lines[i + 1]?.text ?? '')) break;
     const prev = rows[rows.length - 1];
     const second = table.columns[1];
+    const sliced = table.aligned ? sliceRow(text, table.columns) : null;
+    // -Wrap puts the rest of a row's cells on the next lines, under their columns: the first
+    // cell is empty there, or a True/False cell is, while no column cuts a word.
     if (table.aligned && prev !== undefined && !blankBefore && second !== undefined
-      && text.slice(0, second.start).trim() === '' && text.length > second.start) {
+      && ((text.slice(0, second.start).trim() === '' && text.length > second.start)
+        || (sliced === null && isWrappedRest(text, table.columns)))) {
       // -Wrap: the rest of the row's cells, on the next line, under their columns.
       table.columns.forEach((col, c) => {
         const part = text.slice(col.start, table.columns[c + 1]?.start).trim();
         if (part === '') return;
         const before = prev.cells[c] ?? '';
-        // A piece that filled its column was broken inside a word; otherwise at a blank.
+        // As in Format-List (joinFragments): a break is inside a word only when the piece above
+        // fills its column and the two halves would not fit on one line together.
         const next = table.columns[c + 1];
         const width = next === undefined ? Number.MAX_SAFE_INTEGER : next.start - col.start - 1;
         const lastPiece = prev.pieces[c] ?? '';
-        prev.cells[c] = before === '' ? part : lastPiece.length >= width ? `${before}${part}` : `${before} ${part}`;
+        const lastWord = lastPiece.slice(lastPiece.lastIndexOf(' ') + 1);
+        const firstWord = part.split(' ', 1)[0] ?? '';
+        const inWord = lastPiece.length >= width && lastWord.length + firstWord.length > width;
+        prev.cells[c] = before === '' ? part : inWord ? `${before}${part}` : `${before} ${part}`;
         prev.pieces[c] = part;
       });
       continue;
     }
-    const cells = (table.aligned ? sliceRow(text, table.columns) : null) ?? splitRow(text, table.columns, table.aligned);
-    if (cells === null || (blankBefore && isProseLine(text) && table.aligned && sliceRow(text, table.columns) === null)) {
+    const cells = sliced ?? splitRow(text, table.columns, table.aligned);
+    if (cells === null || (blankBefore && isProseLine(text) && sliced === null)) {
       if (cells === null && !blankBefore && !isProseLine(text)) {
         ctx.warnings.push({ file: ctx.file, line: line.no, message: `table row does not fit the columns ${table.columns.map((c) => c.name).join(', ')}; skipped` });
       }
