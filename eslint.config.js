@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{policy,analyzers,emitters,replay,apply}/**/*.ts'],
+    files: ['src/{policy,analyzers,emitters,replay,apply,diff,logs}/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['node:net', 'node:child_process', 'node:process'],
