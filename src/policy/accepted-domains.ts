@@ -2,6 +2,7 @@
 // recipient whose domain matches any of them passes the relay check without
 // Accept-Any-Recipient. The best (most specific) match decides the type.
 import type { AcceptedDomain, DomainType } from '../model.js';
+import { extraBool } from './extra.js';
 import type { PolicyIndex } from './index.js';
 
 export type RecipientClass = 'authoritative' | 'internalRelay' | 'externalRelay' | 'external';
@@ -36,7 +37,7 @@ function tableOf(policy: PolicyIndex): DomainTable {
       }
       if (!table.exact.has(name)) table.exact.set(name, d);
       // Set-AcceptedDomain -MatchSubDomains: the domain and its subdomains.
-      if (d.extra?.matchSubDomains === true && !table.subdomains.has(name)) table.subdomains.set(name, d);
+      if (extraBool(d.extra, 'MatchSubDomains', false) && !table.subdomains.has(name)) table.subdomains.set(name, d);
     }
     return table;
   });

@@ -126,7 +126,10 @@ export class PolicyIndex {
 
 const built = new WeakMap<Snapshot, PolicyIndex>();
 
-/** Builds (once per snapshot object) the indexes every analysis shares. */
+/**
+ * Builds (once per snapshot object) the indexes every analysis shares. The snapshot is treated
+ * as immutable from then on: to change it, build a new snapshot object (e.g. `{ ...s, permissions: [...] }`).
+ */
 export function buildPolicy(snapshot: Snapshot): PolicyIndex {
   let policy = built.get(snapshot);
   if (policy === undefined) {

@@ -2,7 +2,9 @@
 // rights"): the rights the connector's permission groups grant (§2.1 table, as data in
 // permission-groups.ts) together with the imported AD entries, resolved in Windows order:
 // explicit Deny > explicit Allow > inherited Deny > inherited Allow.
+import type { JsonValue } from '../json.js';
 import type { PermissionGroup, ReceiveConnector } from '../model.js';
+import { extraValue } from './extra.js';
 import type { PolicyIndex } from './index.js';
 import {
   ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight,
@@ -62,8 +64,8 @@ function principalCacheKey(who: Principal): string {
 
 interface Acc { right: string; explicitDeny: RightSource[]; explicitAllow: RightSource[]; inheritedDeny: RightSource[]; inheritedAllow: RightSource[] }
 
-function readAccessRights(extra: Record<string, unknown> | undefined): string[] {
-  const raw = extra?.accessRights ?? extra?.AccessRights;
+function readAccessRights(extra: Record<string, JsonValue> | undefined): string[] {
+  const raw = extraValue(extra, 'AccessRights');
   if (typeof raw === 'string') return raw.split(/[,\s]+/).filter((s) => s !== '');
   if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
   return [];
@@ -103,7 +105,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     if (rights.length === 0) {
       // UNSURE(reference §2.4 step 3): GenericAll, or ExtendedRight with no specific right,
       // grants every extended right; exports rarely show it this way.
-      const access = readAccessRights(p.extra as Record<string, unknown> | undefined).map((r) => r.toLowerCase());
+      const access = readAccessRights(p.extra).map((r) => r.toLowerCase());
       if (access.includes('genericall') || access.includes('extendedright')) rights = [...KNOWN_RIGHTS];
     }
     for (const right of rights) {

@@ -1,0 +1,185 @@
+// Exchange's replies as data, per flavour (reference §6). Exact texts are from 2013 CU23 code
+// or real logs unless listed in UNCONFIRMED_REPLIES below, which is the one place for texts
+// the reference marks unconfirmed.
+import type { ExchangeServer, Reply } from '../model.js';
+
+export const FLAVORS = ['2010', '2013', '2016', '2019'] as const;
+export type Flavor = (typeof FLAVORS)[number];
+
+const r = (code: number, enhanced: string | null, text: string): Reply => ({ code, enhanced, text });
+
+/** Replies that do not depend on the version (reference §6.3, §6.4, §6.5). */
+export const COMMON_REPLIES = {
+  serviceNotAvailable: r(421, '4.3.2', 'Service not available'),
+  startTlsReady: r(220, '2.0.0', 'SMTP server ready'),
+  authSuccessful: r(235, '2.7.0', 'Authentication successful'),
+  authUsername: r(334, null, 'VXNlcm5hbWU6'),
+  authPassword: r(334, null, 'UGFzc3dvcmQ6'),
+  senderOk: r(250, '2.1.0', 'Sender OK'),
+  recipientOk: r(250, '2.1.5', 'Recipient OK'),
+  startMailInput: r(354, null, 'Start mail input; end with <CRLF>.<CRLF>'),
+  resetting: r(250, '2.0.0', 'Resetting'),
+  noop: r(250, '2.0.0', 'OK'),
+  vrfy: r(252, '2.1.5', 'Cannot VRFY user'),
+  quit: r(221, '2.0.0', 'Service closing transmission channel'),
+  sendHelloFirst: r(503, '5.5.2', 'Send hello first'),
+  senderAlreadySpecified: r(503, '5.5.2', 'Sender already specified'),
+  needMail: r(503, '5.5.2', 'Need mail command'),
+  needRcpt: r(503, '5.5.2', 'Need rcpt command'),
+  invalidArguments: r(501, '5.5.4', 'Invalid arguments'),
+  unrecognizedParameter: r(501, '5.5.4', 'Unrecognized parameter'),
+  invalidSenderAddress: r(501, '5.1.7', 'Invalid address'),
+  invalidRecipientAddress: r(501, '5.1.3', 'Invalid address'),
+  invalidDomainName: r(501, '5.5.4', 'Invalid domain name'),
+  startTlsRequired: r(451, '5.7.3', 'STARTTLS is required to send mail'),
+  submitDeniedAuthenticated: r(550, '5.7.1', 'Client does not have permissions to submit to this server'),
+  messageTooBig: r(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
+  headerTooBig: r(552, '5.3.4', 'Header size exceeds fixed maximum size'),
+  tooManyRecipients: r(452, '4.5.3', 'Too many recipients'),
+  unrecognizedCommand: r(500, '5.3.3', 'Unrecognized command'),
+  unrecognizedAuthType: r(504, '5.7.4', 'Unrecognized authentication type'),
+  authUnsuccessful: r(535, '5.7.3', 'Authentication unsuccessful'),
+  authAlreadySpecified: r(503, '5.5.2', 'Auth command already specified'),
+  badSequence: r(503, '5.5.1', 'Bad sequence of commands'),
+  secondStartTls: r(503, '5.5.2', 'Only one STARTTLS command can be issued per session'),
+  tooManyErrors: r(421, '4.7.0', 'Too many errors on this connection, closing transmission channel'),
+  hopCountExceeded: r(554, '5.4.6', 'Hop count exceeded - possible mail loop'),
+  bareLinefeeds: r(554, '5.6.0', 'Invalid message content, contains bare linefeeds'),
+} as const;
+
+export interface FlavorReplies {
+  relayDenied: Reply;
+  anonymousNotAuthenticated: Reply;
+  sendAsDenied: Reply;
+  anonymousSendAsDenied: Reply;
+  /** Whether the queued line carries `[InternalId=…, Hostname=…]` (2013+). */
+  queuedWithInternalId: boolean;
+  /** Whether SMTPUTF8 can be advertised at all (2016+), when the connector's SmtpUtf8Enabled is True. */
+  advertisesSmtpUtf8: boolean;
+}
+
+/**
+ * Texts the reference marks unconfirmed, in one table (reference §6.4, §6.5, §6.6, §11).
+ * The engine uses them where noted; change them here when a real transcript shows otherwise.
+ */
+export const UNCONFIRMED_REPLIES = {
+  /** 2016 anonymous without Submit: seen on 2019, assumed the same on 2016 (§6.4 MAIL 4, §11). */
+  anonymousNotAuthenticated2016: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
+  /** 2016/2019 send-as denial: "may use 5.7.60" on-premises (§6.4 DATA 2, §11). */
+  sendAsDenied2016: r(550, '5.7.60', 'SMTP; Client does not have permissions to send as this sender'),
+  /** STARTTLS on a connector that does not offer it: the reference gives no text; the unknown-verb reply is assumed. */
+  startTlsNotOffered: r(500, '5.3.3', 'Unrecognized command'),
+  /** TLS required before a command (trigger unconfirmed, §6.5). Not used by the engine: §6.4's 451 is. */
+  mustIssueStartTls: r(530, '5.7.0', 'Must issue a STARTTLS command first'),
+  /** Per-source connection limit wording (§6.5). Not used by the engine (no connection counting). */
+  perSourceLimit: r(421, '4.3.2', 'The maximum number of concurrent connections has exceeded a limit, closing transmission channel'),
+  /**
+   * SMTPUTF8 in EHLO (§6.2 row 12): presence by CU unconfirmed, and §6.7's 2019 list has none.
+   * We advertise it on 2016/2019 only when the export shows SmtpUtf8Enabled True.
+   */
+  smtpUtf8Advertised: true,
+  /** Whether the `x.y.z` part disappears with EnhancedStatusCodesEnabled False (§6): we always keep it. */
+  enhancedCodesAlwaysShown: true,
+} as const;
+
+export const FLAVOR_REPLIES: Record<Flavor, FlavorReplies> = {
+  '2010': {
+    relayDenied: r(550, '5.7.1', 'Unable to relay'),
+    anonymousNotAuthenticated: r(530, '5.7.1', 'Client was not authenticated'),
+    sendAsDenied: r(550, '5.7.1', 'Client does not have permissions to send as this sender'),
+    anonymousSendAsDenied: r(550, '5.7.1', 'Anonymous client does not have permissions to send as this sender'),
+    queuedWithInternalId: false,
+    advertisesSmtpUtf8: false,
+  },
+  '2013': {
+    relayDenied: r(550, '5.7.1', 'Unable to relay'),
+    anonymousNotAuthenticated: r(530, '5.7.1', 'Client was not authenticated'),
+    sendAsDenied: r(550, '5.7.1', 'Client does not have permissions to send as this sender'),
+    anonymousSendAsDenied: r(550, '5.7.1', 'Anonymous client does not have permissions to send as this sender'),
+    queuedWithInternalId: true,
+    advertisesSmtpUtf8: false,
+  },
+  '2016': {
+    relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
+    anonymousNotAuthenticated: UNCONFIRMED_REPLIES.anonymousNotAuthenticated2016,
+    sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+    anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+    queuedWithInternalId: true,
+    advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
+  },
+  '2019': {
+    relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
+    anonymousNotAuthenticated: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
+    sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+    anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+    queuedWithInternalId: true,
+    advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
+  },
+};
+
+export const DEFAULT_FLAVOR: Flavor = '2016';
+
+/**
+ * The flavour from `Get-ExchangeServer`'s AdminDisplayVersion (`Version 15.1 (Build 2507.6)`)
+ * or a build string (`15.01.2507.006`): 14.x → 2010, 15.0 → 2013, 15.1 → 2016, 15.2 → 2019.
+ * Unknown or missing: 2016, and `note` says so.
+ */
+export function flavorWithNote(server: ExchangeServer | undefined): { flavor: Flavor; note: string | null } {
+  const version = server?.version ?? null;
+  const m = version === null ? null : /(\d+)\.(\d+)/.exec(version);
+  if (m !== null) {
+    const major = Number(m[1]);
+    const minor = Number(m[2]);
+    if (major === 14) return { flavor: '2010', note: null };
+    if (major === 15 && minor === 0) return { flavor: '2013', note: null };
+    if (major === 15 && minor === 1) return { flavor: '2016', note: null };
+    if (major === 15 && minor === 2) return { flavor: '2019', note: null };
+  }
+  const who = server === undefined ? 'unknown server' : `server ${server.name}`;
+  return { flavor: DEFAULT_FLAVOR, note: `${who}: version ${version === null ? 'not exported' : `"${version}" not recognised`}; answering as Exchange ${DEFAULT_FLAVOR}` };
+}
+
+export function flavorOf(server: ExchangeServer | undefined): Flavor {
+  return flavorWithNote(server).flavor;
+}
+
+export function isFlavor(value: string): value is Flavor {
+  return (FLAVORS as readonly string[]).includes(value);
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * The banner's date (§6.1): RFC 822 style, day without leading zero, numeric offset. The
+ * server's time zone is not exported, so the date is given in UTC (`+0000`).
+ */
+export function bannerDate(now: Date): string {
+  return `${DAYS[now.getUTCDay()] ?? ''}, ${now.getUTCDate()} ${MONTHS[now.getUTCMonth()] ?? ''} ${now.getUTCFullYear()} `
+    + `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())} +0000`;
+}
+
+/** `220 <fqdn> Microsoft ESMTP MAIL Service ready at <date>`, or the connector's Banner (§6.1). */
+export function bannerReply(fqdn: string, banner: string | null, now: Date): Reply {
+  if (banner !== null && banner.trim() !== '') {
+    const m = /^(\d{3})[ -]?(.*)$/s.exec(banner.trim());
+    // Banner must be a 220 reply (§3.2); a banner without a code is shown after 220.
+    if (m !== null) return r(Number(m[1]), null, m[2] ?? '');
+    return r(220, null, banner.trim());
+  }
+  return r(220, null, `${fqdn} Microsoft ESMTP MAIL Service ready at ${bannerDate(now)}`);
+}
+
+/** `250 2.6.0 <id> [InternalId=…, Hostname=…] Queued mail for delivery` (2013+) or without the brackets (2010). */
+export function queuedReply(flavor: Flavor, messageId: string, internalId: string, hostname: string): Reply {
+  const id = messageId.startsWith('<') ? messageId : `<${messageId}>`;
+  return FLAVOR_REPLIES[flavor].queuedWithInternalId
+    ? r(250, '2.6.0', `${id} [InternalId=${internalId}, Hostname=${hostname}] Queued mail for delivery`)
+    : r(250, '2.6.0', `${id} Queued mail for delivery`);
+}
+
+/** The reply as one line, as the wire and the protocol log show it: `550 5.7.54 SMTP; …`. */
+export function formatReplyLine(reply: Reply): string {
+  return reply.enhanced === null ? `${reply.code} ${reply.text}` : `${reply.code} ${reply.enhanced} ${reply.text}`;
+}

@@ -1,0 +1,174 @@
+// Replay: drives an SmtpSession exactly as a client would (the same dialogue the sandbox
+// answers), one scenario at a time, in-process and without sockets.
+import type {
+  RecipientReply, ReplayComparison, ReplayResult, Reply, Scenario, ScenarioUser, SmtpStage, StageReply,
+} from '../model.js';
+import type { PolicyIndex } from '../policy/index.js';
+import type { Flavor } from '../policy/replies.js';
+import { SmtpSession } from '../policy/session.js';
+
+export interface ReplayOptions {
+  /** Run against this server whatever the scenario's `server` says (`--server`). */
+  server?: string;
+  /** Answer as this Exchange version instead of the server's own. */
+  flavor?: Flavor;
+  /** The banner's time. */
+  now?: Date;
+}
+
+const stage = (s: SmtpStage, reply: Reply): StageReply => ({ stage: s, code: reply.code, enhanced: reply.enhanced, text: reply.text });
+
+/** A stable short hash for generated Message-IDs. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function headerValue(data: string, name: string): string | null {
+  const end = data.search(/\r?\n\r?\n/);
+  const head = (end < 0 ? data : data.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head);
+  return m === null ? null : (m[1] ?? '').trim();
+}
+
+function addressIn(value: string): string | null {
+  const angle = /<([^<>]*)>/.exec(value);
+  if (angle !== null) return angle[1] ?? null;
+  const bare = /[^\s,;]+@[^\s,;]+/.exec(value);
+  return bare === null ? null : bare[0];
+}
+
+const UTF8 = new TextEncoder();
+
+/** The message a scenario sends: its `data`, or a small generated one padded to `messageSize`. */
+export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null } {
+  if (scenario.data !== undefined) {
+    const id = headerValue(scenario.data, 'Message-ID');
+    const from = headerValue(scenario.data, 'From');
+    const body = scenario.data.replace(/\r?\n/g, '\r\n');
+    return {
+      size: Math.max(UTF8.encode(body).length, scenario.messageSize ?? 0),
+      messageId: id ?? `<${hash(scenario.name)}@${scenario.helo}>`,
+      headerFrom: from === null ? null : addressIn(from),
+    };
+  }
+  const messageId = `<${hash(scenario.name)}@${scenario.helo}>`;
+  // From/To/Subject/Message-ID headers and a one-line body, as the sandbox parity client writes them.
+  const generated = `From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
+    + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
+  const size = Math.max(generated.length, scenario.messageSize ?? 0);
+  return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom };
+}
+
+/**
+ * Runs one scenario. `server` must already be resolved (see the replay command: scenario
+ * `server`, `--server`, or the snapshot's only server).
+ */
+export function runScenario(policy: PolicyIndex, scenario: Scenario, users: readonly ScenarioUser[], options: ReplayOptions & { server: string }): ReplayResult {
+  const session = new SmtpSession(policy, {
+    server: options.server,
+    port: scenario.port,
+    localAddress: scenario.localAddress ?? null,
+    remoteAddress: scenario.clientIp,
+    users,
+    ...(options.flavor === undefined ? {} : { flavor: options.flavor }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const replies: StageReply[] = [];
+  const recipients: RecipientReply[] = [];
+  const result = (outcome: ReplayResult['outcome']): ReplayResult => ({
+    name: scenario.name, connector: session.connector?.identity ?? null, outcome, replies, recipients,
+  });
+  // Nothing listens on that port: the TCP connection is refused, no reply at all.
+  if (!session.listening) return result('refused');
+  const banner = session.connect();
+  replies.push(stage('connect', banner));
+  if (banner.code !== 220) return result('refused');
+
+  let ehlo = session.ehlo(scenario.helo, true);
+  replies.push(stage('ehlo', ehlo.reply));
+  if (ehlo.reply.code !== 250) return result('rejected');
+
+  if (scenario.tls) {
+    const tls = session.startTls();
+    replies.push(stage('starttls', tls));
+    // A client that asked for TLS does not go on in clear text.
+    if (tls.code !== 220) return result('rejected');
+    session.tlsEstablished();
+    ehlo = session.ehlo(scenario.helo, true);
+    replies.push(stage('ehlo', ehlo.reply));
+    if (ehlo.reply.code !== 250) return result('rejected');
+  }
+
+  if (scenario.auth !== null) {
+    const auth = session.auth(scenario.auth.mechanism, scenario.auth.user, scenario.auth.password);
+    replies.push(stage('auth', auth));
+    if (auth.code !== 235) return result('rejected');
+  }
+
+  const message = scenarioMessage(scenario);
+  // Clients announce the size when the server advertises SIZE (RFC 1870).
+  const sendsSize = (scenario.messageSize !== undefined || scenario.data !== undefined) && ehlo.extensions.some((x) => x === 'SIZE' || x.startsWith('SIZE '));
+  const mail = session.mail(scenario.mailFrom, sendsSize ? { size: message.size } : {});
+  replies.push(stage('mail', mail));
+  if (mail.code !== 250) return result('rejected');
+
+  for (const to of scenario.rcptTo) {
+    const reply = session.rcpt(to);
+    replies.push(stage('rcpt', reply));
+    recipients.push({ address: to, code: reply.code, enhanced: reply.enhanced, text: reply.text });
+    if (session.closed) return result('rejected');
+  }
+  if (session.acceptedRecipients.length === 0) return result('rejected');
+
+  let final: Reply;
+  if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
+    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom });
+    replies.push(stage('message', final));
+  } else {
+    const data = session.data();
+    replies.push(stage('data', data));
+    if (data.code !== 354) return result('rejected');
+    final = session.message(message.size, message.messageId, undefined, { headerFrom: message.headerFrom });
+    replies.push(stage('message', final));
+  }
+  return result(final.code === 250 ? 'accepted' : 'rejected');
+}
+
+/** The reply that decided the outcome: the refusal, the first rejection, or the queued line. */
+export function decidingReply(result: ReplayResult): StageReply | null {
+  if (result.outcome === 'accepted') return result.replies[result.replies.length - 1] ?? null;
+  const last = result.replies[result.replies.length - 1];
+  if (last === undefined) return null;
+  if (last.code >= 400) return last;
+  // Every recipient refused: the first refusal decided.
+  return result.replies.find((r) => r.stage === 'rcpt' && r.code >= 400) ?? last;
+}
+
+/** The connector's name with its server taken out, so an old server and its replacement compare. */
+export function connectorRoleName(identity: string | null): string | null {
+  if (identity === null) return null;
+  const slash = identity.indexOf('\\');
+  const server = slash >= 0 ? identity.slice(0, slash) : '';
+  let name = slash >= 0 ? identity.slice(slash + 1) : identity;
+  if (server !== '' && name.toLowerCase().endsWith(` ${server.toLowerCase()}`)) name = name.slice(0, -(server.length + 1));
+  return name.trim().toLowerCase();
+}
+
+/**
+ * What changed between two runs of the same scenario: the outcome, the connector (by name,
+ * server part removed), or any reply's code or enhanced code. Texts that only carry host names,
+ * dates or ids (banner, EHLO greeting, queued line) do not count as changes.
+ */
+export function compareResults(before: ReplayResult, after: ReplayResult): ReplayComparison {
+  const key = (r: ReplayResult) => JSON.stringify([
+    r.outcome, connectorRoleName(r.connector),
+    r.replies.map((x) => [x.stage, x.code, x.enhanced]),
+    r.recipients.map((x) => [x.address.toLowerCase(), x.code, x.enhanced]),
+  ]);
+  return { name: before.name, before, after, changed: key(before) !== key(after) };
+}
