@@ -78,6 +78,7 @@ async function walk(dir: string): Promise<string[]> {
 export async function findLogFiles(inputs: readonly string[]): Promise<{ files: LogFile[]; warnings: ScanWarning[] }> {
   const files: LogFile[] = [];
   const warnings: ScanWarning[] = [];
+  const skipped: string[] = [];
   for (const input of inputs) {
     let st;
     try { st = await stat(input); } catch (error) {
@@ -91,7 +92,11 @@ export async function findLogFiles(inputs: readonly string[]): Promise<{ files: 
       if (kind === 'receive' || kind === 'gzip') { files.push({ path, size, gzip: kind === 'gzip' }); continue; }
       const why = kind === 'send' ? 'an SMTP send protocol log (logs reads receive logs)' : 'not an SMTP receive protocol log';
       if (explicit) throw new InputError(path, null, why);
-      warnings.push({ file: path, line: null, message: `skipped: ${why}` });
+      skipped.push(path);
+    }
+    if (skipped.length > 0) {
+      warnings.push({ file: input, line: null, message: `skipped ${skipped.length} file(s) that are not SMTP receive protocol logs, e.g. ${skipped[0] ?? ''}` });
+      skipped.length = 0;
     }
   }
   return { files, warnings };

@@ -1,9 +1,63 @@
-// PLACEHOLDER: replaced by the issue that builds `exrelay logs`.
+// `exrelay logs LOGFILE_OR_DIR... [--config INPUT...] [--format text|json] [--scenarios FILE]`
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { ExitCode, InputError } from '../../errors.js';
+import { stableStringify } from '../../json.js';
+import { buildLogsDocument } from '../../logs/aggregate.js';
+import { logConfigFrom, type LogConfig } from '../../logs/config.js';
+import { readLogs } from '../../logs/reader.js';
+import { buildScenarios } from '../../logs/scenarios.js';
+import { serverOfConnector } from '../../logs/session.js';
+import { renderLogsText } from '../../logs/text.js';
 import type { CommandContext } from '../context.js';
+import { loadSnapshot } from '../load.js';
+import { parseChoice } from '../options.js';
 
-export function registerLogs(program: Command, _ctx: CommandContext): void {
-  program.command('logs').description('Read SMTP receive protocol logs: who sends what through which connector').allowUnknownOption().argument('[args...]')
-    .action(() => { throw new UsageError('logs: not available in this build yet'); });
+interface LogsOptions { config?: string[]; format: 'text' | 'json'; scenarios?: string }
+
+/** A progress bar is worth drawing only when reading takes a while. */
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+
+export function registerLogs(program: Command, ctx: CommandContext): void {
+  program.command('logs')
+    .description('Read SMTP receive protocol logs (plain or gzip): who sends what through which connector, who relays, which ranges are unused')
+    .argument('<LOGFILE_OR_DIR...>', 'protocol log files (RECV*.log, plain or .gz) or directories, read recursively')
+    .option('--config <INPUT...>', 'configuration exports or snapshot: classes recipients internal/external by accepted domains and lists remote ranges that saw no traffic')
+    .option('--format <FORMAT>', 'output format: text or json (exrelay.logs/1)', parseChoice(['text', 'json'] as const), 'text')
+    .option('--scenarios <FILE>', 'also write an exrelay.scenarios/1 file reproducing each distinct sender combination (for replay --compare)')
+    .action(async (paths: string[], opts: LogsOptions) => {
+      const { io } = ctx;
+      const config: LogConfig | null = opts.config === undefined ? null : logConfigFrom(await loadSnapshot(opts.config, io));
+      let bar: cliProgress.SingleBar | null = null;
+      const result = await readLogs(paths.map((p) => resolve(io.cwd, p)), {
+        onProgress: (done, total) => {
+          if (!io.stderrIsTTY || total < PROGRESS_MIN_BYTES) return;
+          if (bar === null) {
+            bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'reading logs [{bar}] {percentage}% {value}/{total} MB', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+            bar.start(Math.ceil(total / 1048576), 0);
+          }
+          bar.update(Math.floor(done / 1048576));
+        },
+      }).finally(() => { (bar as cliProgress.SingleBar | null)?.stop(); });
+      if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs found');
+      for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
+
+      const doc = buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines }, config);
+      if (opts.scenarios !== undefined) {
+        const scenarios = buildScenarios(result.aggregate, config);
+        const target = resolve(io.cwd, opts.scenarios);
+        try { await writeFile(target, stableStringify(scenarios)); } catch (error) {
+          throw new InputError(opts.scenarios, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
+        io.stderr(`exrelay: wrote ${scenarios.scenarios.length} scenarios to ${opts.scenarios}\n`);
+      }
+      if (opts.format === 'json') io.stdout(stableStringify(doc));
+      else {
+        const usage = doc.senders.map((s) => ({ connector: s.connector, server: serverOfConnector(s.connector), remoteIp: s.remoteIp }));
+        io.stdout(renderLogsText(doc, { notJudged: config === null ? [] : config.notJudged(usage) }));
+      }
+      ctx.setExitCode(ExitCode.Ok);
+    });
 }
