@@ -114,3 +114,31 @@ export class LogSession {
     for (const data of replyRecords(code, lines, this.log.perLineReplies)) this.record('>', data);
   }
 }
+
+/**
+ * Extended rights -> the Permission flag names Exchange writes in its `Set Session Permissions`
+ * record (reference §2.2), in the flag enum's order.
+ */
+const PERMISSION_NAMES: Array<[string, string]> = [
+  ['ms-Exch-SMTP-Submit', 'SMTPSubmit'],
+  ['ms-Exch-SMTP-Submit-For-MLS', 'SMTPSubmitForMLS'],
+  ['ms-Exch-SMTP-Accept-Any-Recipient', 'SMTPAcceptAnyRecipient'],
+  ['ms-Exch-SMTP-Accept-Authentication-Flag', 'SMTPAcceptAuthenticationFlag'],
+  ['ms-Exch-SMTP-Accept-Any-Sender', 'SMTPAcceptAnySender'],
+  ['ms-Exch-SMTP-Accept-Authoritative-Domain-Sender', 'SMTPAcceptAuthoritativeDomainSender'],
+  ['ms-Exch-Bypass-Anti-Spam', 'BypassAntiSpam'],
+  ['ms-Exch-Bypass-Message-Size-Limit', 'BypassMessageSizeLimit'],
+  ['ms-Exch-SMTP-Send-Exch50', 'SMTPSendEXCH50'],
+  ['ms-Exch-SMTP-Accept-Exch50', 'SMTPAcceptEXCH50'],
+  ['ms-Exch-Accept-Headers-Routing', 'AcceptRoutingHeaders'],
+  ['ms-Exch-Accept-Headers-Forest', 'AcceptForestHeaders'],
+  ['ms-Exch-Accept-Headers-Organization', 'AcceptOrganizationHeaders'],
+  ['ms-Exch-Send-Headers-Routing', 'SendRoutingHeaders'],
+  ['ms-Exch-Send-Headers-Forest', 'SendForestHeaders'],
+  ['ms-Exch-Send-Headers-Organization', 'SendOrganizationHeaders'],
+];
+
+export function sessionPermissionNames(rights: Iterable<string>): string {
+  const held = new Set([...rights].map((r) => r.toLowerCase()));
+  return PERMISSION_NAMES.filter(([right]) => held.has(right.toLowerCase())).map(([, name]) => name).join(' ');
+}

@@ -1,0 +1,45 @@
+// The engine surface the sandbox drives: the SmtpSession of docs/internal/policy-api.md, as an
+// interface so the transport can be tested against a scripted engine as well as the real one.
+import type { ReceiveConnector, Reply, ScenarioUser } from '../model.js';
+
+import type { Flavor } from '../policy/replies.js';
+
+export type { Flavor };
+
+export interface DialogueOptions {
+  server: string;
+  port: number;
+  localAddress?: string | null;
+  remoteAddress: string;
+  flavor?: Flavor;
+  users: ScenarioUser[];
+  implicitTls?: boolean;
+  now?: Date;
+}
+
+/** One SMTP session's decisions, one method per client step; every method returns Exchange's reply. */
+export interface Dialogue {
+  readonly connector: ReceiveConnector | null;
+  connect(): Reply;
+  ehlo(helo: string, extended: boolean): { reply: Reply; extensions: string[] };
+  startTls(): Reply;
+  tlsEstablished(): void;
+  /** `user`/`password` null: the client has only named the mechanism so far. */
+  auth(mechanism: string, user: string | null, password: string | null): Reply;
+  mail(from: string, params?: { size?: number; body?: string }): Reply;
+  rcpt(to: string): Reply;
+  data(): Reply;
+  /** A BDAT chunk; for the LAST one, the end-of-message decision (as `message`). */
+  bdat(chunkSize: number, last: boolean, messageId: string, content?: MessageContent): Reply;
+  message(sizeBytes: number, messageId: string, queuedId?: string, content?: MessageContent): Reply;
+  reselect(remoteAddress: string): Reply;
+  rset(): Reply;
+  noop(): Reply;
+  quit(): Reply;
+  /** The server closes the connection after the reply just given (421, RequireTLS 451). */
+  readonly closed: boolean;
+}
+
+export interface MessageContent { headerFrom?: string | null; queuedId?: string }
+
+export type DialogueFactory = (options: DialogueOptions) => Dialogue;

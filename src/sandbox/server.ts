@@ -1,0 +1,227 @@
+// The sandbox: listeners for every binding port of one server, smtp-server's machinery per
+// listener, and the hooks that hand each step to the connection (connection.ts), which asks
+// the policy engine. No code path here or below opens an outbound connection: no delivery, no
+// DNS (reverse lookups are off), nothing but the listening sockets.
+import type net from 'node:net';
+import type { SecureContext } from 'node:tls';
+import { SMTPServer } from 'smtp-server';
+import { UsageError } from '../errors.js';
+import type { ReceiveConnector, ScenarioUser, Snapshot } from '../model.js';
+import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyIndex } from '../policy/index.js';
+import { flavorOf } from '../policy/replies.js';
+import { allowedRights, isExternallySecured } from '../policy/rights.js';
+import { CaptureStore } from './capture.js';
+import { isTrustedPeer, normalizeAddress } from './client-address.js';
+import { ExchangeConnection, type LinkInfo, type SandboxContext } from './connection.js';
+import type { DialogueFactory, Flavor } from './dialogue.js';
+import { policyDialogues } from './engine.js';
+import { bindListeners, closeListeners, planListeners, type BoundListener, type ListenerPlan } from './listeners.js';
+import { buildNumber } from './message.js';
+import { ProtocolLog, sessionPermissionNames } from './protocol-log.js';
+import { readProxyHeader } from './proxy-protocol.js';
+import { CertificateStore, type PemPair } from './tls.js';
+
+export interface SandboxOptions {
+  snapshot: Snapshot;
+  server: string;
+  host: string;
+  /** Listen port for an Exchange port (CLI: port + offset; tests: 0). */
+  portFor: (exchangePort: number) => number;
+  clientIp: string | null;
+  xclient: boolean;
+  proxyProtocol: boolean;
+  trustProxy: readonly string[];
+  users: readonly ScenarioUser[];
+  captureDir: string;
+  protocolLogDir: string | null;
+  flavor: Flavor | null;
+  tarpit: boolean;
+  certificate: PemPair | null;
+  /** How long a trusted client may take to send its PROXY header (default 500 ms). */
+  proxyGraceMs?: number;
+  /** Engine sessions; default the policy engine's SmtpSession. */
+  dialogues?: DialogueFactory;
+}
+
+export interface Sandbox {
+  readonly serverName: string;
+  readonly listeners: readonly ListenerPlan[];
+  readonly captureDir: string;
+  /** Open connections now (for tests). */
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+/** Connector and server facts a sandbox needs, checked before anything listens. */
+function resolveServer(policy: PolicyIndex, name: string): { name: string; ports: number[]; connectors: ReceiveConnector[] } {
+  const known = serverNames(policy);
+  const hit = known.find((n) => n.toLowerCase() === name.toLowerCase());
+  if (hit === undefined) {
+    throw new UsageError(`unknown server "${name}"${known.length === 0 ? ' (the inputs name no server)' : ` (known: ${known.join(', ')})`}`);
+  }
+  const ports = portsOf(policy, hit);
+  if (ports.length === 0) throw new UsageError(`server "${hit}" has no enabled receive connector with a binding: nothing to listen on`);
+  return { name: hit, ports, connectors: connectorsOf(policy, hit) };
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const policy = buildPolicy(options.snapshot);
+  const target = resolveServer(policy, options.server);
+  const info = serverOf(policy, target.name);
+  const flavor = options.flavor ?? flavorOf(info);
+  const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
+  const certificates = await CertificateStore.create([serverFqdn, ...target.connectors.map((c) => c.fqdn ?? serverFqdn)], options.certificate);
+  const capture = await CaptureStore.open(options.captureDir);
+  const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
+  const dialogues = options.dialogues ?? policyDialogues(policy);
+  const users = [...options.users];
+  const connections = new Map<string, ExchangeConnection>();
+  const inFlight = new Set<Promise<unknown>>();
+  const sockets = new Set<net.Socket>();
+  let closing = false;
+
+  const ctx: SandboxContext = {
+    serverName: target.name,
+    serverFqdn,
+    serverAddress: info?.ipAddresses[0] ?? null,
+    build: buildNumber(info?.version),
+    xclient: options.xclient,
+    clientIp: options.clientIp === null ? null : normalizeAddress(options.clientIp),
+    tarpit: options.tarpit,
+    capture,
+    log,
+    newDialogue: (port, remoteAddress) => dialogues({
+      server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(),
+      ...(options.flavor === null ? {} : { flavor: options.flavor }),
+    }),
+    contextFor: (connector): SecureContext => certificates.contextFor(connector?.fqdn ?? serverFqdn),
+    permissionNames: (connector, user) => sessionPermissionNames(allowedRights(policy, connector,
+      isExternallySecured(connector) ? 'externallySecured' : user === null ? 'anonymous' : { user })),
+    register: (c) => { connections.set(c.id, c); },
+    unregister: (c) => { connections.delete(c.id); },
+    track: (work) => {
+      inFlight.add(work);
+      const done = (): void => { inFlight.delete(work); };
+      work.then(done, done);
+    },
+  };
+
+  const find = (id: string): ExchangeConnection | undefined => connections.get(id);
+  const defaultPem = certificates.pemFor(serverFqdn);
+  const smtpServers = new Map<number, SMTPServer>();
+  for (const port of target.ports) {
+    const smtp = new SMTPServer({
+      logger: false,
+      // Reverse DNS would be an outbound query; Exchange does not need it to answer either.
+      disableReverseLookup: true,
+      authOptional: true,
+      // Verbs Exchange does not have are unknown, as on Exchange (500 5.3.3).
+      disabledCommands: ['XFORWARD', 'WIZ', 'SHELL', 'KILL'],
+      hideENHANCEDSTATUSCODES: true,
+      // Exchange's ConnectionInactivityTimeout default (5 minutes).
+      socketTimeout: 5 * 60 * 1000,
+      ...(defaultPem === null ? {} : { key: defaultPem.key, cert: defaultPem.cert }),
+      onConnect: (session, callback) => {
+        const c = find(session.id);
+        if (c === undefined) { callback(); return; }
+        c.handleConnect(callback);
+      },
+      onSecure: (socket, session, callback) => { find(session.id)?.handleSecure(socket); callback(); },
+      onMailFrom: (address, session, callback) => {
+        const c = find(session.id);
+        if (c === undefined) { callback(new Error('no session')); return; }
+        c.handleMailFrom(address, callback);
+      },
+      onRcptTo: (address, session, callback) => {
+        const c = find(session.id);
+        if (c === undefined) { callback(new Error('no session')); return; }
+        c.handleRcptTo(address, callback);
+      },
+      onData: (stream, session, callback) => {
+        const c = find(session.id);
+        if (c === undefined) { stream.resume(); stream.on('end', () => callback(new Error('no session'))); return; }
+        c.handleData(stream, callback);
+      },
+      onClose: (session) => { find(session.id)?.handleClose(); },
+    });
+    // Connection-level errors (a client resetting mid-message) are the client's business.
+    smtp.on('error', () => undefined);
+    // smtp-server picks the connector's certificate through upgrade()'s default context, and
+    // its SNI lookup would replace it by the default again: keep the connection's choice.
+    smtp._resolveSNI = (_servername, cb) => { cb(null); };
+    smtpServers.set(port, smtp);
+  }
+
+  const graceMs = options.proxyGraceMs ?? 500;
+  const accept = (socket: net.Socket, plan: ListenerPlan): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    if (closing) { socket.destroy(); return; }
+    const smtp = smtpServers.get(plan.exchangePort);
+    if (smtp === undefined) { socket.destroy(); return; }
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    const trusted = isTrustedPeer(peer, options.trustProxy);
+    const link: LinkInfo = {
+      exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null,
+      localAddress: normalizeAddress(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
+    };
+    const begin = (): void => {
+      const connection = new ExchangeConnection(smtp, socket, { remoteAddress: link.proxySource ?? peer, remotePort: link.peerPort }, ctx, link);
+      smtp.connections.add(connection);
+      connection.on('error', () => undefined);
+      connection.init();
+    };
+    if (!(options.proxyProtocol && trusted)) { begin(); return; }
+    void readProxyHeader(socket, graceMs).then((read) => {
+      if (read.status === 'invalid') {
+        socket.end('421 4.3.2 Service not available\r\n');
+        setTimeout(() => socket.destroy(), 1000).unref();
+        return;
+      }
+      if (read.status === 'ok' && read.header.source !== null) {
+        link.proxySource = read.header.source.address;
+        link.peerPort = read.header.source.port;
+      }
+      if (read.rest.length > 0) socket.unshift(read.rest);
+      begin();
+    });
+  };
+
+  const plans = planListeners(target.ports, options.host, options.portFor);
+  let bound: BoundListener[];
+  try {
+    bound = await bindListeners(plans, target.name, accept);
+  } catch (error) {
+    await log?.close();
+    throw error;
+  }
+
+  return {
+    serverName: target.name,
+    listeners: bound.map(({ exchangePort, host, port }) => ({ exchangePort, host, port })),
+    captureDir: capture.dir,
+    get connectionCount() { return connections.size; },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const stopped = closeListeners(bound);
+      // A message being saved gets its 250 before the session is closed.
+      await Promise.race([Promise.allSettled([...inFlight]), delay(5000)]);
+      for (const c of [...connections.values()]) c.shutdown();
+      for (const smtp of smtpServers.values()) for (const c of smtp.connections) if (!connections.has(c.id)) c.close();
+      await Promise.race([waitUntil(() => sockets.size === 0), delay(3000)]);
+      for (const s of sockets) s.destroy();
+      await stopped;
+      await log?.close();
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await delay(20);
+}
