@@ -518,7 +518,9 @@ class Runner {
             ? this.listEdit(value, c.permissionGroups.filter((g) => g !== 'Custom'), (s) => this.enumValue(PERMISSION_GROUPS, s, 'PermissionGroups value'), (x, y) => x === y, 'PermissionGroups')
             : this.flags(PERMISSION_GROUPS, toStringList(value), 'PermissionGroups');
           if (groups.includes('Custom')) throw new Refusal('PermissionGroups Custom cannot be set; it is shown when explicit AD permissions exist');
-          setGroups(c, permissions, orderFlags(PERMISSION_GROUPS, groups));
+          const ordered = orderFlags(PERMISSION_GROUPS, groups);
+          // The same groups again is "no settings modified": Exchange leaves the ACL alone.
+          if (ordered.join() !== c.permissionGroups.filter((g) => g !== 'Custom').join()) setGroups(c, permissions, ordered);
           break;
         }
         case 'AuthMechanism':
