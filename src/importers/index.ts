@@ -286,7 +286,10 @@ export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
     }
     for (const p of part.permissions) {
       const user = canonicalPrincipal(p.user) ?? p.user;
-      const key = JSON.stringify([p.identity.toLowerCase(), user.toLowerCase(), p.deny, p.inherited, p.extendedRights.map((r) => r.toLowerCase()).sort(),
+      // Entries without Identity (an `ft User,ExtendedRights` paste) can only be told apart by
+      // the file they came from: two such pastes may be about two connectors.
+      const scope = p.identity === '' ? sourceOf(p.extra).replace(/:\d+$/, '') : p.identity.toLowerCase();
+      const key = JSON.stringify([scope, user.toLowerCase(), p.deny, p.inherited, p.extendedRights.map((r) => r.toLowerCase()).sort(),
         JSON.stringify(p.extra?.AccessRights ?? null), JSON.stringify(p.extra?.InheritanceType ?? null)]);
       if (permissions.has(key)) continue;
       permissions.add(key);

@@ -102,3 +102,52 @@ export function syntaxErrorOffset(error: unknown, text: string): number | null {
   if (/end of JSON input/i.test(error.message)) return text.length;
   return null;
 }
+
+/**
+ * Offset of the first syntax error in `text` (a small validating scan used only after
+ * JSON.parse has failed, because not every Node version reports a position), or null.
+ */
+export function findJsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const ws = (): void => { while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++; };
+  const fail = (): never => { throw new RangeError(String(i)); };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) { i++; return; }
+      for (;;) {
+        if (c === '{') { ws(); if (text[i] !== '"') fail(); string(); ws(); if (text[i] !== ':') fail(); i++; }
+        value();
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === close) { i++; return; }
+        fail();
+      }
+    }
+    if (c === '"') { string(); return; }
+    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i, i + 64));
+    if (lit === null) fail();
+    i += (lit as RegExpExecArray)[0].length;
+  };
+  const string = (): void => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if ((text.charCodeAt(i)) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : null;
+  } catch (error) {
+    return error instanceof RangeError ? Number(error.message) : null;
+  }
+}

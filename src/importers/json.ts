@@ -3,15 +3,16 @@
 // mapped by the record mappers (reference §1.3), /Date(…)/ strings by parseDate.
 import { InputError } from '../errors.js';
 import type { SourceText } from '../source.js';
-import { syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
+import { findJsonErrorOffset, syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
 import type { Parsed, PsRecord, PsValue } from './types.js';
 
 export function parseJsonText(source: SourceText): unknown {
   try {
     return JSON.parse(source.text) as unknown;
   } catch (error) {
-    const offset = syntaxErrorOffset(error, source.text);
-    throw new InputError(source.name, offset === null ? null : source.lineOf(offset), `not valid JSON (${error instanceof Error ? error.message.replace(/\s+in JSON at position \d+.*$/, '') : 'parse error'})`);
+    const offset = syntaxErrorOffset(error, source.text) ?? findJsonErrorOffset(source.text);
+    // Node's own message quotes the text over several lines and varies by version; the line is what helps.
+    throw new InputError(source.name, offset === null ? null : source.lineOf(offset), 'not valid JSON (syntax error)');
   }
 }
 
