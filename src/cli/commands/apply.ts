@@ -1,9 +1,47 @@
-// PLACEHOLDER: replaced by the issue that builds `exrelay apply`.
+// `exrelay apply INPUT... --script FILE [--out FILE] [--skip-unknown]`: dry-run a PowerShell change
+// script against the snapshot and write the resulting snapshot. The core (src/apply) is pure;
+// this edge reads the script and writes the result.
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { ExitCode, InputError } from '../../errors.js';
+import { applyScript } from '../../apply/apply.js';
+import { stableStringify } from '../../json.js';
+import { decodeSource } from '../../source.js';
 import type { CommandContext } from '../context.js';
+import { loadSnapshot } from '../load.js';
 
-export function registerApply(program: Command, _ctx: CommandContext): void {
-  program.command('apply').description('Dry-run a PowerShell change script against a snapshot').allowUnknownOption().argument('[args...]')
-    .action(() => { throw new UsageError('apply: not available in this build yet'); });
+interface ApplyCliOptions { script: string; out?: string; skipUnknown?: boolean }
+
+export function registerApply(program: Command, ctx: CommandContext): void {
+  program.command('apply')
+    .description('Dry-run a PowerShell change script (New-/Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission, New-/Set-/Remove-AcceptedDomain) against the snapshot and write the resulting snapshot; what Exchange would refuse is reported with its line (exit 2)')
+    .argument('<input...>', 'exports or snapshots to apply the script to (files or directories)')
+    .requiredOption('--script <file>', 'the PowerShell change script (.ps1; UTF-8 or UTF-16 with BOM)')
+    .option('--out <file>', 'write the resulting snapshot to FILE instead of standard output')
+    .option('--skip-unknown', 'skip statements the dry run cannot interpret (each named on stderr) instead of failing')
+    .action(async (inputs: string[], opts: ApplyCliOptions) => {
+      const snapshot = await loadSnapshot(inputs, ctx.io);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(resolve(ctx.io.cwd, opts.script));
+      } catch (error) {
+        throw new InputError(opts.script, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      const source = decodeSource(opts.script, bytes);
+      const result = await applyScript(snapshot, source.text, { file: opts.script, skipUnknown: opts.skipUnknown === true });
+      for (const e of result.events) {
+        if (e.kind === 'skipped' || e.kind === 'suppressed') ctx.io.stderr(`exrelay: warning: ${opts.script}:${e.line}: ${e.message}\n`);
+      }
+      const text = stableStringify(result.snapshot);
+      if (opts.out === undefined) ctx.io.stdout(text);
+      else {
+        try {
+          await writeFile(resolve(ctx.io.cwd, opts.out), text);
+        } catch (error) {
+          throw new InputError(opts.out, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
+      }
+      ctx.setExitCode(ExitCode.Ok);
+    });
 }
