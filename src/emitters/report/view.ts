@@ -66,6 +66,8 @@ export interface RelayView {
   verdict: string; verdictClass: string;
   anonymous: string; anonymousClass: string; authenticated: string; authenticatedClass: string;
   intervals: IntervalView[]; intervalsMore: number; wins: string; findings: FindingLink[];
+  /** Anonymous relay or externally secured, on addresses it wins. */
+  relaysWithoutPassword: boolean;
 }
 export interface LegendEntry { identity: string; colour: string }
 export interface AddressMapView {
@@ -146,15 +148,36 @@ function isRangeObject(v: JsonValue): v is { expression: string; first: string; 
     && typeof v.expression === 'string' && typeof v.first === 'string' && typeof v.last === 'string';
 }
 
+function isSourceObject(v: JsonValue): v is { [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && (v.kind === 'group' || v.kind === 'permission');
+}
+
+function isRightObject(v: JsonValue): v is { [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.right === 'string' && typeof v.allowed === 'boolean';
+}
+
+function sourceObjectText(v: { [k: string]: JsonValue }): string {
+  if (v.kind === 'group') return `permission group ${scalarText(v.group ?? null)} (${scalarText(v.principal ?? null)})`;
+  return `AD entry for ${scalarText(v.user ?? null)}${v.deny === true ? ' (Deny)' : ''}${v.inherited === true ? ' (inherited)' : ' (explicit)'}`;
+}
+
 function scalarText(v: JsonValue): string {
   if (v === null) return '—';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // Counts too big for a JSON number arrive as digit strings; group them like numbers.
+  if (typeof v === 'string') return /^\d{5,}$/.test(v) ? BigInt(v).toLocaleString('en-US') : v;
+  if (typeof v === 'number') return v.toLocaleString('en-US');
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (isSourceObject(v)) return sourceObjectText(v);
+  if (isRightObject(v)) {
+    const granted = Array.isArray(v.grantedBy) ? v.grantedBy.map((g) => `granted by ${scalarText(g)}`) : [];
+    const denied = Array.isArray(v.deniedBy) ? v.deniedBy.map((g) => `denied by ${scalarText(g)}`) : [];
+    return `${String(v.right)} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
+  }
   if (isRangeObject(v)) {
     return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
   }
   if (Array.isArray(v)) return v.map(scalarText).join(', ');
-  return Object.entries(v).map(([k, x]) => `${humanLabel(k)}: ${scalarText(x)}`).join('; ');
+  return Object.entries(v as { [k: string]: JsonValue }).map(([k, x]) => `${humanLabel(k)}: ${scalarText(x)}`).join('; ');
 }
 
 /** Evidence is whatever the rule recorded: render each key as a labelled list of lines. */
@@ -189,20 +212,18 @@ function allowedSet(rights: EffectiveRight[]): Set<string> {
   return new Set(rights.filter((r) => r.allowed).map((r) => lc(r.right)));
 }
 
-const CMDLET_LINE = /^\s*(?:Set|New|Remove|Add|Get|Enable|Disable|Import|Export)-[A-Za-z]+\b/;
+const CODE_LINE = /^\s*(?:(?:Set|New|Remove|Add|Get|Enable|Disable|Import|Export)-[A-Za-z]+\b|\$[A-Za-z_])/m;
 
 /**
- * The remediation as the rule wrote it, with the connector's identity filled in where the text
- * has a placeholder, split into prose and copy-ready PowerShell lines.
+ * The remediation as the rule wrote it. When it holds PowerShell (the rules write commands with
+ * the connector's identity already quoted), all of it is the copy-ready block, comments
+ * included; otherwise it is prose, with a `<identity>` placeholder filled in.
  */
-function remediationParts(f: Finding): { prose: string; code: string[] } {
+function remediationParts(f: Finding): { prose: string; code: string | null } {
+  if (CODE_LINE.test(f.remediation)) return { prose: '', code: f.remediation.trim() };
   const identity = f.connector === null ? null : psQuote(f.connector);
-  const filled = identity === null ? f.remediation
-    : f.remediation.replace(/<(?:identity|connector|Identity|Connector)>/g, identity);
-  const prose: string[] = [];
-  const code: string[] = [];
-  for (const line of filled.split('\n')) (CMDLET_LINE.test(line) ? code : prose).push(line.trim());
-  return { prose: prose.filter((l) => l !== '').join(' '), code };
+  const filled = identity === null ? f.remediation : f.remediation.replace(/<(?:identity|connector|Identity|Connector)>/g, identity);
+  return { prose: filled.trim(), code: null };
 }
 
 /** Commands derived from the connector itself, for the rules where the fix is unambiguous. */
@@ -262,8 +283,11 @@ export function buildReportView(input: ReportInput): ReportView {
   const findingViews = ordered.map((f, i): FindingView => {
     const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
     const { prose, code } = remediationParts(f);
-    const commands = [...generatedCommands(f, c), ...code.filter((l) => !generatedCommands(f, c).includes(l))];
-    const principal: PrincipalKind | null = c === null ? null : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
+    const generated = code === null ? generatedCommands(f, c) : [];
+    const powershell = code ?? (generated.length === 0 ? null : generated.join('\n'));
+    // Where the rights come from, unless the rule's evidence already says it.
+    const evidenceHasRights = Object.values(f.evidence).some((v) => Array.isArray(v) && v.some((x) => isRightObject(x) || isSourceObject(x)));
+    const principal: PrincipalKind | null = c === null || evidenceHasRights ? null : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
     const rights = c === null || principal === null ? [] : rightsFor(policy, c, principal);
     return {
       anchor: `f-${i + 1}`, rule: f.rule, severity: f.severity, severityLabel: SEVERITY_LABEL[f.severity],
@@ -274,7 +298,7 @@ export function buildReportView(input: ReportInput): ReportView {
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
       impact: wordingFor(f.rule).impact,
       remediation: prose,
-      powershell: commands.length === 0 ? null : commands.join('\n'),
+      powershell,
       references: f.references.map(referenceView),
     };
   });
@@ -289,18 +313,25 @@ export function buildReportView(input: ReportInput): ReportView {
   // Summary: counts from the findings themselves (the document's summary must agree).
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of ordered) counts[f.severity] += 1;
-  const score = Math.min(100, SEVERITIES.reduce((sum, s) => sum + counts[s] * SEVERITY_WEIGHT[s], 0));
   const worst = SEVERITIES.find((s) => s !== 'info' && counts[s] > 0) ?? null;
+  const score = riskScore(counts, worst);
   const rating = worst === null ? 'Minimal' : worst === 'medium' ? 'Elevated' : SEVERITY_LABEL[worst];
-  const seen = new Set<string>();
-  const topFixes: TopFix[] = [];
-  findingViews.forEach((f) => {
-    if (topFixes.length >= 3 || f.severity === 'info') return;
-    const key = `${f.rule}|${lc(f.connector ?? '')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+  // The same connector on several servers is one fix ("… on Relay (EX01, EX02)").
+  const fixes = new Map<string, { first: FindingView; where: string[] }>();
+  for (const f of findingViews) {
+    if (f.severity === 'info') continue;
+    const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
+    const key = `${f.severity}|${f.rule}|${c === null ? lc(f.connector ?? '') : lc(sharedName(c))}`;
+    const hit = fixes.get(key);
+    if (hit === undefined) fixes.set(key, { first: f, where: f.connector === null ? [] : [f.connector] });
+    else if (f.connector !== null && !hit.where.includes(f.connector)) hit.where.push(f.connector);
+  }
+  const topFixes: TopFix[] = [...fixes.values()].slice(0, 3).map(({ first: f, where }) => {
     const words = wordingFor(f.rule);
-    topFixes.push({ anchor: f.anchor, severity: f.severity, severityLabel: f.severityLabel, action: words.action, where: f.connector, why: words.impact });
+    const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
+    const place = where.length <= 1 || c === null ? (where[0] ?? null)
+      : `${sharedName(c)} (${where.map((w) => connectorByIdentity.get(lc(w))?.server ?? w).join(', ')})`;
+    return { anchor: f.anchor, severity: f.severity, severityLabel: f.severityLabel, action: words.action, where: place, why: words.impact };
   });
   const headline = worst === null
     ? 'No finding needs action: the relay configuration matches Microsoft\'s guidance for everything this audit could check.'
@@ -365,7 +396,7 @@ export function buildReportView(input: ReportInput): ReportView {
     ...(notRun.length > 0 ? [{ anchor: 'not-run', label: 'Checks not run' }] : []),
   ];
 
-  const relayConnectors = relay.filter((r) => r.verdictClass === 'sev-critical' || r.verdictClass === 'sev-high' || r.verdictClass === 'sev-medium').length;
+  const relayConnectors = relay.filter((r) => r.relaysWithoutPassword).length;
   return {
     title: 'Exchange SMTP relay risk report',
     generatedAt: input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
@@ -386,6 +417,18 @@ export function buildReportView(input: ReportInput): ReportView {
     groups, accepted, notRun, servers, relay, maps, replay,
     warnings: snapshot.warnings.map((w) => `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
   };
+}
+
+/**
+ * 0–100. The worst finding sets the band (critical 70–100, high 45–69, medium 20–44, low 1–19,
+ * nothing to fix 0); how many findings there are, weighted by severity, sets the place within it.
+ */
+export function riskScore(counts: Record<Severity, number>, worst: Severity | null): number {
+  if (worst === null) return 0;
+  const bands: Record<Severity, [number, number]> = { critical: [70, 100], high: [45, 69], medium: [20, 44], low: [1, 19], info: [0, 0] };
+  const [lo, hi] = bands[worst];
+  const points = SEVERITIES.reduce((sum, s) => sum + counts[s] * SEVERITY_WEIGHT[s], 0);
+  return Math.round(lo + (hi - lo) * (1 - Math.exp(-points / 150)));
 }
 
 function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>): ConnectorView {
@@ -460,14 +503,15 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
   }
   let total = 0n;
   let publicWon = false;
+  const relays = secured || (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT));
   const intervals: IntervalView[] = won.map((w) => {
     const i = { family: w.family, first: w.first, last: w.last };
     total += intervalSize(i);
     const pub = isPublicInterval(i);
     publicWon ||= pub;
-    return { port: w.port, local: w.localAddress, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i)), isPublic: pub };
+    const local = w.localAddress === '0.0.0.0' || w.localAddress === '::' ? '' : w.localAddress;
+    return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i)), isPublic: pub && relays };
   });
-  const relays = secured || (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT));
   let verdict: string; let verdictClass: string;
   if (!c.enabled) { verdict = 'Disabled'; verdictClass = 'sev-info'; }
   else if (won.length === 0) { verdict = 'Answers nobody (shadowed)'; verdictClass = 'sev-low'; }
@@ -482,6 +526,7 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
     wins: won.length === 0 ? 'no address' : `${countText(total)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
     findings: links.get(lc(c.identity)) ?? [],
+    relaysWithoutPassword: relays && won.length > 0,
   };
 }
 
@@ -532,6 +577,12 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
     }
   }
   return out;
+}
+
+/** A connector's name with its server's name taken out: "Relay EX01" on EX01 → "Relay". */
+function sharedName(c: ReceiveConnector): string {
+  const re = new RegExp(`(^|[\\s_-])${c.server.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s_-])`, 'i');
+  return c.server === '' ? c.name : c.name.replace(re, ' ').replace(/\s+/g, ' ').trim();
 }
 
 function shortName(identity: string): string {
