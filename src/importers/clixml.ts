@@ -256,10 +256,15 @@ export function parseClixml(source: SourceText): ClixmlParsed {
         } else if (!(kind === 'BA' && attrs.N === 'SerializationData')) {
           raw = decodeEntities(inner, source, pos);
         }
-        TAG.lastIndex = close;
-        const end = TAG.exec(text);
-        if (end === null || end[1] !== '/' || end[2] !== kind) fail(close, `closing tag does not match <${kind}>`);
-        pos = TAG.lastIndex;
+        // The usual `</S>` is checked without the regex (one per leaf: millions in large exports).
+        if (text.charCodeAt(close + 2 + kind.length) === 0x3e && text.startsWith(kind, close + 2)) {
+          pos = close + 3 + kind.length;
+        } else {
+          TAG.lastIndex = close;
+          const end = TAG.exec(text);
+          if (end === null || end[1] !== '/' || end[2] !== kind) fail(close, `closing tag does not match <${kind}>`);
+          pos = TAG.lastIndex;
+        }
       }
       if (kind === 'BA' && attrs.N === 'SerializationData') continue; // opaque BinaryFormatter blob
       if (kind === 'T') { deliver(unescapePs(raw), undefined, lt, 'T'); continue; }
