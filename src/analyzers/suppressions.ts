@@ -38,7 +38,7 @@ export function matchesSuppression(s: Suppression, f: Finding): boolean {
  */
 export function parseSuppressions(file: string, text: string): Suppression[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const lineOf = (node: Node | null | undefined): number | null => {
     const offset = node?.range?.[0];
     return offset === undefined ? null : lines.linePos(offset).line;

@@ -242,7 +242,8 @@ export function estate(...items: EstateItem[]): Snapshot {
 
 /** An anonymous relay connector (reference §2.5 method A) and its Accept-Any-Recipient entry. */
 export function anonymousRelay(over: Partial<ReceiveConnector> & { remoteIPRanges: IpRange[] }): [ReceiveConnector, Permission] {
-  const c = connector({ name: 'Relay EX01', permissionGroups: ['AnonymousUsers'], ...over });
+  const named = over.identity !== undefined || over.name !== undefined;
+  const c = connector({ ...(named ? {} : { name: `Relay ${over.server ?? 'EX01'}` }), permissionGroups: ['AnonymousUsers'], ...over });
   return [c, permission({ identity: c.identity })];
 }
 

@@ -1,0 +1,26 @@
+import rule from '../../../src/analyzers/rules/relay-range-includes-exchange-server.js';
+import { anonymousRelay, connector, defaults, estate, range, server } from '../../helpers/build.js';
+import { testRule } from '../../helpers/rule-tester.js';
+
+const base = defaults.exchange2016; // EX01 at 10.0.0.11
+
+testRule(rule, {
+  valid: [
+    ...defaults.all(),
+    { name: 'relay range beside the server address', snapshot: estate(base(), anonymousRelay({ remoteIPRanges: [range('10.0.0.20-10.0.0.30')] })) },
+    { name: 'server address inside the relay range but won by a narrower non-relay connector', snapshot: estate(base(),
+      anonymousRelay({ remoteIPRanges: [range('10.0.0.0/24')] }),
+      connector({ identity: 'EX01\\Exchange Servers', permissionGroups: ['ExchangeServers'], authMechanism: ['Tls', 'ExchangeServer'], remoteIPRanges: [range('10.0.0.11')] })) },
+    { name: 'non-relay connector covering the server', snapshot: estate(base(), connector({ identity: 'EX01\\Apps', permissionGroups: ['AnonymousUsers'], remoteIPRanges: [range('10.0.0.0/24')] })) },
+    { name: 'no server addresses and no --exchange-servers', snapshot: estate(server({ ipAddresses: [] }), anonymousRelay({ remoteIPRanges: [range('10.0.0.0/24')] })), notRun: true },
+  ],
+  invalid: [
+    { name: 'relay /24 contains the server it runs on', snapshot: estate(base(), anonymousRelay({ remoteIPRanges: [range('10.0.0.0/24')] })),
+      findings: [{ connector: 'EX01\\Relay EX01', severity: 'high', evidence: { exchangeServers: [
+        { server: 'EX01', address: '10.0.0.11', range: { expression: '10.0.0.0/24', first: '10.0.0.0', last: '10.0.0.255' }, bindings: ['0.0.0.0:25'] }] } }] },
+    { name: 'address given with --exchange-servers, on an externally secured connector', snapshot: estate(base(),
+      connector({ identity: 'EX01\\Trusted', authMechanism: ['Tls', 'ExternalAuthoritative'], permissionGroups: ['ExchangeServers'], remoteIPRanges: [range('172.16.0.0/16')] })),
+      options: { exchangeServers: ['172.16.4.20'] },
+      findings: [{ connector: 'EX01\\Trusted', evidence: { exchangeServers: [{ server: null, address: '172.16.4.20', range: { expression: '172.16.0.0/16' } }] } }] },
+  ],
+});
