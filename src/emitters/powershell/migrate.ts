@@ -265,6 +265,7 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
     'properties exrelay does not model (timeouts, rate limits, hop counts, …): compare Get-ReceiveConnector output of both servers',
   );
   if (sourceConnectors.some((c) => c.transportRole === null)) {
+    untranslated.push('the 2010 sender (send-as) check after DATA on the receiving connector: on 2016/2019 the Front End does not make it, the hub does (reference §6.6)');
     untranslated.push(`the 2010 hub's own transport (the target's hub "Default ${targetName}" on 2525 and "Client Proxy ${targetName}" on 465 are left as setup made them)`);
   }
   void targetBuiltInsUsed;
