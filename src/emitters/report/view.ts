@@ -15,7 +15,7 @@ import {
 } from '../../policy/rights.js';
 import { psQuote } from '../powershell/quote.js';
 import { parseReplayComparison, type ComparisonDocument } from './replay.js';
-import { buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
+import { PALETTE, buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
 import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
 
 export interface ReportInput {
@@ -62,14 +62,14 @@ export interface ServerView {
 }
 export interface IntervalView { port: number; local: string; range: string; size: string; isPublic: boolean }
 export interface RelayView {
-  anchor: string; identity: string; server: string; colour: string; enabled: boolean;
+  anchor: string; identity: string; server: string; colour: string; colourIndex: number; enabled: boolean;
   verdict: string; verdictClass: string;
   anonymous: string; anonymousClass: string; authenticated: string; authenticatedClass: string;
   intervals: IntervalView[]; intervalsMore: number; wins: string; findings: FindingLink[];
   /** Anonymous relay or externally secured, on addresses it wins. */
   relaysWithoutPassword: boolean;
 }
-export interface LegendEntry { identity: string; colour: string }
+export interface LegendEntry { identity: string; colour: string; colourIndex: number }
 export interface AddressMapView {
   title: string; server: string; port: number; family: string; width: number; height: number;
   segments: SegmentView[]; legend: LegendEntry[]; startLabel: string; endLabel: string; description: string;
@@ -276,7 +276,8 @@ export function buildReportView(input: ReportInput): ReportView {
     connectorAnchor.set(lc(c.identity), `c-${i + 1}`);
     connectorByIdentity.set(lc(c.identity), c);
   });
-  const colourOf = new Map<string, string>(connectors.map((c, i) => [lc(c.identity), paletteColour(i)]));
+  // Colours by connector, as palette indices (the stylesheet has a class per index; SVG uses the hex).
+  const colourOf = new Map<string, number>(connectors.map((c, i) => [lc(c.identity), i % PALETTE.length]));
 
   // Findings, in the document's canonical order, each with a stable anchor.
   const ordered = [...doc.findings].sort(sortFindings);
@@ -466,7 +467,7 @@ function certificateFor(c: ReceiveConnector, snapshot: Snapshot): string | null 
   return cert === undefined ? null : `${cert.subject} (by FQDN; expires ${cert.notAfter.slice(0, 10)})`;
 }
 
-function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string, string>, colours: Map<string, string>, links: Map<string, FindingLink[]>): RelayView {
+function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string, string>, colours: Map<string, number>, links: Map<string, FindingLink[]>): RelayView {
   const won: WonInterval[] = c.enabled ? intervalsWonBy(policy, c) : [];
   const anon = allowedSet(effectiveRights(policy, c, 'anonymous'));
   const authd = allowedSet(effectiveRights(policy, c, 'authenticatedUser'));
@@ -521,7 +522,8 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
   else { verdict = 'No relay'; verdictClass = 'sev-none'; }
   return {
     anchor: `r-${anchors.get(lc(c.identity)) ?? ''}`, identity: c.identity, server: c.server, enabled: c.enabled,
-    colour: colours.get(lc(c.identity)) ?? '#888888',
+    colourIndex: colours.get(lc(c.identity)) ?? 0,
+    colour: paletteColour(colours.get(lc(c.identity)) ?? 0),
     verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
     intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
     wins: won.length === 0 ? 'no address' : `${countText(total)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
@@ -532,7 +534,7 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
 
 const FAMILY_MAX: Record<Family, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };
 
-function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<string, string>): AddressMapView[] {
+function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<string, number>): AddressMapView[] {
   const out: AddressMapView[] = [];
   const serverList = [...new Set(snapshot.connectors.map((c) => c.server))].sort((a, b) => lc(a).localeCompare(lc(b)));
   const width = 960;
@@ -560,12 +562,12 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
           return {
             title: `${range} (${countText(p.last - p.first + 1n)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
             label: who === null ? '' : shortName(who),
-            colour: who === null ? '#d9d9d9' : colours.get(lc(who)) ?? '#888888',
+            colour: who === null ? '#d9d9d9' : paletteColour(colours.get(lc(who)) ?? 0),
           };
         });
         const legend: LegendEntry[] = [];
         for (const p of parts) {
-          if (p.connector !== null && !legend.some((l) => lc(l.identity) === p.key)) legend.push({ identity: p.connector, colour: colours.get(p.key ?? '') ?? '#888888' });
+          if (p.connector !== null && !legend.some((l) => lc(l.identity) === p.key)) legend.push({ identity: p.connector, colour: paletteColour(colours.get(p.key ?? '') ?? 0), colourIndex: colours.get(p.key ?? '') ?? 0 });
         }
         out.push({
           title: `${server} — port ${port} — IPv${family}`, server, port, family: `IPv${family}`, width, height: 56,
