@@ -4,7 +4,7 @@
 import type { PermissionGroup } from '../model.js';
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
-  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS,
+  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, principalKey,
 } from './principals.js';
 
 export const SMTP_SUBMIT = 'ms-Exch-SMTP-Submit';
@@ -89,7 +89,7 @@ export function canonicalRight(right: string): string {
  * Whether an imported Deny entry is one setup creates with the ExchangeLegacyServers group
  * (ExchangeLegacyInterop denied Forest/Organization headers): audits discount these.
  */
-export function isSetupDeny(user: string, right: string, canonicalUser: string | null): boolean {
-  return canonicalUser === EXCHANGE_LEGACY_INTEROP && user.length > 0
+export function isSetupDeny(user: string, right: string, _canonicalUser?: string | null): boolean {
+  return principalKey(user) === EXCHANGE_LEGACY_INTEROP.toLowerCase()
     && (canonicalRight(right) === ACCEPT_HEADERS_FOREST || canonicalRight(right) === ACCEPT_HEADERS_ORGANIZATION);
 }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, ACCEPT_HEADERS_FOREST, SMTP_SUBMIT, buildPolicy, canRelayAnonymously, canonicalPrincipal,
-  effectiveRights, hasRight, isExternallySecured, isRelayCapable, PERMISSION_GROUP_ACES,
+  effectiveRights, hasRight, isExternallySecured, isRelayCapable, isSetupDeny, PERMISSION_GROUP_ACES, principalKey,
 } from '../../src/policy/index.js';
 import { connector, default2016, defaultFrontend, perm, relayConnector, setupDenies, snapshot } from './helpers.js';
 
@@ -117,7 +117,10 @@ describe('rights: externally secured and principals', () => {
     assert.equal(canonicalPrincipal('nt authority\\anonymous logon'), ANON);
     assert.equal(canonicalPrincipal('NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG'), ANON);
     assert.equal(canonicalPrincipal('AUTORITE NT\\Utilisateurs authentifiés'), 'NT AUTHORITY\\Authenticated Users');
-    assert.equal(canonicalPrincipal('FABRIKAM\\Exchange Servers'), '<DOMAIN>\\Exchange Servers');
+    assert.equal(canonicalPrincipal('FABRIKAM\\exchange servers'), 'FABRIKAM\\Exchange Servers');
+    assert.equal(principalKey('FABRIKAM\\Exchange Servers'), principalKey('CORP\\Exchange Servers'));
+    assert.ok(isSetupDeny('CORP\\ExchangeLegacyInterop', 'ms-Exch-Accept-Headers-Forest'));
+    assert.ok(!isSetupDeny('NT AUTHORITY\\ANONYMOUS LOGON', 'ms-Exch-Accept-Headers-Forest'));
     assert.equal(canonicalPrincipal('MS Exchange\\Externally Secured Servers'), 'MS Exchange\\Externally Secured Servers');
     assert.equal(canonicalPrincipal('CORP\\svc-app'), null);
   });

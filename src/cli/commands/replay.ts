@@ -1,9 +1,141 @@
-// PLACEHOLDER: replaced by the issue that builds `exrelay replay`.
+// `exrelay replay`: evaluates scenarios against the configuration in-process, exactly as the
+// sandbox would answer them, and optionally against a second configuration or server.
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { stableStringify } from '../../json.js';
+import { REPLAY_SCHEMA, type ReplayComparison, type ReplayDocument, type ReplayResult, type Scenario } from '../../model.js';
+import { buildPolicy, serverNames, serverOf, type PolicyIndex } from '../../policy/index.js';
+import { FLAVORS, type Flavor, flavorWithNote } from '../../policy/replies.js';
+import { renderComparisonText, renderResultsText } from '../../replay/format.js';
+import { compareResults, runScenario } from '../../replay/replay.js';
+import { parseScenarios, scenarioLine } from '../../replay/scenarios.js';
+import { decodeSource, type SourceText } from '../../source.js';
 import type { CommandContext } from '../context.js';
+import { loadSnapshot } from '../load.js';
+import { parseChoice } from '../options.js';
 
-export function registerReplay(program: Command, _ctx: CommandContext): void {
-  program.command('replay').description('Evaluate scenarios against a configuration, in-process').allowUnknownOption().argument('[args...]')
-    .action(() => { throw new UsageError('replay: not available in this build yet'); });
+interface ReplayCliOptions {
+  scenarios: string;
+  compare?: string[];
+  server?: string;
+  compareServer?: string;
+  format: 'text' | 'json';
+  failOnChange?: boolean;
+  flavor?: Flavor;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function findServer(policy: PolicyIndex, name: string): string | undefined {
+  return serverNames(policy).find((n) => n.toLowerCase() === name.trim().toLowerCase());
+}
+
+function requireServer(policy: PolicyIndex, name: string, option: string, side: string): string {
+  const hit = findServer(policy, name);
+  if (hit === undefined) throw new UsageError(`${option} ${name}: no such server in the ${side} input (servers: ${serverNames(policy).join(', ') || 'none'})`);
+  return hit;
+}
+
+/** The server each scenario runs against: the override, the scenario's own, or the only one. */
+function serversFor(policy: PolicyIndex, scenarios: readonly Scenario[], override: string | undefined, source: SourceText, side: string): string[] {
+  if (override !== undefined) return scenarios.map(() => override);
+  const all = serverNames(policy);
+  return scenarios.map((s, i) => {
+    if (s.server !== undefined) {
+      const hit = findServer(policy, s.server);
+      if (hit === undefined) {
+        throw new InputError(source.name, scenarioLine(source, i, 'server'),
+          `scenario "${s.name}": no server "${s.server}" in the ${side} input (servers: ${all.join(', ') || 'none'})`);
+      }
+      return hit;
+    }
+    if (all.length === 1 && all[0] !== undefined) return all[0];
+    throw new InputError(source.name, scenarioLine(source, i),
+      all.length === 0
+        ? `scenario "${s.name}": the ${side} input has no Exchange server`
+        : `scenario "${s.name}" has no "server" and the ${side} input has ${all.length} servers (${all.join(', ')}); add "server" or use --server`);
+  });
+}
+
+function nowFromEnvironment(): Date {
+  // EXRELAY_NOW (ISO 8601) pins the banner time, for reproducible output.
+  const pinned = process.env.EXRELAY_NOW;
+  if (pinned !== undefined && pinned !== '') {
+    const d = new Date(pinned);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  return new Date();
+}
+
+function runAll(policy: PolicyIndex, scenarios: readonly Scenario[], servers: readonly string[], users: ReturnType<typeof parseScenarios>['document']['users'],
+  flavor: Flavor | undefined, now: Date): ReplayResult[] {
+  return scenarios.map((s, i) => runScenario(policy, s, users, {
+    server: servers[i] ?? '', now, ...(flavor === undefined ? {} : { flavor }),
+  }));
+}
+
+function flavorNotes(policy: PolicyIndex, servers: readonly string[], flavor: Flavor | undefined): string[] {
+  if (flavor !== undefined) return [];
+  const notes = new Set<string>();
+  for (const name of new Set(servers)) {
+    const note = flavorWithNote(serverOf(policy, name) ?? { name, fqdn: null, version: null, roles: [], ipAddresses: [] }).note;
+    if (note !== null) notes.add(note);
+  }
+  return [...notes];
+}
+
+export function registerReplay(program: Command, ctx: CommandContext): void {
+  program.command('replay')
+    .description('Evaluate SMTP scenarios against the configuration in-process (no sockets), exactly as the sandbox would answer them; optionally compare with another configuration or server')
+    .argument('<inputs...>', 'exports, directories or snapshots (the "before" side)')
+    .requiredOption('--scenarios <file>', 'scenarios document (exrelay.scenarios/1, JSON or YAML)')
+    .option('--compare <input>', 'exports or snapshot for the "after" side (repeatable); reports what changed', collect)
+    .option('--server <name>', 'run every scenario against this server, whatever its "server" field says')
+    .option('--compare-server <name>', 'run the "after" side against this server (e.g. the replacement of --server)')
+    .option('--format <format>', 'text (one line per scenario) or json (exrelay.replay/1)', parseChoice(['text', 'json'] as const), 'text')
+    .option('--fail-on-change', 'exit 1 when any scenario changed between before and after (needs --compare or --compare-server)')
+    .option('--flavor <version>', 'answer as this Exchange version instead of the server\'s own (2010, 2013, 2016, 2019)', parseChoice(FLAVORS))
+    .action(async (inputs: string[], opts: ReplayCliOptions) => {
+      const comparing = opts.compare !== undefined || opts.compareServer !== undefined;
+      if (opts.failOnChange === true && !comparing) throw new UsageError('--fail-on-change needs --compare or --compare-server');
+
+      let bytes: Uint8Array;
+      try { bytes = await readFile(opts.scenarios); } catch (error) {
+        throw new InputError(opts.scenarios, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      const source = decodeSource(opts.scenarios, bytes);
+      const { document, warnings } = parseScenarios(source);
+      for (const w of warnings) ctx.io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
+
+      const before = buildPolicy(await loadSnapshot(inputs, ctx.io));
+      const override = opts.server === undefined ? undefined : requireServer(before, opts.server, '--server', 'before');
+      const beforeServers = serversFor(before, document.scenarios, override, source, 'before');
+      const now = nowFromEnvironment();
+      const notes = flavorNotes(before, beforeServers, opts.flavor);
+      const beforeResults = runAll(before, document.scenarios, beforeServers, document.users, opts.flavor, now);
+
+      let doc: ReplayDocument;
+      let changed = 0;
+      if (!comparing) {
+        doc = { schema: REPLAY_SCHEMA, results: beforeResults };
+        ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderResultsText(beforeResults));
+      } else {
+        const after = opts.compare === undefined ? before : buildPolicy(await loadSnapshot(opts.compare, ctx.io));
+        const afterOverride = opts.compareServer !== undefined ? requireServer(after, opts.compareServer, '--compare-server', 'after')
+          : opts.server !== undefined ? requireServer(after, opts.server, '--server', 'after') : undefined;
+        const afterServers = serversFor(after, document.scenarios, afterOverride, source, 'after');
+        notes.push(...flavorNotes(after, afterServers, opts.flavor).filter((n) => !notes.includes(n)));
+        const afterResults = runAll(after, document.scenarios, afterServers, document.users, opts.flavor, now);
+        const comparisons: ReplayComparison[] = beforeResults.map((b, i) => compareResults(b, afterResults[i] ?? b));
+        changed = comparisons.filter((c) => c.changed).length;
+        // JSON keeps the file's order (scripts index it); the text shows what changed first.
+        doc = { schema: REPLAY_SCHEMA, summary: { total: comparisons.length, changed }, results: comparisons };
+        ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderComparisonText(comparisons));
+      }
+      for (const note of notes) ctx.io.stderr(`exrelay: note: ${note}\n`);
+      ctx.setExitCode(opts.failOnChange === true && changed > 0 ? ExitCode.GateFailed : ExitCode.Ok);
+    });
 }
