@@ -11,6 +11,7 @@ import { applyScript } from '../../apply/apply.js';
 import {
   buildMigrationView, planMigration, renderMigration, renderRollback, type MigrateOptions, type TargetVersion,
 } from '../../emitters/powershell/migrate.js';
+import { psComment } from '../../emitters/powershell/quote.js';
 import { parsePowerShell } from '../../powershell/grammar.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
@@ -72,7 +73,8 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
           script = renderMigration(buildMigrationView(plan, options));
         }
       }
-      for (const w of plan.warnings) ctx.io.stderr(`exrelay: warning: ${w}\n`);
+      // Names may hold newlines; a warning stays one line.
+      for (const w of plan.warnings) ctx.io.stderr(`exrelay: warning: ${psComment(w)}\n`);
       if (opts.rollback !== undefined) {
         const rollback = renderRollback(buildMigrationView(plan, options));
         await assertParses(rollback, 'rollback script');
