@@ -44,7 +44,7 @@ export function sniffLogKind(head: Buffer): LogKind {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   const text = head.toString('utf8');
   if (/#Log-type:\s*SMTP Send/i.test(text)) return 'send';
-  if (/#Log-type:\s*SMTP Receive/i.test(text)) return 'receive';
+  if (/#Log-type:\s*SMTP Receive/i.test(text) || /#Fields:.*session-id.*event/i.test(text)) return 'receive';
   for (const line of text.split('\n').slice(0, 40)) {
     if (/^[\s"]*\d{4}-\d\d-\d\dT[\d:.]+Z?,/.test(line)) return 'receive';
   }

@@ -36,15 +36,13 @@ export class SessionTable {
   constructor(readonly onComplete: (partial: SessionPartial) => void) {}
 
   complete(partial: SessionPartial): void {
-    this.open.delete(partial.key);
-    partial.lastSeen = normalizeDate(partial.lastSeen);
+    this.open.delete(partial.slot);
     this.onComplete(partial);
   }
 
   /** Sessions still open at the end: merged with other readers' partials by the caller. */
   drain(): SessionPartial[] {
     const out = [...this.open.values()];
-    for (const p of out) p.lastSeen = normalizeDate(p.lastSeen);
     this.open.clear();
     return out;
   }
@@ -74,6 +72,33 @@ function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array)
 }
 
 function latin1(buf: Buffer, s: number, e: number): string { return buf.toString('latin1', s, e); }
+
+function sameText(buf: Uint8Array, s: number, e: number, text: string): boolean {
+  if (e - s !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[s + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+const digit = (buf: Uint8Array, i: number): number => (buf[i] as number) - 48;
+
+/** `2023-01-11T15:59:51.433Z` (any number of fraction digits) read straight from the bytes. */
+export function dateMs(buf: Buffer, s: number, e: number): number {
+  if (e - s >= 20 && buf[s + 4] === 45 && buf[s + 7] === 45 && buf[s + 10] === 84 && buf[s + 13] === 58 && buf[s + 16] === 58) {
+    let ms = 0;
+    let i = s + 19;
+    if (buf[i] === 46) {
+      let scale = 100;
+      for (i++; i < e && isDigit(buf[i]); i++) { ms += digit(buf, i) * scale; scale /= 10; }
+      ms = Math.floor(ms);
+    }
+    if (i === e - 1 && buf[i] === 90) {
+      return Date.UTC(digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3),
+        digit(buf, s + 5) * 10 + digit(buf, s + 6) - 1, digit(buf, s + 8) * 10 + digit(buf, s + 9),
+        digit(buf, s + 11) * 10 + digit(buf, s + 12), digit(buf, s + 14) * 10 + digit(buf, s + 15), digit(buf, s + 17) * 10 + digit(buf, s + 18), ms);
+    }
+  }
+  return Date.parse(buf.toString('latin1', s, e));
+}
 
 function isDigit(c: number | undefined): boolean { return c !== undefined && c >= 48 && c <= 57; }
 
@@ -176,8 +201,10 @@ export class LogScanner {
     }
     // An excerpt pasted inside a quote pair: `"2020-11-27T…` on the first record.
     if (c === 34 && isDigit(buf[p + 1])) p++;
+    // Records start with their date; a #Fields line with another order leaves only "not a header".
+    const recordStart = this.layout.date !== 0 || looksLikeRecord(buf, p, le);
     if (this.pending !== null) {
-      if (!looksLikeRecord(buf, p, le)) {
+      if (!recordStart) {
         // The indented rest of a hard-wrapped record: glue it back on.
         const head = this.pending;
         this.pending = null;
@@ -187,7 +214,7 @@ export class LogScanner {
       }
       this.flushPending();
     }
-    if (!looksLikeRecord(buf, p, le)) {
+    if (!recordStart) {
       this.warn(`skipped a line that is not a protocol log record: "${buf.toString('utf8', p, Math.min(le, p + 40))}"`);
       return;
     }
@@ -239,8 +266,8 @@ export class LogScanner {
       } else if (nf === n - 1) {
         fs[nf] = q; fe[nf] = le; q = le; // the last field keeps any stray commas
       } else {
-        let k = q;
-        while (k < le && buf[k] !== 44) k++;
+        let k = buf.indexOf(44, q);
+        if (k < 0 || k > le) k = le;
         fs[nf] = q; fe[nf] = k; q = k;
       }
       nf++;
@@ -259,7 +286,13 @@ export class LogScanner {
     const remS = fs[L.remote] as number, remE = fe[L.remote] as number;
     const locS = L.local >= 0 && L.local < nf ? fs[L.local] as number : 0;
     const locE = L.local >= 0 && L.local < nf ? fe[L.local] as number : 0;
-    const key = `${latin1(buf, sidS, sidE)} ${latin1(buf, locS, locE)} ${latin1(buf, remS, remE)}`;
+    // The session id alone finds the session; its endpoints are checked against the bytes
+    // (Exchange 2010 logs all-zero ids, so two sessions may share one) without new strings.
+    const sid = latin1(buf, sidS, sidE);
+    let partial = this.table.open.get(sid);
+    if (partial !== undefined && !(sameText(buf, remS, remE, partial.remoteEndpoint) && sameText(buf, locS, locE, partial.localEndpoint))) {
+      partial = this.table.open.get(`${sid} ${latin1(buf, locS, locE)} ${latin1(buf, remS, remE)}`);
+    }
 
     let seq = -1;
     if (L.seq >= 0 && L.seq < nf) {
@@ -273,26 +306,31 @@ export class LogScanner {
         }
       }
     }
-    const date = L.date >= 0 && L.date < nf ? latin1(buf, fs[L.date] as number, fe[L.date] as number) : '';
+    const ms = L.date >= 0 && L.date < nf ? dateMs(buf, fs[L.date] as number, fe[L.date] as number) : Number.NaN;
 
-    let partial = this.table.open.get(key);
     if (partial === undefined) {
+      const localEndpoint = latin1(buf, locS, locE);
+      const remoteEndpoint = latin1(buf, remS, remE);
+      const key = `${sid} ${localEndpoint} ${remoteEndpoint}`;
+      const slot = this.table.open.has(sid) ? key : sid;
       partial = {
         key,
+        slot,
         connector: L.connector >= 0 && L.connector < nf ? this.text(buf, L.connector).trim() : '',
-        localEndpoint: latin1(buf, locS, locE),
-        remoteEndpoint: latin1(buf, remS, remE),
-        firstSeen: normalizeDate(date),
-        lastSeen: date,
+        localEndpoint,
+        remoteEndpoint,
+        firstMs: ms,
+        lastMs: ms,
         records: 0,
         maxSeq: -1,
         flags: 0,
         events: [],
       };
-      this.table.open.set(key, partial);
+      this.table.open.set(slot, partial);
     } else {
       if (partial.connector === '' && L.connector >= 0 && L.connector < nf) partial.connector = this.text(buf, L.connector).trim();
-      partial.lastSeen = date;
+      if (ms > partial.lastMs || Number.isNaN(partial.lastMs)) partial.lastMs = ms;
+      if (ms < partial.firstMs || Number.isNaN(partial.firstMs)) partial.firstMs = ms;
     }
     partial.records++;
     if (seq > partial.maxSeq) partial.maxSeq = seq;

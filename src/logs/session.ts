@@ -31,14 +31,19 @@ export function mergePartials(a: SessionPartial, b: SessionPartial): SessionPart
     connector: first.connector !== '' ? first.connector : second.connector,
     localEndpoint: first.localEndpoint,
     remoteEndpoint: first.remoteEndpoint,
-    firstSeen: a.firstSeen < b.firstSeen ? a.firstSeen : b.firstSeen,
-    lastSeen: a.lastSeen > b.lastSeen ? a.lastSeen : b.lastSeen,
+    firstMs: minMs(a.firstMs, b.firstMs),
+    lastMs: maxMs(a.lastMs, b.lastMs),
+    slot: a.slot,
     records: a.records + b.records,
     maxSeq: Math.max(a.maxSeq, b.maxSeq),
     flags: a.flags | b.flags,
     events: [...first.events, ...second.events],
   };
 }
+
+const minMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
+const maxMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+const iso = (ms: number): string => (Number.isNaN(ms) ? '' : new Date(ms).toISOString());
 
 function firstSeq(p: SessionPartial): number {
   return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : (p.events[0] as LogEvent).seq;
@@ -57,8 +62,8 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
     remoteIp: remote.ip,
     localIp: local.ip,
     localPort: local.port,
-    firstSeen: partial.firstSeen,
-    lastSeen: partial.lastSeen,
+    firstSeen: iso(partial.firstMs),
+    lastSeen: iso(partial.lastMs),
     helo: null,
     tls: false,
     authenticatedAs: null,
@@ -85,6 +90,9 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
         break;
       }
       case Ev.Reply: {
+        // A reply that names its subject (x.1.0 sender, x.1.5 recipient) cannot answer an earlier
+        // EHLO or AUTH whose reply the excerpt lost: those stay unanswered.
+        if (ev.arg !== null) while (queue.length > 0 && (queue[0] as Pending).kind !== Ev.Mail && (queue[0] as Pending).kind !== Ev.Rcpt) queue.shift();
         const head = queue[0];
         if (head === undefined) break; // the 220 banner, or a reply whose command is not in the log
         if (ev.code >= 300 && ev.code < 400) { head.intermediate = true; break; } // 334 / 354: not final yet

@@ -48,9 +48,11 @@ export interface SessionPartial {
   connector: string;
   localEndpoint: string;
   remoteEndpoint: string;
-  /** earliest / latest date-time seen, normalised to ISO 8601 with milliseconds */
-  firstSeen: string;
-  lastSeen: string;
+  /** earliest / latest date-time seen, in ms since the epoch (NaN: no readable date) */
+  firstMs: number;
+  lastMs: number;
+  /** the key of this partial in its reader's table (the session id alone when it is unique there) */
+  slot: string;
   records: number;
   maxSeq: number;
   flags: number;
