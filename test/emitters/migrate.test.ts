@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Snapshot } from '../../src/model.js';
+import { UsageError } from '../../src/errors.js';
+import {
+  RANGE_CHUNK, buildMigrationView, defaultConnectors, planMigration, renderMigration, renderRollback,
+} from '../../src/emitters/powershell/migrate.js';
+import { commandElements, commandName, commandNodes, parsePowerShell } from '../../src/powershell/grammar.js';
+
+const load = (name: string): Snapshot => JSON.parse(readFileSync(new URL(`../../fixtures/migrate/${name}`, import.meta.url), 'utf8')) as Snapshot;
+const estate = load('estate-2010-2016.snapshot.json');
+const OPTIONS = { sourceServer: 'EX10', targetServer: 'EX16' };
+
+function render(snapshot: Snapshot, options = OPTIONS): { migrate: string; rollback: string } {
+  const view = buildMigrationView(planMigration(snapshot, options), options);
+  return { migrate: renderMigration(view), rollback: renderRollback(view) };
+}
+
+test('built-in 2010 connectors map onto the target built-ins; custom ones become FrontendTransport', () => {
+  const plan = planMigration(estate, OPTIONS);
+  const pairs = plan.mappings.map((m) => [m.source.name, m.target.identity, m.builtIn, m.target.transportRole]);
+  assert.deepEqual(pairs, [
+    ['Default EX10', 'EX16\\Default Frontend EX16', true, 'FrontendTransport'],
+    ['Client EX10', 'EX16\\Client Frontend EX16', true, 'FrontendTransport'],
+    ['Relay EX10', 'EX16\\Relay EX16', false, 'FrontendTransport'],
+    ['Partner Fabrikam EX10', 'EX16\\Partner Fabrikam EX16', false, 'FrontendTransport'],
+    ['Scanner EX10', 'EX16\\Scanner EX16', false, 'FrontendTransport'],
+    ['Apps EX10', 'EX16\\Apps EX16', false, 'FrontendTransport'],
+    ['Bulk EX10', 'EX16\\Bulk EX16', false, 'FrontendTransport'],
+  ]);
+  // The 2010 Default let authenticated users relay on 25: the target's Default Frontend gets ExchangeUsers.
+  const df = plan.mappings[0]!;
+  assert.deepEqual(df.changed, ['PermissionGroups', 'MaxMessageSize', 'MaxRecipientsPerMessage']);
+  assert.deepEqual(df.target.permissionGroups, ['AnonymousUsers', 'ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers']);
+  // Protocol logging is turned on for everything the script creates or touches.
+  assert.ok(plan.mappings.every((m) => m.target.protocolLoggingLevel === 'Verbose'));
+});
+
+test('disabled connectors, inherited entries and the version difference are listed as not translated', () => {
+  const plan = planMigration(estate, OPTIONS);
+  assert.ok(plan.untranslated.some((u) => u.includes('Old EX10') && u.includes('disabled')));
+  assert.ok(plan.untranslated.some((u) => u.startsWith('inherited AD permissions')));
+  assert.ok(plan.untranslated.some((u) => u.includes('send-as')));
+  const relay = plan.mappings.find((m) => m.source.name === 'Relay EX10')!;
+  // Allow and Deny entries, no inherited one.
+  assert.deepEqual(relay.permissions.map((p) => [p.user, p.deny, p.extendedRights]), [
+    ['NT AUTHORITY\\ANONYMOUS LOGON', false, ['ms-Exch-SMTP-Accept-Any-Recipient']],
+    ['NT AUTHORITY\\ANONYMOUS LOGON', true, ['ms-Exch-SMTP-Accept-Any-Sender']],
+  ]);
+});
+
+test('a specific-address binding is rewritten to the target address, with a warning', () => {
+  const plan = planMigration(estate, OPTIONS);
+  const scanner = plan.mappings.find((m) => m.source.name === 'Scanner EX10')!;
+  assert.deepEqual(scanner.target.bindings, [{ address: '10.0.0.16', port: 25 }]);
+  assert.ok(plan.warnings.some((w) => w.includes('10.0.0.10:25') && w.includes('10.0.0.16:25')));
+});
+
+test('TlsCertificateName naming the source is rewritten for the target Fqdn, with a warning', () => {
+  const snap = structuredClone(estate);
+  const relay = snap.connectors.find((c) => c.name === 'Relay EX10')!;
+  relay.tlsCertificateName = '<I>CN=Corp CA, DC=corp<S>CN=ex10.corp.example';
+  const plan = planMigration(snap, OPTIONS);
+  assert.equal(plan.mappings.find((m) => m.source === relay || m.source.name === 'Relay EX10')!.target.tlsCertificateName, '<I>CN=Corp CA, DC=corp<S>CN=ex16.corp.example');
+  assert.ok(plan.warnings.some((w) => w.includes('TlsCertificateName rewritten for ex16.corp.example')));
+  // With a certificate of the target in the inputs, its issuer and subject are used.
+  snap.certificates.push({ thumbprint: 'AB', subject: 'CN=ex16.corp.example, O=Corp', issuer: 'CN=Corp Issuing CA', notAfter: '2030-01-01T00:00:00Z', dnsNames: ['ex16.corp.example'], services: ['SMTP'], server: 'EX16' });
+  const plan2 = planMigration(snap, OPTIONS);
+  assert.equal(plan2.mappings.find((m) => m.source.name === 'Relay EX10')!.target.tlsCertificateName, '<I>CN=Corp Issuing CA<S>CN=ex16.corp.example, O=Corp');
+});
+
+test('a long range list is written as a first command plus @{Add=...} batches of RANGE_CHUNK', async () => {
+  const { migrate } = render(estate);
+  const { tree, errors } = await parsePowerShell(migrate.slice(1));
+  assert.deepEqual(errors, []);
+  const bulk = commandNodes(tree.rootNode).filter((c) => c.text.includes("'EX16\\Bulk EX16'") || c.text.includes("-Name 'Bulk EX16'"));
+  const ranges = bulk.filter((c) => /RemoteIPRanges/.test(c.text)).map((c) => (c.text.match(/'10\.200\./g) ?? []).length);
+  assert.deepEqual(ranges, [RANGE_CHUNK, RANGE_CHUNK, 250 - 2 * RANGE_CHUNK]);
+  assert.match(bulk.map((c) => c.text).join('\n'), /-RemoteIPRanges @\{Add=@\('10\.200\./);
+});
+
+test('every mutating command passes -WhatIf:$WhatIf, and the script declares the switch', async () => {
+  for (const script of Object.values(render(estate))) {
+    const { tree } = await parsePowerShell(script.slice(1));
+    assert.match(script, /param\(\s*#[^\n]*\n\s*\[switch\]\$WhatIf\s*\)/);
+    const mutating = commandNodes(tree.rootNode).filter((c) => /^(New|Set|Remove|Add)-/.test(commandName(c)));
+    assert.ok(mutating.length > 0);
+    for (const c of mutating) {
+      const hasWhatIf = commandElements(c).some((e) => e.kind === 'parameter' && e.name === 'WhatIf' && e.colon);
+      assert.ok(hasWhatIf, `${commandName(c)} without -WhatIf: ${c.text.slice(0, 80)}`);
+    }
+  }
+});
+
+test('the scripts start with a UTF-8 BOM and keep non-ASCII as is', () => {
+  const snap = structuredClone(estate);
+  snap.connectors.find((c) => c.name === 'Relay EX10')!.banner = '220 Zürich relay';
+  const { migrate, rollback } = render(snap);
+  assert.equal(migrate.charCodeAt(0), 0xfeff);
+  assert.equal(rollback.charCodeAt(0), 0xfeff);
+  assert.ok(migrate.includes("'220 Zürich relay'"));
+});
+
+test('every emitted script parses without error: estate, hostile names, a target missing from the inputs, 2019', async () => {
+  const noTarget = structuredClone(estate);
+  noTarget.connectors = noTarget.connectors.filter((c) => c.server !== 'EX16');
+  noTarget.servers = noTarget.servers.filter((s) => s.name !== 'EX16');
+  const cases: Array<[string, Snapshot, typeof OPTIONS & { targetVersion?: '2019' }]> = [
+    ['estate', estate, OPTIONS],
+    ['hostile', load('hostile.snapshot.json'), OPTIONS],
+    ['no target', noTarget, OPTIONS],
+    ['2019', estate, { ...OPTIONS, targetVersion: '2019' }],
+  ];
+  for (const [name, snap, options] of cases) {
+    for (const [which, script] of Object.entries(render(snap, options))) {
+      const { errors } = await parsePowerShell(script.slice(1));
+      assert.deepEqual(errors, [], `${name} ${which}`);
+    }
+  }
+});
+
+test('a target missing from the inputs is assumed to have setup\'s built-ins, and says so', () => {
+  const snap = structuredClone(estate);
+  snap.connectors = snap.connectors.filter((c) => c.server !== 'EX16');
+  const plan = planMigration(snap, OPTIONS);
+  assert.ok(plan.warnings.some((w) => w.includes('assuming the built-in connectors')));
+  assert.equal(plan.mappings[0]!.before?.identity, 'EX16\\Default Frontend EX16');
+  assert.deepEqual(defaultConnectors('EX16', null).map((c) => c.bindings[0]!.port), [25, 587, 717, 2525, 465]);
+});
+
+test('unknown or identical servers are bad usage', () => {
+  assert.throws(() => planMigration(estate, { sourceServer: 'NOPE', targetServer: 'EX16' }), UsageError);
+  assert.throws(() => planMigration(estate, { sourceServer: 'EX10', targetServer: 'ex10' }), UsageError);
+  assert.throws(() => planMigration(estate, { sourceServer: 'EX16', targetServer: 'EX10' }), /2010/);
+});
+
+test('a NUL in a customer value is refused as bad input, never written', () => {
+  const snap = structuredClone(estate);
+  snap.connectors.find((c) => c.name === 'Relay EX10')!.banner = '220 a\u0000b';
+  assert.throws(() => planMigration(snap, OPTIONS), (e: unknown) => e instanceof UsageError && /NUL/.test(e.message));
+});
