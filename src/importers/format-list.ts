@@ -91,12 +91,13 @@ export function matchHeaderlessPermissionRow(text: string): { user: string; righ
 // Record kinds worth a truncation warning. Other objects (transport rules, virtual directories)
 // are reported by the record mapper as "not a supported export"; warning about their truncated
 // values would only be noise.
+// Properties only these kinds have (AdminDisplayVersion, for one, is on virtual directories too).
 const SUPPORTED_HINTS = new Set([
-  'bindings', 'remoteipranges', 'permissiongroups', 'authmechanism', 'transportrole', 'maxmessagesize',
-  'extendedrights', 'accessrights', 'isinherited', 'deny', 'user',
-  'domainname', 'domaintype',
-  'thumbprint', 'certificatedomains', 'services', 'notafter',
-  'serverrole', 'admindisplayversion', 'edition', 'exchangelegacyserverrole',
+  'bindings', 'remoteipranges', 'permissiongroups', 'authmechanism',
+  'extendedrights', 'accessrights', 'isinherited',
+  'domaintype',
+  'thumbprint', 'certificatedomains',
+  'serverrole', 'exchangelegacyserverrole', 'ishubtransportserver',
 ]);
 
 export function looksSupported(names: Iterable<string>): boolean {

@@ -237,6 +237,16 @@ function toRecord(table: Table, row: Row, ctx: ParseContext): PsRecord {
         continue;
       }
     }
+    // A {list} cut by the column width ends in a partial item (`{192.0.2.25:25, 192.0.2.2...`):
+    // keep the complete items before it, as long as there is one.
+    const list = /^\{([^{}]*)(?:\.\.\.|…)$/.exec(cell);
+    const items = list === null ? [] : (list[1] ?? '').split(',').map((x) => x.trim());
+    if (list !== null && items.length > 1) {
+      const kept = `{${items.slice(0, -1).join(', ')}}`;
+      props.set(name, kept);
+      ctx.warnings.push({ file: ctx.file, line: row.line, message: `${name} "${cell}" of ${who} was cut short by the console; only the complete items before the cut are kept: ${kept} (use ft -AutoSize -Wrap or Export-Clixml for the full list)` });
+      continue;
+    }
     ctx.warnings.push({ file: ctx.file, line: row.line, message: `${name} "${cell}" of ${who} was cut short by the console and is kept as shown (use ft -AutoSize -Wrap or Export-Clixml for the full value)` });
   }
   return { typeNames: [], props, source: { file: ctx.file, line: row.line }, propLines };

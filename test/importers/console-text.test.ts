@@ -187,6 +187,18 @@ describe('table quirks', () => {
     assert.deepEqual(p.warnings.map((w) => w.line), [3, 4, 5]);
   });
 
+  it('keeps the complete items of a {list} cell cut by the column width', () => {
+    const p = parseText('b.txt', [
+      'Identity             Bindings                       Enabled',
+      '--------             --------                       -------',
+      'EX16\\Relay Many     {192.0.2.25:25, 192.0.2.26:... True',
+      'EX16\\Relay One      {2001:db8::25]:25...           True',
+    ].join('\n'));
+    assert.deepEqual(p.value.map((r) => r.props.get('Bindings')), ['{192.0.2.25:25}', '{2001:db8::25]:25...']);
+    assert.match(p.warnings[0]?.message ?? '', /only the complete items before the cut are kept: \{192\.0\.2\.25:25\}/);
+    assert.match(p.warnings[1]?.message ?? '', /kept as shown/);
+  });
+
   it('splits a table without dash line whose spacing collapsed, by what each column holds', () => {
     const p = parseText('t.txt', 'Identity Bindings Enabled\nEX01\\Client Proxy EX01 {[::]:465, 0.0.0.0:465} True\n');
     assert.deepEqual(props(p, 0), { Identity: 'EX01\\Client Proxy EX01', Bindings: '{[::]:465, 0.0.0.0:465}', Enabled: 'True' });
