@@ -100,12 +100,24 @@ try {
   const rssBefore = process.memoryUsage().rss;
   console.log(`input: ${CONNECTORS} connectors, ${RANGES} remote ranges, ${mb(statSync(file).size)} UTF-16LE CLIXML`);
 
-  const t0 = performance.now();
-  let source = decodeSource(file, readFileSync(file));
-  const { snapshot } = await importSources([source]);
-  source = decodeSource('empty', new Uint8Array()); // drop the text, as the CLI does after importing
-  const t1 = performance.now();
+  // Each side is measured RUNS times and the fastest run kept: the machine is shared, and the
+  // minimum is the figure least disturbed by other load.
+  const RUNS = Number(process.env.BENCH_RUNS ?? '3');
+  let importMs = Infinity;
+  let snapshot: Awaited<ReturnType<typeof importSources>>['snapshot'] | null = null;
+  const importRuns: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    snapshot = null;
+    gc();
+    const t0 = performance.now();
+    const result = await importSources([decodeSource(file, readFileSync(file))]);
+    const t1 = performance.now();
+    snapshot = result.snapshot;
+    importRuns.push(t1 - t0);
+    importMs = Math.min(importMs, t1 - t0);
+  }
   const peakImport = process.resourceUsage().maxRSS * 1024;
+  if (snapshot === null) throw new Error('no run');
 
   const ranges = snapshot.connectors.reduce((n, c) => n + c.remoteIPRanges.length, 0);
   if (snapshot.connectors.length !== CONNECTORS || ranges !== RANGES) {
@@ -113,19 +125,24 @@ try {
   }
   const json = stableStringify(snapshot);
   const peakWithOutput = process.resourceUsage().maxRSS * 1024;
-  gc();
-  const t2 = performance.now();
-  const parsed = JSON.parse(json) as { connectors: unknown[] };
-  const t3 = performance.now();
-  if (parsed.connectors.length !== CONNECTORS) throw new Error('snapshot did not round-trip');
+  snapshot = null;
+  let parseMs = Infinity;
+  const parseRuns: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    gc();
+    const t2 = performance.now();
+    const parsed = JSON.parse(json) as { connectors: unknown[] };
+    const t3 = performance.now();
+    if (parsed.connectors.length !== CONNECTORS) throw new Error('snapshot did not round-trip');
+    parseRuns.push(t3 - t2);
+    parseMs = Math.min(parseMs, t3 - t2);
+  }
 
-  const importMs = t1 - t0;
-  const parseMs = t3 - t2;
-  console.log(`import (read + decode + parse + map): ${importMs.toFixed(0)} ms`);
-  console.log(`baseline JSON.parse of the resulting snapshot (${mb(json.length)}): ${parseMs.toFixed(0)} ms`);
+  const runs = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`import (read + decode + parse + map), best of ${RUNS}: ${importMs.toFixed(0)} ms (runs: ${runs(importRuns)})`);
+  console.log(`baseline JSON.parse of the resulting snapshot (${mb(json.length)}), best of ${RUNS}: ${parseMs.toFixed(0)} ms (runs: ${runs(parseRuns)})`);
   console.log(`ratio import / JSON.parse: ${(importMs / parseMs).toFixed(2)}x (target <= 5x)`);
   console.log(`peak RSS: ${mb(peakImport)} after import, ${mb(peakWithOutput)} with the snapshot serialised (target <= 1536 MB; ${mb(rssBefore)} before import)`);
-  void source;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

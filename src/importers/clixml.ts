@@ -33,7 +33,6 @@ const LEAF_KINDS = new Set([
 const NUMBER_KINDS = new Set(['I32', 'I16', 'U16', 'U32', 'By', 'SB', 'Db', 'Sg', 'D', 'I64', 'U64']);
 const LIST_KINDS = new Set(['LST', 'IE', 'STK', 'QUE']);
 
-const TAG = /<(\/?)([A-Za-z_][\w.:-]*)([^<>]*?)(\/?)>/y;
 const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 interface Attrs { N?: string; RefId?: string; S?: string }
@@ -191,6 +190,47 @@ export function parseClixml(source: SourceText): ClixmlParsed {
   };
   const insideRootLevel = (): boolean => stack.every((f) => f.kind === 'Objs');
 
+  // The tag at `lt`, scanned by hand (no regex, no allocation besides the name): sets the tag*
+  // variables; false when it is not a well-formed tag.
+  let tagClosing = false;
+  let tagKind = '';
+  let tagAttrs = '';
+  let tagSelfClosing = false;
+  let tagEnd = 0;
+  const readTag = (lt: number): boolean => {
+    let i = lt + 1;
+    tagClosing = text.charCodeAt(i) === 0x2f;
+    if (tagClosing) i++;
+    const nameStart = i;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      // letters, digits, _ . : -
+      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 58 || c === 45) i++;
+      else break;
+    }
+    if (i === nameStart) return false;
+    const first = text.charCodeAt(nameStart);
+    if (!((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95)) return false;
+    tagKind = text.slice(nameStart, i);
+    if (text.charCodeAt(i) === 0x3e) {
+      tagAttrs = '';
+      tagSelfClosing = false;
+      tagEnd = i + 1;
+      return true;
+    }
+    const gt = text.indexOf('>', i);
+    if (gt === -1) return false;
+    let body = text.slice(i, gt);
+    if (body.includes('<')) return false;
+    tagSelfClosing = body.endsWith('/');
+    if (tagSelfClosing) body = body.slice(0, -1);
+    if (body !== '' && !/^\s/.test(body)) return false;
+    if (tagClosing && (tagSelfClosing || body.trim() !== '')) return false;
+    tagAttrs = body;
+    tagEnd = gt + 1;
+    return true;
+  };
+
   while (pos < text.length) {
     const lt = text.indexOf('<', pos);
     if (lt === -1) {
@@ -221,15 +261,12 @@ export function parseClixml(source: SourceText): ClixmlParsed {
       pos = end + 2;
       continue;
     }
-    TAG.lastIndex = lt;
-    const m = TAG.exec(text);
-    if (m === null) fail(lt, 'malformed XML tag');
-    const tag = m as RegExpExecArray;
-    const closing = tag[1] === '/';
-    const kind = tag[2] ?? '';
-    const attrText = tag[3] ?? '';
-    const selfClosing = tag[4] === '/';
-    pos = TAG.lastIndex;
+    if (!readTag(lt)) fail(lt, 'malformed XML tag');
+    const closing = tagClosing;
+    const kind = tagKind;
+    const attrText = tagAttrs;
+    const selfClosing = tagSelfClosing;
+    pos = tagEnd;
 
     if (closing) {
       const frame = stack.pop();
@@ -260,10 +297,8 @@ export function parseClixml(source: SourceText): ClixmlParsed {
         if (text.charCodeAt(close + 2 + kind.length) === 0x3e && text.startsWith(kind, close + 2)) {
           pos = close + 3 + kind.length;
         } else {
-          TAG.lastIndex = close;
-          const end = TAG.exec(text);
-          if (end === null || end[1] !== '/' || end[2] !== kind) fail(close, `closing tag does not match <${kind}>`);
-          pos = TAG.lastIndex;
+          if (!readTag(close) || !tagClosing || tagKind !== kind) fail(close, `closing tag does not match <${kind}>`);
+          pos = tagEnd;
         }
       }
       if (kind === 'BA' && attrs.N === 'SerializationData') continue; // opaque BinaryFormatter blob
