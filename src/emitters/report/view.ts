@@ -71,7 +71,7 @@ export interface RelayView {
 }
 export interface LegendEntry { identity: string; colour: string; colourIndex: number }
 export interface AddressMapView {
-  title: string; server: string; port: number; family: string; width: number; height: number;
+  title: string; server: string; port: number; family: string; local: string | null; width: number; height: number;
   segments: SegmentView[]; legend: LegendEntry[]; startLabel: string; endLabel: string; description: string;
 }
 export interface ReplayRow {
@@ -540,8 +540,14 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
   const width = 960;
   for (const server of serverList) {
     for (const port of portsOf(policy, server)) {
-      const won = winningIntervals(policy, { server, port, localAddress: null });
+      // One map for clients reaching any address, plus one per address a connector binds exactly.
+      const exact = [...new Set(snapshot.connectors
+        .filter((c) => c.enabled && lc(c.server) === lc(server))
+        .flatMap((c) => c.bindings.filter((b) => b.port === port && b.address !== '0.0.0.0' && b.address !== '::').map((b) => b.address)))].sort();
+      for (const local of [null, ...exact]) {
+      const won = winningIntervals(policy, { server, port, localAddress: local });
       for (const family of [4, 6] as const) {
+        if (local !== null && local.includes(':') !== (family === 6)) continue;
         const mine = won.filter((w) => w.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
         if (mine.length === 0) continue;
         const parts: Array<{ first: bigint; last: bigint; key: string | null; connector: string | null }> = [];
@@ -570,11 +576,12 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
           if (p.connector !== null && !legend.some((l) => lc(l.identity) === p.key)) legend.push({ identity: p.connector, colour: paletteColour(colours.get(p.key ?? '') ?? 0), colourIndex: colours.get(p.key ?? '') ?? 0 });
         }
         out.push({
-          title: `${server} — port ${port} — IPv${family}`, server, port, family: `IPv${family}`, width, height: 56,
+          title: `${server} — port ${port}${local === null ? '' : ` on ${local}`} — IPv${family}`, server, port, family: `IPv${family}`, local, width, height: 56,
           segments, legend,
           startLabel: formatAddress(family, 0n), endLabel: formatAddress(family, FAMILY_MAX[family]),
           description: `${legend.length} connector${legend.length === 1 ? '' : 's'} answer on port ${port} over IPv${family}; grey bands get 421.`,
         });
+      }
       }
     }
   }
