@@ -8,6 +8,8 @@
 // a private pool and keeps its low bits. Order, containment and the size of every range that
 // lies inside one block are preserved; a range spanning several blocks keeps its order but not
 // its size. 0.0.0.0, 255.255.255.255, loopback, `::`, `::1` and the all-ones IPv6 address stay.
+// Blocks are numbered when the snapshot is redacted; an address in a block the snapshot never
+// mentions (seen later, in free text) gets the next free block, after all the known ones.
 import ipaddr from 'ipaddr.js';
 import type { JsonValue } from '../json.js';
 import type { Certificate, FindingsDocument, Snapshot } from '../model.js';
