@@ -256,9 +256,14 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
     if (existing !== null) {
       warnings.push(`${identity} already exists on ${targetName}: the script leaves it as it is; compare it with ${sc.identity}`);
     }
-    const permissions = nonDefaultEntries(sc, snapshot.permissions).map((p) => ({ ...p, identity }));
+    // An existing connector only gets the entries it lacks, so the rollback removes only those.
+    const permissions = existing === null
+      ? nonDefaultEntries(sc, snapshot.permissions).map((p) => ({ ...p, identity }))
+      : missingEntries(nonDefaultEntries(sc, snapshot.permissions), existing, snapshot.permissions, identity);
     mappings.push({ source: sc, target, builtIn: false, before: existing, changed: [], permissions });
-    actions.push(`create ${identity} from ${sc.identity}: ${target.transportRole}, ${target.bindings.map(formatBinding).join(', ')}, ${target.remoteIPRanges.length} remote range(s), groups ${target.permissionGroups.join(', ') || 'None'}, auth ${target.authMechanism.join(', ') || 'None'}${permissions.length > 0 ? `, ${permissions.length} AD permission entr${permissions.length === 1 ? 'y' : 'ies'}` : ''}`);
+    actions.push(existing !== null
+      ? `keep ${identity} (exists already on ${targetName}; not changed) for ${sc.identity}${permissions.length > 0 ? `; its missing AD permission entries are added` : ''}`
+      : `create ${identity} from ${sc.identity}: ${target.transportRole}, ${target.bindings.map(formatBinding).join(', ')}, ${target.remoteIPRanges.length} remote range(s), groups ${target.permissionGroups.join(', ') || 'None'}, auth ${target.authMechanism.join(', ') || 'None'}${permissions.length > 0 ? `, ${permissions.length} AD permission entr${permissions.length === 1 ? 'y' : 'ies'}` : ''}`);
   }
   untranslated.push(
     'inherited AD permissions (they come from the server object, not the connector)',
@@ -351,6 +356,8 @@ interface PermissionView { testArgs: string; identityQ: string; addArgs: string;
 interface SectionView {
   title: string;
   isCreate: boolean;
+  /** Rollback may remove it: the migration creates it (it did not exist when the script was made). */
+  removable: boolean;
   identityQ: string;
   create: CommandView;
   /** `@{Add=…}` batches after the first for long range lists (create) or for an update. */
@@ -441,6 +448,7 @@ export function buildMigrationView(plan: MigrationPlan, options: MigrateOptions)
       return {
         title: psComment(`${m.source.identity} -> ${c.identity} (new connector)`),
         isCreate: true,
+        removable: m.before === null,
         identityQ,
         create: { text: `New-ReceiveConnector ${args.join(' ')}` },
         addBatches,
@@ -460,6 +468,7 @@ export function buildMigrationView(plan: MigrationPlan, options: MigrateOptions)
     return {
       title: psComment(`${m.source.identity} -> ${c.identity} (built-in)`),
       isCreate: false,
+      removable: false,
       identityQ,
       create: { text: '' },
       addBatches: m.changed.includes('RemoteIPRanges') ? addBatches : [],
