@@ -231,8 +231,13 @@ export function createRedactor(): Redactor {
       mapped = `domain${counters.domain}.${PLACEHOLDER_TLD}`;
       domains.set(bare, mapped);
       addWord('domain', bare, mapped);
+      // The organisation's name as it appears in text: the domain's label ("contoso-mfg") and its
+      // first part ("Contoso Manufacturing Ltd" in a certificate subject).
       const org = orgLabel(bare);
-      if (org !== null && !words.has(org)) { counters.org += 1; addWord('organisation', org, `org${counters.org}`); }
+      const orgParts = org === null ? [] : [org, ...(org.includes('-') ? [org.split('-')[0] ?? ''] : [])];
+      for (const part of orgParts) {
+        if (part.length >= 4 && !COMMON_WORDS.has(part) && !words.has(part)) { counters.org += 1; addWord('organisation', part, `org${counters.org}`); }
+      }
     }
     return wildcard ? `*.${mapped}` : mapped;
   }

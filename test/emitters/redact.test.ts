@@ -85,6 +85,15 @@ describe('redaction of the demo estate', () => {
     assert.ok(html.includes('SRV01'));
   });
 
+  it('leaves nothing behind when the findings are redacted before the snapshot', () => {
+    const r = createRedactor();
+    const f = r.redactFindings(findings);
+    const s = r.redactSnapshot(snapshot);
+    const html = renderReportHtml({ snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
+    assert.deepEqual(leaks(html, secret), []);
+    assert.deepEqual(leaks(stableStringify(f), secret), []);
+  });
+
   it('maps the same value to the same placeholder everywhere', () => {
     const r = createRedactor();
     const s = r.redactSnapshot(snapshot);
