@@ -8,7 +8,9 @@
 const SQ = "'\u2018\u2019\u201A\u201B";
 const DQ = '"\u201C\u201D\u201E';
 // A bare word item: no space, quote, comma, or character that starts another construct.
-const ITEM = `[^\\s,;|(){}@$\`${SQ}${DQ}#]+`;
+const BARE = `[^\\s,;|(){}@$\`${SQ}${DQ}#]+`;
+// Items already quoted may sit in the same list (`10.0.0.1, '10.1.0.0(255.255.0.0)'`).
+const ITEM = `(?:${BARE}|'[^'\\n]*'|"[^"\\n$\`]*")`;
 const LIST = new RegExp(`^(-[A-Za-z][\\w-]*)(:|[ \\t]+)(${ITEM}(?:[ \\t]*,[ \\t]*${ITEM})+)(?=$|[\\s;|)}])`);
 
 export interface NormalisedScript { text: string; rewrittenLines: number[] }
@@ -92,9 +94,9 @@ export function normaliseCommaLists(text: string): NormalisedScript {
       const rest = text.slice(i, lineEnd < 0 ? text.length : lineEnd);
       const m = LIST.exec(rest);
       if (m !== null) {
-        const items = (m[3] ?? '').split(',').map((s) => s.trim());
+        const items = (m[3] ?? '').match(new RegExp(ITEM, 'g')) ?? [];
         // Numbers stay numbers (`-Ports 25,587`), everything else becomes a quoted string.
-        const quoted = items.map((s) => (/^\d+$/.test(s) ? s : `'${s}'`)).join(',');
+        const quoted = items.map((s) => (/^\d+$/.test(s) || /^['"]/.test(s) ? s : `'${s}'`)).join(',');
         out += `${m[1] ?? ''}${m[2] ?? ''}${quoted}`;
         i += m[0].length;
         rewritten.add(line);

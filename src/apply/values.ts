@@ -188,8 +188,12 @@ export function evaluate(ctx: EvalContext, node: SyntaxNode): PsValue {
       if (commands.length === kids.length && commands.length > 0) return ctx.runQuery(node);
       throw new CannotEvaluate(node, 'cannot evaluate this expression');
     }
-    case 'command':
-      return ctx.runQuery(node);
+    case 'command': {
+      // The grammar reads a lone numeric literal with a multiplier (`$size = 50MB`) as a command.
+      const name = node.childForFieldName('command_name')?.text ?? '';
+      const n = node.childForFieldName('command_elements') === null ? parseNumberLiteral(name) : null;
+      return n ?? ctx.runQuery(node);
+    }
     case 'parenthesized_expression': {
       const inner = node.namedChildren.find((c) => c !== null) ?? null;
       if (inner === null) return null;
