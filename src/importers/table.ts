@@ -189,6 +189,8 @@ function isWrappedRest(text: string, columns: readonly Column[]): boolean {
 }
 
 const TRUNCATED = /(\.\.\.|…)$/;
+// Columns that print a set of names joined by `, ` without braces (flags enums).
+const FLAG_COLUMNS = new Set(['serverrole', 'authmechanism', 'permissiongroups', 'accessrights', 'rights', 'services']);
 
 // Principals a truncated `User` cell may be expanded to (reference §2.1, §2.4; corpus MANIFEST
 // localisation notes). Only a unique match is expanded: `NT AUTHORITY\A...` stays as shown.
@@ -237,12 +239,15 @@ function toRecord(table: Table, row: Row, ctx: ParseContext): PsRecord {
         continue;
       }
     }
-    // A {list} cut by the column width ends in a partial item (`{192.0.2.25:25, 192.0.2.2...`):
-    // keep the complete items before it, as long as there is one.
-    const list = /^\{([^{}]*)(?:\.\.\.|…)$/.exec(cell);
+    // A list cut by the column width ends in a partial item (`{192.0.2.25:25, 192.0.2.2...`,
+    // `Mailbox, ClientAc...`): keep the complete items before it, as long as there is one.
+    const braced = /^\{([^{}]*)(?:\.\.\.|…)$/.exec(cell);
+    const flags = FLAG_COLUMNS.has(name.toLowerCase()) ? /^([^{}]*,[^{}]*)(?:\.\.\.|…)$/.exec(cell) : null;
+    const list = braced ?? flags;
     const items = list === null ? [] : (list[1] ?? '').split(',').map((x) => x.trim());
     if (list !== null && items.length > 1) {
-      const kept = `{${items.slice(0, -1).join(', ')}}`;
+      const complete = items.slice(0, -1).join(', ');
+      const kept = braced !== null ? `{${complete}}` : complete;
       props.set(name, kept);
       ctx.warnings.push({ file: ctx.file, line: row.line, message: `${name} "${cell}" of ${who} was cut short by the console; only the complete items before the cut are kept: ${kept} (use ft -AutoSize -Wrap or Export-Clixml for the full list)` });
       continue;
