@@ -45,6 +45,7 @@ const TLDS = new Set(('com net org edu gov mil int info biz io co us uk de fr nl
 const COMMON_WORDS = new Set(['mail', 'smtp', 'corp', 'local', 'internal', 'example', 'test', 'relay', 'exchange', 'server', 'domain', 'www', 'intra', 'invalid', 'lan', 'home']);
 
 const PLACEHOLDER_TLD = 'invalid';
+const THUMBPRINT_PLACEHOLDER_PREFIX = '0'.repeat(32);
 
 type IpPool = { family: 4 | 6; base: bigint; shift: bigint; capacity: number };
 
@@ -313,10 +314,11 @@ export function createRedactor(): Redactor {
 
   function mapThumbprint(t: string): string {
     const key = t.toUpperCase();
+    if (key.startsWith(THUMBPRINT_PLACEHOLDER_PREFIX)) return t;
     let mapped = thumbprints.get(key);
     if (mapped === undefined) {
       counters.cert += 1;
-      mapped = `00000000000000000000000000000000${counters.cert.toString(16).toUpperCase().padStart(8, '0')}`;
+      mapped = `${THUMBPRINT_PLACEHOLDER_PREFIX}${counters.cert.toString(16).toUpperCase().padStart(8, '0')}`;
       thumbprints.set(key, mapped);
       record('thumbprint', t, mapped);
     }
@@ -336,7 +338,8 @@ export function createRedactor(): Redactor {
 
   function redactText(text: string): string {
     let out = text.replace(ADDRESS_RE, (whole: string, v6: string | undefined, v4: string | undefined) => redactAddress(v6, v4, whole));
-    out = out.replace(THUMBPRINT_RE, (t) => (thumbprints.has(t.toUpperCase()) ? mapThumbprint(t) : t));
+    // 40 hex digits in an Exchange export are a certificate thumbprint (SHA-1).
+    out = out.replace(THUMBPRINT_RE, (t) => mapThumbprint(t));
     out = out.replace(EMAIL_RE, (whole, local: string, domain: string) => {
       if (isPublicName(domain)) return whole;
       const key = local.toLowerCase();
@@ -377,7 +380,7 @@ export function createRedactor(): Redactor {
     return into;
   }
 
-  const SNAPSHOT_KEEP = new Set(['schema', 'transportRole', 'permissionGroups', 'authMechanism', 'protocolLoggingLevel', 'extendedRights', 'domainType', 'services', 'roles', 'version']);
+  const SNAPSHOT_KEEP = new Set(['thumbprint', 'schema', 'transportRole', 'permissionGroups', 'authMechanism', 'protocolLoggingLevel', 'extendedRights', 'domainType', 'services', 'roles', 'version']);
   const FINDINGS_KEEP = new Set(['schema', 'rule', 'severity', 'references', 'summary']);
 
   function registerSnapshot(s: Snapshot): void {

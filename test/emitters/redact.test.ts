@@ -92,6 +92,10 @@ describe('redaction of the demo estate', () => {
     const html = renderReportHtml({ snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
     assert.deepEqual(leaks(html, secret), []);
     assert.deepEqual(leaks(stableStringify(f), secret), []);
+    const expired = f.findings.find((x) => x.rule === 'tls-certificate-expired');
+    const cert = s.certificates.find((c) => c.notAfter.startsWith('2025-03-31'));
+    assert.ok(expired !== undefined && cert !== undefined);
+    assert.equal(expired.evidence.thumbprint, cert.thumbprint, 'the finding and the inventory name the same placeholder');
   });
 
   it('maps the same value to the same placeholder everywhere', () => {
