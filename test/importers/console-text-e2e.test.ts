@@ -29,7 +29,8 @@ describe('console-text fixtures, imported end to end', () => {
       }
       assert.equal(actual, readFileSync(expectedPath, 'utf8'));
       // The same capture as Windows PowerShell 5.1 writes it with `>`: UTF-16LE, BOM, CRLF.
-      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'), 'utf16le')]);
+      const text = decodeSource(rel, bytes).text;
+      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le')]);
       const again = await importSources([decodeSource(rel, utf16)]);
       assert.equal(stableStringify(again.snapshot), actual);
     });

@@ -71,10 +71,10 @@ const fixtureNames = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).sor
 describe('console text fixtures (golden records)', () => {
   for (const file of fixtureNames) {
     it(file, () => {
-      const text = readFileSync(join(FIXTURES, file), 'utf8');
       const name = `fixtures/importers/console-text/${file}`;
-      checkGolden(join(FIXTURES, file.replace(/\.txt$/, '.records.json')), toGolden(parseText(name, text)));
-      checkVariants(name, text);
+      const source = decodeSource(name, readFileSync(join(FIXTURES, file)));
+      checkGolden(join(FIXTURES, file.replace(/\.txt$/, '.records.json')), toGolden(parseConsoleText(source)));
+      checkVariants(name, source.text);
     });
   }
 });
