@@ -15,6 +15,7 @@ import { parseCsv } from './csv.js';
 import { detectKind } from './detect.js';
 import { parseConvertToJson, parseJsonText } from './json.js';
 import { classifyRecord, mapRecord } from './records/index.js';
+import { unseenFields } from './records/receive-connector.js';
 import { parseSnapshot } from './snapshot.js';
 import { getProp, type ExportKind, type Parsed, type PsRecord, type RecordKind } from './types.js';
 
@@ -198,7 +199,9 @@ function withoutExtra<T extends { extra?: Record<string, JsonValue> }>(value: T)
 
 function absentFields(c: ReceiveConnector): Set<string> {
   const list = c.extra?.notInExport;
-  return new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
+  const out = new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
+  for (const f of unseenFields.get(c) ?? []) out.add(f.toLowerCase());
+  return out;
 }
 
 function sourceOf(extra: Record<string, JsonValue> | undefined): string {
@@ -249,8 +252,12 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
     else if (name !== undefined) still.push(name);
   }
   if (out.extra !== undefined) {
-    if (still.length > 0) out.extra.notInExport = still; else delete out.extra.notInExport;
+    const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => String(x));
+    const stillListed = listed.filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
+    if (stillListed.length > 0) out.extra.notInExport = stillListed; else delete out.extra.notInExport;
   }
+  const unseen = still.filter((f) => (unseenFields.get(primary) ?? []).some((u) => u.toLowerCase() === f.toLowerCase()));
+  if (unseen.length > 0) unseenFields.set(out, unseen);
   return out;
 }
 

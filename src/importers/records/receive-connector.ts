@@ -16,6 +16,12 @@ const MAPPED = lowerSet([
   'MaxRecipientsPerMessage',
 ]);
 
+/**
+ * Fields a partial export did not show but whose model value needs no default (TransportRole:
+ * null). Kept out of the snapshot; merging uses it so another copy of the connector may supply them.
+ */
+export const unseenFields = new WeakMap<ReceiveConnector, readonly string[]>();
+
 const TRUNCATED = /(\.\.\.|…)\s*\}?\s*$/;
 
 function isTruncated(value: PsValue | undefined): boolean {
@@ -119,6 +125,10 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   // TransportRole: absent on Exchange 2010 (null), FrontendTransport/HubTransport, or 16384/32 in JSON.
   const roleRaw = getProp(record, 'TransportRole');
   let transportRole: TransportRole | null = null;
+  // A full property set without TransportRole is Exchange 2010; a partial paste simply did not
+  // show it (so another copy of the connector may supply it when inputs are merged).
+  const silentlyAbsent: string[] = [];
+  if (roleRaw === undefined && record.typeNames.length === 0 && record.props.size < 25) silentlyAbsent.push('TransportRole');
   if (roleRaw !== undefined && roleRaw !== null && roleRaw !== '') {
     const role = parseEnumValue(TRANSPORT_ROLES, roleRaw);
     if (role === undefined) warnings.push(warn(record, 'TransportRole', `${label}: unknown TransportRole "${psText(roleRaw) ?? ''}"; left empty`));
@@ -198,6 +208,7 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
     extra: buildExtra(record, MAPPED),
   };
   const absent = [...missing, ...defaulted];
+  if (silentlyAbsent.length > 0) unseenFields.set(connector, silentlyAbsent);
   if (absent.length > 0 && connector.extra !== undefined) connector.extra.notInExport = absent;
   if (missing.length > 0) warnings.push(warn(record, null, `${label}: ${missing.join(' and ')} not in the export; left empty`));
   if (defaulted.length > 0) {
