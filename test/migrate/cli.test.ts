@@ -1,0 +1,54 @@
+// exrelay migrate through the real launcher (build first: npx tsc -p tsconfig.build.json).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+
+const FIXTURE = 'fixtures/migrate/estate-2010-2016.snapshot.json';
+let dir = '';
+before(async () => { dir = await mkdtemp(join(tmpdir(), 'exrelay-migrate-')); });
+after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+test('migrate writes the script (UTF-8 with BOM) and its rollback; warnings on stderr, exit 0', async () => {
+  const out = join(dir, 'migrate.ps1');
+  const rollback = join(dir, 'rollback.ps1');
+  const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--out', out, '--rollback', rollback]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^exrelay: warning: EX10\\Scanner EX10 binds 10\.0\.0\.10:25/m);
+  const bytes = await readFile(out);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const text = bytes.toString('utf8');
+  assert.match(text, /New-ReceiveConnector -Name 'Relay EX16' -Server 'EX16' -TransportRole 'FrontendTransport' -Custom/);
+  assert.match(text, /# Undo with the rollback script: .*rollback\.ps1/);
+  assert.match(await readFile(rollback, 'utf8'), /Remove-ReceiveConnector -Identity 'EX16\\Relay EX16' -Confirm:\$false -WhatIf:\$WhatIf/);
+});
+
+test('migrate to standard output, --target-version 2019 in the header', async () => {
+  const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', '2019']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('\uFEFF# exrelay migrate: recreate the relay behaviour of EX10'));
+  assert.match(r.stdout, /on EX16 \(Exchange 2019\)/);
+});
+
+test('migrate: an unknown server is bad usage (exit 2, one line, no stack)', async () => {
+  const r = await runCli(['migrate', FIXTURE, '--source-server', 'NOPE', '--target-server', 'EX16']);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.stderr.trimEnd().split('\n'), ['exrelay: --source-server NOPE: no such server in the inputs']);
+});
+
+test('migrate: a bad --target-version and a missing --target-server are bad usage', async () => {
+  const a = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', '2013']);
+  assert.equal(a.exitCode, 2);
+  const b = await runCli(['migrate', FIXTURE, '--source-server', 'EX10']);
+  assert.equal(b.exitCode, 2);
+  assert.match(b.stderr, /--target-server/);
+});
+
+test('migrate --help describes every option', async () => {
+  const r = await runCli(['migrate', '--help']);
+  assert.equal(r.exitCode, 0);
+  for (const opt of ['--source-server', '--target-server', '--target-version', '--out', '--rollback']) assert.match(r.stdout, new RegExp(opt));
+});
