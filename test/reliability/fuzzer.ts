@@ -1,0 +1,158 @@
+// A seeded mutation fuzzer for everything exrelay reads from customers: the importers (every
+// export format, detected by content), the snapshot reader and the scenarios/users reader.
+// Each mutated input must either import (possibly with warnings) or be refused with an
+// InputError that names the file; anything else — another exception, or an input that takes
+// longer than the budget — is a crash worth keeping as a regression fixture.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../src/errors.js';
+import { importSources } from '../../src/importers/index.js';
+import { parseScenarios } from '../../src/replay/scenarios.js';
+import { decodeSource } from '../../src/source.js';
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Seed { name: string; bytes: Uint8Array }
+
+export function loadSeeds(dirs: readonly string[], maxBytes = 256 * 1024): Seed[] {
+  const out: Seed[] = [];
+  const walk = (dir: string): void => {
+    let names: string[];
+    try { names = readdirSync(dir).sort(); } catch { return; }
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else if (st.size > 0 && st.size <= maxBytes) out.push({ name: path, bytes: new Uint8Array(readFileSync(path)) });
+    }
+  };
+  dirs.forEach(walk);
+  return out;
+}
+
+const enc = new TextEncoder();
+
+function utf16(text: string, bigEndian: boolean, bom: boolean): Uint8Array {
+  const out = new Uint8Array((bom ? 2 : 0) + text.length * 2);
+  let o = 0;
+  if (bom) { out[o++] = bigEndian ? 0xfe : 0xff; out[o++] = bigEndian ? 0xff : 0xfe; }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[o++] = bigEndian ? c >> 8 : c & 0xff;
+    out[o++] = bigEndian ? c & 0xff : c >> 8;
+  }
+  return out;
+}
+
+export type Mutation = 'bitflip' | 'truncate' | 'duplicate-lines' | 'delete-lines' | 'utf16le' | 'utf16be-no-bom' | 'giant-line' | 'deep-nesting' | 'splice' | 'crlf';
+export const MUTATIONS: readonly Mutation[] = ['bitflip', 'truncate', 'duplicate-lines', 'delete-lines', 'utf16le', 'utf16be-no-bom', 'giant-line', 'deep-nesting', 'splice', 'crlf'];
+
+function lines(bytes: Uint8Array): string[] { return new TextDecoder().decode(bytes).split('\n'); }
+
+/** One mutation of one seed (deterministic for a given random source). */
+export function mutate(seed: Uint8Array, kind: Mutation, random: () => number, other: Uint8Array): Uint8Array {
+  const pick = (n: number): number => Math.floor(random() * n);
+  switch (kind) {
+    case 'bitflip': {
+      const out = seed.slice();
+      const flips = 1 + pick(16);
+      for (let i = 0; i < flips && out.length > 0; i++) { const at = pick(out.length); out[at] = (out[at] as number) ^ (1 << pick(8)); }
+      return out;
+    }
+    case 'truncate': return seed.slice(0, pick(seed.length + 1));
+    case 'duplicate-lines': {
+      const ls = lines(seed);
+      const at = pick(ls.length);
+      const count = 1 + pick(Math.min(50, ls.length));
+      ls.splice(at, 0, ...ls.slice(at, at + count), ...ls.slice(at, at + count));
+      return enc.encode(ls.join('\n'));
+    }
+    case 'delete-lines': {
+      const ls = lines(seed);
+      ls.splice(pick(ls.length), 1 + pick(Math.max(1, Math.floor(ls.length / 4))));
+      return enc.encode(ls.join('\n'));
+    }
+    case 'utf16le': return utf16(new TextDecoder().decode(seed), false, true);
+    case 'utf16be-no-bom': return utf16(new TextDecoder().decode(seed), true, random() < 0.5);
+    case 'giant-line': {
+      const ls = lines(seed);
+      const filler = ['A', ' ', ',', '{', '<', '"', '0'][pick(7)] as string;
+      ls.splice(pick(ls.length), 0, filler.repeat(256 * 1024 + pick(1024 * 1024)));
+      return enc.encode(ls.join('\n'));
+    }
+    case 'deep-nesting': {
+      const depth = 1000 + pick(20000);
+      const styles = [['<Obj RefId="0"><MS>', '</MS></Obj>'], ['[', ']'], ['{"a":', '}'], ['{', '}']] as const;
+      const [open, close] = styles[pick(styles.length)] as readonly [string, string];
+      const text = new TextDecoder().decode(seed);
+      const at = pick(text.length + 1);
+      return enc.encode(text.slice(0, at) + open.repeat(depth) + close.repeat(random() < 0.5 ? depth : pick(depth)) + text.slice(at));
+    }
+    case 'splice': {
+      const a = pick(seed.length + 1);
+      const b = pick(other.length + 1);
+      const out = new Uint8Array(a + other.length - b);
+      out.set(seed.subarray(0, a), 0);
+      out.set(other.subarray(b), a);
+      return out;
+    }
+    case 'crlf': return enc.encode(new TextDecoder().decode(seed).replace(/\n/g, '\r\n'));
+  }
+}
+
+export interface Crash { input: string; mutation: Mutation; error: string; bytes: Uint8Array; ms: number }
+export interface FuzzReport { inputs: number; refused: number; imported: number; crashes: Crash[]; slowestMs: number }
+
+/** Runs one input through every reader a customer file can reach. null: handled properly. */
+export async function exercise(name: string, bytes: Uint8Array): Promise<{ error: string | null; refused: boolean }> {
+  try {
+    const source = decodeSource(name, bytes);
+    await importSources([source]);
+    try { parseScenarios(source); } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+    }
+    return { error: null, refused: false };
+  } catch (error) {
+    if (error instanceof InputError) {
+      const line = `exrelay: ${error.oneLine()}`;
+      if (error.file !== name) return { error: `InputError names "${error.file}", not the input "${name}"`, refused: true };
+      if (line.includes('\n')) return { error: `InputError message is not one line: ${JSON.stringify(line.slice(0, 200))}`, refused: true };
+      return { error: null, refused: true };
+    }
+    const e = error as Error;
+    return { error: `${e.name}: ${e.message}`.slice(0, 500), refused: false };
+  }
+}
+
+export async function fuzz(options: { seeds: Seed[]; iterations: number; seed: number; budgetMs: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+  const random = rng(options.seed);
+  const report: FuzzReport = { inputs: 0, refused: 0, imported: 0, crashes: [], slowestMs: 0 };
+  if (options.seeds.length === 0) throw new Error('no fuzz seeds');
+  for (let i = 0; i < options.iterations; i++) {
+    const base = options.seeds[Math.floor(random() * options.seeds.length)] as Seed;
+    const other = options.seeds[Math.floor(random() * options.seeds.length)] as Seed;
+    const kind = MUTATIONS[Math.floor(random() * MUTATIONS.length)] as Mutation;
+    const bytes = mutate(base.bytes, kind, random, other.bytes);
+    const name = `fuzz-${i}-${kind}`;
+    const started = performance.now();
+    const { error, refused } = await exercise(name, bytes);
+    const ms = performance.now() - started;
+    report.inputs++;
+    report.slowestMs = Math.max(report.slowestMs, ms);
+    if (refused) report.refused++; else report.imported++;
+    if (error !== null) report.crashes.push({ input: `${base.name} (${kind})`, mutation: kind, error, bytes, ms });
+    else if (ms > options.budgetMs) report.crashes.push({ input: `${base.name} (${kind})`, mutation: kind, error: `took ${ms.toFixed(0)} ms (budget ${options.budgetMs} ms)`, bytes, ms });
+    options.onProgress?.(i + 1);
+  }
+  return report;
+}
