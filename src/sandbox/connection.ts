@@ -33,7 +33,7 @@ export interface SandboxContext {
   log: ProtocolLog | null;
   /** A fresh engine session for an Exchange port and the address the client is seen as. */
   newDialogue(port: number, remoteAddress: string): Dialogue;
-  contextFor(connector: ReceiveConnector | null): SecureContext;
+  contextFor(connector: ReceiveConnector | null): Promise<SecureContext>;
   /** Exchange's Permission flag names for the log's `Set Session Permissions` record. */
   permissionNames(connector: ReceiveConnector, user: string | null): string;
   register(connection: ExchangeConnection): void;
@@ -353,17 +353,21 @@ export class ExchangeConnection extends SMTPConnection {
     if (this.neutral || this.dialogue === null) { this.send(500, 'Error: command not recognized'); callback(); return; }
     if (command.toString('latin1').trim().split(/\s+/).length > 1) { this.send(501, '5.5.4 Invalid arguments', false); callback(); return; }
     const reply = this.dialogue.startTls();
-    this.sendReply(reply);
-    if (reply.code !== 220) { callback(); return; }
-    const connector = this.connector;
-    this.afterFlush(() => {
-      // smtp-server builds the TLS socket from the server's default context inside upgrade();
-      // the connector's certificate is put there for that one synchronous call.
-      const contexts = this._server.secureContext;
-      const previous = contexts.get('*');
-      contexts.set('*', this.ctx.contextFor(connector));
-      try { this.upgrade(callback); } finally { if (previous !== undefined) contexts.set('*', previous); }
-    });
+    if (reply.code !== 220) { this.sendReply(reply); callback(); return; }
+    const fail = (): void => { this.sendReply({ code: 454, enhanced: '4.7.0', text: 'TLS not available due to temporary reason' }); callback(); };
+    // The 220 goes out only once the certificate is ready: the client starts its handshake
+    // right after it, and the upgrade must take over the socket in that same turn.
+    this.ctx.contextFor(this.connector).then((context) => {
+      this.sendReply(reply);
+      this.afterFlush(() => {
+        // smtp-server builds the TLS socket from the server's default context inside
+        // upgrade(); the connector's certificate is put there for that one synchronous call.
+        const contexts = this._server.secureContext;
+        const previous = contexts.get('*');
+        contexts.set('*', context);
+        try { this.upgrade(callback); } finally { if (previous !== undefined) contexts.set('*', previous); }
+      });
+    }, fail);
   }
 
   /** onSecure hook (after STARTTLS): the session must EHLO again (RFC 3207). */

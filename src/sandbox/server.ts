@@ -70,7 +70,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const info = serverOf(policy, target.name);
   const flavor = options.flavor ?? flavorOf(info);
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
-  const certificates = await CertificateStore.create([serverFqdn, ...target.connectors.map((c) => c.fqdn ?? serverFqdn)], options.certificate);
+  const certificates = new CertificateStore(options.certificate);
   const capture = await CaptureStore.open(options.captureDir);
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
   const dialogues = options.dialogues ?? policyDialogues(policy);
@@ -94,7 +94,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(),
       ...(options.flavor === null ? {} : { flavor: options.flavor }),
     }),
-    contextFor: (connector): SecureContext => certificates.contextFor(connector?.fqdn ?? serverFqdn),
+    contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn),
     permissionNames: (connector, user) => sessionPermissionNames(allowedRights(policy, connector,
       isExternallySecured(connector) ? 'externallySecured' : user === null ? 'anonymous' : { user })),
     register: (c) => { connections.set(c.id, c); },
@@ -107,7 +107,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 
   const find = (id: string): ExchangeConnection | undefined => connections.get(id);
-  const defaultPem = certificates.pemFor(serverFqdn);
   const smtpServers = new Map<number, SMTPServer>();
   for (const port of target.ports) {
     const smtp = new SMTPServer({
@@ -118,9 +117,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // Verbs Exchange does not have are unknown, as on Exchange (500 5.3.3).
       disabledCommands: ['XFORWARD', 'WIZ', 'SHELL', 'KILL'],
       hideENHANCEDSTATUSCODES: true,
+      // No key/cert here: STARTTLS always gets the connector's context (see connection.ts), and
+      // with logger:false smtp-server does not warn about its built-in one.
       // Exchange's ConnectionInactivityTimeout default (5 minutes).
       socketTimeout: 5 * 60 * 1000,
-      ...(defaultPem === null ? {} : { key: defaultPem.key, cert: defaultPem.cert }),
       onConnect: (session, callback) => {
         const c = find(session.id);
         if (c === undefined) { callback(); return; }
@@ -154,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const graceMs = options.proxyGraceMs ?? 500;
   const accept = (socket: net.Socket, plan: ListenerPlan): void => {
+    for (const old of sockets) if (old.destroyed) sockets.delete(old);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -207,21 +208,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       closing = true;
       const stopped = closeListeners(bound);
       // A message being saved gets its 250 before the session is closed.
-      await Promise.race([Promise.allSettled([...inFlight]), delay(5000)]);
+      await within(Promise.allSettled([...inFlight]), 5000);
       for (const c of [...connections.values()]) c.shutdown();
       for (const smtp of smtpServers.values()) for (const c of smtp.connections) if (!connections.has(c.id)) c.close();
-      await Promise.race([waitUntil(() => sockets.size === 0), delay(3000)]);
-      for (const s of sockets) s.destroy();
+      // STARTTLS strips the raw socket's listeners (smtp-server's upgrade), so its 'close' is
+      // not seen here: "destroyed" is the test, not membership of the set.
+      await waitUntil(() => [...sockets].every((socket) => socket.destroyed), 3000);
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
       await stopped;
       await log?.close();
     },
   };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+// Shutdown waits use referenced timers (an unreferenced one would let the process end with
+// close() still pending) and clear them as soon as the wait is over.
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => { clearTimeout(timer); resolve(); });
+  });
 }
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await delay(20);
+async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -1,9 +1,109 @@
-// PLACEHOLDER: replaced by the issue that builds `exrelay sandbox`.
-import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+// `exrelay sandbox INPUT... --server NAME`: an SMTP server on loopback that answers as the
+// receive connectors of server NAME would, captures what it accepts, and never delivers.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { FLAVORS, type Flavor } from '../../policy/replies.js';
+import { DEFAULT_PORT_OFFSET, listeningLine } from '../../sandbox/listeners.js';
+import { startSandbox } from '../../sandbox/server.js';
+import type { PemPair } from '../../sandbox/tls.js';
+import { loadUsers } from '../../sandbox/users.js';
 import type { CommandContext } from '../context.js';
+import { loadSnapshot } from '../load.js';
+import { parseChoice, parseIpList, parseNonNegativeInt } from '../options.js';
 
-export function registerSandbox(program: Command, _ctx: CommandContext): void {
-  program.command('sandbox').description('Run an SMTP server that answers as the connectors of one server would').allowUnknownOption().argument('[args...]')
-    .action(() => { throw new UsageError('sandbox: not available in this build yet'); });
+interface SandboxCliOptions {
+  server: string;
+  host: string;
+  portOffset: number;
+  clientIp?: string[];
+  xclient?: boolean;
+  proxyProtocol?: boolean;
+  trustProxy?: string[];
+  users?: string;
+  capture: string;
+  protocolLog?: string;
+  flavor?: Flavor;
+  tarpit?: boolean;
+  cert?: string;
+  key?: string;
+}
+
+function parseHost(value: string): string {
+  const v = value.trim();
+  if (v === '') throw new InvalidArgumentError('expected an address to listen on');
+  return v;
+}
+
+async function readPem(file: string, cwd: string): Promise<string> {
+  try { return await readFile(resolve(cwd, file), 'utf8'); } catch (error) {
+    throw new InputError(file, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.removeListener('SIGINT', on);
+      process.removeListener('SIGTERM', on);
+      resolveSignal(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function registerSandbox(program: Command, ctx: CommandContext): void {
+  program.command('sandbox')
+    .description('Run an SMTP server that answers as the receive connectors of server NAME would (same decisions as replay), '
+      + 'on loopback, port P+offset for each Exchange binding port P. Accepted messages are written to the capture directory '
+      + 'before the final 250; nothing is ever delivered. Stops cleanly on SIGINT/SIGTERM.')
+    .argument('<input...>', 'export files, directories or snapshots (as for import)')
+    .requiredOption('--server <name>', 'the Exchange server whose receive connectors to emulate')
+    .option('--host <addr>', 'address to listen on (keep loopback unless devices elsewhere must reach it)', parseHost, '127.0.0.1')
+    .option('--port-offset <n>', 'listen on Exchange port P + N (25 -> 10025 with the default)', parseNonNegativeInt, DEFAULT_PORT_OFFSET)
+    .option('--client-ip <ip>', 'select connectors as if every client came from IP (XCLIENT and PROXY still take precedence)', parseIpList)
+    .option('--xclient', 'accept XCLIENT ADDR=... from trusted clients to impersonate an address (re-selects the connector)')
+    .option('--proxy-protocol', 'read a HAProxy PROXY v1/v2 header from trusted clients and select by its source address')
+    .option('--trust-proxy <addr,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
+    .option('--users <file>', 'accounts AUTH LOGIN accepts: JSON or YAML with a "users" array as in exrelay.scenarios/1')
+    .option('--capture <dir>', 'where accepted messages go (<id>.eml + <id>.json)', './exrelay-capture')
+    .option('--protocol-log <dir>', "write Exchange's SMTP receive protocol log (RECVyyyymmdd-1.LOG) to DIR")
+    .option('--flavor <version>', 'answer as this Exchange version instead of the server\'s own (2010|2013|2016|2019)', parseChoice(FLAVORS))
+    .option('--tarpit', "delay error replies by the connector's TarpitInterval (default 5 s), as Exchange does (off by default)")
+    .option('--cert <file>', 'PEM certificate for STARTTLS (default: a self-signed one per connector FQDN)')
+    .option('--key <file>', 'PEM private key for --cert')
+    .action(async (inputs: string[], opts: SandboxCliOptions) => {
+      if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
+      const clientIps = opts.clientIp ?? [];
+      if (clientIps.length > 1) throw new UsageError('--client-ip takes one address');
+      const snapshot = await loadSnapshot(inputs, ctx.io);
+      const users = opts.users === undefined ? [] : await loadUsers(resolve(ctx.io.cwd, opts.users));
+      const certificate: PemPair | null = opts.cert === undefined || opts.key === undefined ? null
+        : { cert: await readPem(opts.cert, ctx.io.cwd), key: await readPem(opts.key, ctx.io.cwd) };
+      const offset = opts.portOffset;
+      const stop = untilSignal();
+      const sandbox = await startSandbox({
+        snapshot,
+        server: opts.server,
+        host: opts.host,
+        portFor: (port) => port + offset,
+        clientIp: clientIps[0] ?? null,
+        xclient: opts.xclient === true,
+        proxyProtocol: opts.proxyProtocol === true,
+        trustProxy: opts.trustProxy ?? [],
+        users,
+        captureDir: resolve(ctx.io.cwd, opts.capture),
+        protocolLogDir: opts.protocolLog === undefined ? null : resolve(ctx.io.cwd, opts.protocolLog),
+        flavor: opts.flavor ?? null,
+        tarpit: opts.tarpit === true,
+        certificate,
+      });
+      for (const listener of sandbox.listeners) ctx.io.stdout(`${listeningLine(listener, sandbox.serverName)}\n`);
+      await stop;
+      await sandbox.close();
+      ctx.setExitCode(ExitCode.Ok);
+    });
 }
