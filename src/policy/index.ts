@@ -57,8 +57,9 @@ interface Partition {
   localAddress: string;
   port: number;
   segments: Segment[];
-  /** IPv4 only: segment starts as doubles (exact below 2^53) for a fast binary search. */
+  /** IPv4 only: segment starts and ends as doubles (exact below 2^53) for a fast binary search. */
   starts4: Float64Array | null;
+  lasts4: Float64Array | null;
   /** false: no enabled connector binds this port and address (nothing listens). */
   listening: boolean;
 }
@@ -82,6 +83,9 @@ export class PolicyIndex {
   /** @internal */ readonly serversByName = new Map<string, ExchangeServer>();
   /** @internal */ readonly permissionsByIdentity = new Map<string, Permission[]>();
   /** @internal */ readonly partitions = new Map<string, Partition>();
+  /** @internal */ readonly partitionsByRaw = new Map<string, Partition | null>();
+  /** @internal */ readonly defaultLocals = new Map<string, string | null>();
+  /** @internal */ readonly endpointPartitions = new Map<string, Partition | null>();
   /** @internal */ readonly caches = new Map<string, unknown>();
   /** @internal */ readonly acceptedDomains: AcceptedDomain[];
 
@@ -113,6 +117,19 @@ export class PolicyIndex {
       const list = this.permissionsByIdentity.get(key);
       if (list === undefined) this.permissionsByIdentity.set(key, [p]); else list.push(p);
     }
+  }
+
+  /** @internal per-connector memo (session rights sets, EHLO lists): object keys, no string building */
+  readonly connectorMemo = new Map<ReceiveConnector, Map<string, unknown>>();
+
+  /** @internal */
+  memoFor<T>(connector: ReceiveConnector, key: string, make: () => T): T {
+    let m = this.connectorMemo.get(connector);
+    if (m === undefined) { m = new Map(); this.connectorMemo.set(connector, m); }
+    if (m.has(key)) return m.get(key) as T;
+    const value = make();
+    m.set(key, value);
+    return value;
   }
 
   /** @internal memo shared by the policy modules (rights, domains) */
@@ -188,21 +205,36 @@ export function resolveLocalAddress(policy: PolicyIndex, endpoint: Endpoint, fam
     const parsed = parseAddress(endpoint.localAddress);
     return parsed === null ? null : formatAddress(parsed.family, parsed.value);
   }
+  const key = `${endpoint.server.toLowerCase()}|${endpoint.port}|${family}`;
+  const cached = policy.defaultLocals.get(key);
+  if (cached !== undefined) return cached;
   let specific: { value: bigint; text: string } | null = null;
-  for (const e of policy.connectorsByServer.get(endpoint.server.toLowerCase()) ?? []) {
+  let result: string | null = null;
+  outer: for (const e of policy.connectorsByServer.get(endpoint.server.toLowerCase()) ?? []) {
     if (!e.connector.enabled) continue;
     for (const b of e.connector.bindings) {
       if (b.port !== endpoint.port) continue;
       const parsed = parseAddress(b.address);
       if (parsed === null || parsed.family !== family) continue;
-      if (parsed.value === 0n) return wildcardAddress(family);
+      if (parsed.value === 0n) { result = wildcardAddress(family); break outer; }
       if (specific === null || parsed.value < specific.value) specific = { value: parsed.value, text: formatAddress(family, parsed.value) };
     }
   }
-  return specific === null ? null : specific.text;
+  if (result === null && specific !== null) result = specific.text;
+  policy.defaultLocals.set(key, result);
+  return result;
 }
 
 function partitionFor(policy: PolicyIndex, server: string, port: number, localAddress: string): Partition | null {
+  const rawKey = `${server}|${port}|${localAddress}`;
+  const hit = policy.partitionsByRaw.get(rawKey);
+  if (hit !== undefined) return hit;
+  const partition = partitionForParsed(policy, server, port, localAddress);
+  policy.partitionsByRaw.set(rawKey, partition);
+  return partition;
+}
+
+function partitionForParsed(policy: PolicyIndex, server: string, port: number, localAddress: string): Partition | null {
   const local = parseAddress(localAddress);
   if (local === null) return null;
   const localText = formatAddress(local.family, local.value);
@@ -249,11 +281,16 @@ function buildPartition(policy: PolicyIndex, server: string, port: number, famil
     return w.range.size < x.range.size ? w : x;
   });
   let starts4: Float64Array | null = null;
+  let lasts4: Float64Array | null = null;
   if (family === 4) {
     starts4 = new Float64Array(segments.length);
-    for (let i = 0; i < segments.length; i++) starts4[i] = Number((segments[i] as Segment).first);
+    lasts4 = new Float64Array(segments.length);
+    for (let i = 0; i < segments.length; i++) {
+      starts4[i] = Number((segments[i] as Segment).first);
+      lasts4[i] = Number((segments[i] as Segment).last);
+    }
   }
-  return { family, localAddress: localText, port, segments, starts4, listening };
+  return { family, localAddress: localText, port, segments, starts4, lasts4, listening };
 }
 
 // Min-heap of candidate ranges ordered by (size, connector order, range order): the smallest
@@ -378,26 +415,45 @@ function overlay(a: Segment[], b: Segment[], choose: (x: Winner | null, y: Winne
   return out;
 }
 
-function findSegment(partition: Partition, value: bigint, v4: number | null): Segment | null {
+function findSegment4(partition: Partition, v4: number): Segment | null {
+  const starts = partition.starts4;
+  const lasts = partition.lasts4;
+  if (starts === null || lasts === null) return null;
+  let lo = 0;
+  let hi = starts.length - 1;
+  let hit = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] as number) <= v4) { hit = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  if (hit < 0 || v4 > (lasts[hit] as number)) return null;
+  return partition.segments[hit] ?? null;
+}
+
+function findSegment(partition: Partition, value: bigint): Segment | null {
   const segs = partition.segments;
   let lo = 0;
   let hi = segs.length - 1;
   let hit = -1;
-  if (partition.starts4 !== null && v4 !== null) {
-    const starts = partition.starts4;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if ((starts[mid] as number) <= v4) { hit = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-  } else {
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if ((segs[mid] as Segment).first <= value) { hit = mid; lo = mid + 1; } else hi = mid - 1;
-    }
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((segs[mid] as Segment).first <= value) { hit = mid; lo = mid + 1; } else hi = mid - 1;
   }
   if (hit < 0) return null;
   const seg = segs[hit] as Segment;
   return value <= seg.last ? seg : null;
+}
+
+/** The partition an endpoint uses for a client of `family` (cached per endpoint). */
+function endpointPartition(policy: PolicyIndex, endpoint: Endpoint, family: Family): Partition | null {
+  const local = endpoint.localAddress ?? null;
+  const key = `${endpoint.server}|${endpoint.port}|${local === null ? `*${family}` : local}`;
+  const cached = policy.endpointPartitions.get(key);
+  if (cached !== undefined) return cached;
+  const resolved = resolveLocalAddress(policy, endpoint, family);
+  const partition = resolved === null ? null : partitionFor(policy, endpoint.server, endpoint.port, resolved);
+  policy.endpointPartitions.set(key, partition);
+  return partition;
 }
 
 /**
@@ -406,22 +462,21 @@ function findSegment(partition: Partition, value: bigint, v4: number | null): Se
  * listens on the port at all — see {@link isListening}).
  */
 export function selectConnectorDetailed(policy: PolicyIndex, endpoint: Endpoint, remoteAddress: string): Selection | null {
-  const v4 = parseIpv4Number(remoteAddress.trim());
-  let family: Family;
-  let value: bigint;
-  if (v4 !== null) { family = 4; value = BigInt(v4); } else {
+  let v4 = parseIpv4Number(remoteAddress);
+  let family: Family = 4;
+  let value = 0n;
+  if (v4 === null) {
     const remote = parseAddress(remoteAddress);
     if (remote === null) return null;
     family = remote.family;
     value = remote.value;
+    if (family === 4) v4 = Number(value);
   }
-  const local = resolveLocalAddress(policy, endpoint, family);
-  if (local === null) return null;
-  const partition = partitionFor(policy, endpoint.server, endpoint.port, local);
+  const partition = endpointPartition(policy, endpoint, family);
   // An IPv4 client cannot reach an IPv6 local address and vice versa: no range of the other
   // family ever matches (§4.3 example 7).
   if (partition === null || partition.family !== family) return null;
-  const seg = findSegment(partition, value, family === 4 && v4 === null ? Number(value) : v4);
+  const seg = v4 !== null ? findSegment4(partition, v4) : findSegment(partition, value);
   if (seg === null) return null;
   return {
     connector: seg.win.entry.connector, range: seg.win.range.range, interval: seg.win.range.interval,

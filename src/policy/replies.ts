@@ -155,7 +155,16 @@ const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
  * The banner's date (§6.1): RFC 822 style, day without leading zero, numeric offset. The
  * server's time zone is not exported, so the date is given in UTC (`+0000`).
  */
+let lastBanner: { time: number; text: string } | null = null;
 export function bannerDate(now: Date): string {
+  const time = now.getTime();
+  if (lastBanner !== null && lastBanner.time === time) return lastBanner.text;
+  const text = formatBannerDate(now);
+  lastBanner = { time, text };
+  return text;
+}
+
+function formatBannerDate(now: Date): string {
   return `${DAYS[now.getUTCDay()] ?? ''}, ${now.getUTCDate()} ${MONTHS[now.getUTCMonth()] ?? ''} ${now.getUTCFullYear()} `
     + `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())} +0000`;
 }

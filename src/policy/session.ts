@@ -32,6 +32,10 @@ export interface SessionOptions {
 export interface EhloResult { reply: Reply; extensions: string[] }
 
 const EPOCH = new Date(0);
+const EHLO_KEYS: Record<Flavor, [string, string]> = {
+  '2010': ['ehlo:2010', 'ehlo-tls:2010'], '2013': ['ehlo:2013', 'ehlo-tls:2013'],
+  '2016': ['ehlo:2016', 'ehlo-tls:2016'], '2019': ['ehlo:2019', 'ehlo-tls:2019'],
+};
 const ADDRESS_RE = /^[^\s<>@]+@[^\s<>@]+$/;
 
 function stripBrackets(address: string): string {
@@ -85,7 +89,8 @@ export class SmtpSession {
     this.policy = policy;
     this.options = options;
     this.serverInfo = serverOf(policy, options.server);
-    const fromVersion = flavorWithNote(this.serverInfo);
+    const info = this.serverInfo;
+    const fromVersion = policy.memo(`flavor|${options.server.toLowerCase()}`, () => flavorWithNote(info));
     this.flavor = options.flavor ?? fromVersion.flavor;
     this.flavorNote = options.flavor === undefined ? fromVersion.note : null;
     this.tls = options.implicitTls === true;
@@ -96,6 +101,7 @@ export class SmtpSession {
   private select(remoteAddress: string): void {
     const endpoint = { server: this.options.server, port: this.options.port, localAddress: this.options.localAddress ?? null };
     this.remote = remoteAddress;
+    this.rightsCache = null;
     this.selectionValue = selectConnectorDetailed(this.policy, endpoint, remoteAddress);
     this.listeningValue = this.selectionValue !== null || isListening(this.policy, endpoint, remoteAddress);
   }
@@ -120,14 +126,21 @@ export class SmtpSession {
     return this.authUser === null ? 'anonymous' : { user: this.authUser.user };
   }
 
+  private rightsCache: Set<string> | null = null;
+
   private rights(): Set<string> {
+    if (this.rightsCache !== null) return this.rightsCache;
+    this.rightsCache = this.computeRights();
+    return this.rightsCache;
+  }
+
+  private computeRights(): Set<string> {
     const c = this.connector;
     if (c === null) return new Set();
     const who = this.principal;
-    const order = this.policy.entries.get(c)?.order ?? -1;
-    if (order < 0) return allowedRights(this.policy, c, who);
+    if (!this.policy.entries.has(c)) return allowedRights(this.policy, c, who);
     const key = typeof who === 'object' ? `user:${who.user.toLowerCase()}` : who;
-    return this.policy.memo(`rightset|${order}|${key}`, () => allowedRights(this.policy, c, who));
+    return this.policy.memoFor(c, key, () => allowedRights(this.policy, c, who));
   }
 
   private has(right: string): boolean { return this.rights().has(right); }
@@ -159,6 +172,7 @@ export class SmtpSession {
     this.select(remoteAddress);
     this.greeted = false;
     this.authUser = null;
+    this.rightsCache = null;
     this.closedValue = false;
     this.resetTransaction();
     return this.connect();
@@ -180,10 +194,8 @@ export class SmtpSession {
   extensions(): string[] {
     const c = this.connector;
     if (c === null) return [];
-    const order = this.policy.entries.get(c)?.order ?? -1;
-    const build = (): string[] => this.buildExtensions(c);
-    if (order < 0) return build();
-    return this.policy.memo(`ehlo|${order}|${this.tls ? 1 : 0}|${this.flavor}`, build);
+    if (!this.policy.entries.has(c)) return this.buildExtensions(c);
+    return this.policy.memoFor(c, EHLO_KEYS[this.flavor][this.tls ? 1 : 0], () => this.buildExtensions(c));
   }
 
   private buildExtensions(c: ReceiveConnector): string[] {
@@ -259,9 +271,11 @@ export class SmtpSession {
     const account = index.get(user.trim().toLowerCase());
     if (account === undefined || account.password !== password) return COMMON_REPLIES.authUnsuccessful;
     this.authUser = account;
+    this.rightsCache = null;
     // §6.5: an account that lacks Submit on this connector fails AUTH with the same 535.
     if (!this.has(SMTP_SUBMIT)) {
       this.authUser = null;
+      this.rightsCache = null;
       return COMMON_REPLIES.authUnsuccessful;
     }
     return COMMON_REPLIES.authSuccessful;

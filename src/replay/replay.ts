@@ -5,7 +5,7 @@ import type {
 } from '../model.js';
 import type { PolicyIndex } from '../policy/index.js';
 import type { Flavor } from '../policy/replies.js';
-import { SmtpSession } from '../policy/session.js';
+import { type SessionOptions, SmtpSession } from '../policy/session.js';
 
 export interface ReplayOptions {
   /** Run against this server whatever the scenario's `server` says (`--server`). */
@@ -44,6 +44,27 @@ function addressIn(value: string): string | null {
 
 const UTF8 = new TextEncoder();
 
+/** The generated message (see generatedMessage) for a scenario. */
+export function generatedMessage(scenario: Scenario, messageId: string): string {
+  // From/To/Subject/Message-ID headers and a one-line body.
+  return `From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
+    + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
+}
+
+/** Byte length of generatedMessage without building it (replay runs millions of scenarios). */
+function generatedMessageSize(scenario: Scenario, messageId: string): number {
+  const ascii = (t: string): number => {
+    for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) > 0x7f) return UTF8.encode(t).length;
+    return t.length;
+  };
+  let to = 0;
+  for (const r of scenario.rcptTo) to += ascii(r) + 2;
+  to += Math.max(0, scenario.rcptTo.length - 1) * 2;
+  return 'From: <>\r\n'.length + ascii(scenario.mailFrom) + 'To: \r\n'.length + to
+    + 'Subject: exrelay replay: \r\n'.length + ascii(scenario.name) + 'Message-ID: \r\n\r\n'.length + ascii(messageId)
+    + 'exrelay replay test message\r\n'.length;
+}
+
 /** The message a scenario sends: its `data`, or a small generated one padded to `messageSize`. */
 export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null } {
   if (scenario.data !== undefined) {
@@ -57,11 +78,12 @@ export function scenarioMessage(scenario: Scenario): { size: number; messageId: 
     };
   }
   const messageId = `<${hash(scenario.name)}@${scenario.helo}>`;
-  // From/To/Subject/Message-ID headers and a one-line body, as the sandbox parity client writes them.
-  const generated = `From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
-    + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
-  const size = Math.max(generated.length, scenario.messageSize ?? 0);
+  const size = Math.max(generatedMessageSize(scenario, messageId), scenario.messageSize ?? 0);
   return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom };
+}
+
+function makeResult(scenario: Scenario, session: SmtpSession, outcome: ReplayResult['outcome'], replies: StageReply[], recipients: RecipientReply[]): ReplayResult {
+  return { name: scenario.name, connector: session.connector?.identity ?? null, outcome, replies, recipients };
 }
 
 /**
@@ -69,20 +91,15 @@ export function scenarioMessage(scenario: Scenario): { size: number; messageId: 
  * `server`, `--server`, or the snapshot's only server).
  */
 export function runScenario(policy: PolicyIndex, scenario: Scenario, users: readonly ScenarioUser[], options: ReplayOptions & { server: string }): ReplayResult {
-  const session = new SmtpSession(policy, {
-    server: options.server,
-    port: scenario.port,
-    localAddress: scenario.localAddress ?? null,
-    remoteAddress: scenario.clientIp,
-    users,
-    ...(options.flavor === undefined ? {} : { flavor: options.flavor }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-  });
+  const sessionOptions: SessionOptions = {
+    server: options.server, port: scenario.port, localAddress: scenario.localAddress ?? null, remoteAddress: scenario.clientIp, users,
+  };
+  if (options.flavor !== undefined) sessionOptions.flavor = options.flavor;
+  if (options.now !== undefined) sessionOptions.now = options.now;
+  const session = new SmtpSession(policy, sessionOptions);
   const replies: StageReply[] = [];
   const recipients: RecipientReply[] = [];
-  const result = (outcome: ReplayResult['outcome']): ReplayResult => ({
-    name: scenario.name, connector: session.connector?.identity ?? null, outcome, replies, recipients,
-  });
+  const result = (outcome: ReplayResult['outcome']): ReplayResult => makeResult(scenario, session, outcome, replies, recipients);
   // Nothing listens on that port: the TCP connection is refused, no reply at all.
   if (!session.listening) return result('refused');
   const banner = session.connect();

@@ -114,3 +114,12 @@ describe('replay: dialogue shapes', () => {
     assert.equal(connectorRoleName('EX01\\Relay EX01'), 'relay');
   });
 });
+
+describe('replay: generated message size', () => {
+  it('computes the size of the generated message without building it', async () => {
+    const { generatedMessage, scenarioMessage } = await import('../../src/replay/replay.js');
+    const s = scenario({ name: 'size é check', rcptTo: ['a@b.example', 'ç@d.example'] });
+    const m = scenarioMessage(s);
+    assert.equal(m.size, new TextEncoder().encode(generatedMessage(s, m.messageId)).length);
+  });
+});
