@@ -12,6 +12,7 @@ import type { JsonValue } from '../json.js';
 import {
   commandElements, commandName, lineOf, parsePowerShell, type SyntaxNode,
 } from '../powershell/grammar.js';
+import { canonicalRight } from '../policy/rights.js';
 import { addRight, removeRight, setGroups, recomputeCustom } from './acl.js';
 import { parseBinding, parseIpRange, sameBinding, sameRange } from './addresses.js';
 import { findCmdlet, HARMLESS_COMMANDS, KNOWN_FUNCTIONS, resolveParam, type CmdletSpec } from './cmdlets.js';
@@ -692,7 +693,8 @@ class Runner {
     if (user === undefined || user.trim() === '') throw new Refusal('-User is required');
     const rightsBound = b.get('ExtendedRights');
     if (rightsBound === undefined) throw new Refusal('only entries with -ExtendedRights are modelled (receive-connector rights are extended rights)');
-    const rights = toStringList(rightsBound.value).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '');
+    // Rights are spelled as Microsoft spells them in the result, however the script wrote them.
+    const rights = toStringList(rightsBound.value).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '').map(canonicalRight);
     const deny = isTruthy(b.get('Deny')?.value ?? false);
     const permissions = this.snap.permissions;
     let touched = false;

@@ -191,6 +191,18 @@ test('Set -PermissionGroups rewrites group entries and keeps other principals\' 
   assert.deepEqual(r.snapshot.permissions.map((p) => p.user), ['CORP\\svc-app']);
 });
 
+test('pipelines over several connectors, renames, and rights written in any case', async () => {
+  const r = await run([
+    'Get-ReceiveConnector -Server EX16 | Set-ReceiveConnector -ProtocolLoggingLevel Verbose',
+    "Set-ReceiveConnector 'EX16\\Client Frontend EX16' -Name 'Client FE'",
+    "Get-ReceiveConnector 'EX16\\Client FE' | Add-ADPermission -User 'CORP\\svc-app' -ExtendedRights MS-EXCH-SMTP-ACCEPT-ANY-RECIPIENT",
+  ].join('\n'));
+  assert.ok(r.snapshot.connectors.every((c) => c.protocolLoggingLevel === 'Verbose'));
+  assert.equal(conn(r, 'Client FE').identity, 'EX16\\Client FE');
+  assert.deepEqual(r.snapshot.permissions.map((p) => [p.identity, p.extendedRights]), [['EX16\\Client FE', ['ms-Exch-SMTP-Accept-Any-Recipient']]]);
+  await refused('$ranges = Get-Content ranges.txt', 1, /Get-Content is not a command the dry run knows/);
+});
+
 test('Remove-ReceiveConnector takes the connector\'s ACL with it', async () => {
   const r = await run(`${NEW_RELAY}\nAdd-ADPermission Relay -User '${ANON}' -ExtendedRights ms-Exch-SMTP-Accept-Any-Recipient\nRemove-ReceiveConnector EX16\\Relay -Confirm:$false`);
   assert.equal(r.snapshot.connectors.some((c) => c.name === 'Relay'), false);
