@@ -168,29 +168,19 @@ export interface FormatListHooks {
  */
 export function parseFormatList(lines: readonly ConsoleLine[], start: number, ctx: ParseContext, hooks: FormatListHooks): BlockResult {
   const records: PsRecord[] = [];
-  let rec: PendingRecord | null = null;
+  let current: PendingRecord | null = null;
   let blankRun = 0;
   let i = start;
-
-  const finish = (): void => {
-    if (rec !== null && rec.props.length > 0) records.push(finishRecord(rec, ctx));
-    rec = null;
-  };
 
   for (; i < lines.length; i++) {
     const line = lines[i] as ConsoleLine;
     const text = line.text;
+    const last: PendingProp | undefined = current?.props[current.props.length - 1];
     if (isBlank(text)) {
-      const r = rec as PendingRecord | null;
-      if (blankRun === 0 && r !== null) {
-        const last = r.props[r.props.length - 1];
-        if (last !== undefined) last.blankAfter = true;
-      }
+      if (blankRun === 0 && last !== undefined) last.blankAfter = true;
       blankRun++;
       continue;
     }
-    const current = rec as PendingRecord | null;
-    const last = current?.props[current.props.length - 1];
     const indent = indentOf(text);
     const prop = matchPropertyLine(text);
 
@@ -203,12 +193,11 @@ export function parseFormatList(lines: readonly ConsoleLine[], start: number, ct
     }
     if (prop !== null) {
       if (current === null || current.names.has(prop.name.toLowerCase())) {
-        finish();
-        rec = { start: line.no, labelIndent: prop.indent, props: [], names: new Set() };
+        if (current !== null) records.push(finishRecord(current, ctx));
+        current = { start: line.no, labelIndent: prop.indent, props: [], names: new Set() };
       }
-      const r = rec as unknown as PendingRecord;
-      r.props.push({ name: prop.name, line: line.no, frags: [prop.value], valueCol: prop.valueCol, blankAfter: false });
-      r.names.add(prop.name.toLowerCase());
+      current.props.push({ name: prop.name, line: line.no, frags: [prop.value], valueCol: prop.valueCol, blankAfter: false });
+      current.names.add(prop.name.toLowerCase());
       blankRun = 0;
       continue;
     }
@@ -222,15 +211,14 @@ export function parseFormatList(lines: readonly ConsoleLine[], start: number, ct
     // A continuation that lost its indentation (pastes that flattened the console's wrapping):
     // an open `{` list always continues; otherwise only when it does not read as prose, and after
     // a blank line only in double-spaced pastes, where every line is followed by one.
-    const open = hasOpenBrace(last);
-    if (open || (!isProseLine(text) && (blankRun === 0 || isDoubleSpaced(current)))) {
+    if (hasOpenBrace(last) || (!isProseLine(text) && (blankRun === 0 || isDoubleSpaced(current)))) {
       last.frags.push(text.trim());
       blankRun = 0;
       continue;
     }
     break;
   }
-  finish();
+  if (current !== null) records.push(finishRecord(current, ctx));
   return { records, next: Math.max(i, start + 1) };
 }
 

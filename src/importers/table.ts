@@ -271,13 +271,17 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
     const line = lines[i] as ConsoleLine;
     const text = line.text;
     if (isBlank(text)) { blankBefore = true; continue; }
-    if (isDashLine(text) || matchPropertyLine(text) !== null || isCommandLine(text) || readTableHeader(lines, i)?.aligned === true && isDashLine(lines[i + 1]?.text ?? '')) break;
+    if (isDashLine(text) || matchPropertyLine(text) !== null || isCommandLine(text)) break;
+    // The header of the next table (with its dash line) starts that table, even where it could
+    // be read as a row of this one.
+    const header = readTableHeader(lines, i);
+    if (header !== null && header.next > i + 1) break;
     const prev = rows[rows.length - 1];
     const second = table.columns[1];
     const sliced = table.aligned ? sliceRow(text, table.columns) : null;
     // -Wrap puts the rest of a row's cells on the next lines, under their columns: the first
     // cell is empty there, or a True/False cell is, while no column cuts a word.
-    if (table.aligned && prev !== undefined && !blankBefore && second !== undefined
+    if (table.aligned && prev !== undefined && !blankBefore && second !== undefined && header === null
       && ((text.slice(0, second.start).trim() === '' && text.length > second.start)
         || (sliced === null && isWrappedRest(text, table.columns)))) {
       // -Wrap: the rest of the row's cells, on the next line, under their columns.
@@ -300,7 +304,7 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
     }
     const cells = sliced ?? splitRow(text, table.columns, table.aligned);
     if (cells === null || (blankBefore && isProseLine(text) && sliced === null)) {
-      if (cells === null && !blankBefore && !isProseLine(text)) {
+      if (cells === null && !blankBefore && !isProseLine(text) && header === null) {
         ctx.warnings.push({ file: ctx.file, line: line.no, message: `table row does not fit the columns ${table.columns.map((c) => c.name).join(', ')}; skipped` });
       }
       break;

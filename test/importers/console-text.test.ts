@@ -199,6 +199,21 @@ describe('table quirks', () => {
     assert.match(p.warnings[1]?.message ?? '', /kept as shown/);
   });
 
+  it('starts a new table at the next header, with or without its dash line, without a warning', () => {
+    const p = parseText('two.txt', [
+      'DomainName       DomainType    Default',
+      '----------       ----------    -------',
+      'corp.example     Authoritative True',
+      'Thumbprint                               Services Subject',
+      '3A1F6C2E9B0D4E5F8A7B6C5D4E3F2A1B0C9D8E7F IP.WS..  CN=mail.corp.example',
+      'Name  Site',
+      '----  ----',
+      'EX01  Berlin',
+    ].join('\n'));
+    assert.deepEqual(p.value.map((r) => [...r.props.keys()].join(',')), ['DomainName,DomainType,Default', 'Thumbprint,Services,Subject', 'Name,Site']);
+    assert.deepEqual(p.warnings, []);
+  });
+
   it('splits a table without dash line whose spacing collapsed, by what each column holds', () => {
     const p = parseText('t.txt', 'Identity Bindings Enabled\nEX01\\Client Proxy EX01 {[::]:465, 0.0.0.0:465} True\n');
     assert.deepEqual(props(p, 0), { Identity: 'EX01\\Client Proxy EX01', Bindings: '{[::]:465, 0.0.0.0:465}', Enabled: 'True' });
