@@ -7,9 +7,23 @@ import { buildExtra, lowerSet, text, warn, type Mapped } from './common.js';
 
 const MAPPED = lowerSet(['Identity', 'User', 'Deny', 'IsInherited', 'Inherited', 'ExtendedRights', 'Rights']);
 
+/**
+ * `Get-ADPermission -Identity <DN>` (as the collect script runs it) may print the connector as
+ * its distinguished name or canonical path; both name the server and the connector, so they
+ * become the `SERVER\Name` identity that Get-ReceiveConnector prints.
+ */
+export function connectorIdentityFromPath(identity: string): string | null {
+  const dn = /^CN=((?:\\.|[^,\\])+),CN=SMTP Receive Connectors,CN=Protocols,CN=((?:\\.|[^,\\])+),CN=Servers,/i.exec(identity);
+  if (dn !== null) return `${(dn[2] ?? '').replace(/\\(.)/g, '$1')}\\${(dn[1] ?? '').replace(/\\(.)/g, '$1')}`;
+  const canonical = /\/Servers\/([^/]+)\/Protocols\/SMTP Receive Connectors\/(.+)$/i.exec(identity);
+  if (canonical !== null) return `${canonical[1] ?? ''}\\${canonical[2] ?? ''}`;
+  return null;
+}
+
 export function mapAdPermission(record: PsRecord): Mapped<Permission> {
   const warnings: ImportWarning[] = [];
-  const identity = text(record, 'Identity') ?? '';
+  const exported = text(record, 'Identity') ?? '';
+  const identity = connectorIdentityFromPath(exported) ?? exported;
   const user = text(record, 'User');
   if (user === null || user === '') {
     warnings.push(warn(record, null, 'AD permission entry without User: skipped'));
@@ -46,6 +60,7 @@ export function mapAdPermission(record: PsRecord): Mapped<Permission> {
     extendedRights,
     extra: buildExtra(record, MAPPED),
   };
+  if (identity !== exported && permission.extra !== undefined) permission.extra.exportedIdentity = exported;
   const canonical = canonicalPrincipal(user);
   if (canonical !== null && canonical !== user && permission.extra !== undefined) permission.extra.principal = canonical;
   return { value: permission, warnings };

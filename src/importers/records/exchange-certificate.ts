@@ -7,7 +7,7 @@ import { parseDate, psList, psText } from '../ps-values.js';
 import { getProp, type PsRecord } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, textOrNull, warn, type Mapped } from './common.js';
 
-const MAPPED = lowerSet(['Thumbprint', 'Subject', 'Issuer', 'NotAfter', 'CertificateDomains', 'DnsNameList', 'Services', 'RawData']);
+const MAPPED = lowerSet(['Thumbprint', 'Subject', 'Issuer', 'NotAfter', 'CertificateDomains', 'DnsNameList', 'Services', 'RawData', 'Server']);
 
 // UNSURE(reference): Exchange's AllowedServices flag values and the one-letter column of the
 // default table view are not in the reference; taken from Exchange's enum as commonly printed.
@@ -90,9 +90,10 @@ export function mapExchangeCertificate(record: PsRecord): Mapped<Certificate> {
   const servicesRaw = getProp(record, 'Services');
   const services = servicesRaw === undefined ? [] : parseServices(typeof servicesRaw === 'number' ? servicesRaw : psText(servicesRaw));
 
-  let server: string | null = null;
+  // The collect script adds a Server note; Exchange's own Identity is `SERVER\THUMBPRINT` on 2013+.
+  let server: string | null = textOrNull(record, 'Server');
   const identity = textOrNull(record, 'Identity');
-  if (identity !== null) server = splitIdentity(identity)[0];
+  if (server === null && identity !== null) server = splitIdentity(identity)[0];
   if (server === null) {
     const pc = textOrNull(record, 'PSComputerName');
     if (pc !== null) server = (pc.split('.')[0] ?? pc).toUpperCase();
