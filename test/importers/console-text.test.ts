@@ -246,6 +246,28 @@ describe('table quirks', () => {
   });
 });
 
+describe('robustness', () => {
+  it('never throws and always ends on shuffled pieces of real captures', () => {
+    // Deterministic: a small linear congruential generator, so a failure can be replayed.
+    let seed = 20250114;
+    const next = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const pool = fixtureNames.flatMap((f) => readFileSync(join(FIXTURES, f), 'utf8').split('\n'));
+    pool.push('', '   ', '{', '}', '...', ' : ', '----', '-- --', '<#', '#>', '**', '\u3000', 'a : {b,', 'x'.repeat(500));
+    for (let doc = 0; doc < 200; doc++) {
+      const lines: string[] = [];
+      const count = 1 + next(60);
+      for (let k = 0; k < count; k++) {
+        let line = pool[next(pool.length)] ?? '';
+        if (next(5) === 0) line = line.slice(0, next(line.length + 1));
+        if (next(7) === 0) line = ' '.repeat(next(12)) + line;
+        lines.push(line);
+      }
+      const parsed = parseText(`fuzz-${doc}.txt`, lines.join('\n'));
+      for (const r of parsed.value) assert.ok(r.props.size > 0 && (r.source.line ?? 0) >= 1 && (r.source.line ?? 0) <= count);
+    }
+  });
+});
+
 describe('looksLikeConsoleText', () => {
   const cases: [string, string, boolean][] = [
     ['Format-List', 'Identity : EX01\\Default EX01\nEnabled  : True\n', true],
