@@ -18,14 +18,17 @@ export interface ReplayOptions {
 
 const stage = (s: SmtpStage, reply: Reply): StageReply => ({ stage: s, code: reply.code, enhanced: reply.enhanced, text: reply.text });
 
-/** A stable short hash for generated Message-IDs. */
-function hash(text: string): string {
+/** A stable 32-bit hash (FNV-1a) for generated Message-IDs and InternalIds. */
+function hashNumber(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h.toString(16).padStart(8, '0');
+  return h;
+}
+function hash(text: string): string {
+  return hashNumber(text).toString(16).padStart(8, '0');
 }
 
 function headerValue(data: string, name: string): string | null {
@@ -144,13 +147,14 @@ export function runScenario(policy: PolicyIndex, scenario: Scenario, users: read
 
   let final: Reply;
   if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
-    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom });
+    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom, queuedId: String(hashNumber(scenario.name) * 1000 + 1) });
     replies.push(stage('message', final));
   } else {
     const data = session.data();
     replies.push(stage('data', data));
     if (data.code !== 354) return result('rejected');
-    final = session.message(message.size, message.messageId, undefined, { headerFrom: message.headerFrom });
+    // A reproducible InternalId per scenario (Exchange's is a queue counter).
+    final = session.message(message.size, message.messageId, String(hashNumber(scenario.name) * 1000 + 1), { headerFrom: message.headerFrom });
     replies.push(stage('message', final));
   }
   return result(final.code === 250 ? 'accepted' : 'rejected');
