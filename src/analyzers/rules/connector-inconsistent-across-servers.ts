@@ -7,10 +7,10 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The connector's name with its server's name taken out (`Relay EX01` → `relay`). */
+/** The connector's name with its server's name taken out (`Relay EX01` → `Relay`); compared case-insensitively. */
 export function sharedName(c: ReceiveConnector): string {
   const re = new RegExp(`(^|[\\s_.-])${escapeRegExp(c.server)}(?=$|[\\s_.-])`, 'gi');
-  return c.name.replace(re, ' ').replace(/[\s_.-]+$/, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return c.name.replace(re, ' ').replace(/[\s_.-]+$/, '').replace(/\s+/g, ' ').trim();
 }
 
 /** 2010 hubs and 2013+ Mailbox servers have different default connectors: compare like with like. */
@@ -35,7 +35,7 @@ export default defineRule({
     const groups = new Map<string, ReceiveConnector[]>();
     for (const c of snapshot.connectors) {
       if (!c.enabled) continue;
-      const key = `${generation(snapshot, c)}|${c.transportRole ?? ''}|${sharedName(c)}`;
+      const key = `${generation(snapshot, c)}|${c.transportRole ?? ''}|${sharedName(c).toLowerCase()}`;
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
     const serversOf = (list: ReceiveConnector[]): Set<string> => new Set(list.map((c) => c.server.toLowerCase()));
@@ -90,7 +90,7 @@ export default defineRule({
       ].filter((x) => x !== null).join('; ');
       out.push({
         connector: first,
-        message: `"${first.name}" (${members.map((c) => c.server).join(', ')}): ${what}`,
+        message: `"${sharedName(first)}" (${members.map((c) => c.server).join(', ')}): ${what}`,
         evidence: {
           name: sharedName(first),
           servers: members.map((c) => c.server),

@@ -20,7 +20,7 @@ export default defineRule({
       if (!relay && !isCustomConnector(c)) return [];
       return [{
         connector: c,
-        message: `${c.identity} (${relay ? 'relay-capable' : 'custom'}) does not write a protocol log`,
+        message: `${c.identity} is ${relay ? 'relay-capable' : 'a custom connector'} and does not write a protocol log`,
         evidence: { protocolLoggingLevel: c.protocolLoggingLevel, relayCapable: relay },
       }];
     }),

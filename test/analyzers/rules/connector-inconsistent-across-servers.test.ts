@@ -17,7 +17,7 @@ testRule(rule, {
   invalid: [
     { name: 'relay ranges differ', snapshot: estate(two(), relayOn('EX01', ['10.1.1.5', '10.1.1.6']), relayOn('EX02', ['10.1.1.5'])),
       findings: [{ connector: 'EX01\\Relay EX01', severity: 'medium', evidence: {
-        name: 'relay', servers: ['EX01', 'EX02'], missingOn: [],
+        name: 'Relay', servers: ['EX01', 'EX02'], missingOn: [],
         differences: { remoteIPRanges: [
           { server: 'EX01', missing: [], missingCount: 0 },
           { server: 'EX02', missing: [{ expression: '10.1.1.6', first: '10.1.1.6', last: '10.1.1.6' }], missingCount: 1 }] } } }] },
@@ -27,7 +27,7 @@ testRule(rule, {
         authMechanism: [{ server: 'EX01', value: ['Tls'] }, { server: 'EX02', value: ['Tls', 'BasicAuth'] }] } } }] },
     { name: 'a connector missing on one of the servers that share the others', snapshot: estate(two(), relayOn('EX01', ['10.1.1.5']), relayOn('EX02', ['10.1.1.5']),
       connector({ identity: 'EX01\\Scanners EX01', permissionGroups: ['AnonymousUsers'], remoteIPRanges: [range('10.2.0.0/24')] })),
-      findings: [{ connector: 'EX01\\Scanners EX01', evidence: { name: 'scanners', servers: ['EX01'], missingOn: ['EX02'] } }] },
+      findings: [{ connector: 'EX01\\Scanners EX01', evidence: { name: 'Scanners', servers: ['EX01'], missingOn: ['EX02'] } }] },
     { name: 'a default connector deleted on one server', snapshot: (() => { const s = two(); s.connectors = s.connectors.filter((c) => c.identity !== 'EX02\\Client Frontend EX02'); return s; })(),
       findings: [{ connector: 'EX01\\Client Frontend EX01', evidence: { missingOn: ['EX02'] } }] },
   ],

@@ -1,0 +1,104 @@
+// `audit --format text`: what a consultant reads at a glance — the counts, then findings by
+// severity and connector with the evidence in a line or two and the first command of the fix,
+// then accepted risks and the checks that could not run (with the export that enables them).
+import { SEVERITIES, type Finding, type FindingsDocument, type Severity } from '../model.js';
+
+const WIDTH = 100;
+
+function clip(text: string, width = WIDTH): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
+}
+
+/** Wraps a long line into at most `lines` lines of `width`, the last one clipped. */
+function wrap(text: string, indent: string, lines = 2, width = WIDTH): string[] {
+  const words = text.replace(/\s+/g, ' ').trim().split(' ');
+  const out: string[] = [];
+  let current = '';
+  for (const word of words) {
+    if (current !== '' && current.length + 1 + word.length > width - indent.length) {
+      out.push(current);
+      current = word;
+      if (out.length === lines) break;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  if (out.length < lines && current !== '') out.push(current);
+  else if (out.length === lines && current !== '') {
+    const last = out[lines - 1] ?? '';
+    out[lines - 1] = clip(`${last} ${current}…`, width - indent.length);
+  }
+  return out.map((l) => `${indent}${l}`);
+}
+
+/** The first command of a remediation (comments skipped). */
+function firstCommand(remediation: string): string {
+  const lines = remediation.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => !l.startsWith('#')) ?? lines[0] ?? '';
+}
+
+export function summaryLine(doc: FindingsDocument): string {
+  const total = doc.findings.length;
+  const parts = SEVERITIES.map((s) => `${doc.summary[s]} ${s}`).join(', ');
+  const accepted = doc.accepted?.length ?? 0;
+  return `${total} finding${total === 1 ? '' : 's'}: ${parts}${accepted > 0 ? ` (+${accepted} accepted risk${accepted === 1 ? '' : 's'})` : ''}`;
+}
+
+/** The connector heads its group, so a message that starts with it need not repeat it. */
+function withoutScope(message: string, connector: string | null): string {
+  if (connector === null || !message.startsWith(connector)) return message;
+  const rest = message.slice(connector.length).replace(/^:?\s+/, '');
+  return rest === '' ? message : rest;
+}
+
+function scopeOf(f: Finding): string {
+  return f.connector ?? (f.server !== null ? `server ${f.server}` : 'organisation');
+}
+
+export function renderFindingsText(doc: FindingsDocument): string {
+  const out: string[] = [`exrelay audit — ${summaryLine(doc)}`];
+  for (const severity of SEVERITIES) {
+    const list = doc.findings.filter((f) => f.severity === severity);
+    if (list.length === 0) continue;
+    out.push('', `${severity.toUpperCase()} (${list.length})`);
+    const byScope = new Map<string, Finding[]>();
+    for (const f of list) {
+      const key = scopeOf(f);
+      byScope.set(key, [...(byScope.get(key) ?? []), f]);
+    }
+    const scopes = [...byScope.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const scope of scopes) {
+      out.push(`  ${scope}`);
+      for (const f of byScope.get(scope) ?? []) {
+        out.push(`    [${f.rule}] ${f.title}`);
+        out.push(...wrap(withoutScope(f.message, f.connector), '      '));
+        // The first command in full: a clipped command cannot be copied.
+        out.push(`      fix: ${firstCommand(f.remediation)}`);
+      }
+    }
+  }
+  if (doc.findings.length === 0) out.push('', 'No findings.');
+  const accepted = doc.accepted ?? [];
+  if (accepted.length > 0) {
+    out.push('', `ACCEPTED RISKS (${accepted.length}) — suppressed, not counted above`);
+    for (const a of accepted) {
+      out.push(`  ${a.finding.severity.padEnd(8)} [${a.finding.rule}] ${scopeOf(a.finding)} — until ${a.expires}: ${clip(a.reason, 60)}`);
+    }
+  }
+  const notRun = doc.notRun ?? [];
+  if (notRun.length > 0) {
+    out.push('', `NOT RUN (${notRun.length}) — the input lacks the data these checks need`);
+    const byExport = new Map<string, { missing: string; rules: string[] }>();
+    for (const n of notRun) {
+      const g = byExport.get(n.export) ?? { missing: n.missing, rules: [] };
+      g.rules.push(n.rule);
+      byExport.set(n.export, g);
+    }
+    for (const [exportHint, g] of byExport) {
+      out.push(`  ${g.rules.join(', ')}`, `    missing: ${g.missing}`, `    enable with: ${exportHint}`);
+    }
+  }
+  const worst: Severity | undefined = SEVERITIES.find((s) => doc.summary[s] > 0);
+  const counts = SEVERITIES.filter((s) => doc.summary[s] > 0).map((s) => `${doc.summary[s]} ${s}`).join(', ');
+  out.push('', worst === undefined ? 'Summary: nothing to fix.' : `Summary: worst is ${worst} (${counts}).`);
+  return `${out.join('\n')}\n`;
+}
