@@ -17,8 +17,9 @@ export interface SenderStats {
   mailFromDomains: Map<string, number>;
   rcptDomains: Map<string, number>;
   rejectedRecipients: number;
-  firstSeen: string;
-  lastSeen: string;
+  /** ms since the epoch (NaN: none readable) */
+  firstMs: number;
+  lastMs: number;
 }
 
 /** One distinct (server, port, remote address, auth, TLS, sender domain, recipient domain). */
@@ -89,7 +90,10 @@ export function domainOf(address: string): string {
 }
 
 const minStr = (a: string, b: string): string => (b < a ? b : a);
-const maxStr = (a: string, b: string): string => (b > a ? b : a);
+const minMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
+const maxMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+/** ISO 8601 with milliseconds; '' when the log had no readable date. */
+export const isoDate = (ms: number): string => (Number.isNaN(ms) ? '' : new Date(ms).toISOString());
 const minNullable = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : minStr(a, b));
 
 function bump(map: Map<string, number>, key: string, by = 1): void {
@@ -104,7 +108,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (st === undefined) {
     st = {
       connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [],
-      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstSeen: s.firstSeen, lastSeen: s.lastSeen,
+      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs,
     };
     agg.senders.set(key, st);
   }
@@ -112,8 +116,8 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   st.messages += s.messages;
   if (s.tls) st.tlsSessions++;
   if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
-  st.firstSeen = minStr(st.firstSeen, s.firstSeen);
-  st.lastSeen = maxStr(st.lastSeen, s.lastSeen);
+  st.firstMs = minMs(st.firstMs, s.firstMs);
+  st.lastMs = maxMs(st.lastMs, s.lastMs);
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
     if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
@@ -168,8 +172,8 @@ export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
     for (const [d, n] of s.mailFromDomains) bump(st.mailFromDomains, d, n);
     for (const [d, n] of s.rcptDomains) bump(st.rcptDomains, d, n);
     st.rejectedRecipients += s.rejectedRecipients;
-    st.firstSeen = minStr(st.firstSeen, s.firstSeen);
-    st.lastSeen = maxStr(st.lastSeen, s.lastSeen);
+    st.firstMs = minMs(st.firstMs, s.firstMs);
+    st.lastMs = maxMs(st.lastMs, s.lastMs);
   }
   for (const [key, c] of from.combos) {
     const have = into.combos.get(key);
@@ -223,8 +227,8 @@ export function buildLogsDocument(agg: LogAggregate, counts: { files: number; li
       externalRecipients: config === null ? null
         : [...s.rcptDomains].reduce((sum, [d, n]) => sum + (config.isExternal(d) ? n : 0), 0),
       rejectedRecipients: s.rejectedRecipients,
-      firstSeen: s.firstSeen,
-      lastSeen: s.lastSeen,
+      firstSeen: isoDate(s.firstMs),
+      lastSeen: isoDate(s.lastMs),
     })),
     unusedRanges: config === null ? null
       : config.unusedRanges(senders.map((s) => ({ connector: s.connector, server: s.server, remoteIp: s.remoteIp }))),

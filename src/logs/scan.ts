@@ -4,7 +4,7 @@
 // in real samples: missing #Fields, stray leading/trailing spaces, blank lines, records hard-
 // wrapped onto an indented continuation line, markdown quotes around an excerpt, an empty
 // event field, and trailing spaces in connector ids.
-import { Ev, HAS_CONNECT, HAS_DISCONNECT, type EvKind, type SessionPartial } from './types.js';
+import { Ev, HAS_CONNECT, HAS_DISCONNECT, hasArg, type EvKind, type SessionPartial } from './types.js';
 
 export const DEFAULT_FIELDS = [
   'date-time', 'connector-id', 'session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data', 'context',
@@ -32,18 +32,22 @@ const DEFAULT_LAYOUT = layoutOf(DEFAULT_FIELDS);
 
 /** Open sessions of one reader; a session that is complete (connect … disconnect, no gap) leaves at once. */
 export class SessionTable {
-  readonly open = new Map<string, SessionPartial>();
+  /** sessions by a number folded from their 16-hex-digit id (no string per line) */
+  readonly byId = new Map<number, SessionPartial>();
+  /** sessions whose id is not hex, or shares its number with another open session */
+  readonly byKey = new Map<string, SessionPartial>();
   constructor(readonly onComplete: (partial: SessionPartial) => void) {}
 
   complete(partial: SessionPartial): void {
-    this.open.delete(partial.slot);
+    if (typeof partial.slot === 'number') this.byId.delete(partial.slot); else this.byKey.delete(partial.slot);
     this.onComplete(partial);
   }
 
   /** Sessions still open at the end: merged with other readers' partials by the caller. */
   drain(): SessionPartial[] {
-    const out = [...this.open.values()];
-    this.open.clear();
+    const out = [...this.byId.values(), ...this.byKey.values()];
+    this.byId.clear();
+    this.byKey.clear();
     return out;
   }
 }
@@ -73,6 +77,16 @@ function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array)
 
 function latin1(buf: Buffer, s: number, e: number): string { return buf.toString('latin1', s, e); }
 
+/**
+ * Real session ids are unique per server (time and counter bits), so for them a length and
+ * last-byte check is enough; all-zero ids (redacted 2010 logs) get the full comparison.
+ */
+function sameEndpoints(buf: Uint8Array, zeroId: boolean, remS: number, remE: number, locS: number, locE: number, p: SessionPartial): boolean {
+  if (zeroId) return sameText(buf, remS, remE, p.remoteEndpoint) && sameText(buf, locS, locE, p.localEndpoint);
+  const r = p.remoteEndpoint;
+  return remE - remS === r.length && (remE === remS || buf[remE - 1] === r.charCodeAt(r.length - 1)) && locE - locS === p.localEndpoint.length;
+}
+
 function sameText(buf: Uint8Array, s: number, e: number, text: string): boolean {
   if (e - s !== text.length) return false;
   for (let i = 0; i < text.length; i++) if (buf[s + i] !== text.charCodeAt(i)) return false;
@@ -80,6 +94,9 @@ function sameText(buf: Uint8Array, s: number, e: number, text: string): boolean 
 }
 
 const digit = (buf: Uint8Array, i: number): number => (buf[i] as number) - 48;
+
+let cachedDayKey = -1;
+let cachedDayMs = 0;
 
 /** `2023-01-11T15:59:51.433Z` (any number of fraction digits) read straight from the bytes. */
 export function dateMs(buf: Buffer, s: number, e: number): number {
@@ -91,13 +108,27 @@ export function dateMs(buf: Buffer, s: number, e: number): number {
       for (i++; i < e && isDigit(buf[i]); i++) { ms += digit(buf, i) * scale; scale /= 10; }
       ms = Math.floor(ms);
     }
-    if (i === e - 1 && buf[i] === 90) {
-      return Date.UTC(digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3),
-        digit(buf, s + 5) * 10 + digit(buf, s + 6) - 1, digit(buf, s + 8) * 10 + digit(buf, s + 9),
-        digit(buf, s + 11) * 10 + digit(buf, s + 12), digit(buf, s + 14) * 10 + digit(buf, s + 15), digit(buf, s + 17) * 10 + digit(buf, s + 18), ms);
+    const h = digit(buf, s + 11) * 10 + digit(buf, s + 12);
+    const mi = digit(buf, s + 14) * 10 + digit(buf, s + 15);
+    const sec = digit(buf, s + 17) * 10 + digit(buf, s + 18);
+    if (i === e - 1 && buf[i] === 90 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && sec >= 0 && sec < 61) {
+      // Consecutive records share their day: compute its start once.
+      const y = digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3);
+      const mo = digit(buf, s + 5) * 10 + digit(buf, s + 6);
+      const d = digit(buf, s + 8) * 10 + digit(buf, s + 9);
+      const dayKey = (y * 100 + mo) * 100 + d;
+      if (dayKey !== cachedDayKey) { cachedDayKey = dayKey; cachedDayMs = Date.UTC(y, mo - 1, d); }
+      return cachedDayMs + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
     }
   }
   return Date.parse(buf.toString('latin1', s, e));
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
 }
 
 function isDigit(c: number | undefined): boolean { return c !== undefined && c >= 48 && c <= 57; }
@@ -140,6 +171,9 @@ export class LogScanner {
   private readonly fe = new Int32Array(64);
   private readonly esc = new Uint8Array(64);
   private lineNo: number;
+  /** fields split so far in the current record, and whether the last one ended at a comma */
+  private nf = 0;
+  private trailingComma = false;
 
   /** `firstLine`: 1-based number of the first line fed, or null when scanning from mid-file. */
   constructor(private readonly table: SessionTable, readonly file: string, firstLine: number | null = 1, fields?: readonly string[]) {
@@ -236,23 +270,19 @@ export class LogScanner {
     }
   }
 
-  private record(buf: Buffer, p: number, le: number, mayWrap: boolean): void {
-    // A closing markdown quote after the last record: an odd number of quotes on the line.
-    if (buf[le - 1] === 34) {
-      let quotes = 0;
-      for (let i = p; i < le; i++) if (buf[i] === 34) quotes++;
-      if ((quotes & 1) === 1) le--;
-    }
-    const L = this.layout;
-    const fs = this.fs;
-    const fe = this.fe;
-    const esc = this.esc;
-    const n = Math.min(L.n, 64);
-    let nf = 0;
-    let q = p;
-    while (nf < n) {
+  /** Fields from index this.nf on, up to (not including) index `upTo`; returns where it stopped. */
+  private split(buf: Buffer, q: number, le: number, upTo: number): number {
+    const fs = this.fs, fe = this.fe, esc = this.esc;
+    const n = Math.min(this.layout.n, 64);
+    let nf = this.nf;
+    while (nf < upTo && q <= le) {
+      if (q === le) { // a trailing comma left an empty last field
+        if (this.trailingComma) { fs[nf] = le; fe[nf] = le; esc[nf] = 0; nf++; }
+        q = le + 1;
+        break;
+      }
       esc[nf] = 0;
-      if (q < le && buf[q] === 34) {
+      if (buf[q] === 34) {
         let k = q + 1;
         for (;;) {
           while (k < le && buf[k] !== 34) k++;
@@ -271,12 +301,29 @@ export class LogScanner {
         fs[nf] = q; fe[nf] = k; q = k;
       }
       nf++;
-      if (q >= le) break;
-      q++; // the comma
-      if (q === le && nf < n) { fs[nf] = le; fe[nf] = le; esc[nf] = 0; nf++; break; } // trailing comma: empty last field
+      this.trailingComma = q < le;
+      q++; // past the comma (or past the end)
     }
-    if (nf < L.need) {
-      if (mayWrap && nf > 1) { this.pending = Buffer.from(buf.subarray(p, le)); return; } // copy: buf is reused
+    this.nf = nf;
+    return q;
+  }
+
+  private record(buf: Buffer, p: number, le: number, mayWrap: boolean): void {
+    // A closing markdown quote after the last record: an odd number of quotes on the line.
+    if (buf[le - 1] === 34) {
+      let quotes = 0;
+      for (let i = p; i < le; i++) if (buf[i] === 34) quotes++;
+      if ((quotes & 1) === 1) le--;
+    }
+    const L = this.layout;
+    const fs = this.fs;
+    const fe = this.fe;
+    // Only the fields through the event are split here; data and context when the event needs them.
+    this.nf = 0;
+    this.trailingComma = false;
+    let q = this.split(buf, p, le, L.need);
+    if (this.nf < L.need) {
+      if (mayWrap && this.nf > 1) { this.pending = Buffer.from(buf.subarray(p, le)); return; } // copy: buf is reused
       this.warn('skipped a record with too few fields');
       return;
     }
@@ -284,18 +331,35 @@ export class LogScanner {
 
     const sidS = fs[L.session] as number, sidE = fe[L.session] as number;
     const remS = fs[L.remote] as number, remE = fe[L.remote] as number;
-    const locS = L.local >= 0 && L.local < nf ? fs[L.local] as number : 0;
-    const locE = L.local >= 0 && L.local < nf ? fe[L.local] as number : 0;
-    // The session id alone finds the session; its endpoints are checked against the bytes
-    // (Exchange 2010 logs all-zero ids, so two sessions may share one) without new strings.
-    const sid = latin1(buf, sidS, sidE);
-    let partial = this.table.open.get(sid);
-    if (partial !== undefined && !(sameText(buf, remS, remE, partial.remoteEndpoint) && sameText(buf, locS, locE, partial.localEndpoint))) {
-      partial = this.table.open.get(`${sid} ${latin1(buf, locS, locE)} ${latin1(buf, remS, remE)}`);
+    const hasLocal = L.local >= 0 && L.local < this.nf;
+    const locS = hasLocal ? fs[L.local] as number : 0;
+    const locE = hasLocal ? fe[L.local] as number : 0;
+
+    // Find the session by its id read as two 32-bit numbers, checking the endpoints against the
+    // bytes (Exchange 2010 logs all-zero ids, so sessions may share one); no string per line.
+    let hi = -1, lo = -1;
+    if (sidE - sidS === 16) {
+      hi = 0; lo = 0;
+      for (let i = 0; i < 16; i++) {
+        const v = hexValue(buf[sidS + i] as number);
+        if (v < 0) { hi = -1; lo = -1; break; }
+        if (i < 8) hi = hi * 16 + v; else lo = lo * 16 + v;
+      }
+    }
+    const table = this.table;
+    const num = hi < 0 ? -1 : (hi ^ Math.imul(lo, 0x9e3779b1)) & 0x3fffffff;
+    let partial = num < 0 ? undefined : table.byId.get(num);
+    if (partial !== undefined && !(partial.sidHi === hi && partial.sidLo === lo && sameEndpoints(buf, hi === 0 && lo === 0, remS, remE, locS, locE, partial))) {
+      partial = undefined;
+    }
+    let key: string | null = null;
+    if (partial === undefined && table.byKey.size > 0) {
+      key = `${latin1(buf, sidS, sidE)} ${latin1(buf, locS, locE)} ${latin1(buf, remS, remE)}`;
+      partial = table.byKey.get(key);
     }
 
     let seq = -1;
-    if (L.seq >= 0 && L.seq < nf) {
+    if (L.seq >= 0 && L.seq < this.nf) {
       const s = fs[L.seq] as number, e = fe[L.seq] as number;
       if (e > s) {
         seq = 0;
@@ -306,17 +370,19 @@ export class LogScanner {
         }
       }
     }
-    const ms = L.date >= 0 && L.date < nf ? dateMs(buf, fs[L.date] as number, fe[L.date] as number) : Number.NaN;
+    const ms = L.date >= 0 && L.date < this.nf ? dateMs(buf, fs[L.date] as number, fe[L.date] as number) : Number.NaN;
 
     if (partial === undefined) {
       const localEndpoint = latin1(buf, locS, locE);
       const remoteEndpoint = latin1(buf, remS, remE);
-      const key = `${sid} ${localEndpoint} ${remoteEndpoint}`;
-      const slot = this.table.open.has(sid) ? key : sid;
+      key ??= `${latin1(buf, sidS, sidE)} ${localEndpoint} ${remoteEndpoint}`;
+      const slot = num >= 0 && !table.byId.has(num) ? num : key;
       partial = {
         key,
         slot,
-        connector: L.connector >= 0 && L.connector < nf ? this.text(buf, L.connector).trim() : '',
+        sidHi: hi,
+        sidLo: lo,
+        connector: L.connector >= 0 && L.connector < this.nf ? this.text(buf, L.connector).trim() : '',
         localEndpoint,
         remoteEndpoint,
         firstMs: ms,
@@ -325,62 +391,61 @@ export class LogScanner {
         maxSeq: -1,
         flags: 0,
         events: [],
+        args: [],
       };
-      this.table.open.set(slot, partial);
+      if (typeof slot === 'number') table.byId.set(slot, partial); else table.byKey.set(slot, partial);
     } else {
-      if (partial.connector === '' && L.connector >= 0 && L.connector < nf) partial.connector = this.text(buf, L.connector).trim();
+      if (partial.connector === '' && L.connector >= 0 && L.connector < this.nf) partial.connector = this.text(buf, L.connector).trim();
       if (ms > partial.lastMs || Number.isNaN(partial.lastMs)) partial.lastMs = ms;
       if (ms < partial.firstMs || Number.isNaN(partial.firstMs)) partial.firstMs = ms;
     }
     partial.records++;
     if (seq > partial.maxSeq) partial.maxSeq = seq;
 
-    const dS = L.data >= 0 && L.data < nf ? fs[L.data] as number : le;
-    const dE = L.data >= 0 && L.data < nf ? fe[L.data] as number : le;
-    const cS = L.context >= 0 && L.context < nf ? fs[L.context] as number : le;
-    const cE = L.context >= 0 && L.context < nf ? fe[L.context] as number : le;
     let event = fe[L.event] as number > (fs[L.event] as number) ? buf[fs[L.event] as number] as number : 0;
     if (event === 32) { // stray space before the event character
       let i = fs[L.event] as number;
       while (i < (fe[L.event] as number) && buf[i] === 32) i++;
       event = i < (fe[L.event] as number) ? buf[i] as number : 0;
     }
-    if (event === 0) event = inferEvent(buf, dS, dE, cS, cE); // markdown ate the '*'
 
-    switch (event) {
-      case 43: // '+'
-        partial.flags |= HAS_CONNECT;
-        break;
-      case 45: // '-'
-        partial.flags |= HAS_DISCONNECT;
-        break;
-      case 60: // '<'
-        this.command(partial, seq, buf, dS, dE, L.data);
-        break;
-      case 62: { // '>'
-        if (dE - dS >= 3 && isDigit(buf[dS]) && isDigit(buf[dS + 1]) && isDigit(buf[dS + 2])) {
-          if (buf[dS + 3] === 45) break; // `250-…`: one line of a multi-line reply (2010 logs each)
-          const code = ((buf[dS] as number) - 48) * 100 + ((buf[dS + 1] as number) - 48) * 10 + ((buf[dS + 2] as number) - 48);
-          // Keep the enhanced code's subject when it names the sender (x.1.0) or a recipient (x.1.5):
-          // excerpts drop records, and these tell which command a reply belongs to.
-          let subject: string | null = null;
-          if (buf[dS + 3] === 32 && buf[dS + 5] === 46 && buf[dS + 6] === 49 && buf[dS + 7] === 46
-            && (buf[dS + 8] === 48 || buf[dS + 8] === 53) && (dS + 9 === dE || buf[dS + 9] === 32)) {
-            subject = buf[dS + 8] === 48 ? 'sender' : 'recipient';
-          }
-          push(partial, seq, Ev.Reply, code, subject);
-        }
-        break;
-      }
-      case 42: // '*'
-        this.info(partial, seq, buf, dS, dE, cS, cE);
-        break;
-      default:
-        break;
+    if (event === 62 && L.data >= this.nf) {
+      // A server reply needs only its first bytes: the code and the enhanced code's subject.
+      const dS = q < le && buf[q] === 34 ? q + 1 : q;
+      this.reply(partial, seq, buf, dS, le);
+    } else if (event === 60 || event === 42 || event === 0 || event === 62) {
+      q = this.split(buf, q, le, Math.min(L.n, 64));
+      const nf = this.nf;
+      const dS = L.data >= 0 && L.data < nf ? fs[L.data] as number : le;
+      const dE = L.data >= 0 && L.data < nf ? fe[L.data] as number : le;
+      const cS = L.context >= 0 && L.context < nf ? fs[L.context] as number : le;
+      const cE = L.context >= 0 && L.context < nf ? fe[L.context] as number : le;
+      if (event === 0) event = inferEvent(buf, dS, dE, cS, cE); // markdown ate the '*'
+      if (event === 60) this.command(partial, seq, buf, dS, dE, L.data);
+      else if (event === 42) this.info(partial, seq, buf, dS, dE, cS, cE);
+      else if (event === 62) this.reply(partial, seq, buf, dS, dE);
+    } else if (event === 43) {
+      partial.flags |= HAS_CONNECT;
+    } else if (event === 45) {
+      partial.flags |= HAS_DISCONNECT;
     }
     if ((partial.flags & (HAS_CONNECT | HAS_DISCONNECT)) === (HAS_CONNECT | HAS_DISCONNECT) && partial.records === partial.maxSeq + 1) {
-      this.table.complete(partial);
+      table.complete(partial);
     }
+  }
+
+  /** `>` record: reply code, skipping the `250-` lines of a multi-line reply (2010 logs each). */
+  private reply(partial: SessionPartial, seq: number, buf: Buffer, dS: number, dE: number): void {
+    if (dE - dS < 3 || !isDigit(buf[dS]) || !isDigit(buf[dS + 1]) || !isDigit(buf[dS + 2]) || buf[dS + 3] === 45) return;
+    const code = ((buf[dS] as number) - 48) * 100 + ((buf[dS + 1] as number) - 48) * 10 + ((buf[dS + 2] as number) - 48);
+    // Keep the enhanced code's subject when it names the sender (x.1.0) or a recipient (x.1.5):
+    // excerpts drop records, and these tell which command a reply belongs to.
+    let subject = 0;
+    if (buf[dS + 3] === 32 && buf[dS + 5] === 46 && buf[dS + 6] === 49 && buf[dS + 7] === 46 && (buf[dS + 8] === 48 || buf[dS + 8] === 53)) {
+      const after = dS + 9 < dE ? buf[dS + 9] : 32;
+      if (after === 32 || after === 44 || after === 34) subject = buf[dS + 8] === 48 ? 1000 : 2000;
+    }
+    push(partial, seq, Ev.Reply, code + subject, null);
   }
 
   private text(buf: Buffer, field: number): string {
@@ -459,7 +524,8 @@ export class LogScanner {
 }
 
 function push(partial: SessionPartial, seq: number, kind: EvKind, code: number, arg: string | null): void {
-  partial.events.push({ seq, kind, code, arg });
+  partial.events.push(seq, kind, code);
+  if (hasArg(kind)) partial.args.push(arg);
 }
 
 /** The event character was lost: context text means information, a reply code a server line. */

@@ -1,6 +1,6 @@
 // Replays one session's logged dialogue: SMTP answers commands in order (pipelined or not),
 // so replies are matched to the oldest command still waiting for one. Pure.
-import { Ev, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
+import { Ev, hasArg, type EvKind, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
 
 export function splitEndpoint(endpoint: string): { ip: string; port: number | null } {
   const text = endpoint.trim();
@@ -34,25 +34,43 @@ export function mergePartials(a: SessionPartial, b: SessionPartial): SessionPart
     firstMs: minMs(a.firstMs, b.firstMs),
     lastMs: maxMs(a.lastMs, b.lastMs),
     slot: a.slot,
+    sidHi: a.sidHi,
+    sidLo: a.sidLo,
     records: a.records + b.records,
     maxSeq: Math.max(a.maxSeq, b.maxSeq),
     flags: a.flags | b.flags,
-    events: [...first.events, ...second.events],
+    events: first.events.concat(second.events),
+    args: first.args.concat(second.args),
   };
 }
 
 const minMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
 const maxMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
-const iso = (ms: number): string => (Number.isNaN(ms) ? '' : new Date(ms).toISOString());
+
+/** The packed events as objects (short-lived: made only while a session is replayed). */
+export function unpackEvents(p: SessionPartial): LogEvent[] {
+  const out: LogEvent[] = [];
+  const ev = p.events;
+  let a = 0;
+  for (let i = 0; i + 2 < ev.length; i += 3) {
+    const kind = ev[i + 1] as EvKind;
+    let code = ev[i + 2] as number;
+    let arg: string | null = null;
+    if (hasArg(kind)) arg = p.args[a++] ?? null;
+    else if (kind === Ev.Reply && code >= 1000) { arg = code >= 2000 ? 'recipient' : 'sender'; code %= 1000; }
+    out.push({ seq: ev[i] as number, kind, code, arg });
+  }
+  return out;
+}
 
 function firstSeq(p: SessionPartial): number {
-  return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : (p.events[0] as LogEvent).seq;
+  return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : p.events[0] as number;
 }
 
 interface Pending { kind: number; arg: string | null; bdatLast: boolean; intermediate: boolean }
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
-  const events = partial.events;
+  const events = unpackEvents(partial);
   if (!isSortedBySeq(events)) events.sort((x, y) => x.seq - y.seq); // stable: repeated numbers keep file order
   const remote = splitEndpoint(partial.remoteEndpoint);
   const local = splitEndpoint(partial.localEndpoint);
@@ -62,8 +80,8 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
     remoteIp: remote.ip,
     localIp: local.ip,
     localPort: local.port,
-    firstSeen: iso(partial.firstMs),
-    lastSeen: iso(partial.lastMs),
+    firstMs: partial.firstMs,
+    lastMs: partial.lastMs,
     helo: null,
     tls: false,
     authenticatedAs: null,

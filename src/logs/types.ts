@@ -51,12 +51,26 @@ export interface SessionPartial {
   /** earliest / latest date-time seen, in ms since the epoch (NaN: no readable date) */
   firstMs: number;
   lastMs: number;
-  /** the key of this partial in its reader's table (the session id alone when it is unique there) */
-  slot: string;
+  /** where this partial sits in its reader's table: a number from the session id, or `key` */
+  slot: number | string;
+  /** the session id's 64 bits as two 32-bit halves (-1: not 16 hex digits) */
+  sidHi: number;
+  sidLo: number;
   records: number;
   maxSeq: number;
   flags: number;
-  events: LogEvent[];
+  /**
+   * The dialogue, packed to keep long-lived sessions cheap for the garbage collector: three
+   * numbers per record (sequence number, Ev kind, code) and, for kinds that carry text (see
+   * `hasArg`), one entry in `args` in the same order. A reply's code carries its subject:
+   * +1000 sender (x.1.0), +2000 recipient (x.1.5).
+   */
+  events: number[];
+  args: Array<string | null>;
+}
+
+export function hasArg(kind: number): boolean {
+  return kind === Ev.Ehlo || kind === Ev.Auth || kind === Ev.Mail || kind === Ev.Rcpt || kind === Ev.Authenticated || kind === Ev.UserName;
 }
 
 export interface RecipientOutcome { address: string; code: number }
@@ -77,8 +91,9 @@ export interface SessionSummary {
   remoteIp: string;
   localIp: string;
   localPort: number | null;
-  firstSeen: string;
-  lastSeen: string;
+  /** ms since the epoch (NaN: no readable date) */
+  firstMs: number;
+  lastMs: number;
   helo: string | null;
   tls: boolean;
   authenticatedAs: string | null;
