@@ -91,6 +91,12 @@ describe('real corpus console-text samples (golden records)', () => {
     assert.ok(samples.length >= 20, `expected the corpus' console-text samples, found ${samples.length}`);
   });
   if (!available) return;
+  it('looksLikeConsoleText says yes to every console sample and no to CLIXML, CSV and protocol logs', () => {
+    for (const file of readdirSync(CORPUS).filter((f) => /\.(txt|xml|csv|log)$/.test(f))) {
+      const text = decodeSource(file, readFileSync(join(CORPUS, file))).text;
+      assert.equal(looksLikeConsoleText(text), file.endsWith('.txt'), file);
+    }
+  });
   mkdirSync(CORPUS_GOLDEN, { recursive: true });
   for (const file of samples) {
     it(file, () => {
