@@ -2,12 +2,12 @@
 // Files and directories (read recursively, in sorted order); each file's kind is detected by
 // content. Files are read one at a time and their bytes dropped once decoded, so a large
 // export is never held more than twice (bytes + text) at once.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { ImportWarning, Snapshot } from '../model.js';
-import { importSource, mergeSnapshots } from '../importers/index.js';
-import { decodeSource, type SourceText } from '../source.js';
+import { detectKind, importSource, mergeSnapshots } from '../importers/index.js';
+import { decodeSource, makeSourceText, sniffEncoding, type SourceText } from '../source.js';
 import type { Io } from './io.js';
 
 function errnoCode(error: unknown): string {
@@ -43,6 +43,35 @@ async function readSource(path: string, shown: string): Promise<SourceText> {
   return decodeSource(shown, bytes);
 }
 
+/**
+ * Whether a file in a directory is an SMTP receive protocol log, from its first 64 KB only:
+ * the collect script copies days of logs next to the exports, and they are not read in full
+ * just to be skipped.
+ */
+async function isProtocolLog(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const buffer = new Uint8Array(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const { encoding, skip } = sniffEncoding(head);
+    const text = new TextDecoder(encoding === 'utf-16be' ? 'utf-16le' : encoding).decode(
+      encoding === 'utf-16be' ? swapPairs(head.subarray(skip)) : head.subarray(skip));
+    return detectKind(makeSourceText(path, text.replace(/\r\n?/g, '\n'))) === 'protocol-log';
+  } catch {
+    return false; // unreadable here: the full read below reports it
+  } finally {
+    await handle?.close();
+  }
+}
+
+function swapPairs(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length - (bytes.length % 2));
+  for (let i = 0; i + 1 < bytes.length; i += 2) { out[i] = bytes[i + 1] as number; out[i + 1] = bytes[i] as number; }
+  return out;
+}
+
 export function formatWarning(w: ImportWarning): string {
   const where = w.file === '' ? '' : `${w.file}${w.line === null ? '' : `:${w.line}`}: `;
   return `exrelay: warning: ${where}${w.message}\n`;
@@ -60,7 +89,9 @@ export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<S
       throw new InputError(input, null, `cannot read: ${errnoCode(error)}`);
     }
     if (info.isDirectory()) {
+      const logs: string[] = [];
       for (const file of await listFiles(full, input)) {
+        if (await isProtocolLog(file.path)) { logs.push(file.shown); continue; }
         let source: SourceText;
         try {
           source = await readSource(file.path, file.shown);
@@ -74,6 +105,12 @@ export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<S
         }
         parts.push((await importSource(source)).snapshot);
       }
+      // One warning per log file while they are few; the collect script's log folders hold many.
+      const why = 'not a supported export (an SMTP receive protocol log: read it with `exrelay logs`); skipped';
+      const warnings: ImportWarning[] = logs.length <= 3
+        ? logs.map((file) => ({ file, line: null, message: why }))
+        : [{ file: input, line: null, message: `${logs.length} SMTP receive protocol log files skipped (not a supported export here: read them with \`exrelay logs\`), e.g. ${logs.slice(0, 3).join(', ')}` }];
+      if (warnings.length > 0) parts.push({ ...emptyPart(), warnings });
     } else {
       const source = await readSource(full, input);
       parts.push((await importSource(source)).snapshot);
