@@ -41,13 +41,15 @@ export interface MapInput { first: bigint; last: bigint; key: string | null }
 export interface SegmentView {
   x: number; width: number; colour: string; pattern: boolean;
   title: string; label: string; showLabel: boolean; labelX: number;
+  /** The band's first address under its left edge, where there is room for it. */
+  tick: string; showTick: boolean; tickX: number;
 }
 
 /**
  * Lays out a partition of the address space as bands whose width grows with log2 of the band's
  * size, so a single /32 remains visible next to the rest of the internet.
  */
-export function layoutBands(parts: readonly MapInput[], width: number, describe: (p: MapInput) => { title: string; label: string; colour: string }): SegmentView[] {
+export function layoutBands(parts: readonly MapInput[], width: number, describe: (p: MapInput) => { title: string; label: string; colour: string; tick: string }): SegmentView[] {
   const weights = parts.map((p) => 1 + log2(p.last - p.first + 1n));
   const total = weights.reduce((a, b) => a + b, 0);
   const out: SegmentView[] = [];
@@ -59,9 +61,16 @@ export function layoutBands(parts: readonly MapInput[], width: number, describe:
     out.push({
       x: Math.round(x * 10) / 10, width: segWidth, colour: d.colour, pattern: p.key === null,
       title: d.title, label: d.label, showLabel: segWidth >= d.label.length * 6.2 + 8, labelX: Math.round((x + segWidth / 2) * 10) / 10,
+      tick: d.tick, showTick: false, tickX: Math.round(x * 10) / 10,
     });
     x += w;
   });
+  // Address labels left to right, each only where it does not run into the previous one.
+  let free = 0;
+  for (const seg of out) {
+    const needed = seg.tick.length * 5.6 + 10;
+    if (seg.tickX >= free && seg.tickX + needed <= width) { seg.showTick = true; free = seg.tickX + needed; }
+  }
   return out;
 }
 

@@ -72,7 +72,7 @@ export interface RelayView {
 export interface LegendEntry { identity: string; colour: string; colourIndex: number }
 export interface AddressMapView {
   title: string; server: string; port: number; family: string; local: string | null; width: number; height: number;
-  segments: SegmentView[]; legend: LegendEntry[]; startLabel: string; endLabel: string; description: string;
+  segments: SegmentView[]; legend: LegendEntry[]; hasGap: boolean; endLabel: string; description: string;
 }
 export interface ReplayRow {
   name: string; status: string; statusClass: string;
@@ -80,6 +80,7 @@ export interface ReplayRow {
   beforeReply: string; afterReply: string;
 }
 export interface ReplayView { total: number; changed: number; breaks: number; newlyAccepted: number; rows: ReplayRow[]; unchanged: number }
+export interface UniformPort { title: string; connector: string; colourIndex: number }
 export interface NavEntry { anchor: string; label: string }
 
 export interface ReportView {
@@ -98,6 +99,8 @@ export interface ReportView {
   servers: ServerView[];
   relay: RelayView[];
   maps: AddressMapView[];
+  /** Ports where one connector answers every address of a family (no map needed). */
+  uniformPorts: UniformPort[];
   replay: ReplayView | null;
   warnings: string[];
 }
@@ -116,7 +119,7 @@ const ANY_RECIPIENT = 'ms-exch-smtp-accept-any-recipient';
 const ANY_SENDER = 'ms-exch-smtp-accept-any-sender';
 
 const MAX_RANGES_SHOWN = 40;
-const MAX_INTERVALS_SHOWN = 24;
+const MAX_INTERVALS_SHOWN = 8;
 
 function lc(s: string): string { return s.toLowerCase(); }
 
@@ -382,7 +385,12 @@ export function buildReportView(input: ReportInput): ReportView {
 
   // Who can relay: every connector, the intervals it wins, what each kind of client may do.
   const relay: RelayView[] = connectors.map((c) => relayView(policy, c, connectorAnchor, colourOf, linksByConnector));
-  const maps = addressMaps(policy, snapshot, colourOf);
+  const allMaps = addressMaps(policy, snapshot, colourOf);
+  const isUniform = (m: AddressMapView): boolean => m.segments.length === 1 && !(m.segments[0]?.pattern ?? true);
+  const maps = allMaps.filter((m) => !isUniform(m));
+  const uniformPorts: UniformPort[] = allMaps.filter(isUniform).map((m) => ({
+    title: m.title, connector: m.legend[0]?.identity ?? '', colourIndex: m.legend[0]?.colourIndex ?? 0,
+  }));
 
   const replay = input.replay === undefined || input.replay === null ? null : replayView(parseReplayComparison(input.replay, input.replayFile));
 
@@ -415,7 +423,7 @@ export function buildReportView(input: ReportInput): ReportView {
       topFixes, headline,
     },
     chart: buildSeverityChart(counts, SEVERITIES),
-    groups, accepted, notRun, servers, relay, maps, replay,
+    groups, accepted, notRun, servers, relay, maps, uniformPorts, replay,
     warnings: snapshot.warnings.map((w) => `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
   };
 }
@@ -569,6 +577,7 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
             title: `${range} (${countText(p.last - p.first + 1n)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
             label: who === null ? '' : shortName(who),
             colour: who === null ? '#d9d9d9' : paletteColour(colours.get(lc(who)) ?? 0),
+            tick: formatAddress(family, p.first),
           };
         });
         const legend: LegendEntry[] = [];
@@ -576,9 +585,9 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
           if (p.connector !== null && !legend.some((l) => lc(l.identity) === p.key)) legend.push({ identity: p.connector, colour: paletteColour(colours.get(p.key ?? '') ?? 0), colourIndex: colours.get(p.key ?? '') ?? 0 });
         }
         out.push({
-          title: `${server} — port ${port}${local === null ? '' : ` on ${local}`} — IPv${family}`, server, port, family: `IPv${family}`, local, width, height: 56,
+          title: `${server} — port ${port}${local === null ? '' : ` on ${local}`} — IPv${family}`, server, port, family: `IPv${family}`, local, width, height: 68,
           segments, legend,
-          startLabel: formatAddress(family, 0n), endLabel: formatAddress(family, FAMILY_MAX[family]),
+          hasGap: parts.some((p) => p.key === null), endLabel: formatAddress(family, FAMILY_MAX[family]),
           description: `${legend.length} connector${legend.length === 1 ? '' : 's'} answer on port ${port} over IPv${family}; grey bands get 421.`,
         });
       }
