@@ -6,6 +6,7 @@
 // shorter than the original, doubled backslashes); then each row is split on its blanks so that
 // every cell fits what its column holds (True/False, a {list}, a thumbprint...), choosing among
 // the valid splits the one closest to the header's column positions.
+import { expandTruncatedPrincipal } from '../principals.js';
 import type { PsRecord } from './types.js';
 import {
   type BlockResult, type ConsoleLine, type ParseContext,
@@ -192,25 +193,6 @@ const TRUNCATED = /(\.\.\.|…)$/;
 // Columns that print a set of names joined by `, ` without braces (flags enums).
 const FLAG_COLUMNS = new Set(['serverrole', 'authmechanism', 'permissiongroups', 'accessrights', 'rights', 'services']);
 
-// Principals a truncated `User` cell may be expanded to (reference §2.1, §2.4; corpus MANIFEST
-// localisation notes). Only a unique match is expanded: `NT AUTHORITY\A...` stays as shown.
-const WELL_KNOWN_PRINCIPALS = [
-  'NT AUTHORITY\\ANONYMOUS LOGON', 'NT AUTHORITY\\Authenticated Users', 'NT AUTHORITY\\SYSTEM',
-  'NT AUTHORITY\\NETWORK SERVICE', 'NT AUTHORITY\\SELF', 'NT AUTHORITY\\ENTERPRISE DOMAIN CONTROLLERS',
-  'NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG', 'NT-AUTORITÄT\\Authentifizierte Benutzer', 'NT-AUTORITÄT\\SYSTEM',
-  'AUTORITE NT\\ANONYMOUS LOGON', 'AUTORITE NT\\Utilisateurs authentifiés', 'AUTORITE NT\\Système',
-  'BUILTIN\\Administrators', 'Everyone',
-  'MS Exchange\\Hub Transport Servers', 'MS Exchange\\Edge Transport Servers',
-  'MS Exchange\\Externally Secured Servers', 'MS Exchange\\Partner Servers', 'MS Exchange\\Legacy Exchange Servers',
-];
-
-export function expandTruncatedPrincipal(cell: string): string | null {
-  const visible = cell.replace(TRUNCATED, '').toLowerCase();
-  if (visible === '') return null;
-  // Cut short means the full name is longer than what is shown.
-  const hits = WELL_KNOWN_PRINCIPALS.filter((p) => p.length > visible.length && p.toLowerCase().startsWith(visible));
-  return hits.length === 1 ? (hits[0] as string) : null;
-}
 const PRINCIPAL_COLUMNS = new Set(['user', 'identity', 'trustee']);
 
 interface Row { line: number; cells: string[]; /** The last physical piece of each cell (for -Wrap). */ pieces: string[] }
@@ -232,6 +214,7 @@ function toRecord(table: Table, row: Row, ctx: ParseContext): PsRecord {
     // The certificate view prints unset service flags as dots (`.......`, `IP.WS..`).
     if (name.toLowerCase() === 'services' && /^[A-Z.]+$/.test(cell)) continue;
     if (name.toLowerCase() === 'user') {
+      // Only when exactly one well-known principal (any display language) starts that way.
       const expanded = expandTruncatedPrincipal(cell);
       if (expanded !== null) {
         props.set(name, expanded);
