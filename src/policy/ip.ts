@@ -109,6 +109,16 @@ export function normalizeAddress(text: string): string | null {
 
 /** The interval of a model range, or null when its bounds are not addresses of one family. */
 export function tryRangeInterval(range: IpRange): Interval | null {
+  // Fast path for the common case (IPv4 bounds): estates carry up to millions of ranges.
+  const f4 = parseV4Number(range.first);
+  if (f4 !== null) {
+    const l4 = range.last === range.first ? f4 : parseV4Number(range.last);
+    if (l4 !== null) {
+      if (f4 > l4) return null;
+      const first = BigInt(f4);
+      return { family: 4, first, last: l4 === f4 ? first : BigInt(l4) };
+    }
+  }
   const first = parseAddressExact(range.first);
   const last = parseAddressExact(range.last);
   if (first === null || last === null || first.family !== last.family || first.value > last.value) return null;

@@ -125,3 +125,14 @@ describe('rights: externally secured and principals', () => {
     assert.equal(canonicalPrincipal('CORP\\svc-app'), null);
   });
 });
+
+describe('rights: UNSURE(reference) §2.4 step 3', () => {
+  it('UNSURE(reference): an Allow entry with GenericAll and no extended rights grants every right', () => {
+    const c = connector({ name: 'Odd', permissionGroups: [] });
+    const entry = { ...perm(c.identity, ANON, []), extra: { AccessRights: 'GenericAll' } };
+    const s = snapshot({ connectors: [c], permissions: [entry] });
+    assert.ok(hasRight(buildPolicy(s), c, 'anonymous', ACCEPT_ANY_RECIPIENT));
+    const plain = snapshot({ connectors: [c], permissions: [perm(c.identity, ANON, [])] });
+    assert.ok(!hasRight(buildPolicy(plain), c, 'anonymous', ACCEPT_ANY_RECIPIENT));
+  });
+});

@@ -210,3 +210,18 @@ describe('selection: winning intervals', () => {
     }
   });
 });
+
+describe('selection: UNSURE(reference) port ownership in a role conflict', () => {
+  it('UNSURE(reference): when both roles bind a port, its default owner keeps it (587 Front End, 2525 hub, others Front End)', () => {
+    const hub587 = connector({ name: 'Hub 587', transportRole: 'HubTransport', bindings: [{ address: '0.0.0.0', port: 587 }], remoteIPRanges: [range('10.1.1.5')] });
+    const fe2525 = connector({ name: 'FE 2525', bindings: [{ address: '0.0.0.0', port: 2525 }], remoteIPRanges: [range('10.1.1.5')] });
+    const fe = connector({ name: 'FE 587', bindings: [{ address: '0.0.0.0', port: 587 }] });
+    const hub = connector({ name: 'Hub 2525', transportRole: 'HubTransport', bindings: [{ address: '0.0.0.0', port: 2525 }] });
+    const hub9 = connector({ name: 'Hub 9999', transportRole: 'HubTransport', bindings: [{ address: '0.0.0.0', port: 9999 }], remoteIPRanges: [range('10.1.1.5')] });
+    const fe9 = connector({ name: 'FE 9999', bindings: [{ address: '0.0.0.0', port: 9999 }] });
+    const s = snapshot({ connectors: [hub587, fe2525, fe, hub, hub9, fe9] });
+    assert.equal(on(s, '10.1.1.5', null, 587), 'FE 587');
+    assert.equal(on(s, '10.1.1.5', null, 2525), 'Hub 2525');
+    assert.equal(on(s, '10.1.1.5', null, 9999), 'FE 9999');
+  });
+});

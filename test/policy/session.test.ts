@@ -252,3 +252,65 @@ describe('session: flavour from the server version', () => {
     assert.equal(s.flavor, '2019');
   });
 });
+
+describe('session: remaining replies and UNSURE behaviours', () => {
+  it('relay denied per version (§6.6)', () => {
+    for (const [version, expected] of [
+      ['2010', '550 5.7.1 Unable to relay'], ['2013', '550 5.7.1 Unable to relay'],
+      ['2016', '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain'],
+      ['2019', '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain'],
+    ] as const) {
+      const snap = loadDefault(version);
+      // 2010's Default connector takes no anonymous mail out of the box: an admin added AnonymousUsers.
+      const def = snap.connectors.find((c) => c.bindings.some((b) => b.port === 25));
+      assert.ok(def);
+      if (!def.permissionGroups.includes('AnonymousUsers')) def.permissionGroups = ['AnonymousUsers', ...def.permissionGroups];
+      const s = open(snap);
+      s.connect(); s.ehlo('x', true);
+      assert.equal(s.mail('a@corp.example').code, 250, version);
+      assert.equal(line(s.rcpt('someone@fabrikam.example')), expected, version);
+    }
+  });
+
+  it('MAIL with an unknown BODY value: 501 5.5.4 Invalid arguments', () => {
+    const s = open(loadDefault('2016'));
+    s.connect(); s.ehlo('x', true);
+    assert.equal(line(s.mail('a@b.example', { body: 'UTF16' })), '501 5.5.4 Invalid arguments');
+  });
+
+  it('2010/2013 hub: an authenticated user sending as another internal address', () => {
+    const snap = loadDefault('2013');
+    const hub = snap.connectors.find((c) => c.name.startsWith('Default EX01'));
+    assert.ok(hub);
+    const s = open(snap, { port: 2525 });
+    s.connect(); s.ehlo('x', true); s.startTls(); s.tlsEstablished(); s.ehlo('x', true);
+    assert.equal(s.auth('LOGIN', 'CORP\\svc-app', 'secret').code, 235);
+    s.mail('ceo@corp.example'); s.rcpt('user@corp.example'); s.data();
+    assert.equal(line(s.message(100, '<m@x>')), '550 5.7.1 Client does not have permissions to send as this sender');
+  });
+
+  it('RSET, NOOP, QUIT', () => {
+    const s = open(loadDefault('2016'));
+    s.connect(); s.ehlo('x', true); s.mail('a@corp.example');
+    assert.equal(line(s.rset()), '250 2.0.0 Resetting');
+    assert.equal(s.mail('a@corp.example').code, 250);
+    assert.equal(line(s.noop()), '250 2.0.0 OK');
+    assert.equal(line(s.quit()), '221 2.0.0 Service closing transmission channel');
+    assert.equal(s.closed, true);
+  });
+
+  it('UNSURE(reference): STARTTLS on a connector without Tls gets the unknown-verb reply', () => {
+    const c = connector({ name: 'Plain', authMechanism: [], permissionGroups: ['AnonymousUsers'] });
+    const s = open(snapshot({ connectors: [c] }));
+    s.connect(); s.ehlo('x', true);
+    assert.equal(line(s.startTls()), '500 5.3.3 Unrecognized command');
+    assert.deepEqual(UNCONFIRMED_REPLIES.startTlsNotOffered, s.startTls());
+  });
+
+  it('UNSURE(reference): a non-last BDAT chunk is acknowledged with 250 2.0.0 <n> bytes received', () => {
+    const s = open(loadDefault('2016'), { remoteAddress: '10.1.1.5' });
+    s.connect(); s.ehlo('x', true); s.mail('a@corp.example'); s.rcpt('user@corp.example');
+    assert.equal(line(s.bdat(100, false, '<m@x>')), '250 2.0.0 100 bytes received');
+    assert.match(line(s.bdat(50, true, '<m@x>')), /^250 2\.6\.0 <m@x> \[InternalId=\d+, Hostname=ex01\.corp\.example\] Queued mail for delivery$/);
+  });
+});
