@@ -184,13 +184,15 @@ describe('table quirks', () => {
       'EX01\\Relay EX01      NT AUTHORITY\\ANON... False False',
       'EX01\\Relay EX01      NT AUTHORITY\\A...    False False',
       'EX01\\Relay EX01      CORP\\svc-scann...    False False',
+      'EX01\\Relay EX01      NT-AUTORITÄT\\ANO... False False',
     ].join('\n');
     const p = parseText('adperm.txt', table);
-    assert.deepEqual(p.value.map((r) => r.props.get('User')), ['NT AUTHORITY\\ANONYMOUS LOGON', 'NT AUTHORITY\\A...', 'CORP\\svc-scann...']);
-    assert.equal(p.warnings.length, 3);
+    assert.deepEqual(p.value.map((r) => r.props.get('User')),
+      ['NT AUTHORITY\\ANONYMOUS LOGON', 'NT AUTHORITY\\A...', 'CORP\\svc-scann...', 'NT AUTHORITY\\ANONYMOUS LOGON']);
+    assert.equal(p.warnings.length, 4);
     assert.match(p.warnings[0]?.message ?? '', /read as NT AUTHORITY\\ANONYMOUS LOGON/);
     assert.match(p.warnings[1]?.message ?? '', /kept as shown/);
-    assert.deepEqual(p.warnings.map((w) => w.line), [3, 4, 5]);
+    assert.deepEqual(p.warnings.map((w) => w.line), [3, 4, 5, 6]);
   });
 
   it('keeps the complete items of a {list} cell cut by the column width', () => {
