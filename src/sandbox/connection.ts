@@ -423,12 +423,12 @@ export class ExchangeConnection extends SMTPConnection {
     if (dialogue === null) { callback(); return; }
     const reply = dialogue.auth('LOGIN', user, password);
     if (reply.code === 235) {
-      this.authUser = user;
-      this.session.user = user;
+      this.authUser = dialogue.authenticatedAs ?? user;
+      this.session.user = this.authUser;
       const connector = this.connector;
       if (this.logSession !== null && connector !== null) {
-        this.logSession.record('*', this.ctx.permissionNames(connector, user), 'Set Session Permissions');
-        this.logSession.record('*', user, 'authenticated');
+        this.logSession.record('*', this.ctx.permissionNames(connector, this.authUser), 'Set Session Permissions');
+        this.logSession.record('*', this.authUser, 'authenticated');
       }
       this.sendReply(reply);
     } else {

@@ -140,5 +140,7 @@ const PERMISSION_NAMES: Array<[string, string]> = [
 
 export function sessionPermissionNames(rights: Iterable<string>): string {
   const held = new Set([...rights].map((r) => r.toLowerCase()));
-  return PERMISSION_NAMES.filter(([right]) => held.has(right.toLowerCase())).map(([, name]) => name).join(' ');
+  const names = PERMISSION_NAMES.filter(([right]) => held.has(right.toLowerCase())).map(([, name]) => name);
+  // An empty flags value prints as the enum's zero name.
+  return names.length === 0 ? 'None' : names.join(' ');
 }

@@ -187,7 +187,7 @@ describe('sandbox AUTH and send-as', () => {
     const final = await c.command('From: <app@corp.example>\r\n\r\nhi\r\n.');
     const id = /InternalId=(\d+)/.exec(final)?.[1] ?? '';
     const envelope = JSON.parse(await readFile(join(s.dir, 'capture', `${id}.json`), 'utf8')) as { authenticatedUser: string };
-    assert.equal(envelope.authenticatedUser, 'svc-app');
+    assert.equal(envelope.authenticatedUser, 'CORP\\svc-app', 'the account as the users file names it');
     c.end();
   });
 
