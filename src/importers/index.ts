@@ -11,39 +11,20 @@ import {
 import { canonicalPrincipal } from '../principals.js';
 import type { SourceText } from '../source.js';
 import { parseClixml } from './clixml.js';
+import { parseConsoleText } from './console-text.js';
 import { parseCsv } from './csv.js';
 import { detectKind } from './detect.js';
 import { parseConvertToJson, parseJsonText } from './json.js';
 import { classifyRecord, mapRecord } from './records/index.js';
 import { unseenFields } from './records/receive-connector.js';
 import { parseSnapshot } from './snapshot.js';
-import { getProp, type ExportKind, type Parsed, type PsRecord, type RecordKind } from './types.js';
+import { getProp, type ExportKind, type PsRecord, type RecordKind } from './types.js';
 
 export { detectKind } from './detect.js';
 
 export interface ImportResult { snapshot: Snapshot; warnings: ImportWarning[] }
 
 export const NOT_SUPPORTED = 'not a supported export';
-
-type ConsoleTextParser = (source: SourceText) => Parsed<PsRecord[]>;
-let consoleTextParser: ConsoleTextParser | null | undefined;
-
-/**
- * The Format-List / table parser lives in console-text.ts (its own module); it is loaded on
- * first use so that this module does not depend on it at build time.
- */
-async function loadConsoleTextParser(): Promise<ConsoleTextParser | null> {
-  if (consoleTextParser !== undefined) return consoleTextParser;
-  const specifier = './console-text.js';
-  try {
-    const mod: unknown = await import(specifier);
-    const fn = mod !== null && typeof mod === 'object' ? (mod as { parseConsoleText?: unknown }).parseConsoleText : undefined;
-    consoleTextParser = typeof fn === 'function' ? (fn as ConsoleTextParser) : null;
-  } catch {
-    consoleTextParser = null;
-  }
-  return consoleTextParser;
-}
 
 /** What one file contributed, before merging. */
 export interface FileImport {
@@ -95,9 +76,7 @@ export async function importSource(source: SourceText): Promise<FileImport> {
       break;
     }
     case 'console-text': {
-      const parser = await loadConsoleTextParser();
-      if (parser === null) return unsupported('console text (Format-List / table) is not readable in this build');
-      const parsed = parser(source);
+      const parsed = parseConsoleText(source);
       warnings.push(...parsed.warnings);
       records = parsed.value;
       applyCommandContext(source, records);
