@@ -87,6 +87,11 @@ export function readTableHeader(lines: readonly ConsoleLine[], index: number): T
       if (name === '') return null;
       columns.push({ name, start: run.start });
     }
+    // PowerShell underlines each label with exactly as many dashes. A lone column must show
+    // that (or be a known one), so that a markdown rule under a heading is no table.
+    const only = runs[0];
+    if (runs.length === 1 && only !== undefined && !KNOWN_COLUMNS.has((columns[0] as Column).name.toLowerCase())
+      && header.trim() !== header.slice(only.start, only.end)) return null;
     return { columns, aligned: true, next: j + 1 };
   }
   const tokens = spans(header, /\S+/);

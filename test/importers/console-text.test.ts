@@ -247,6 +247,12 @@ describe('table quirks', () => {
     assert.equal(p.value.length, 2);
   });
 
+  it('reads a markdown rule under a heading as no table, but a one-column table as one', () => {
+    assert.deepEqual(parseText('md.txt', 'Output\n---\nthe connector is below\n').value, []);
+    const one = parseText('one.txt', 'Fqdn\n----\nex01.corp.example\nex02.corp.example\n');
+    assert.deepEqual(one.value.map((r) => r.props.get('Fqdn')), ['ex01.corp.example', 'ex02.corp.example']);
+  });
+
   it('returns records of other objects too (the mapper decides), and nothing for plain prose', () => {
     const other = parseText('o.txt', 'Count Name\n----- ----\n   12 EX01\\Default EX01\n');
     assert.deepEqual(props(other, 0), { Count: '12', Name: 'EX01\\Default EX01' });
