@@ -53,7 +53,7 @@ export interface FindingLink { anchor: string; severity: Severity; severityLabel
 export interface ConnectorView {
   anchor: string; identity: string; name: string; role: string; enabled: boolean;
   bindings: string[]; ranges: string[]; rangesMore: number;
-  groups: string; auth: string; tls: string; certificate: string; fqdn: string; banner: string | null;
+  groups: string; auth: string; tls: string; certificate: string; certificateClass: string; fqdn: string; banner: string | null;
   logging: string; limits: string; findings: FindingLink[];
 }
 export interface ServerView {
@@ -89,7 +89,7 @@ export interface ReportView {
   nav: NavEntry[];
   estate: { servers: number; connectors: number; relayConnectors: number; acceptedDomains: string; certificates: number };
   summary: {
-    score: number; rating: string; ratingClass: string; total: number; counts: SeverityCount[];
+    score: number; rating: string; ratingClass: string; ratingTextClass: string; total: number; counts: SeverityCount[];
     topFixes: TopFix[]; headline: string;
   };
   chart: ChartView;
@@ -379,7 +379,7 @@ export function buildReportView(input: ReportInput): ReportView {
       anchor: `s-${i + 1}`, name,
       fqdn: s?.fqdn ?? '—', version: s?.version ?? 'not in the export', roles: s === undefined || s.roles.length === 0 ? '—' : s.roles.join(', '),
       addresses: s === undefined || s.ipAddresses.length === 0 ? '—' : s.ipAddresses.join(', '),
-      connectors: connectors.filter((c) => lc(c.server) === key).map((c) => connectorView(c, snapshot, connectorAnchor, linksByConnector)),
+      connectors: connectors.filter((c) => lc(c.server) === key).map((c) => connectorView(c, snapshot, connectorAnchor, linksByConnector, now)),
     };
   });
 
@@ -418,7 +418,7 @@ export function buildReportView(input: ReportInput): ReportView {
       certificates: snapshot.certificates.length,
     },
     summary: {
-      score, rating, ratingClass: worst === null ? 'sev-none' : `sev-${worst}`, total: ordered.length,
+      score, rating, ratingClass: worst === null ? 'sev-none' : `sev-${worst}`, ratingTextClass: worst === null ? 'txt-none' : `txt-${worst}`, total: ordered.length,
       counts: SEVERITIES.map((s) => ({ severity: s, label: SEVERITY_LABEL[s], count: counts[s] })),
       topFixes, headline,
     },
@@ -440,7 +440,7 @@ export function riskScore(counts: Record<Severity, number>, worst: Severity | nu
   return Math.round(lo + (hi - lo) * (1 - Math.exp(-points / 150)));
 }
 
-function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>): ConnectorView {
+function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>, now: number): ConnectorView {
   const ranges = c.remoteIPRanges.map((r) => r.expression);
   const tlsParts = [
     c.authMechanism.includes('Tls') ? 'STARTTLS offered' : 'no STARTTLS',
@@ -448,7 +448,8 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
   ];
   if (c.authMechanism.includes('BasicAuth')) tlsParts.push(c.authMechanism.includes('BasicAuthRequireTLS') ? 'passwords only after TLS' : 'passwords accepted before TLS');
   if (c.domainSecureEnabled) tlsParts.push('domain security');
-  const cert = c.tlsCertificateName ?? certificateFor(c, snapshot);
+  const found = c.tlsCertificateName === null ? certificateFor(c, snapshot, now) : null;
+  const cert = c.tlsCertificateName === null ? found?.text ?? null : `named: ${c.tlsCertificateName}`;
   return {
     anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
     role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
@@ -457,7 +458,8 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
     groups: c.permissionGroups.length === 0 ? 'None' : c.permissionGroups.join(', '),
     auth: c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '),
     tls: tlsParts.join('; '),
-    certificate: cert ?? 'none assigned or matching',
+    certificate: cert ?? 'no certificate assigned or matching the FQDN',
+    certificateClass: found?.expired === true ? 'bad' : cert === null ? 'warn' : 'muted',
     fqdn: c.fqdn ?? '—',
     banner: c.banner,
     logging: c.protocolLoggingLevel,
@@ -466,13 +468,18 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
   };
 }
 
-function certificateFor(c: ReceiveConnector, snapshot: Snapshot): string | null {
+/** The certificate Exchange would pick by the connector's FQDN (an unexpired one first). */
+function certificateFor(c: ReceiveConnector, snapshot: Snapshot, now: number): { text: string; expired: boolean } | null {
   if (c.fqdn === null) return null;
   const fqdn = lc(c.fqdn);
-  const cert = snapshot.certificates.find((x) => (x.server === null || lc(x.server) === lc(c.server))
+  const matching = snapshot.certificates.filter((x) => (x.server === null || lc(x.server) === lc(c.server))
     && x.services.some((s) => lc(s) === 'smtp')
     && x.dnsNames.some((d) => lc(d) === fqdn || (d.startsWith('*.') && fqdn.endsWith(lc(d.slice(1))))));
-  return cert === undefined ? null : `${cert.subject} (by FQDN; expires ${cert.notAfter.slice(0, 10)})`;
+  const expired = (x: { notAfter: string }): boolean => Number.isFinite(Date.parse(x.notAfter)) && Date.parse(x.notAfter) < now;
+  const cert = matching.find((x) => !expired(x)) ?? matching[0];
+  if (cert === undefined) return null;
+  const isExpired = expired(cert);
+  return { text: `${cert.subject} — ${isExpired ? 'EXPIRED' : 'valid until'} ${cert.notAfter.slice(0, 10)}`, expired: isExpired };
 }
 
 function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string, string>, colours: Map<string, number>, links: Map<string, FindingLink[]>): RelayView {
