@@ -4,7 +4,7 @@
 // (process.resourceUsage().maxRSS, which covers its worker threads) is its own, not the
 // generator's. Run: node --expose-gc --import tsx bench/logs.bench.ts
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,10 @@ import { writeGeneratedLogs, type SenderProfile } from './lib/log-generator.js';
 const here = fileURLToPath(import.meta.url);
 
 async function readMode(paths: string[]): Promise<void> {
-  const { readLogs } = await import('../src/logs/reader.js');
-  const { buildLogsDocument } = await import('../src/logs/aggregate.js');
+  // The built reader is what users run (`npm run bench` builds first); the sources otherwise.
+  const built = existsSync(fileURLToPath(new URL('../dist/logs/reader.js', import.meta.url)));
+  const { readLogs } = (built ? await import('../dist/logs/reader.js' as string) : await import('../src/logs/reader.js')) as typeof import('../src/logs/reader.js');
+  const { buildLogsDocument } = (built ? await import('../dist/logs/aggregate.js' as string) : await import('../src/logs/aggregate.js')) as typeof import('../src/logs/aggregate.js');
   const t0 = process.hrtime.bigint();
   const r = await readLogs(paths);
   const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);

@@ -62,7 +62,7 @@ const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const L_EHLO = lit('EHLO'), L_HELO = lit('HELO'), L_STARTTLS = lit('STARTTLS'), L_AUTH = lit('AUTH');
 const L_MAIL = lit('MAIL FROM:'), L_RCPT = lit('RCPT TO:'), L_DATA = lit('DATA'), L_BDAT = lit('BDAT');
 const L_RSET = lit('RSET'), L_XEXPS = lit('X-EXPS'), L_XANONTLS = lit('X-ANONYMOUSTLS'), L_LAST = lit('LAST');
-const L_AUTHENTICATED = lit('AUTHENTICATED'), L_USERNAME = lit('USER NAME:'), L_TLS = lit('TLS ');
+const L_AUTHENTICATED = lit('AUTHENTICATED'), L_USERNAME = lit('USER NAME:'), L_TLS = lit('TLS '), L_XCLIENT = lit('XCLIENT ADDR=');
 
 function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array): boolean {
   const n = literal.length;
@@ -296,8 +296,15 @@ export class LogScanner {
       } else if (nf === n - 1) {
         fs[nf] = q; fe[nf] = le; q = le; // the last field keeps any stray commas
       } else {
-        let k = buf.indexOf(44, q);
-        if (k < 0 || k > le) k = le;
+        // Most fields are short (sequence number, event, date, id, endpoints): a byte loop beats
+        // a native call there; long ones (connector, data) go to indexOf.
+        let k = q;
+        const stop = Math.min(le, q + 32);
+        while (k < stop && buf[k] !== 44) k++;
+        if (k === stop && k < le) {
+          k = buf.indexOf(44, k);
+          if (k < 0 || k > le) k = le;
+        }
         fs[nf] = q; fe[nf] = k; q = k;
       }
       nf++;
@@ -505,6 +512,13 @@ export class LogScanner {
     if (cE - cS === 13 && hasPrefixCI(buf, cS, cE, L_AUTHENTICATED)) {
       // UNSURE(reference): §10 does not show a successful logon; Exchange logs `*,<account>,authenticated`.
       push(partial, seq, Ev.Authenticated, 0, L.data >= 0 ? this.text(buf, L.data).trim() : '');
+      return;
+    }
+    if (hasPrefixCI(buf, dS, dE, L_XCLIENT)) {
+      // The sandbox took the client's address from XCLIENT and selected the connector anew:
+      // this record already carries the new connector.
+      push(partial, seq, Ev.ClientAddr, 0, this.text(buf, L.data).slice(13).trim());
+      if (L.connector >= 0 && L.connector < this.nf) partial.connector = this.text(buf, L.connector).trim();
       return;
     }
     for (const [s, e, field] of [[dS, dE, L.data], [cS, cE, L.context]] as const) {

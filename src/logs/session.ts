@@ -100,6 +100,7 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
         summary.authenticatedAs = ev.arg;
         break;
       case Ev.UserName: userName = ev.arg; break;
+      case Ev.ClientAddr: if (ev.arg !== null && ev.arg !== '') summary.remoteIp = ev.arg; break;
       case Ev.Other: {
         // While AUTH waits for the client's next step, its lines are credentials, not commands.
         const head = queue[0];

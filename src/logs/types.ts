@@ -29,6 +29,8 @@ export const Ev = {
   Authenticated: 12,
   /** `*` `User Name: <account>`; arg = account */
   UserName: 13,
+  /** `*` `XCLIENT ADDR=<address>` (the sandbox's proxy for another client); arg = address */
+  ClientAddr: 14,
 } as const;
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
@@ -70,7 +72,7 @@ export interface SessionPartial {
 }
 
 export function hasArg(kind: number): boolean {
-  return kind === Ev.Ehlo || kind === Ev.Auth || kind === Ev.Mail || kind === Ev.Rcpt || kind === Ev.Authenticated || kind === Ev.UserName;
+  return kind === Ev.Ehlo || kind === Ev.Auth || kind === Ev.Mail || kind === Ev.Rcpt || kind === Ev.Authenticated || kind === Ev.UserName || kind === Ev.ClientAddr;
 }
 
 export interface RecipientOutcome { address: string; code: number }
