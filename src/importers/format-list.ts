@@ -115,7 +115,22 @@ export function describeRecord(props: Map<string, string>, line: number): string
 
 // ---------------------------------------------------------------------------------------------
 
-interface PendingProp { name: string; line: number; frags: string[]; valueCol: number; blankAfter: boolean }
+interface PendingProp {
+  name: string; line: number; frags: string[]; valueCol: number; blankAfter: boolean;
+  /** `{` minus `}` so far: an open list continues whatever the next line looks like. */
+  depth: number;
+}
+
+function braceDepth(text: string): number {
+  let depth = 0;
+  for (const ch of text) { if (ch === '{') depth++; else if (ch === '}') depth--; }
+  return depth;
+}
+
+function addFragment(prop: PendingProp, text: string): void {
+  prop.frags.push(text);
+  prop.depth += braceDepth(text);
+}
 
 interface PendingRecord { start: number; labelIndent: number; props: PendingProp[]; names: Set<string> }
 
@@ -127,7 +142,7 @@ interface PendingRecord { start: number; labelIndent: number; props: PendingProp
  */
 export function joinFragments(frags: readonly string[]): string {
   let out = frags[0] ?? '';
-  const width = Math.max(...frags.map((f) => f.length));
+  const width = frags.reduce((max, f) => Math.max(max, f.length), 0);
   for (let i = 1; i < frags.length; i++) {
     const frag = frags[i] ?? '';
     const prev = frags[i - 1] ?? '';
@@ -148,12 +163,6 @@ function isDoubleSpaced(rec: PendingRecord): boolean {
   if (rec.props.length < 2) return false;
   const spaced = rec.props.filter((p) => p.blankAfter).length;
   return spaced >= rec.props.length * 0.6;
-}
-
-function hasOpenBrace(prop: PendingProp): boolean {
-  let depth = 0;
-  for (const f of prop.frags) for (const ch of f) { if (ch === '{') depth++; else if (ch === '}') depth--; }
-  return depth > 0;
 }
 
 /** Hooks console-text.ts passes in so that a Format-List block stops where a table starts. */
@@ -187,7 +196,7 @@ export function parseFormatList(lines: readonly ConsoleLine[], start: number, ct
     // A line indented to (or past) the value column continues the value: Format-List aligns
     // its wrapped lines there, whatever they contain.
     if (current !== null && last !== undefined && indent > current.labelIndent && indent >= last.valueCol - 1) {
-      last.frags.push(text.trim());
+      addFragment(last, text.trim());
       blankRun = 0;
       continue;
     }
@@ -196,14 +205,14 @@ export function parseFormatList(lines: readonly ConsoleLine[], start: number, ct
         if (current !== null) records.push(finishRecord(current, ctx));
         current = { start: line.no, labelIndent: prop.indent, props: [], names: new Set() };
       }
-      current.props.push({ name: prop.name, line: line.no, frags: [prop.value], valueCol: prop.valueCol, blankAfter: false });
+      current.props.push({ name: prop.name, line: line.no, frags: [prop.value], valueCol: prop.valueCol, blankAfter: false, depth: braceDepth(prop.value) });
       current.names.add(prop.name.toLowerCase());
       blankRun = 0;
       continue;
     }
     if (current === null || last === undefined) break;
     if (indent > current.labelIndent) {
-      last.frags.push(text.trim());
+      addFragment(last, text.trim());
       blankRun = 0;
       continue;
     }
@@ -211,8 +220,8 @@ export function parseFormatList(lines: readonly ConsoleLine[], start: number, ct
     // A continuation that lost its indentation (pastes that flattened the console's wrapping):
     // an open `{` list always continues; otherwise only when it does not read as prose, and after
     // a blank line only in double-spaced pastes, where every line is followed by one.
-    if (hasOpenBrace(last) || (!isProseLine(text) && (blankRun === 0 || isDoubleSpaced(current)))) {
-      last.frags.push(text.trim());
+    if (last.depth > 0 || (!isProseLine(text) && (blankRun === 0 || isDoubleSpaced(current)))) {
+      addFragment(last, text.trim());
       blankRun = 0;
       continue;
     }
