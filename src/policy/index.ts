@@ -85,7 +85,7 @@ export class PolicyIndex {
   /** @internal */ readonly partitions = new Map<string, Partition>();
   /** @internal */ readonly partitionsByRaw = new Map<string, Partition | null>();
   /** @internal */ readonly defaultLocals = new Map<string, string | null>();
-  /** @internal */ readonly endpointPartitions = new Map<string, Partition | null>();
+  /** @internal */ readonly endpointPartitions = new Map<string, Map<number, Map<string, Partition | null>>>();
   /** @internal */ readonly caches = new Map<string, unknown>();
   /** @internal */ readonly acceptedDomains: AcceptedDomain[];
 
@@ -124,12 +124,18 @@ export class PolicyIndex {
 
   /** @internal */
   memoFor<T>(connector: ReceiveConnector, key: string, make: () => T): T {
-    let m = this.connectorMemo.get(connector);
-    if (m === undefined) { m = new Map(); this.connectorMemo.set(connector, m); }
+    const m = this.memoMap(connector);
     if (m.has(key)) return m.get(key) as T;
     const value = make();
     m.set(key, value);
     return value;
+  }
+
+  /** @internal the per-connector memo map itself (hot paths use get/set without closures) */
+  memoMap(connector: ReceiveConnector): Map<string, unknown> {
+    let m = this.connectorMemo.get(connector);
+    if (m === undefined) { m = new Map(); this.connectorMemo.set(connector, m); }
+    return m;
   }
 
   /** @internal memo shared by the policy modules (rights, domains) */
@@ -446,13 +452,18 @@ function findSegment(partition: Partition, value: bigint): Segment | null {
 
 /** The partition an endpoint uses for a client of `family` (cached per endpoint). */
 function endpointPartition(policy: PolicyIndex, endpoint: Endpoint, family: Family): Partition | null {
+  // Nested maps keyed by the raw values: no key string is built per lookup.
+  let byPort = policy.endpointPartitions.get(endpoint.server);
+  if (byPort === undefined) { byPort = new Map(); policy.endpointPartitions.set(endpoint.server, byPort); }
+  let byLocal = byPort.get(endpoint.port);
+  if (byLocal === undefined) { byLocal = new Map(); byPort.set(endpoint.port, byLocal); }
   const local = endpoint.localAddress ?? null;
-  const key = `${endpoint.server}|${endpoint.port}|${local === null ? `*${family}` : local}`;
-  const cached = policy.endpointPartitions.get(key);
+  const key = local === null ? (family === 4 ? '*4' : '*6') : local;
+  const cached = byLocal.get(key);
   if (cached !== undefined) return cached;
   const resolved = resolveLocalAddress(policy, endpoint, family);
   const partition = resolved === null ? null : partitionFor(policy, endpoint.server, endpoint.port, resolved);
-  policy.endpointPartitions.set(key, partition);
+  byLocal.set(key, partition);
   return partition;
 }
 

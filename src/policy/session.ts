@@ -32,6 +32,8 @@ export interface SessionOptions {
 export interface EhloResult { reply: Reply; extensions: string[] }
 
 const EPOCH = new Date(0);
+// Flavour per server object (or per unknown server name): the version regex runs once.
+const flavorCache = new Map<ExchangeServer | string, { flavor: Flavor; note: string | null }>();
 const EHLO_KEYS: Record<Flavor, [string, string]> = {
   '2010': ['ehlo:2010', 'ehlo-tls:2010'], '2013': ['ehlo:2013', 'ehlo-tls:2013'],
   '2016': ['ehlo:2016', 'ehlo-tls:2016'], '2019': ['ehlo:2019', 'ehlo-tls:2019'],
@@ -90,7 +92,11 @@ export class SmtpSession {
     this.options = options;
     this.serverInfo = serverOf(policy, options.server);
     const info = this.serverInfo;
-    const fromVersion = policy.memo(`flavor|${options.server.toLowerCase()}`, () => flavorWithNote(info));
+    let fromVersion = flavorCache.get(info ?? options.server);
+    if (fromVersion === undefined) {
+      fromVersion = flavorWithNote(info);
+      flavorCache.set(info ?? options.server, fromVersion);
+    }
     this.flavor = options.flavor ?? fromVersion.flavor;
     this.flavorNote = options.flavor === undefined ? fromVersion.note : null;
     this.tls = options.implicitTls === true;
@@ -140,7 +146,10 @@ export class SmtpSession {
     const who = this.principal;
     if (!this.policy.entries.has(c)) return allowedRights(this.policy, c, who);
     const key = typeof who === 'object' ? `user:${who.user.toLowerCase()}` : who;
-    return this.policy.memoFor(c, key, () => allowedRights(this.policy, c, who));
+    const memo = this.policy.memoMap(c);
+    let set = memo.get(key) as Set<string> | undefined;
+    if (set === undefined) { set = allowedRights(this.policy, c, who); memo.set(key, set); }
+    return set;
   }
 
   private has(right: string): boolean { return this.rights().has(right); }
@@ -164,7 +173,16 @@ export class SmtpSession {
   connect(): Reply {
     const c = this.connector;
     if (c === null) return this.refused();
-    return bannerReply(this.fqdn, c.banner, this.options.now ?? EPOCH);
+    const now = this.options.now ?? EPOCH;
+    const time = now.getTime();
+    // One banner per connector and time (replay runs millions of sessions with one clock).
+    const memo = this.policy.memoMap(c);
+    const fqdn = this.fqdn;
+    const cached = memo.get('banner') as { time: number; fqdn: string; reply: Reply } | undefined;
+    if (cached !== undefined && cached.time === time && cached.fqdn === fqdn) return cached.reply;
+    const reply = bannerReply(fqdn, c.banner, now);
+    memo.set('banner', { time, fqdn, reply });
+    return reply;
   }
 
   /** XCLIENT: the connector is selected again for the new address; the session starts over. */
@@ -195,7 +213,11 @@ export class SmtpSession {
     const c = this.connector;
     if (c === null) return [];
     if (!this.policy.entries.has(c)) return this.buildExtensions(c);
-    return this.policy.memoFor(c, EHLO_KEYS[this.flavor][this.tls ? 1 : 0], () => this.buildExtensions(c));
+    const memo = this.policy.memoMap(c);
+    const key = EHLO_KEYS[this.flavor][this.tls ? 1 : 0];
+    let list = memo.get(key) as string[] | undefined;
+    if (list === undefined) { list = this.buildExtensions(c); memo.set(key, list); }
+    return list;
   }
 
   private buildExtensions(c: ReceiveConnector): string[] {
@@ -375,8 +397,9 @@ export class SmtpSession {
     const from = this.mailFrom ?? '';
     if (this.overSize(sizeBytes)) { this.resetTransaction(); return COMMON_REPLIES.messageTooBig; }
     if (c.transportRole !== 'FrontendTransport') {
-      const senders = [from, content.headerFrom ?? ''].map(stripBrackets).filter((s) => s !== '');
-      for (const sender of senders) {
+      for (const raw of [from, content.headerFrom ?? '']) {
+        const sender = stripBrackets(raw);
+        if (sender === '') continue;
         const denied = this.sendAsDenied(sender);
         if (denied !== null) { this.resetTransaction(); return denied; }
       }

@@ -85,6 +85,11 @@ export function scenarioMessage(scenario: Scenario): { size: number; messageId: 
   return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom };
 }
 
+function advertisesSize(extensions: readonly string[]): boolean {
+  for (const x of extensions) if (x === 'SIZE' || x.startsWith('SIZE ')) return true;
+  return false;
+}
+
 function makeResult(scenario: Scenario, session: SmtpSession, outcome: ReplayResult['outcome'], replies: StageReply[], recipients: RecipientReply[]): ReplayResult {
   return { name: scenario.name, connector: session.connector?.identity ?? null, outcome, replies, recipients };
 }
@@ -102,48 +107,47 @@ export function runScenario(policy: PolicyIndex, scenario: Scenario, users: read
   const session = new SmtpSession(policy, sessionOptions);
   const replies: StageReply[] = [];
   const recipients: RecipientReply[] = [];
-  const result = (outcome: ReplayResult['outcome']): ReplayResult => makeResult(scenario, session, outcome, replies, recipients);
   // Nothing listens on that port: the TCP connection is refused, no reply at all.
-  if (!session.listening) return result('refused');
+  if (!session.listening) return makeResult(scenario, session, 'refused', replies, recipients);
   const banner = session.connect();
   replies.push(stage('connect', banner));
-  if (banner.code !== 220) return result('refused');
+  if (banner.code !== 220) return makeResult(scenario, session, 'refused', replies, recipients);
 
   let ehlo = session.ehlo(scenario.helo, true);
   replies.push(stage('ehlo', ehlo.reply));
-  if (ehlo.reply.code !== 250) return result('rejected');
+  if (ehlo.reply.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
 
   if (scenario.tls) {
     const tls = session.startTls();
     replies.push(stage('starttls', tls));
     // A client that asked for TLS does not go on in clear text.
-    if (tls.code !== 220) return result('rejected');
+    if (tls.code !== 220) return makeResult(scenario, session, 'rejected', replies, recipients);
     session.tlsEstablished();
     ehlo = session.ehlo(scenario.helo, true);
     replies.push(stage('ehlo', ehlo.reply));
-    if (ehlo.reply.code !== 250) return result('rejected');
+    if (ehlo.reply.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
   }
 
   if (scenario.auth !== null) {
     const auth = session.auth(scenario.auth.mechanism, scenario.auth.user, scenario.auth.password);
     replies.push(stage('auth', auth));
-    if (auth.code !== 235) return result('rejected');
+    if (auth.code !== 235) return makeResult(scenario, session, 'rejected', replies, recipients);
   }
 
   const message = scenarioMessage(scenario);
   // Clients announce the size when the server advertises SIZE (RFC 1870).
-  const sendsSize = (scenario.messageSize !== undefined || scenario.data !== undefined) && ehlo.extensions.some((x) => x === 'SIZE' || x.startsWith('SIZE '));
+  const sendsSize = (scenario.messageSize !== undefined || scenario.data !== undefined) && advertisesSize(ehlo.extensions);
   const mail = session.mail(scenario.mailFrom, sendsSize ? { size: message.size } : {});
   replies.push(stage('mail', mail));
-  if (mail.code !== 250) return result('rejected');
+  if (mail.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
 
   for (const to of scenario.rcptTo) {
     const reply = session.rcpt(to);
     replies.push(stage('rcpt', reply));
     recipients.push({ address: to, code: reply.code, enhanced: reply.enhanced, text: reply.text });
-    if (session.closed) return result('rejected');
+    if (session.closed) return makeResult(scenario, session, 'rejected', replies, recipients);
   }
-  if (session.acceptedRecipients.length === 0) return result('rejected');
+  if (session.acceptedRecipients.length === 0) return makeResult(scenario, session, 'rejected', replies, recipients);
 
   let final: Reply;
   if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
@@ -152,12 +156,12 @@ export function runScenario(policy: PolicyIndex, scenario: Scenario, users: read
   } else {
     const data = session.data();
     replies.push(stage('data', data));
-    if (data.code !== 354) return result('rejected');
+    if (data.code !== 354) return makeResult(scenario, session, 'rejected', replies, recipients);
     // A reproducible InternalId per scenario (Exchange's is a queue counter).
     final = session.message(message.size, message.messageId, String(hashNumber(scenario.name) * 1000 + 1), { headerFrom: message.headerFrom });
     replies.push(stage('message', final));
   }
-  return result(final.code === 250 ? 'accepted' : 'rejected');
+  return makeResult(scenario, session, final.code === 250 ? 'accepted' : 'rejected', replies, recipients);
 }
 
 /** The reply that decided the outcome: the refusal, the first rejection, or the queued line. */
