@@ -220,6 +220,7 @@ describe('report view: replay comparison', () => {
     assert.equal(r.breaks, 1);
     assert.equal(r.unchanged, 1);
     assert.equal(r.rows[0]?.afterReply, '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain');
+    assert.equal(r.rows[0]?.beforeReply, '250 2.1.5 Recipient OK', 'an accepted session is shown by its last reply');
   });
 
   it('refuses a document that is not a --compare result, naming the field', () => {

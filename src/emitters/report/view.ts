@@ -615,11 +615,17 @@ function shortName(identity: string): string {
   return i >= 0 ? identity.slice(i + 1) : identity;
 }
 
-function decidingReply(r: { replies: Array<{ code: number; enhanced: string | null; text: string }>; recipients: Array<{ code: number; enhanced: string | null; text: string; address: string }> }): string {
-  const all = [...r.replies, ...r.recipients];
-  const bad = all.find((x) => x.code >= 400) ?? all[all.length - 1];
-  if (bad === undefined) return '—';
-  return `${bad.code}${bad.enhanced === null ? '' : ` ${bad.enhanced}`} ${bad.text}`.trim();
+/** The reply that decided the outcome: the final one when accepted, else the first refusal. */
+function decidingReply(r: { outcome: string; replies: Array<{ code: number; enhanced: string | null; text: string }>; recipients: Array<{ code: number; enhanced: string | null; text: string; address: string }> }): string {
+  const text = (x: { code: number; enhanced: string | null; text: string }): string => `${x.code}${x.enhanced === null ? '' : ` ${x.enhanced}`} ${x.text}`.trim();
+  const refusedRcpts = r.recipients.filter((x) => x.code >= 400).length;
+  if (r.outcome === 'accepted') {
+    const last = r.replies[r.replies.length - 1];
+    const base = last === undefined ? '—' : text(last);
+    return refusedRcpts === 0 ? base : `${base} (${refusedRcpts} recipient${refusedRcpts === 1 ? '' : 's'} refused)`;
+  }
+  const bad = [...r.replies, ...r.recipients].find((x) => x.code >= 400) ?? r.replies[r.replies.length - 1];
+  return bad === undefined ? '—' : text(bad);
 }
 
 function replayView(doc: ComparisonDocument): ReplayView {
