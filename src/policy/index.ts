@@ -62,6 +62,8 @@ interface Partition {
   lasts4: Float64Array | null;
   /** false: no enabled connector binds this port and address (nothing listens). */
   listening: boolean;
+  /** Segments per winning connector, built on first use by intervalsWonBy. */
+  byConnector: Map<ReceiveConnector, Segment[]> | null;
 }
 
 // Which transport service listens when both roles bind the same socket (a state Exchange
@@ -296,7 +298,7 @@ function buildPartition(policy: PolicyIndex, server: string, port: number, famil
       lasts4[i] = Number((segments[i] as Segment).last);
     }
   }
-  return { family, localAddress: localText, port, segments, starts4, lasts4, listening };
+  return { family, localAddress: localText, port, segments, starts4, lasts4, listening, byConnector: null };
 }
 
 // Min-heap of candidate ranges ordered by (size, connector order, range order): the smallest
@@ -558,7 +560,16 @@ export function intervalsWonBy(policy: PolicyIndex, connector: ReceiveConnector)
     const key = `${b.port}|${partition.localAddress}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    for (const seg of partition.segments) if (seg.win.entry.connector === connector) out.push(toWon(partition, seg));
+    if (partition.byConnector === null) {
+      // One pass per partition, so listing every connector's intervals stays linear overall.
+      const by = new Map<ReceiveConnector, Segment[]>();
+      for (const seg of partition.segments) {
+        const list = by.get(seg.win.entry.connector);
+        if (list === undefined) by.set(seg.win.entry.connector, [seg]); else list.push(seg);
+      }
+      partition.byConnector = by;
+    }
+    for (const seg of partition.byConnector.get(connector) ?? []) out.push(toWon(partition, seg));
   }
   return out;
 }
