@@ -20,19 +20,31 @@ function skipValue(text: string, i: number): number {
       if (text[i] === ',') i++;
     }
   }
-  while (i < text.length && !/[\s,\]}]/.test(text[i] ?? '')) i++;
-  return i;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (Number.isNaN(c) || c === 32 || c === 10 || c === 13 || c === 9 || c === 44 || c === 93 || c === 125) return i;
+    i++;
+  }
 }
 
 function skipWs(text: string, i: number): number {
-  while (i < text.length && /\s/.test(text[i] ?? '')) i++;
-  return i;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) i++; else return i;
+  }
 }
 
 function skipString(text: string, i: number): number {
-  i++;
-  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-  return i + 1;
+  // Jump from quote to quote; a quote preceded by an odd number of backslashes is escaped.
+  let j = i + 1;
+  for (;;) {
+    const q = text.indexOf('"', j);
+    if (q === -1) return text.length;
+    let backslashes = 0;
+    for (let k = q - 1; k > i && text.charCodeAt(k) === 92; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
+  }
 }
 
 /** Start offsets of the elements of the top-level array (or [offset of the object] for an object). */
