@@ -29,6 +29,15 @@ describe('importer golden files', () => {
           return;
         }
         assert.equal(actual, readFileSync(expectedPath, 'utf8'));
+        // The same file as Windows PowerShell 5.1 writes it (UTF-16LE, BOM, CRLF), and as UTF-16BE.
+        const text = new TextDecoder().decode(readFileSync(join(REPO_ROOT, rel))).replace(/^\uFEFF/, '');
+        const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'utf16le')]);
+        const be = Buffer.from(le);
+        for (let i = 0; i + 1 < be.length; i += 2) { const t = be[i] as number; be[i] = be[i + 1] as number; be[i + 1] = t; }
+        for (const variant of [le, be]) {
+          const again = await importSources([decodeSource(rel, variant)]);
+          assert.equal(stableStringify(again.snapshot), actual);
+        }
       });
     }
   }
