@@ -3,7 +3,9 @@
 // envelope), both written under temporary dot-names, fsynced, and renamed into place before the
 // final 250 is sent, so a reader never sees half a message and a 250 always has its files.
 // The .eml is renamed first: a <id>.json on disk means the message beside it is complete.
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+// A message is held in memory until it is accepted (large ones spill to their temporary file),
+// so a rejected message costs no disk work and an accepted one a handful of calls.
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableStringify } from '../json.js';
 
@@ -33,91 +35,147 @@ export interface CaptureEnvelope {
   time: string;
 }
 
+/** Messages up to this size are kept in memory and written in one call at commit. */
+const MEMORY_LIMIT = 8 * 1024 * 1024;
+
 export class CaptureStore {
   private sequence = 0n;
-  private readonly base: bigint;
+  private base: bigint;
+  private readonly dirSync: GroupSync;
 
-  private constructor(readonly dir: string) {
+  private constructor(readonly dir: string, highest: bigint) {
     // Ids are decimal, time-ordered and unique per directory: they double as Exchange's
-    // numeric InternalId in the final reply.
-    this.base = BigInt(Date.now()) * 10000n;
+    // numeric InternalId in the final reply. A directory that already holds later ids (a clock
+    // set back) continues after them.
+    const fromClock = BigInt(Date.now()) * 10000n;
+    this.base = fromClock > highest ? fromClock : highest + 1n;
+    this.dirSync = new GroupSync(dir);
   }
 
   static async open(dir: string): Promise<CaptureStore> {
     await mkdir(dir, { recursive: true });
-    return new CaptureStore(dir);
+    let highest = -1n;
+    for (const name of await readdir(dir)) {
+      const m = /^(\d+)\.(eml|json)$/.exec(name);
+      if (m !== null && BigInt(m[1] ?? '0') > highest) highest = BigInt(m[1] ?? '0');
+    }
+    return new CaptureStore(dir, highest);
   }
 
-  /** Starts a message; the id is reserved by creating its temporary file exclusively. */
-  async begin(): Promise<CaptureWriter> {
-    for (;;) {
-      const id = (this.base + this.sequence++).toString();
-      if (await exists(join(this.dir, `${id}.eml`))) continue;
-      try {
-        const handle = await open(join(this.dir, `.${id}.eml.tmp`), 'wx');
-        return new CaptureWriter(this.dir, id, handle);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
+  /** Starts a message; nothing touches the disk before commit unless the message is large. */
+  begin(): CaptureWriter {
+    const id = (this.base + this.sequence++).toString();
+    return new CaptureWriter(this.dir, id, this.dirSync);
   }
 }
 
 export class CaptureWriter {
   private bytes = 0;
-  private closed = false;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private handle: FileHandle | null = null;
+  private done = false;
 
-  constructor(private readonly dir: string, readonly id: string, private readonly handle: FileHandle) {}
+  constructor(private readonly dir: string, readonly id: string, private readonly dirSync: GroupSync) {}
 
   get size(): number { return this.bytes; }
+
+  private get emlTemp(): string { return join(this.dir, `.${this.id}.eml.tmp`); }
 
   /** Appends bytes that are part of the file (the Received header, then the message). */
   async write(chunk: Buffer | string): Promise<void> {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-    let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesWritten } = await this.handle.write(buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
-    }
     this.bytes += buffer.length;
+    this.chunks.push(buffer);
+    this.buffered += buffer.length;
+    if (this.buffered >= MEMORY_LIMIT) await this.spill();
   }
 
-  /** Makes the message durable and visible: fsync, envelope, renames, directory fsync. */
+  private async spill(): Promise<void> {
+    this.handle ??= await open(this.emlTemp, 'wx');
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.buffered = 0;
+    await writeAll(this.handle, chunks);
+  }
+
+  /** Makes the message durable and visible: data synced, envelope, renames, directory synced. */
   async commit(envelope: CaptureEnvelope): Promise<void> {
-    const emlTemp = join(this.dir, `.${this.id}.eml.tmp`);
     const jsonTemp = join(this.dir, `.${this.id}.json.tmp`);
-    await this.handle.sync();
-    await this.handle.close();
-    this.closed = true;
+    await this.spill();
+    const eml = this.handle;
+    if (eml === null) throw new Error('capture: no file for the message');
+    await eml.datasync();
+    await eml.close();
+    this.handle = null;
     const json = await open(jsonTemp, 'wx');
     try {
-      await json.writeFile(stableStringify(envelope));
-      await json.sync();
+      await writeAll(json, [Buffer.from(stableStringify(envelope))]);
+      await json.datasync();
     } finally {
       await json.close();
     }
-    await rename(emlTemp, join(this.dir, `${this.id}.eml`));
+    await rename(this.emlTemp, join(this.dir, `${this.id}.eml`));
     await rename(jsonTemp, join(this.dir, `${this.id}.json`));
-    await syncDirectory(this.dir);
+    this.done = true;
+    await this.dirSync.sync();
   }
 
   /** Drops a message that was not accepted. */
   async abort(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await this.handle.close().catch(() => undefined);
+    this.chunks = [];
+    if (this.done) return;
+    this.done = true;
+    if (this.handle !== null) {
+      const handle = this.handle;
+      this.handle = null;
+      await handle.close().catch(() => undefined);
+      await rm(this.emlTemp, { force: true });
     }
-    await rm(join(this.dir, `.${this.id}.eml.tmp`), { force: true });
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try { await stat(path); return true; } catch { return false; }
+async function writeAll(handle: FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  let pending = chunks.filter((c) => c.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    let left = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const c of pending) {
+      if (left >= c.length) { left -= c.length; continue; }
+      rest.push(left > 0 ? c.subarray(left) : c);
+      left = 0;
+    }
+    pending = rest;
+  }
+}
+
+/**
+ * Directory fsync with group commit: a rename is durable once its directory is, and one fsync
+ * covers every rename done before it started. Callers that arrive while one runs share the next.
+ */
+class GroupSync {
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (this.running === null) {
+      this.running = syncDirectory(this.dir).finally(() => { this.running = null; });
+      return this.running;
+    }
+    this.queued ??= this.running.then(() => {
+      this.queued = null;
+      return this.sync();
+    });
+    return this.queued;
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {
-  // A rename is durable only once the directory is; some filesystems refuse to fsync a
-  // directory handle (EINVAL/EISDIR), and then there is nothing more to do.
+  // Some filesystems refuse to fsync a directory handle (EINVAL/EISDIR); then there is
+  // nothing more to do.
   let handle: FileHandle | null = null;
   try {
     handle = await open(dir, 'r');

@@ -528,7 +528,7 @@ export class ExchangeConnection extends SMTPConnection {
   handleData(stream: SMTPServerDataStream, callback: (err?: Error | null, message?: string) => void): void {
     const started = new Date();
     const work = (async () => {
-      const writer = await this.ctx.capture.begin();
+      const writer = this.ctx.capture.begin();
       try {
         await writer.write(this.receivedHeader(started));
         const head: Buffer[] = [];
@@ -637,7 +637,7 @@ export class ExchangeConnection extends SMTPConnection {
     if (transfer.error === null) {
       try {
         if (transfer.writer === null) {
-          transfer.writer = await this.ctx.capture.begin();
+          transfer.writer = this.ctx.capture.begin();
           await transfer.writer.write(this.receivedHeader(transfer.started));
         }
         if (transfer.headBytes < 65536) { transfer.head.push(chunk); transfer.headBytes += chunk.length; }

@@ -18,11 +18,11 @@ describe('capture store', () => {
   it('shows nothing but a dot-named temp file until commit, then <id>.eml and <id>.json', async () => {
     const dir = await tempDir();
     const store = await CaptureStore.open(join(dir, 'nested', 'capture'));
-    const w = await store.begin();
+    const w = store.begin();
     assert.match(w.id, /^\d+$/);
     await w.write('Received: from x\r\n');
     await w.write(Buffer.from('hello'));
-    assert.deepEqual((await readdir(store.dir)).filter((f) => !f.startsWith('.')), []);
+    assert.deepEqual(await readdir(store.dir), [], 'nothing on disk before commit');
     await w.commit(envelope(w.id));
     const files = (await readdir(store.dir)).sort();
     assert.deepEqual(files, [`${w.id}.eml`, `${w.id}.json`]);
@@ -34,12 +34,40 @@ describe('capture store', () => {
   it('gives distinct, increasing ids and removes aborted messages', async () => {
     const dir = await tempDir();
     const store = await CaptureStore.open(dir);
-    const a = await store.begin();
-    const b = await store.begin();
+    const a = store.begin();
+    const b = store.begin();
     assert.ok(BigInt(b.id) > BigInt(a.id));
     await b.write('x');
     await b.abort();
     await a.abort();
     assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('continues after the highest id already in the directory (a clock set back)', async () => {
+    const dir = await tempDir();
+    const first = await CaptureStore.open(dir);
+    const w = first.begin();
+    await w.write('x');
+    await w.commit(envelope(w.id));
+    const later = (BigInt(w.id) + 10n ** 12n).toString();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, `${later}.eml`), 'x');
+    const second = await CaptureStore.open(dir);
+    assert.equal(second.begin().id, (BigInt(later) + 1n).toString());
+  });
+
+  it('spills a large message to its temporary file and still commits it whole', async () => {
+    const dir = await tempDir();
+    const store = await CaptureStore.open(dir);
+    const w = store.begin();
+    const big = Buffer.alloc(9 * 1024 * 1024, 0x61);
+    await w.write('Received: x\r\n');
+    await w.write(big);
+    assert.deepEqual(await readdir(dir), [`.${w.id}.eml.tmp`]);
+    await w.write('tail');
+    await w.commit(envelope(w.id));
+    const text = await readFile(join(dir, `${w.id}.eml`));
+    assert.equal(text.length, 13 + big.length + 4);
+    assert.equal(text.subarray(-4).toString(), 'tail');
   });
 });
