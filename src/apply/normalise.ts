@@ -11,6 +11,9 @@ const DQ = '"\u201C\u201D\u201E';
 const BARE = `[^\\s,;|(){}@$\`${SQ}${DQ}#]+`;
 // Items already quoted may sit in the same list (`10.0.0.1, '10.1.0.0(255.255.0.0)'`).
 const ITEM = `(?:${BARE}|'[^'\\n]*'|"[^"\\n$\`]*")`;
+// A lone bracketed IPv6 binding (`-Bindings [::]:25`) is a bare word to PowerShell too, but the
+// grammar reads the `[` as a type literal and fails.
+const BRACKETED = /^(-[A-Za-z][\w-]*)(:|[ \t]+)(\[[0-9A-Fa-f:.%]+\](?::\d+)?)(?=$|[\s;|)}])/;
 const LIST = new RegExp(`^(-[A-Za-z][\\w-]*)(:|[ \\t]+)(${ITEM}(?:[ \\t]*,[ \\t]*${ITEM})+)(?=$|[\\s;|)}])`);
 
 export interface NormalisedScript { text: string; rewrittenLines: number[] }
@@ -92,9 +95,9 @@ export function normaliseCommaLists(text: string): NormalisedScript {
     if (c === '-' && atWordStart) {
       const lineEnd = text.indexOf('\n', i);
       const rest = text.slice(i, lineEnd < 0 ? text.length : lineEnd);
-      const m = LIST.exec(rest);
+      const m = LIST.exec(rest) ?? BRACKETED.exec(rest);
       if (m !== null) {
-        const items = (m[3] ?? '').match(new RegExp(ITEM, 'g')) ?? [];
+        const items = (m[3] ?? '').startsWith('[') ? [m[3] ?? ''] : (m[3] ?? '').match(new RegExp(ITEM, 'g')) ?? [];
         // Numbers stay numbers (`-Ports 25,587`), everything else becomes a quoted string.
         const quoted = items.map((s) => (/^\d+$/.test(s) || /^['"]/.test(s) ? s : `'${s}'`)).join(',');
         out += `${m[1] ?? ''}${m[2] ?? ''}${quoted}`;

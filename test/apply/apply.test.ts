@@ -94,6 +94,7 @@ test('the grammar\'s rejection of unquoted comma lists is normalised before pars
 
 test('normaliseCommaLists leaves strings, comments and here-strings alone and keeps line numbers', () => {
   const text = "# -A x,y\n$s = '-A x,y'\n$h = @'\n-A x,y\n'@\nSet-X -A x, y -B:p,q\n";
+  assert.equal(normaliseCommaLists('Set-X -Bindings [::]:25 -B 1\n').text, "Set-X -Bindings '[::]:25' -B 1\n");
   const out = normaliseCommaLists(text);
   assert.equal(out.text, "# -A x,y\n$s = '-A x,y'\n$h = @'\n-A x,y\n'@\nSet-X -A 'x','y' -B:'p','q'\n");
   assert.deepEqual(out.rewrittenLines, [6]);
