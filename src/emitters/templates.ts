@@ -17,8 +17,8 @@ export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 
 const hb = Handlebars.create();
 
-// Helpers are registered here and nowhere else. They only format; they never decide.
-hb.registerHelper('inc', (value: unknown) => (typeof value === 'number' ? value + 1 : value));
+// Helpers, when a template needs one, are registered here and nowhere else (they only format,
+// never decide). The report needs none: its view carries every string ready to print.
 
 let partialsLoaded = false;
 
