@@ -46,6 +46,18 @@ test('New-ReceiveConnector with Microsoft\'s relay example, then the anonymous r
   assert.equal(r.changed, 2);
 });
 
+test('Microsoft\'s two documented anonymous-relay recipes apply as written', async () => {
+  const text = readFileSync(new URL('../../fixtures/apply/anonymous-relay-docs.ps1', import.meta.url), 'utf8');
+  const r = await run(text);
+  const anon = conn(r, 'Anonymous Relay');
+  assert.deepEqual(anon.remoteIPRanges.map((x) => x.expression), ['192.168.5.10', '192.168.5.11']);
+  assert.deepEqual(anon.permissionGroups, ['AnonymousUsers', 'Custom']);
+  assert.deepEqual(r.snapshot.permissions.map((p) => [p.identity, p.extendedRights[0]]), [['EX16\\Anonymous Relay', 'ms-Exch-SMTP-Accept-Any-Recipient']]);
+  const secured = conn(r, 'Secured Relay');
+  assert.deepEqual([secured.authMechanism, secured.permissionGroups], [['ExternalAuthoritative'], ['ExchangeServers']]);
+  assert.equal(r.changed, 5);
+});
+
 test('usage templates set groups, auth and defaults (reference §1.7)', async () => {
   const r = await run([
     "New-ReceiveConnector 'Internet In' -Server EX16 -TransportRole FrontendTransport -Internet -Bindings '10.0.0.16:25'",
