@@ -186,14 +186,16 @@ export function connectorRoleName(identity: string | null): string | null {
 
 /**
  * What changed between two runs of the same scenario: the outcome, the connector (by name,
- * server part removed), or any reply's code or enhanced code. Texts that only carry host names,
- * dates or ids (banner, EHLO greeting, queued line) do not count as changes.
+ * server part removed), the stages the dialogue went through, or the class (2xx/3xx/4xx/5xx)
+ * of any reply or recipient. Differences of wording between Exchange versions
+ * (`550 5.7.1 Unable to relay` vs `550 5.7.54 SMTP; …`) and texts that only carry host names,
+ * dates or ids are not changes: a migration gate flags behaviour, not phrasing.
  */
 export function compareResults(before: ReplayResult, after: ReplayResult): ReplayComparison {
   const key = (r: ReplayResult) => JSON.stringify([
     r.outcome, connectorRoleName(r.connector),
-    r.replies.map((x) => [x.stage, x.code, x.enhanced]),
-    r.recipients.map((x) => [x.address.toLowerCase(), x.code, x.enhanced]),
+    r.replies.map((x) => [x.stage, Math.floor(x.code / 100)]),
+    r.recipients.map((x) => [x.address.toLowerCase(), Math.floor(x.code / 100)]),
   ]);
   return { name: before.name, before, after, changed: key(before) !== key(after) };
 }

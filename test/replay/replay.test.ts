@@ -112,6 +112,16 @@ describe('replay: dialogue shapes', () => {
     assert.equal(cmp.before.outcome, 'accepted');
     assert.equal(cmp.after.outcome, 'rejected');
     assert.equal(connectorRoleName('EX01\\Relay EX01'), 'relay');
+    // 2013 → 2016: the relay refusal is worded differently but behaves the same.
+    const old = run(withRelay('2013'), scenario({ name: 'unlisted', clientIp: '10.1.2.9' }));
+    const migrated = run(withRelay('2016'), scenario({ name: 'unlisted', clientIp: '10.1.2.9' }));
+    assert.notEqual(old.recipients[0]?.enhanced, migrated.recipients[0]?.enhanced);
+    assert.equal(compareResults(old, migrated).changed, false);
+    // A recipient that was refused and is now accepted is a change even when the outcome is the same.
+    const mixed = scenario({ name: 'mixed', clientIp: '10.1.2.9', rcptTo: ['user@corp.example', 'someone@external.example'] });
+    const relayAll = withRelay('2016');
+    const opened = { ...relayAll, acceptedDomains: [...relayAll.acceptedDomains, { domainName: 'external.example', domainType: 'InternalRelay' as const, default: false }] };
+    assert.equal(compareResults(run(relayAll, mixed), run(opened, mixed)).changed, true);
   });
 });
 
