@@ -57,6 +57,15 @@ test('a specific-address binding is rewritten to the target address, with a warn
   assert.ok(plan.warnings.some((w) => w.includes('10.0.0.10:25') && w.includes('10.0.0.16:25')));
 });
 
+test('an application connector on a port the target\'s hub owns becomes a HubTransport connector', () => {
+  const snap = structuredClone(estate);
+  const apps = snap.connectors.find((c) => c.name === 'Apps EX10')!;
+  apps.bindings = [{ address: '0.0.0.0', port: 2525 }];
+  const plan = planMigration(snap, OPTIONS);
+  assert.equal(plan.mappings.find((m) => m.source.name === 'Apps EX10')!.target.transportRole, 'HubTransport');
+  assert.ok(plan.warnings.some((w) => w.includes('belongs to the HubTransport service')));
+});
+
 test('TlsCertificateName naming the source is rewritten for the target Fqdn, with a warning', () => {
   const snap = structuredClone(estate);
   const relay = snap.connectors.find((c) => c.name === 'Relay EX10')!;

@@ -249,9 +249,13 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
       maxMessageSize: sc.maxMessageSize ?? 37748736,
       maxRecipientsPerMessage: sc.maxRecipientsPerMessage ?? 200,
     };
-    if (sc.transportRole === 'HubTransport' && target.bindings.some((b) => b.port === 25)) {
-      target.transportRole = 'FrontendTransport';
-      warnings.push(`${sc.identity} is a HubTransport connector on port 25; created as FrontendTransport on ${targetName} (reference §1.5, §4.4)`);
+    // A port the target's hub service already owns (2525, 465, or any port a HubTransport
+    // connector binds) can only take a HubTransport connector (reference §4.4 rule 2, §4.5).
+    const owner = targetConnectors.find((t) => t.transportRole !== null && t.bindings.some((tb) => target.bindings.some((b) => b.port === tb.port
+      && (b.address === tb.address || b.address === '0.0.0.0' || b.address === '::' || tb.address === '0.0.0.0' || tb.address === '::'))));
+    if (owner !== undefined && owner.transportRole !== target.transportRole) {
+      warnings.push(`${sc.identity}: port ${target.bindings.map((b) => b.port).join(', ')} belongs to the ${owner.transportRole} service on ${targetName} (${owner.identity}); created as a ${owner.transportRole} connector`);
+      target.transportRole = owner.transportRole;
     }
     if (existing !== null) {
       warnings.push(`${identity} already exists on ${targetName}: the script leaves it as it is; compare it with ${sc.identity}`);
