@@ -31,12 +31,35 @@ export function layoutOf(names: readonly string[]): Layout {
 const DEFAULT_LAYOUT = layoutOf(DEFAULT_FIELDS);
 
 /** Open sessions of one reader; a session that is complete (connect … disconnect, no gap) leaves at once. */
+const SWEEP_EVERY = 1 << 18;
+
 export class SessionTable {
   /** sessions by a number folded from their 16-hex-digit id (no string per line) */
   readonly byId = new Map<number, SessionPartial>();
   /** sessions whose id is not hex, or shares its number with another open session */
   readonly byKey = new Map<string, SessionPartial>();
+  /** records seen by this table (the clock of the idle sweep) */
+  tick = 0;
   constructor(readonly onComplete: (partial: SessionPartial) => void) {}
+
+  /**
+   * A session normally leaves the table when its connect, disconnect and every sequence number
+   * in between were seen. Logs with gaps in the numbering would keep such sessions forever, so
+   * a session that has disconnected and had no record for a long while is finished anyway:
+   * memory stays bounded by the sessions open at one time, not by the size of the input.
+   */
+  sweep(): void {
+    const idle = this.tick - SWEEP_EVERY;
+    for (const map of [this.byId, this.byKey] as const) {
+      for (const p of map.values()) {
+        if ((p.flags & HAS_DISCONNECT) !== 0 && p.touched < idle) this.complete(p);
+      }
+    }
+  }
+
+  has(partial: SessionPartial): boolean {
+    return (typeof partial.slot === 'number' ? this.byId.get(partial.slot) : this.byKey.get(partial.slot)) === partial;
+  }
 
   complete(partial: SessionPartial): void {
     if (typeof partial.slot === 'number') this.byId.delete(partial.slot); else this.byKey.delete(partial.slot);
@@ -397,6 +420,7 @@ export class LogScanner {
         records: 0,
         maxSeq: -1,
         flags: 0,
+        touched: 0,
         events: [],
         args: [],
       };
@@ -407,7 +431,9 @@ export class LogScanner {
       if (ms < partial.firstMs || Number.isNaN(partial.firstMs)) partial.firstMs = ms;
     }
     partial.records++;
+    partial.touched = ++table.tick;
     if (seq > partial.maxSeq) partial.maxSeq = seq;
+    if ((table.tick & (SWEEP_EVERY - 1)) === 0) table.sweep();
 
     let event = fe[L.event] as number > (fs[L.event] as number) ? buf[fs[L.event] as number] as number : 0;
     if (event === 32) { // stray space before the event character
@@ -436,7 +462,8 @@ export class LogScanner {
     } else if (event === 45) {
       partial.flags |= HAS_DISCONNECT;
     }
-    if ((partial.flags & (HAS_CONNECT | HAS_DISCONNECT)) === (HAS_CONNECT | HAS_DISCONNECT) && partial.records === partial.maxSeq + 1) {
+    // `>=`: some logs repeat a sequence number (seen in a real 2016 sample).
+    if ((partial.flags & (HAS_CONNECT | HAS_DISCONNECT)) === (HAS_CONNECT | HAS_DISCONNECT) && partial.records >= partial.maxSeq + 1 && table.has(partial)) {
       table.complete(partial);
     }
   }

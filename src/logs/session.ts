@@ -39,6 +39,7 @@ export function mergePartials(a: SessionPartial, b: SessionPartial): SessionPart
     records: a.records + b.records,
     maxSeq: Math.max(a.maxSeq, b.maxSeq),
     flags: a.flags | b.flags,
+    touched: Math.max(a.touched, b.touched),
     events: first.events.concat(second.events),
     args: first.args.concat(second.args),
   };

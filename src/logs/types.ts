@@ -61,6 +61,8 @@ export interface SessionPartial {
   records: number;
   maxSeq: number;
   flags: number;
+  /** the reader's record count when this session last had a record (for the idle sweep) */
+  touched: number;
   /**
    * The dialogue, packed to keep long-lived sessions cheap for the garbage collector: three
    * numbers per record (sequence number, Ev kind, code) and, for kinds that carry text (see
