@@ -287,7 +287,9 @@ export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
       if (at === undefined) { domains.set(key, out.acceptedDomains.length); out.acceptedDomains.push(d); continue; }
       const kept = out.acceptedDomains[at] as AcceptedDomain;
       if (kept.domainType !== d.domainType || kept.default !== d.default) {
-        out.warnings.push({ file: '', line: null, message: `accepted domain ${d.domainName} appears twice with different settings (${sourceOf(kept.extra)}: ${kept.domainType}${kept.default ? ', default' : ''}; ${sourceOf(d.extra)}: ${d.domainType}${d.default ? ', default' : ''}); kept the first` });
+        const at2 = sourceOf(d.extra);
+        const m = /^(.*?)(?::(\d+))?$/.exec(at2);
+        out.warnings.push({ file: m?.[1] ?? '', line: m?.[2] === undefined ? null : Number(m[2]), message: `accepted domain ${d.domainName} appears twice with different settings (${sourceOf(kept.extra)}: ${kept.domainType}${kept.default ? ', default' : ''}; ${sourceOf(d.extra)}: ${d.domainType}${d.default ? ', default' : ''}); kept the first` });
       }
     }
     for (const s of part.servers) {

@@ -50,6 +50,15 @@ describe('merging inputs', () => {
     assert.equal(snapshot.servers[0]?.fqdn, 'ex01.corp.example');
   });
 
+  it('an accepted domain listed twice with different types keeps the first and warns where', async () => {
+    const a = 'DomainName,DomainType,Default\ncorp.example,Authoritative,True\n';
+    const b = 'DomainName,DomainType,Default\nCORP.example,InternalRelay,True\n';
+    const { snapshot } = await importSources([makeSourceText('a.csv', a), makeSourceText('b.csv', b)]);
+    assert.deepEqual(snapshot.acceptedDomains.map((d) => d.domainType), ['Authoritative']);
+    assert.deepEqual(snapshot.warnings.map((w) => [w.file, w.line]), [['b.csv', 2]]);
+    assert.match(snapshot.warnings[0]?.message ?? '', /corp\.example appears twice .*a\.csv:2: Authoritative.*b\.csv:2: InternalRelay/i);
+  });
+
   // UNSURE(reference): ConvertTo-Json of Exchange enums as numbers is unconfirmed (§9.3); both shapes are read.
   it('UNSURE(reference): ConvertTo-Json enums as numbers or names give the same connector', async () => {
     const base = { Identity: 'EX01\\R', Bindings: ['0.0.0.0:25'], RemoteIPRanges: ['10.0.0.1'] };
