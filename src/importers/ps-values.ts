@@ -250,6 +250,8 @@ export const PERMISSION_GROUP_FLAGS: ReadonlyArray<readonly [PermissionGroup, nu
 
 export interface FlagsResult<T extends string> { values: T[]; unknown: string[] }
 
+// UNSURE(reference): §9.3 — whether ConvertTo-Json prints Exchange enums as numbers or names is
+// unconfirmed, so both are read (test: "UNSURE(reference): ConvertTo-Json enums as numbers or names …").
 /**
  * Flag enums: a number (ConvertTo-Json), names joined by `, ` (`Tls, BasicAuth`), a list of
  * names, or `None` (→ []). Names are matched case-insensitively and returned in bit order.

@@ -6,7 +6,11 @@ import { getProp, type PsRecord, type PsValue, type RecordKind } from '../types.
 
 export interface Mapped<T> { value: T | null; warnings: ImportWarning[] }
 
-/** Type names without the `Deserialized.` / `Selected.` prefixes remote sessions and Select-Object add. */
+/**
+ * Type names without the `Deserialized.` / `Selected.` prefixes remote sessions and Select-Object add.
+ * UNSURE(reference): §9.1 — the `Deserialized.` prefix on ReceiveConnector itself is inferred from
+ * other Exchange types (test: "UNSURE(reference): Deserialized.…ReceiveConnector is a receive connector").
+ */
 export function baseTypeName(name: string): string {
   return name.replace(/^(Deserialized\.|Selected\.)+/, '');
 }
