@@ -170,6 +170,8 @@ class Runner {
       }
     } catch (error) {
       if (error instanceof CannotEvaluate) return this.unknown(node, error.message);
+      // A refusal outside a mutating command (e.g. an ambiguous name in a guard) is still bad input.
+      if (error instanceof Refusal) this.fail(node, error.message);
       throw error;
     }
   }

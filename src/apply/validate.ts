@@ -53,9 +53,18 @@ function relation(x: AddressInterval, y: AddressInterval): 'equal' | 'partial' |
   return 'partial';
 }
 
+/** Ranges with their intervals; an imported range that is not an address range is left out. */
+function intervals(c: ReceiveConnector): Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: AddressInterval }> {
+  const out: Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: AddressInterval }> = [];
+  for (const r of c.remoteIPRanges) {
+    try { out.push({ r, i: rangeInterval(r) }); } catch { /* not an address range: nothing to compare */ }
+  }
+  return out;
+}
+
 /** §4.4: the first conflict between `c` and another connector of its server, or null. */
 export function conflictWith(c: ReceiveConnector, others: readonly ReceiveConnector[]): string | null {
-  const mine = c.remoteIPRanges.map((r) => ({ r, i: rangeInterval(r) }));
+  const mine = intervals(c);
   for (const o of others) {
     if (o === c || o.server.toLowerCase() !== c.server.toLowerCase()) continue;
     for (const b1 of c.bindings) {
@@ -65,7 +74,7 @@ export function conflictWith(c: ReceiveConnector, others: readonly ReceiveConnec
         if ((c.transportRole ?? '') !== (o.transportRole ?? '')) {
           return `binding ${formatBinding(b1)} conflicts with ${o.identity} (${formatBinding(b2)}), which belongs to the ${o.transportRole ?? 'other'} role`;
         }
-        const theirs = o.remoteIPRanges.map((r) => ({ r, i: rangeInterval(r) }));
+        const theirs = intervals(o);
         for (const { r: r1, i: i1 } of mine) {
           for (const { r: r2, i: i2 } of theirs) {
             const rel = relation(i1, i2);

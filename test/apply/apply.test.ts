@@ -150,6 +150,10 @@ test('unknown parameters and missing objects are errors with their line', async 
   await refused(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Colour blue`, 2, /cannot be found that matches parameter name 'Colour'/);
   await refused("Set-ReceiveConnector 'EX16\\Nope' -Enabled $false", 1, /couldn't find receive connector/);
   await refused("Remove-ReceiveConnector 'EX16\\Nope' -Confirm:$false", 1, /couldn't find/);
+  // A bare name that matches connectors on two servers is ambiguous, also inside a guard.
+  const two = structuredClone(BASE);
+  two.connectors.push({ ...structuredClone(two.connectors[0]!), identity: 'EX17\\Default Frontend EX16', server: 'EX17' });
+  await refused("\nif (Get-ReceiveConnector 'Default Frontend EX16') { Write-Host x }", 2, /matches connectors on several servers/, two);
   // -ErrorAction SilentlyContinue silences it, as in PowerShell.
   const r = await run("Remove-ReceiveConnector 'EX16\\Nope' -ErrorAction SilentlyContinue");
   assert.equal(r.events[0]?.kind, 'suppressed');
