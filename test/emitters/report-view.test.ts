@@ -89,6 +89,15 @@ describe('report view: summary', () => {
     assert.equal(v.summary.topFixes[0]?.where, 'Relay (EX01, EX02)');
   });
 
+  it('words a broad private relay differently from one open to the internet', () => {
+    const v = view(demoEstate(), doc([
+      finding({ rule: 'anonymous-open-relay', severity: 'high', connector: 'EX01\\Printers EX01' }),
+      finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: 'EX01\\Legacy Relay EX01' }),
+    ]));
+    assert.deepEqual(v.summary.topFixes.map((f) => f.action), ['Close the anonymous relay to untrusted addresses', 'Narrow the anonymous relay to the hosts that need it']);
+    assert.equal(v.organisation, 'corp.example');
+  });
+
   it('says there is nothing to fix when only informational findings exist', () => {
     const v = view(demoEstate(), doc([finding({ rule: 'disabled-connector', severity: 'info', connector: 'EX01\\Printers EX01' })]));
     assert.equal(v.summary.score, 0);

@@ -85,6 +85,8 @@ export interface NavEntry { anchor: string; label: string }
 
 export interface ReportView {
   title: string;
+  /** The organisation, named by its default accepted domain when the export has one. */
+  organisation: string | null;
   generatedAt: string;
   nav: NavEntry[];
   estate: { servers: number; connectors: number; relayConnectors: number; acceptedDomains: string; certificates: number };
@@ -300,7 +302,7 @@ export function buildReportView(input: ReportInput): ReportView {
       evidence: evidenceItems(f.evidence),
       rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
-      impact: wordingFor(f.rule).impact,
+      impact: wordingFor(f.rule, f.severity).impact,
       remediation: prose,
       powershell,
       references: f.references.map(referenceView),
@@ -331,7 +333,7 @@ export function buildReportView(input: ReportInput): ReportView {
     else if (f.connector !== null && !hit.where.includes(f.connector)) hit.where.push(f.connector);
   }
   const topFixes: TopFix[] = [...fixes.values()].slice(0, 3).map(({ first: f, where }) => {
-    const words = wordingFor(f.rule);
+    const words = wordingFor(f.rule, f.severity);
     const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
     const place = where.length <= 1 || c === null ? (where[0] ?? null)
       : `${sharedName(c)} (${where.map((w) => connectorByIdentity.get(lc(w))?.server ?? w).join(', ')})`;
@@ -408,6 +410,7 @@ export function buildReportView(input: ReportInput): ReportView {
   const relayConnectors = relay.filter((r) => r.relaysWithoutPassword).length;
   return {
     title: 'Exchange SMTP relay risk report',
+    organisation: snapshot.acceptedDomains.find((d) => d.default)?.domainName ?? snapshot.acceptedDomains[0]?.domainName ?? null,
     generatedAt: input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     nav,
     estate: {

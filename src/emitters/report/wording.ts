@@ -106,7 +106,24 @@ export const SEVERITY_WEIGHT: Record<Severity, number> = {
   critical: 40, high: 15, medium: 5, low: 1, info: 0,
 };
 
-export function wordingFor(rule: string): RuleWording {
-  return (RULE_WORDING as Record<string, RuleWording | undefined>)[rule]
+/** Where a rule's severity changes the story (rules.md grades some rules). */
+const GRADED_WORDING: Partial<Record<RuleId, Partial<Record<Severity, RuleWording>>>> = {
+  'anonymous-open-relay': {
+    high: {
+      impact: 'More than 256 internal addresses may send mail to any recipient without a password: any infected or compromised machine among them can send spam or phishing in the organisation\'s name.',
+      action: 'Narrow the anonymous relay to the hosts that need it',
+    },
+  },
+  'externally-secured-relay': {
+    high: {
+      impact: 'Every internal host in the ranges is trusted as if it were an Exchange server: it may relay anywhere, send as any sender and bypass anti-spam and size limits.',
+      action: 'Replace the externally secured trust with a narrow anonymous relay',
+    },
+  },
+};
+
+export function wordingFor(rule: string, severity?: Severity): RuleWording {
+  const graded = severity === undefined ? undefined : (GRADED_WORDING as Record<string, Partial<Record<Severity, RuleWording>> | undefined>)[rule]?.[severity];
+  return graded ?? (RULE_WORDING as Record<string, RuleWording | undefined>)[rule]
     ?? { impact: 'See the finding\'s message.', action: 'Review the finding' };
 }
