@@ -104,3 +104,33 @@ test('hostile names: apply reads the script back to the exact names, banners and
     assert.deepEqual(users, snapshot.permissions.filter((p) => p.identity === c.identity).map((p) => p.user).sort());
   }
 });
+
+test('hostile names: generated names and banners (seeded) all come back exactly through the grammar and apply', async () => {
+  const alphabet = ["'", '\u2018', '\u2019', '\u201A', '\u201B', '"', '\u201C', '\u201D', '$', '(', ')', '`', ';', '#', '\n', '\r', '@', '{', '}', '|', ' ', 'a', 'Z', 'ü', '東', '\\', '-', ','];
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return (seed >>> 8) % n; };
+  const word = (len: number, chars = alphabet): string => Array.from({ length: len }, () => chars[rnd(chars.length)]).join('');
+  const oneLine = alphabet.filter((c) => c !== '\n' && c !== '\r');
+  const snap = structuredClone(snapshot);
+  const template = snap.connectors.find((c) => c.server === 'EX10' && c.name !== 'Default EX10')!;
+  snap.connectors = snap.connectors.filter((c) => c.server !== 'EX10' || c.name === 'Default EX10');
+  snap.permissions = [];
+  const names: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const name = `${word(1 + rnd(20))} ${i} EX10`;
+    names.push(name);
+    snap.connectors.push({ ...structuredClone(template), identity: `EX10\\${name}`, name, banner: `220-${word(rnd(30), oneLine)}\n220 ${word(rnd(30), oneLine)}`, remoteIPRanges: [{ expression: `10.4.${i}.0/24`, first: `10.4.${i}.0`, last: `10.4.${i}.255` }] });
+  }
+  const opts = { sourceServer: 'EX10', targetServer: 'EX16' };
+  const script = renderMigration(buildMigrationView(planMigration(snap, opts), opts));
+  const { errors } = await parsePowerShell(script.slice(1));
+  assert.deepEqual(errors, []);
+  const { snapshot: after } = await applyScript(snap, script, { file: 'generated.ps1' });
+  assert.ok(names.some((n) => n.includes('\n')) && names.some((n) => n.includes('\u2019')) && names.some((n) => n.includes('$(') || n.includes('`')));
+  for (const name of names) {
+    const source = snap.connectors.find((c) => c.name === name)!;
+    const created = after.connectors.find((c) => c.name === name.replace(/EX10$/, 'EX16'));
+    assert.ok(created !== undefined, JSON.stringify(name));
+    assert.equal(created.banner, source.banner);
+  }
+});
