@@ -1,9 +1,10 @@
 // Shared pieces of evidence: where a connector is actually selected (over the engine's
 // intervals, never by enumerating addresses), and where each right came from.
 import type { JsonValue } from '../json.js';
-import type { ReceiveConnector } from '../model.js';
+import type { IpRange, ReceiveConnector } from '../model.js';
 import {
-  effectiveRights, formatAddress, intervalSize, intervalsWonBy, publicParts,
+  canRelayAnonymously, effectiveRights, formatAddress, intervalSize, isExternallySecured, isWildcardAddress, parseAddress, publicParts,
+  wildcardAddress, winningIntervals,
   type EffectiveRight, type Interval, type PolicyIndex, type Principal, type RightSource, type WonInterval,
 } from '../policy/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
@@ -18,27 +19,106 @@ export interface Reach {
 }
 
 const reachCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, Reach>>();
+const wonCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, WonInterval[]>>();
+
+/** The endpoint a binding is judged at, as the engine's intervalsWonBy does: a wildcard binding at the family's wildcard address. */
+function endpointKey(b: { address: string; port: number }): { key: string; local: string } | null {
+  const parsed = parseAddress(b.address);
+  if (parsed === null) return null;
+  const local = isWildcardAddress(b.address) ? wildcardAddress(parsed.family) : formatAddress(parsed.family, parsed.value);
+  return { key: `${b.port}|${local}`, local };
+}
+
+/**
+ * What every connector wins, for all connectors at once: one winningIntervals partition per
+ * (server, port, local address), bucketed by winner. Same answer as intervalsWonBy per
+ * connector, without walking every partition once per connector.
+ */
+export function wonByConnector(policy: PolicyIndex): Map<ReceiveConnector, WonInterval[]> {
+  const hit = wonCache.get(policy);
+  if (hit !== undefined) return hit;
+  const byEndpoint = new Map<string, Map<ReceiveConnector, WonInterval[]>>();
+  const result = new Map<ReceiveConnector, WonInterval[]>();
+  for (const c of policy.snapshot.connectors) {
+    if (!c.enabled) continue;
+    const won: WonInterval[] = [];
+    const seen = new Set<string>();
+    for (const b of c.bindings) {
+      const ep = endpointKey(b);
+      if (ep === null || seen.has(ep.key)) continue;
+      seen.add(ep.key);
+      const fullKey = `${c.server.toLowerCase()}|${ep.key}`;
+      let buckets = byEndpoint.get(fullKey);
+      if (buckets === undefined) {
+        buckets = new Map();
+        for (const w of winningIntervals(policy, { server: c.server, port: b.port, localAddress: ep.local })) {
+          const list = buckets.get(w.connector);
+          if (list === undefined) buckets.set(w.connector, [w]); else list.push(w);
+        }
+        byEndpoint.set(fullKey, buckets);
+      }
+      const mine = buckets.get(c);
+      if (mine !== undefined) for (const w of mine) won.push(w);
+    }
+    result.set(c, won);
+  }
+  wonCache.set(policy, result);
+  return result;
+}
 
 export function reachOf(policy: PolicyIndex, connector: ReceiveConnector): Reach {
   let cache = reachCache.get(policy);
   if (cache === undefined) { cache = new Map(); reachCache.set(policy, cache); }
   const hit = cache.get(connector);
   if (hit !== undefined) return hit;
-  const won = intervalsWonBy(policy, connector);
+  const won = wonByConnector(policy).get(connector) ?? [];
   // The same address can be won through several bindings (e.g. 0.0.0.0:25 and 0.0.0.0:2525);
   // breadth counts distinct addresses, so merge per family first.
   const merged = mergeIntervals(won);
   let breadth = 0n;
   for (const i of merged) breadth += intervalSize(i);
   const pub: Reach['publicParts'] = [];
-  for (const w of won) for (const p of publicParts(w)) pub.push({ interval: p, won: w });
+  for (const w of won) {
+    if (isSurelyPrivate(w)) continue;
+    for (const p of publicParts(w)) pub.push({ interval: p, won: w });
+  }
   const reach = { won, breadth, publicParts: pub };
   cache.set(connector, reach);
   return reach;
 }
 
+const TEN_FIRST = 10n << 24n;
+const TEN_LAST = (11n << 24n) - 1n;
+const FC00_FIRST = 0xfcn << 120n;
+const FDFF_LAST = (0xfen << 120n) - 1n;
+
+/** Fast path for the common relay entry (inside 10/8 or fc00::/7): surely not public. */
+function isSurelyPrivate(i: Interval): boolean {
+  return i.family === 4 ? i.first >= TEN_FIRST && i.last <= TEN_LAST : i.first >= FC00_FIRST && i.last <= FDFF_LAST;
+}
+
+const signatureCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, { anonymousRelay: boolean; externallySecured: boolean }>>();
+
+/** Relay rights that matter for comparisons between connectors, computed once per connector. */
+export function relaySignature(policy: PolicyIndex, c: ReceiveConnector): { anonymousRelay: boolean; externallySecured: boolean } {
+  let cache = signatureCache.get(policy);
+  if (cache === undefined) { cache = new Map(); signatureCache.set(policy, cache); }
+  let sig = cache.get(c);
+  if (sig === undefined) {
+    sig = { anonymousRelay: canRelayAnonymously(policy, c), externallySecured: isExternallySecured(c) };
+    cache.set(c, sig);
+  }
+  return sig;
+}
+
 export function mergeIntervals(list: readonly Interval[]): Interval[] {
-  const sorted = [...list].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  let ordered = true;
+  for (let k = 1; k < list.length && ordered; k++) {
+    const a = list[k - 1] as Interval;
+    const b = list[k] as Interval;
+    if (a.family > b.family || (a.family === b.family && a.first > b.first)) ordered = false;
+  }
+  const sorted = ordered ? list : [...list].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const out: Interval[] = [];
   for (const i of sorted) {
     const prev = out[out.length - 1];
@@ -99,25 +179,35 @@ export function describeRight(r: EffectiveRight): string {
   return `${r.right}${from.length > 0 ? ` ${r.allowed ? 'from' : 'denied by'} ${from.map(describeSource).join(' and ')}` : ''}`;
 }
 
-/** Distinct configured ranges behind a list of won intervals, in first-seen order. */
+/** Distinct configured ranges behind a list of won intervals, in first-seen order (ranges compared by identity: they are the snapshot's own objects). */
 export function rangesBehind(won: readonly WonInterval[]): Array<{ expression: string; first: string; last: string }> {
-  const seen = new Set<string>();
+  const seen = new Set<IpRange>();
   const out: Array<{ expression: string; first: string; last: string }> = [];
   for (const w of won) {
-    const key = `${w.range.expression}|${w.range.first}|${w.range.last}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen.has(w.range)) continue;
+    seen.add(w.range);
     out.push({ expression: w.range.expression, first: w.range.first, last: w.range.last });
   }
   return out;
 }
 
+/** The configured ranges that give a connector the most addresses (where it is selected), most first. */
+export function rangesByReach(won: readonly WonInterval[], limit: number): Array<{ expression: string; first: string; last: string }> {
+  const reach = new Map<IpRange, bigint>();
+  for (const w of won) reach.set(w.range, (reach.get(w.range) ?? 0n) + (w.last - w.first + 1n));
+  return [...reach.entries()]
+    .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
+    .slice(0, limit)
+    .map(([r]) => ({ expression: r.expression, first: r.first, last: r.last }));
+}
+
 /** A list with its overflow, as evidence: at most EVIDENCE_LIMIT items. */
-export function listEvidence<T extends JsonValue>(items: T[]): T[] {
+export function listEvidence<T>(items: T[]): T[] {
   return items.slice(0, EVIDENCE_LIMIT);
 }
 
-export function shortList(items: readonly string[], limit = 3): string {
-  if (items.length <= limit) return items.join(', ');
-  return `${items.slice(0, limit).join(', ')} and ${items.length - limit} more`;
+/** "a, b, c and 7 more"; `total` when `items` is already cut short. */
+export function shortList(items: readonly string[], limit = 3, total = items.length): string {
+  if (total <= limit) return items.join(', ');
+  return `${items.slice(0, limit).join(', ')} and ${total - limit} more`;
 }

@@ -1,6 +1,6 @@
-import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, intervalSize, tryRangeInterval } from '../../policy/index.js';
-import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
-import { defineRule, psQuote, type FindingDraft } from '../rule.js';
+import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously } from '../../policy/index.js';
+import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { EVIDENCE_LIMIT, defineRule, psQuote, type FindingDraft } from '../rule.js';
 
 /** rules.md: private reach above this many addresses is "broad". */
 export const BROAD_RELAY_ADDRESSES = 256n;
@@ -24,9 +24,7 @@ export default defineRule({
     const isPublic = reach.publicParts.length > 0;
     if (!isPublic && reach.breadth <= BROAD_RELAY_ADDRESSES) return [];
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
-    const culprits = isPublic
-      ? rangesBehind(reach.publicParts.map((p) => p.won))
-      : rangesBehind(reach.won).sort((a, b) => { const d = rangeSize(b) - rangeSize(a); return d > 0n ? 1 : d < 0n ? -1 : 0; });
+    const culprits = isPublic ? rangesBehind(reach.publicParts.map((p) => p.won)) : rangesByReach(reach.won, EVIDENCE_LIMIT);
     const reachable = isPublic ? mergeIntervals(reach.publicParts.map((p) => p.interval)) : mergeIntervals(reach.won);
     let publicCount = 0n;
     for (const p of reachable) publicCount += p.last - p.first + 1n;
@@ -35,11 +33,11 @@ export default defineRule({
       connector: c,
       severity: isPublic ? 'critical' : 'high',
       message: isPublic
-        ? `${c.identity} lets anonymous ${shortList(reachable.map((i) => intervalEvidence(i).expression))} (${countText(publicCount)} public addresses) relay to any domain${grant === undefined ? '' : `: ${describeRight(grant)}`}`
-        : `${c.identity} lets ${countText(reach.breadth)} private addresses relay anonymously (${shortList(culprits.map((r) => r.expression))})${grant === undefined ? '' : `: ${describeRight(grant)}`}`,
+        ? `${c.identity} lets anonymous ${shortList(reachable.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, reachable.length)} (${countText(publicCount)} public addresses) relay to any domain${grant === undefined ? '' : `: ${describeRight(grant)}`}`
+        : `${c.identity} lets ${countText(reach.breadth)} private addresses relay anonymously (${shortList(culprits.slice(0, 4).map((r) => r.expression), 3, culprits.length)})${grant === undefined ? '' : `: ${describeRight(grant)}`}`,
       evidence: {
         [isPublic ? 'publicRanges' : 'broadRanges']: listEvidence(culprits),
-        reachable: listEvidence(reachable.map(intervalEvidence)),
+        reachable: listEvidence(reachable).map(intervalEvidence),
         reachableIntervals: reachable.length,
         addresses: countText(reach.breadth),
         ...(isPublic ? { publicAddresses: countText(publicCount) } : {}),
@@ -50,7 +48,3 @@ export default defineRule({
   }),
 });
 
-function rangeSize(r: { expression: string; first: string; last: string }): bigint {
-  const i = tryRangeInterval(r);
-  return i === null ? 0n : intervalSize(i);
-}

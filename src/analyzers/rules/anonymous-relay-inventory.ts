@@ -17,15 +17,16 @@ export default defineRule({
     if (!canRelayAnonymously(policy, c)) return [];
     const reach = reachOf(policy, c);
     if (reach.publicParts.length > 0 || reach.breadth > BROAD_RELAY_ADDRESSES) return [];
-    const allowed = mergeIntervals(reach.won).map(intervalEvidence);
+    const merged = mergeIntervals(reach.won);
+    const allowed = listEvidence(merged).map(intervalEvidence);
     const [grant] = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT]);
     return [{
       connector: c,
       message: allowed.length === 0
         ? `${c.identity} grants anonymous relay but no address selects it`
-        : `${c.identity}: ${countText(reach.breadth)} private address(es) may relay anonymously (${shortList(allowed.map((a) => a.expression), 5)})`,
+        : `${c.identity}: ${countText(reach.breadth)} private address(es) may relay anonymously (${shortList(allowed.map((a) => a.expression), 5, merged.length)})`,
       evidence: {
-        addresses: listEvidence(allowed),
+        addresses: allowed,
         addressCount: countText(reach.breadth),
         rights: grant === undefined ? [] : [rightEvidence(grant)],
         grantedBy: grant === undefined ? '' : describeRight(grant),

@@ -20,9 +20,11 @@ export default defineRule({
     // (reference §2.3): anonymous keeps Submit through its own AD entries. When the export
     // holds no entry for anonymous on this connector (a filtered Get-ADPermission), we cannot
     // tell hardening from removal, so we do not claim Submit is gone.
-    const anonymousEntries = new Set(snapshot.permissions
-      .filter((p) => canonicalPrincipal(p.user) === ANONYMOUS_LOGON).map((p) => p.identity.toLowerCase()));
-    const submitUnknown = (c: ReceiveConnector): boolean => c.permissionGroups.includes('Custom') && !anonymousEntries.has(c.identity.toLowerCase());
+    const submitUnknown = (c: ReceiveConnector): boolean => {
+      if (!c.permissionGroups.includes('Custom')) return false;
+      const identity = c.identity.toLowerCase();
+      return !snapshot.permissions.some((p) => p.identity.toLowerCase() === identity && canonicalPrincipal(p.user) === ANONYMOUS_LOGON);
+    };
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (defaultConnectorKind(c) !== 'Default Frontend') return [];
     const [submit] = rightsOf(policy, c, 'anonymous', [SMTP_SUBMIT]);

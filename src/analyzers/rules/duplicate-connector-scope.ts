@@ -1,9 +1,9 @@
 import type { ReceiveConnector } from '../../model.js';
-import { normalizeAddress } from '../../policy/index.js';
 import { bindingSetKey, bindingText, defineRule, roleKey, type FindingDraft } from '../rule.js';
 
-function rangeSetKey(c: ReceiveConnector): string {
-  return [...new Set(c.remoteIPRanges.map((r) => `${normalizeAddress(r.first) ?? r.first}-${normalizeAddress(r.last) ?? r.last}`))].sort().join(',');
+// first/last are RFC 5952 in the snapshot (contract), so the text compares as the address.
+export function rangeSetKey(c: ReceiveConnector): string {
+  return [...new Set(c.remoteIPRanges.map((r) => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`))].sort().join(',');
 }
 
 export default defineRule({
@@ -19,11 +19,22 @@ export default defineRule({
     ],
   },
   check: ({ snapshot }) => {
-    const groups = new Map<string, ReceiveConnector[]>();
+    // Bucket on cheap properties first (role, bindings, number of ranges); the full range key
+    // is built only where two connectors could still be equal.
+    const buckets = new Map<string, ReceiveConnector[]>();
     for (const c of snapshot.connectors) {
       if (!c.enabled || c.bindings.length === 0) continue;
-      const key = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${rangeSetKey(c)}`;
-      groups.set(key, [...(groups.get(key) ?? []), c]);
+      const key = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${c.remoteIPRanges.length}`;
+      const list = buckets.get(key);
+      if (list === undefined) buckets.set(key, [c]); else list.push(c);
+    }
+    const groups = new Map<string, ReceiveConnector[]>();
+    for (const [key, list] of buckets) {
+      if (list.length < 2) continue;
+      for (const c of list) {
+        const full = `${key}#${rangeSetKey(c)}`;
+        groups.set(full, [...(groups.get(full) ?? []), c]);
+      }
     }
     const out: FindingDraft[] = [];
     for (const list of groups.values()) {

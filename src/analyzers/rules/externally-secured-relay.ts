@@ -18,15 +18,16 @@ export default defineRule({
     if (!c.enabled || !isExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
     const isPublic = reach.publicParts.length > 0;
-    const publicReach = mergeIntervals(reach.publicParts.map((p) => p.interval)).map(intervalEvidence);
+    const publicMerged = mergeIntervals(reach.publicParts.map((p) => p.interval));
+    const publicReach = listEvidence(publicMerged).map(intervalEvidence);
     return [{
       connector: c,
       severity: isPublic ? 'critical' : 'high',
       message: isPublic
-        ? `${c.identity} treats public addresses (${shortList(publicReach.map((r) => r.expression))}) as Exchange servers: they relay, bypass anti-spam and may send as anyone`
+        ? `${c.identity} treats public addresses (${shortList(publicReach.map((r) => r.expression), 3, publicMerged.length)}) as Exchange servers: they relay, bypass anti-spam and may send as anyone`
         : `${c.identity} treats ${countText(reach.breadth)} private address(es) as Exchange servers (relay, anti-spam and size limits bypassed)`,
       evidence: {
-        ranges: listEvidence(c.remoteIPRanges.map(rangeEvidence)),
+        ranges: listEvidence(c.remoteIPRanges).map(rangeEvidence),
         rangeCount: c.remoteIPRanges.length,
         ...(isPublic ? { publicRanges: listEvidence(rangesBehind(reach.publicParts.map((p) => p.won))), publicReachable: listEvidence(publicReach) } : {}),
         addresses: countText(reach.breadth),

@@ -1,19 +1,35 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import {
-  canRelayAnonymously, formatAddress, isExternallySecured, parseAddress, parseIpv4Number, selectConnector, tryRangeInterval,
-  type PolicyIndex,
-} from '../../policy/index.js';
-import { intervalEvidence } from '../evidence.js';
+import { formatAddress, parseAddress, selectConnector, tryRangeInterval } from '../../policy/index.js';
+import { intervalEvidence, relaySignature } from '../evidence.js';
+import { rangeSetKey } from './duplicate-connector-scope.js';
 import { EVIDENCE_LIMIT, bindingSetKey, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';
 
 type Pos = number | bigint;
-interface Item { first: Pos; last: Pos; connector: ReceiveConnector; range: IpRange; local: bigint; localText: string }
+
+/** Dotted quad → number, by character codes (this runs once per range of the estate); null otherwise. */
+function ipv4Number(text: string): number | null {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      part = part * 10 + (ch - 48);
+      if (++digits > 3 || part > 255) return null;
+    } else if (ch === 46) {
+      if (digits === 0 || ++dots > 3) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else return null;
+  }
+  if (dots !== 3 || digits === 0) return null;
+  return value * 256 + part;
+}
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
-function relaySignature(policy: PolicyIndex, c: ReceiveConnector): { anonymousRelay: boolean; externallySecured: boolean } {
-  return { anonymousRelay: canRelayAnonymously(policy, c), externallySecured: isExternallySecured(c) };
-}
 
 export default defineRule({
   meta: {
@@ -26,8 +42,11 @@ export default defineRule({
   },
   check: ({ snapshot, policy }) => {
     // Per (server, role, port, family) a sweep over every range sorted by start finds the
-    // partly overlapping pairs without comparing connectors two by two.
-    const groups = new Map<string, Item[]>();
+    // partly overlapping pairs without comparing connectors two by two. Ranges live in flat
+    // arrays (a million of them is the normal case for a big estate), not one object each.
+    interface Member { connector: ReceiveConnector; local: bigint; localText: string }
+    interface Group { port: number; members: Member[]; member: number[]; first: Pos[]; last: Pos[]; range: IpRange[] }
+    const groups = new Map<string, Group>();
     for (const c of snapshot.connectors) {
       if (!c.enabled) continue;
       const seenBinding = new Set<string>();
@@ -37,53 +56,80 @@ export default defineRule({
         const key = `${roleKey(c)}|${b.port}|${local.family}`;
         if (seenBinding.has(`${key}|${local.value}`)) continue;
         seenBinding.add(`${key}|${local.value}`);
-        let list = groups.get(key);
-        if (list === undefined) { list = []; groups.set(key, list); }
+        let g = groups.get(key);
+        if (g === undefined) { g = { port: b.port, members: [], member: [], first: [], last: [], range: [] }; groups.set(key, g); }
+        const m = g.members.length;
+        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value) });
         for (const r of c.remoteIPRanges) {
-          let first: Pos;
-          let last: Pos;
           if (local.family === 4) {
-            const f = parseIpv4Number(r.first);
-            const l = parseIpv4Number(r.last);
+            const f = ipv4Number(r.first);
+            const l = ipv4Number(r.last);
             if (f === null || l === null) continue;
-            first = f; last = l;
+            g.first.push(f); g.last.push(l);
           } else {
             const i = tryRangeInterval(r);
             if (i === null || i.family !== 6) continue;
-            first = i.first; last = i.last;
+            g.first.push(i.first); g.last.push(i.last);
           }
-          list.push({ first, last, connector: c, range: r, local: local.value, localText: formatAddress(local.family, local.value) });
+          g.member.push(m);
+          g.range.push(r);
         }
       }
     }
     // Connectors with the same bindings and ranges are duplicate-connector-scope's finding.
-    const dupKey = (c: ReceiveConnector): string => `${roleKey(c)}#${bindingSetKey(c.bindings)}#${[...new Set(c.remoteIPRanges.map((r) => `${r.first}-${r.last}`))].sort().join(',')}`;
+    const dupKeys = new Map<ReceiveConnector, string>();
+    const dupKey = (c: ReceiveConnector): string => {
+      let k = dupKeys.get(c);
+      if (k === undefined) { k = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${rangeSetKey(c)}`; dupKeys.set(c, k); }
+      return k;
+    };
     const pairs = new Map<string, { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[] }>();
-    for (const [key, items] of groups) {
-      const port = Number(key.split('|')[2]);
-      items.sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : x.last > y.last ? -1 : x.last < y.last ? 1 : 0));
-      let active: Item[] = [];
-      for (const r of items) {
-        active = active.filter((a) => a.last >= r.first);
+    for (const g of groups.values()) {
+      if (g.members.length < 2) continue;
+      const { first, last } = g;
+      const order = Array.from({ length: first.length }, (_, i) => i);
+      order.sort((x, y) => {
+        const fx = first[x] as Pos; const fy = first[y] as Pos;
+        if (fx !== fy) return fx < fy ? -1 : 1;
+        const lx = last[x] as Pos; const ly = last[y] as Pos;
+        return lx > ly ? -1 : lx < ly ? 1 : 0;
+      });
+      const active: number[] = [];
+      for (const r of order) {
+        const rFirst = first[r] as Pos;
+        const rLast = last[r] as Pos;
+        // Drop ranges that ended before this one starts (in place: no array per step).
+        let keep = 0;
+        for (let k = 0; k < active.length; k++) {
+          const a = active[k] as number;
+          if ((last[a] as Pos) >= rFirst) active[keep++] = a;
+        }
+        active.length = keep;
+        const rm = g.members[g.member[r] as number] as Member;
         for (const a of active) {
-          if (a.connector === r.connector) continue;
-          const partial = a.first < r.first && a.last < r.last;
-          const equal = a.first === r.first && a.last === r.last;
+          const am = g.members[g.member[a] as number] as Member;
+          if (am.connector === rm.connector) continue;
+          const aFirst = first[a] as Pos;
+          const aLast = last[a] as Pos;
+          const partial = aFirst < rFirst && aLast < rLast;
+          const equal = aFirst === rFirst && aLast === rLast;
           if (!partial && !equal) continue;
           // Bindings overlap: the same address, or one side the wildcard (reference §4.4).
-          const sameLocal = a.local === r.local;
-          if (!sameLocal && a.local !== 0n && r.local !== 0n) continue;
+          const sameLocal = am.local === rm.local;
+          if (!sameLocal && am.local !== 0n && rm.local !== 0n) continue;
           // Equal ranges are allowed across a wildcard and an exact binding (the exact one wins).
           if (equal && !sameLocal) continue;
-          const sa = relaySignature(policy, a.connector);
-          const sr = relaySignature(policy, r.connector);
+          const sa = relaySignature(policy, am.connector);
+          const sr = relaySignature(policy, rm.connector);
           if (sa.anonymousRelay === sr.anonymousRelay && sa.externallySecured === sr.externallySecured) continue;
-          if (dupKey(a.connector) === dupKey(r.connector)) continue;
-          const [x, y] = a.connector.identity <= r.connector.identity ? [a, r] : [r, a];
+          if (dupKey(am.connector) === dupKey(rm.connector)) continue;
+          const aFirstInPair = am.connector.identity <= rm.connector.identity;
+          const [x, y] = aFirstInPair ? [am, rm] : [rm, am];
+          const [xr, yr] = aFirstInPair ? [g.range[a] as IpRange, g.range[r] as IpRange] : [g.range[r] as IpRange, g.range[a] as IpRange];
           const pairKey = `${x.connector.identity}\u0000${y.connector.identity}`;
           let pair = pairs.get(pairKey);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port, overlaps: [] }; pairs.set(pairKey, pair); }
-          pair.overlaps.push({ first: r.first, last: a.last < r.last ? a.last : r.last, kind: equal ? 'equal' : 'partial', a: x.range, b: y.range, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
+          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [] }; pairs.set(pairKey, pair); }
+          pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
         }
         active.push(r);
       }

@@ -1,0 +1,74 @@
+// Audit of a generated estate (2,000 connectors, 1,000,000 remote ranges, 50,000 permission
+// entries), printed as a ratio to JSON.parse of the same snapshot measured in this run, and the
+// same at 100,000 ranges to show how the time grows with the input.
+// Targets: audit ≤ 5× JSON.parse; 10× the input ≤ 12× the time.
+// Run alone: node --expose-gc --import tsx bench/audit.bench.ts   (BENCH_SCALE=0.1 for a quick look)
+import { performance } from 'node:perf_hooks';
+import { runAudit } from '../src/analyzers/run.js';
+import { ALL_RULES } from '../src/analyzers/rules/index.js';
+import { buildPolicy } from '../src/policy/index.js';
+import { wonByConnector } from '../src/analyzers/evidence.js';
+import type { Snapshot } from '../src/model.js';
+import { generateEstate } from './lib/estate.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? '1') || 1;
+const NOW = new Date('2026-06-01T00:00:00Z');
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+function timeIt(runs: number, fn: () => void): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+interface Measure { ranges: number; parseMs: number; auditMs: number; findings: number; perRule: Array<[string, number]> }
+
+function measure(ranges: number, runs: number): Measure {
+  const options = { connectors: Math.round(2000 * scale), ranges: Math.round(ranges * scale), permissions: Math.round(50_000 * scale), seed: 7 };
+  const text = JSON.stringify(generateEstate(options));
+  const parseMs = timeIt(runs, () => { JSON.parse(text); });
+  // A fresh snapshot object per run: buildPolicy memoises per object, and a CLI run pays for it.
+  const snapshots: Snapshot[] = Array.from({ length: runs }, () => JSON.parse(text) as Snapshot);
+  let findings = 0;
+  let k = 0;
+  const auditMs = timeIt(runs, () => {
+    const doc = runAudit(snapshots[k++] as Snapshot, { exchangeServers: ['10.250.0.1'], loadBalancers: ['10.3.0.9'] }, NOW);
+    findings = doc.findings.length;
+  });
+  // Where the time goes, once: the engine's index, then each rule on that index.
+  const snap = JSON.parse(text) as Snapshot;
+  const perRule: Array<[string, number]> = [];
+  let t0 = performance.now();
+  buildPolicy(snap);
+  perRule.push(['(engine: buildPolicy)', performance.now() - t0]);
+  t0 = performance.now();
+  wonByConnector(buildPolicy(snap));
+  perRule.push(['(engine: winning intervals, all endpoints)', performance.now() - t0]);
+  for (const rule of ALL_RULES) {
+    t0 = performance.now();
+    runAudit(snap, { rules: [rule], exchangeServers: ['10.250.0.1'], loadBalancers: ['10.3.0.9'] }, NOW);
+    perRule.push([rule.meta.id, performance.now() - t0]);
+  }
+  return { ranges: options.ranges, parseMs, auditMs, findings, perRule };
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
+
+const small = measure(100_000, 3);
+const large = measure(1_000_000, 2);
+
+for (const m of [small, large]) {
+  console.log(`audit, ${m.ranges.toLocaleString('en')} ranges: ${fmt(m.auditMs)} = ${(m.auditMs / m.parseMs).toFixed(2)}× JSON.parse (${fmt(m.parseMs)}), ${m.findings} findings  [target ≤ 5×]`);
+}
+const inputGrowth = large.ranges / small.ranges;
+const timeGrowth = large.auditMs / small.auditMs;
+console.log(`growth: ${inputGrowth.toFixed(0)}× the ranges → ${timeGrowth.toFixed(2)}× the audit time  [target ≤ 12×]`);
+console.log('time by step at the larger size (first run of each rule includes its share of lazily built indexes):');
+for (const [name, ms] of [...large.perRule].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+  console.log(`  ${name.padEnd(44)} ${fmt(ms).padStart(8)} = ${(ms / large.parseMs).toFixed(2)}× JSON.parse`);
+}
