@@ -30,6 +30,11 @@ describe('import: bad input exits 2 with one line naming file:line', () => {
   it('UTF-16 with an odd number of bytes', () => expectBadInput([`${E}/odd-utf16.txt`], /^exrelay: .*odd-utf16\.txt: not valid UTF-16LE/));
   it('text that is not UTF-8 names its line', () => expectBadInput([`${E}/latin1.txt`], /^exrelay: .*latin1\.txt:2: not valid UTF-8/));
   it('a file that does not exist', () => expectBadInput(['fixtures/importers/no-such-file.xml'], /^exrelay: fixtures\/importers\/no-such-file\.xml: cannot read: ENOENT$/));
+  it('no INPUT at all is bad usage', async () => {
+    const r = await runCli(['import']);
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /missing required argument/);
+  });
   it('an unwritable --out', async () => {
     const r = await runCli(['import', 'fixtures/importers/snapshot/small.json', '--out', 'fixtures/no-such-dir/out.json']);
     assert.equal(r.exitCode, 2);
