@@ -40,7 +40,8 @@ export class SessionTable {
   readonly byKey = new Map<string, SessionPartial>();
   /** records seen by this table (the clock of the idle sweep) */
   tick = 0;
-  constructor(readonly onComplete: (partial: SessionPartial) => void) {}
+  /** `sweepEvery`: records between sweeps, a power of two */
+  constructor(readonly onComplete: (partial: SessionPartial) => void, readonly sweepEvery: number = SWEEP_EVERY) {}
 
   /**
    * A session normally leaves the table when its connect, disconnect and every sequence number
@@ -49,7 +50,7 @@ export class SessionTable {
    * memory stays bounded by the sessions open at one time, not by the size of the input.
    */
   sweep(): void {
-    const idle = this.tick - SWEEP_EVERY;
+    const idle = this.tick - this.sweepEvery;
     for (const map of [this.byId, this.byKey] as const) {
       for (const p of map.values()) {
         if ((p.flags & HAS_DISCONNECT) !== 0 && p.touched < idle) this.complete(p);
@@ -433,7 +434,7 @@ export class LogScanner {
     partial.records++;
     partial.touched = ++table.tick;
     if (seq > partial.maxSeq) partial.maxSeq = seq;
-    if ((table.tick & (SWEEP_EVERY - 1)) === 0) table.sweep();
+    if ((table.tick & (table.sweepEvery - 1)) === 0) table.sweep();
 
     let event = fe[L.event] as number > (fs[L.event] as number) ? buf[fs[L.event] as number] as number : 0;
     if (event === 32) { // stray space before the event character

@@ -1,5 +1,6 @@
 // Replays one session's logged dialogue: SMTP answers commands in order (pipelined or not),
 // so replies are matched to the oldest command still waiting for one. Pure.
+import { parseAddress } from '../policy/ip.js';
 import { Ev, hasArg, type EvKind, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
 
 export function splitEndpoint(endpoint: string): { ip: string; port: number | null } {
@@ -10,11 +11,17 @@ export function splitEndpoint(endpoint: string): { ip: string; port: number | nu
     return { ip: text.slice(1, close < 0 ? text.length : close), port: Number.isInteger(port) ? port : null };
   }
   const colon = text.lastIndexOf(':');
-  // An IPv6 address without brackets has several colons: the port is the last group only
-  // when it is all digits and the rest still parses as an address; keep it simple: IPv4 form.
-  if (colon < 0 || text.indexOf(':') !== colon) return { ip: text, port: null };
+  if (colon < 0) return { ip: text, port: null };
   const port = Number(text.slice(colon + 1));
-  return { ip: text.slice(0, colon), port: Number.isInteger(port) && text.length > colon + 1 ? port : null };
+  const hasPort = /^\d{1,5}$/.test(text.slice(colon + 1)) && port <= 65535;
+  if (text.indexOf(':') !== colon) {
+    // UNSURE(reference): §10 shows only IPv4 endpoints. An IPv6 endpoint without brackets ends
+    // in `:port` when what is left is still an address; otherwise the whole text is the address.
+    const head = text.slice(0, colon);
+    if (hasPort && parseAddress(head) !== null) return { ip: head, port };
+    return { ip: text, port: null };
+  }
+  return { ip: text.slice(0, colon), port: hasPort ? port : null };
 }
 
 /** `SERVER\Connector Name` → `SERVER`; an id without a backslash names no server. */

@@ -112,3 +112,43 @@ describe('protocol log scanner', () => {
     await assert.rejects(readText('#Software: Microsoft Exchange Server\n#Log-type: SMTP Send Protocol Log\n'), /send protocol log/);
   });
 });
+
+describe('session table', () => {
+  it('sessions with a gap in their sequence numbers are finished once idle, so the table stays small', async () => {
+    const { LogScanner, SessionTable } = await import('../../src/logs/scan.js');
+    const { summarizeSession } = await import('../../src/logs/session.js');
+    let messages = 0;
+    let finished = 0;
+    const table = new SessionTable((p) => { finished++; messages += summarizeSession(p).messages; }, 64);
+    const scanner = new LogScanner(table, 'gaps.log');
+    let maxOpen = 0;
+    for (let i = 0; i < 200; i++) {
+      const sid = `08DE${String(i).padStart(12, '0')}`;
+      // Record 1 (Set Session Permissions) is missing: the session never looks complete.
+      const lines = session([['+'], ['*', 'SMTPSubmit', 'Set Session Permissions'], ['<', 'HELO app'], ['>', '250 ok'],
+        ['<', 'MAIL FROM:<a@corp.example>'], ['>', '250 2.1.0 Sender OK'], ['<', 'RCPT TO:<b@corp.example>'], ['>', '250 2.1.5 Recipient OK'],
+        ['<', 'DATA'], ['>', '354 go ahead'], ['>', '250 2.6.0 queued'], ['-', '', 'Local']], sid).split('\n').filter((l, n) => l !== '' && n !== 1);
+      const buf = Buffer.from(`${lines.join('\n')}\n`);
+      scanner.scan(buf, 0, buf.length, false);
+      maxOpen = Math.max(maxOpen, table.byId.size + table.byKey.size);
+    }
+    scanner.finish();
+    const left = table.drain();
+    assert.ok(maxOpen < 20, `at most ${maxOpen} sessions open`);
+    assert.equal(finished + left.length, 200);
+    for (const p of left) messages += summarizeSession(p).messages;
+    assert.equal(messages, 200);
+  });
+});
+
+describe('endpoints', () => {
+  it('UNSURE(reference): IPv6 endpoints with or without brackets', async () => {
+    const { splitEndpoint } = await import('../../src/logs/session.js');
+    assert.deepEqual(splitEndpoint('10.0.0.6:25'), { ip: '10.0.0.6', port: 25 });
+    assert.deepEqual(splitEndpoint('[2001:db8::7]:50412'), { ip: '2001:db8::7', port: 50412 });
+    assert.deepEqual(splitEndpoint('2001:db8::7:25'), { ip: '2001:db8::7', port: 25 });
+    assert.deepEqual(splitEndpoint('x.x.x.x:25'), { ip: 'x.x.x.x', port: 25 });
+    // `fe80:` is no address, so `::1` is not a port: the whole text is the address.
+    assert.deepEqual(splitEndpoint('fe80::1'), { ip: 'fe80::1', port: null });
+  });
+});
