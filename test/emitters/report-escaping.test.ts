@@ -2,7 +2,13 @@
 // text (never markup, script, attribute or Handlebars expression), and the page must validate.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { HtmlValidate } from 'html-validate';
+import { runAudit } from '../../src/analyzers/run.js';
+import { importSources } from '../../src/importers/index.js';
+import { decodeSource } from '../../src/source.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 import { renderReportHtml } from '../../src/emitters/report/index.js';
 import type { Finding, FindingsDocument, Snapshot } from '../../src/model.js';
 import { buildPolicy } from '../../src/policy/index.js';
@@ -56,6 +62,22 @@ function render(): string {
   };
   return renderReportHtml({ snapshot, findings: hostileFindings(), policy: buildPolicy(snapshot), replay, generatedAt: new Date('2026-06-01T00:00:00Z') });
 }
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+}
+
+describe('the demo report', () => {
+  it('validates (html-validate recommended rules)', async () => {
+    const sources = files(join(REPO_ROOT, 'fixtures', 'estate-2010-2016')).sort().map((f) => decodeSource(f, readFileSync(f)));
+    const snapshot = (await importSources(sources)).snapshot;
+    const now = new Date('2026-06-01T00:00:00Z');
+    const html = renderReportHtml({ snapshot, findings: runAudit(snapshot, {}, now), policy: buildPolicy(snapshot), generatedAt: now });
+    const report = await new HtmlValidate({ extends: ['html-validate:recommended'] }).validateString(html);
+    assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.message}`)), []);
+    assert.ok(html.length > 50_000, 'a full report');
+  });
+});
 
 describe('report escaping', () => {
   const html = render();
