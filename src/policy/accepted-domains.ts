@@ -19,12 +19,23 @@ interface DomainTable {
 }
 
 function normalizeDomain(domain: string): string {
-  let d = domain.trim().toLowerCase();
+  let d = domain.toLowerCase();
+  if (d.charCodeAt(0) <= 32 || d.charCodeAt(d.length - 1) <= 32) d = d.trim();
   if (d.endsWith('.')) d = d.slice(0, -1);
   return d;
 }
 
+const tables = new WeakMap<PolicyIndex, DomainTable>();
+
 function tableOf(policy: PolicyIndex): DomainTable {
+  const known = tables.get(policy);
+  if (known !== undefined) return known;
+  const built = buildTable(policy);
+  tables.set(policy, built);
+  return built;
+}
+
+function buildTable(policy: PolicyIndex): DomainTable {
   return policy.memo('accepted-domains', () => {
     const table: DomainTable = { exact: new Map(), subdomains: new Map(), star: null };
     for (const d of policy.acceptedDomains) {
@@ -50,21 +61,22 @@ function tableOf(policy: PolicyIndex): DomainTable {
  * matches `contoso.com` itself is not stated — we match subdomains only.
  */
 export function classifyDomain(policy: PolicyIndex, domain: string): { class: RecipientClass; match: AcceptedDomain | null } {
-  const table = tableOf(policy);
-  const name = normalizeDomain(domain);
+  const match = bestMatch(tableOf(policy), normalizeDomain(domain));
+  return match === null ? { class: 'external', match: null } : { class: CLASS_OF[match.domainType], match };
+}
+
+function bestMatch(table: DomainTable, name: string): AcceptedDomain | null {
   // An address literal ([192.0.2.1]) is never an accepted domain.
-  if (name === '' || name.startsWith('[')) return { class: 'external', match: null };
+  if (name === '' || name.startsWith('[')) return null;
   const exact = table.exact.get(name);
-  if (exact !== undefined) return { class: CLASS_OF[exact.domainType], match: exact };
+  if (exact !== undefined) return exact;
   let dot = name.indexOf('.');
   while (dot >= 0) {
-    const parent = name.slice(dot + 1);
-    const hit = table.subdomains.get(parent);
-    if (hit !== undefined) return { class: CLASS_OF[hit.domainType], match: hit };
+    const hit = table.subdomains.get(name.slice(dot + 1));
+    if (hit !== undefined) return hit;
     dot = name.indexOf('.', dot + 1);
   }
-  if (table.star !== null) return { class: CLASS_OF[table.star.domainType], match: table.star };
-  return { class: 'external', match: null };
+  return table.star;
 }
 
 /** The domain of an address (`user@Domain.example` → `domain.example`), or '' when there is none. */
@@ -77,7 +89,7 @@ export function domainOfAddress(address: string): string {
 
 /** Accepted for relay purposes: matches any accepted domain (§6.4 RCPT step 3). */
 export function isAcceptedDomain(policy: PolicyIndex, domain: string): boolean {
-  return classifyDomain(policy, domain).class !== 'external';
+  return bestMatch(tableOf(policy), normalizeDomain(domain)) !== null;
 }
 
 /** "Internal" for sender checks: Authoritative or InternalRelay (§7). */

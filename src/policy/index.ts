@@ -20,13 +20,14 @@ export interface Endpoint {
 
 /** How a connector won: the range that matched and whether through an exact or wildcard binding. */
 export interface Selection {
-  connector: ReceiveConnector;
-  range: IpRange;
-  interval: Interval;
-  size: bigint;
-  binding: 'exact' | 'wildcard';
+  // Shared between lookups (one object per winning interval): read-only.
+  readonly connector: ReceiveConnector;
+  readonly range: IpRange;
+  readonly interval: Interval;
+  readonly size: bigint;
+  readonly binding: 'exact' | 'wildcard';
   /** The local address the decision was made for (resolved when the endpoint had none). */
-  localAddress: string;
+  readonly localAddress: string;
 }
 
 export interface WonInterval {
@@ -49,7 +50,7 @@ interface ConnectorEntry {
   ranges: Record<Family, RangeEntry[]>;
 }
 interface Winner { entry: ConnectorEntry; range: RangeEntry; binding: 'exact' | 'wildcard' }
-interface Segment { first: bigint; last: bigint; win: Winner }
+interface Segment { first: bigint; last: bigint; win: Winner; selection?: Selection }
 
 /** Elementary intervals of one (server, port, local address, family), sorted, gaps omitted. */
 interface Partition {
@@ -491,10 +492,12 @@ export function selectConnectorDetailed(policy: PolicyIndex, endpoint: Endpoint,
   if (partition === null || partition.family !== family) return null;
   const seg = v4 !== null ? findSegment4(partition, v4) : findSegment(partition, value);
   if (seg === null) return null;
-  return {
+  // The answer depends only on the segment: built once, shared (callers must not mutate it).
+  seg.selection ??= Object.freeze({
     connector: seg.win.entry.connector, range: seg.win.range.range, interval: seg.win.range.interval,
     size: seg.win.range.size, binding: seg.win.binding, localAddress: partition.localAddress,
-  };
+  });
+  return seg.selection;
 }
 
 // Exchange picks the most specific remote range, not the first match: a /32 beats a /24.
