@@ -129,6 +129,14 @@ export class ExchangeConnection extends SMTPConnection {
     }
   }
 
+  /**
+   * smtp-server holds every greeting back 100 ms to catch clients that talk first; Exchange
+   * greets at once, and a device that talks first is answered like any other command.
+   */
+  override init(): void {
+    this._setListeners(() => this.connectionReady());
+  }
+
   get connector(): ReceiveConnector | null { return this.dialogue?.connector ?? null; }
 
   get effective(): { address: string; origin: AddressOrigin } {
