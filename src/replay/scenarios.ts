@@ -114,7 +114,8 @@ function readScenario(value: unknown, i: number, warnings: Array<{ path: Path; m
     name, clientIp, port,
     tls: bool(value, 'tls', path) ?? false,
     auth: readAuth(value.auth, [...path, 'auth'], warnings),
-    helo: str(value, 'helo', path, { optional: true }) ?? `[${clientIp}]`,
+    // RFC 5321 address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]`.
+    helo: str(value, 'helo', path, { optional: true }) ?? (clientIp.includes(':') ? `[IPv6:${clientIp}]` : `[${clientIp}]`),
     mailFrom,
     rcptTo: rcpt.map((r) => r.trim()),
   };
