@@ -1,0 +1,108 @@
+// `exrelay sandbox` as a user runs it: the contract's ready lines, SIGTERM/SIGINT -> exit 0,
+// and exit 2 with one line for a port in use or an unknown server.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { RawClient, withoutDate } from './helpers.js';
+
+const ESTATE = 'fixtures/sandbox/estate-2019.snapshot.json';
+const PORTS = [25, 465, 587, 717, 2525];
+
+/** An offset whose five ports are free now (checked by binding them). */
+async function freeOffset(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const offset = 30000 + Math.floor(Math.random() * 25000);
+    const servers: net.Server[] = [];
+    try {
+      for (const p of PORTS) {
+        const s = net.createServer();
+        await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(p + offset, '127.0.0.1', () => resolve()); });
+        servers.push(s);
+      }
+      return offset;
+    } catch { /* try another */ } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error('no free port range');
+}
+
+function startCli(args: string[]): { child: ReturnType<typeof spawn>; lines: Promise<string[]>; exit: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const lines = new Promise<string[]>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const got = out.split('\n').filter((l) => l !== '');
+      if (got.length >= PORTS.length) resolve(got);
+    });
+    child.once('exit', () => reject(new Error(`exited early: ${out} ${err}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, lines, exit, stderr: () => err };
+}
+
+describe('exrelay sandbox (CLI)', () => {
+  it('prints one ready line per listener, serves, and exits 0 on SIGTERM and on SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'exrelay-sbcli-'));
+      const offset = await freeOffset();
+      const run = startCli(['sandbox', ESTATE, '--server', 'EX01', '--port-offset', String(offset), '--xclient', '--capture', join(dir, 'cap')]);
+      try {
+        const lines = await run.lines;
+        assert.deepEqual(lines, PORTS.map((p) => `listening 127.0.0.1:${p + offset} for EX01 port ${p}`));
+        const c = await RawClient.connect(25 + offset);
+        assert.equal(withoutDate(await c.line()), '220 ex01.corp.example Microsoft ESMTP MAIL Service ready at <date>');
+        await c.command('EHLO a');
+        run.child.kill(signal);
+        // An open session is told the service is going away, then the process ends cleanly.
+        assert.equal(await c.line(), '421 4.3.2 Service not available, closing transmission channel');
+        assert.equal(await run.exit, 0, run.stderr());
+        assert.equal(run.stderr(), '');
+      } finally {
+        run.child.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('a port in use is exit 2 with one line naming the port', async () => {
+    const offset = await freeOffset();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(587 + offset, '127.0.0.1', () => resolve()));
+    try {
+      const r = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--port-offset', String(offset)]);
+      assert.equal(r.exitCode, 2);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(r.stderr.trimEnd().split('\n'), [`exrelay: port ${587 + offset} is already in use: cannot listen on 127.0.0.1:${587 + offset} (for EX01 port 587)`]);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('an unknown server, a bad flavor and a lone --cert are exit 2', async () => {
+    const unknown = await runCli(['sandbox', ESTATE, '--server', 'EX09']);
+    assert.equal(unknown.exitCode, 2);
+    assert.equal(unknown.stderr.trim(), 'exrelay: unknown server "EX09" (known: EX01)');
+    const flavor = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--flavor', '2007']);
+    assert.equal(flavor.exitCode, 2);
+    const cert = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--cert', 'x.pem']);
+    assert.equal(cert.exitCode, 2);
+    assert.match(cert.stderr, /--cert and --key go together/);
+  });
+
+  it('--help describes every option', async () => {
+    const r = await runCli(['sandbox', '--help']);
+    assert.equal(r.exitCode, 0);
+    for (const option of ['--server', '--host', '--port-offset', '--client-ip', '--xclient', '--proxy-protocol', '--trust-proxy', '--users', '--capture', '--protocol-log', '--flavor', '--tarpit', '--cert', '--key']) {
+      assert.match(r.stdout, new RegExp(`${option} .*\\S`), option);
+    }
+  });
+});
