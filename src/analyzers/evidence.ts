@@ -16,6 +16,8 @@ export interface Reach {
   breadth: bigint;
   /** The public sub-intervals of `won` (rules.md "Public address"), with the range that wins each. */
   publicParts: Array<{ interval: Interval; won: WonInterval }>;
+  /** `won` sorted and merged per family. */
+  merged: Interval[];
 }
 
 const reachCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, Reach>>();
@@ -82,7 +84,7 @@ export function reachOf(policy: PolicyIndex, connector: ReceiveConnector): Reach
     if (isSurelyPrivate(w)) continue;
     for (const p of publicParts(w)) pub.push({ interval: p, won: w });
   }
-  const reach = { won, breadth, publicParts: pub };
+  const reach = { won, breadth, publicParts: pub, merged };
   cache.set(connector, reach);
   return reach;
 }
@@ -111,6 +113,11 @@ export function relaySignature(policy: PolicyIndex, c: ReceiveConnector): { anon
   return sig;
 }
 
+/**
+ * Sorted, merged copy of a list of intervals. Intervals that need no merging are passed
+ * through (not copied: a big estate has a million of them); merged ones are new objects, so
+ * the input is never changed.
+ */
 export function mergeIntervals(list: readonly Interval[]): Interval[] {
   let ordered = true;
   for (let k = 1; k < list.length && ordered; k++) {
@@ -123,8 +130,8 @@ export function mergeIntervals(list: readonly Interval[]): Interval[] {
   for (const i of sorted) {
     const prev = out[out.length - 1];
     if (prev !== undefined && prev.family === i.family && i.first <= prev.last + 1n) {
-      if (i.last > prev.last) prev.last = i.last;
-    } else out.push({ family: i.family, first: i.first, last: i.last });
+      if (i.last > prev.last) out[out.length - 1] = { family: prev.family, first: prev.first, last: i.last };
+    } else out.push(i);
   }
   return out;
 }

@@ -25,7 +25,7 @@ export default defineRule({
     if (!isPublic && reach.breadth <= BROAD_RELAY_ADDRESSES) return [];
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
     const culprits = isPublic ? rangesBehind(reach.publicParts.map((p) => p.won)) : rangesByReach(reach.won, EVIDENCE_LIMIT);
-    const reachable = isPublic ? mergeIntervals(reach.publicParts.map((p) => p.interval)) : mergeIntervals(reach.won);
+    const reachable = isPublic ? mergeIntervals(reach.publicParts.map((p) => p.interval)) : reach.merged;
     let publicCount = 0n;
     for (const p of reachable) publicCount += p.last - p.first + 1n;
     const grant = rights[0];

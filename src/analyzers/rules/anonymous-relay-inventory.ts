@@ -1,5 +1,5 @@
 import { ACCEPT_ANY_RECIPIENT, canRelayAnonymously } from '../../policy/index.js';
-import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { countText, describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -17,7 +17,7 @@ export default defineRule({
     if (!canRelayAnonymously(policy, c)) return [];
     const reach = reachOf(policy, c);
     if (reach.publicParts.length > 0 || reach.breadth > BROAD_RELAY_ADDRESSES) return [];
-    const merged = mergeIntervals(reach.won);
+    const merged = reach.merged;
     const allowed = listEvidence(merged).map(intervalEvidence);
     const [grant] = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT]);
     return [{

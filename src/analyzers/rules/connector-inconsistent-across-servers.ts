@@ -1,6 +1,5 @@
 import type { JsonValue } from '../../json.js';
 import type { ReceiveConnector, Snapshot } from '../../model.js';
-import { normalizeAddress } from '../../policy/index.js';
 import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
 
 function escapeRegExp(s: string): string {
@@ -19,7 +18,8 @@ function generation(snapshot: Snapshot, c: ReceiveConnector): string {
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : '2013+';
 }
 
-const rangeKey = (r: { first: string; last: string }): string => `${normalizeAddress(r.first) ?? r.first}-${normalizeAddress(r.last) ?? r.last}`;
+// first/last are RFC 5952 in the snapshot (contract), so the text compares as the address.
+const rangeKey = (r: { first: string; last: string }): string => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`;
 const setKey = (xs: readonly string[]): string => [...new Set(xs)].sort().join(',');
 
 export default defineRule({
