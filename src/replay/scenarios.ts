@@ -149,10 +149,19 @@ function parseText(source: SourceText): unknown {
   return doc.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
+// The YAML tree with positions, parsed only when a line is needed (errors and warnings),
+// once per source.
+const positioned = new WeakMap<SourceText, { doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter }>();
+
 /** The line of the value at `path` (or of the closest ancestor that exists). */
 function lineOfPath(source: SourceText, path: Path): number | null {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter });
+  let tree = positioned.get(source);
+  if (tree === undefined) {
+    const lineCounter = new LineCounter();
+    tree = { doc: parseDocument(source.text, { lineCounter }), lineCounter };
+    positioned.set(source, tree);
+  }
+  const { doc, lineCounter } = tree;
   for (let n = path.length; n >= 0; n--) {
     const node: unknown = doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range !== undefined && node.range !== null) {
