@@ -51,24 +51,89 @@ function formatV4(value: number): string {
   return `${Math.floor(value / 16777216) % 256}.${Math.floor(value / 65536) % 256}.${Math.floor(value / 256) % 256}.${value % 256}`;
 }
 
+/** Hex group (1–4 digits) → value, or -1. */
+function hexGroup(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 4) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * Plain IPv6 text (hex groups, at most one `::`, optional dotted IPv4 tail) → eight words.
+ * Hand-written for speed on large range lists; anything it does not accept goes to ipaddr.js.
+ */
+function parseV6Words(text: string): number[] | null {
+  const dbl = text.indexOf('::');
+  if (dbl !== -1 && text.indexOf('::', dbl + 1) !== -1) return null;
+  const parseSide = (side: string, allowV4Tail: boolean): number[] | null => {
+    if (side === '') return [];
+    const parts = side.split(':');
+    const out: number[] = [];
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k] as string;
+      if (allowV4Tail && k === parts.length - 1 && part.includes('.')) {
+        const v4 = parseV4(part);
+        if (v4 === null) return null;
+        out.push(Math.floor(v4 / 65536), v4 % 65536);
+        continue;
+      }
+      const g = hexGroup(part, 0, part.length);
+      if (g < 0) return null;
+      out.push(g);
+    }
+    return out;
+  };
+  if (dbl === -1) {
+    const words = parseSide(text, true);
+    return words !== null && words.length === 8 ? words : null;
+  }
+  const head = parseSide(text.slice(0, dbl), false);
+  const tail = parseSide(text.slice(dbl + 2), true);
+  if (head === null || tail === null || head.length + tail.length > 7) return null;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
 function parseAddr(raw: string): Addr | null {
   const text = raw.trim();
   const v4 = parseV4(text);
   if (v4 !== null) return { family: 4, v4, v6: null };
   // Scope ids (fe80::1%11) are accepted by Exchange; they do not change the address bounds.
-  const bare = text.replace(/%[^%]*$/, '');
-  if (!bare.includes(':') || !ipaddr.IPv6.isValid(bare)) return null;
+  const pct = text.indexOf('%');
+  const bare = pct === -1 ? text : text.slice(0, pct);
+  if (!bare.includes(':')) return null;
+  const fast = parseV6Words(bare);
+  if (fast !== null) return { family: 6, v4: 0, v6: fast };
+  if (!ipaddr.IPv6.isValid(bare)) return null;
   return { family: 6, v4: 0, v6: ipaddr.IPv6.parse(bare).parts.slice() };
 }
 
-/** RFC 5952 text of an IPv6 address given as eight 16-bit words; IPv4-mapped in mixed notation. */
-function formatV6(words: readonly number[]): string {
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    const hi = words[6] ?? 0;
-    const lo = words[7] ?? 0;
-    return `::ffff:${formatV4(hi * 65536 + lo)}`;
+/**
+ * RFC 5952 text of an IPv6 address given as eight 16-bit words: lower-case hex without leading
+ * zeros, the longest run (first on a tie) of two or more zero words as `::`; IPv4-mapped
+ * addresses in mixed notation (§5).
+ */
+export function formatV6(words: readonly number[]): string {
+  if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0 && words[5] === 0xffff) {
+    return `::ffff:${formatV4((words[6] ?? 0) * 65536 + (words[7] ?? 0))}`;
   }
-  return new ipaddr.IPv6(words.slice()).toRFC5952String();
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (from: number, to: number): string => words.slice(from, to).map((w) => w.toString(16)).join(':');
+  if (bestStart === -1) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }
 
 function formatAddr(a: Addr): string {
@@ -144,7 +209,7 @@ export function parseIpRange(raw: string): IpRange | null {
     const b = cidrBounds(a, Number(p));
     return b === null ? null : { expression, first: formatAddr(b[0]), last: formatAddr(b[1]) };
   }
-  const paren = /^([^()]+)\(([^()]+)\)$/.exec(expression);
+  const paren = expression.includes('(') ? /^([^()]+)\(([^()]+)\)$/.exec(expression) : null;
   if (paren !== null) {
     const a = parseAddr(paren[1] ?? '');
     const m = parseAddr(paren[2] ?? '');

@@ -99,3 +99,24 @@ describe('flag enums (reference §1.3)', () => {
     assert.deepEqual(parseAuthMechanism(64).unknown, ['64']);
   });
 });
+
+describe('IPv6 parsing and RFC 5952 form agree with ipaddr.js', () => {
+  it('on 5,000 seeded random addresses with zero runs, written expanded, compressed and upper-case', async () => {
+    const ipaddr = (await import('ipaddr.js')).default;
+    const { formatV6 } = await import('../../src/importers/ps-values.js');
+    let seed = 12345;
+    const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    for (let n = 0; n < 5000; n++) {
+      const words = Array.from({ length: 8 }, () => (next() < 0.45 ? 0 : Math.floor(next() * 65536)));
+      const expected = new ipaddr.IPv6(words).toRFC5952String();
+      if (!(words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff)) assert.equal(formatV6(words), expected);
+      const full = words.map((w) => w.toString(16).padStart(4, '0').toUpperCase()).join(':');
+      for (const written of [full, expected, expected.toUpperCase()]) {
+        assert.equal(parseIpRange(written)?.first, formatV6(words), written);
+      }
+    }
+  });
+  it('rejects malformed IPv6', () => {
+    for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', ':::']) assert.equal(parseIpRange(bad), null, bad);
+  });
+});
