@@ -21,7 +21,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 function who(s: LogsSender): string {
   const auth = s.authenticatedAs.length === 0 ? 'anonymous' : `auth ${s.authenticatedAs.join(', ')}`;
-  return `${auth}, ${s.tls ? 'TLS' : 'no TLS (or not always)'}`;
+  return `${auth}, ${s.tls ? 'TLS' : 'not (always) TLS'}`;
 }
 
 export function renderLogsText(doc: LogsDocument, extras: TextExtras): string {
@@ -71,8 +71,14 @@ export function renderLogsText(doc: LogsDocument, extras: TextExtras): string {
     }
   }
   if (extras.notJudged.length > 0) {
+    // One line per reason: a server without logs should not fill a screen with its connectors.
+    const byReason = new Map<string, string[]>();
+    for (const n of extras.notJudged) byReason.set(n.reason, [...(byReason.get(n.reason) ?? []), n.connector]);
     out.push('', 'Ranges not judged:');
-    for (const n of extras.notJudged) out.push(`  ${n.connector}: ${n.reason}`);
+    for (const [reason, list] of byReason) {
+      const names = list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
+      out.push(`  ${reason}: ${names}`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -54,7 +54,7 @@ describe('exrelay logs', () => {
     assert.match(r.stdout, /EX01\\Relay EX01: 2 senders, 65 sessions, 115 messages/);
     assert.match(r.stdout, /Relays externally \(accepted recipients outside the accepted domains\):\n {4}10\.1\.2\.3 +40 external recipients, anonymous/);
     assert.match(r.stdout, /Unused remote ranges \(no traffic in these logs; candidates to remove\): 192\.0\.2\.60-192\.0\.2\.69/);
-    assert.match(r.stdout, /EX01\\Default EX01: protocol logging is off/);
+    assert.match(r.stdout, /protocol logging is off on this connector \(Set-ReceiveConnector -ProtocolLoggingLevel Verbose\): EX01\\Default EX01, /);
   });
 
   it('--scenarios writes one scenario per distinct combination, recipients classed by the configuration', async () => {
