@@ -22,17 +22,17 @@ export interface AuditOptions {
 export const NEEDS: Record<Need, { missing: string; export: string; has(context: RuleContext): boolean }> = {
   permissions: {
     missing: 'AD permission entries of the receive connectors',
-    export: 'Get-ReceiveConnector | Get-ADPermission | Export-Clixml adpermissions.xml (or run the script from `exrelay collect-script`)',
+    export: 'Get-ReceiveConnector | ForEach-Object { Get-ADPermission -Identity $_.DistinguishedName } | Export-Clixml adperm.xml (or the script from `exrelay collect-script`)',
     has: (c) => c.snapshot.permissions.length > 0,
   },
   certificates: {
     missing: 'Exchange certificates',
-    export: 'Get-ExchangeCertificate | Export-Clixml certificates.xml (or run the script from `exrelay collect-script`)',
+    export: 'Get-ExchangeServer | ForEach-Object { Get-ExchangeCertificate -Server $_.Name } | Export-Clixml certs.xml (or the script from `exrelay collect-script`)',
     has: (c) => c.snapshot.certificates.length > 0,
   },
   exchangeServerAddresses: {
     missing: 'IP addresses of the Exchange servers',
-    export: 'the server export of `exrelay collect-script` (Get-ExchangeServer with IP addresses), or --exchange-servers IP,...',
+    export: 'exchange-servers.xml from the script of `exrelay collect-script` (Get-ExchangeServer with the servers\' IP addresses), or --exchange-servers IP,...',
     has: (c) => c.options.exchangeServers.length > 0 || c.snapshot.servers.some((s) => s.ipAddresses.length > 0),
   },
   loadBalancers: {
