@@ -54,3 +54,20 @@ test('a process started elsewhere finds the grammar from the package, not the cw
   { encoding: 'utf8', cwd: tmpdir() });
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('loading the grammar compiles it with Liftoff only: no TurboFan compilation (the ~6-10 s load cost)', () => {
+  // V8 prints one line per compiled wasm function with the compiler it used. Without the flag the
+  // grammar's largest function goes to TurboFan, which costs seconds of CPU and holds the exit.
+  const grammar = fileURLToPath(new URL('../../../src/powershell/grammar.ts', import.meta.url));
+  const tsx = fileURLToPath(import.meta.resolve('tsx'));
+  const r = spawnSync(process.execPath, ['--trace-wasm-compilation-times', '--import', tsx, '--input-type=module', '-e',
+    `const g = await import(${JSON.stringify(grammar)}); const p = await g.parsePowerShell("Get-ReceiveConnector -Identity 'A\\\\B'"); if (p.hasErrors) process.exit(1);`],
+  { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(r.status, 0, r.stderr);
+  // The grammar's parse-table function is the one with a body of hundreds of KB; small wasm
+  // helpers of the test's own loader (tsx) may tier up and do not matter.
+  const big = `${r.stdout}${r.stderr}`.split('\n')
+    .filter((l) => l.includes('Compiled function') && Number(/bodysize (\d+)/.exec(l)?.[1] ?? 0) >= 100_000);
+  assert.ok(big.some((l) => l.includes('using Liftoff')), 'the grammar was compiled');
+  assert.deepEqual(big.filter((l) => l.includes('using TurboFan')), []);
+});
