@@ -41,4 +41,13 @@ describe('fixtures/defaults', () => {
       ]);
     }
   });
+
+  it('UNSURE(reference) §1.5: the pristine 2010 Default binds IPv4 port 25 only, 10 MB messages, and still audits clean', () => {
+    const snap = defaultInstall('2010');
+    const def = snap.connectors.find((c) => c.name === 'Default EX01');
+    assert.deepEqual(def?.bindings, [{ address: '0.0.0.0', port: 25 }]);
+    assert.equal(def?.maxMessageSize, 10485760);
+    assert.deepEqual(def?.permissionGroups, ['ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers']);
+    assert.equal(def?.transportRole, null);
+  });
 });
