@@ -107,6 +107,19 @@ describe('protocol log scanner', () => {
     }
   });
 
+  it('a damaged gzip file read by a worker thread is still bad input naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exrelay-logs-gzw-'));
+    try {
+      const good = gzipSync(HEADER + session(authenticatedRelay));
+      writeFileSync(join(dir, 'a.log'), HEADER + session(authenticatedRelay, '08DE0000000000AA'));
+      writeFileSync(join(dir, 'b.log.gz'), good.subarray(0, good.length - 30));
+      const { readLogs } = await import('../../src/logs/reader.js');
+      await assert.rejects(readLogs([dir], { workers: 2 }), (e: Error & { file?: string }) => e.name === 'InputError' && /b\.log\.gz$/.test(e.file ?? ''));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a named file that is not a receive log is bad input; a send log says so', async () => {
     await assert.rejects(readText('Name : Default EX01\n'), /not an SMTP receive protocol log/);
     await assert.rejects(readText('#Software: Microsoft Exchange Server\n#Log-type: SMTP Send Protocol Log\n'), /send protocol log/);
