@@ -23,6 +23,8 @@ export interface CaptureEnvelope {
   /** The real TCP peer. */
   peerAddress: string;
   helo: string | null;
+  /** The Message-ID the final reply quotes (the message's own, or one made from the id). */
+  messageId: string;
   authenticatedUser: string | null;
   tls: boolean;
   mailFrom: string;

@@ -579,6 +579,7 @@ export class ExchangeConnection extends SMTPConnection {
       clientAddressOrigin: this.effective.origin,
       peerAddress: this.link.peer,
       helo: this.helo,
+      messageId,
       authenticatedUser: this.authUser,
       tls: this.session.secure,
       mailFrom,

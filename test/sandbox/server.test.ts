@@ -274,6 +274,26 @@ describe('sandbox connector selection', () => {
     } finally { await s.stop(); }
   });
 
+  it('--flavor 2010 answers with 2010 texts; its queued line quotes the Message-ID the envelope records', async () => {
+    const s = await start(estate, { flavor: '2010' });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('XCLIENT ADDR=198.51.100.7');
+      await c.command('EHLO mx');
+      await c.command('MAIL FROM:<a@example.net>');
+      assert.equal(await c.command('RCPT TO:<b@fabrikam.example>'), '550 5.7.1 Unable to relay');
+      assert.equal(await c.command('RCPT TO:<b@corp.example>'), '250 2.1.5 Recipient OK');
+      await c.command('DATA');
+      const final = await c.command('Subject: no id\r\n\r\nx\r\n.');
+      const id = /^250 2\.6\.0 <(\d+)@ex01\.corp\.example> Queued mail for delivery$/.exec(final)?.[1];
+      assert.ok(id !== undefined, final);
+      const envelope = JSON.parse(await readFile(join(s.dir, 'capture', `${id}.json`), 'utf8')) as { messageId: string };
+      assert.equal(envelope.messageId, `<${id}@ex01.corp.example>`);
+      c.end();
+    } finally { await s.stop(); }
+  });
+
   it('port in use is a usage error naming the port', async () => {
     const s = await start(estate);
     try {
