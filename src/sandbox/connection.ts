@@ -296,6 +296,11 @@ export class ExchangeConnection extends SMTPConnection {
   private greetAfterXclient(): void {
     const addr = this._xClient.get('ADDR');
     if (typeof addr === 'string' && addr !== '') this.xclientAddress = normalizeAddress(addr);
+    else if (this.neutral) {
+      // XCLIENT without ADDR (NAME, HELO...) says nothing about whom to select for.
+      this.writeNow({ wire: { code: 220, lines: [this.neutralGreeting()] }, closeAfter: false });
+      return;
+    }
     this.authUser = null;
     this.helo = null;
     const address = this.effective.address;

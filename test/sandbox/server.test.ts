@@ -241,6 +241,7 @@ describe('sandbox connector selection', () => {
       const c = await RawClient.connect(s.portOf(25));
       assert.match(await c.line(), /^220 ex01\.corp\.example exrelay sandbox for EX01 port 25: no connector takes \[127\.0\.0\.1\]; send XCLIENT ADDR=<address>$/);
       assert.deepEqual((await c.command('EHLO a')).split('\r\n'), ['250-ex01.corp.example Hello [127.0.0.1]', '250 XCLIENT NAME ADDR PORT PROTO HELO LOGIN']);
+      assert.match(await c.command('XCLIENT NAME=printer.corp.example'), /^220 .* no connector takes \[127\.0\.0\.1\]/);
       assert.equal(await c.command('XCLIENT ADDR=198.51.100.1'), '421 4.3.2 Service not available');
       assert.equal(await c.closedByServer(), true);
       const d = await RawClient.connect(s.portOf(25));
