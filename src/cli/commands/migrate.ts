@@ -16,7 +16,6 @@ import { parsePowerShell } from '../../powershell/grammar.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
 import { parseChoice } from '../options.js';
-import { VERSION } from '../main.js';
 
 interface MigrateCliOptions {
   sourceServer: string;
@@ -57,7 +56,8 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         targetServer: opts.targetServer,
         inputs,
         rollbackFile: opts.rollback ?? null,
-        version: VERSION,
+        // The root program carries the tool's version (set in main.ts).
+        version: program.version() ?? '',
         ...(opts.targetVersion === undefined ? {} : { targetVersion: opts.targetVersion }),
       };
       const plan = planMigration(snapshot, options);
