@@ -3,7 +3,7 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
 import {
-  canRelayAnonymously, effectiveRights, formatAddress, intervalSize, isExternallySecured, isWildcardAddress, parseAddress, publicParts,
+  canRelayAnonymously, effectiveRights, formatAddress, isExternallySecured, isWildcardAddress, parseAddress, publicParts,
   wildcardAddress, winningIntervals,
   type EffectiveRight, type Interval, type PolicyIndex, type Principal, type RightSource, type WonInterval,
 } from '../policy/index.js';
@@ -77,8 +77,7 @@ export function reachOf(policy: PolicyIndex, connector: ReceiveConnector): Reach
   // The same address can be won through several bindings (e.g. 0.0.0.0:25 and 0.0.0.0:2525);
   // breadth counts distinct addresses, so merge per family first.
   const merged = mergeIntervals(won);
-  let breadth = 0n;
-  for (const i of merged) breadth += intervalSize(i);
+  const breadth = countAddresses(merged);
   const pub: Reach['publicParts'] = [];
   for (const w of won) {
     if (isSurelyPrivate(w)) continue;
@@ -129,11 +128,26 @@ export function mergeIntervals(list: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
   for (const i of sorted) {
     const prev = out[out.length - 1];
-    if (prev !== undefined && prev.family === i.family && i.first <= prev.last + 1n) {
+    // Adjacent or overlapping. IPv4 bounds compare as doubles: bigint arithmetic allocates,
+    // and this runs once per won interval of the estate.
+    const touches = prev !== undefined && prev.family === i.family
+      && (i.family === 4 ? Number(i.first) <= Number(prev.last) + 1 : i.first <= prev.last + 1n);
+    if (touches) {
       if (i.last > prev.last) out[out.length - 1] = { family: prev.family, first: prev.first, last: i.last };
     } else out.push(i);
   }
   return out;
+}
+
+/** Number of addresses in a list of disjoint intervals (IPv4 summed as doubles, exact below 2^53). */
+export function countAddresses(list: readonly Interval[]): bigint {
+  let v4 = 0;
+  let v6 = 0n;
+  for (const i of list) {
+    if (i.family === 4) v4 += Number(i.last) - Number(i.first) + 1;
+    else v6 += i.last - i.first + 1n;
+  }
+  return BigInt(v4) + v6;
 }
 
 /** `{expression, first, last}` for an interval; the expression is Exchange's `a-b` syntax (or one address). */
@@ -200,10 +214,11 @@ export function rangesBehind(won: readonly WonInterval[]): Array<{ expression: s
 
 /** The configured ranges that give a connector the most addresses (where it is selected), most first. */
 export function rangesByReach(won: readonly WonInterval[], limit: number): Array<{ expression: string; first: string; last: string }> {
-  const reach = new Map<IpRange, bigint>();
-  for (const w of won) reach.set(w.range, (reach.get(w.range) ?? 0n) + (w.last - w.first + 1n));
+  // Ranked by approximate size (doubles): exact enough to order, without bigint arithmetic per interval.
+  const reach = new Map<IpRange, number>();
+  for (const w of won) reach.set(w.range, (reach.get(w.range) ?? 0) + (Number(w.last) - Number(w.first) + 1));
   return [...reach.entries()]
-    .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
+    .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .map(([r]) => ({ expression: r.expression, first: r.first, last: r.last }));
 }

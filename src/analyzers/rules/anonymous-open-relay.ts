@@ -1,5 +1,5 @@
 import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously } from '../../policy/index.js';
-import { countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { countAddresses, countText, describeRight, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
 import { EVIDENCE_LIMIT, defineRule, psQuote, type FindingDraft } from '../rule.js';
 
 /** rules.md: private reach above this many addresses is "broad". */
@@ -26,8 +26,7 @@ export default defineRule({
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
     const culprits = isPublic ? rangesBehind(reach.publicParts.map((p) => p.won)) : rangesByReach(reach.won, EVIDENCE_LIMIT);
     const reachable = isPublic ? mergeIntervals(reach.publicParts.map((p) => p.interval)) : reach.merged;
-    let publicCount = 0n;
-    for (const p of reachable) publicCount += p.last - p.first + 1n;
+    const publicCount = countAddresses(reachable);
     const grant = rights[0];
     return [{
       connector: c,
