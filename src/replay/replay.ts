@@ -27,8 +27,8 @@ function hashNumber(text: string): number {
   }
   return h;
 }
-function hash(text: string): string {
-  return hashNumber(text).toString(16).padStart(8, '0');
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }
 
 function headerValue(data: string, name: string): string | null {
@@ -54,35 +54,41 @@ export function generatedMessage(scenario: Scenario, messageId: string): string 
     + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
 }
 
+/** UTF-8 byte length, without encoding when the text is ASCII. */
+function byteLength(t: string): number {
+  for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) > 0x7f) return UTF8.encode(t).length;
+  return t.length;
+}
+
 /** Byte length of generatedMessage without building it (replay runs millions of scenarios). */
 function generatedMessageSize(scenario: Scenario, messageId: string): number {
-  const ascii = (t: string): number => {
-    for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) > 0x7f) return UTF8.encode(t).length;
-    return t.length;
-  };
   let to = 0;
-  for (const r of scenario.rcptTo) to += ascii(r) + 2;
+  for (const r of scenario.rcptTo) to += byteLength(r) + 2;
   to += Math.max(0, scenario.rcptTo.length - 1) * 2;
-  return 'From: <>\r\n'.length + ascii(scenario.mailFrom) + 'To: \r\n'.length + to
-    + 'Subject: exrelay replay: \r\n'.length + ascii(scenario.name) + 'Message-ID: \r\n\r\n'.length + ascii(messageId)
+  return 'From: <>\r\n'.length + byteLength(scenario.mailFrom) + 'To: \r\n'.length + to
+    + 'Subject: exrelay replay: \r\n'.length + byteLength(scenario.name) + 'Message-ID: \r\n\r\n'.length + byteLength(messageId)
     + 'exrelay replay test message\r\n'.length;
 }
 
 /** The message a scenario sends: its `data`, or a small generated one padded to `messageSize`. */
-export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null } {
+export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null; internalId: string } {
+  const h = hashNumber(scenario.name);
+  // A reproducible InternalId per scenario (Exchange's is a queue counter).
+  const internalId = String(h * 1000 + 1);
   if (scenario.data !== undefined) {
     const id = headerValue(scenario.data, 'Message-ID');
     const from = headerValue(scenario.data, 'From');
     const body = scenario.data.replace(/\r?\n/g, '\r\n');
     return {
       size: Math.max(UTF8.encode(body).length, scenario.messageSize ?? 0),
-      messageId: id ?? `<${hash(scenario.name)}@${scenario.helo}>`,
+      messageId: id ?? `<${hex8(h)}@${scenario.helo}>`,
       headerFrom: from === null ? null : addressIn(from),
+      internalId,
     };
   }
-  const messageId = `<${hash(scenario.name)}@${scenario.helo}>`;
+  const messageId = `<${hex8(h)}@${scenario.helo}>`;
   const size = Math.max(generatedMessageSize(scenario, messageId), scenario.messageSize ?? 0);
-  return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom };
+  return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom, internalId };
 }
 
 function advertisesSize(extensions: readonly string[]): boolean {
@@ -151,14 +157,13 @@ export function runScenario(policy: PolicyIndex, scenario: Scenario, users: read
 
   let final: Reply;
   if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
-    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom, queuedId: String(hashNumber(scenario.name) * 1000 + 1) });
+    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom, queuedId: message.internalId });
     replies.push(stage('message', final));
   } else {
     const data = session.data();
     replies.push(stage('data', data));
     if (data.code !== 354) return makeResult(scenario, session, 'rejected', replies, recipients);
-    // A reproducible InternalId per scenario (Exchange's is a queue counter).
-    final = session.message(message.size, message.messageId, String(hashNumber(scenario.name) * 1000 + 1), { headerFrom: message.headerFrom });
+    final = session.message(message.size, message.messageId, message.internalId, { headerFrom: message.headerFrom });
     replies.push(stage('message', final));
   }
   return makeResult(scenario, session, final.code === 250 ? 'accepted' : 'rejected', replies, recipients);
