@@ -314,3 +314,16 @@ describe('session: remaining replies and UNSURE behaviours', () => {
     assert.match(line(s.bdat(50, true, '<m@x>')), /^250 2\.6\.0 <m@x> \[InternalId=\d+, Hostname=ex01\.corp\.example\] Queued mail for delivery$/);
   });
 });
+
+describe('session: relay through a wildcard accepted domain (reference §2.5 method D)', () => {
+  it('an accepted domain * of a relay type lets anonymous internet hosts relay on Default Frontend', () => {
+    const base = loadDefault('2019');
+    const open1 = { ...base, acceptedDomains: [...base.acceptedDomains, domain('*', 'InternalRelay')] };
+    const s = open(open1);
+    s.connect(); s.ehlo('x', true); s.mail('spam@example.net');
+    assert.equal(line(s.rcpt('victim@anywhere.example')), '250 2.1.5 Recipient OK');
+    const t = open(base);
+    t.connect(); t.ehlo('x', true); t.mail('spam@example.net');
+    assert.equal(line(t.rcpt('victim@anywhere.example')), '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain');
+  });
+});
