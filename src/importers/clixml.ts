@@ -138,6 +138,23 @@ export function parseClixml(source: SourceText): ClixmlParsed {
   const objRefs = new Map<string, PsValue>();
   const tnRefs = new Map<string, string[]>();
   const stack: Frame[] = [];
+  // Kept beside the stack so that "innermost Obj" and "at the root" are O(1) even for inputs
+  // nested thousands deep.
+  const objStack: ObjFrame[] = [];
+  let nonRootFrames = 0;
+  const push = (frame: Frame): void => {
+    stack.push(frame);
+    if (frame.kind === 'Obj') objStack.push(frame);
+    if (frame.kind !== 'Objs') nonRootFrames++;
+  };
+  const pop = (): Frame | undefined => {
+    const frame = stack.pop();
+    if (frame !== undefined) {
+      if (frame.kind === 'Obj') objStack.pop();
+      if (frame.kind !== 'Objs') nonRootFrames--;
+    }
+    return frame;
+  };
   let streamItems = 0;
   let sawRoot = false;
   let pos = start;
@@ -181,14 +198,8 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     obj.props.set(name, value);
     if (obj.propLines !== null) obj.propLines.set(name, source.lineOf(at));
   };
-  const currentObj = (): ObjFrame | null => {
-    for (let i = stack.length - 1; i >= 0; i--) {
-      const f = stack[i];
-      if (f !== undefined && f.kind === 'Obj') return f;
-    }
-    return null;
-  };
-  const insideRootLevel = (): boolean => stack.every((f) => f.kind === 'Objs');
+  const currentObj = (): ObjFrame | null => objStack[objStack.length - 1] ?? null;
+  const insideRootLevel = (): boolean => nonRootFrames === 0;
 
   // The tag at `lt`, scanned by hand (no regex, no allocation besides the name): sets the tag*
   // variables; false when it is not a well-formed tag.
@@ -269,7 +280,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     pos = tagEnd;
 
     if (closing) {
-      const frame = stack.pop();
+      const frame = pop();
       if (frame === undefined) fail(lt, `closing tag </${kind}> without an opening tag`);
       const f = frame as Frame;
       const openTag = f.kind === 'Obj' ? 'Obj' : f.tag;
@@ -310,12 +321,12 @@ export function parseClixml(source: SourceText): ClixmlParsed {
 
     switch (kind) {
       case 'Nil':
-        if (!selfClosing) { stack.push(container('skip', kind, attrs, null)); }
+        if (!selfClosing) { push(container('skip', kind, attrs, null)); }
         deliver(null, attrs.N, lt, kind);
         continue;
       case 'Ref': {
         const ref = attrs.RefId === undefined ? undefined : objRefs.get(attrs.RefId);
-        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null));
         deliver(ref ?? null, attrs.N, lt, kind);
         continue;
       }
@@ -323,13 +334,13 @@ export function parseClixml(source: SourceText): ClixmlParsed {
         const names = attrs.RefId === undefined ? undefined : tnRefs.get(attrs.RefId);
         const obj = currentObj();
         if (obj !== null && names !== undefined) obj.typeNames = names;
-        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null));
         continue;
       }
       case 'Objs': {
         const frame = container('Objs', kind, attrs, null);
         if (selfClosing) continue;
-        stack.push(frame);
+        push(frame);
         continue;
       }
       case 'Obj': {
@@ -340,31 +351,31 @@ export function parseClixml(source: SourceText): ClixmlParsed {
           primitive: undefined, top,
         };
         if (selfClosing) { finish(frame, lt); continue; }
-        stack.push(frame);
+        push(frame);
         continue;
       }
       case 'TN': {
         const frame = container('TN', kind, attrs, currentObj());
         if (selfClosing) continue;
-        stack.push(frame);
+        push(frame);
         continue;
       }
       case 'Props':
       case 'MS': {
         if (selfClosing) continue;
-        stack.push(container(kind, kind, attrs, currentObj()));
+        push(container(kind, kind, attrs, currentObj()));
         continue;
       }
       case 'DCT': {
         const obj = currentObj();
         if (obj !== null && obj.dict === null) obj.dict = {};
         if (selfClosing) continue;
-        stack.push(container('DCT', kind, attrs, obj));
+        push(container('DCT', kind, attrs, obj));
         continue;
       }
       case 'En': {
         if (selfClosing) continue;
-        stack.push(container('En', kind, attrs, currentObj()));
+        push(container('En', kind, attrs, currentObj()));
         continue;
       }
       default:
@@ -373,11 +384,11 @@ export function parseClixml(source: SourceText): ClixmlParsed {
           const frame = container('LST', kind, attrs, obj);
           if (obj !== null && obj.list === null) obj.list = frame.items;
           if (selfClosing) continue;
-          stack.push(frame);
+          push(frame);
           continue;
         }
         // Progress records (<PR>) and other stream-only elements: kept out of the values.
-        if (!selfClosing) stack.push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null));
         continue;
     }
   }
