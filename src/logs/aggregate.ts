@@ -140,7 +140,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
 }
 
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
-  return [c.connector, c.server, c.port ?? '', c.remoteIp, c.account ?? '', c.tls ? 'tls' : '', c.senderDomain, recipientKey].join('\u0001');
+  return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
 }
 
 function addCombo(agg: LogAggregate, c: TrafficCombo): void {

@@ -23,6 +23,8 @@ export interface ReadOptions {
   chunkBytes?: number;
   /** called with bytes done and bytes in total (compressed bytes for gzip) */
   onProgress?: (done: number, total: number) => void;
+  /** records between idle sweeps of the session table (a power of two; tests make it small) */
+  sweepEvery?: number;
 }
 
 export interface ReadResult {
@@ -133,7 +135,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
     done += bytes;
     options.onProgress?.(Math.min(done, total), total);
   };
-  const results = workers === 0 ? [await readInThread(items, progress)] : await readInWorkers(items, workers, progress);
+  const results = workers === 0 ? [await readInThread(items, progress, options.sweepEvery)] : await readInWorkers(items, workers, progress, options.sweepEvery);
 
   const aggregate = createAggregate();
   const open = new Map<string, SessionPartial>();
@@ -155,14 +157,14 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
 }
 
 /** One reader's work: fold complete sessions, keep the open ones for the merge. */
-export function createReader(): { table: SessionTable; aggregate: LogAggregate } {
+export function createReader(sweepEvery?: number): { table: SessionTable; aggregate: LogAggregate } {
   const aggregate = createAggregate();
-  const table = new SessionTable((p) => addSession(aggregate, summarizeSession(p)));
+  const table = new SessionTable((p) => addSession(aggregate, summarizeSession(p)), sweepEvery);
   return { table, aggregate };
 }
 
-async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void): Promise<ReaderResult> {
-  const { table, aggregate } = createReader();
+async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
+  const { table, aggregate } = createReader(sweepEvery);
   let lines = 0;
   let records = 0;
   const warnings: ScanWarning[] = [];
@@ -183,18 +185,19 @@ export type FromWorker =
   | { type: 'result'; result: ReaderResult }
   | { type: 'error'; file: string | null; line: number | null; message: string };
 
-function spawnWorker(): Worker {
+function spawnWorker(sweepEvery: number | undefined): Worker {
+  const workerData = { sweepEvery };
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from source (tests, benchmarks under tsx): the worker must load tsx itself.
     const target = new URL('./worker.ts', here).href;
     const tsx = import.meta.resolve('tsx/esm/api');
-    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true });
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true, workerData });
   }
-  return new Worker(new URL('./worker.js', here));
+  return new Worker(new URL('./worker.js', here), { workerData });
 }
 
-function readInWorkers(items: readonly WorkItem[], count: number, progress: (bytes: number) => void): Promise<ReaderResult[]> {
+function readInWorkers(items: readonly WorkItem[], count: number, progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
   return new Promise((resolve, reject) => {
     const queue = [...items];
     const results: ReaderResult[] = [];
@@ -211,7 +214,7 @@ function readInWorkers(items: readonly WorkItem[], count: number, progress: (byt
       w.postMessage(item === undefined ? { type: 'finish' } satisfies ToWorker : { type: 'item', item } satisfies ToWorker);
     };
     for (let i = 0; i < count; i++) {
-      const w = spawnWorker();
+      const w = spawnWorker(sweepEvery);
       let finished = false;
       pool.push(w);
       w.on('message', (msg: FromWorker) => {

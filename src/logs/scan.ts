@@ -32,6 +32,8 @@ const DEFAULT_LAYOUT = layoutOf(DEFAULT_FIELDS);
 
 /** Open sessions of one reader; a session that is complete (connect … disconnect, no gap) leaves at once. */
 const SWEEP_EVERY = 1 << 18;
+let nextScannerId = 0;
+const BOTH_ENDS = HAS_CONNECT | HAS_DISCONNECT;
 
 export class SessionTable {
   /** sessions by a number folded from their 16-hex-digit id (no string per line) */
@@ -46,14 +48,18 @@ export class SessionTable {
   /**
    * A session normally leaves the table when its connect, disconnect and every sequence number
    * in between were seen. Logs with gaps in the numbering would keep such sessions forever, so
-   * a session that has disconnected and had no record for a long while is finished anyway:
-   * memory stays bounded by the sessions open at one time, not by the size of the input.
+   * a session whose connect and disconnect were both seen and that had no record for a long
+   * while is finished anyway: memory stays bounded by the sessions open at one time, not by
+   * the size of the input.
    */
   sweep(): void {
     const idle = this.tick - this.sweepEvery;
     for (const map of [this.byId, this.byKey] as const) {
       for (const p of map.values()) {
-        if ((p.flags & HAS_DISCONNECT) !== 0 && p.touched < idle) this.complete(p);
+        // Both ends seen in one file or range: whatever is missing is a gap in the log, not a
+        // piece in another range (there a session's records are contiguous). Sessions pieced
+        // together from several ranges wait for the final merge.
+        if ((p.flags & BOTH_ENDS) === BOTH_ENDS && p.origin >= 0 && p.touched < idle) this.complete(p);
       }
     }
   }
@@ -86,6 +92,7 @@ const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const L_EHLO = lit('EHLO'), L_HELO = lit('HELO'), L_STARTTLS = lit('STARTTLS'), L_AUTH = lit('AUTH');
 const L_MAIL = lit('MAIL FROM:'), L_RCPT = lit('RCPT TO:'), L_DATA = lit('DATA'), L_BDAT = lit('BDAT');
 const L_RSET = lit('RSET'), L_XEXPS = lit('X-EXPS'), L_XANONTLS = lit('X-ANONYMOUSTLS'), L_LAST = lit('LAST');
+const L_SESSION_PERMS = lit(',Set Session Permissions'), L_RECEIVING = lit(',receiving message');
 const L_AUTHENTICATED = lit('AUTHENTICATED'), L_USERNAME = lit('USER NAME:'), L_TLS = lit('TLS '), L_XCLIENT = lit('XCLIENT ADDR=');
 
 function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array): boolean {
@@ -155,6 +162,13 @@ function hexValue(c: number): number {
   return -1;
 }
 
+function endsWith(buf: Uint8Array, le: number, literal: Uint8Array): boolean {
+  const n = literal.length;
+  if (le < n) return false;
+  for (let i = 0; i < n; i++) if (buf[le - n + i] !== literal[i]) return false;
+  return true;
+}
+
 function isDigit(c: number | undefined): boolean { return c !== undefined && c >= 48 && c <= 57; }
 
 /** A record starts with its date: four digits and a dash. */
@@ -198,6 +212,9 @@ export class LogScanner {
   /** fields split so far in the current record, and whether the last one ended at a comma */
   private nf = 0;
   private trailingComma = false;
+
+  /** tells this scanner's sessions from those of other files or ranges in the same table */
+  private readonly id = nextScannerId++;
 
   /** `firstLine`: 1-based number of the first line fed, or null when scanning from mid-file. */
   constructor(private readonly table: SessionTable, readonly file: string, firstLine: number | null = 1, fields?: readonly string[]) {
@@ -422,11 +439,13 @@ export class LogScanner {
         maxSeq: -1,
         flags: 0,
         touched: 0,
+        origin: this.id,
         events: [],
         args: [],
       };
       if (typeof slot === 'number') table.byId.set(slot, partial); else table.byKey.set(slot, partial);
     } else {
+      if (partial.origin !== this.id) partial.origin = -1;
       if (partial.connector === '' && L.connector >= 0 && L.connector < this.nf) partial.connector = this.text(buf, L.connector).trim();
       if (ms > partial.lastMs || Number.isNaN(partial.lastMs)) partial.lastMs = ms;
       if (ms < partial.firstMs || Number.isNaN(partial.firstMs)) partial.firstMs = ms;
@@ -447,6 +466,8 @@ export class LogScanner {
       // A server reply needs only its first bytes: the code and the enhanced code's subject.
       const dS = q < le && buf[q] === 34 ? q + 1 : q;
       this.reply(partial, seq, buf, dS, le);
+    } else if (event === 42 && L.context === L.n - 1 && (endsWith(buf, le, L_SESSION_PERMS) || endsWith(buf, le, L_RECEIVING))) {
+      // The two most frequent information records carry nothing this report uses.
     } else if (event === 60 || event === 42 || event === 0 || event === 62) {
       q = this.split(buf, q, le, Math.min(L.n, 64));
       const nf = this.nf;

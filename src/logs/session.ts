@@ -47,6 +47,7 @@ export function mergePartials(a: SessionPartial, b: SessionPartial): SessionPart
     maxSeq: Math.max(a.maxSeq, b.maxSeq),
     flags: a.flags | b.flags,
     touched: Math.max(a.touched, b.touched),
+    origin: -1,
     events: first.events.concat(second.events),
     args: first.args.concat(second.args),
   };

@@ -63,6 +63,8 @@ export interface SessionPartial {
   flags: number;
   /** the reader's record count when this session last had a record (for the idle sweep) */
   touched: number;
+  /** the scanner (one file or byte range) all its records came from; -1 when several */
+  origin: number;
   /**
    * The dialogue, packed to keep long-lived sessions cheap for the garbage collector: three
    * numbers per record (sequence number, Ev kind, code) and, for kinds that carry text (see

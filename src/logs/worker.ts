@@ -1,6 +1,6 @@
 // A log reader thread: reads the work items it is given into its own session table and
 // aggregate, then hands back the aggregate and the sessions it saw only part of.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InputError, describeError } from '../errors.js';
 import { createReader, type FromWorker, type ToWorker } from './reader.js';
 import { readItem } from './read-item.js';
@@ -8,7 +8,9 @@ import type { ScanWarning } from './scan.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts runs only as a worker thread');
-const { table, aggregate } = createReader();
+const data: unknown = workerData;
+const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in data && typeof data.sweepEvery === 'number' ? data.sweepEvery : undefined;
+const { table, aggregate } = createReader(sweepEvery);
 let lines = 0;
 let records = 0;
 const warnings: ScanWarning[] = [];

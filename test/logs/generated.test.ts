@@ -56,6 +56,11 @@ describe('generated logs with known counts', () => {
     assertMatches(buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null), expected);
   });
 
+  it('frequent idle sweeps never finish a session cut by a range boundary early', async () => {
+    const r = await readLogs([dir], { workers: 2, chunkBytes: 30_000, sweepEvery: 64 });
+    assertMatches(buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null), expected);
+  });
+
   it('files given in reverse order give the same document', async () => {
     const forward = await readLogs(files, { workers: 0 });
     const backward = await readLogs([...files].reverse(), { workers: 2, chunkBytes: 25_000 });
