@@ -81,6 +81,7 @@ export class PolicyIndex {
   readonly snapshot: Snapshot;
   /** Data the engine had to skip (e.g. a range that is not an address range), for reporting. */
   readonly problems: string[] = [];
+  /** @internal */ tieCount = 0;
   /** @internal */ readonly connectorsByServer = new Map<string, ConnectorEntry[]>();
   /** @internal */ readonly entries = new Map<ReceiveConnector, ConnectorEntry>();
   /** @internal */ readonly serversByName = new Map<string, ExchangeServer>();
@@ -281,8 +282,9 @@ function buildPartition(policy: PolicyIndex, server: string, port: number, famil
   let owner: TransportRole | null = null;
   if (roles.size === 1) owner = [...roles][0] ?? null;
   else if (roles.size > 1) owner = DEFAULT_PORT_OWNER[port] ?? 'FrontendTransport';
-  const bestX = smallestRangePartition(exact.filter((e) => e.role === owner), family, 'exact');
-  const bestW = smallestRangePartition(wildcard.filter((e) => e.role === owner), family, 'wildcard');
+  const where = `${server} port ${port} local ${localText}`;
+  const bestX = smallestRangePartition(exact.filter((e) => e.role === owner), family, 'exact', (m) => reportTie(policy, where, m));
+  const bestW = smallestRangePartition(wildcard.filter((e) => e.role === owner), family, 'wildcard', (m) => reportTie(policy, where, m));
   // §4.2: bestW wins only if its range is strictly smaller than bestX's; otherwise bestX.
   const segments = overlay(bestX, bestW, (x, w) => {
     if (x === null) return w;
@@ -349,7 +351,14 @@ class Heap {
 }
 
 /** Sweep line: the address space partitioned by the smallest containing range. O(n log n). */
-function smallestRangePartition(entries: ConnectorEntry[], family: Family, binding: 'exact' | 'wildcard'): Segment[] {
+const MAX_TIE_REPORTS = 100;
+function reportTie(policy: PolicyIndex, where: string, message: string): void {
+  policy.tieCount++;
+  if (policy.tieCount <= MAX_TIE_REPORTS) policy.problems.push(`${where}: ${message}`);
+  else if (policy.tieCount === MAX_TIE_REPORTS + 1) policy.problems.push('more equal-range ties not listed');
+}
+
+function smallestRangePartition(entries: ConnectorEntry[], family: Family, binding: 'exact' | 'wildcard', onTie: (message: string) => void): Segment[] {
   const items: Array<{ first: bigint; item: HeapItem }> = [];
   for (const e of entries) {
     const ranges = e.ranges[family];
@@ -359,7 +368,17 @@ function smallestRangePartition(entries: ConnectorEntry[], family: Family, bindi
     }
   }
   if (items.length === 0) return [];
-  items.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  items.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.item.last < b.item.last ? -1 : a.item.last > b.item.last ? 1 : a.item.order - b.item.order));
+  // §4.2: equal matching ranges in one binding set are a state Exchange refuses (§4.4); the
+  // connector exported first wins here, and the state is reported.
+  for (let k = 1; k < items.length; k++) {
+    const a = items[k - 1] as { first: bigint; item: HeapItem };
+    const b = items[k] as { first: bigint; item: HeapItem };
+    if (a.first === b.first && a.item.last === b.item.last && a.item.win.entry !== b.item.win.entry) {
+      onTie(`${a.item.win.entry.connector.identity} and ${b.item.win.entry.connector.identity} both have range `
+        + `${a.item.win.range.range.expression} (${binding} binding); the first exported wins`);
+    }
+  }
   const heap = new Heap();
   const out: Segment[] = [];
   let i = 0;

@@ -225,3 +225,13 @@ describe('selection: UNSURE(reference) port ownership in a role conflict', () =>
     assert.equal(on(s, '10.1.1.5', null, 9999), 'FE 9999');
   });
 });
+
+describe('selection: reported states', () => {
+  it('equal ranges on two connectors of one binding set are reported in policy.problems', () => {
+    const s = snapshot({ connectors: [relayConnector('First', ['10.1.1.0/24']), relayConnector('Second', ['10.1.1.0/24'])] });
+    const policy = buildPolicy(s);
+    assert.equal(on(s, '10.1.1.7'), 'First');
+    assert.equal(policy.problems.length, 1);
+    assert.match(policy.problems[0] ?? '', /EX01\\First and EX01\\Second both have range 10\.1\.1\.0\/24/);
+  });
+});
