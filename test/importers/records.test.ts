@@ -46,6 +46,13 @@ describe('record mappers', () => {
     assert.deepEqual(warnings.map((w) => w.message), ['HUB\\Default HUB: binding "bogus" is not IP:port; skipped']);
   });
 
+  it('a list printed as its type name (ConvertTo-Json below -Depth) is reported once and counts as missing', () => {
+    const { value, warnings } = mapReceiveConnector(rec({ Identity: 'EX\\R', Bindings: ['0.0.0.0:25'], RemoteIPRanges: 'Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchange.Data.IPRange]' }));
+    assert.deepEqual(value?.remoteIPRanges, []);
+    assert.match(warnings[0]?.message ?? '', /^EX\\R: RemoteIPRanges holds the type name "Microsoft\.Exchange\.Data\.MultiValuedProperty/);
+    assert.deepEqual(value?.extra?.notInExport, ['RemoteIPRanges', 'PermissionGroups', 'AuthMechanism', 'ProtocolLoggingLevel', 'Enabled', 'RequireTLS', 'DomainSecureEnabled', 'MaxMessageSize', 'MaxRecipientsPerMessage']);
+  });
+
   it('typed objects of other classes are not guessed from their properties', () => {
     assert.equal(classifyRecord(rec({ AdminDisplayVersion: 'Version 15.1', Fqdn: 'x' }, ['Microsoft.Exchange.Data.Directory.Management.Mailbox'])), 'unknown');
     assert.equal(classifyRecord(rec({ AdminDisplayVersion: 'Version 15.1', Fqdn: 'x' })), 'exchange-server');

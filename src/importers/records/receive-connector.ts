@@ -1,7 +1,7 @@
 // Get-ReceiveConnector record → ReceiveConnector (reference §1.2, §1.3, §5).
 import type { Binding, ImportWarning, IpRange, ProtocolLoggingLevel, ReceiveConnector, TransportRole } from '../../model.js';
 import {
-  normaliseAddress, parseAuthMechanism, parseBinding, parseBoolean, parseByteSize, parseEnumValue, parseIpRange,
+  isTypeNameCell, normaliseAddress, parseAuthMechanism, parseBinding, parseBoolean, parseByteSize, parseEnumValue, parseIpRange,
   parsePermissionGroups, parseUnlimitedInt, psList, psText,
 } from '../ps-values.js';
 import { getProp, type PsRecord, type PsValue } from '../types.js';
@@ -135,8 +135,19 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
     transportRole = role ?? null;
   }
 
+  // A list printed as its .NET type name (ConvertTo-Json below the needed -Depth, Export-Csv):
+  // the values are not in the export, which is said once instead of "not understood" per item.
+  const listProp = (prop: string): PsValue | undefined => {
+    const raw = getProp(record, prop);
+    if (typeof raw === 'string' && isTypeNameCell(raw)) {
+      warnings.push(warn(record, prop, `${label}: ${prop} holds the type name "${raw.trim()}" instead of its values (export with Export-Clixml, or ConvertTo-Json -Depth 4); not in the export`));
+      return undefined;
+    }
+    return raw;
+  };
+
   const bindings: Binding[] = [];
-  const bindingsRaw = getProp(record, 'Bindings');
+  const bindingsRaw = listProp('Bindings');
   if (bindingsRaw === undefined) missing.push('Bindings');
   if (isTruncated(bindingsRaw)) warnings.push(warn(record, 'Bindings', `${label}: Bindings list truncated by the console ("..."); only the entries shown were kept`));
   for (const item of listItems(bindingsRaw)) {
@@ -146,7 +157,7 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   }
 
   const remoteIPRanges: IpRange[] = [];
-  const rangesRaw = getProp(record, 'RemoteIPRanges');
+  const rangesRaw = listProp('RemoteIPRanges');
   if (rangesRaw === undefined) missing.push('RemoteIPRanges');
   if (isTruncated(rangesRaw)) {
     warnings.push(warn(record, 'RemoteIPRanges', `${label}: RemoteIPRanges list truncated by the console ("..."); only the entries shown were kept`));
