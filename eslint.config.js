@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'report.html', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'report.html', '**/*.cjs', '**/*.tmp.ts', '.tmp-*', '.ts2-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
