@@ -1,10 +1,11 @@
 // The capture directory: the sandbox's only "delivery". Every accepted message becomes
 // <id>.eml (as received, with the Received header the server added) and <id>.json (its
-// envelope), both written under temporary dot-names, fsynced, and renamed into place before the
+// envelope), both written under temporary dot-names, synced to disk, and renamed into place before the
 // final 250 is sent, so a reader never sees half a message and a 250 always has its files.
 // The .eml is renamed first: a <id>.json on disk means the message beside it is complete.
 // A message is held in memory until it is accepted (large ones spill to their temporary file),
 // so a rejected message costs no disk work and an accepted one a handful of calls.
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableStringify } from '../json.js';
@@ -39,6 +40,11 @@ export interface CaptureEnvelope {
 
 /** Messages up to this size are kept in memory and written in one call at commit. */
 const MEMORY_LIMIT = 8 * 1024 * 1024;
+/**
+ * New file, never an existing one, and every write durable when it returns (O_DSYNC: the same
+ * guarantee as write + fdatasync, one call less per file on the libuv pool).
+ */
+const CREATE_DURABLE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
 
 export class CaptureStore {
   private sequence = 0n;
@@ -94,26 +100,24 @@ export class CaptureWriter {
   }
 
   private async spill(): Promise<void> {
-    this.handle ??= await open(this.emlTemp, 'wx');
+    this.handle ??= await open(this.emlTemp, CREATE_DURABLE);
     const chunks = this.chunks;
     this.chunks = [];
     this.buffered = 0;
     await writeAll(this.handle, chunks);
   }
 
-  /** Makes the message durable and visible: data synced, envelope, renames, directory synced. */
+  /** Makes the message durable and visible: data written synchronously (O_DSYNC), envelope, renames, directory synced. */
   async commit(envelope: CaptureEnvelope): Promise<void> {
     const jsonTemp = join(this.dir, `.${this.id}.json.tmp`);
     await this.spill();
     const eml = this.handle;
     if (eml === null) throw new Error('capture: no file for the message');
-    await eml.datasync();
     await eml.close();
     this.handle = null;
-    const json = await open(jsonTemp, 'wx');
+    const json = await open(jsonTemp, CREATE_DURABLE);
     try {
       await writeAll(json, [Buffer.from(stableStringify(envelope))]);
-      await json.datasync();
     } finally {
       await json.close();
     }
