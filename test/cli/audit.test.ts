@@ -118,6 +118,21 @@ describe('exrelay audit', () => {
     assert.match(r.stdout, /anonymous-open-relay/);
   });
 
+  it('--format html with --replay shows the before/after of a replay comparison, redacted too', async () => {
+    const args = ['audit', 'fixtures/audit/relay-estate-after.snapshot.json', '--format', 'html', '--replay', 'fixtures/audit/replay-compare.json'];
+    const r = await runCli(args);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /Before \/ after/);
+    assert.match(r.stdout, /printer to outside/); // the scenario whose outcome changed
+    const red = await runCli([...args, '--redact']);
+    assert.equal(red.exitCode, 0, red.stderr);
+    assert.match(red.stdout, /Before \/ after/);
+    assert.doesNotMatch(red.stdout, /corp\.example/);
+    const bad = await runCli(['audit', OPEN, '--format', 'html', '--replay', OPEN]);
+    assert.equal(bad.exitCode, 2);
+    assert.equal(oneLine(bad.stderr).length, 1, bad.stderr);
+  });
+
   it('--redact applies to every format', async () => {
     for (const format of ['text', 'json', 'csv', 'html']) {
       const r = await runCli(['audit', OPEN, '--format', format, '--redact']);
