@@ -119,11 +119,13 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
 
       let doc: ReplayDocument;
       let changed = 0;
+      let afterPolicy: PolicyIndex | null = null;
       if (!comparing) {
         doc = { schema: REPLAY_SCHEMA, results: beforeResults };
         ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderResultsText(beforeResults));
       } else {
         const after = opts.compare === undefined ? before : buildPolicy(await loadSnapshot(opts.compare, ctx.io));
+        afterPolicy = after;
         const afterOverride = opts.compareServer !== undefined ? requireServer(after, opts.compareServer, '--compare-server', 'after')
           : opts.server !== undefined ? requireServer(after, opts.server, '--server', 'after') : undefined;
         const afterServers = serversFor(after, document.scenarios, afterOverride, source, 'after');
@@ -136,6 +138,9 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
         ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderComparisonText(comparisons));
       }
       for (const note of notes) ctx.io.stderr(`exrelay: note: ${note}\n`);
+      // What the engine had to skip or decide by export order (e.g. equal ranges on two connectors).
+      const policies = afterPolicy === null ? [before] : [before, afterPolicy];
+      for (const problem of new Set(policies.flatMap((p) => p.problems))) ctx.io.stderr(`exrelay: warning: ${problem}\n`);
       ctx.setExitCode(opts.failOnChange === true && changed > 0 ? ExitCode.GateFailed : ExitCode.Ok);
     });
 }
