@@ -246,7 +246,14 @@ export class ExchangeConnection extends SMTPConnection {
       return;
     }
     this.logSession?.record('+');
-    this.writeNow({ wire: { code: reply.code, lines: [replyText(reply)] }, closeAfter: true });
+    if (dialogue.listening === false) {
+      // Nothing would listen for this client on Exchange (e.g. an IPv6 client of an IPv4-only
+      // binding): the connection is dropped without a word, as a refused TCP connection would be.
+      this.closedByServer = true;
+      this._socket.destroy();
+    } else {
+      this.writeNow({ wire: { code: reply.code, lines: [replyText(reply)] }, closeAfter: true });
+    }
     callback(Object.assign(new Error('refused'), { responseCode: 0 }));
   }
 

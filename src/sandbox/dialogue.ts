@@ -36,6 +36,8 @@ export interface Dialogue {
   rset(): Reply;
   noop(): Reply;
   quit(): Reply;
+  /** false: no enabled connector binds this port for the client's address family (TCP refused). */
+  readonly listening?: boolean;
   /** The account AUTH succeeded for, as the users file names it. */
   readonly authenticatedAs?: string | null;
   /** The server closes the connection after the reply just given (421, RequireTLS 451). */

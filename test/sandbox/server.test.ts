@@ -125,7 +125,8 @@ describe('sandbox dialogue over the wire', () => {
     await c.line();
     await c.command('EHLO app');
     assert.equal(await c.command('STARTTLS'), '220 2.0.0 SMTP server ready');
-    const secure = await c.startTls();
+    // The certificate follows the connector, whatever name the client asks for (SNI).
+    const secure = await c.startTls('some.other.name');
     const cert = secure.getPeerCertificate();
     assert.equal(cert.subject.CN, 'ex01.corp.example');
     assert.equal(await c.command('MAIL FROM:<a@corp.example>'), '503 5.5.2 Send hello first');
@@ -292,6 +293,16 @@ describe('sandbox connector selection', () => {
       const envelope = JSON.parse(await readFile(join(s.dir, 'capture', `${id}.json`), 'utf8')) as { messageId: string };
       assert.equal(envelope.messageId, `<${id}@ex01.corp.example>`);
       c.end();
+    } finally { await s.stop(); }
+  });
+
+  it('a client for whose address family nothing is bound is dropped without a reply (TCP refused on Exchange)', async () => {
+    const v4only: Snapshot = { ...estate, connectors: estate.connectors.map((c) => c.name === 'Relay EX01' ? c : { ...c, enabled: false }) };
+    const s = await start(v4only, { clientIp: '2001:db8::5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      assert.equal(await c.closedByServer(), true);
+      await assert.rejects(c.line(100), /connection closed; unread: ""/);
     } finally { await s.stop(); }
   });
 
