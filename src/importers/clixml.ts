@@ -15,7 +15,7 @@
 import { InputError } from '../errors.js';
 import type { ImportWarning } from '../model.js';
 import type { SourceText } from '../source.js';
-import type { PsRecord, PsValue } from './types.js';
+import { setPsKey, type PsRecord, type PsValue } from './types.js';
 
 export interface ClixmlParsed {
   value: PsRecord[];
@@ -115,7 +115,7 @@ function objValue(frame: ObjFrame): PsValue {
     return frame.primitive ?? null;
   }
   const out: { [name: string]: PsValue } = { ToString: frame.toString ?? null };
-  for (const [k, v] of frame.props) if (k !== 'ToString') out[k] = v;
+  for (const [k, v] of frame.props) if (k !== 'ToString') setPsKey(out, k, v);
   return out;
 }
 
@@ -285,7 +285,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
       const f = frame as Frame;
       const openTag = f.kind === 'Obj' ? 'Obj' : f.tag;
       if (openTag !== kind) fail(lt, `closing tag </${kind}> does not match <${openTag}>`);
-      finish(f, lt);
+      finish(f);
       continue;
     }
 
@@ -350,7 +350,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
           toString: undefined, props: new Map(), propLines: top ? new Map() : null, list: null, dict: null,
           primitive: undefined, top,
         };
-        if (selfClosing) { finish(frame, lt); continue; }
+        if (selfClosing) { finish(frame); continue; }
         push(frame);
         continue;
       }
@@ -404,7 +404,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     return { kind, tag, name: attrs.N, refId: attrs.RefId, owner, items: [], key: undefined, value: undefined, typeNames: [] };
   }
 
-  function finish(frame: Frame, at: number): void {
+  function finish(frame: Frame): void {
     if (frame.kind === 'Obj') {
       if (frame.top) {
         if (frame.stream !== undefined) { streamItems++; return; }
@@ -434,10 +434,9 @@ export function parseClixml(source: SourceText): ClixmlParsed {
       const owner = frame.owner;
       if (owner !== null && owner.dict !== null) {
         const key = typeof frame.key === 'string' ? frame.key : JSON.stringify(frame.key ?? null);
-        owner.dict[key] = frame.value ?? null;
+        setPsKey(owner.dict, key, frame.value ?? null);
       }
       return;
     }
-    void at;
   }
 }

@@ -4,7 +4,7 @@
 import { InputError } from '../errors.js';
 import type { SourceText } from '../source.js';
 import { findJsonErrorOffset, syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
-import type { Parsed, PsRecord, PsValue } from './types.js';
+import { setPsKey, type Parsed, type PsRecord, type PsValue } from './types.js';
 
 export function parseJsonText(source: SourceText): unknown {
   try {
@@ -21,7 +21,7 @@ function toPsValue(value: unknown): PsValue {
   if (Array.isArray(value)) return value.map(toPsValue);
   if (typeof value === 'object') {
     const out: { [name: string]: PsValue } = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toPsValue(v);
+    for (const [k, v] of Object.entries(value)) setPsKey(out, k, toPsValue(v));
     return out;
   }
   return null;

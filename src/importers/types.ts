@@ -37,3 +37,12 @@ export function getProp(record: PsRecord, name: string): PsValue | undefined {
   for (const [key, value] of record.props) if (key.toLowerCase() === lower) return value;
   return undefined;
 }
+
+/**
+ * Sets a property on a PsValue object without invoking Object.prototype's `__proto__` setter
+ * (a property named `__proto__` in an export must stay data, never change the object's prototype).
+ */
+export function setPsKey(target: { [name: string]: PsValue }, key: string, value: PsValue): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}

@@ -54,6 +54,20 @@ describe('CLIXML tokenizer', () => {
     assert.equal(p?.has('SerializationData'), false);
   });
 
+  it('a property named __proto__ stays data in CLIXML and JSON (no prototype pollution)', async () => {
+    const xml = `<Objs ${NS}><Obj RefId="0"><Props><S N="Identity">EX\\R</S><S N="Bindings">0.0.0.0:25</S><S N="__proto__">x</S>
+      <Obj N="Nested" RefId="1"><ToString>n</ToString><Props><S N="__proto__">y</S></Props></Obj>
+      <Obj N="D" RefId="2"><DCT><En><S N="Key">__proto__</S><S N="Value">z</S></En></DCT></Obj></Props></Obj></Objs>`;
+    const json = '{"Identity": "EX\\\\J", "Bindings": ["0.0.0.0:25"], "__proto__": {"polluted": true}, "Nested": {"__proto__": {"polluted": true}}}';
+    const { snapshot } = await importSources([src(xml, 'p.xml'), src(json, 'p.json')]);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const [a, b] = snapshot.connectors;
+    assert.equal(Object.getPrototypeOf(a?.extra), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(a?.extra, '__proto__')?.value, 'x');
+    assert.equal(Object.getOwnPropertyDescriptor(b?.extra, '__proto__')?.value, null);
+    assert.match(JSON.stringify(snapshot), /"__proto__":"x"/);
+  });
+
   it('a PSRP fragment (one <Obj>, no <Objs>) is read', () => {
     const { value } = parseClixml(src('<Obj RefId="0"><TN RefId="0"><T>X</T></TN><Props><S N="Name">n</S></Props></Obj>'));
     assert.equal(value[0]?.props.get('Name'), 'n');

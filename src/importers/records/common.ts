@@ -101,7 +101,8 @@ export function buildExtra(record: PsRecord, mapped: ReadonlySet<string>): Recor
   for (const [name, value] of record.props) {
     const lower = name.toLowerCase();
     if (mapped.has(lower) || NOISE.has(lower)) continue;
-    extra[name] = toExtra(value);
+    // An export may name a property `__proto__`; it stays data (no prototype change).
+    Object.defineProperty(extra, name, { value: toExtra(value), enumerable: true, writable: true, configurable: true });
   }
   return extra;
 }
