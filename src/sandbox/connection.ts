@@ -338,8 +338,9 @@ export class ExchangeConnection extends SMTPConnection {
   private hello(command: Buffer, extended: boolean, callback: Callback): void {
     const parts = command.toString('latin1').trim().split(/\s+/);
     const hostname = parts[1] ?? '';
-    // UNSURE(reference): Exchange accepts a missing/odd EHLO argument unless RequireEHLODomain;
-    // the sandbox asks for exactly one argument, as smtp-server needs a name for Received.
+    // Reference §6.5: a bad EHLO argument is `501 5.5.4 Invalid domain name` (the engine's rule
+    // for a missing or spaced argument); control characters and over-long names are refused
+    // here too, before they can reach a Received header or the log.
     if (parts.length !== 2 || [...hostname].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) || hostname.length > 255) {
       this.send(501, '5.5.4 Invalid domain name', false);
       callback();
