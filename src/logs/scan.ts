@@ -176,13 +176,6 @@ function looksLikeRecord(buf: Uint8Array, p: number, e: number): boolean {
   return e - p >= 5 && isDigit(buf[p]) && isDigit(buf[p + 1]) && isDigit(buf[p + 2]) && isDigit(buf[p + 3]) && buf[p + 4] === 45;
 }
 
-/** ISO 8601 with milliseconds and Z; other forms (`…10.4Z`) go through Date. */
-export function normalizeDate(raw: string): string {
-  if (raw.length === 24 && raw.charCodeAt(23) === 90 && raw.charCodeAt(19) === 46 && raw.charCodeAt(10) === 84) return raw;
-  const t = Date.parse(raw);
-  return Number.isNaN(t) ? raw : new Date(t).toISOString();
-}
-
 /** The address inside `<…>` (or the first word), without the whitespace markdown sometimes adds. */
 export function extractAddress(text: string): string {
   const lt = text.indexOf('<');
