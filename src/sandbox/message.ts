@@ -1,17 +1,14 @@
 // Message-level helpers: Exchange's date form, the Received header the sandbox adds, the
 // Message-ID a final reply quotes, and TarpitInterval values as exported (TimeSpan strings).
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+import { bannerDate } from '../policy/replies.js';
 
-/** `Tue, 4 Mar 2025 10:12:03 +0100`: local time, day without leading zero (reference §6.1). */
+/**
+ * `Tue, 4 Mar 2025 10:12:03 +0000`: the banner's date form (reference §6.1), and like the
+ * banner in UTC, since the server's time zone is not exported.
+ */
 export function rfc822Date(date: Date): string {
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset);
-  return `${DAYS[date.getDay()] ?? ''}, ${date.getDate()} ${MONTHS[date.getMonth()] ?? ''} ${date.getFullYear()} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+  return bannerDate(date);
 }
 
 /** `Version 15.1 (Build 2507.6)` -> `15.1.2507.6` (the id Exchange writes in Received headers). */
