@@ -29,6 +29,11 @@ async function listFiles(dir: string, shown: string): Promise<Array<{ path: stri
     const name = join(shown, e.name);
     if (e.isDirectory()) out.push(...await listFiles(path, name));
     else if (e.isFile()) out.push({ path, shown: name });
+    else if (e.isSymbolicLink()) {
+      // Links to files are followed; links to directories are not (no cycles).
+      const target = await stat(path).catch(() => null);
+      if (target?.isFile() === true) out.push({ path, shown: name });
+    }
   }
   return out;
 }
