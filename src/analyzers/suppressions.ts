@@ -4,6 +4,7 @@
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { InputError } from '../errors.js';
 import { RULE_IDS, type Finding, type RuleId } from '../model.js';
+import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
 
 export interface Suppression {
   rule: RuleId;
@@ -37,8 +38,9 @@ export function matchesSuppression(s: Suppression, f: Finding): boolean {
  * Throws InputError naming the file and the entry's line.
  */
 export function parseSuppressions(file: string, text: string): Suppression[] {
+  checkYamlLimits(file, text);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = parseDocument(text, { ...QUIET_YAML, lineCounter: lines, prettyErrors: true });
   const lineOf = (node: Node | null | undefined): number | null => {
     const offset = node?.range?.[0];
     return offset === undefined ? null : lines.linePos(offset).line;

@@ -1,10 +1,11 @@
 // Reading `exrelay.scenarios/1` documents (JSON or YAML). Bad fields are InputErrors naming
 // the file and the line of the offending value; unknown fields are warnings.
-import { LineCounter, isNode, parseDocument } from 'yaml';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { InputError } from '../errors.js';
 import { SCENARIOS_SCHEMA, type ImportWarning, type Scenario, type ScenarioAuth, type ScenarioUser, type ScenariosDocument } from '../model.js';
 import { parseAddress } from '../policy/ip.js';
 import type { SourceText } from '../source.js';
+import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
 
 type Path = Array<string | number>;
 
@@ -134,13 +135,29 @@ function readScenario(value: unknown, i: number, warnings: Array<{ path: Path; m
 
 export interface ParsedScenarios { document: ScenariosDocument; warnings: ImportWarning[] }
 
+// One YAML parse per source, shared by the reader and every later line lookup (a document
+// with many warnings would otherwise be parsed once per warning).
+const parsedYaml = new WeakMap<SourceText, { doc: Document.Parsed; lineCounter: LineCounter }>();
+
+function yamlOf(source: SourceText): { doc: Document.Parsed; lineCounter: LineCounter } {
+  const cached = parsedYaml.get(source);
+  if (cached !== undefined) return cached;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source.text, { ...QUIET_YAML, lineCounter, prettyErrors: false, uniqueKeys: true });
+  const entry = { doc, lineCounter };
+  parsedYaml.set(source, entry);
+  return entry;
+}
+
 function parseText(source: SourceText): unknown {
+  // Size and nesting first: the line lookups below parse the text as YAML even when it is JSON.
+  checkYamlLimits(source.name, source.text, { json: true });
   const trimmed = source.text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try { return JSON.parse(source.text); } catch { /* fall through: YAML reports the line */ }
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  checkYamlLimits(source.name, source.text);
+  const { doc, lineCounter } = yamlOf(source);
   const error = doc.errors[0];
   if (error !== undefined) {
     const line = lineCounter.linePos(error.pos[0]).line;
@@ -149,19 +166,9 @@ function parseText(source: SourceText): unknown {
   return doc.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
-// The YAML tree with positions, parsed only when a line is needed (errors and warnings),
-// once per source.
-const positioned = new WeakMap<SourceText, { doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter }>();
-
 /** The line of the value at `path` (or of the closest ancestor that exists). */
 function lineOfPath(source: SourceText, path: Path): number | null {
-  let tree = positioned.get(source);
-  if (tree === undefined) {
-    const lineCounter = new LineCounter();
-    tree = { doc: parseDocument(source.text, { lineCounter }), lineCounter };
-    positioned.set(source, tree);
-  }
-  const { doc, lineCounter } = tree;
+  const { doc, lineCounter } = yamlOf(source);
   for (let n = path.length; n >= 0; n--) {
     const node: unknown = doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range !== undefined && node.range !== null) {

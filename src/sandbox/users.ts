@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import type { ScenarioUser } from '../model.js';
 import { decodeSource } from '../source.js';
+import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
 
 export async function loadUsers(file: string): Promise<ScenarioUser[]> {
   let bytes: Uint8Array;
@@ -16,7 +17,8 @@ export async function loadUsers(file: string): Promise<ScenarioUser[]> {
 
 export function parseUsers(file: string, text: string): ScenarioUser[] {
   // YAML is a superset of JSON, so one parser reads both and reports the line of a problem.
-  const doc = parseDocument(text, { prettyErrors: false });
+  checkYamlLimits(file, text);
+  const doc = parseDocument(text, { ...QUIET_YAML, prettyErrors: false });
   const first = doc.errors[0];
   if (first !== undefined) throw new InputError(file, lineOf(text, first.pos[0]), `not JSON or YAML: ${first.message.split('\n')[0] ?? ''}`);
   const value: unknown = doc.toJS();
