@@ -200,12 +200,11 @@ export class SmtpSession {
   authMechanisms(): string[] {
     const c = this.connector;
     if (c === null) return [];
-    const auth = c.authMechanism;
-    const out: string[] = [];
-    if (auth.includes('Integrated') && extraBool(c.extra, 'EnableAuthGSSAPI', false)) out.push('GSSAPI');
-    if (auth.includes('Integrated')) out.push('NTLM');
-    if (auth.includes('BasicAuth') && (!auth.includes('BasicAuthRequireTLS') || this.tls)) out.push('LOGIN');
-    return out;
+    const memo = this.policy.memoMap(c);
+    const key = this.tls ? 'auth-tls' : 'auth';
+    let list = memo.get(key) as string[] | undefined;
+    if (list === undefined) { list = buildAuthMechanisms(c, this.tls); memo.set(key, list); }
+    return list;
   }
 
   /** EHLO extensions in Exchange's order (reference §6.2). */
@@ -425,6 +424,15 @@ export class SmtpSession {
   rset(): Reply { this.resetTransaction(); return COMMON_REPLIES.resetting; }
   noop(): Reply { return COMMON_REPLIES.noop; }
   quit(): Reply { this.closedValue = true; return COMMON_REPLIES.quit; }
+}
+
+function buildAuthMechanisms(c: ReceiveConnector, tls: boolean): string[] {
+  const auth = c.authMechanism;
+  const out: string[] = [];
+  if (auth.includes('Integrated') && extraBool(c.extra, 'EnableAuthGSSAPI', false)) out.push('GSSAPI');
+  if (auth.includes('Integrated')) out.push('NTLM');
+  if (auth.includes('BasicAuth') && (!auth.includes('BasicAuthRequireTLS') || tls)) out.push('LOGIN');
+  return out;
 }
 
 export interface MessageContent {
