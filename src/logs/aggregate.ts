@@ -84,10 +84,19 @@ export function createAggregate(): LogAggregate {
 /** Lower-case domain of an address; `<>` for the null sender. */
 export function domainOf(address: string): string {
   if (address === '') return NULL_SENDER;
-  const at = address.lastIndexOf('@');
-  if (at < 0 || at === address.length - 1) return NO_DOMAIN;
-  return address.slice(at + 1).toLowerCase();
+  let hit = domainCache.get(address);
+  if (hit === undefined) {
+    const at = address.lastIndexOf('@');
+    hit = at < 0 || at === address.length - 1 ? NO_DOMAIN : address.slice(at + 1).toLowerCase();
+    if (domainCache.size >= DOMAIN_CACHE_SIZE) domainCache.clear();
+    domainCache.set(address, hit);
+  }
+  return hit;
 }
+
+// The same few addresses recur in every session of a sender: remember their domains.
+const DOMAIN_CACHE_SIZE = 4096;
+const domainCache = new Map<string, string>();
 
 const minStr = (a: string, b: string): string => (b < a ? b : a);
 const minMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
@@ -118,8 +127,10 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
   st.firstMs = minMs(st.firstMs, s.firstMs);
   st.lastMs = maxMs(st.lastMs, s.lastMs);
+  const sessionKey = `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
+    const txKey = `${sessionKey}${senderDomain}\u0001`;
     if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
     if (s.authenticatedAs !== null) {
       let addrs = agg.accountAddresses.get(s.authenticatedAs);
@@ -131,7 +142,18 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
       if (r.code >= 200 && r.code < 300) bump(st.rcptDomains, rcptDomain);
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
-      addCombo(agg, {
+      const key = txKey + rcptDomain;
+      const have = agg.combos.get(key);
+      if (have !== undefined) {
+        have.count++;
+        // Keep the smallest sample so the result does not depend on which thread saw what first.
+        if (s.authMechanism !== null && (have.mechanism === null || s.authMechanism < have.mechanism)) have.mechanism = s.authMechanism;
+        if (s.helo !== null && (have.helo === null || s.helo < have.helo)) have.helo = s.helo;
+        if (tx.mailFrom < have.mailFrom) have.mailFrom = tx.mailFrom;
+        if (r.address < have.rcptTo) have.rcptTo = r.address;
+        continue;
+      }
+      agg.combos.set(key, {
         connector: s.connector, server: s.server, port: s.localPort, remoteIp: s.remoteIp, account: s.authenticatedAs,
         mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 1,
       });
@@ -141,13 +163,6 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
 
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
   return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
-}
-
-function addCombo(agg: LogAggregate, c: TrafficCombo): void {
-  const key = comboKey(c);
-  const have = agg.combos.get(key);
-  if (have === undefined) { agg.combos.set(key, c); return; }
-  mergeCombo(have, c);
 }
 
 export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {

@@ -12,8 +12,13 @@ export function splitEndpoint(endpoint: string): { ip: string; port: number | nu
   }
   const colon = text.lastIndexOf(':');
   if (colon < 0) return { ip: text, port: null };
-  const port = Number(text.slice(colon + 1));
-  const hasPort = /^\d{1,5}$/.test(text.slice(colon + 1)) && port <= 65535;
+  let port = 0;
+  let hasPort = colon + 1 < text.length && text.length - colon - 1 <= 5;
+  for (let i = colon + 1; hasPort && i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) hasPort = false; else port = port * 10 + d;
+  }
+  hasPort &&= port <= 65535;
   if (text.indexOf(':') !== colon) {
     // UNSURE(reference): §10 shows only IPv4 endpoints. An IPv6 endpoint without brackets ends
     // in `:port` when what is left is still an address; otherwise the whole text is the address.
