@@ -27,8 +27,12 @@ function hashNumber(text: string): number {
   }
   return h;
 }
+const HEX = '0123456789abcdef';
+/** 8 hex digits (Number#toString(16) is slow for values above 2^31, and this runs per scenario). */
 function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
+  let out = '';
+  for (let shift = 28; shift >= 0; shift -= 4) out += HEX[(n >>> shift) & 15] ?? '0';
+  return out;
 }
 
 function headerValue(data: string, name: string): string | null {
@@ -73,8 +77,8 @@ function generatedMessageSize(scenario: Scenario, messageId: string): number {
 /** The message a scenario sends: its `data`, or a small generated one padded to `messageSize`. */
 export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null; internalId: string } {
   const h = hashNumber(scenario.name);
-  // A reproducible InternalId per scenario (Exchange's is a queue counter).
-  const internalId = String(h * 1000 + 1);
+  // A reproducible InternalId per scenario (Exchange's is a queue counter): 1 + 9-10 digits.
+  const internalId = `1${(h >>> 3) + 100_000_000}`;
   if (scenario.data !== undefined) {
     const id = headerValue(scenario.data, 'Message-ID');
     const from = headerValue(scenario.data, 'From');
