@@ -159,12 +159,19 @@ export function intervalEvidence(i: Interval): { expression: string; first: stri
 
 /** `10.0.0.0/24` when the interval is exactly one CIDR block, else null. */
 function cidrOf(i: Interval): string | null {
+  if (i.family === 4) {
+    // Doubles: exact for IPv4 and no bigint allocation (this runs for every interval shown).
+    const first = Number(i.first);
+    const size = Number(i.last) - first + 1;
+    const bits = Math.log2(size); // exact for powers of two
+    if (!Number.isInteger(bits) || first % size !== 0) return null;
+    return `${formatAddress(4, i.first)}/${32 - bits}`;
+  }
   const size = i.last - i.first + 1n;
   if ((size & (size - 1n)) !== 0n || i.first % size !== 0n) return null;
-  const width = i.family === 4 ? 32 : 128;
   let bits = 0;
   for (let s = size; s > 1n; s >>= 1n) bits++;
-  return `${formatAddress(i.family, i.first)}/${width - bits}`;
+  return `${formatAddress(i.family, i.first)}/${128 - bits}`;
 }
 
 /** Address counts as decimal strings: all of IPv6 does not fit a JSON number. */
@@ -214,13 +221,25 @@ export function rangesBehind(won: readonly WonInterval[]): Array<{ expression: s
 
 /** The configured ranges that give a connector the most addresses (where it is selected), most first. */
 export function rangesByReach(won: readonly WonInterval[], limit: number): Array<{ expression: string; first: string; last: string }> {
-  // Ranked by approximate size (doubles): exact enough to order, without bigint arithmetic per interval.
+  // Ranked by approximate size (doubles): exact enough to order, without bigint arithmetic per
+  // interval. Single addresses (most entries of a big relay list) rank last, so they are only
+  // looked at when fewer than `limit` wider ranges exist.
   const reach = new Map<IpRange, number>();
-  for (const w of won) reach.set(w.range, (reach.get(w.range) ?? 0) + (Number(w.last) - Number(w.first) + 1));
-  return [...reach.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, limit)
-    .map(([r]) => ({ expression: r.expression, first: r.first, last: r.last }));
+  for (const w of won) {
+    if (w.first === w.last) continue;
+    reach.set(w.range, (reach.get(w.range) ?? 0) + (Number(w.last) - Number(w.first) + 1));
+  }
+  const ranked = [...reach.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([r]) => r);
+  if (ranked.length < limit) {
+    const seen = new Set<IpRange>(ranked);
+    for (const w of won) {
+      if (ranked.length >= limit) break;
+      if (w.first !== w.last || seen.has(w.range)) continue;
+      seen.add(w.range);
+      ranked.push(w.range);
+    }
+  }
+  return ranked.map((r) => ({ expression: r.expression, first: r.first, last: r.last }));
 }
 
 /** A list with its overflow, as evidence: at most EVIDENCE_LIMIT items. */

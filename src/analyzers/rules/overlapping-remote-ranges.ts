@@ -126,19 +126,22 @@ export default defineRule({
       if (g.members.length < 2) continue;
       const { first, last } = g;
       const order = sweepOrder(first, last);
+      // Ranges still open at the current start; nesting depth is small, so a plain scan is enough.
       const active: number[] = [];
+      let activeCount = 0; // the live prefix of `active` (no length writes in the hot loop)
       for (const r of order) {
         const rFirst = first[r] as Pos;
         const rLast = last[r] as Pos;
-        // Drop ranges that ended before this one starts (in place: no array per step).
+        // Drop ranges that ended before this one starts.
         let keep = 0;
-        for (let k = 0; k < active.length; k++) {
+        for (let k = 0; k < activeCount; k++) {
           const a = active[k] as number;
           if ((last[a] as Pos) >= rFirst) active[keep++] = a;
         }
-        active.length = keep;
+        activeCount = keep;
         const rm = g.members[g.member[r] as number] as Member;
-        for (const a of active) {
+        for (let k = 0; k < activeCount; k++) {
+          const a = active[k] as number;
           const am = g.members[g.member[a] as number] as Member;
           if (am.connector === rm.connector) continue;
           const aFirst = first[a] as Pos;
@@ -163,7 +166,7 @@ export default defineRule({
           if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [] }; pairs.set(pairKey, pair); }
           pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
         }
-        active.push(r);
+        active[activeCount++] = r;
       }
     }
     const out: FindingDraft[] = [];
