@@ -20,6 +20,8 @@ export interface SenderStats {
   /** ms since the epoch (NaN: none readable) */
   firstMs: number;
   lastMs: number;
+  /** this sender's last few combinations (they recur session after session): found without a key */
+  recent: TrafficCombo[];
 }
 
 /** One distinct (server, port, remote address, auth, TLS, sender domain, recipient domain). */
@@ -117,7 +119,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (st === undefined) {
     st = {
       connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [],
-      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs,
+      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, recent: [],
     };
     agg.senders.set(key, st);
   }
@@ -127,10 +129,9 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
   st.firstMs = minMs(st.firstMs, s.firstMs);
   st.lastMs = maxMs(st.lastMs, s.lastMs);
-  const sessionKey = `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
+  let sessionKey: string | null = null;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
-    const txKey = `${sessionKey}${senderDomain}\u0001`;
     if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
     if (s.authenticatedAs !== null) {
       let addrs = agg.accountAddresses.get(s.authenticatedAs);
@@ -142,24 +143,33 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
       if (r.code >= 200 && r.code < 300) bump(st.rcptDomains, rcptDomain);
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
-      const key = txKey + rcptDomain;
-      const have = agg.combos.get(key);
-      if (have !== undefined) {
-        have.count++;
-        // Keep the smallest sample so the result does not depend on which thread saw what first.
-        if (s.authMechanism !== null && (have.mechanism === null || s.authMechanism < have.mechanism)) have.mechanism = s.authMechanism;
-        if (s.helo !== null && (have.helo === null || s.helo < have.helo)) have.helo = s.helo;
-        if (tx.mailFrom < have.mailFrom) have.mailFrom = tx.mailFrom;
-        if (r.address < have.rcptTo) have.rcptTo = r.address;
-        continue;
+      let have = st.recent.find((c) => c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === s.tls
+        && c.account === s.authenticatedAs && c.port === s.localPort && c.server === s.server);
+      if (have === undefined) {
+        sessionKey ??= `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
+        const key = `${sessionKey}${senderDomain}\u0001${rcptDomain}`;
+        have = agg.combos.get(key);
+        if (have === undefined) {
+          have = {
+            connector: s.connector, server: s.server, port: s.localPort, remoteIp: s.remoteIp, account: s.authenticatedAs,
+            mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0,
+          };
+          agg.combos.set(key, have);
+        }
+        if (st.recent.length >= RECENT_COMBOS) st.recent.shift();
+        st.recent.push(have);
       }
-      agg.combos.set(key, {
-        connector: s.connector, server: s.server, port: s.localPort, remoteIp: s.remoteIp, account: s.authenticatedAs,
-        mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 1,
-      });
+      have.count++;
+      // Keep the smallest sample so the result does not depend on which thread saw what first.
+      if (s.authMechanism !== null && (have.mechanism === null || s.authMechanism < have.mechanism)) have.mechanism = s.authMechanism;
+      if (s.helo !== null && (have.helo === null || s.helo < have.helo)) have.helo = s.helo;
+      if (tx.mailFrom < have.mailFrom) have.mailFrom = tx.mailFrom;
+      if (r.address < have.rcptTo) have.rcptTo = r.address;
     }
   }
 }
+
+const RECENT_COMBOS = 4;
 
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
   return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
@@ -175,6 +185,9 @@ export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {
 
 /** Adds `from` into `into` (both produced by addSession). */
 export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
+  // Combinations move between maps here: the shortcuts would point at stale copies.
+  for (const st of into.senders.values()) st.recent = [];
+  for (const st of from.senders.values()) st.recent = [];
   into.sessions += from.sessions;
   into.messages += from.messages;
   for (const [key, s] of from.senders) {
