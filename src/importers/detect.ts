@@ -1,6 +1,7 @@
 // Decides what a file is from its content, never its name (contract: "its kind detected by
 // content"). Only the first few KB are looked at, so detection is cheap on huge files.
 import type { SourceText } from '../source.js';
+import { looksLikeConsoleText } from './console-text.js';
 import type { ExportKind } from './types.js';
 
 const HEAD = 16384;
@@ -16,9 +17,15 @@ export function detectKind(source: SourceText): ExportKind {
     if (/^<Objs[\s>]/.test(afterDecl) || /^<Obj[\s>]/.test(afterDecl)) return 'clixml';
     // Any other XML, DOCTYPE included, goes to the CLIXML reader so that it is refused with a line.
     if (/^<!DOCTYPE/i.test(afterDecl) || /^<!ENTITY/i.test(afterDecl)) return 'clixml';
+    // Console output pasted inside a PowerShell block comment (`<# ... #>`) is still console text.
+    if (!/^<[A-Za-z?!]/.test(afterDecl) && looksLikeConsoleText(head)) return 'console-text';
     return 'unsupported';
   }
 
+  // A scenarios file (JSON or YAML) often sits beside the exports it belongs to.
+  if (/^\{[\s\S]{0,200}?"schema"\s*:\s*"exrelay\.scenarios\//.test(head) || /^schema:\s*["']?exrelay\.scenarios\//m.test(head.slice(0, 2000))) {
+    return 'scenarios';
+  }
   if (head.startsWith('{')) {
     return /"schema"\s*:\s*"exrelay\.snapshot\//.test(head) ? 'snapshot' : 'json';
   }

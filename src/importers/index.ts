@@ -84,6 +84,10 @@ export async function importSource(source: SourceText): Promise<FileImport> {
     }
     case 'protocol-log':
       return unsupported('an SMTP receive protocol log: read it with `exrelay logs`');
+    case 'scenarios':
+      // Scenarios travel with the exports they test (the demo estate keeps its own); they hold
+      // no configuration, so there is nothing to import and nothing to warn about.
+      return { kind, snapshot: snap, counts };
     default:
       return unsupported('no Exchange export recognised');
   }

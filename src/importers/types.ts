@@ -22,7 +22,7 @@ export interface PsRecord {
 
 /** What detect.ts decides a file is. Console text covers Format-List and table output, mixed or not. */
 export type ExportKind =
-  | 'clixml' | 'csv' | 'json' | 'snapshot' | 'protocol-log' | 'console-text' | 'unsupported';
+  | 'clixml' | 'csv' | 'json' | 'snapshot' | 'scenarios' | 'protocol-log' | 'console-text' | 'unsupported';
 
 /** What a cmdlet's records are, decided from type names or from the set of property names. */
 export type RecordKind =
