@@ -36,6 +36,50 @@ function parseV4Number(text: string): number | null {
   return value * 256 + part;
 }
 
+/**
+ * Hand-rolled IPv6 parser for the common forms (hex groups, one `::`, dotted IPv4 tail);
+ * null sends the text to ipaddr.js, which decides. Client addresses are parsed per scenario.
+ */
+function parseV6Value(text: string): bigint | null {
+  const double = text.indexOf('::');
+  if (double >= 0 && text.indexOf('::', double + 1) >= 0) return null;
+  const head = double >= 0 ? text.slice(0, double) : text;
+  const tail = double >= 0 ? text.slice(double + 2) : '';
+  const groups = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i] as string;
+      if (i === pieces.length - 1 && p.includes('.')) {
+        const v4 = parseV4Number(p);
+        if (v4 === null) return null;
+        out.push(Math.floor(v4 / 65536), v4 % 65536);
+        continue;
+      }
+      if (p.length === 0 || p.length > 4) return null;
+      let g = 0;
+      for (let k = 0; k < p.length; k++) {
+        const c = p.charCodeAt(k);
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (d < 0) return null;
+        g = g * 16 + d;
+      }
+      out.push(g);
+    }
+    return out;
+  };
+  const h = groups(head);
+  const t = groups(tail);
+  if (h === null || t === null) return null;
+  const missing = 8 - h.length - t.length;
+  if (double >= 0 ? missing < 1 : missing !== 0) return null;
+  const all = h.length === 8 ? h : [...h, ...new Array<number>(missing).fill(0), ...t];
+  // Four exact 32-bit chunks: four BigInt conversions instead of eight shifts and ors.
+  const chunk = (i: number) => BigInt((all[i] as number) * 65536 + (all[i + 1] as number));
+  return (chunk(0) << 96n) | (chunk(2) << 64n) | (chunk(4) << 32n) | chunk(6);
+}
+
 function stripDecoration(text: string): string {
   let t = text.trim();
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
@@ -52,7 +96,10 @@ export function parseAddressExact(text: string): { family: Family; value: bigint
   const t = stripDecoration(text);
   const v4 = parseV4Number(t);
   if (v4 !== null) return { family: 4, value: BigInt(v4) };
-  if (!t.includes(':') || !ipaddr.IPv6.isValid(t)) return null;
+  if (!t.includes(':')) return null;
+  const fast = parseV6Value(t);
+  if (fast !== null) return { family: 6, value: fast };
+  if (!ipaddr.IPv6.isValid(t)) return null;
   const parts = ipaddr.IPv6.parse(t).parts;
   let value = 0n;
   for (const p of parts) value = (value << 16n) | BigInt(p);

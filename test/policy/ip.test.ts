@@ -82,3 +82,18 @@ describe('ip: ranges', () => {
     assert.deepEqual(parts, ['9.255.255.0-9.255.255.255', '11.0.0.0-11.0.0.255']);
   });
 });
+
+describe('ip: the fast IPv6 parser agrees with ipaddr.js', () => {
+  it('on the usual forms and rejects malformed ones', async () => {
+    const ipaddr = (await import('ipaddr.js')).default;
+    const cases = ['::', '::1', '1::', 'fd00::1a', '2001:db8::5', '2001:DB8:0:0:1:0:0:1', 'fe80::1:2:3:4', '1:2:3:4:5:6:7:8',
+      '::ffff:10.1.1.5', '64:ff9b::192.0.2.33', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8'];
+    for (const c of cases) {
+      const expected = ipaddr.IPv6.parse(c).parts.reduce((acc, p) => (acc << 16n) | BigInt(p), 0n);
+      assert.equal(parseAddressExact(c)?.value, expected, c);
+    }
+    for (const bad of ['1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', 'g::1', '1:2:3:4:5:6:7', ':1:2:3:4:5:6:7', '::1.2.3']) {
+      assert.equal(parseAddressExact(bad), null, bad);
+    }
+  });
+});
