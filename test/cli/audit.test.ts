@@ -153,6 +153,16 @@ describe('exrelay audit', () => {
     assert.equal(badIp.exitCode, 2);
   });
 
+  it('a remote range the engine cannot read is a warning, not a silent gap', async () => {
+    const snap = JSON.parse(readFileSync(HIGH, 'utf8')) as { connectors: Array<{ identity: string; remoteIPRanges: unknown[] }> };
+    snap.connectors.find((c) => c.identity === 'EX01\\Apps')?.remoteIPRanges.push({ expression: '10.9.9.300', first: '10.9.9.300', last: '10.9.9.300' });
+    const file = join(tmp, 'bad-range.json');
+    writeFileSync(file, JSON.stringify(snap));
+    const r = await runCli(['audit', file, '--format', 'json']);
+    assert.equal(r.exitCode, 0);
+    assert.match(r.stderr, /warning: EX01\\Apps: remote range "10\.9\.9\.300" is not an address range; ignored/);
+  });
+
   it('--help describes every option', async () => {
     const r = await runCli(['audit', '--help']);
     assert.equal(r.exitCode, 0);

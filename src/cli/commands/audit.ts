@@ -84,6 +84,9 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   const doc = runAudit(snapshot, {
     exchangeServers: opts.exchangeServers, loadBalancers: opts.loadBalancers, only: opts.only, skip: opts.skip, suppressions,
   }, now);
+  // Data the engine had to skip (e.g. a remote range that is not an address range) would
+  // otherwise vanish silently from every selection-based finding.
+  for (const problem of buildPolicy(snapshot).problems) io.stderr(`exrelay: warning: ${problem}\n`);
   if (opts.suppress !== undefined) {
     for (const w of suppressionWarnings(opts.suppress, suppressions, doc, now)) io.stderr(`exrelay: warning: ${w}\n`);
   }
