@@ -1,10 +1,11 @@
+import type { AcceptedDomain } from '../../model.js';
+import { classifyDomain } from '../../policy/index.js';
 import { defineRule } from '../rule.js';
 
-/** `*` (and spellings of it such as `*.`) covers every domain; `*.com` does not. */
-function coversEveryDomain(name: string): boolean {
-  const n = name.trim().toLowerCase().replace(/\.+$/, '');
-  return n === '*' || /^\*(\.\*)+$/.test(n);
-}
+// Domains no organisation accepts on purpose, under different top-level domains: an accepted
+// domain that matches all of them (by the engine's own matching, reference §7) covers every
+// domain. `*.com` matches only one of them.
+const PROBES = ['exrelay-probe.example.com', 'mail.exrelay-probe.invalid', 'a.b.exrelay-probe.net'];
 
 export default defineRule({
   meta: {
@@ -18,12 +19,17 @@ export default defineRule({
       'https://learn.microsoft.com/powershell/module/exchange/remove-accepteddomain',
     ],
   },
-  check: ({ snapshot }) => snapshot.acceptedDomains
-    .filter((d) => (d.domainType === 'InternalRelay' || d.domainType === 'ExternalRelay') && coversEveryDomain(d.domainName))
-    .map((d) => ({
+  check: ({ policy }) => {
+    const matches = PROBES.map((domain) => classifyDomain(policy, domain).match);
+    const first = matches[0];
+    if (first === null || first === undefined || !matches.every((m) => m === first)) return [];
+    const d: AcceptedDomain = first;
+    if (d.domainType !== 'InternalRelay' && d.domainType !== 'ExternalRelay') return [];
+    return [{
       connector: null,
       server: null,
       message: `Accepted domain "${d.domainName}" (${d.domainType}) makes every recipient domain accepted: anyone who may submit, anonymous internet hosts on Default Frontend included, may relay`,
       evidence: { acceptedDomain: { domainName: d.domainName, domainType: d.domainType, default: d.default } },
-    })),
+    }];
+  },
 });

@@ -7,6 +7,7 @@ testRule(rule, {
     ...defaults.all(),
     { name: 'subdomain wildcard of a relay type', snapshot: estate(acceptedDomain(), acceptedDomain({ domainName: '*.corp.example', domainType: 'InternalRelay', default: false })) },
     { name: 'top-level wildcard *.com (covers .com only)', snapshot: estate(acceptedDomain(), acceptedDomain({ domainName: '*.com', domainType: 'ExternalRelay', default: false })) },
+    { name: '* as Authoritative (not a relay type)', snapshot: estate(acceptedDomain(), acceptedDomain({ domainName: '*', domainType: 'Authoritative', default: false })) },
     { name: 'plain relay domain', snapshot: estate(acceptedDomain(), acceptedDomain({ domainName: 'partner.example', domainType: 'InternalRelay', default: false })) },
   ],
   invalid: [
