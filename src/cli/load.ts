@@ -38,7 +38,24 @@ async function listFiles(dir: string, shown: string): Promise<Array<{ path: stri
   return out;
 }
 
+/**
+ * The largest file read as an INPUT. A whole estate's export is tens of MB (1,000,000 remote
+ * ranges: about 70 MB of UTF-16 CLIXML, 130 MB as a snapshot); a file several times that is
+ * refused before it is read, instead of exhausting memory (a dense CLIXML needs ~30 bytes of
+ * memory per byte) or passing the longest string JavaScript can hold (~512 M characters).
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
 async function readSource(path: string, shown: string): Promise<SourceText> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw new InputError(shown, null, `cannot read: ${errnoCode(error)}`);
+  }
+  if (size > MAX_INPUT_BYTES) {
+    throw new InputError(shown, null, `refused: ${Math.ceil(size / (1024 * 1024))} MB is more than the ${MAX_INPUT_BYTES / (1024 * 1024)} MB an input may have (a whole estate's export is tens of MB; export fewer objects per file)`);
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -33,7 +33,12 @@ const LEAF_KINDS = new Set([
 const NUMBER_KINDS = new Set(['I32', 'I16', 'U16', 'U32', 'By', 'SB', 'Db', 'Sg', 'D', 'I64', 'U64']);
 const LIST_KINDS = new Set(['LST', 'IE', 'STK', 'QUE']);
 
-const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+/**
+ * Limits no real export comes near (PowerShell nests a few levels and writes N, RefId and S
+ * attributes only): deeper XML would overflow the recursive code that later walks the values,
+ * and a tag is scanned in linear time but need not be megabytes long.
+ */
+export const CLIXML_LIMITS = { maxDepth: 256, maxTagChars: 64 * 1024, maxAttributes: 64 } as const;
 
 interface Attrs { N?: string; RefId?: string; S?: string }
 
@@ -63,8 +68,12 @@ function decodeEntities(text: string, source: SourceText, at: number): string {
     if (ent === 'amp') return '&';
     if (ent === 'quot') return '"';
     if (ent === 'apos') return "'";
-    if (ent.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ent.slice(2), 16));
-    if (ent.startsWith('#')) return String.fromCodePoint(Number.parseInt(ent.slice(1), 10));
+    if (ent.startsWith('#')) {
+      const code = ent.startsWith('#x') ? Number.parseInt(ent.slice(2), 16) : Number.parseInt(ent.slice(1), 10);
+      // XML allows no reference to a code point beyond Unicode (String.fromCodePoint would throw)
+      if (!(code <= 0x10ffff)) throw new InputError(source.name, source.lineOf(at), `XML character reference ${whole} is not a Unicode character`);
+      return String.fromCodePoint(code);
+    }
     throw new InputError(source.name, source.lineOf(at), `undefined XML entity ${whole}`);
   });
 }
@@ -75,19 +84,49 @@ export function unescapePs(text: string): string {
   return text.replace(/_x([0-9a-fA-F]{4})_/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
+function isNameChar(c: number, first: boolean): boolean {
+  // letters and _ start a name; digits . : - may follow
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (!first && ((c >= 48 && c <= 57) || c === 46 || c === 58 || c === 45));
+}
+
+function isXmlSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/**
+ * `name="value"` pairs, scanned once from left to right (a regex with a global flag re-tried
+ * every position of an unterminated attribute: quadratic, minutes for 400 KB). Anything that
+ * is not a well-formed attribute list is malformed XML.
+ */
 function parseAttrs(text: string, source: SourceText, at: number): Attrs {
   const attrs: Attrs = {};
-  if (text.trim() === '') return attrs;
-  ATTR.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = ATTR.exec(text)) !== null) {
-    const key = m[1];
-    const value = decodeEntities(m[2] ?? m[3] ?? '', source, at);
+  const bad = (why: string): never => { throw new InputError(source.name, source.lineOf(at), `malformed XML tag: ${why}`); };
+  let i = 0;
+  let count = 0;
+  for (;;) {
+    const before = i;
+    while (i < text.length && isXmlSpace(text.charCodeAt(i))) i++;
+    if (i >= text.length) return attrs;
+    if (i === before) bad('attributes must be separated by white space');
+    const nameStart = i;
+    if (!isNameChar(text.charCodeAt(i), true)) bad('an attribute name is expected');
+    while (i < text.length && isNameChar(text.charCodeAt(i), false)) i++;
+    const key = text.slice(nameStart, i);
+    while (i < text.length && isXmlSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== 0x3d) bad(`attribute ${key.slice(0, 40)} has no value`);
+    i++;
+    while (i < text.length && isXmlSpace(text.charCodeAt(i))) i++;
+    const quote = text[i];
+    if (quote !== '"' && quote !== "'") bad(`attribute ${key.slice(0, 40)} has no quoted value`);
+    const end = text.indexOf(quote as string, i + 1);
+    if (end === -1) bad(`attribute ${key.slice(0, 40)} has no closing quote`);
+    if (++count > CLIXML_LIMITS.maxAttributes) bad(`more than ${CLIXML_LIMITS.maxAttributes} attributes`);
+    const value = decodeEntities(text.slice(i + 1, end), source, at);
+    i = end + 1;
     if (key === 'N') attrs.N = unescapePs(value);
     else if (key === 'RefId') attrs.RefId = value;
     else if (key === 'S') attrs.S = value;
   }
-  return attrs;
 }
 
 function leafValue(kind: string, raw: string): PsValue {
@@ -142,7 +181,8 @@ export function parseClixml(source: SourceText): ClixmlParsed {
   // nested thousands deep.
   const objStack: ObjFrame[] = [];
   let nonRootFrames = 0;
-  const push = (frame: Frame): void => {
+  const push = (frame: Frame, at: number): void => {
+    if (stack.length >= CLIXML_LIMITS.maxDepth) fail(at, `XML nested more than ${CLIXML_LIMITS.maxDepth} elements deep (an export nests a few levels)`);
     stack.push(frame);
     if (frame.kind === 'Obj') objStack.push(frame);
     if (frame.kind !== 'Objs') nonRootFrames++;
@@ -231,6 +271,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     }
     const gt = text.indexOf('>', i);
     if (gt === -1) return false;
+    if (gt - lt > CLIXML_LIMITS.maxTagChars) fail(lt, `XML tag longer than ${CLIXML_LIMITS.maxTagChars / 1024} KB`);
     let body = text.slice(i, gt);
     if (body.includes('<')) return false;
     tagSelfClosing = body.endsWith('/');
@@ -321,12 +362,12 @@ export function parseClixml(source: SourceText): ClixmlParsed {
 
     switch (kind) {
       case 'Nil':
-        if (!selfClosing) { push(container('skip', kind, attrs, null)); }
+        if (!selfClosing) { push(container('skip', kind, attrs, null), lt); }
         deliver(null, attrs.N, lt, kind);
         continue;
       case 'Ref': {
         const ref = attrs.RefId === undefined ? undefined : objRefs.get(attrs.RefId);
-        if (!selfClosing) push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null), lt);
         deliver(ref ?? null, attrs.N, lt, kind);
         continue;
       }
@@ -334,13 +375,13 @@ export function parseClixml(source: SourceText): ClixmlParsed {
         const names = attrs.RefId === undefined ? undefined : tnRefs.get(attrs.RefId);
         const obj = currentObj();
         if (obj !== null && names !== undefined) obj.typeNames = names;
-        if (!selfClosing) push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null), lt);
         continue;
       }
       case 'Objs': {
         const frame = container('Objs', kind, attrs, null);
         if (selfClosing) continue;
-        push(frame);
+        push(frame, lt);
         continue;
       }
       case 'Obj': {
@@ -351,31 +392,31 @@ export function parseClixml(source: SourceText): ClixmlParsed {
           primitive: undefined, top,
         };
         if (selfClosing) { finish(frame); continue; }
-        push(frame);
+        push(frame, lt);
         continue;
       }
       case 'TN': {
         const frame = container('TN', kind, attrs, currentObj());
         if (selfClosing) continue;
-        push(frame);
+        push(frame, lt);
         continue;
       }
       case 'Props':
       case 'MS': {
         if (selfClosing) continue;
-        push(container(kind, kind, attrs, currentObj()));
+        push(container(kind, kind, attrs, currentObj()), lt);
         continue;
       }
       case 'DCT': {
         const obj = currentObj();
         if (obj !== null && obj.dict === null) obj.dict = {};
         if (selfClosing) continue;
-        push(container('DCT', kind, attrs, obj));
+        push(container('DCT', kind, attrs, obj), lt);
         continue;
       }
       case 'En': {
         if (selfClosing) continue;
-        push(container('En', kind, attrs, currentObj()));
+        push(container('En', kind, attrs, currentObj()), lt);
         continue;
       }
       default:
@@ -384,11 +425,11 @@ export function parseClixml(source: SourceText): ClixmlParsed {
           const frame = container('LST', kind, attrs, obj);
           if (obj !== null && obj.list === null) obj.list = frame.items;
           if (selfClosing) continue;
-          push(frame);
+          push(frame, lt);
           continue;
         }
         // Progress records (<PR>) and other stream-only elements: kept out of the values.
-        if (!selfClosing) push(container('skip', kind, attrs, null));
+        if (!selfClosing) push(container('skip', kind, attrs, null), lt);
         continue;
     }
   }

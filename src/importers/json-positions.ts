@@ -163,3 +163,18 @@ export function findJsonErrorOffset(text: string): number | null {
     return error instanceof RangeError ? Number(error.message) : null;
   }
 }
+
+/**
+ * Offset of the first `[` or `{` that opens nesting level `max + 1` of a JSON text (strings
+ * skipped), or null. One linear pass, no recursion.
+ */
+export function nestingBeyond(text: string, max: number): number | null {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { i = skipString(text, i) - 1; continue; }
+    if (c === 91 || c === 123) { if (++depth > max) return i; }
+    else if (c === 93 || c === 125) depth--;
+  }
+  return null;
+}

@@ -3,17 +3,27 @@
 // mapped by the record mappers (reference §1.3), /Date(…)/ strings by parseDate.
 import { InputError } from '../errors.js';
 import type { SourceText } from '../source.js';
-import { findJsonErrorOffset, syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
+import { findJsonErrorOffset, nestingBeyond, syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
 import { setPsKey, type Parsed, type PsRecord, type PsValue } from './types.js';
 
+/**
+ * ConvertTo-Json nests at most 100 levels (its -Depth limit); deeper JSON is not an export, and
+ * the code that walks values recursively (positions, conversion, output) must not overflow.
+ */
+export const MAX_JSON_DEPTH = 128;
+
 export function parseJsonText(source: SourceText): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(source.text) as unknown;
+    doc = JSON.parse(source.text) as unknown;
   } catch (error) {
     const offset = syntaxErrorOffset(error, source.text) ?? findJsonErrorOffset(source.text);
     // Node's own message quotes the text over several lines and varies by version; the line is what helps.
     throw new InputError(source.name, offset === null ? null : source.lineOf(offset), 'not valid JSON (syntax error)');
   }
+  const deep = nestingBeyond(source.text, MAX_JSON_DEPTH);
+  if (deep !== null) throw new InputError(source.name, source.lineOf(deep), `JSON nested more than ${MAX_JSON_DEPTH} levels deep (ConvertTo-Json writes at most 100)`);
+  return doc;
 }
 
 function toPsValue(value: unknown): PsValue {

@@ -2,12 +2,15 @@
 // export format, detected by content), the snapshot reader and the scenarios/users reader.
 // Each mutated input must either import (possibly with warnings) or be refused with an
 // InputError that names the file; anything else — another exception, or an input that takes
-// longer than the budget — is a crash worth keeping as a regression fixture.
+// longer than the budget — is a crash worth keeping as a regression fixture. The users
+// (--users) and suppressions (--suppress) readers get every input too.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSuppressions } from '../../src/analyzers/suppressions.js';
 import { InputError } from '../../src/errors.js';
 import { importSources } from '../../src/importers/index.js';
 import { parseScenarios } from '../../src/replay/scenarios.js';
+import { parseUsers } from '../../src/sandbox/users.js';
 import { decodeSource } from '../../src/source.js';
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -54,8 +57,16 @@ function utf16(text: string, bigEndian: boolean, bom: boolean): Uint8Array {
   return out;
 }
 
-export type Mutation = 'bitflip' | 'truncate' | 'duplicate-lines' | 'delete-lines' | 'utf16le' | 'utf16be-no-bom' | 'giant-line' | 'deep-nesting' | 'splice' | 'crlf';
-export const MUTATIONS: readonly Mutation[] = ['bitflip', 'truncate', 'duplicate-lines', 'delete-lines', 'utf16le', 'utf16be-no-bom', 'giant-line', 'deep-nesting', 'splice', 'crlf'];
+export type Mutation = 'bitflip' | 'truncate' | 'duplicate-lines' | 'delete-lines' | 'utf16le' | 'utf16be-no-bom' | 'giant-line' | 'deep-nesting' | 'splice' | 'crlf'
+  | 'deep-value' | 'tag-junk' | 'markup';
+export const MUTATIONS: readonly Mutation[] = ['bitflip', 'truncate', 'duplicate-lines', 'delete-lines', 'utf16le', 'utf16be-no-bom', 'giant-line', 'deep-nesting', 'splice', 'crlf',
+  'deep-value', 'tag-junk', 'markup'];
+
+// XML and YAML/JSON fragments that parsers treat specially: entity and character references,
+// declarations, CDATA, PowerShell escapes, YAML anchors/aliases/tags, odd numbers.
+const MARKUP = ['&#x110000;', '&#99999999999;', '&#0;', '&xxe;', '&amp', '<!DOCTYPE x [<!ENTITY a "b">]>', '<!ENTITY x SYSTEM "file:///etc/passwd">',
+  '<![CDATA[', ']]>', '<?xml version="1.0"?>', '_x0000_', '_xD800_', '_xZZZZ_', '<Ref RefId="0" />', '<TNRef RefId="99" />', '<Nil />',
+  '*a', '&a [1]', '!!binary AAAA', '!!js/function "x"', '? [a]\n: b', '<<: *a', '1e99999', '-0', '0x1F', '"\uD800"', '\u0000', '\x1b[31m'];
 
 function lines(bytes: Uint8Array): string[] { return new TextDecoder().decode(bytes).split('\n'); }
 
@@ -107,36 +118,88 @@ export function mutate(seed: Uint8Array, kind: Mutation, random: () => number, o
       return out;
     }
     case 'crlf': return enc.encode(new TextDecoder().decode(seed).replace(/\n/g, '\r\n'));
+    case 'deep-value': {
+      // Nesting where a value belongs (after a JSON/YAML key, or in place of a CLIXML leaf),
+      // so that the document stays well-formed and the nested value reaches the importers.
+      const text = new TextDecoder().decode(seed);
+      const depth = 100 + pick(5000);
+      const leaf = /<S N="[^"]*">[^<]*<\/S>/g;
+      const leaves = [...text.matchAll(leaf)];
+      if (leaves.length > 0) {
+        const m = leaves[pick(leaves.length)] as RegExpMatchArray;
+        const name = /N="([^"]*)"/.exec(m[0])?.[1] ?? 'x';
+        const [open, close] = random() < 0.5 ? ['<Obj RefId="d"><LST>', '</LST></Obj>'] : ['<Obj RefId="d"><MS><Obj N="d" RefId="e"><MS>', '</MS></Obj></MS></Obj>'];
+        const nested = `<Obj N="${name}" RefId="z"><LST>${open.repeat(depth)}<S>x</S>${close.repeat(depth)}</LST></Obj>`;
+        const at = m.index ?? 0;
+        return enc.encode(text.slice(0, at) + nested + text.slice(at + m[0].length));
+      }
+      const colons = [...text.matchAll(/": |: /g)];
+      if (colons.length === 0) return seed;
+      const m = colons[pick(colons.length)] as RegExpMatchArray;
+      const at = (m.index ?? 0) + m[0].length;
+      const [open, close] = random() < 0.5 ? ['[', ']'] : ['{"a": ', '}'];
+      return enc.encode(`${text.slice(0, at)}${open.repeat(depth)}1${close.repeat(depth)}, ${text.slice(at)}`);
+    }
+    case 'tag-junk': {
+      // Attribute-like junk inside a tag: unterminated quotes, many attributes, long names.
+      const text = new TextDecoder().decode(seed);
+      const tags = [...text.matchAll(/<[A-Za-z][\w.:-]*/g)];
+      const at = tags.length === 0 ? pick(text.length + 1) : ((tags[pick(tags.length)] as RegExpMatchArray).index ?? 0) + 2;
+      const n = 1 + pick(60000);
+      const junk = [` a="${'x'.repeat(n)}`, ` ${'x'.repeat(n)}`, ` ${Array.from({ length: 1 + pick(2000) }, (_, i) => `a${i}="${i}"`).join(' ')}`, ` N='${"'".repeat(n)}`][pick(4)] as string;
+      return enc.encode(text.slice(0, at) + junk + text.slice(at));
+    }
+    case 'markup': {
+      const text = new TextDecoder().decode(seed);
+      let out = text;
+      for (let k = 0, n = 1 + pick(8); k < n; k++) {
+        const at = pick(out.length + 1);
+        out = out.slice(0, at) + (MARKUP[pick(MARKUP.length)] as string) + out.slice(at);
+      }
+      return enc.encode(out);
+    }
   }
 }
 
 export interface Crash { input: string; mutation: Mutation; error: string; bytes: Uint8Array; ms: number }
-export interface FuzzReport { inputs: number; refused: number; imported: number; crashes: Crash[]; slowestMs: number }
+/** A refused input kept for the CLI check (at most `keepRefused` per mutation kind). */
+export interface Refusal { name: string; mutation: Mutation; bytes: Uint8Array; message: string }
+export interface FuzzReport { inputs: number; refused: number; imported: number; crashes: Crash[]; slowestMs: number; refusals: Refusal[]; byMutation: Record<string, number> }
 
 /** Runs one input through every reader a customer file can reach. null: handled properly. */
-export async function exercise(name: string, bytes: Uint8Array): Promise<{ error: string | null; refused: boolean }> {
+export async function exercise(name: string, bytes: Uint8Array): Promise<{ error: string | null; refused: boolean; message: string | null }> {
   try {
     const source = decodeSource(name, bytes);
-    await importSources([source]);
-    try { parseScenarios(source); } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+    // The small-document readers refuse most inputs: their refusals must be InputErrors too.
+    for (const read of [() => parseScenarios(source), () => parseUsers(name, source.text), () => parseSuppressions(name, source.text)]) {
+      try { read(); } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        const problem = checkRefusal(error, name);
+        if (problem !== null) return { error: problem, refused: true, message: null };
+      }
     }
-    return { error: null, refused: false };
+    await importSources([source]);
+    return { error: null, refused: false, message: null };
   } catch (error) {
     if (error instanceof InputError) {
-      const line = `exrelay: ${error.oneLine()}`;
-      if (error.file !== name) return { error: `InputError names "${error.file}", not the input "${name}"`, refused: true };
-      if (line.includes('\n')) return { error: `InputError message is not one line: ${JSON.stringify(line.slice(0, 200))}`, refused: true };
-      return { error: null, refused: true };
+      return { error: checkRefusal(error, name), refused: true, message: `exrelay: ${error.oneLine()}` };
     }
     const e = error as Error;
-    return { error: `${e.name}: ${e.message}`.slice(0, 500), refused: false };
+    return { error: `${e.name}: ${e.message}`.slice(0, 500), refused: false, message: null };
   }
 }
 
-export async function fuzz(options: { seeds: Seed[]; iterations: number; seed: number; budgetMs: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+function checkRefusal(error: InputError, name: string): string | null {
+  const line = `exrelay: ${error.oneLine()}`;
+  if (error.file !== name) return `InputError names "${error.file}", not the input "${name}"`;
+  if (line.includes('\n') || line.includes('\r')) return `InputError message is not one line: ${JSON.stringify(line.slice(0, 200))}`;
+  return null;
+}
+
+export async function fuzz(options: { seeds: Seed[]; iterations: number; seed: number; budgetMs: number; keepRefused?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
   const random = rng(options.seed);
-  const report: FuzzReport = { inputs: 0, refused: 0, imported: 0, crashes: [], slowestMs: 0 };
+  const report: FuzzReport = { inputs: 0, refused: 0, imported: 0, crashes: [], slowestMs: 0, refusals: [], byMutation: {} };
+  const keep = options.keepRefused ?? 0;
   if (options.seeds.length === 0) throw new Error('no fuzz seeds');
   for (let i = 0; i < options.iterations; i++) {
     const base = options.seeds[Math.floor(random() * options.seeds.length)] as Seed;
@@ -145,9 +208,11 @@ export async function fuzz(options: { seeds: Seed[]; iterations: number; seed: n
     const bytes = mutate(base.bytes, kind, random, other.bytes);
     const name = `fuzz-${i}-${kind}`;
     const started = performance.now();
-    const { error, refused } = await exercise(name, bytes);
+    const { error, refused, message } = await exercise(name, bytes);
     const ms = performance.now() - started;
     report.inputs++;
+    report.byMutation[kind] = (report.byMutation[kind] ?? 0) + 1;
+    if (message !== null && report.refusals.filter((r) => r.mutation === kind).length < keep) report.refusals.push({ name, mutation: kind, bytes, message });
     report.slowestMs = Math.max(report.slowestMs, ms);
     if (refused) report.refused++; else report.imported++;
     if (error !== null) report.crashes.push({ input: `${base.name} (${kind})`, mutation: kind, error, bytes, ms });
