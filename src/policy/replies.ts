@@ -39,6 +39,7 @@ export const COMMON_REPLIES = {
   unrecognizedCommand: r(500, '5.3.3', 'Unrecognized command'),
   unrecognizedAuthType: r(504, '5.7.4', 'Unrecognized authentication type'),
   authUnsuccessful: r(535, '5.7.3', 'Authentication unsuccessful'),
+  temporaryAuthFailure: r(454, '4.7.0', 'Temporary authentication failure'),
   authAlreadySpecified: r(503, '5.5.2', 'Auth command already specified'),
   badSequence: r(503, '5.5.1', 'Bad sequence of commands'),
   secondStartTls: r(503, '5.5.2', 'Only one STARTTLS command can be issued per session'),

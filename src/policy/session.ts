@@ -286,6 +286,10 @@ export class SmtpSession {
     if (this.authUser !== null) return COMMON_REPLIES.authAlreadySpecified;
     if (this.mailFrom !== null) return COMMON_REPLIES.badSequence;
     if (!this.authMechanisms().includes(mechanism.trim().toUpperCase())) return COMMON_REPLIES.unrecognizedAuthType;
+    // Only LOGIN can be checked against the users file. NTLM and GSSAPI stay advertised where
+    // Exchange advertises them and get Exchange's transient-failure reply (§6.5), so a client
+    // falls back to LOGIN instead of giving up — the same answer in replay and on the wire.
+    if (mechanism.trim().toUpperCase() !== 'LOGIN') return COMMON_REPLIES.temporaryAuthFailure;
     if (user === null || password === null) return COMMON_REPLIES.authUnsuccessful;
     let index = usersCache.get(this.options.users);
     if (index === undefined) { index = usersIndex(this.options.users); usersCache.set(this.options.users, index); }

@@ -414,14 +414,8 @@ export class ExchangeConnection extends SMTPConnection {
     // The engine judges the command before any credentials: sequence (503), mechanism not
     // offered now (504). Only "535, no credentials" means the exchange may go on.
     const opening = dialogue.auth(mechanism, null, null);
+    // NTLM/GSSAPI come back as the engine's 454 here, exactly as replay answers them.
     if (opening.code !== 535) { this.authFailed(opening, mechanism); callback(); return; }
-    if (mechanism !== 'LOGIN') {
-      // NTLM/GSSAPI are advertised as Exchange does but cannot be spoken here; a temporary
-      // failure lets a client fall back to another mechanism instead of giving up.
-      this.sendReply({ code: 454, enhanced: '4.7.0', text: 'Temporary authentication failure' });
-      callback();
-      return;
-    }
     const initial = args[2];
     if (initial !== undefined) { this.authUsername(initial, callback); return; }
     this._nextHandler = (line, next) => this.authUsername(line.toString('latin1'), next);
