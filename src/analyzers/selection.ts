@@ -1,41 +1,51 @@
-// Selection questions the address-based rules ask the engine: "is this connector the one
-// Exchange picks for this address on any of its bindings?" (reference §4.2, one lookup each).
+// Selection questions the address-based rules ask the engine: "which connector does Exchange
+// pick for this address?" (reference §4.2) — one lookup per listening endpoint and address,
+// whatever the number of connectors.
 import type { ReceiveConnector } from '../model.js';
-import { parseAddress, selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
+import { formatAddress, isWildcardAddress, parseAddress, selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
 import { bindingText } from './rule.js';
 
 export interface SelectedHit { binding: string; port: number; selection: Selection }
 
-/** The bindings of `connector` through which it is selected for `address`, with the range that matches. */
-const selectionCache = new WeakMap<PolicyIndex, Map<string, Selection | null>>();
+interface Endpoint { server: string; port: number; local: string; family: 4 | 6; text: string }
 
-/** One engine lookup per (server, port, local address, remote address), shared by every connector asking. */
-function selectCached(policy: PolicyIndex, server: string, port: number, local: string, address: string): Selection | null {
-  let cache = selectionCache.get(policy);
-  if (cache === undefined) { cache = new Map(); selectionCache.set(policy, cache); }
-  const key = `${server.toLowerCase()}|${port}|${local}|${address}`;
-  let hit = cache.get(key);
-  if (hit === undefined) {
-    hit = selectConnectorDetailed(policy, { server, port, localAddress: local }, address);
-    cache.set(key, hit);
+/** Every distinct (server, port, local address) an enabled connector listens on. */
+function endpointsOf(policy: PolicyIndex): Endpoint[] {
+  const seen = new Set<string>();
+  const out: Endpoint[] = [];
+  for (const c of policy.snapshot.connectors) {
+    if (!c.enabled) continue;
+    for (const b of c.bindings) {
+      const parsed = parseAddress(b.address);
+      if (parsed === null) continue;
+      const local = isWildcardAddress(b.address) ? (parsed.family === 4 ? '0.0.0.0' : '::') : formatAddress(parsed.family, parsed.value);
+      const key = `${c.server.toLowerCase()}|${b.port}|${local}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ server: c.server, port: b.port, local, family: parsed.family, text: bindingText({ address: local, port: b.port }) });
+    }
   }
-  return hit;
+  return out;
 }
 
-export function selectedFor(policy: PolicyIndex, connector: ReceiveConnector, address: string): SelectedHit[] {
-  if (!connector.enabled) return [];
-  const remote = parseAddress(address);
-  if (remote === null) return [];
-  const out: SelectedHit[] = [];
-  const seen = new Set<string>();
-  for (const b of connector.bindings) {
-    const local = parseAddress(b.address);
-    if (local === null || local.family !== remote.family) continue;
-    const key = `${b.port}|${b.address}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const selection = selectCached(policy, connector.server, b.port, b.address, address);
-    if (selection !== null && selection.connector === connector) out.push({ binding: bindingText(b), port: b.port, selection });
+/**
+ * For each address, the connectors Exchange selects for it on every endpoint of the
+ * organisation, grouped by connector: connector → [{address, binding, selection}].
+ */
+export function selectionsFor(policy: PolicyIndex, addresses: readonly string[]): Map<ReceiveConnector, Array<{ address: string } & SelectedHit>> {
+  const out = new Map<ReceiveConnector, Array<{ address: string } & SelectedHit>>();
+  const endpoints = endpointsOf(policy);
+  for (const address of addresses) {
+    const remote = parseAddress(address);
+    if (remote === null) continue;
+    for (const ep of endpoints) {
+      if (ep.family !== remote.family) continue;
+      const selection = selectConnectorDetailed(policy, { server: ep.server, port: ep.port, localAddress: ep.local }, address);
+      if (selection === null) continue;
+      const list = out.get(selection.connector);
+      const hit = { address, binding: ep.text, port: ep.port, selection };
+      if (list === undefined) out.set(selection.connector, [hit]); else list.push(hit);
+    }
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import { isRelayCapable, normalizeAddress } from '../../policy/index.js';
-import { selectedFor } from '../selection.js';
+import { selectionsFor } from '../selection.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -18,12 +18,14 @@ export default defineRule({
   },
   check: ({ snapshot, policy, options }) => {
     const balancers = [...new Set(options.loadBalancers.map((a) => normalizeAddress(a)).filter((a): a is string => a !== null))];
+    const selected = selectionsFor(policy, balancers);
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
-      if (!isRelayCapable(policy, c)) return [];
+      const mine = selected.get(c);
+      if (mine === undefined || !isRelayCapable(policy, c)) return [];
       const matches: JsonValue[] = [];
       const ranges: string[] = [];
       for (const address of balancers) {
-        const hits = selectedFor(policy, c, address);
+        const hits = mine.filter((h) => h.address === address);
         const first = hits[0];
         if (first === undefined) continue;
         matches.push({ address, range: rangeEvidence(first.selection.range), bindings: hits.map((h) => h.binding) });

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import { isRelayCapable, normalizeAddress } from '../../policy/index.js';
-import { selectedFor } from '../selection.js';
+import { selectionsFor } from '../selection.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -27,13 +27,15 @@ export default defineRule({
     };
     for (const s of snapshot.servers) for (const a of s.ipAddresses) add(s.name, a);
     for (const a of options.exchangeServers) add(null, a);
+    const selected = selectionsFor(policy, addresses.map((a) => a.address));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
-      if (!isRelayCapable(policy, c)) return [];
+      const mine = selected.get(c);
+      if (mine === undefined || !isRelayCapable(policy, c)) return [];
       const matches: JsonValue[] = [];
       const ranges: string[] = [];
       const names: string[] = [];
       for (const { server, address } of addresses) {
-        const hits = selectedFor(policy, c, address);
+        const hits = mine.filter((h) => h.address === address);
         const first = hits[0];
         if (first === undefined) continue;
         matches.push({ server, address, range: rangeEvidence(first.selection.range), bindings: hits.map((h) => h.binding) });

@@ -18,6 +18,11 @@ testRule(rule, {
     { name: 'relay /24 contains the server it runs on', snapshot: estate(base(), anonymousRelay({ remoteIPRanges: [range('10.0.0.0/24')] })),
       findings: [{ connector: 'EX01\\Relay EX01', severity: 'high', evidence: { exchangeServers: [
         { server: 'EX01', address: '10.0.0.11', range: { expression: '10.0.0.0/24', first: '10.0.0.0', last: '10.0.0.255' }, bindings: ['0.0.0.0:25'] }] } }] },
+    { name: 'relay bound to one local address captures another server of the organisation', snapshot: estate(base(),
+      server({ name: 'EX02', ipAddresses: ['10.0.0.12'] }),
+      anonymousRelay({ remoteIPRanges: [range('10.0.0.12-10.0.0.13')], bindings: [{ address: '10.0.0.11', port: 25 }] })),
+      findings: [{ connector: 'EX01\\Relay EX01', evidence: { exchangeServers: [
+        { server: 'EX02', address: '10.0.0.12', range: { expression: '10.0.0.12-10.0.0.13' }, bindings: ['10.0.0.11:25'] }] } }] },
     { name: 'address given with --exchange-servers, on an externally secured connector', snapshot: estate(base(),
       connector({ identity: 'EX01\\Trusted', authMechanism: ['Tls', 'ExternalAuthoritative'], permissionGroups: ['ExchangeServers'], remoteIPRanges: [range('172.16.0.0/16')] })),
       options: { exchangeServers: ['172.16.4.20'] },
