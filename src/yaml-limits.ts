@@ -72,3 +72,17 @@ export function checkYamlLimits(file: string, text: string, options: { json?: bo
 function longLine(file: string, line: number): InputError {
   return new InputError(file, line, `line longer than ${YAML_LIMITS.maxLineChars / 1024} KB; not a scenarios, users or suppressions file`);
 }
+
+/**
+ * Runs a yaml value conversion (toJS/toJSON), which throws plain errors for an alias whose
+ * anchor comes later or too many aliases ("billion laughs"): those become the file's InputError.
+ */
+export function convertYaml<T>(file: string, line: number | null, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const why = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    throw new InputError(file, line, `not valid YAML: ${why}`);
+  }
+}

@@ -4,7 +4,7 @@
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { InputError } from '../errors.js';
 import { RULE_IDS, type Finding, type RuleId } from '../model.js';
-import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
+import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
 
 export interface Suppression {
   rule: RuleId;
@@ -61,7 +61,7 @@ export function parseSuppressions(file: string, text: string): Suppression[] {
   for (const item of root.items) {
     const at = lineOf(item as Node);
     if (!isMap(item)) throw new InputError(file, at, 'each suppression must be an object with rule, connector, reason and expires');
-    const value = item.toJSON() as Record<string, unknown>;
+    const value = convertYaml(file, at, () => item.toJSON() as Record<string, unknown>);
     const rule = RULE_IDS.find((id) => id === value.rule);
     if (rule === undefined) throw new InputError(file, at, `unknown rule "${String(value.rule)}"`);
     const connector = value.connector;

@@ -138,6 +138,8 @@ export function sliceRow(text: string, columns: readonly Column[], options: { le
   return cells;
 }
 
+const MAX_SPLIT_WORDS = 256;
+
 /**
  * Splits a row on its blanks so that each column gets at least one word and every cell passes
  * its column's check; among the valid splits, the one whose cells start nearest the header's
@@ -152,7 +154,9 @@ export function splitRow(text: string, columns: readonly Column[], aligned: bool
   const words = allWords.slice(skip);
   const n = words.length;
   const k = columns.length;
-  if (n < k) return null;
+  // The search below is quadratic in the words of the row: console rows have a few dozen
+  // (Out-File -Width 4096 at most a few hundred); a longer line is no row of a table.
+  if (n < k || n > MAX_SPLIT_WORDS) return null;
   // best[c][w]: least cost to give words w.. to columns c..; choice[c][w]: words taken by column c.
   const best: number[][] = Array.from({ length: k + 1 }, () => new Array<number>(n + 1).fill(Infinity));
   const choice: number[][] = Array.from({ length: k + 1 }, () => new Array<number>(n + 1).fill(0));

@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { SCENARIOS_SCHEMA, type ImportWarning, type Scenario, type ScenarioAuth, type ScenarioUser, type ScenariosDocument } from '../model.js';
 import { parseAddress } from '../policy/ip.js';
 import type { SourceText } from '../source.js';
-import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
+import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
 
 type Path = Array<string | number>;
 
@@ -163,7 +163,7 @@ function parseText(source: SourceText): unknown {
     const line = lineCounter.linePos(error.pos[0]).line;
     throw new InputError(source.name, line > 0 ? line : null, `not valid JSON or YAML: ${error.message.split('\n')[0] ?? ''}`);
   }
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  return convertYaml(source.name, null, () => doc.toJS({ maxAliasCount: 100 }) as unknown);
 }
 
 /** The line of the value at `path` (or of the closest ancestor that exists). */

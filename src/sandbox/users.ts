@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import type { ScenarioUser } from '../model.js';
 import { decodeSource } from '../source.js';
-import { QUIET_YAML, checkYamlLimits } from '../yaml-limits.js';
+import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
 
 export async function loadUsers(file: string): Promise<ScenarioUser[]> {
   let bytes: Uint8Array;
@@ -21,7 +21,7 @@ export function parseUsers(file: string, text: string): ScenarioUser[] {
   const doc = parseDocument(text, { ...QUIET_YAML, prettyErrors: false });
   const first = doc.errors[0];
   if (first !== undefined) throw new InputError(file, lineOf(text, first.pos[0]), `not JSON or YAML: ${first.message.split('\n')[0] ?? ''}`);
-  const value: unknown = doc.toJS();
+  const value: unknown = convertYaml(file, null, () => doc.toJS() as unknown);
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('users' in value)) {
     throw new InputError(file, null, 'expected a document with a "users" array');
   }

@@ -82,6 +82,21 @@ describe('limits on scenarios, users and suppressions documents', () => {
     assert.deepEqual(seen, []);
   });
 
+  it('aliases: one used before its anchor, and alias expansion ("billion laughs"), are refusals, not crashes', () => {
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const bomb = `${laughs.join('\n')}\nusers: *j\nscenarios: *j\n`;
+    for (const [what, read] of readers) {
+      const early = refusal(() => read('alias.yaml', what === 'suppressions' ? 'suppressions:\n  - rule: *later\nx: &later y\n' : 'users: *later\nscenarios: []\nx: &later []\n'));
+      assert.equal(early.file, 'alias.yaml', what);
+      // the suppressions reader works on YAML nodes and never resolves aliases: a plain refusal
+      if (what === 'suppressions') continue;
+      assert.match(early.message, /^not valid YAML: Unresolved alias/, what);
+      const laughed = refusal(() => read('laughs.yaml', bomb));
+      assert.match(laughed.message, /^not valid YAML: Excessive alias count/, what);
+    }
+  });
+
   it('brackets that close do not accumulate: 7 MB of [] passes the scan', () => {
     const text = `${'[]'.repeat(1024)}\n`.repeat(3400);
     assert.ok(text.length < YAML_LIMITS.maxChars);
