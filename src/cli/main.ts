@@ -25,7 +25,6 @@ export function createProgram(ctx: CommandContext): Command {
   const program = new Command('exrelay')
     .description('Audit and migrate Exchange SMTP relay (receive connectors): import exports, analyse, emit PowerShell/Postfix/HTML, run a sandbox, replay traffic.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     .exitOverride();
   for (const register of COMMANDS) register(program, ctx);

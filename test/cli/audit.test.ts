@@ -103,11 +103,12 @@ describe('exrelay audit', () => {
     assert.ok(lines.some((l) => l.startsWith('not-run,,load-balancer-in-relay-range,')));
   });
 
-  it('--out writes the file and nothing to stdout', async () => {
+  it('--out writes the file, nothing to stdout, and says where on stderr', async () => {
     const out = join(tmp, 'findings.json');
     const r = await runCli(['audit', OPEN, '--format', 'json', '--out', out]);
     assert.equal(r.exitCode, 0);
     assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^exrelay: wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ findings: \\d+ critical, \\d+ high, \\d+ medium, \\d+ low, \\d+ info\\)$`, 'm'));
     assert.equal((JSON.parse(readFileSync(out, 'utf8')) as { schema: string }).schema, 'exrelay.findings/1');
   });
 

@@ -11,7 +11,7 @@ import { renderFindingsText } from '../../emitters/findings-text.js';
 import { createRedactor } from '../../emitters/redact.js';
 import { renderReportHtml } from '../../emitters/report/index.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
-import { RULE_IDS, type FindingsDocument, type Severity, type Snapshot } from '../../model.js';
+import { RULE_IDS, SEVERITIES, type FindingsDocument, type Severity, type Snapshot } from '../../model.js';
 import { buildPolicy } from '../../policy/index.js';
 import { decodeSource } from '../../source.js';
 import type { CommandContext } from '../context.js';
@@ -113,9 +113,14 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   }
 
   if (opts.out !== undefined) {
-    try { await writeFile(resolve(io.cwd, opts.out), output); } catch (error) {
+    const path = resolve(io.cwd, opts.out);
+    try { await writeFile(path, output); } catch (error) {
       throw new UsageError(`--out ${opts.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
+    // Say where the file is and what is in it (npm run demo relies on it); stdout stays empty
+    // so that scripts redirecting it get nothing unexpected.
+    const counts = SEVERITIES.map((s) => `${shown.summary[s]} ${s}`).join(', ');
+    io.stderr(`exrelay: wrote ${path} (${shown.findings.length} findings: ${counts})\n`);
   } else io.stdout(output);
 
   ctx.setExitCode(opts.failOn !== undefined && gateFails(doc, opts.failOn) ? ExitCode.GateFailed : ExitCode.Ok);
