@@ -174,13 +174,14 @@ export interface CaptureAudit {
 /** Checks every capture in `dir`: `<id>.json` parses, names its id, and its `.eml` holds `size` bytes of message. */
 export function auditCapture(dir: string, marker?: (id: string, eml: Buffer) => boolean): CaptureAudit {
   const names = readdirSync(dir);
+  const present = new Set(names);
   const audit: CaptureAudit = { complete: new Set(), broken: [], orphans: [], temporary: names.filter((n) => n.startsWith('.')) };
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const m = /^(\d+)\.(eml|json)$/.exec(name);
     if (m === null) { audit.broken.push(name); continue; }
     if (m[2] === 'eml') {
-      if (!names.includes(`${m[1]}.json`)) audit.orphans.push(name);
+      if (!present.has(`${m[1]}.json`)) audit.orphans.push(name);
       continue;
     }
     const id = m[1] as string;
