@@ -3,8 +3,7 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
 import {
-  canRelayAnonymously, effectiveRights, formatAddress, isExternallySecured, isWildcardAddress, parseAddress, publicParts,
-  wildcardAddress, winningIntervals,
+  canRelayAnonymously, effectiveRights, formatAddress, intervalsWonByAll, isExternallySecured, publicParts,
   type EffectiveRight, type Interval, type PolicyIndex, type Principal, type RightSource, type WonInterval,
 } from '../policy/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
@@ -23,47 +22,14 @@ export interface Reach {
 const reachCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, Reach>>();
 const wonCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, WonInterval[]>>();
 
-/** The endpoint a binding is judged at, as the engine's intervalsWonBy does: a wildcard binding at the family's wildcard address. */
-function endpointKey(b: { address: string; port: number }): { key: string; local: string } | null {
-  const parsed = parseAddress(b.address);
-  if (parsed === null) return null;
-  const local = isWildcardAddress(b.address) ? wildcardAddress(parsed.family) : formatAddress(parsed.family, parsed.value);
-  return { key: `${b.port}|${local}`, local };
-}
-
 /**
- * What every connector wins, for all connectors at once: one winningIntervals partition per
- * (server, port, local address), bucketed by winner. Same answer as intervalsWonBy per
- * connector, without walking every partition once per connector.
+ * What every connector wins, for all connectors at once (the engine's intervalsWonByAll: each
+ * partition is built and bucketed by winner once), cached per policy.
  */
 export function wonByConnector(policy: PolicyIndex): Map<ReceiveConnector, WonInterval[]> {
   const hit = wonCache.get(policy);
   if (hit !== undefined) return hit;
-  const byEndpoint = new Map<string, Map<ReceiveConnector, WonInterval[]>>();
-  const result = new Map<ReceiveConnector, WonInterval[]>();
-  for (const c of policy.snapshot.connectors) {
-    if (!c.enabled) continue;
-    const won: WonInterval[] = [];
-    const seen = new Set<string>();
-    for (const b of c.bindings) {
-      const ep = endpointKey(b);
-      if (ep === null || seen.has(ep.key)) continue;
-      seen.add(ep.key);
-      const fullKey = `${c.server.toLowerCase()}|${ep.key}`;
-      let buckets = byEndpoint.get(fullKey);
-      if (buckets === undefined) {
-        buckets = new Map();
-        for (const w of winningIntervals(policy, { server: c.server, port: b.port, localAddress: ep.local })) {
-          const list = buckets.get(w.connector);
-          if (list === undefined) buckets.set(w.connector, [w]); else list.push(w);
-        }
-        byEndpoint.set(fullKey, buckets);
-      }
-      const mine = buckets.get(c);
-      if (mine !== undefined) for (const w of mine) won.push(w);
-    }
-    result.set(c, won);
-  }
+  const result = intervalsWonByAll(policy);
   wonCache.set(policy, result);
   return result;
 }
