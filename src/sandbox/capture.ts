@@ -12,7 +12,7 @@
 // then syncs the directory once for the whole batch; only then do its commits resolve and the
 // 250s go out. A sync costs the same for one file as for many at once, so the disk's sync rate
 // no longer caps the message rate.
-import { closeSync, constants, fdatasync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableStringify } from '../json.js';
@@ -125,8 +125,10 @@ export class CaptureWriter {
   }
 
   /**
-   * Batch step 1, on the event loop: both temporary files created and written (a spilled
-   * message's file is already open; its tail goes through the pool like the spill did).
+   * Batch step 1: both temporary files created (on libuv's pool: creating a file can cost the
+   * kernel far more than writing 10 KB, and the event loop should not wait for it) and written
+   * directly (a write into the page cache is cheaper than a pool round trip). A spilled
+   * message's file is already open; its tail goes through the pool like the spill did.
    * Returns the open files, which still need their fdatasync and close (the batch's now).
    */
   async writeTemporary(json: Buffer): Promise<Array<number | FileHandle>> {
@@ -137,16 +139,14 @@ export class CaptureWriter {
         toSync.push(handle);
         this.handle = null;
         await writeAll(handle, this.chunks);
-        this.chunks = [];
-        this.buffered = 0;
       } else {
-        const fd = openSync(this.emlTemp, CREATE);
+        const fd = await createFile(this.emlTemp);
         toSync.push(fd);
         writeAllSync(fd, this.chunks);
-        this.chunks = [];
-        this.buffered = 0;
       }
-      const fd = openSync(this.jsonTemp, CREATE);
+      this.chunks = [];
+      this.buffered = 0;
+      const fd = await createFile(this.jsonTemp);
       toSync.push(fd);
       writeAllSync(fd, [json]);
       return toSync;
@@ -218,6 +218,10 @@ function rest(chunks: readonly Buffer[], written: number): Buffer[] {
   return out;
 }
 
+function createFile(path: string): Promise<number> {
+  return new Promise((resolve, reject) => { openCallback(path, CREATE, 0o666, (error, fd) => { if (error === null) resolve(fd); else reject(error); }); });
+}
+
 function datasync(file: number | FileHandle): Promise<void> {
   if (typeof file !== 'number') return file.datasync();
   return new Promise((resolve, reject) => { fdatasync(file, (error) => { if (error === null) resolve(); else reject(error); }); });
@@ -237,10 +241,11 @@ interface Pending { writer: CaptureWriter; json: Buffer; resolve: () => void; re
  * wait for the next one, which starts as soon as the running one ends. Under load a batch is
  * every message that finished during the previous flush; alone, a message waits for nothing.
  *
- * The short calls (create, write, close, rename: tens of microseconds each) run directly on the
- * event loop: a round trip through libuv's pool costs more than the call itself. Only the calls
- * that wait for the disk (fdatasync, the directory's fsync) go to the pool, all of a batch's
- * fdatasyncs at once.
+ * The short calls (write, close, rename: tens of microseconds each) run directly on the event
+ * loop: a round trip through libuv's pool costs more than the call itself. File creation (whose
+ * cost depends on the filesystem's state: on ext4 without a journal it can take milliseconds
+ * after many deletions) and the calls that wait for the disk (fdatasync, the directory's fsync)
+ * go to the pool, all of a batch's at once.
  */
 class GroupCommit {
   private waiting: Pending[] = [];
@@ -267,13 +272,13 @@ class GroupCommit {
     const failed = new Map<Pending, unknown>();
     // 1. Every temporary file written, then every one synced in parallel.
     const written: Array<{ p: Pending; files: Array<number | FileHandle> }> = [];
-    for (const p of batch) {
+    await Promise.all(batch.map(async (p) => {
       try {
         written.push({ p, files: await p.writer.writeTemporary(p.json) });
       } catch (error) {
         failed.set(p, error);
       }
-    }
+    }));
     const synced: Pending[] = [];
     await Promise.all(written.map(async ({ p, files }) => {
       try {
