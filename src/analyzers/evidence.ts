@@ -3,7 +3,7 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
 import {
-  canRelayAnonymously, effectiveRights, formatAddress, intervalsWonByAll, isExternallySecured, publicParts,
+  canRelayAnonymously, effectiveRights, formatAddress, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, publicParts,
   type EffectiveRight, type Interval, type PolicyIndex, type Principal, type RightSource, type WonInterval,
 } from '../policy/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
@@ -24,7 +24,8 @@ const wonCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, WonInterval[]>>(
 
 /**
  * What every connector wins, for all connectors at once (the engine's intervalsWonByAll: each
- * partition is built and bucketed by winner once), cached per policy.
+ * partition is built and bucketed by winner once), cached per policy. The rules ask per
+ * connector instead (reachOf), so only the intervals they look at are made.
  */
 export function wonByConnector(policy: PolicyIndex): Map<ReceiveConnector, WonInterval[]> {
   const hit = wonCache.get(policy);
@@ -39,7 +40,10 @@ export function reachOf(policy: PolicyIndex, connector: ReceiveConnector): Reach
   if (cache === undefined) { cache = new Map(); reachCache.set(policy, cache); }
   const hit = cache.get(connector);
   if (hit !== undefined) return hit;
-  const won = wonByConnector(policy).get(connector) ?? [];
+  // Only this connector's intervals are made; the partitions are built as for the whole estate
+  // (same order, so the same tie reports) — see wonByConnector.
+  preparePartitions(policy);
+  const won = intervalsWonBy(policy, connector);
   // The same address can be won through several bindings (e.g. 0.0.0.0:25 and 0.0.0.0:2525);
   // breadth counts distinct addresses, so merge per family first.
   const merged = mergeIntervals(won);

@@ -97,6 +97,7 @@ export class PolicyIndex {
   /** Data the engine had to skip (e.g. a range that is not an address range), for reporting. */
   readonly problems: string[] = [];
   /** @internal */ tieCount = 0;
+  /** @internal see preparePartitions */ partitionsPrepared = false;
   /** @internal */ readonly connectorsByServer = new Map<string, ConnectorEntry[]>();
   /** @internal */ readonly entries = new Map<ReceiveConnector, ConnectorEntry>();
   /** @internal */ readonly serversByName = new Map<string, ExchangeServer>();
@@ -434,7 +435,7 @@ function i32(slot: number, n: number): Int32Array {
   scratchI32[slot] = b;
   return b;
 }
-// Slots: F64 0-2 items (first, last, size), 3 sort keys, 4-5 output bounds; I32 0 ids, 1 sorted, 2 heap, 3 output wins, 4 groups.
+// Slots: F64 0-2 items (first, last, size), 4-5 output bounds; I32 0-1 ids and merge sort, 2 heap, 3 output wins, 4 groups.
 
 /** Output of the IPv4 sweep and overlay, in scratch; `emit` merges a piece into the previous one when the same code continues it. */
 class Segments4Builder {
@@ -462,9 +463,46 @@ class Segments4Builder {
   }
 }
 
-// Sort keys: first * 2^21 + position stays an exact double (first < 2^32), so one native
-// Float64Array sort orders by (first, id) without a comparator.
-const POSITION_BITS = 2 ** 21;
+/**
+ * Sorts `ids[0..n)` (ascending ids) by (first, last, id): a stable natural merge sort — a
+ * connector's list is usually written in address order, so the input is a few sorted runs
+ * (O(n log runs)), and stability keeps equal ranges in id order. The result is in scratch.
+ */
+function sortRanges4(F: Float64Array, L: Float64Array, ids: Int32Array, n: number): Int32Array {
+  const after = (a: number, b: number): boolean => {
+    const fa = F[a] as number;
+    const fb = F[b] as number;
+    return fa > fb || (fa === fb && (L[a] as number) > (L[b] as number));
+  };
+  const bounds: number[] = [0];
+  for (let i = 1; i < n; i++) if (after(ids[i - 1] as number, ids[i] as number)) bounds.push(i);
+  bounds.push(n);
+  if (bounds.length === 2) return ids;
+  let src = ids;
+  let dst = i32(1, n);
+  let runs = bounds;
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r] as number;
+      const mid = runs[r + 1] as number;
+      const hi = r + 2 < runs.length ? runs[r + 2] as number : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // Stable: on equal keys the left run (smaller ids) goes first.
+      while (i < mid && j < hi) dst[k++] = after(src[i] as number, src[j] as number) ? src[j++] as number : src[i++] as number;
+      while (i < mid) dst[k++] = src[i++] as number;
+      while (j < hi) dst[k++] = src[j++] as number;
+      next.push(hi);
+    }
+    runs = next;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}
 
 /**
  * IPv4 sweep over the ranges of `entries` (one binding set): the address space partitioned by
@@ -481,41 +519,7 @@ function smallestRangePartition4(policy: PolicyIndex, entries: ConnectorEntry[],
   const ids = i32(0, n);
   let k = 0;
   for (const e of entries) for (const id of e.ids4) ids[k++] = id;
-  // Order by (first, last, id). Relay lists are usually written in address order: check first.
-  let ordered = true;
-  for (let i = 1; i < n && ordered; i++) {
-    const a = ids[i - 1] as number;
-    const b = ids[i] as number;
-    const fa = F[a] as number;
-    const fb = F[b] as number;
-    if (fa > fb || (fa === fb && (L[a] as number) > (L[b] as number))) ordered = false;
-  }
-  let sorted = ids;
-  if (!ordered) {
-    sorted = i32(1, n);
-    if (n <= POSITION_BITS) {
-      const keys = f64(3, n).subarray(0, n);
-      for (let i = 0; i < n; i++) keys[i] = (F[ids[i] as number] as number) * POSITION_BITS + i;
-      keys.sort();
-      for (let i = 0; i < n; i++) sorted[i] = ids[(keys[i] as number) % POSITION_BITS] as number;
-      // Runs of equal first: order by last (ids already ascending inside a run; the sort is stable).
-      for (let i = 0; i < n;) {
-        const f = F[sorted[i] as number] as number;
-        let j = i + 1;
-        while (j < n && F[sorted[j] as number] === f) j++;
-        if (j - i > 1) {
-          const run = Array.from(sorted.subarray(i, j));
-          run.sort((a, b) => (L[a] as number) - (L[b] as number) || a - b);
-          sorted.set(run, i);
-        }
-        i = j;
-      }
-    } else {
-      const all = Array.from(ids.subarray(0, n));
-      all.sort((a, b) => (F[a] as number) - (F[b] as number) || (L[a] as number) - (L[b] as number) || a - b);
-      sorted.set(all);
-    }
-  }
+  const sorted = sortRanges4(F, L, ids, n);
   for (let i = 1; i < n; i++) {
     const a = sorted[i - 1] as number;
     const b = sorted[i] as number;
@@ -893,6 +897,30 @@ function wonOf(policy: PolicyIndex, partition: Partition): WonInterval[] {
   return out;
 }
 
+/** Segment indices of a partition grouped by winning connector: one counting sort, made once. */
+function groupsOf(policy: PolicyIndex, partition: Partition): { offsets: Int32Array; positions: Int32Array } {
+  if (partition.byGroup !== null) return partition.byGroup;
+  // One counting sort per partition, so listing every connector's intervals stays linear overall.
+  const n = partition.count;
+  const offsets = new Int32Array(policy.snapshot.connectors.length + 1);
+  const groupOf = i32(4, n);
+  for (let k = 0; k < n; k++) {
+    const g = (policy.rangeOwner[(partition.wins[k] as number) >> 1] as ConnectorEntry).group;
+    groupOf[k] = g;
+    offsets[g + 1] = (offsets[g + 1] as number) + 1;
+  }
+  for (let g = 1; g < offsets.length; g++) offsets[g] = (offsets[g] as number) + (offsets[g - 1] as number);
+  const next = offsets.slice(0, -1);
+  const positions = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const g = groupOf[k] as number;
+    positions[next[g] as number] = k;
+    next[g] = (next[g] as number) + 1;
+  }
+  partition.byGroup = { offsets, positions };
+  return partition.byGroup;
+}
+
 /** The WonIntervals of a partition that one connector wins, in address order (made once, shared). */
 function wonByConnectorOf(policy: PolicyIndex, partition: Partition, connector: ReceiveConnector): WonInterval[] {
   const entry = policy.entries.get(connector);
@@ -901,28 +929,7 @@ function wonByConnectorOf(policy: PolicyIndex, partition: Partition, connector: 
   if (by === null) { by = new Map(); partition.byConnector = by; }
   const hit = by.get(connector);
   if (hit !== undefined) return hit;
-  let groups = partition.byGroup;
-  if (groups === null) {
-    // One counting sort per partition, so listing every connector's intervals stays linear overall.
-    const n = partition.count;
-    const offsets = new Int32Array(policy.snapshot.connectors.length + 1);
-    const groupOf = i32(4, n);
-    for (let k = 0; k < n; k++) {
-      const g = (policy.rangeOwner[(partition.wins[k] as number) >> 1] as ConnectorEntry).group;
-      groupOf[k] = g;
-      offsets[g + 1] = (offsets[g + 1] as number) + 1;
-    }
-    for (let g = 1; g < offsets.length; g++) offsets[g] = (offsets[g] as number) + (offsets[g - 1] as number);
-    const next = offsets.slice(0, -1);
-    const positions = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
-      const g = groupOf[k] as number;
-      positions[next[g] as number] = k;
-      next[g] = (next[g] as number) + 1;
-    }
-    groups = { offsets, positions };
-    partition.byGroup = groups;
-  }
+  const groups = groupsOf(policy, partition);
   const list: WonInterval[] = [];
   const all = partition.won;
   for (let p = groups.offsets[entry.group] as number, end = groups.offsets[entry.group + 1] as number; p < end; p++) {
@@ -986,6 +993,35 @@ export function intervalsWonBy(policy: PolicyIndex, connector: ReceiveConnector)
     for (const w of wonByConnectorOf(policy, partition, connector)) out.push(w);
   }
   return out;
+}
+
+/**
+ * How many intervals {@link intervalsWonBy} would return for the connector, without making them
+ * (e.g. "is this connector ever selected?").
+ */
+export function wonIntervalCount(policy: PolicyIndex, connector: ReceiveConnector): number {
+  if (!connector.enabled) return 0;
+  const entry = policy.entries.get(connector);
+  if (entry === undefined) return 0;
+  let count = 0;
+  for (const partition of partitionsOfConnector(policy, connector)) {
+    const groups = groupsOf(policy, partition);
+    count += (groups.offsets[entry.group + 1] as number) - (groups.offsets[entry.group] as number);
+  }
+  return count;
+}
+
+/**
+ * Builds, once per policy, every partition that {@link intervalsWonByAll} uses, in the same
+ * order (export order of the enabled connectors, then binding order), so equal-range ties are
+ * reported as a whole-estate listing reports them; no WonInterval is made. Callers that then
+ * ask per connector (intervalsWonBy, wonIntervalCount) see the same problems as after
+ * intervalsWonByAll.
+ */
+export function preparePartitions(policy: PolicyIndex): void {
+  if (policy.partitionsPrepared) return;
+  policy.partitionsPrepared = true;
+  for (const c of policy.snapshot.connectors) if (c.enabled) partitionsOfConnector(policy, c);
 }
 
 /**

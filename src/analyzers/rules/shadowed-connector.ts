@@ -1,6 +1,7 @@
 import type { ReceiveConnector } from '../../model.js';
-import { parseAddress, tryRangeInterval, winningIntervals, type PolicyIndex, type WonInterval } from '../../policy/index.js';
-import { wonByConnector } from '../evidence.js';
+import {
+  parseAddress, preparePartitions, tryRangeInterval, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval,
+} from '../../policy/index.js';
 import { bindingText, defineRule, type FindingDraft } from '../rule.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
@@ -50,7 +51,8 @@ export default defineRule({
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
       // Without bindings or ranges the export is incomplete rather than the connector shadowed.
       if (!c.enabled || c.bindings.length === 0 || c.remoteIPRanges.length === 0) return [];
-      if ((wonByConnector(policy).get(c) ?? []).length > 0) return [];
+      preparePartitions(policy);
+      if (wonIntervalCount(policy, c) > 0) return [];
       const winners = winnersOver(policy, c, memo);
       return [{
         connector: c,
