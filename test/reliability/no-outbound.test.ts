@@ -31,6 +31,7 @@ describe('nothing leaves the machine', () => {
     const strace = requireTool(t, 'strace');
     if (strace === null) return;
     const work = await mkdtemp(join(tmpdir(), 'exrelay-outbound-'));
+    t.after(() => rm(work, { recursive: true, force: true }));
     const trace = join(work, 'trace');
     const capture = join(work, 'capture');
     const child = spawn(strace, ['-f', '-qq', '-e', 'trace=bind,connect,sendto,sendmsg', '-o', trace, process.execPath, BIN, 'sandbox',
@@ -83,6 +84,5 @@ describe('nothing leaves the machine', () => {
     const network = calls.filter((l) => /AF_INET6?\b/.test(l));
     assert.deepEqual(network, [], 'no outbound network system call');
     assert.doesNotMatch(stderr, /internal error/);
-    await rm(work, { recursive: true, force: true });
   });
 });
