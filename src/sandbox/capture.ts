@@ -6,12 +6,13 @@
 // A message is held in memory until it is accepted (large ones spill to their temporary file),
 // so a rejected message costs no disk work.
 //
-// Commits are grouped: the messages accepted while a flush is running (or in the same turn of
-// the event loop) are written together. Each batch writes its temporary files without waiting,
-// syncs every one of them in parallel (fdatasync on libuv's pool), renames them into place and
-// then syncs the directory once for the whole batch; only then do its commits resolve and the
-// 250s go out. A sync costs the same for one file as for many at once, so the disk's sync rate
-// no longer caps the message rate.
+// Commits are grouped: an accepted message's temporary files are created and written at once,
+// without waiting for the disk; the messages whose files are written while a flush is running
+// (or in the same turn of the event loop) make the next batch, which syncs every one of its
+// files in parallel (fdatasync on libuv's pool), renames them into place and then syncs the
+// directory once for the whole batch; only then do its commits resolve and the 250s go out.
+// A sync costs about the same for one file as for many at once, so the disk's sync rate no
+// longer caps the message rate.
 import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,15 +122,22 @@ export class CaptureWriter {
   async commit(envelope: CaptureEnvelope): Promise<void> {
     if (this.done) throw new Error('capture: message already finished');
     this.done = true;
-    await this.group.commit(this, Buffer.from(stableStringify(envelope)));
+    let files: Array<number | FileHandle>;
+    try {
+      files = await this.writeTemporary(Buffer.from(stableStringify(envelope)));
+    } catch (error) {
+      await this.discard();
+      throw error;
+    }
+    await this.group.commit(this, files);
   }
 
   /**
-   * Batch step 1: both temporary files created (on libuv's pool: creating a file can cost the
+   * Step 1, as soon as the message is accepted (not waiting for a batch): both temporary files created (on libuv's pool: creating a file can cost the
    * kernel far more than writing 10 KB, and the event loop should not wait for it) and written
    * directly (a write into the page cache is cheaper than a pool round trip). A spilled
    * message's file is already open; its tail goes through the pool like the spill did.
-   * Returns the open files, which still need their fdatasync and close (the batch's now).
+   * Returns the open files, which still need their fdatasync and close (the batch's job).
    */
   async writeTemporary(json: Buffer): Promise<Array<number | FileHandle>> {
     const toSync: Array<number | FileHandle> = [];
@@ -233,12 +241,12 @@ async function closeAll(files: ReadonlyArray<number | FileHandle>): Promise<void
   }
 }
 
-interface Pending { writer: CaptureWriter; json: Buffer; resolve: () => void; reject: (error: unknown) => void }
+interface Pending { writer: CaptureWriter; files: Array<number | FileHandle>; resolve: () => void; reject: (error: unknown) => void }
 
 /**
- * Group commit. A commit that finds no flush running starts one at the end of this turn of the
- * event loop (so the messages finishing together share it); commits arriving while a flush runs
- * wait for the next one, which starts as soon as the running one ends. Under load a batch is
+ * Group commit of written temporary files. A commit that finds no flush running starts one at
+ * the end of this turn of the event loop (so the messages finishing together share it); commits
+ * arriving while a flush runs wait for the next one, which starts as soon as the running one ends. Under load a batch is
  * every message that finished during the previous flush; alone, a message waits for nothing.
  *
  * The short calls (write, close, rename: tens of microseconds each) run directly on the event
@@ -253,9 +261,9 @@ class GroupCommit {
 
   constructor(private readonly dir: string) {}
 
-  commit(writer: CaptureWriter, json: Buffer): Promise<void> {
+  commit(writer: CaptureWriter, files: Array<number | FileHandle>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ writer, json, resolve, reject });
+      this.waiting.push({ writer, files, resolve, reject });
       if (!this.running) {
         this.running = true;
         setImmediate(() => { void this.drain(); });
@@ -270,17 +278,10 @@ class GroupCommit {
 
   private async flush(batch: Pending[]): Promise<void> {
     const failed = new Map<Pending, unknown>();
-    // 1. Every temporary file written, then every one synced in parallel.
-    const written: Array<{ p: Pending; files: Array<number | FileHandle> }> = [];
-    await Promise.all(batch.map(async (p) => {
-      try {
-        written.push({ p, files: await p.writer.writeTemporary(p.json) });
-      } catch (error) {
-        failed.set(p, error);
-      }
-    }));
+    // 1. Every temporary file (written when its message was accepted) synced, all in parallel.
     const synced: Pending[] = [];
-    await Promise.all(written.map(async ({ p, files }) => {
+    await Promise.all(batch.map(async (p) => {
+      const files = p.files;
       try {
         await Promise.all(files.map(datasync));
         synced.push(p);
