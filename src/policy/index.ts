@@ -103,6 +103,7 @@ export class PolicyIndex {
   /** @internal */ readonly connectorsByServer = new Map<string, ConnectorEntry[]>();
   /** @internal */ readonly entries = new Map<ReceiveConnector, ConnectorEntry>();
   /** @internal */ readonly serversByName = new Map<string, ExchangeServer>();
+  /** @internal */ readonly serversByRawName = new Map<string, ExchangeServer | undefined>();
   /** @internal */ readonly permissionsByIdentity = new Map<string, Permission[]>();
   /** @internal */ readonly partitions = new Map<string, Partition>();
   /** @internal */ readonly partitionsByRaw = new Map<string, Partition | null>();
@@ -223,7 +224,12 @@ export function buildPolicy(snapshot: Snapshot): PolicyIndex {
 }
 
 export function serverOf(policy: PolicyIndex, name: string): ExchangeServer | undefined {
-  return policy.serversByName.get(name.toLowerCase());
+  // Memo by the name as given: replay asks once per scenario, and lower-casing allocates.
+  const raw = policy.serversByRawName;
+  if (raw.has(name)) return raw.get(name);
+  const server = policy.serversByName.get(name.toLowerCase());
+  raw.set(name, server);
+  return server;
 }
 
 /** Names of the servers known to the snapshot: from `servers` and from connectors' `server`. */

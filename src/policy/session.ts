@@ -249,7 +249,8 @@ export class SmtpSession {
   /** EHLO (extended) or HELO: `250 <fqdn> Hello [<client-ip>]` and the extensions (§6.2). */
   ehlo(helo: string, extended: boolean): EhloResult {
     if (this.connector === null) return { reply: this.refused(), extensions: [] };
-    if (helo.trim() === '' || /\s/.test(helo.trim())) return { reply: COMMON_REPLIES.invalidDomainName, extensions: [] };
+    const trimmed = helo.trim();
+    if (trimmed === '' || /\s/.test(trimmed)) return { reply: COMMON_REPLIES.invalidDomainName, extensions: [] };
     this.greeted = true;
     this.resetTransaction();
     const reply: Reply = { code: 250, enhanced: null, text: `${this.fqdn} Hello [${this.remote}]` };
