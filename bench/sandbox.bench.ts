@@ -8,9 +8,14 @@
 //      capture directory exactly once.
 // BENCH_SCALE (default 1) scales the message counts. The sandbox runs in a child process (this
 // file with the argument "serve"), with a larger libuv pool for the capture's file calls.
+// The capture directories go under TMPDIR (os.tmpdir()). The figures depend on the machine's
+// load (printed before and after) and on the filesystem: on ext4 without a journal, creating a
+// file in a block group where many files were deleted in the last minutes (a busy /tmp, or this
+// bench run again right after itself) costs the kernel up to milliseconds; TMPDIR=/var/tmp or a
+// pause between runs shows the sandbox without that.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../src/model.js';
@@ -78,6 +83,8 @@ async function main(): Promise<void> {
   const sink = tool('smtp-sink');
   const messages = Math.max(100, Math.round(20000 * SCALE));
   const work = await mkdtemp(join(tmpdir(), 'exrelay-bench-sandbox-'));
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`load average before: ${load()} (captures under ${tmpdir()})`);
   try {
     if (source === null || sink === null) {
       console.log('smtp-source/smtp-sink not installed (apt-get install postfix): throughput ratio skipped');
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
     console.log(`  ${finals.length} answered 250 in ${seconds.toFixed(1)} s (${(finals.length / seconds).toFixed(0)} msg/s); errors ${errors.length}; `
       + `missing from capture ${missing}; answered twice ${duplicates}; files ${files.size}`);
     if (errors.length > 0 || missing > 0 || duplicates > 0 || files.size !== finals.length) process.exitCode = 1;
+    console.log(`load average after: ${load()}`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
