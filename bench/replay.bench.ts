@@ -10,6 +10,7 @@ import type { ReceiveConnector, Scenario, ScenarioUser, Snapshot } from '../src/
 import { buildPolicy, parseAddress, portsOf, rangeInterval, selectConnector, serverNames, type PolicyIndex } from '../src/policy/index.js';
 import { runScenario } from '../src/replay/replay.js';
 import { generateEstate } from './lib/estate.js';
+import { prng } from './lib/prng.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const CONNECTORS = Math.max(10, Math.round(2000 * scale));
@@ -17,22 +18,12 @@ const RANGES = Math.max(100, Math.round(1_000_000 * scale));
 const PERMISSIONS = Math.max(100, Math.round(50_000 * scale));
 const SCENARIOS = Math.max(1000, Math.round(1_000_000 * scale));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USERS: ScenarioUser[] = [{ user: 'CORP\\svc-app', password: 'secret', addresses: ['app@corp.example'] }];
 
 /** A realistic mix: hosts listed on relay connectors, unlisted LAN hosts, internet senders, clients. */
 function generateScenarios(snapshot: Snapshot, count: number): Scenario[] {
-  const rnd = mulberry32(7);
+  const rnd = prng(7);
   const servers = snapshot.servers.map((s) => s.name);
   const listed: Array<{ server: string; ip: string }> = [];
   for (const c of snapshot.connectors) {

@@ -9,6 +9,7 @@ import {
   type AuthMechanism, type Binding, type ExchangeServer, type IpRange, type PermissionGroup,
   type Permission, type ReceiveConnector, type Snapshot, type TransportRole,
 } from '../../src/model.js';
+import { prng } from './prng.js';
 
 export interface EstateOptions {
   /** Number of servers; default one per 50 connectors. */
@@ -49,16 +50,6 @@ const GROUP_ACES: Record<Exclude<PermissionGroup, 'Custom'>, Array<[string, stri
   };
 })();
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function v4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
@@ -67,7 +58,7 @@ function v4(n: number): string {
 type Kind = 'relay' | 'partner' | 'client' | 'internal' | 'app';
 
 export function generateEstate(options: EstateOptions): Snapshot {
-  const rnd = mulberry32(options.seed ?? 20161020);
+  const rnd = prng(options.seed ?? 20161020);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   const serverCount = Math.max(1, options.servers ?? Math.ceil(options.connectors / 50));
 

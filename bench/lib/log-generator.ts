@@ -6,6 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
+import { prng } from './prng.js';
 
 export interface SenderProfile {
   /** `SERVER\Connector Name` as Exchange logs it */
@@ -42,17 +43,6 @@ export interface ExpectedSender {
 
 export interface Expected { sessions: number; messages: number; lines: number; senders: Map<string, ExpectedSender> }
 
-/** Small deterministic PRNG (mulberry32): generated logs are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EHLO_2013 = 'SIZE 37748736 PIPELINING DSN ENHANCEDSTATUSCODES STARTTLS X-ANONYMOUSTLS AUTH NTLM LOGIN X-EXPS GSSAPI NTLM 8BITMIME BINARYMIME CHUNKING XRDST';
 const EHLO_2010 = ['SIZE', 'PIPELINING', 'DSN', 'ENHANCEDSTATUSCODES', 'STARTTLS', 'AUTH NTLM LOGIN', '8BITMIME', 'BINARYMIME', 'CHUNKING'];

@@ -7,37 +7,13 @@ import {
   type AuthMechanism, type Binding, type IpRange, type PermissionGroup,
 } from '../model.js';
 import type { PsValue } from './types.js';
+import { parseIpv4Number } from '../policy/ip.js';
 
 // ---------------------------------------------------------------- addresses
 
 type Family = 4 | 6;
 interface Addr { family: Family; v4: number; v6: number[] | null }
 
-/** Dotted-quad IPv4 → 32-bit value, or null. Hand-written: it runs once per range in large exports. */
-function parseV4(text: string): number | null {
-  const n = text.length;
-  if (n < 7 || n > 15) return null;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return null;
-    } else if (c === 46) {
-      if (digits === 0 || ++dots > 3) return null;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-    } else {
-      return null;
-    }
-  }
-  if (dots !== 3 || digits === 0) return null;
-  return value * 256 + octet;
-}
 
 /** True when the text is already in canonical dotted-quad form (no leading zeros). */
 function isCanonicalV4(text: string): boolean {
@@ -78,7 +54,7 @@ function parseV6Words(text: string): number[] | null {
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k] as string;
       if (allowV4Tail && k === parts.length - 1 && part.includes('.')) {
-        const v4 = parseV4(part);
+        const v4 = parseIpv4Number(part);
         if (v4 === null) return null;
         out.push(Math.floor(v4 / 65536), v4 % 65536);
         continue;
@@ -101,7 +77,7 @@ function parseV6Words(text: string): number[] | null {
 
 function parseAddr(raw: string): Addr | null {
   const text = raw.trim();
-  const v4 = parseV4(text);
+  const v4 = parseIpv4Number(text);
   if (v4 !== null) return { family: 4, v4, v6: null };
   // Scope ids (fe80::1%11) are accepted by Exchange; they do not change the address bounds.
   const pct = text.indexOf('%');
@@ -196,7 +172,7 @@ function maskPrefix(mask: Addr): number | null {
 export function parseIpRange(raw: string): IpRange | null {
   const expression = raw.trim();
   // Fast path for the common case (one IPv4 address), which dominates large exports.
-  const single4 = parseV4(expression);
+  const single4 = parseIpv4Number(expression);
   if (single4 !== null) {
     const text = isCanonicalV4(expression) ? expression : formatV4(single4);
     return { expression, first: text, last: text };

@@ -12,18 +12,8 @@ import { importSources } from '../../src/importers/index.js';
 import { parseScenarios } from '../../src/replay/scenarios.js';
 import { parseUsers } from '../../src/sandbox/users.js';
 import { decodeSource } from '../../src/source.js';
+import { prng } from '../../bench/lib/prng.js';
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Seed { name: string; bytes: Uint8Array }
 
@@ -197,7 +187,7 @@ function checkRefusal(error: InputError, name: string): string | null {
 }
 
 export async function fuzz(options: { seeds: Seed[]; iterations: number; seed: number; budgetMs: number; keepRefused?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
-  const random = rng(options.seed);
+  const random = prng(options.seed);
   const report: FuzzReport = { inputs: 0, refused: 0, imported: 0, crashes: [], slowestMs: 0, refusals: [], byMutation: {} };
   const keep = options.keepRefused ?? 0;
   if (options.seeds.length === 0) throw new Error('no fuzz seeds');

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { formatAddress, parseAddress, selectConnector, tryRangeInterval } from '../../policy/index.js';
+import { formatAddress, parseAddress, parseIpv4Number, selectConnector, tryRangeInterval } from '../../policy/index.js';
 import { intervalEvidence, relaySignature } from '../evidence.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
 import { EVIDENCE_LIMIT, bindingSetKey, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';
@@ -45,27 +45,6 @@ function sweepOrder(first: readonly Pos[], last: readonly Pos[]): number[] {
   });
 }
 
-/** Dotted quad → number, by character codes (this runs once per range of the estate); null otherwise. */
-function ipv4Number(text: string): number | null {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch >= 48 && ch <= 57) {
-      part = part * 10 + (ch - 48);
-      if (++digits > 3 || part > 255) return null;
-    } else if (ch === 46) {
-      if (digits === 0 || ++dots > 3) return null;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else return null;
-  }
-  if (dots !== 3 || digits === 0) return null;
-  return value * 256 + part;
-}
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
 
@@ -100,8 +79,8 @@ export default defineRule({
         g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value) });
         for (const r of c.remoteIPRanges) {
           if (local.family === 4) {
-            const f = ipv4Number(r.first);
-            const l = ipv4Number(r.last);
+            const f = parseIpv4Number(r.first);
+            const l = parseIpv4Number(r.last);
             if (f === null || l === null) continue;
             g.first.push(f); g.last.push(l);
           } else {

@@ -1,0 +1,12 @@
+// One small deterministic PRNG (mulberry32) for everything generated: estates, logs, scenarios
+// and fuzz inputs are the same on every machine for the same seed.
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
