@@ -9,28 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
 import { RawClient, withoutDate } from './helpers.js';
+import { freeOffset } from '../reliability/sandbox-process.js';
 
 const ESTATE = 'fixtures/sandbox/estate-2019.snapshot.json';
 const PORTS = [25, 465, 587, 717, 2525];
 
-/** An offset whose five ports are free now (checked by binding them). */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const offset = 30000 + Math.floor(Math.random() * 25000);
-    const servers: net.Server[] = [];
-    try {
-      for (const p of PORTS) {
-        const s = net.createServer();
-        await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(p + offset, '127.0.0.1', () => resolve()); });
-        servers.push(s);
-      }
-      return offset;
-    } catch { /* try another */ } finally {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error('no free port range');
-}
 
 function startCli(args: string[]): { child: ReturnType<typeof spawn>; lines: Promise<string[]>; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

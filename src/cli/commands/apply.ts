@@ -1,7 +1,7 @@
 // `exrelay apply INPUT... --script FILE [--out FILE] [--skip-unknown]`: dry-run a PowerShell change
 // script against the snapshot and write the resulting snapshot. The core (src/apply) is pure;
 // this edge reads the script and writes the result.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError } from '../../errors.js';
@@ -10,6 +10,7 @@ import { stableStringify } from '../../json.js';
 import { decodeSource } from '../../source.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
+import { writeResult } from '../output.js';
 
 interface ApplyCliOptions { script: string; out?: string; skipUnknown?: boolean }
 
@@ -33,15 +34,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
       for (const e of result.events) {
         if (e.kind === 'skipped' || e.kind === 'suppressed') ctx.io.stderr(`exrelay: warning: ${opts.script}:${e.line}: ${e.message}\n`);
       }
-      const text = stableStringify(result.snapshot);
-      if (opts.out === undefined) ctx.io.stdout(text);
-      else {
-        try {
-          await writeFile(resolve(ctx.io.cwd, opts.out), text);
-        } catch (error) {
-          throw new InputError(opts.out, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-        }
-      }
+      await writeResult(ctx.io, opts.out, stableStringify(result.snapshot));
       ctx.setExitCode(ExitCode.Ok);
     });
 }

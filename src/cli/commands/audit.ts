@@ -1,6 +1,6 @@
 // `exrelay audit`: every rule of the catalogue over the inputs, printed as text, JSON
 // (exrelay.findings/1), CSV or the HTML risk report; `--fail-on` turns it into a CI gate.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { gateFails, runAudit } from '../../analyzers/run.js';
@@ -18,6 +18,7 @@ import type { CommandContext } from '../context.js';
 import type { Io } from '../io.js';
 import { loadSnapshot } from '../load.js';
 import { parseChoice, parseIpList, parseList, parseSeverity } from '../options.js';
+import { writeOutputFile } from '../output.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -113,10 +114,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   }
 
   if (opts.out !== undefined) {
-    const path = resolve(io.cwd, opts.out);
-    try { await writeFile(path, output); } catch (error) {
-      throw new UsageError(`--out ${opts.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+    const path = await writeOutputFile(io, opts.out, output);
     // Say where the file is and what is in it (npm run demo relies on it); stdout stays empty
     // so that scripts redirecting it get nothing unexpected.
     const counts = SEVERITIES.map((s) => `${shown.summary[s]} ${s}`).join(', ');

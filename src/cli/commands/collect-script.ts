@@ -1,14 +1,13 @@
 // `exrelay collect-script`: prints (or writes) the PowerShell script that collects, on the
 // customer's Exchange, everything the other commands read.
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, InputError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { renderCollectScript } from '../../emitters/powershell/collect.js';
 import type { CommandContext } from '../context.js';
 import { parseList } from '../options.js';
 // Read when the command runs, so the cycle with main.ts (which registers this command) is harmless.
 import { VERSION } from '../main.js';
+import { writeOutputFile } from '../output.js';
 
 interface CollectScriptCliOptions {
   out?: string;
@@ -56,16 +55,9 @@ export function registerCollectScript(program: Command, ctx: CommandContext): vo
         days: opts.days,
         version: VERSION,
       });
-      if (opts.out === undefined) {
-        ctx.io.stdout(script);
-      } else {
-        try {
-          // Windows PowerShell 5.1 reads a .ps1 without BOM in the ANSI code page.
-          await writeFile(resolve(ctx.io.cwd, opts.out), `\uFEFF${script.replace(/\n/g, '\r\n')}`, 'utf8');
-        } catch (error) {
-          throw new InputError(opts.out, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-        }
-      }
+      if (opts.out === undefined) ctx.io.stdout(script);
+      // Windows PowerShell 5.1 reads a .ps1 without BOM in the ANSI code page.
+      else await writeOutputFile(ctx.io, opts.out, `\uFEFF${script.replace(/\n/g, '\r\n')}`);
       ctx.setExitCode(ExitCode.Ok);
     });
 }

@@ -3,8 +3,6 @@
 // Before anything is written, the script is parsed with the real PowerShell grammar (it must
 // parse cleanly) and dry-run with `apply` on the same inputs, so a script Exchange would refuse
 // is reported here rather than on migration day.
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, InputError, InternalError } from '../../errors.js';
 import { applyScript } from '../../apply/apply.js';
@@ -16,6 +14,7 @@ import { parsePowerShell } from '../../powershell/grammar.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
 import { parseChoice } from '../options.js';
+import { writeOutputFile } from '../output.js';
 
 interface MigrateCliOptions {
   sourceServer: string;
@@ -26,11 +25,7 @@ interface MigrateCliOptions {
 }
 
 async function writeOut(ctx: CommandContext, file: string, text: string): Promise<void> {
-  try {
-    await writeFile(resolve(ctx.io.cwd, file), text, 'utf8');
-  } catch (error) {
-    throw new InputError(file, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  await writeOutputFile(ctx.io, file, text);
 }
 
 async function assertParses(text: string, what: string): Promise<void> {
