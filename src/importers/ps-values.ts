@@ -7,7 +7,7 @@ import {
   type AuthMechanism, type Binding, type IpRange, type PermissionGroup,
 } from '../model.js';
 import type { PsValue } from './types.js';
-import { parseIpv4Number } from '../policy/ip.js';
+import { formatAddress, parseIpv4Number } from '../policy/ip.js';
 
 // ---------------------------------------------------------------- addresses
 
@@ -95,21 +95,10 @@ function parseAddr(raw: string): Addr | null {
  * addresses in mixed notation (§5).
  */
 export function formatV6(words: readonly number[]): string {
-  if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0 && words[5] === 0xffff) {
-    return `::ffff:${formatV4((words[6] ?? 0) * 65536 + (words[7] ?? 0))}`;
-  }
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (from: number, to: number): string => words.slice(from, to).map((w) => w.toString(16)).join(':');
-  if (bestStart === -1) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  // One RFC 5952 writer for the whole tool: the policy engine's.
+  let value = 0n;
+  for (let i = 0; i < 8; i++) value = (value << 16n) | BigInt(words[i] ?? 0);
+  return formatAddress(6, value);
 }
 
 function formatAddr(a: Addr): string {
