@@ -390,8 +390,8 @@ export class SmtpSession {
   private bdatBytes = 0;
 
   /**
-   * End of message (§6.4 DATA 2): size limit, then the sender (send-as) check on hub and 2010
-   * connectors — 2013+ Front End connectors do not enforce it (§6.4 DATA 3) — then
+   * End of message (§6.4 DATA 2): size limit, bare linefeeds where the connector rejects them,
+   * then the sender (send-as) check on hub and 2010 connectors — 2013+ Front End connectors do not enforce it (§6.4 DATA 3) — then
    * `250 2.6.0 <id> [InternalId=…, Hostname=…] Queued mail for delivery`.
    */
   message(sizeBytes: number, messageId: string, queuedId?: string, content: MessageContent = {}): Reply {
@@ -400,6 +400,12 @@ export class SmtpSession {
     const c = this.connector;
     const from = this.mailFrom ?? '';
     if (this.overSize(sizeBytes)) { this.resetTransaction(); return COMMON_REPLIES.messageTooBig; }
+    // UNSURE(reference): BareLinefeedRejectionEnabled came with a late service pack and its
+    // place among the end-of-message checks is not documented; we check it after the size.
+    if (content.bareLinefeeds === true && extraBool(c.extra, 'BareLinefeedRejectionEnabled', false)) {
+      this.resetTransaction();
+      return COMMON_REPLIES.bareLinefeeds;
+    }
     if (c.transportRole !== 'FrontendTransport') {
       for (const raw of [from, content.headerFrom ?? '']) {
         const sender = stripBrackets(raw);
@@ -444,4 +450,9 @@ export interface MessageContent {
   /** The address of the From: header, when the message has one (checked with MAIL FROM on hub connectors). */
   headerFrom?: string | null;
   queuedId?: string;
+  /**
+   * The message as received holds a line feed without its carriage return. Only a transport
+   * knows (replay sends scenario text with CRLF line ends, so it never sets this).
+   */
+  bareLinefeeds?: boolean;
 }

@@ -95,7 +95,22 @@ export class ExchangeStream extends SMTPStream {
   }
 }
 
-interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date }
+interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan }
+
+/** Finds a line feed not preceded by a carriage return, across the chunks of one message. */
+export class BareLinefeedScan {
+  found = false;
+  private lastByte = -1;
+
+  scan(chunk: Buffer): void {
+    if (this.found || chunk.length === 0) return;
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) {
+      const before = at === 0 ? this.lastByte : chunk[at - 1];
+      if (before !== 0x0d) { this.found = true; return; }
+    }
+    this.lastByte = chunk[chunk.length - 1] ?? -1;
+  }
+}
 
 export class ExchangeConnection extends SMTPConnection {
   readonly seam = new ReplySeam();
@@ -548,13 +563,15 @@ export class ExchangeConnection extends SMTPConnection {
         await writer.write(this.receivedHeader(started));
         const head: Buffer[] = [];
         let headBytes = 0;
+        const linefeeds = new BareLinefeedScan();
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (headBytes < 65536) { head.push(chunk); headBytes += chunk.length; }
+          linefeeds.scan(chunk);
           await writer.write(chunk);
         }
         const size = stream.byteLength;
         return await this.finishMessage(writer, size, Buffer.concat(head), 'DATA', started,
-          (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, content));
+          (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, { ...content, bareLinefeeds: linefeeds.found }));
       } catch (error) {
         await writer.abort();
         throw error;
@@ -626,7 +643,7 @@ export class ExchangeConnection extends SMTPConnection {
     const size = Number(sizeText);
     const parser = this._parser;
     if (parser === false || !(parser instanceof ExchangeStream)) { callback(); return; }
-    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date() };
+    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan() };
     const transfer = this.bdat;
     if (size === 0) {
       // Nothing to read: the reply comes before the parser reads what was pipelined after.
@@ -657,6 +674,7 @@ export class ExchangeConnection extends SMTPConnection {
           await transfer.writer.write(this.receivedHeader(transfer.started));
         }
         if (transfer.headBytes < 65536) { transfer.head.push(chunk); transfer.headBytes += chunk.length; }
+        transfer.linefeeds.scan(chunk);
         await transfer.writer.write(chunk);
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
@@ -675,7 +693,7 @@ export class ExchangeConnection extends SMTPConnection {
       this.sendReply(transfer.error ?? dialogue.bdat(chunk.length, true, ''));
     } else {
       const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), 'BDAT', transfer.started,
-        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, content));
+        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, { ...content, bareLinefeeds: transfer.linefeeds.found }));
       this.ctx.track(work);
       try {
         const outcome = await work;

@@ -3,6 +3,7 @@
 import type { ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 
 import type { Flavor } from '../policy/replies.js';
+import type { MessageContent } from '../policy/session.js';
 
 export type { Flavor };
 
@@ -44,6 +45,6 @@ export interface Dialogue {
   readonly closed: boolean;
 }
 
-export interface MessageContent { headerFrom?: string | null; queuedId?: string }
+export type { MessageContent } from '../policy/session.js';
 
 export type DialogueFactory = (options: DialogueOptions) => Dialogue;

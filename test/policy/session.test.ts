@@ -186,6 +186,27 @@ describe('session: MAIL, RCPT, DATA in the order of §6.4', () => {
       '250 2.6.0 <m1@app01> [InternalId=1234567890, Hostname=ex01.corp.example] Queued mail for delivery');
   });
 
+  it('bare linefeeds are refused with 554 5.6.0 only where BareLinefeedRejectionEnabled is true, and only when the transport saw one', () => {
+    const cases: Array<{ enabled: boolean | undefined; bare: boolean | undefined; expected: string }> = [
+      { enabled: true, bare: true, expected: '554 5.6.0 Invalid message content, contains bare linefeeds' },
+      { enabled: true, bare: false, expected: '250' },
+      { enabled: true, bare: undefined, expected: '250' },
+      { enabled: false, bare: true, expected: '250' },
+      { enabled: undefined, bare: true, expected: '250' },
+    ];
+    for (const { enabled, bare, expected } of cases) {
+      const snap = loadDefault('2016');
+      if (enabled !== undefined) for (const c of snap.connectors) c.extra = { ...c.extra, BareLinefeedRejectionEnabled: enabled };
+      const s = open(snap, { remoteAddress: '10.1.1.5' });
+      s.connect(); s.ehlo('x', true);
+      s.mail('app@corp.example'); s.rcpt('user@corp.example'); s.data();
+      const reply = line(s.message(1000, '<m@x>', '1', bare === undefined ? {} : { bareLinefeeds: bare }));
+      assert.ok(reply.startsWith(expected), `enabled ${enabled}, bare ${bare}: ${reply}`);
+      // The transaction is over either way: the next one starts with MAIL.
+      assert.equal(line(s.data()), '503 5.5.2 Need mail command');
+    }
+  });
+
   it('2010 queued line has no InternalId; its hub connector checks the sender after DATA', () => {
     const snap = loadDefault('2010');
     const def = snap.connectors.find((c) => c.name.startsWith('Default'));

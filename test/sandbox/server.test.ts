@@ -276,6 +276,45 @@ describe('sandbox connector selection', () => {
     } finally { await s.stop(); }
   });
 
+  it('BareLinefeedRejectionEnabled: a message with a bare LF gets 554 5.6.0 and nothing is captured; CRLF-only mail and other connectors are unaffected', async () => {
+    const strict: Snapshot = { ...estate, connectors: estate.connectors.map((c) => c.name === 'Relay EX01' ? { ...c, extra: { ...c.extra, BareLinefeedRejectionEnabled: true } } : c) };
+    const s = await start(strict);
+    try {
+      // bdat: the offset where the message is cut into two chunks (a CR ending one chunk and the
+      // LF starting the next are still CRLF; an LF starting a chunk after another byte is bare).
+      const send = async (address: string, body: string, bdat: number | null): Promise<string> => {
+        const c = await RawClient.connect(s.portOf(25));
+        await c.line();
+        await c.command(`XCLIENT ADDR=${address}`);
+        await c.command('EHLO app');
+        await c.command('MAIL FROM:<app@corp.example>');
+        await c.command('RCPT TO:<user@corp.example>');
+        let final: string;
+        if (bdat !== null) {
+          const [first, second] = [body.slice(0, bdat), body.slice(bdat)];
+          c.write(`BDAT ${first.length}\r\n${first}`);
+          assert.match(await c.line(), /^250 2\.0\.0 /);
+          c.write(`BDAT ${second.length} LAST\r\n${second}`);
+          final = await c.line();
+        } else {
+          await c.command('DATA');
+          final = await c.command(`${body}.`);
+        }
+        c.end();
+        return final;
+      };
+      const before = (await captured(s)).length;
+      assert.equal(await send('192.0.2.5', 'Subject: a\nbare\r\n', null), '554 5.6.0 Invalid message content, contains bare linefeeds');
+      assert.equal(await send('192.0.2.5', 'Subject: a\r\n\r\nno\nbare\r\n', 16), '554 5.6.0 Invalid message content, contains bare linefeeds');
+      assert.equal(await send('192.0.2.5', 'Subject: a\r\n\r\nno\nbare\r\n', 13), '554 5.6.0 Invalid message content, contains bare linefeeds');
+      assert.equal((await captured(s)).length, before, 'a rejected message is not captured');
+      assert.match(await send('192.0.2.5', 'Subject: b\r\n\r\ncrlf\r\n', null), /^250 2\.6\.0 /);
+      assert.match(await send('192.0.2.5', 'Subject: c\r\n\r\nx\r\n', 11), /^250 2\.6\.0 /, 'CR | LF across chunks is CRLF');
+      // The Default Frontend keeps the default (off): the same bare LF is accepted there.
+      assert.match(await send('198.51.100.7', 'Subject: a\nbare\r\n', null), /^250 2\.6\.0 /);
+    } finally { await s.stop(); }
+  });
+
   it('--flavor 2010 answers with 2010 texts; its queued line quotes the Message-ID the envelope records', async () => {
     const s = await start(estate, { flavor: '2010' });
     try {
