@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ const ESTATE = 'fixtures/sandbox/estate-2019.snapshot.json';
 const PORTS = [25, 465, 587, 717, 2525];
 
 
-function startCli(args: string[]): { child: ReturnType<typeof spawn>; lines: Promise<string[]>; exit: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ReturnType<typeof spawn>; lines: Promise<string[]>; exit: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
@@ -54,6 +54,34 @@ describe('exrelay sandbox (CLI)', () => {
         await rm(dir, { recursive: true, force: true });
       }
     }
+  });
+
+  it("runs libuv's pool with 16 threads for the capture's parallel syncs, unless UV_THREADPOOL_SIZE says otherwise", { skip: process.platform !== 'linux' && 'counts threads in /proc (Linux only)' }, async () => {
+    const threadsAfterOneMessage = async (env: NodeJS.ProcessEnv): Promise<number> => {
+      const dir = await mkdtemp(join(tmpdir(), 'exrelay-sbcli-'));
+      const offset = await freeOffset();
+      const run = startCli(['sandbox', ESTATE, '--server', 'EX01', '--port-offset', String(offset), '--client-ip', '192.0.2.5', '--capture', join(dir, 'cap')], env);
+      try {
+        await run.lines;
+        // The pool starts with its first job: a captured message.
+        const c = await RawClient.connect(25 + offset);
+        await c.line();
+        await c.command('EHLO a');
+        await c.command('MAIL FROM:<app@corp.example>');
+        await c.command('RCPT TO:<user@corp.example>');
+        await c.command('DATA');
+        assert.match(await c.command('Subject: t\r\n\r\nx\r\n.'), /^250 2\.6\.0 /);
+        c.end();
+        return (await readdir(`/proc/${run.child.pid}/task`)).length;
+      } finally {
+        run.child.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    const { UV_THREADPOOL_SIZE: _, ...inherited } = process.env;
+    const byDefault = await threadsAfterOneMessage(inherited);
+    const withFour = await threadsAfterOneMessage({ ...inherited, UV_THREADPOOL_SIZE: '4' });
+    assert.equal(byDefault - withFour, 12, `threads: ${byDefault} by default, ${withFour} with UV_THREADPOOL_SIZE=4`);
   });
 
   it('a port in use is exit 2 with one line naming the port', async () => {
