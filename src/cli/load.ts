@@ -46,7 +46,10 @@ async function listFiles(dir: string, shown: string): Promise<Array<{ path: stri
  */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
-async function readSource(path: string, shown: string): Promise<SourceText> {
+const INPUT_TOO_LARGE = "an input may have (a whole estate's export is tens of MB; export fewer objects per file)";
+const OPTION_FILE_TOO_LARGE = 'a file named by an option may have';
+
+async function readSource(path: string, shown: string, tooLarge = INPUT_TOO_LARGE): Promise<SourceText> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -54,7 +57,7 @@ async function readSource(path: string, shown: string): Promise<SourceText> {
     throw new InputError(shown, null, `cannot read: ${errnoCode(error)}`);
   }
   if (size > MAX_INPUT_BYTES) {
-    throw new InputError(shown, null, `refused: ${Math.ceil(size / (1024 * 1024))} MB is more than the ${MAX_INPUT_BYTES / (1024 * 1024)} MB an input may have (a whole estate's export is tens of MB; export fewer objects per file)`);
+    throw new InputError(shown, null, `refused: ${Math.ceil(size / (1024 * 1024))} MB is more than the ${MAX_INPUT_BYTES / (1024 * 1024)} MB ${tooLarge}`);
   }
   let bytes: Uint8Array;
   try {
@@ -86,6 +89,15 @@ async function isProtocolLog(path: string): Promise<boolean> {
   } finally {
     await handle?.close();
   }
+}
+
+/**
+ * A file an option names (a script, scenarios, suppressions, users, a PEM), read like an INPUT:
+ * relative to the working directory, refused above the same size before it is read, decoded
+ * from UTF-8 or UTF-16 with or without BOM.
+ */
+export function readOptionFile(io: Io, file: string): Promise<SourceText> {
+  return readSource(resolve(io.cwd, file), file, OPTION_FILE_TOO_LARGE);
 }
 
 function swapPairs(bytes: Uint8Array): Uint8Array {

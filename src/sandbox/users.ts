@@ -1,19 +1,9 @@
 // --users FILE: the accounts AUTH accepts. A JSON or YAML document with a `users` array as in
 // exrelay.scenarios/1 (a scenarios file will do; its scenarios are ignored here).
-import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import type { ScenarioUser } from '../model.js';
-import { decodeSource } from '../source.js';
 import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
-
-export async function loadUsers(file: string): Promise<ScenarioUser[]> {
-  let bytes: Uint8Array;
-  try { bytes = await readFile(file); } catch (error) {
-    throw new InputError(file, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return parseUsers(file, decodeSource(file, bytes).text);
-}
 
 export function parseUsers(file: string, text: string): ScenarioUser[] {
   // YAML is a superset of JSON, so one parser reads both and reports the line of a problem.

@@ -1,15 +1,12 @@
 // `exrelay apply INPUT... --script FILE [--out FILE] [--skip-unknown]`: dry-run a PowerShell change
 // script against the snapshot and write the resulting snapshot. The core (src/apply) is pure;
 // this edge reads the script and writes the result.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, InputError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { applyScript } from '../../apply/apply.js';
 import { stableStringify } from '../../json.js';
-import { decodeSource } from '../../source.js';
 import type { CommandContext } from '../context.js';
-import { loadSnapshot } from '../load.js';
+import { loadSnapshot, readOptionFile } from '../load.js';
 import { writeResult } from '../output.js';
 
 interface ApplyCliOptions { script: string; out?: string; skipUnknown?: boolean }
@@ -23,13 +20,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     .option('--skip-unknown', 'skip statements the dry run cannot interpret (each named on stderr) instead of failing')
     .action(async (inputs: string[], opts: ApplyCliOptions) => {
       const snapshot = await loadSnapshot(inputs, ctx.io);
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(resolve(ctx.io.cwd, opts.script));
-      } catch (error) {
-        throw new InputError(opts.script, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-      const source = decodeSource(opts.script, bytes);
+      const source = await readOptionFile(ctx.io, opts.script);
       const result = await applyScript(snapshot, source.text, { file: opts.script, skipUnknown: opts.skipUnknown === true });
       for (const e of result.events) {
         if (e.kind === 'skipped' || e.kind === 'suppressed') ctx.io.stderr(`exrelay: warning: ${opts.script}:${e.line}: ${e.message}\n`);

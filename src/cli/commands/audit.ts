@@ -1,7 +1,5 @@
 // `exrelay audit`: every rule of the catalogue over the inputs, printed as text, JSON
 // (exrelay.findings/1), CSV or the HTML risk report; `--fail-on` turns it into a CI gate.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { gateFails, runAudit } from '../../analyzers/run.js';
 import { isSuppressionExpired, matchesSuppression, parseSuppressions, type Suppression } from '../../analyzers/suppressions.js';
@@ -13,10 +11,9 @@ import { renderReportHtml } from '../../emitters/report/index.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { RULE_IDS, SEVERITIES, type FindingsDocument, type Severity, type Snapshot } from '../../model.js';
 import { buildPolicy } from '../../policy/index.js';
-import { decodeSource } from '../../source.js';
 import type { CommandContext } from '../context.js';
 import type { Io } from '../io.js';
-import { loadSnapshot } from '../load.js';
+import { loadSnapshot, readOptionFile } from '../load.js';
 import { parseChoice, parseIpList, parseList, parseSeverity } from '../options.js';
 import { writeOutputFile } from '../output.js';
 
@@ -43,11 +40,7 @@ function checkRuleList(option: string, list: readonly string[]): void {
 }
 
 async function readText(io: Io, file: string): Promise<string> {
-  let bytes: Uint8Array;
-  try { bytes = await readFile(resolve(io.cwd, file)); } catch (error) {
-    throw new InputError(file, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return decodeSource(file, bytes).text;
+  return (await readOptionFile(io, file)).text;
 }
 
 /** Warnings about the suppressions file itself: expired entries and entries that match nothing. */

@@ -1,6 +1,5 @@
 // `exrelay replay`: evaluates scenarios against the configuration in-process, exactly as the
 // sandbox would answer them, and optionally against a second configuration or server.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { stableStringify } from '../../json.js';
@@ -10,9 +9,9 @@ import { FLAVORS, type Flavor, flavorWithNote } from '../../policy/replies.js';
 import { renderComparisonText, renderResultsText } from '../../replay/format.js';
 import { compareResults, runScenario } from '../../replay/replay.js';
 import { parseScenarios, scenarioLine } from '../../replay/scenarios.js';
-import { decodeSource, type SourceText } from '../../source.js';
+import type { SourceText } from '../../source.js';
 import type { CommandContext } from '../context.js';
-import { loadSnapshot } from '../load.js';
+import { loadSnapshot, readOptionFile } from '../load.js';
 import { parseChoice } from '../options.js';
 
 interface ReplayCliOptions {
@@ -102,11 +101,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       const comparing = opts.compare !== undefined || opts.compareServer !== undefined;
       if (opts.failOnChange === true && !comparing) throw new UsageError('--fail-on-change needs --compare or --compare-server');
 
-      let bytes: Uint8Array;
-      try { bytes = await readFile(opts.scenarios); } catch (error) {
-        throw new InputError(opts.scenarios, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-      const source = decodeSource(opts.scenarios, bytes);
+      const source = await readOptionFile(ctx.io, opts.scenarios);
       const { document, warnings } = parseScenarios(source);
       for (const w of warnings) ctx.io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
 

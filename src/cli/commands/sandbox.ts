@@ -1,16 +1,15 @@
 // `exrelay sandbox INPUT... --server NAME`: an SMTP server on loopback that answers as the
 // receive connectors of server NAME would, captures what it accepts, and never delivers.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { FLAVORS, type Flavor } from '../../policy/replies.js';
 import { DEFAULT_PORT_OFFSET, listeningLine } from '../../sandbox/listeners.js';
 import { startSandbox } from '../../sandbox/server.js';
 import type { PemPair } from '../../sandbox/tls.js';
-import { loadUsers } from '../../sandbox/users.js';
+import { parseUsers } from '../../sandbox/users.js';
 import type { CommandContext } from '../context.js';
-import { loadSnapshot } from '../load.js';
+import { loadSnapshot, readOptionFile } from '../load.js';
 import { parseChoice, parseIpList, parseNonNegativeInt } from '../options.js';
 
 interface SandboxCliOptions {
@@ -34,12 +33,6 @@ function parseHost(value: string): string {
   const v = value.trim();
   if (v === '') throw new InvalidArgumentError('expected an address to listen on');
   return v;
-}
-
-async function readPem(file: string, cwd: string): Promise<string> {
-  try { return await readFile(resolve(cwd, file), 'utf8'); } catch (error) {
-    throw new InputError(file, null, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -80,9 +73,9 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       const clientIps = opts.clientIp ?? [];
       if (clientIps.length > 1) throw new UsageError('--client-ip takes one address');
       const snapshot = await loadSnapshot(inputs, ctx.io);
-      const users = opts.users === undefined ? [] : await loadUsers(resolve(ctx.io.cwd, opts.users));
+      const users = opts.users === undefined ? [] : parseUsers(opts.users, (await readOptionFile(ctx.io, opts.users)).text);
       const certificate: PemPair | null = opts.cert === undefined || opts.key === undefined ? null
-        : { cert: await readPem(opts.cert, ctx.io.cwd), key: await readPem(opts.key, ctx.io.cwd) };
+        : { cert: (await readOptionFile(ctx.io, opts.cert)).text, key: (await readOptionFile(ctx.io, opts.key)).text };
       const offset = opts.portOffset;
       const stop = untilSignal();
       const sandbox = await startSandbox({
