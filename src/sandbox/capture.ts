@@ -6,6 +6,11 @@
 // A message is held in memory until it is accepted (large ones spill to their temporary file),
 // so a rejected message costs no disk work.
 //
+// One sandbox at a time owns a capture directory (the lock file .exrelay-sandbox.lock holds its
+// process id): ids are made from the clock and must not collide, and on start the owner tidies
+// what a killed run left — temporary files, and an <id>.eml whose <id>.json never followed.
+// Neither was acknowledged (the 250 waits for both names), so the client sent it again.
+//
 // Commits are grouped: an accepted message's temporary files are created and written at once,
 // without waiting for the disk; the messages whose files are written while a flush is running
 // (or in the same turn of the event loop) make the next batch, which syncs every one of its
@@ -14,7 +19,8 @@
 // A sync costs about the same for one file as for many at once, so the disk's sync rate no
 // longer caps the message rate.
 import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { InputError } from '../errors.js';
 import { join } from 'node:path';
 import { stableStringify } from '../json.js';
 
@@ -53,12 +59,19 @@ const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 /** Messages per flush at most, so one batch cannot hold the libuv pool for long. */
 const MAX_BATCH = 256;
 
+/** Names the sandbox itself writes in a capture directory. */
+const LOCK_NAME = '.exrelay-sandbox.lock';
+const CAPTURE_NAME = /^(\d+)\.(eml|json)$/;
+const TEMPORARY_NAME = /^\.(\d+)\.(eml|json)\.tmp$/;
+
 export class CaptureStore {
   private sequence = 0n;
   private base: bigint;
   private readonly group: GroupCommit;
+  /** Messages a killed run left unfinished (never acknowledged) that opening removed. */
+  unfinishedRemoved = 0;
 
-  private constructor(readonly dir: string, highest: bigint) {
+  private constructor(readonly dir: string, highest: bigint, private readonly lock: string) {
     // Ids are decimal, time-ordered and unique per directory: they double as Exchange's
     // numeric InternalId in the final reply. A directory that already holds later ids (a clock
     // set back) continues after them.
@@ -69,12 +82,35 @@ export class CaptureStore {
 
   static async open(dir: string): Promise<CaptureStore> {
     await mkdir(dir, { recursive: true });
+    const lock = await takeLock(dir);
     let highest = -1n;
-    for (const name of await readdir(dir)) {
-      const m = /^(\d+)\.(eml|json)$/.exec(name);
-      if (m !== null && BigInt(m[1] ?? '0') > highest) highest = BigInt(m[1] ?? '0');
+    const names = await readdir(dir);
+    const present = new Set(names);
+    const unfinished = new Set<string>();
+    try {
+      for (const name of names) {
+        const capture = CAPTURE_NAME.exec(name);
+        const temporary = TEMPORARY_NAME.exec(name);
+        const id = capture?.[1] ?? temporary?.[1];
+        if (id === undefined) continue;
+        if (BigInt(id) > highest) highest = BigInt(id);
+        if (temporary !== null || (capture?.[2] === 'eml' && !present.has(`${id}.json`))) {
+          await rm(join(dir, name), { force: true });
+          unfinished.add(id);
+        }
+      }
+    } catch (error) {
+      await rm(lock, { force: true });
+      throw error;
     }
-    return new CaptureStore(dir, highest);
+    const store = new CaptureStore(dir, highest, lock);
+    store.unfinishedRemoved = unfinished.size;
+    return store;
+  }
+
+  /** Gives the directory up (the commits in flight are the sandbox's to wait for). */
+  async close(): Promise<void> {
+    await rm(this.lock, { force: true });
   }
 
   /** Starts a message; nothing touches the disk before commit unless the message is large. */
@@ -198,6 +234,38 @@ export class CaptureWriter {
       await handle.close().catch(() => undefined);
       await rm(this.emlTemp, { force: true });
     }
+  }
+}
+
+/**
+ * Takes the directory's lock, or refuses with exit 2 while another live process holds it. A
+ * lock whose process is gone (a kill) is taken over.
+ */
+async function takeLock(dir: string): Promise<string> {
+  const path = join(dir, LOCK_NAME);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(dir, null, `cannot use as the capture directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new InputError(dir, null, `in use by another exrelay sandbox (process ${holder}); give each sandbox its own --capture directory, or remove ${LOCK_NAME} there if no sandbox runs`);
+    }
+    await rm(path, { force: true });
+  }
+  throw new InputError(dir, null, `cannot take ${LOCK_NAME}: another process keeps creating it`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -47,6 +47,8 @@ export interface Sandbox {
   readonly serverName: string;
   readonly listeners: readonly ListenerPlan[];
   readonly captureDir: string;
+  /** Messages a killed earlier run left unfinished (never acknowledged), removed on start. */
+  readonly unfinishedRemoved: number;
   /** Open connections now (for tests). */
   readonly connectionCount: number;
   close(): Promise<void>;
@@ -71,8 +73,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const flavor = options.flavor ?? flavorOf(info);
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
   const certificates = new CertificateStore(options.certificate);
-  const capture = await CaptureStore.open(options.captureDir);
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
+  let capture: CaptureStore;
+  try {
+    capture = await CaptureStore.open(options.captureDir);
+  } catch (error) {
+    await log?.close();
+    throw error;
+  }
   const dialogues = options.dialogues ?? policyDialogues(policy);
   const users = [...options.users];
   const connections = new Map<string, ExchangeConnection>();
@@ -195,6 +203,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     bound = await bindListeners(plans, target.name, accept);
   } catch (error) {
     await log?.close();
+    await capture.close();
     throw error;
   }
 
@@ -202,6 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     serverName: target.name,
     listeners: bound.map(({ exchangePort, host, port }) => ({ exchangePort, host, port })),
     captureDir: capture.dir,
+    unfinishedRemoved: capture.unfinishedRemoved,
     get connectionCount() { return connections.size; },
     async close() {
       if (closing) return;
@@ -217,6 +227,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
       await stopped;
+      await capture.close();
       await log?.close();
     },
   };

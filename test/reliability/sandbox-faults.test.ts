@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditCapture, freeOffset, queuedId, startSandboxProcess, WireClient, type SandboxProcess } from './sandbox-process.js';
+import { runCli } from '../helpers/cli.js';
+import { auditCapture, freeOffset, OPEN_RELAY, queuedId, startSandboxProcess, WireClient, type SandboxProcess } from './sandbox-process.js';
 
 /** Reply lines after the EHLO reply (whose last line is `250 XRDST`). */
 function afterEhlo(lines: readonly string[]): string[] {
@@ -160,6 +161,7 @@ describe('sandbox killed mid-load', () => {
   it('SIGKILL under load, then restart: every message that got its 250 is captured complete, nothing half-written is visible', async () => {
     const offset = await freeOffset();
     let sandbox = await startSandboxProcess(capture, offset);
+    let killedPid = 0;
     const acked = new Map<string, string>();
     let stop = false;
     try {
@@ -176,6 +178,7 @@ describe('sandbox killed mid-load', () => {
         }
       });
       while (acked.size < 150) await new Promise((r) => setTimeout(r, 20));
+      killedPid = sandbox.child.pid as number;
       await sandbox.kill('SIGKILL');
       stop = true;
       await Promise.all(clients);
@@ -196,14 +199,31 @@ describe('sandbox killed mid-load', () => {
     for (const o of audit.orphans) assert.ok(!acked.has(o.replace(/\.eml$/, '')), o);
     for (const t of audit.temporary) assert.match(t, /^\.\d+\.(eml|json)\.tmp$/, t);
 
-    // Restart on the same directory: serves at once, ids continue after the existing ones.
+    // The killed process's lock is still there; nobody holds it.
+    assert.equal(readFileSync(join(capture, '.exrelay-sandbox.lock'), 'utf8'), `${killedPid}\n`);
+    const leftOver = new Set([...audit.orphans.map((o) => o.replace(/\.eml$/, '')), ...audit.temporary.map((t) => t.split('.')[1] ?? '')]);
+
+    // Restart on the same directory: takes the stale lock over, removes what was never
+    // acknowledged (and says so), serves at once, ids continue after the existing ones.
     sandbox = await startSandboxProcess(capture, offset);
     try {
+      const warning = `exrelay: warning: ${capture}: removed ${leftOver.size} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`;
+      assert.equal(sandbox.stderr(), leftOver.size === 0 ? '' : warning);
+      const tidy = auditCapture(capture);
+      assert.deepEqual([tidy.orphans, tidy.temporary, tidy.broken], [[], [], []]);
+      assert.deepEqual([...tidy.complete].sort(), [...audit.complete].sort(), 'every complete capture is kept');
       const id = await send(sandbox.port, 'Subject: after restart\r\n\r\nok');
       assert.ok([...acked.keys()].every((old) => BigInt(old) < BigInt(id)), 'new ids follow the old ones');
       assert.ok(auditCapture(capture).complete.has(id));
+
+      // A second sandbox on a directory a live one owns is refused before it listens.
+      const second = await runCli(['sandbox', OPEN_RELAY, '--server', 'EX01', '--port-offset', String(await freeOffset()), '--capture', capture]);
+      assert.equal(second.exitCode, 2);
+      assert.equal(second.stderr, `exrelay: ${capture}: in use by another exrelay sandbox (process ${sandbox.child.pid}); give each sandbox its own --capture directory, or remove .exrelay-sandbox.lock there if no sandbox runs\n`);
     } finally {
       await sandbox.kill('SIGTERM');
     }
+    // A clean stop gives the directory up.
+    assert.ok(!readdirSync(capture).includes('.exrelay-sandbox.lock'));
   });
 });

@@ -175,7 +175,8 @@ export interface CaptureAudit {
 export function auditCapture(dir: string, marker?: (id: string, eml: Buffer) => boolean): CaptureAudit {
   const names = readdirSync(dir);
   const present = new Set(names);
-  const audit: CaptureAudit = { complete: new Set(), broken: [], orphans: [], temporary: names.filter((n) => n.startsWith('.')) };
+  // The lock file of the sandbox that owns the directory is neither a capture nor left over.
+  const audit: CaptureAudit = { complete: new Set(), broken: [], orphans: [], temporary: names.filter((n) => n.startsWith('.') && n !== '.exrelay-sandbox.lock') };
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const m = /^(\d+)\.(eml|json)$/.exec(name);

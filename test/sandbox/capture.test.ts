@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { InputError } from '../../src/errors.js';
 import { CaptureStore, type CaptureEnvelope } from '../../src/sandbox/capture.js';
 
 const dirs: string[] = [];
@@ -22,9 +24,10 @@ describe('capture store', () => {
     assert.match(w.id, /^\d+$/);
     await w.write('Received: from x\r\n');
     await w.write(Buffer.from('hello'));
-    assert.deepEqual(await readdir(store.dir), [], 'nothing on disk before commit');
+    const ours = async (): Promise<string[]> => (await readdir(store.dir)).filter((n) => n !== '.exrelay-sandbox.lock').sort();
+    assert.deepEqual(await ours(), [], 'nothing on disk before commit');
     await w.commit(envelope(w.id));
-    const files = (await readdir(store.dir)).sort();
+    const files = await ours();
     assert.deepEqual(files, [`${w.id}.eml`, `${w.id}.json`]);
     assert.equal(await readFile(join(store.dir, `${w.id}.eml`), 'latin1'), 'Received: from x\r\nhello');
     assert.deepEqual(JSON.parse(await readFile(join(store.dir, `${w.id}.json`), 'utf8')), envelope(w.id));
@@ -40,6 +43,7 @@ describe('capture store', () => {
     await b.write('x');
     await b.abort();
     await a.abort();
+    await store.close();
     assert.deepEqual(await readdir(dir), []);
   });
 
@@ -63,11 +67,43 @@ describe('capture store', () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 0x61);
     await w.write('Received: x\r\n');
     await w.write(big);
-    assert.deepEqual(await readdir(dir), [`.${w.id}.eml.tmp`]);
+    assert.deepEqual((await readdir(dir)).sort(), [`.${w.id}.eml.tmp`, '.exrelay-sandbox.lock']);
     await w.write('tail');
     await w.commit(envelope(w.id));
     const text = await readFile(join(dir, `${w.id}.eml`));
     assert.equal(text.length, 13 + big.length + 4);
     assert.equal(text.subarray(-4).toString(), 'tail');
+  });
+});
+
+describe('capture directory ownership', () => {
+  it('tidies what a killed run left (temporary files, an .eml without its .json) and keeps every complete capture', async () => {
+    const dir = await tempDir();
+    const { writeFile } = await import('node:fs/promises');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // a process that has ended
+    await writeFile(join(dir, '.exrelay-sandbox.lock'), `${dead}\n`);
+    for (const [name, text] of [
+      ['100.eml', 'complete'], ['100.json', '{}'],
+      ['101.eml', 'renamed, but the kill came before its envelope'],
+      ['.102.eml.tmp', 'half'], ['.102.json.tmp', '{'],
+      ['.103.eml.tmp', 'spilled, never committed'],
+      ['notes.txt', 'not ours'],
+    ] as const) await writeFile(join(dir, name), text);
+    const store = await CaptureStore.open(dir);
+    assert.equal(store.unfinishedRemoved, 3);
+    assert.deepEqual((await readdir(dir)).sort(), ['.exrelay-sandbox.lock', '100.eml', '100.json', 'notes.txt']);
+    assert.equal(await readFile(join(dir, '.exrelay-sandbox.lock'), 'utf8'), `${process.pid}\n`);
+    assert.equal(BigInt(store.begin().id) > 103n, true, 'ids continue after the highest, unfinished ones included');
+    await store.close();
+    assert.deepEqual((await readdir(dir)).sort(), ['100.eml', '100.json', 'notes.txt']);
+  });
+
+  it('refuses a directory a live process holds, naming it (exit 2)', async () => {
+    const dir = await tempDir();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, '.exrelay-sandbox.lock'), `${process.ppid}\n`);
+    await assert.rejects(CaptureStore.open(dir), (error: Error) => error instanceof InputError && error.file === dir
+      && error.message === `in use by another exrelay sandbox (process ${process.ppid}); give each sandbox its own --capture directory, or remove .exrelay-sandbox.lock there if no sandbox runs`);
+    assert.equal(await readFile(join(dir, '.exrelay-sandbox.lock'), 'utf8'), `${process.ppid}\n`, 'the holder keeps its lock');
   });
 });

@@ -94,6 +94,9 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         tarpit: opts.tarpit === true,
         certificate,
       });
+      if (sandbox.unfinishedRemoved > 0) {
+        ctx.io.stderr(`exrelay: warning: ${opts.capture}: removed ${sandbox.unfinishedRemoved} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`);
+      }
       for (const listener of sandbox.listeners) ctx.io.stdout(`${listeningLine(listener, sandbox.serverName)}\n`);
       await stop;
       await sandbox.close();
