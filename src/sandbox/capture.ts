@@ -20,8 +20,8 @@
 // longer caps the message rate.
 import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { InputError } from '../errors.js';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { stableStringify } from '../json.js';
 
 export interface CaptureEnvelope {
@@ -68,10 +68,9 @@ export class CaptureStore {
   private sequence = 0n;
   private base: bigint;
   private readonly group: GroupCommit;
-  /** Messages a killed run left unfinished (never acknowledged) that opening removed. */
-  unfinishedRemoved = 0;
 
-  private constructor(readonly dir: string, highest: bigint, private readonly lock: string) {
+  /** `unfinishedRemoved`: messages a killed run left unfinished (never acknowledged) that opening removed. */
+  private constructor(readonly dir: string, highest: bigint, private readonly lock: string, readonly unfinishedRemoved: number) {
     // Ids are decimal, time-ordered and unique per directory: they double as Exchange's
     // numeric InternalId in the final reply. A directory that already holds later ids (a clock
     // set back) continues after them.
@@ -81,7 +80,11 @@ export class CaptureStore {
   }
 
   static async open(dir: string): Promise<CaptureStore> {
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new InputError(dir, null, `cannot use as the capture directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
     const lock = await takeLock(dir);
     let highest = -1n;
     const names = await readdir(dir);
@@ -103,9 +106,7 @@ export class CaptureStore {
       await rm(lock, { force: true });
       throw error;
     }
-    const store = new CaptureStore(dir, highest, lock);
-    store.unfinishedRemoved = unfinished.size;
-    return store;
+    return new CaptureStore(dir, highest, lock, unfinished.size);
   }
 
   /** Gives the directory up (the commits in flight are the sandbox's to wait for). */

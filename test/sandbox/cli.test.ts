@@ -98,7 +98,7 @@ describe('exrelay sandbox (CLI)', () => {
     }
   });
 
-  it('an unknown server, a bad flavor and a lone --cert are exit 2', async () => {
+  it('an unknown server, a bad flavor, a lone --cert and a capture path that is a file are exit 2', async () => {
     const unknown = await runCli(['sandbox', ESTATE, '--server', 'EX09']);
     assert.equal(unknown.exitCode, 2);
     assert.equal(unknown.stderr.trim(), 'exrelay: unknown server "EX09" (known: EX01)');
@@ -107,6 +107,10 @@ describe('exrelay sandbox (CLI)', () => {
     const cert = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--cert', 'x.pem']);
     assert.equal(cert.exitCode, 2);
     assert.match(cert.stderr, /--cert and --key go together/);
+    // A capture "directory" that is a file.
+    const capture = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--capture', ESTATE]);
+    assert.equal(capture.exitCode, 2);
+    assert.equal(capture.stderr, `exrelay: ${join(REPO_ROOT, ESTATE)}: cannot use as the capture directory: EEXIST\n`);
   });
 
   it('--help describes every option', async () => {
