@@ -391,7 +391,8 @@ export class SmtpSession {
 
   /**
    * End of message (§6.4 DATA 2): size limit, bare linefeeds where the connector rejects them,
-   * then the sender (send-as) check on hub and 2010 connectors — 2013+ Front End connectors do not enforce it (§6.4 DATA 3) — then
+   * then the sender (send-as) check on hub and 2010 connectors — 2013+ Front End connectors do
+   * not enforce it (§6.4 DATA 3) — then
    * `250 2.6.0 <id> [InternalId=…, Hostname=…] Queued mail for delivery`.
    */
   message(sizeBytes: number, messageId: string, queuedId?: string, content: MessageContent = {}): Reply {

@@ -570,8 +570,8 @@ export class ExchangeConnection extends SMTPConnection {
           await writer.write(chunk);
         }
         const size = stream.byteLength;
-        return await this.finishMessage(writer, size, Buffer.concat(head), 'DATA', started,
-          (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, { ...content, bareLinefeeds: linefeeds.found }));
+        return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, 'DATA', started,
+          (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, content));
       } catch (error) {
         await writer.abort();
         throw error;
@@ -585,12 +585,12 @@ export class ExchangeConnection extends SMTPConnection {
   }
 
   /** Asks the engine for the end-of-message reply; a 250 is sent only once the capture is on disk. */
-  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, transfer: 'DATA' | 'BDAT', started: Date,
+  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, transfer: 'DATA' | 'BDAT', started: Date,
     decide: (messageId: string, content: MessageContent) => Reply): Promise<{ ok: true; text: string } | { ok: false; reply: Reply }> {
     const connector = this.connector;
     if (connector === null) { await writer.abort(); return { ok: false, reply: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' } }; }
     const messageId = findMessageId(head) ?? `<${writer.id}@${this.ctx.serverFqdn}>`;
-    const reply = decide(messageId, { headerFrom: findHeaderFrom(head), queuedId: writer.id });
+    const reply = decide(messageId, { headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds });
     if (reply.code !== 250) { await writer.abort(); return { ok: false, reply }; }
     const envelope = this.session.envelope;
     const mailFrom = envelope.mailFrom === false ? '' : envelope.mailFrom.address;
@@ -692,8 +692,8 @@ export class ExchangeConnection extends SMTPConnection {
       await writer?.abort();
       this.sendReply(transfer.error ?? dialogue.bdat(chunk.length, true, ''));
     } else {
-      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), 'BDAT', transfer.started,
-        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, { ...content, bareLinefeeds: transfer.linefeeds.found }));
+      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, 'BDAT', transfer.started,
+        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, content));
       this.ctx.track(work);
       try {
         const outcome = await work;
