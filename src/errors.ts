@@ -38,3 +38,8 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return process.env.EXRELAY_DEBUG === '1' && error.stack ? error.stack : error.message;
   return String(error);
 }
+
+/** The errno code of a failed file or socket call (`ENOENT`), or the error's text. */
+export function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException | null)?.code ?? String(error);
+}

@@ -4,15 +4,11 @@
 // export is never held more than twice (bytes + text) at once.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { errnoCode, InputError } from '../errors.js';
 import type { ImportWarning, Snapshot } from '../model.js';
 import { detectKind, importSource, mergeSnapshots } from '../importers/index.js';
 import { decodeSource, makeSourceText, sniffEncoding, type SourceText } from '../source.js';
 import type { Io } from './io.js';
-
-function errnoCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException | null)?.code ?? String(error);
-}
 
 /** Every regular file below `dir`, depth-first, names sorted so that results are deterministic. */
 async function listFiles(dir: string, shown: string): Promise<Array<{ path: string; shown: string }>> {

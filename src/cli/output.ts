@@ -2,7 +2,7 @@
 // cannot be written is reported (exit 2, one line naming it).
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { errnoCode, InputError } from '../errors.js';
 import type { Io } from './io.js';
 
 /** Writes `content` to FILE (relative to the working directory); returns the absolute path. */
@@ -11,7 +11,7 @@ export async function writeOutputFile(io: Io, file: string, content: string): Pr
   try {
     await writeFile(path, content, 'utf8');
   } catch (error) {
-    throw new InputError(file, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new InputError(file, null, `cannot write: ${errnoCode(error)}`);
   }
   return path;
 }

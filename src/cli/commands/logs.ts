@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ExitCode, InputError } from '../../errors.js';
+import { errnoCode, ExitCode, InputError } from '../../errors.js';
 import { stableStringify } from '../../json.js';
 import { buildLogsDocument } from '../../logs/aggregate.js';
 import { logConfigFrom, type LogConfig } from '../../logs/config.js';
@@ -49,7 +49,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
         const scenarios = buildScenarios(result.aggregate, config);
         const target = resolve(io.cwd, opts.scenarios);
         try { await writeFile(target, stableStringify(scenarios)); } catch (error) {
-          throw new InputError(opts.scenarios, null, `cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+          throw new InputError(opts.scenarios, null, `cannot write: ${errnoCode(error)}`);
         }
         io.stderr(`exrelay: wrote ${scenarios.scenarios.length} scenarios to ${opts.scenarios}\n`);
       }
