@@ -2,7 +2,8 @@
 // pick for this address?" (reference §4.2) — one lookup per listening endpoint and address,
 // whatever the number of connectors.
 import type { ReceiveConnector } from '../model.js';
-import { formatAddress, isWildcardAddress, parseAddress, selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
+import { selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
+import { formatAddress, isWildcardAddress, parseAddress } from '../net/index.js';
 import { bindingText } from './rule.js';
 
 export interface SelectedHit { binding: string; port: number; selection: Selection }

@@ -7,7 +7,7 @@ import {
   type AuthMechanism, type Binding, type IpRange, type PermissionGroup,
 } from '../model.js';
 import type { PsValue } from './types.js';
-import { formatAddress, parseIpv4Number } from '../policy/ip.js';
+import { formatAddress, parseIpv4Number } from '../net/index.js';
 
 // ---------------------------------------------------------------- addresses
 

@@ -3,7 +3,7 @@
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { InputError } from '../errors.js';
 import { SCENARIOS_SCHEMA, type ImportWarning, type Scenario, type ScenarioAuth, type ScenarioUser, type ScenariosDocument } from '../model.js';
-import { parseAddress } from '../policy/ip.js';
+import { parseAddress } from '../net/index.js';
 import type { SourceText } from '../source.js';
 import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
 

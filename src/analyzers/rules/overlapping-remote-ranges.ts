@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { formatAddress, parseAddress, parseIpv4Number, selectConnector, tryRangeInterval } from '../../policy/index.js';
+import { selectConnector } from '../../policy/index.js';
+import { formatAddress, parseAddress, parseIpv4Number, tryRangeInterval } from '../../net/index.js';
 import { intervalEvidence, relaySignature } from '../evidence.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
 import { EVIDENCE_LIMIT, bindingSetKey, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';

@@ -1,7 +1,6 @@
 import type { ReceiveConnector } from '../../model.js';
-import {
-  parseAddress, preparePartitions, tryRangeInterval, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval,
-} from '../../policy/index.js';
+import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
+import { parseAddress, tryRangeInterval } from '../../net/index.js';
 import { bindingText, defineRule, type FindingDraft } from '../rule.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */

@@ -9,7 +9,7 @@ import {
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
-import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../policy/ip.js';
+import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../net/index.js';
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
