@@ -14,7 +14,8 @@ import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { ReceiveConnector, Reply } from '../model.js';
 import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
-import { effectiveClientAddress, normalizeAddress } from './client-address.js';
+import { effectiveClientAddress } from './client-address.js';
+import { connectionAddressText } from '../net/index.js';
 import type { Dialogue, MessageContent } from './dialogue.js';
 import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
 import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
@@ -317,7 +318,7 @@ export class ExchangeConnection extends SMTPConnection {
   /** XCLIENT ADDR re-selects the connector: the new connector's banner, or 421 4.3.2. */
   private greetAfterXclient(): void {
     const addr = this._xClient.get('ADDR');
-    if (typeof addr === 'string' && addr !== '') this.xclientAddress = normalizeAddress(addr);
+    if (typeof addr === 'string' && addr !== '') this.xclientAddress = connectionAddressText(addr);
     else if (this.neutral) {
       // XCLIENT without ADDR (NAME, HELO...) says nothing about whom to select for.
       this.writeNow({ wire: { code: 220, lines: [this.neutralGreeting()] }, closeAfter: false });
