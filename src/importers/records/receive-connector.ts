@@ -45,8 +45,9 @@ function listItems(value: PsValue | undefined): PsValue[] {
   return items;
 }
 
-function rangeOf(item: PsValue): IpRange | null {
-  if (typeof item === 'string') return parseRange(item).range ?? null;
+/** A RemoteIPRanges item as the model's range, or why it is not one (src/net's reason). */
+function rangeOf(item: PsValue): IpRange | string {
+  if (typeof item === 'string') { const r = parseRange(item); return r.range ?? r.reason; }
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
     // CLIXML / ConvertTo-Json IPRange object: LowerBound, UpperBound, Expression (reference §5.1).
     const expression = psText(item.Expression) ?? psText(item.ToString);
@@ -54,9 +55,11 @@ function rangeOf(item: PsValue): IpRange | null {
     const hi = psText(item.UpperBound);
     const bounded = expression === null || lo === null || hi === null ? null : rangeFromBounds(expression, lo, hi);
     if (bounded !== null) return bounded;
-    return expression === null ? null : parseRange(expression).range ?? null;
+    if (expression === null) return 'an IPRange without Expression or bounds';
+    const r = parseRange(expression);
+    return r.range ?? r.reason;
   }
-  return null;
+  return `"${psText(item) ?? ''}" is not an IP range`;
 }
 
 function bindingOf(item: PsValue): Binding | null {
@@ -164,7 +167,7 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   }
   for (const item of listItems(rangesRaw)) {
     const r = rangeOf(item);
-    if (r === null) warnings.push(warn(record, 'RemoteIPRanges', `${label}: remote IP range "${psText(item) ?? ''}" not understood; skipped`));
+    if (typeof r === 'string') warnings.push(warn(record, 'RemoteIPRanges', `${label}: ${r}; skipped`));
     else remoteIPRanges.push(r);
   }
 
