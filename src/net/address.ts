@@ -131,7 +131,7 @@ export function parseAddressExact(text: string): ParsedAddress | null {
 }
 
 /** An IPv4-mapped IPv6 value (`::ffff:0:0/96`). */
-export function isMappedIpv4(address: ParsedAddress): boolean {
+function isMappedIpv4(address: ParsedAddress): boolean {
   return address.family === 6 && address.value >> 32n === 0xffffn;
 }
 
@@ -181,8 +181,8 @@ export function normalizeAddress(text: string): string | null {
   return parsed === null ? null : formatAddress(parsed.family, parsed.value);
 }
 
-/** A connection end's address normalised as {@link parseAddress} reads it (mapped IPv6 → IPv4); null when it is not an address. */
-export function normalizeConnectionAddress(text: string): string | null {
+/** A connection end's address normalised as {@link parseAddress} reads it (mapped IPv6 → IPv4), or null. */
+function normalizeConnectionAddress(text: string): string | null {
   const parsed = parseAddress(text);
   return parsed === null ? null : formatAddress(parsed.family, parsed.value);
 }

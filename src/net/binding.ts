@@ -1,10 +1,10 @@
 // Bindings (Microsoft.Exchange.Data.IPBinding, reference §5.2): `IP:port`, IPv6 in brackets.
 // One parser, one printed form, and the two ways of comparing bindings, named for what they mean.
 import type { Binding } from '../model.js';
-import { addressRefusal, formatAddress, parseAddressExact, type Family, type ParsedAddress } from './address.js';
+import { addressRefusal, formatAddress, parseAddressExact, type ParsedAddress } from './address.js';
 
 /** A parsed binding (model form) or the one reason it is refused. */
-export type BindingParse = { binding: Binding; reason?: undefined } | { binding?: undefined; reason: string };
+type BindingParse = { binding: Binding; reason?: undefined } | { binding?: undefined; reason: string };
 
 /**
  * `0.0.0.0:25`, `[::]:25`, `10.0.0.10:25`, `[2001:db8::10]:25` → {address, port}. An IPv6
@@ -49,16 +49,6 @@ export function formatBinding(b: { address: string; port: number }): string {
 
 function addressOf(b: { address: string }): ParsedAddress | null {
   return parseAddressExact(b.address);
-}
-
-/** The family of a binding's address, or null when it is not an address. */
-export function bindingFamily(b: { address: string }): Family | null {
-  return addressOf(b)?.family ?? null;
-}
-
-/** A binding on all addresses of its family (`0.0.0.0` / `[::]`). */
-export function isWildcardBinding(b: { address: string }): boolean {
-  return addressOf(b)?.value === 0n;
 }
 
 /** The same endpoint: same port and the same address by value (`[::0]:25` is `[::]:25`). */

@@ -20,7 +20,7 @@ import {
 export type RangeFormat = 'SingleAddress' | 'CIDR' | 'LoHi' | 'Netmask';
 
 /** A parsed entry (model form, its interval and format) or the one reason it is refused. */
-export type RangeParse =
+type RangeParse =
   | { range: IpRange; interval: Interval; format: RangeFormat; reason?: undefined }
   | { range?: undefined; interval?: undefined; format?: undefined; reason: string };
 
@@ -149,7 +149,7 @@ export function sameRange(a: IpRange, b: IpRange): boolean {
   return x !== null && y !== null && sameInterval(x, y);
 }
 
-export function sameInterval(a: Interval, b: Interval): boolean {
+function sameInterval(a: Interval, b: Interval): boolean {
   return a.family === b.family && a.first === b.first && a.last === b.last;
 }
 
@@ -161,11 +161,11 @@ export function containsAddress(i: Interval, family: Family, value: bigint): boo
   return i.family === family && i.first <= value && value <= i.last;
 }
 
-export function containsInterval(outer: Interval, inner: Interval): boolean {
+function containsInterval(outer: Interval, inner: Interval): boolean {
   return outer.family === inner.family && outer.first <= inner.first && inner.last <= outer.last;
 }
 
-export function intervalsOverlap(a: Interval, b: Interval): boolean {
+function intervalsOverlap(a: Interval, b: Interval): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
 
