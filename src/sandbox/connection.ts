@@ -15,10 +15,10 @@ import type { ReceiveConnector, Reply } from '../model.js';
 import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
 import { effectiveClientAddress } from './client-address.js';
-import { connectionAddressText } from '../net/index.js';
+import { connectionAddressText, formatBinding } from '../net/index.js';
 import type { Dialogue, MessageContent } from './dialogue.js';
 import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
-import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
+import { LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
 
 /** What the whole sandbox shares with each connection (built by server.ts). */
@@ -141,7 +141,7 @@ export class ExchangeConnection extends SMTPConnection {
     this.name = ctx.serverFqdn;
     ctx.register(this);
     if (ctx.log !== null) {
-      this.logSession = new LogSession(ctx.log, '', endpoint(link.localAddress, link.localPort), endpoint(link.peer, link.peerPort));
+      this.logSession = new LogSession(ctx.log, '', formatBinding({ address: link.localAddress, port: link.localPort }), formatBinding({ address: link.peer, port: link.peerPort }));
     }
   }
 
