@@ -5,7 +5,7 @@
 import type { JsonValue } from '../json.js';
 import type { PermissionGroup, ReceiveConnector } from '../model.js';
 import { extraValue } from './extra.js';
-import type { PolicyIndex } from './index.js';
+import { type PolicyIndex, tablesOf } from './policy-index.js';
 import {
   ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight,
 } from './permission-groups.js';
@@ -73,7 +73,7 @@ function readAccessRights(extra: Record<string, JsonValue> | undefined): string[
 
 /** Effective rights of a principal on a connector, with where each right came from. */
 export function effectiveRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
-  const order = policy.entries.get(connector)?.order ?? -1;
+  const order = tablesOf(policy).entries.get(connector)?.order ?? -1;
   const compute = (): EffectiveRight[] => computeRights(policy, connector, who);
   // Connectors outside the snapshot (built by callers) are computed each time.
   if (order < 0) return compute();
@@ -98,7 +98,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
     for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
   }
-  for (const p of policy.permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
+  for (const p of tablesOf(policy).permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
     if (!principals.has(principalKey(p.user))) continue;
     const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
     let rights = p.extendedRights;
