@@ -66,10 +66,7 @@ export function defineRule(rule: Rule): Rule {
 
 // ---------------------------------------------------------------- helpers shared by rules
 
-/** A PowerShell single-quoted string literal (doubles every quote PowerShell accepts). */
-export function psQuote(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
-}
+export { psQuote } from '../powershell/quote.js';
 
 export function rangeEvidence(range: IpRange): { expression: string; first: string; last: string } {
   return { expression: range.expression, first: range.first, last: range.last };

@@ -3,6 +3,7 @@
 // refuses is a Refusal, which the interpreter reports with the statement's line.
 import type { Binding, IpRange } from '../model.js';
 import type { JsonValue } from '../json.js';
+import { parseByteSize } from '../powershell/values.js';
 import { parseBinding, parseIpRange } from './addresses.js';
 import type { Params } from './binding.js';
 import { isHash, stringify, toStringList, type PsValue } from './values.js';
@@ -50,15 +51,9 @@ export function flags<T extends string>(all: readonly T[], items: string[], what
 
 export function byteSize(v: PsValue, what: string): number | null {
   if (typeof v === 'number') return Math.floor(v);
-  const s = stringify(v).trim();
-  if (/^unlimited$/i.test(s)) return null;
-  const bytes = /\(([\d,.\s]+) bytes\)/i.exec(s);
-  if (bytes !== null) return Number.parseInt((bytes[1] ?? '').replace(/[^\d]/g, ''), 10);
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i.exec(s);
-  if (m === null) throw new Refusal(`"${s}" is not a size for -${what} (e.g. 36MB)`);
-  const unit = (m[2] ?? 'B').toUpperCase();
-  const mult: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
-  return Math.floor(Number(m[1]) * (mult[unit] ?? 1));
+  const size = parseByteSize(stringify(v));
+  if (size === undefined) throw new Refusal(`"${stringify(v).trim()}" is not a size for -${what} (e.g. 36MB)`);
+  return size;
 }
 
 /** A list parameter: a plain list replaces, `@{Add=…; Remove=…}` edits (reference §5.3). */

@@ -12,14 +12,14 @@ import {
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EVERYONE, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
   EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, canonicalPrincipal, principalKey,
-} from './principals.js';
+} from '../principals.js';
 
 export * from './permission-groups.js';
-export { canonicalPrincipal, principalKey } from './principals.js';
+export { canonicalPrincipal, principalKey } from '../principals.js';
 export {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EVERYONE, EXCHANGE_SERVERS, EXCHANGE_LEGACY_INTEROP, EXTERNALLY_SECURED_SERVERS,
   PARTNER_SERVERS, HUB_TRANSPORT_SERVERS, EDGE_TRANSPORT_SERVERS,
-} from './principals.js';
+} from '../principals.js';
 
 export type PrincipalKind = 'anonymous' | 'authenticatedUser' | 'partner' | 'exchangeServer' | 'externallySecured' | 'legacyExchangeServer';
 export type Principal = PrincipalKind | { user: string };

@@ -15,7 +15,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { forTerminal } from '../../src/cli/io.js';
 import { stableStringify } from '../../src/json.js';
 import type { Snapshot } from '../../src/model.js';
-import { psUnquoteVerbatim } from '../../src/emitters/powershell/quote.js';
+import { psUnquoteVerbatim } from '../../src/powershell/quote.js';
 import { commandElements, commandNodes, parsePowerShell, type SyntaxNode } from '../../src/powershell/grammar.js';
 import { anonymousRelay, connector, estate, permission, range } from '../helpers/build.js';
 import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';

@@ -13,7 +13,7 @@ import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Fami
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
-import { psQuote } from '../powershell/quote.js';
+import { psQuote } from '../../powershell/quote.js';
 import { parseReplayComparison, type ComparisonDocument } from './replay.js';
 import { PALETTE, buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
 import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
