@@ -75,10 +75,6 @@ export function rangeEvidence(range: IpRange): { expression: string; first: stri
 /** Evidence lists are capped so a connector with half a million ranges stays readable. */
 export const EVIDENCE_LIMIT = 50;
 
-export function capped<T extends JsonValue>(items: T[], limit = EVIDENCE_LIMIT): { items: T[]; more: number } {
-  return { items: items.slice(0, limit), more: Math.max(0, items.length - limit) };
-}
-
 export function bindingText(b: { address: string; port: number }): string {
   return b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
 }

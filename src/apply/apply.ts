@@ -8,7 +8,7 @@ import { parsePowerShell, type SyntaxNode } from '../powershell/grammar.js';
 import { type ApplyEvent, type ApplyOptions, Interpreter } from './interpreter.js';
 import { normaliseCommaLists } from './normalise.js';
 
-export type { ApplyEvent, ApplyEventKind, ApplyOptions } from './interpreter.js';
+export type { ApplyEvent, ApplyOptions } from './interpreter.js';
 
 export interface ApplyResult {
   snapshot: Snapshot;

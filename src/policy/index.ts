@@ -7,7 +7,6 @@
 // about the snapshot's servers and endpoints.
 export { PolicyIndex, buildPolicy, type Selection, type WonInterval } from './policy-index.js';
 export { connectorsOf, portsOf, serverNames, serverOf } from './servers.js';
-export { type Endpoint, resolveLocalAddress } from './endpoint.js';
 export { isListening, selectConnector, selectConnectorDetailed } from './select.js';
 export { intervalsWonBy, intervalsWonByAll, preparePartitions, winningIntervals, wonIntervalCount } from './won.js';
 export * from './ip.js';

@@ -11,15 +11,12 @@ import {
 } from './permission-groups.js';
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EVERYONE, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
-  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, canonicalPrincipal, principalKey,
+  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, principalKey,
 } from '../principals.js';
 
 export * from './permission-groups.js';
 export { canonicalPrincipal, principalKey } from '../principals.js';
-export {
-  ANONYMOUS_LOGON, AUTHENTICATED_USERS, EVERYONE, EXCHANGE_SERVERS, EXCHANGE_LEGACY_INTEROP, EXTERNALLY_SECURED_SERVERS,
-  PARTNER_SERVERS, HUB_TRANSPORT_SERVERS, EDGE_TRANSPORT_SERVERS,
-} from '../principals.js';
+export { ANONYMOUS_LOGON } from '../principals.js';
 
 export type PrincipalKind = 'anonymous' | 'authenticatedUser' | 'partner' | 'exchangeServer' | 'externallySecured' | 'legacyExchangeServer';
 export type Principal = PrincipalKind | { user: string };
@@ -161,9 +158,4 @@ export function isExternallySecured(connector: ReceiveConnector): boolean {
 /** rules.md "Relay-capable connector": enabled, with anonymous relay or externally secured relay. */
 export function isRelayCapable(policy: PolicyIndex, connector: ReceiveConnector): boolean {
   return connector.enabled && (canRelayAnonymously(policy, connector) || isExternallySecured(connector));
-}
-
-/** Whether an imported entry's user is a well-known principal (helper for evidence text). */
-export function describePrincipal(user: string): string {
-  return canonicalPrincipal(user) ?? user;
 }

@@ -176,7 +176,7 @@ function scalarText(v: JsonValue): string {
   if (isRightObject(v)) {
     const granted = Array.isArray(v.grantedBy) ? v.grantedBy.map((g) => `granted by ${scalarText(g)}`) : [];
     const denied = Array.isArray(v.deniedBy) ? v.deniedBy.map((g) => `denied by ${scalarText(g)}`) : [];
-    return `${String(v.right)} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
+    return `${v.right as string} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
   }
   if (isRangeObject(v)) {
     return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
