@@ -5,18 +5,19 @@
 const scratchF64: Float64Array[] = [];
 const scratchI32: Int32Array[] = [];
 
-export function f64(slot: number, n: number): Float64Array {
-  const a = scratchF64[slot];
+/** A pooled array of at least n elements: the slot's own, grown (at least doubled) when too small. */
+function pooled<T extends Float64Array | Int32Array>(pool: T[], slot: number, n: number, make: (length: number) => T): T {
+  const a = pool[slot];
   if (a !== undefined && a.length >= n) return a;
-  const b = new Float64Array(Math.max(n, 2 * (a?.length ?? 0), 1024));
-  scratchF64[slot] = b;
+  const b = make(Math.max(n, 2 * (a?.length ?? 0), 1024));
+  pool[slot] = b;
   return b;
 }
 
+export function f64(slot: number, n: number): Float64Array {
+  return pooled(scratchF64, slot, n, (length) => new Float64Array(length));
+}
+
 export function i32(slot: number, n: number): Int32Array {
-  const a = scratchI32[slot];
-  if (a !== undefined && a.length >= n) return a;
-  const b = new Int32Array(Math.max(n, 2 * (a?.length ?? 0), 1024));
-  scratchI32[slot] = b;
-  return b;
+  return pooled(scratchI32, slot, n, (length) => new Int32Array(length));
 }

@@ -12,7 +12,7 @@ import {
   Refusal, byteSize, enumValue, eq, flags, listEdit, orderFlags, str, toBinding, toBool, toJson, toRange,
 } from '../coercion.js';
 import { authMechanismProblems, bannerProblem, conflictWith, tlsCertificateNameProblem } from '../validate.js';
-import { isHash, isTruthy, stringify, toStringList } from '../values.js';
+import { isHash, isTruthy, stringify, toStringList, type PsValue } from '../values.js';
 import { requireConnector } from './lookup.js';
 
 interface UsageTemplate {
@@ -66,24 +66,8 @@ function applySettings(c: ReceiveConnector, permissions: Permission[], b: Params
       case 'RequireTLS': c.requireTLS = toBool(value, key); break;
       case 'DomainSecureEnabled': c.domainSecureEnabled = toBool(value, key); break;
       case 'Fqdn': c.fqdn = value === null || stringify(value) === '' ? null : stringify(value); break;
-      case 'TlsCertificateName': {
-        const name = value === null ? '' : stringify(value);
-        if (name !== '') {
-          const problem = tlsCertificateNameProblem(name);
-          if (problem !== null) throw new Refusal(problem);
-        }
-        c.tlsCertificateName = name === '' ? null : name;
-        break;
-      }
-      case 'Banner': {
-        const banner = value === null ? '' : stringify(value);
-        if (banner !== '') {
-          const problem = bannerProblem(banner);
-          if (problem !== null) throw new Refusal(problem);
-        }
-        c.banner = banner === '' ? null : banner;
-        break;
-      }
+      case 'TlsCertificateName': c.tlsCertificateName = checkedText(value, tlsCertificateNameProblem); break;
+      case 'Banner': c.banner = checkedText(value, bannerProblem); break;
       case 'MaxMessageSize': {
         const size = byteSize(value, key);
         if (size === null || size < 65536 || size > 2 * 1024 ** 3) throw new Refusal('MaxMessageSize must be between 64 KB and 2 GB');
@@ -105,6 +89,15 @@ function applySettings(c: ReceiveConnector, permissions: Permission[], b: Params
         }
     }
   }
+}
+
+/** An optional text setting: empty clears it (null); otherwise `problemOf` must find nothing wrong. */
+function checkedText(value: PsValue, problemOf: (text: string) => string | null): string | null {
+  const text = value === null ? '' : stringify(value);
+  if (text === '') return null;
+  const problem = problemOf(text);
+  if (problem !== null) throw new Refusal(problem);
+  return text;
 }
 
 function validateConnector(snap: Snapshot, c: ReceiveConnector): void {
