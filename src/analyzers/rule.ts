@@ -4,6 +4,7 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector, RuleId, Severity, Snapshot } from '../model.js';
 import { parseAddress, type PolicyIndex } from '../policy/index.js';
+import { builtInConnectorBase } from '../connectors.js';
 
 /**
  * Data a rule cannot work without. When the input lacks it the rule does not run and the
@@ -80,21 +81,11 @@ export function bindingText(b: { address: string; port: number }): string {
 }
 
 // Default connector names end with a space and the server's NetBIOS name (reference §1.1, §1.4, §1.5).
-const DEFAULT_NAMES = ['Default', 'Client', 'Client Proxy', 'Default Frontend', 'Outbound Proxy Frontend', 'Client Frontend'];
-
-/** The default connector's base name (`Default Frontend`) when `c` is one setup created, else null. */
-export function defaultConnectorKind(c: ReceiveConnector): string | null {
-  const lower = c.name.toLowerCase();
-  const server = c.server.toLowerCase();
-  for (const base of DEFAULT_NAMES) {
-    if (lower === `${base.toLowerCase()} ${server}`) return base;
-  }
-  return null;
-}
+export { builtInConnectorBase as defaultConnectorKind } from '../connectors.js';
 
 /** A connector the administrator created (not one of setup's). */
 export function isCustomConnector(c: ReceiveConnector): boolean {
-  return defaultConnectorKind(c) === null;
+  return builtInConnectorBase(c) === null;
 }
 
 /** Connectors that compete for the same listener: same server and transport role (2010: no role). */

@@ -5,6 +5,7 @@ import {
   AUTH_MECHANISMS, PERMISSION_GROUPS, PROTOCOL_LOGGING_LEVELS, TRANSPORT_ROLES,
   type AuthMechanism, type Binding, type IpRange, type Permission, type PermissionGroup, type ReceiveConnector, type Snapshot,
 } from '../../model.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS_PER_MESSAGE } from '../../connectors.js';
 import { setGroups } from '../acl.js';
 import { sameBinding, sameRange } from '../addresses.js';
 import type { Params } from '../binding.js';
@@ -156,8 +157,8 @@ export function newReceiveConnector(snap: Snapshot, b: Params): string {
     tlsCertificateName: null,
     banner: null,
     protocolLoggingLevel: 'None',
-    maxMessageSize: 37748736,
-    maxRecipientsPerMessage: 200,
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    maxRecipientsPerMessage: DEFAULT_MAX_RECIPIENTS_PER_MESSAGE,
   };
   const permissions = [...snap.permissions];
   const settings = new Map([...b].filter(([k]) => k !== 'Name'));
