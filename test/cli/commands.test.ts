@@ -56,7 +56,7 @@ function resolveExample(line: string): { cmd: Command; path: string[]; options: 
   return { cmd, path, options: words.filter((w) => /^--?[a-z]/.test(w)) };
 }
 
-const placeholder = (term: string): string => term.replace(/\.\.\.$/, '');
+const placeholder = (term: string): string => (term.endsWith(',...') ? term : term.replace(/\.\.\.$/, ''));
 
 describe('help: one style for every command', () => {
   const commands = leafCommands();
