@@ -82,6 +82,6 @@ describe('import: output', () => {
   it('--help describes the command and its option', async () => {
     const r = await runCli(['import', '--help']);
     assert.equal(r.exitCode, 0);
-    assert.match(r.stdout, /--out <file>/);
+    assert.match(r.stdout, /--out <FILE>/);
   });
 });
