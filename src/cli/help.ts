@@ -25,10 +25,10 @@ export const PLACEHOLDERS = [
 
 /** Shown at the foot of the top-level help, so that every command's help can use them bare. */
 export const PLACEHOLDERS_EXPLAINED: ReadonlyArray<readonly [string, string]> = [
-  ['INPUT...', 'exports (CLIXML, CSV, JSON, console text), folders of them, or snapshots; merged'],
-  ['SERVER', 'an Exchange server as the exports name it (EX01), checked against the input'],
+  ['INPUT...', 'exports, folders of exports, or snapshots; merged into one'],
+  ['SERVER', 'an Exchange server named in the input, e.g. EX01'],
   ['FILE, DIR', 'a file or a folder, relative to the current directory'],
-  ['LOGFILE_OR_DIR...', 'SMTP receive protocol logs (plain or .gz), or folders of them'],
+  ['LOGFILE_OR_DIR...', 'SMTP receive protocol logs (plain or .gz) or folders'],
 ];
 
 const examplesByCommand = new WeakMap<Command, readonly Example[]>();

@@ -43,7 +43,8 @@ export function createProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout(s),
       writeErr: (s) => ctx.io.stderr(s),
       // Commander's own errors ("error: unknown option") get the prefix of every other error.
-      outputError: (s, write) => write(s.replace(/^error: /, 'exrelay: ')),
+      // Its suggestion joins the same line: an error is one line on stderr.
+      outputError: (s, write) => write(s.replace(/^error: /, 'exrelay: ').replace(/\n\(Did you mean (.+?)\?\)/, '; did you mean $1?')),
     })
     .exitOverride();
   // Each command (created by program.command) inherits the help, output and exit settings above.
@@ -51,8 +52,8 @@ export function createProgram(ctx: CommandContext): Command {
   withExamples(program, DAY);
   program.addHelpText('after', ['', 'Words used in every command\'s help:', ...PLACEHOLDERS_EXPLAINED.map(([word, meaning]) => `  ${word.padEnd(19)}${meaning}`),
     '', 'Exit codes: 0 done, 1 a gate failed (audit --fail-on, replay --fail-on-change),',
-    '2 bad usage or input, 3 internal error. `exrelay COMMAND --help` shows its options and',
-    'examples; docs/commands/ in the repository is the manual.'].join('\n'));
+    '2 bad usage or input, 3 internal error. `exrelay COMMAND --help` shows a',
+    'command\'s options and examples; the manual is docs/commands/ in the repository.'].join('\n'));
   applyHelpStyle(program);
   program.usage('COMMAND [options]');
   return program;

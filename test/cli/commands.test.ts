@@ -123,12 +123,18 @@ describe('help: one style for every command', () => {
     assert.match(r.out, /\nExamples:\n {2}# 1\. /);
     for (const word of ['INPUT...', 'SERVER', 'FILE, DIR', 'LOGFILE_OR_DIR...']) assert.match(r.out, new RegExp(`\\n {2}${word.replace(/\./g, '\\.')} `));
     assert.match(r.out, /Exit codes: 0 done, 1 a gate failed/);
+    // Written for an 80-column terminal (the words and the exit codes; examples are command lines, not wrapped).
+    const body = r.out.slice(r.out.indexOf('\nWords used'));
+    for (const line of body.split('\n')) assert.ok(line.length <= 80, line);
   });
 });
 
 describe('errors: one prefix, words not codes', () => {
   const usageErrors: Array<[string, string[], RegExp]> = [
     ['unknown command', ['no-such-command'], /^exrelay: unknown command 'no-such-command'$/],
+    ['mistyped command', ['audti', SNAPSHOT], /^exrelay: unknown command 'audti'; did you mean audit\?$/],
+    ['mistyped option', ['audit', SNAPSHOT, '--formt', 'json'], /^exrelay: unknown option '--formt'; did you mean --format\?$/],
+    ['too many arguments', ['collect-script', 'extra'], /^exrelay: too many arguments for 'collect-script'\. Expected 0 arguments but got 1\.$/],
     ['unknown option', ['audit', SNAPSHOT, '--no-such-option'], /^exrelay: unknown option '--no-such-option'$/],
     ['missing argument', ['audit'], /^exrelay: missing required argument 'INPUT'$/],
     ['missing required option', ['migrate', SNAPSHOT, '--source-server', 'EX01'], /^exrelay: required option '--target-server <SERVER>' not specified$/],
