@@ -13,6 +13,10 @@ import { writeGeneratedLogs } from '../../bench/lib/log-generator.js';
 import { captureIo } from '../../src/cli/io.js';
 import { createProgram, main } from '../../src/cli/main.js';
 import { examplesOf, PLACEHOLDERS, REQUIRED_GROUP } from '../../src/cli/help.js';
+import { runAudit } from '../../src/analyzers/run.js';
+import { renderReportHtml } from '../../src/emitters/report/index.js';
+import type { Snapshot } from '../../src/model.js';
+import { buildPolicy } from '../../src/policy/index.js';
 import { runCli } from '../helpers/cli.js';
 import { mixedProfiles } from '../logs/profiles.js';
 
@@ -253,6 +257,12 @@ describe('no false clean: input without receive connectors is exit 2', () => {
     const r = await run(['replay', SNAPSHOT, '--scenarios', SCENARIOS, '--compare', '/etc/passwd']);
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /exrelay: no receive connectors in \/etc\/passwd: /);
+  });
+
+  it('the report renderer refuses a snapshot without connectors (no score over nothing)', () => {
+    const empty: Snapshot = { schema: 'exrelay.snapshot/1', servers: [], connectors: [], permissions: [], acceptedDomains: [], certificates: [], warnings: [] };
+    assert.throws(() => renderReportHtml({ snapshot: empty, findings: runAudit(empty, {}, new Date()), policy: buildPolicy(empty), generatedAt: new Date() }),
+      /the risk report needs at least one receive connector/);
   });
 
   it('import still writes what it found (a snapshot of accepted domains is a valid part)', async () => {
