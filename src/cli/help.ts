@@ -20,7 +20,7 @@ export interface Example {
  */
 export const PLACEHOLDERS = [
   'INPUT', 'FILE', 'DIR', 'SERVER', 'LOGFILE_OR_DIR', 'FORMAT', 'SEVERITY', 'IP', 'IP,...', 'ADDR', 'ADDR,...', 'N',
-  'RULE,...', 'VERSION', 'SERVER,...', 'SHELL', 'DATE', 'HOST[:PORT]', 'RULE@CONNECTOR', 'OLD=NEW', 'IP=PUBLIC,...',
+  'RULE,...', 'VERSION', 'SERVER,...', 'SHELL', 'DATE', 'HOST[:PORT]', 'RULE@CONNECTOR', 'OLD=NEW', 'IP=PUBLIC,...', 'TARGET',
 ] as const;
 
 /** Shown at the foot of the top-level help, so that every command's help can use them bare. */
