@@ -60,13 +60,21 @@ function meaningfulDefault(option: Option): string | null {
 }
 
 /** The help formatter every command shares (set once on the program; subcommands inherit it). */
+/** "one of: a, b" unless the description already names every value ("text or json"). */
+function choicesNote(description: string, choices: readonly string[] | undefined): string | null {
+  const words = new Set(description.split(/[^\w.-]+/));
+  return choices === undefined || choices.length === 0 || choices.every((c) => words.has(c)) ? null : `one of: ${choices.join(', ')}`;
+}
+
 export const HELP_SETTINGS: Partial<Help> = {
+  argumentDescription(argument: Argument): string {
+    const note = choicesNote(argument.description, argument.argChoices);
+    return note === null ? argument.description : `${argument.description} (${note})`;
+  },
   optionDescription(option: Option): string {
     const extra: string[] = [];
-    // Listed unless the description already names every value ("text or json").
-    const choices = option.argChoices ?? [];
-    const words = new Set(option.description.split(/[^\w.-]+/));
-    if (choices.length > 0 && !choices.every((c) => words.has(c))) extra.push(`one of: ${choices.join(', ')}`);
+    const note = choicesNote(option.description, option.argChoices);
+    if (note !== null) extra.push(note);
     const fallback = meaningfulDefault(option);
     // A description that already explains its default ("default: all interfaces") says it better.
     if (fallback !== null && !/\bdefault\b/i.test(option.description)) extra.push(`default: ${fallback}`);

@@ -92,6 +92,7 @@ describe('help: one style for every command', () => {
       }
       // Noise commander adds by default.
       assert.doesNotMatch(help, /\(default: (\[\]|false|"")\)/, name);
+      assert.doesNotMatch(help, /\(choices: /, name);
       assert.doesNotMatch(help, /display help for command/, name);
       // Required options: in their own group and in the usage line.
       const required = cmd.options.filter((o) => o.mandatory);
