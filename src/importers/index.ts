@@ -13,6 +13,7 @@ import type { SourceText } from '../source.js';
 import { parseClixml } from './clixml.js';
 import { parseConsoleText } from './console-text.js';
 import { parseCsv } from './csv.js';
+import { fileDateOrder } from './dates.js';
 import { detectKind } from './detect.js';
 import { parseConvertToJson, parseJsonText } from './json.js';
 import { classifyRecord, mapRecord } from './records/index.js';
@@ -39,6 +40,9 @@ export async function importSource(source: SourceText): Promise<FileImport> {
   const snap = emptySnapshot();
   const counts: Record<string, number> = {};
   const warnings = snap.warnings;
+  if (source.windows1252 !== undefined) {
+    warnings.push({ file: source.name, line: source.windows1252.line, message: 'neither UTF-8 nor UTF-16: read as Windows-1252, the ANSI code page Windows PowerShell\'s Set-Content, Out-File -Encoding Default and Export-Csv write (check accented names; Export-Clixml or Out-File -Encoding utf8 avoid the question)' });
+  }
   const unsupported = (why: string, line: number | null = null): FileImport => {
     warnings.push({ file: source.name, line, message: why.startsWith(NOT_SUPPORTED) || why.includes(NOT_SUPPORTED) ? why : `${NOT_SUPPORTED} (${why})` });
     return { kind, snapshot: snap, counts };
@@ -92,8 +96,13 @@ export async function importSource(source: SourceText): Promise<FileImport> {
       return unsupported('no Exchange export recognised');
   }
 
+  const dates = fileDateOrder(records);
+  if (dates.conflict) {
+    warnings.push({ file: source.name, line: null, message: `dates printed both day-first and month-first (e.g. ${dates.sample ?? ''}): captures from sessions of different cultures; a date whose own numbers do not decide its order is left empty` });
+  }
   let unknown = 0;
   for (const record of records) {
+    record.dateOrder = dates.order;
     const mapped = mapRecord(record, kindHints.get(record));
     counts[mapped.kind] = (counts[mapped.kind] ?? 0) + 1;
     if (mapped.kind === 'unknown') { unknown++; continue; }
@@ -238,6 +247,12 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
     const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => String(x));
     const stillListed = listed.filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
     if (stillListed.length > 0) out.extra.notInExport = stillListed; else delete out.extra.notInExport;
+  }
+  // A property observed in any copy is not assumed (contract rules.md, "Assumed is not observed").
+  const assumed = (Array.isArray(primary.extra?.assumed) ? primary.extra.assumed : []).map((x) => String(x))
+    .filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
+  if (out.extra !== undefined) {
+    if (assumed.length > 0) out.extra.assumed = assumed; else delete out.extra.assumed;
   }
   const unseen = still.filter((f) => (unseenFields.get(primary) ?? []).some((u) => u.toLowerCase() === f.toLowerCase()));
   if (unseen.length > 0) unseenFields.set(out, unseen);

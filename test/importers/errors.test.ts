@@ -28,7 +28,7 @@ describe('import: bad input exits 2 with one line naming file:line', () => {
   it('snapshot with another schema tag', () =>
     expectBadInput([`${E}/snapshot-bad-schema.json`], /^exrelay: .*snapshot-bad-schema\.json:2: schema: unsupported schema "exrelay\.snapshot\/9"/));
   it('UTF-16 with an odd number of bytes', () => expectBadInput([`${E}/odd-utf16.txt`], /^exrelay: .*odd-utf16\.txt: not valid UTF-16LE/));
-  it('text that is not UTF-8 names its line', () => expectBadInput([`${E}/latin1.txt`], /^exrelay: .*latin1\.txt:2: not valid UTF-8/));
+  it('bytes that are no text (NUL, not UTF-8) name their line', () => expectBadInput([`${E}/binary.bin`], /^exrelay: .*binary\.bin:2: not valid UTF-8/));
   it('a file that does not exist', () => expectBadInput(['fixtures/importers/no-such-file.xml'], /^exrelay: fixtures\/importers\/no-such-file\.xml: cannot read: ENOENT$/));
   it('no INPUT at all is bad usage', async () => {
     const r = await runCli(['import']);
