@@ -259,6 +259,37 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
   return out;
 }
 
+function assumedOf(p: Permission): string[] {
+  const list = p.extra?.assumed;
+  return Array.isArray(list) ? list.map((x) => String(x)) : [];
+}
+
+/** `NT AUTHORITY\ANON...` (a cell cut by the console) names the principals that start so. */
+function sameUser(partial: string, full: string): boolean {
+  const a = (canonicalPrincipal(partial) ?? partial).toLowerCase();
+  const b = (canonicalPrincipal(full) ?? full).toLowerCase();
+  if (a === b) return true;
+  const cut = /^(.*?)(?:\.\.\.|…)$/.exec(partial.trim());
+  return cut !== null && (cut[1] ?? '') !== '' && full.toLowerCase().startsWith((cut[1] ?? '').toLowerCase());
+}
+
+/**
+ * Two partial captures of one connector's permissions (the default view, without ExtendedRights
+ * and with users cut short; and an `ft User,ExtendedRights,Deny,IsInherited`) describe the same
+ * entries: an entry of the first kind is dropped where the second shows the same connector, user,
+ * Deny and IsInherited with its rights. Entries only the first shows (inherited admin entries
+ * the second filtered out) are kept, marked as without rights information.
+ */
+function completedPermissions(list: readonly Permission[]): Permission[] {
+  const known = list.filter((p) => !assumedOf(p).includes('ExtendedRights'));
+  return list.filter((p) => {
+    const assumed = assumedOf(p);
+    if (!assumed.includes('ExtendedRights') || p.identity === '') return true;
+    return !known.some((q) => q.identity.toLowerCase() === p.identity.toLowerCase() && sameUser(p.user, q.user)
+      && (assumed.includes('Deny') || q.deny === p.deny) && (assumed.includes('IsInherited') || q.inherited === p.inherited));
+  });
+}
+
 export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
   const out = emptySnapshot();
   const connectors = new Map<string, number>();
@@ -328,6 +359,7 @@ export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
       out.certificates.push(c);
     }
   }
+  out.permissions = completedPermissions(out.permissions);
   // Warnings may repeat when one file is given twice; one of each is enough.
   const seen = new Set<string>();
   out.warnings = out.warnings.filter((w) => {

@@ -56,6 +56,11 @@ export function mapAdPermission(record: PsRecord): Mapped<Permission> {
     extra: buildExtra(record, MAPPED),
   };
   if (identity !== exported && permission.extra !== undefined) permission.extra.exportedIdentity = exported;
+  // A capture without these columns (the default view has no ExtendedRights) says nothing about
+  // them: recorded, so that merging can let a capture that shows them complete the entry.
+  const assumed = [['ExtendedRights', 'Rights'], ['Deny'], ['IsInherited', 'Inherited']]
+    .filter((names) => names.every((n) => getProp(record, n) === undefined)).map((names) => names[0] as string);
+  if (assumed.length > 0 && permission.extra !== undefined) permission.extra.assumed = assumed.sort();
   const canonical = canonicalPrincipal(user);
   if (canonical !== null && canonical !== user && permission.extra !== undefined) permission.extra.principal = canonical;
   return { value: permission, warnings };

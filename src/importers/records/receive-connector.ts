@@ -63,7 +63,10 @@ function rangeOf(item: PsValue): IpRange | null {
 function bindingOf(item: PsValue): Binding | null {
   if (typeof item === 'string') return parseBinding(item);
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-    const addr = psText(item.Address ?? item.IPAddressToString ?? null);
+    // ConvertTo-Json -Depth 3 and deeper writes Address as an IPAddress object.
+    const rawAddress = item.Address ?? item.IPAddressToString ?? null;
+    const addr = rawAddress !== null && typeof rawAddress === 'object' && !Array.isArray(rawAddress)
+      ? psText(rawAddress.IPAddressToString ?? rawAddress.ToString ?? null) : psText(rawAddress);
     const port = item.Port;
     const address = addr === null ? null : normaliseAddress(addr);
     if (address !== null && typeof port === 'number') return { address, port };
