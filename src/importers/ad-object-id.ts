@@ -67,7 +67,7 @@ function rdnName(value: PsValue | undefined): string | null {
 }
 
 /** Does this JSON object have the shape of an ADObjectId (at any depth ConvertTo-Json cut it)? */
-export function isAdObjectId(value: PsValue | undefined): value is PsObject {
+export function isAdObjectId(value: PsValue | undefined): boolean {
   if (!isObject(value)) return false;
   if (typeof value.DistinguishedName === 'string' && ('Rdn' in value || 'Parent' in value || 'ObjectGuid' in value || 'Depth' in value || 'IsRelativeDn' in value)) return true;
   return 'Rdn' in value && 'Parent' in value;
@@ -124,12 +124,19 @@ function principalText(value: PsObject): string | null {
 export function printedReferences(value: PsValue, depth = 0): PsValue {
   if (depth > 64 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => printedReferences(v, depth + 1));
-  if (isAdObjectId(value)) return adObjectIdText(value) ?? value;
+  if (isAdObjectId(value)) return adObjectIdText(value as PsObject) ?? value;
   if ('RawIdentity' in value && ('SecurityIdentifier' in value || 'FriendlyName' in value)) return principalText(value) ?? value;
   // UNSURE(reference): SmtpX509Identifier's property names (TlsCertificateName as an object) are
   // not in the reference; its printed form `<I>issuer<S>subject` is (§1.2).
   const issuer = stringProp(value, 'CertificateIssuer');
   const subject = stringProp(value, 'CertificateSubject');
   if (issuer !== null && subject !== null) return `<I>${issuer}<S>${subject}`;
+  // UNSURE(reference): SmtpDomainWithSubdomains (a certificate's CertificateDomains item) as an
+  // object: `Domain` and `IncludeSubDomains`, printed `*.domain` when it includes subdomains.
+  const domain = stringProp(value, 'Domain');
+  const subdomains = value.IncludeSubDomains;
+  if (domain !== null && (subdomains !== undefined || value.SmtpDomain !== undefined)) {
+    return stringProp(value, 'Address') ?? (subdomains === true ? `*.${domain}` : domain);
+  }
   return value;
 }

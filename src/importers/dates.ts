@@ -10,7 +10,7 @@
 // file tells, the date is not guessed: the caller warns and leaves it empty.
 // The console prints local time without a zone; the result is written as if it were UTC (at
 // most the server's UTC offset away from the instant CLIXML records).
-import type { PsRecord, PsValue } from './types.js';
+import type { PsRecord } from './types.js';
 
 export type DayMonthOrder = 'day-first' | 'month-first';
 
@@ -88,12 +88,6 @@ export function readConsoleDate(raw: string, order: DayMonthOrder | null): Conso
   return { kind: 'not-a-date' };
 }
 
-function* strings(value: PsValue | undefined, depth = 0): Generator<string> {
-  if (depth > 4 || value === undefined || value === null) return;
-  if (typeof value === 'string') { yield value; return; }
-  if (Array.isArray(value)) for (const v of value) yield* strings(v, depth + 1);
-}
-
 /**
  * The day/month order of the culture-printed dates in one file's records, from the dates whose
  * numbers decide it. `conflict`: the file holds dates of both orders (captures from two sessions).
@@ -102,7 +96,8 @@ export function fileDateOrder(records: readonly PsRecord[]): { order: DayMonthOr
   const seen = new Map<DayMonthOrder, string>();
   for (const record of records) {
     for (const value of record.props.values()) {
-      for (const text of strings(value)) {
+      // Dates are single values (NotAfter, WhenCreated…); lists (a million remote ranges) are not looked at.
+      for (const text of typeof value === 'string' ? [value] : []) {
         if (text.length > 40) continue;
         const d = readCultureDate(text);
         // Dotted and year-first dates decide only themselves.

@@ -37,6 +37,7 @@ describe('ADObjectId values (ConvertTo-Json of whole Exchange objects)', () => {
     assert.equal(printedReferences({ Rdn: 'CN=EX01', Parent: 'x', DistinguishedName: `CN=EX01,CN=Servers,${ORG}`, Name: 'EX01' }), 'EX01');
     assert.equal(printedReferences({ RawIdentity: 'NT AUTHORITY\\ANONYMOUS LOGON', SecurityIdentifier: 'S-1-5-7' }), 'NT AUTHORITY\\ANONYMOUS LOGON');
     assert.deepEqual(printedReferences({ Address: '::', Port: 25 }), { Address: '::', Port: 25 });
+    assert.deepEqual(printedReferences([{ Domain: 'mail.corp.example', IncludeSubDomains: false }, { Domain: 'corp.example', IncludeSubDomains: true }]), ['mail.corp.example', '*.corp.example']);
   });
 
   it('a ConvertTo-Json connector whose Identity is an object imports (it used to be skipped)', async () => {
