@@ -282,6 +282,7 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
   const rows: Row[] = [];
   let i = table.next;
   let blankBefore = false;
+  let cutShort = false;
   for (; i < lines.length; i++) {
     const line = lines[i] as ConsoleLine;
     const text = line.text;
@@ -298,7 +299,7 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
     // cell is empty there, or a True/False cell is, while no column cuts a word.
     if (table.aligned && prev !== undefined && !blankBefore && second !== undefined && header === null
       && ((text.slice(0, second.start).trim() === '' && text.length > second.start)
-        || isWrappedRest(text, table.columns))) {
+        || ((sliced === null || !cutShort) && isWrappedRest(text, table.columns)))) {
       // -Wrap: the rest of the row's cells, on the next line, under their columns.
       table.columns.forEach((col, c) => {
         const part = text.slice(col.start, table.columns[c + 1]?.start).trim();
@@ -314,6 +315,9 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
       break;
     }
     rows.push({ line: line.no, cells, pieces: cells.map((cell) => (cell === '' ? [] : [cell])) });
+    // A table that cuts values short (`...`) was printed without -Wrap: a later line with a first
+    // cell is a row (perhaps one whose end the paste lost), not the rest of the row above.
+    if (cells.some((cell) => TRUNCATED.test(cell))) cutShort = true;
     blankBefore = false;
   }
   const widths = table.columns.map((col, c) => {

@@ -156,3 +156,16 @@ describe('extra.assumed (rules.md "Assumed is not observed")', () => {
     assert.deepEqual(fromCsv.connectors[0]?.extra?.assumed, ['RemoteIPRanges']);
   });
 });
+
+describe('Format-Table -Wrap without -AutoSize', () => {
+  it('a first column continued on the next line is joined; a table that cuts values short has no continuations', async () => {
+    const wrapped = ['User                    ExtendedRights           Deny IsInherited', '----                    --------------           ---- -----------',
+      'CORP\\ExchangeLegacyInte {ms-Exch-SMTP-Accept-An  True       False', 'rop                     y-Recipient}'].join('\n');
+    const w = await importText('w.txt', `Get-ADPermission "EX01\\Relay EX01" | ft User,ExtendedRights,Deny,IsInherited -Wrap\n\n${wrapped}\n`);
+    assert.deepEqual(w.permissions.map((p) => [p.user, p.extendedRights, p.deny]), [['CORP\\ExchangeLegacyInterop', ['ms-Exch-SMTP-Accept-Any-Recipient'], true]]);
+    const cut = ['Identity             User                 Deny  Inherited', '--------             ----                 ----  ---------',
+      'EX01\\Relay EX01      NT AUTHORITY\\ANON... False False', 'EX01\\Relay EX01      CORP\\svc-app'].join('\n');
+    const c = await importText('c.txt', `${cut}\n`);
+    assert.deepEqual(c.permissions.map((p) => p.user), ['NT AUTHORITY\\ANONYMOUS LOGON', 'CORP\\svc-app']);
+  });
+});
