@@ -140,3 +140,9 @@ export function printedReferences(value: PsValue, depth = 0): PsValue {
   }
   return value;
 }
+
+/** `CN=EX01,CN=Servers,…` (a Server reference printed as its DN) → `EX01`; any other text as it is. */
+export function serverNameOf(text: string): string {
+  const rdns = dnValues(text.trim());
+  return rdns !== null && rdns[1]?.value.toLowerCase() === 'servers' ? (rdns[0] as { value: string }).value : text;
+}

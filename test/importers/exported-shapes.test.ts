@@ -47,6 +47,12 @@ describe('ADObjectId values (ConvertTo-Json of whole Exchange objects)', () => {
     assert.ok(!snap.warnings.some((w) => /without Identity/.test(w.message)));
   });
 
+  it('Identity and Server cut to their DN text at -Depth 1 still name the connector and its server', async () => {
+    const json = JSON.stringify({ Identity: `CN=Relay EX01,CN=SMTP Receive Connectors,CN=Protocols,CN=EX01,CN=Servers,${ORG}`, Server: `CN=EX01,CN=Servers,${ORG}`, Bindings: ['0.0.0.0:25'] });
+    const snap = await importText('rc.json', json);
+    assert.deepEqual(snap.connectors.map((c) => [c.identity, c.server, c.name]), [['EX01\\Relay EX01', 'EX01', 'Relay EX01']]);
+  });
+
   it('an ADPermission Identity and User as objects give the connector and the principal', async () => {
     const json = JSON.stringify({ Identity: { DistinguishedName: `CN=Relay EX01,CN=SMTP Receive Connectors,CN=Protocols,CN=EX01,CN=Servers,${ORG}`, Rdn: 'CN=Relay EX01', Parent: 'x', Name: 'Relay EX01' }, User: { RawIdentity: 'NT AUTHORITY\\ANONYMOUS LOGON', SecurityIdentifier: 'S-1-5-7' }, Deny: false, IsInherited: false, ExtendedRights: ['ms-Exch-SMTP-Submit'] });
     const snap = await importText('adperm.json', json);

@@ -4,7 +4,7 @@ import {
   isTypeNameCell, normaliseAddress, parseAuthMechanism, parseBinding, parseBoolean, parseByteSize, parseEnumValue, parseIpRange,
   parsePermissionGroups, parseUnlimitedInt, psList, psText,
 } from '../ps-values.js';
-import { connectorIdentityFromPath } from '../ad-object-id.js';
+import { connectorIdentityFromPath, serverNameOf } from '../ad-object-id.js';
 import { getProp, type PsRecord, type PsValue } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, text, textOrNull, warn, type Mapped } from './common.js';
 
@@ -96,7 +96,8 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   const missing: string[] = [];
   const identityText = text(record, 'Identity');
   let name = textOrNull(record, 'Name');
-  let server = textOrNull(record, 'Server');
+  const serverText = textOrNull(record, 'Server');
+  let server = serverText === null ? null : serverNameOf(serverText);
   // An Identity or DistinguishedName printed as the connector's DN or canonical path (a
   // ConvertTo-Json cut at its -Depth) names the server and the connector too.
   const dnText = textOrNull(record, 'DistinguishedName');
