@@ -54,6 +54,7 @@ export const RULE_IDS = [
   'explicit-deny-present',
   'wildcard-accepted-domain',
   'disabled-connector',
+  'unsupported-exchange-version',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -63,11 +63,21 @@ describe('rule registry', () => {
 });
 
 describe('default installations audit clean', () => {
+  // The claim is about setup's configuration, so it is checked on a date when every version
+  // the installs carry was still supported (2010's support ended first, on 2020-10-13).
+  const ALL_SUPPORTED = new Date('2020-06-01T00:00:00Z');
+  // Later, an untouched install of a retired version is rightly a high finding: that finding,
+  // and nothing else above low.
+  const AFTER_2016_2019_END = new Date('2026-06-01T00:00:00Z');
   for (const { name, snapshot } of defaults.all()) {
     it(`${name}: nothing above low, with every rule that can run`, () => {
-      const doc = runAudit(snapshot, { exchangeServers: ['10.0.0.11'], loadBalancers: ['10.0.0.200'] }, new Date('2026-06-01T00:00:00Z'));
+      const doc = runAudit(snapshot, { exchangeServers: ['10.0.0.11'], loadBalancers: ['10.0.0.200'] }, ALL_SUPPORTED);
       assert.deepEqual(doc.notRun ?? [], []);
       assert.deepEqual(doc.findings.filter((f) => f.severity !== 'low' && f.severity !== 'info').map((f) => `${f.rule} ${f.connector ?? ''}`), []);
+    });
+    it(`${name}: after its end of support, only the lifecycle finding is above low`, () => {
+      const doc = runAudit(snapshot, { exchangeServers: ['10.0.0.11'], loadBalancers: ['10.0.0.200'] }, AFTER_2016_2019_END);
+      assert.deepEqual(doc.findings.filter((f) => f.severity !== 'low' && f.severity !== 'info').map((f) => `${f.rule} ${f.server ?? ''}`), ['unsupported-exchange-version EX01']);
     });
   }
 });

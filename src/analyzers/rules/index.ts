@@ -21,6 +21,7 @@ import shadowedConnector from './shadowed-connector.js';
 import tlsCertificateExpired from './tls-certificate-expired.js';
 import tlsCertificateMissing from './tls-certificate-missing.js';
 import tlsNotOffered from './tls-not-offered.js';
+import unsupportedExchangeVersion from './unsupported-exchange-version.js';
 import wildcardAcceptedDomain from './wildcard-accepted-domain.js';
 
 /** Every rule of the catalogue, sorted by id. */
@@ -45,6 +46,7 @@ export const ALL_RULES: readonly Rule[] = [
   tlsCertificateExpired,
   tlsCertificateMissing,
   tlsNotOffered,
+  unsupportedExchangeVersion,
   wildcardAcceptedDomain,
 ];
 

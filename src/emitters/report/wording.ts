@@ -95,6 +95,10 @@ export const RULE_WORDING: Record<RuleId, RuleWording> = {
     impact: 'The connector does nothing today, but it can be re-enabled by mistake with outdated settings.',
     action: 'Remove the disabled connector if it is no longer needed',
   },
+  'unsupported-exchange-version': {
+    impact: 'Microsoft no longer publishes security fixes for this Exchange version (outside a paid extension, when one exists): a newly found flaw stays open on a server that accepts mail from the network.',
+    action: 'Plan the move to Exchange Server Subscription Edition or Exchange Online',
+  },
 };
 
 export const SEVERITY_LABEL: Record<Severity, string> = {
