@@ -24,6 +24,15 @@ export function parseNonNegativeInt(value: string): number {
   return Number.parseInt(value, 10);
 }
 
+/** A calendar date `YYYY-MM-DD` (UTC midnight); a date that does not exist (2026-02-30) is refused. */
+export function parseIsoDate(value: string): Date {
+  const date = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD, e.g. 2026-06-01');
+  }
+  return date;
+}
+
 export function parseList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((p) => p.trim()).filter((p) => p !== '')];
 }

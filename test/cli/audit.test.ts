@@ -12,11 +12,36 @@ const tmp = mkdtempSync(join(tmpdir(), 'exrelay-audit-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const oneLine = (stderr: string) => stderr.trimEnd().split('\n');
+// Counts below are about connector configuration: pinned to a day when every version in the
+// fixtures was still supported, so the lifecycle rule (tested on its own below) adds nothing.
+const ALL_SUPPORTED = ['--as-of', '2020-06-01'];
 
 describe('exrelay audit', () => {
+  it('--as-of pins the audit date of the lifecycle rule (2016: supported, in ESU period 1, after it)', async () => {
+    const lifecycle = async (day: string) => {
+      const r = await runCli(['audit', 'fixtures/defaults/exchange-2016.json', '--only', 'unsupported-exchange-version', '--format', 'json', '--as-of', day]);
+      assert.equal(r.exitCode, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { findings: Array<{ severity: string; evidence: Record<string, unknown> }> }).findings;
+    };
+    assert.deepEqual(await lifecycle('2025-10-14'), []);
+    const inEsu = await lifecycle('2025-12-01');
+    assert.deepEqual(inEsu.map((f) => [f.severity, f.evidence.endOfSupport, f.evidence.asOf]), [['high', '2025-10-14', '2025-12-01']]);
+    assert.match(String(inEsu[0]?.evidence.extendedSecurityUpdates), /period 1, which ends on 2026-04-14/);
+    assert.equal((await lifecycle('2026-11-30'))[0]?.evidence.extendedSecurityUpdates, null);
+  });
+
+  it('--as-of refuses a date that is not YYYY-MM-DD or does not exist, with one line and exit 2', async () => {
+    for (const bad of ['2026-02-30', '1/6/2026', 'tomorrow']) {
+      const r = await runCli(['audit', 'fixtures/defaults/exchange-2016.json', '--as-of', bad]);
+      assert.equal(r.exitCode, 2, bad);
+      assert.equal(oneLine(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, /--as-of.*YYYY-MM-DD/);
+    }
+  });
+
   it('audits each untouched default install clean (exit 0 even with --fail-on low)', async () => {
     for (const v of ['2010', '2013', '2016', '2019']) {
-      const r = await runCli(['audit', `fixtures/defaults/exchange-${v}.json`, '--fail-on', 'low', '--load-balancers', '10.0.0.200']);
+      const r = await runCli(['audit', `fixtures/defaults/exchange-${v}.json`, '--fail-on', 'low', '--load-balancers', '10.0.0.200', ...ALL_SUPPORTED]);
       assert.equal(r.exitCode, 0, `${v}: ${r.stdout}${r.stderr}`);
       assert.match(r.stdout, /0 findings/);
       assert.match(r.stdout, /No findings\./);
@@ -24,7 +49,7 @@ describe('exrelay audit', () => {
   });
 
   it('text output groups by severity and connector, and says which checks could not run', async () => {
-    const r = await runCli(['audit', OPEN]);
+    const r = await runCli(['audit', OPEN, ...ALL_SUPPORTED]);
     assert.equal(r.exitCode, 0);
     assert.match(r.stdout, /^exrelay audit — \d+ findings: 1 critical, 1 high/);
     assert.match(r.stdout, /\nCRITICAL \(1\)\n {2}EX01\\Relay EX01\n {4}\[anonymous-open-relay\]/);

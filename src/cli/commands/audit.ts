@@ -16,7 +16,7 @@ import type { Io } from '../io.js';
 import { withExamples } from '../help.js';
 import { readOptionFile, loadConnectorSnapshot } from '../load.js';
 import { requireKnownName } from '../names.js';
-import { parseChoice, parseIpList, parseList, parseSeverity } from '../options.js';
+import { parseChoice, parseIpList, parseIsoDate, parseList, parseSeverity } from '../options.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
@@ -33,6 +33,8 @@ export interface AuditCliOptions extends QuietOption {
   suppress?: string;
   redact: boolean;
   replay?: string;
+  /** The audit date for lifecycle rules and suppression expiry; today when absent. */
+  asOf?: Date;
 }
 
 /** Checked in the action (not by commander) so a typo gives the contract's single line. */
@@ -75,7 +77,9 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   }
 
   const snapshot: Snapshot = await loadConnectorSnapshot(inputs, io);
-  const now = new Date();
+  // Rules and suppression expiry judge the audit date; the report's timestamp stays the real time.
+  const generatedAt = new Date();
+  const now = opts.asOf ?? generatedAt;
   const doc = runAudit(snapshot, {
     exchangeServers: opts.exchangeServers, loadBalancers: opts.loadBalancers, only: opts.only, skip: opts.skip, suppressions,
   }, now);
@@ -99,7 +103,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
       output = renderReportHtml({
-        snapshot: shownSnapshot, findings: shown, policy: buildPolicy(shownSnapshot), generatedAt: now,
+        snapshot: shownSnapshot, findings: shown, policy: buildPolicy(shownSnapshot), generatedAt,
         ...(shownReplay === undefined ? {} : { replay: shownReplay }),
         ...(opts.replay === undefined ? {} : { replayFile: opts.replay }),
       });
@@ -133,12 +137,13 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--skip <RULE,...>', 'do not run these rules', parseList, [])
     .option('--suppress <FILE>', 'accepted risks: JSON or YAML list of {rule, connector, reason, expires}')
     .option('--redact', 'replace host names, domains, addresses, users and thumbprints with placeholders (every format)', false)
-    .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after');
+    .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after')
+    .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate);
   addQuietOption(cmd);
   withExamples(cmd, [
     { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
-    { what: 'a quick look in the terminal while collecting', run: 'exrelay audit snapshot.json --only anonymous-open-relay,relay-range-includes-exchange-server' },
     { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
+    { what: 'the lifecycle as it stood on the day of an earlier assessment', run: 'exrelay audit exports/ --as-of 2025-10-01 --only unsupported-exchange-version' },
     { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
   ]);
   cmd.action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
