@@ -2,8 +2,10 @@
 // or real logs unless listed in UNCONFIRMED_REPLIES below, which is the one place for texts
 // the reference marks unconfirmed.
 import type { ExchangeServer, Reply } from '../model.js';
+import { parseExchangeVersion } from '../exchange-version.js';
 
-export const FLAVORS = ['2010', '2013', '2016', '2019'] as const;
+/** `se` is Subscription Edition: 2019's code line (15.2), so it answers as 2019 does. */
+export const FLAVORS = ['2010', '2013', '2016', '2019', 'se'] as const;
 export type Flavor = (typeof FLAVORS)[number];
 
 const r = (code: number, enhanced: string | null, text: string): Reply => ({ code, enhanced, text });
@@ -83,6 +85,15 @@ export const UNCONFIRMED_REPLIES = {
   enhancedCodesAlwaysShown: true,
 } as const;
 
+const REPLIES_2019: FlavorReplies = {
+  relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
+  anonymousNotAuthenticated: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
+  sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+  anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+  queuedWithInternalId: true,
+  advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
+};
+
 export const FLAVOR_REPLIES: Record<Flavor, FlavorReplies> = {
   '2010': {
     relayDenied: r(550, '5.7.1', 'Unable to relay'),
@@ -108,33 +119,26 @@ export const FLAVOR_REPLIES: Record<Flavor, FlavorReplies> = {
     queuedWithInternalId: true,
     advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
   },
-  '2019': {
-    relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
-    anonymousNotAuthenticated: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
-    sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
-    anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
-    queuedWithInternalId: true,
-    advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
-  },
+  '2019': REPLIES_2019,
+  // UNSURE: Subscription Edition RTM is 2019 CU15's code line with no SMTP changes announced;
+  // no SE protocol log was available to compare, so its texts are 2019's.
+  se: REPLIES_2019,
 };
 
 export const DEFAULT_FLAVOR: Flavor = '2016';
 
 /**
  * The flavour from `Get-ExchangeServer`'s AdminDisplayVersion (`Version 15.1 (Build 2507.6)`)
- * or a build string (`15.01.2507.006`): 14.x → 2010, 15.0 → 2013, 15.1 → 2016, 15.2 → 2019.
- * Unknown or missing: 2016, and `note` says so.
+ * or a build string (`15.01.2507.006`), read by src/exchange-version.ts: 14.x → 2010, 15.0 → 2013,
+ * 15.1 → 2016, 15.2 → 2019, 15.2 build 2562 or later → se. 15.2 without a build answers as 2019,
+ * which is exact either way (se's replies are 2019's). Unknown or missing: 2016, and `note` says so.
  */
 export function flavorWithNote(server: ExchangeServer | undefined): { flavor: Flavor; note: string | null } {
   const version = server?.version ?? null;
-  const m = version === null ? null : /(\d+)\.(\d+)/.exec(version);
-  if (m !== null) {
-    const major = Number(m[1]);
-    const minor = Number(m[2]);
-    if (major === 14) return { flavor: '2010', note: null };
-    if (major === 15 && minor === 0) return { flavor: '2013', note: null };
-    if (major === 15 && minor === 1) return { flavor: '2016', note: null };
-    if (major === 15 && minor === 2) return { flavor: '2019', note: null };
+  const parsed = parseExchangeVersion(version);
+  if (parsed !== null) {
+    if (parsed.product !== null) return { flavor: parsed.product, note: null };
+    if (parsed.major === 15 && parsed.minor === 2) return { flavor: '2019', note: null };
   }
   const who = server === undefined ? 'unknown server' : `server ${server.name}`;
   return { flavor: DEFAULT_FLAVOR, note: `${who}: version ${version === null ? 'not exported' : `"${version}" not recognised`}; answering as Exchange ${DEFAULT_FLAVOR}` };

@@ -37,6 +37,7 @@ const flavorCache = new Map<ExchangeServer | string, { flavor: Flavor; note: str
 const EHLO_KEYS: Record<Flavor, [string, string]> = {
   '2010': ['ehlo:2010', 'ehlo-tls:2010'], '2013': ['ehlo:2013', 'ehlo-tls:2013'],
   '2016': ['ehlo:2016', 'ehlo-tls:2016'], '2019': ['ehlo:2019', 'ehlo-tls:2019'],
+  se: ['ehlo:2019', 'ehlo-tls:2019'],
 };
 const ADDRESS_RE = /^[^\s<>@]+@[^\s<>@]+$/;
 

@@ -149,3 +149,19 @@ test('a NUL in a customer value is refused as bad input, never written', () => {
   snap.connectors.find((c) => c.name === 'Relay EX10')!.banner = '220 a\u0000b';
   assert.throws(() => planMigration(snap, OPTIONS), (e: unknown) => e instanceof UsageError && /NUL/.test(e.message));
 });
+
+test('Subscription Edition: detected from the target\'s build, named in the header, refused straight from 2010', async () => {
+  const snap = structuredClone(estate);
+  snap.servers.push({ name: 'EXSE', fqdn: 'exse.corp.example', version: 'Version 15.2 (Build 2562.17)', roles: ['Mailbox'], ipAddresses: ['10.0.0.30'] });
+  const options = { sourceServer: 'EX16', targetServer: 'EXSE' };
+  const plan = planMigration(snap, options);
+  assert.equal(plan.targetVersion, 'se');
+  const { migrate } = render(snap, options);
+  assert.match(migrate, /on EXSE \(Exchange Server Subscription Edition\)\./);
+  assert.deepEqual((await parsePowerShell(migrate.slice(1))).errors, []);
+  // 15.2 below build 2562 stays 2019.
+  snap.servers.find((s) => s.name === 'EXSE')!.version = 'Version 15.2 (Build 1748.10)';
+  assert.equal(planMigration(snap, options).targetVersion, '2019');
+  assert.throws(() => planMigration(snap, { sourceServer: 'EX10', targetServer: 'EXSE', targetVersion: 'se' }),
+    (e: unknown) => e instanceof UsageError && /EX10 is Exchange 2010, which cannot coexist with Exchange Server Subscription Edition: migrate it to an Exchange 2016 server first/.test(e.message));
+});

@@ -33,6 +33,14 @@ test('migrate to standard output, --target-version 2019 in the header', async ()
   assert.match(r.stdout, /on EX16 \(Exchange 2019\)/);
 });
 
+test('migrate --target-version se: Subscription Edition in the header; from a 2010 source it names the 2016 step', async () => {
+  const fromTwentyTen = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', 'se']);
+  assert.equal(fromTwentyTen.exitCode, 2);
+  assert.deepEqual(fromTwentyTen.stderr.trimEnd().split('\n'), [
+    'exrelay: EX10 is Exchange 2010, which cannot coexist with Exchange Server Subscription Edition: migrate it to an Exchange 2016 server first (--target-version 2016), then from 2016 to Exchange Server Subscription Edition',
+  ]);
+});
+
 test('migrate: an unknown server is bad usage (exit 2, one line, no stack)', async () => {
   const r = await runCli(['migrate', FIXTURE, '--source-server', 'NOPE', '--target-server', 'EX16']);
   assert.equal(r.exitCode, 2);

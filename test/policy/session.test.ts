@@ -264,9 +264,21 @@ describe('session: flavour from the server version', () => {
     assert.equal(flavorOf(server('A', 'Version 15.0 (Build 1497.2)')), '2013');
     assert.equal(flavorOf(server('A', 'Version 15.1 (Build 2507.6)')), '2016');
     assert.equal(flavorOf(server('A', '15.02.1118.007')), '2019');
+    // Subscription Edition shares 15.2 with 2019; its build (2562 or later) tells it apart.
+    assert.equal(flavorOf(server('A', 'Version 15.2 (Build 2562.17)')), 'se');
+    assert.equal(flavorOf(server('A', '15.02.2562.056')), 'se');
+    assert.equal(flavorOf(server('A', 'Version 15.2 (Build 1748.10)')), '2019');
+    assert.equal(flavorWithNote(server('A', '15.2')).note, null);
     const unknown = flavorWithNote(server('A', null));
     assert.equal(unknown.flavor, '2016');
     assert.match(unknown.note ?? '', /answering as Exchange 2016/);
+  });
+  it('Subscription Edition answers with 2019\'s replies and EHLO', () => {
+    assert.deepEqual(FLAVOR_REPLIES.se, FLAVOR_REPLIES['2019']);
+    const se = open(loadDefault('2019'), { flavor: 'se' });
+    const nineteen = open(loadDefault('2019'), { flavor: '2019' });
+    assert.equal(se.flavor, 'se');
+    assert.deepEqual(se.ehlo('client.example', true), nineteen.ehlo('client.example', true));
   });
   it('the flavour can be overridden', () => {
     const s = open(loadDefault('2013'), { flavor: '2019' });

@@ -82,6 +82,12 @@ describe('exrelay replay (CLI)', () => {
     assert.match(r.stdout, /unlisted host to outside\s+EX01\\Default Frontend EX01\s+rejected\s+550 5\.7\.1 Unable to relay\n/);
   });
 
+  it('--flavor se answers as Subscription Edition, which replies as 2019', async () => {
+    const r = await runCli(['replay', BEFORE, '--scenarios', 'fixtures/scenarios/relay.json', '--flavor', 'se'], { env });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /unlisted host to outside\s+EX01\\Default Frontend EX01\s+rejected\s+550 5\.7\.54 SMTP; Unable to relay recipient in non-accepted domain\n/);
+  });
+
   it('--help describes every option', async () => {
     const r = await runCli(['replay', '--help']);
     assert.equal(r.exitCode, 0);

@@ -1,13 +1,14 @@
-// `exrelay migrate INPUT... --source-server OLD --target-server NEW [--target-version 2016|2019]
+// `exrelay migrate INPUT... --source-server OLD --target-server NEW [--target-version 2016|2019|se]
 // [--out FILE] [--rollback FILE]`: the PowerShell that recreates OLD's relay behaviour on NEW.
 // Before anything is written, the script is parsed with the real PowerShell grammar (it must
 // parse cleanly) and dry-run with `apply` on the same inputs, so a script Exchange would refuse
 // is reported here rather than on migration day.
 import type { Command } from 'commander';
 import { ExitCode, InputError, InternalError } from '../../errors.js';
+import { productName } from '../../exchange-version.js';
 import { applyScript } from '../../apply/apply.js';
 import {
-  buildMigrationView, planMigration, renderMigration, renderRollback, type MigrateOptions, type TargetVersion,
+  buildMigrationView, planMigration, renderMigration, renderRollback, TARGET_VERSIONS, type MigrateOptions, type TargetVersion,
 } from '../../emitters/powershell/migrate.js';
 import { psComment } from '../../powershell/quote.js';
 import { parsePowerShell } from '../../powershell/grammar.js';
@@ -43,7 +44,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .argument('<INPUT...>', 'exports, folders or snapshots holding both servers')
     .requiredOption('--source-server <SERVER>', 'the server whose connectors are migrated (e.g. the Exchange 2010 hub)')
     .requiredOption('--target-server <SERVER>', 'the new 2016/2019 Mailbox server (it must be in the input: its Get-ExchangeServer line will do)')
-    .option('--target-version <VERSION>', 'Exchange version of the target (default: from the target\'s version in the input, else 2016)', parseChoice(['2016', '2019'] as const))
+    .option('--target-version <VERSION>', 'Exchange version of the target: 2016, 2019 or se (Subscription Edition); default: from the target\'s version in the input, else 2016', parseChoice(TARGET_VERSIONS))
     .option('--out <FILE>', 'write the script to FILE instead of standard output')
     .option('--rollback <FILE>', 'also write a script that undoes the migration to FILE');
   addQuietOption(cmd);
@@ -79,7 +80,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
       }
       // Names may hold newlines; a warning stays one line.
       for (const w of plan.warnings) ctx.io.stderr(`exrelay: warning: ${psComment(w)}\n`);
-      const migration = `migration of ${plan.sourceServer} to ${plan.targetServer} (Exchange ${plan.targetVersion})`;
+      const migration = `migration of ${plan.sourceServer} to ${plan.targetServer} (${productName(plan.targetVersion)})`;
       const counts = `${plan.mappings.length} connectors${plan.untranslated.length === 0 ? '' : `, ${plan.untranslated.length} items not carried over (listed in its header)`}`;
       if (opts.rollback !== undefined) {
         const rollback = renderRollback(buildMigrationView(plan, options));
