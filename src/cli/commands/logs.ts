@@ -1,4 +1,4 @@
-// `exrelay logs LOGFILE_OR_DIR... [--config INPUT...] [--format text|json] [--scenarios FILE]`
+// `exrelay logs LOGFILE_OR_DIR... [--config INPUT...] [--format text|json] [--scenarios FILE] [--worksheet FILE]`
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -11,22 +11,31 @@ import { readLogs } from '../../logs/reader.js';
 import { buildScenarios } from '../../logs/scenarios.js';
 import { serverOfConnector } from '../../logs/session.js';
 import { renderLogsText } from '../../logs/text.js';
+import { renderWorksheet } from '../../logs/worksheet.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
 import { parseChoice } from '../options.js';
 
-interface LogsOptions { config?: string[]; format: 'text' | 'json'; scenarios?: string }
+interface LogsOptions { config?: string[]; format: 'text' | 'json'; scenarios?: string; worksheet?: string }
 
 /** A progress bar is worth drawing only when reading takes a while. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 export function registerLogs(program: Command, ctx: CommandContext): void {
   program.command('logs')
-    .description('Read SMTP receive protocol logs (plain or gzip): who sends what through which connector, who relays, which ranges are unused')
-    .argument('<LOGFILE_OR_DIR...>', 'protocol log files (RECV*.log, plain or .gz) or directories, read recursively')
+    .description('Read SMTP receive protocol logs and message tracking logs (plain or gzip): who sends what through which connector, who relays, which ranges are unused')
+    .argument('<LOGFILE_OR_DIR...>', 'protocol logs (RECV*.log), message tracking logs (MSGTRK*.log), plain or .gz, or directories, read recursively')
     .option('--config <INPUT...>', 'configuration exports or snapshot: classes recipients internal/external by accepted domains and lists remote ranges that saw no traffic')
     .option('--format <FORMAT>', 'output format: text or json (exrelay.logs/1)', parseChoice(['text', 'json'] as const), 'text')
     .option('--scenarios <FILE>', 'also write an exrelay.scenarios/1 file reproducing each distinct sender combination (for replay --compare)')
+    .option('--worksheet <FILE>', 'also write a CSV worksheet, one row per sender, with empty owner/application/decision columns for the customer (plan reads it back)')
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      '  exrelay logs logs/                                      # protocol and tracking logs, per connector',
+      '  exrelay logs logs/ --config exports/ --worksheet senders.csv',
+      '  exrelay logs logs/ --config exports/ --format json --scenarios traffic.json',
+    ].join('\n'))
     .action(async (paths: string[], opts: LogsOptions) => {
       const { io } = ctx;
       const config: LogConfig | null = opts.config === undefined ? null : logConfigFrom(await loadSnapshot(opts.config, io));
@@ -41,10 +50,17 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
           bar.update(Math.floor(done / 1048576));
         },
       }).finally(() => { (bar as cliProgress.SingleBar | null)?.stop(); });
-      if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs found');
+      if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs or message tracking logs found');
       for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
 
-      const doc = buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines }, config);
+      const doc = buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines, trackingFiles: result.trackingFiles }, config);
+      if (opts.worksheet !== undefined) {
+        const target = resolve(io.cwd, opts.worksheet);
+        try { await writeFile(target, renderWorksheet(doc)); } catch (error) {
+          throw new InputError(opts.worksheet, null, `cannot write: ${errnoCode(error)}`);
+        }
+        io.stderr(`exrelay: wrote ${doc.senders.length} senders to ${opts.worksheet}\n`);
+      }
       if (opts.scenarios !== undefined) {
         const scenarios = buildScenarios(result.aggregate, config);
         const target = resolve(io.cwd, opts.scenarios);
@@ -55,7 +71,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       }
       if (opts.format === 'json') io.stdout(stableStringify(doc));
       else {
-        const usage = doc.senders.map((s) => ({ connector: s.connector, server: serverOfConnector(s.connector), remoteIp: s.remoteIp }));
+        const usage = doc.senders.map((s) => ({ connector: s.connector, server: serverOfConnector(s.connector), remoteIp: s.remoteIp, tracking: s.seenIn.includes('tracking') }));
         io.stdout(renderLogsText(doc, { notJudged: config === null ? [] : config.notJudged(usage) }));
       }
       ctx.setExitCode(ExitCode.Ok);
