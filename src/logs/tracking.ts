@@ -281,7 +281,7 @@ export class TrackingScanner {
       return;
     }
     this.nf = 0;
-    let q = this.split(buf, p, le, L.head);
+    const q = this.split(buf, p, le, L.head);
     if (this.nf < L.head) { this.warn('skipped a record with too few fields'); return; }
     this.records++;
     this.agg.events++;
@@ -290,7 +290,7 @@ export class TrackingScanner {
     const smtp = equalsAt(buf, fs[L.source] as number, fe[L.source] as number, L_SMTP);
     const storeDriver = !smtp && equalsAt(buf, fs[L.source] as number, fe[L.source] as number, L_STOREDRIVER);
     if (!smtp && !storeDriver) return;
-    q = this.split(buf, q, le, Math.min(L.n, MAX_FIELDS));
+    this.split(buf, q, le, Math.min(L.n, MAX_FIELDS));
     const field = (i: number): string => (i >= 0 && i < this.nf ? this.text(buf, i) : '');
     const ms = dateMs(buf, fs[L.date] as number, fe[L.date] as number);
     const agg = this.agg;
