@@ -10,6 +10,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
+import { emptyExpected, generateLogLines, logHeader } from './log-generator.js';
 import { prng } from './prng.js';
 
 export type TrackingVersion = '2010' | '2013' | '2016' | '2019';
@@ -245,4 +246,36 @@ class StreamWriter {
     this.bytes = header.length;
     this.expected.lines += 5;
   }
+}
+
+/**
+ * The SMTP receive protocol logs of the same traffic, as the server each device connected to
+ * writes them (one session per message, every recipient accepted): `SERVER/RECVyyyymmdd-1.LOG`.
+ * `reached` names the connector the device really reached.
+ */
+export async function writeProtocolLogsFor(dir: string, senders: ReadonlyArray<TrackedSender & { reached: string }>, options: { start: string; version: TrackingVersion; seed?: number }): Promise<string[]> {
+  const files: string[] = [];
+  const days = Math.max(0, ...senders.map((s) => s.perDay.length));
+  const servers = [...new Set(senders.map((s) => s.entry.name))].sort();
+  for (const server of servers) {
+    for (let day = 0; day < days; day++) {
+      const start = new Date(Date.parse(`${options.start}T09:00:00.000Z`) + day * 86_400_000).toISOString();
+      const profiles = senders.filter((s) => s.entry.name === server && (s.perDay[day] ?? 0) > 0).map((s) => ({
+        connector: s.reached, localEndpoint: `${s.entry.ip}:25`, remoteIp: s.device, helo: s.hostName ?? `[${s.device}]`, account: null, tls: false,
+        mailFrom: s.mailFrom, recipients: s.recipients.map((r) => ({ address: r.address, accept: true })), sessions: s.perDay[day] ?? 0, messagesPerSession: 1,
+      }));
+      if (profiles.length === 0) continue;
+      mkdirSync(join(dir, server), { recursive: true });
+      const path = join(dir, server, `RECV${start.slice(0, 10).replaceAll('-', '')}-1.LOG`);
+      const out = createWriteStream(path);
+      out.write(logHeader(start, options.version));
+      for (const line of generateLogLines(profiles, { seed: (options.seed ?? 1) + day, start, concurrency: 4, flavor: options.version }, emptyExpected())) {
+        if (!out.write(line)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      files.push(path);
+    }
+  }
+  return files;
 }

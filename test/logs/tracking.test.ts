@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTrackingLogs } from '../../bench/lib/tracking-generator.js';
+import { writeProtocolLogsFor, writeTrackingLogs } from '../../bench/lib/tracking-generator.js';
 import { buildLogsDocument, type LogsDocument, type LogsSender } from '../../src/logs/aggregate.js';
 import { logConfigFrom, type LogConfig } from '../../src/logs/config.js';
 import { readLogs, sniffLogKind } from '../../src/logs/reader.js';
@@ -19,7 +19,7 @@ import { devices2010, devices2016, submissions, total, type Known } from './trac
 const ESTATE = 'fixtures/estate-2010-2016';
 
 async function read(dir: string | string[], config: LogConfig | null, options: { workers?: number; chunkBytes?: number } = {}): Promise<LogsDocument> {
-  const r = await readLogs(Array.isArray(dir) ? dir : [dir], { workers: options.workers ?? 0, chunkBytes: options.chunkBytes });
+  const r = await readLogs(Array.isArray(dir) ? dir : [dir], { workers: options.workers ?? 0, ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) });
   return buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines, trackingFiles: r.trackingFiles }, config);
 }
 
@@ -107,6 +107,28 @@ describe('message tracking logs with known counts', () => {
     assert.deepEqual(row(doc, '10.20.40.21').hostNames, ['copier-1f.contoso-mfg.example']);
     assertKnown(await read(dir, null), known, (k) => k.loggedConnector);
   });
+
+  for (const version of ['2016', '2010'] as const) {
+    it(`${version}: protocol and tracking logs of the same traffic are one row per device, counted once`, async () => {
+      const dir = join(base, `merge-${version}`);
+      const known = version === '2016' ? devices2016() : devices2010();
+      await writeTrackingLogs(join(dir, 'tracking'), known, { version, start: '2026-11-02', fileBytes: 30_000, gzipEvery: 2, seed: 4, submissions: submissions(version) });
+      await writeProtocolLogsFor(join(dir, 'protocol'), known, { version, start: '2026-11-02', seed: 4 });
+      for (const cfg of [config, null]) {
+        const doc = await read(dir, cfg);
+        assert.deepEqual(doc.senders.map((s) => s.remoteIp).sort(), known.map((k) => k.device).sort());
+        for (const k of known) {
+          const s = row(doc, k.device);
+          assert.equal(s.connector, k.reached, `${k.device}: the connector the protocol log names`);
+          assert.deepEqual(s.seenIn, ['protocol', 'tracking']);
+          assert.equal(s.messages, total(k.perDay), `${k.device}: the same messages, not twice`);
+          assert.equal(s.sessions, total(k.perDay));
+          assert.deepEqual(s.perDay.map((d) => d.messages), k.perDay.filter((n) => n > 0));
+        }
+        assert.equal(doc.messages, known.reduce((n, k) => n + total(k.perDay), 0));
+      }
+    });
+  }
 
   it('detects tracking logs by content, not by name; a headerless excerpt is skipped with a warning', async () => {
     const header = '#Software: Microsoft Exchange Server\n#Version: 15.01.2507.006\n#Log-type: Message Tracking Log\n#Date: 2026-11-02T00:00:00.000Z\n';
