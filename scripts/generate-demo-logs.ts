@@ -1,12 +1,13 @@
 // Writes the demo estate's logs (fixtures/estate-2010-2016/logs): four days of message tracking
 // logs of all four servers, and SMTP receive protocol logs where the estate's connectors have
 // protocol logging on (ProtocolLoggingLevel Verbose), of the same traffic. Deterministic: the
-// same files on every run. Run: node --import tsx scripts/generate-demo-logs.ts
+// same files on every run. Run: node --import tsx scripts/generate-demo-logs.ts [OUTPUT_DIR]
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeProtocolLogsFor, writeTrackingLogs, type Host, type TrackedSender } from '../bench/lib/tracking-generator.js';
 
-const OUT = fileURLToPath(new URL('../fixtures/estate-2010-2016/logs/', import.meta.url));
+const OUT = process.argv[2] === undefined ? fileURLToPath(new URL('../fixtures/estate-2010-2016/logs/', import.meta.url)) : `${resolve(process.argv[2])}/`;
 const START = '2026-11-02';
 
 const CMEX10A: Host = { name: 'CMEX10A', ip: '10.20.0.11' };

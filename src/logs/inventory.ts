@@ -49,7 +49,8 @@ function resolveRow(row: TrackRow, tracking: TrackingAggregate, exchange: Set<st
   if (device === '' || exchange.has(device) || isLoopback(device) || config?.exchangeServerOf(device) != null) return null;
   const client = addressKey(row.clientIp);
   if (device === client) return { device, server: row.server, connector: row.connector };
-  // Proxied: the device talked to the server that has client-ip (its Front End), on port 25.
+  // Proxied: the device talked to the server that has client-ip (its Front End). UNSURE(reference):
+  // the tracking log does not say the port; the contract takes 25 (message-tracking.md §4).
   const learned = tracking.exchangeAddresses.get(client);
   const server = config?.exchangeServerOf(client) ?? (learned !== undefined && learned !== '' ? learned : row.server);
   const connector = config?.connectorFor(server, config.exchangeServerOf(client) !== null ? client : null, device) ?? null;

@@ -300,6 +300,9 @@ export class TrackingScanner {
     const networkId = field(L.networkId).trim().toLowerCase();
     if (storeDriver) {
       // Submitted from a mailbox: the client is the mailbox server itself, never a device.
+      // UNSURE(reference): whether the hub's SMTP RECEIVE of the same message carries the Outlook
+      // client as original-client-ip is not confirmed; the earliest-RECEIVE rule covers both.
+      // (docs/reference/message-tracking.md §3)
       agg.storeDriverReceives++;
       const client = normalizeLoggedAddress(field(L.clientIp));
       if (client !== '' && !agg.exchangeAddresses.has(client)) agg.exchangeAddresses.set(client, shortServerName(field(L.clientHost)));

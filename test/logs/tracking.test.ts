@@ -57,7 +57,7 @@ describe('message tracking logs with known counts', () => {
   });
   after(() => rmSync(base, { recursive: true, force: true }));
 
-  it('2016: proxied traffic goes to the device and, with --config, to the Front End connector it reached', async () => {
+  it('2016 (UNSURE(reference): proxied field values, Outlook address on the hub RECEIVE): proxied traffic goes to the device and, with --config, to the Front End connector it reached', async () => {
     const dir = join(base, '2016');
     const known = devices2016();
     const g = await writeTrackingLogs(dir, known, { version: '2016', start: '2026-11-02', fileBytes: 20_000, gzipEvery: 4, seed: 3, submissions: submissions('2016') });
