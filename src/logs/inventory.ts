@@ -101,7 +101,13 @@ function serverOfConnector(connector: string): string {
 }
 
 export function buildInventory(agg: LogAggregate, config: LogConfig | null): InventoryRow[] {
-  const rows: Row[] = [...agg.senders.values()].map((s) => ({ connector: s.connector, server: s.server !== '' ? s.server : serverOfConnector(s.connector), remoteIp: s.remoteIp, protocol: s, tracked: null }));
+  // An Exchange server is never a sender: on a hub's protocol log the Front End's proxied
+  // sessions and other hubs' transfers come from Exchange servers (known from --config or from
+  // the tracking logs' own server addresses).
+  const learned = new Set([...agg.tracking.exchangeAddresses.keys()].map(addressKey));
+  const isExchange = (ip: string): boolean => learned.has(addressKey(ip)) || config?.exchangeServerOf(ip) != null;
+  const rows: Row[] = [...agg.senders.values()].filter((s) => !isExchange(s.remoteIp))
+    .map((s) => ({ connector: s.connector, server: s.server !== '' ? s.server : serverOfConnector(s.connector), remoteIp: s.remoteIp, protocol: s, tracked: null }));
   const byAddress = new Map<string, Row[]>();
   for (const r of rows) {
     const key = addressKey(r.remoteIp);

@@ -17,6 +17,7 @@ import { runCli } from '../helpers/cli.js';
 import { devices2010, devices2016, submissions, total, type Known } from './tracking-profiles.js';
 
 const ESTATE = 'fixtures/estate-2010-2016';
+const CMEX16A_IP = '10.20.0.21';
 
 async function read(dir: string | string[], config: LogConfig | null, options: { workers?: number; chunkBytes?: number } = {}): Promise<LogsDocument> {
   const r = await readLogs(Array.isArray(dir) ? dir : [dir], { workers: options.workers ?? 0, ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }) });
@@ -129,6 +130,16 @@ describe('message tracking logs with known counts', () => {
       }
     });
   }
+
+  it("an Exchange server is never a sender, also on a hub's protocol log (the Front End's proxied sessions)", async () => {
+    const dir = join(base, 'hub-protocol');
+    const [printer] = devices2016();
+    const frontEnd = { ...printer as Known, device: CMEX16A_IP, reached: 'CMEX16B\\Default CMEX16B', entry: { name: 'CMEX16B', ip: '10.20.0.22' } };
+    await writeProtocolLogsFor(dir, [frontEnd, { ...printer as Known, entry: { name: 'CMEX16B', ip: '10.20.0.22' }, reached: 'CMEX16B\\Default CMEX16B', device: '10.20.99.9' }], { version: '2016', start: '2026-11-02' });
+    assert.deepEqual((await read(dir, config)).senders.map((s) => s.remoteIp), ['10.20.99.9']);
+    // Without --config and without tracking logs nothing says 10.20.0.21 is Exchange.
+    assert.deepEqual((await read(dir, null)).senders.map((s) => s.remoteIp), [CMEX16A_IP, '10.20.99.9']);
+  });
 
   it('detects tracking logs by content, not by name; a headerless excerpt is skipped with a warning', async () => {
     const header = '#Software: Microsoft Exchange Server\n#Version: 15.01.2507.006\n#Log-type: Message Tracking Log\n#Date: 2026-11-02T00:00:00.000Z\n';
