@@ -363,8 +363,14 @@ export class TrackingScanner {
         q = k + 1;
         while (q < le && buf[q] !== 44) q++;
       } else {
-        let k = buf.indexOf(44, q);
-        if (k < 0 || k > le) k = le;
+        // Most fields are short or empty: a byte loop beats a native call there.
+        let k = q;
+        const stop = Math.min(le, q + 48);
+        while (k < stop && buf[k] !== 44) k++;
+        if (k === stop && k < le) {
+          k = buf.indexOf(44, k);
+          if (k < 0 || k > le) k = le;
+        }
         fs[nf] = q; fe[nf] = k; q = k;
       }
       nf++;
