@@ -89,24 +89,25 @@ const unprotect = (value: string): string => (/^'[=+\-@\t\r]/.test(value) ? valu
  * order, extra columns ignored). `file` names it in errors.
  */
 export function readWorksheet(text: string, file: string): WorksheetEntry[] {
-  let records: string[][];
+  let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
   } catch (error) {
     const line = error instanceof CsvError && typeof error.lines === 'number' ? error.lines : null;
     throw new InputError(file, line, `not a readable CSV worksheet (${(error as Error).message})`);
   }
-  const header = (records[0] ?? []).map((h) => h.trim());
+  const header = (records[0]?.record ?? []).map((h) => h.trim());
   const at = (name: string): number => header.findIndex((h) => h.toLowerCase() === name.toLowerCase());
   const missing = ['remoteIp', 'connector', ...WORKSHEET_INPUT_COLUMNS].filter((c) => at(c) < 0);
   if (missing.length > 0) throw new InputError(file, 1, `not an exrelay worksheet: no ${missing.join(', ')} column`);
   const col = { remoteIp: at('remoteIp'), connector: at('connector'), owner: at('owner'), application: at('application'), decision: at('decision') };
   const out: WorksheetEntry[] = [];
-  records.slice(1).forEach((r, i) => {
-    const get = (n: number): string => unprotect((r[n] ?? '').trim());
+  for (const { record, info } of records.slice(1)) {
+    const get = (n: number): string => unprotect((record[n] ?? '').trim());
     const remoteIp = get(col.remoteIp);
-    if (remoteIp === '') return;
-    out.push({ remoteIp, connector: get(col.connector), owner: get(col.owner), application: get(col.application), decision: get(col.decision), line: i + 2 });
-  });
+    if (remoteIp === '') continue;
+    // info.lines: the line the record ends on (a quoted cell may span lines).
+    out.push({ remoteIp, connector: get(col.connector), owner: get(col.owner), application: get(col.application), decision: get(col.decision), line: info.lines });
+  }
   return out;
 }
