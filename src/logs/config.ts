@@ -3,7 +3,7 @@
 import type { ReceiveConnector, Snapshot } from '../model.js';
 import { classifyDomain } from '../policy/accepted-domains.js';
 import { buildPolicy, selectConnector } from '../policy/index.js';
-import { containsAddress, formatAddress, parseAddress, tryRangeInterval } from '../policy/ip.js';
+import { containsAddress, formatAddress, parseAddress, tryRangeInterval } from '../net/index.js';
 
 /** `tracking`: seen only in message tracking logs, which cover every connector of the server that logged them. */
 export interface RangeUsage { connector: string; server: string; remoteIp: string; tracking?: boolean }

@@ -3,7 +3,7 @@
 // logs say which messages arrived, also where protocol logging was off. When both saw a device
 // the row is one: per day the larger of the two counts (the same traffic, seen twice), never
 // their sum. Pure.
-import { parseAddress, formatAddress } from '../policy/ip.js';
+import { formatAddress, parseAddress } from '../net/index.js';
 import { compareAddresses, isoDate, sortedCounts, type DayCounts, type LogAggregate, type LogsSender, type SenderStats } from './aggregate.js';
 import type { LogConfig } from './config.js';
 import { dayText, NO_DAY, normalizeLoggedAddress, shortServerName, type TrackingAggregate, type TrackRow } from './tracking.js';
