@@ -341,7 +341,7 @@ export class TrackingScanner {
   }
 
   private text(buf: Buffer, i: number): string {
-    const s = buf.toString('utf8', this.fs[i] as number, this.fe[i] as number);
+    const s = buf.toString('utf8', this.fs[i], this.fe[i]);
     return this.esc[i] === 1 ? s.replaceAll('""', '"') : s;
   }
 

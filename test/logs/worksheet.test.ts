@@ -38,7 +38,7 @@ describe('worksheet', () => {
     assert.ok(text.startsWith('\uFEFFremoteIp,hostNames,connector,'));
     assert.equal(Buffer.from(text, 'utf8').subarray(0, 3).toString('hex'), 'efbbbf');
     assert.ok(text.endsWith('\r\n') && !/[^\r]\n/.test(text), 'CRLF only');
-    const rows = parse(text, { bom: true, columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(text, { bom: true, columns: true });
     assert.equal(rows.length, 3);
     assert.deepEqual(Object.keys(rows[0] ?? {}), [...WORKSHEET_COLUMNS]);
     const [plain, quoted, tracked] = rows as [Record<string, string>, Record<string, string>, Record<string, string>];
@@ -66,12 +66,12 @@ describe('worksheet', () => {
 
   it('without --config the internal/external columns are empty, not zero', () => {
     const doc = { ...DOC, senders: [sender({ externalRecipients: null, perDay: [{ day: '2026-11-02', messages: 4, recipients: 6, externalRecipients: null }] })] };
-    const [row] = parse(renderWorksheet(doc), { bom: true, columns: true }) as Array<Record<string, string>>;
+    const [row] = parse<Record<string, string>>(renderWorksheet(doc), { bom: true, columns: true });
     assert.deepEqual([row?.internalRecipientsPerDay, row?.externalRecipientsPerDay, row?.maxExternalRecipientsPerDay], ['', '', '']);
   });
 
   it('reads a filled-in copy back: columns moved, no BOM, a decision with a comma', () => {
-    const rows = parse(renderWorksheet(DOC), { bom: true, columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(renderWorksheet(DOC), { bom: true, columns: true });
     const header = ['decision', 'remoteIp', 'owner', 'connector', 'application', 'note'];
     const csvCell = (v: string): string => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
     const filled = [header.join(','),
@@ -95,7 +95,7 @@ describe('worksheet', () => {
       assert.equal(r.exitCode, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as LogsDocument;
       assert.match(r.stderr, new RegExp(`wrote ${doc.senders.length} senders to `));
-      const rows = parse(readFileSync(file), { bom: true, columns: true }) as Array<Record<string, string>>;
+      const rows = parse<Record<string, string>>(readFileSync(file), { bom: true, columns: true });
       assert.deepEqual(rows.map((x) => `${x.connector} ${x.remoteIp}`), doc.senders.map((s) => `${s.connector} ${s.remoteIp}`));
       assert.deepEqual(readWorksheet(readFileSync(file, 'utf8'), file).map((e) => e.remoteIp), doc.senders.map((s) => s.remoteIp));
     } finally {
