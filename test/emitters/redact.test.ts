@@ -19,7 +19,8 @@ const ESTATE = join(REPO_ROOT, 'fixtures', 'estate-2010-2016');
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+  // logs/ holds the estate's protocol and tracking logs (read by `exrelay logs`, not exports).
+  return readdirSync(dir).flatMap((n) => (n === 'logs' ? [] : statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
 async function loadEstate(): Promise<Snapshot> {
