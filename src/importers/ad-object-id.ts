@@ -124,7 +124,7 @@ function principalText(value: PsObject): string | null {
 export function printedReferences(value: PsValue, depth = 0): PsValue {
   if (depth > 64 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => printedReferences(v, depth + 1));
-  if (isAdObjectId(value)) return adObjectIdText(value as PsObject) ?? value;
+  if (isAdObjectId(value)) return adObjectIdText(value) ?? value;
   if ('RawIdentity' in value && ('SecurityIdentifier' in value || 'FriendlyName' in value)) return principalText(value) ?? value;
   // UNSURE(reference): SmtpX509Identifier's property names (TlsCertificateName as an object) are
   // not in the reference; its printed form `<I>issuer<S>subject` is (§1.2).

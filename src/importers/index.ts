@@ -35,6 +35,7 @@ export interface FileImport {
   counts: Record<string, number>;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a thrown InputError reaches callers as a rejection
 export async function importSource(source: SourceText): Promise<FileImport> {
   const kind = detectKind(source);
   const snap = emptySnapshot();
@@ -56,7 +57,6 @@ export async function importSource(source: SourceText): Promise<FileImport> {
     }
     case 'clixml': {
       const parsed = parseClixml(source);
-      warnings.push(...parsed.warnings);
       records = parsed.value;
       if (parsed.streamForm) {
         const usable = records.filter((r) => mapRecord(r).kind !== 'unknown').length;
@@ -244,7 +244,7 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
     else if (name !== undefined) still.push(name);
   }
   if (out.extra !== undefined) {
-    const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => String(x));
+    const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
     const stillListed = listed.filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
     if (stillListed.length > 0) out.extra.notInExport = stillListed; else delete out.extra.notInExport;
   }
@@ -261,7 +261,7 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
 
 function assumedOf(p: Permission): string[] {
   const list = p.extra?.assumed;
-  return Array.isArray(list) ? list.map((x) => String(x)) : [];
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** `NT AUTHORITY\ANON...` (a cell cut by the console) names the principals that start so. */

@@ -24,13 +24,13 @@ describe('ADObjectId values (ConvertTo-Json of whole Exchange objects)', () => {
   it('without a DistinguishedName, Name and the Parent chain name the server, whatever depth cut the chain', () => {
     // Parent as an object whose own Parent was printed as a DN at the -Depth cut.
     const cutAtDn: PsValue = { Name: 'Relay EX01', Rdn: { UnescapedName: 'Relay EX01' }, Parent: { Name: 'SMTP Receive Connectors', Rdn: 'CN=SMTP Receive Connectors', Parent: `CN=Protocols,CN=EX01,CN=Servers,${ORG}` } };
-    assert.equal(adObjectIdText(cutAtDn as { [k: string]: PsValue }), 'EX01\\Relay EX01');
+    assert.equal(adObjectIdText(cutAtDn), 'EX01\\Relay EX01');
     // The whole chain as objects.
     const chain: PsValue = { Name: 'Relay EX01', Rdn: 'CN=Relay EX01', Parent: { Name: 'SMTP Receive Connectors', Rdn: 'CN=SMTP Receive Connectors', Parent: { Name: 'Protocols', Rdn: 'CN=Protocols', Parent: { Name: 'EX01', Rdn: 'CN=EX01', Parent: { Name: 'Servers', Rdn: 'CN=Servers', Parent: null } } } } };
-    assert.equal(adObjectIdText(chain as { [k: string]: PsValue }), 'EX01\\Relay EX01');
+    assert.equal(adObjectIdText(chain), 'EX01\\Relay EX01');
     // Parent printed as a canonical path.
     const canonical: PsValue = { Rdn: { UnescapedName: 'Relay EX01' }, Parent: 'corp.example/Configuration/Services/Microsoft Exchange/Corp/Administrative Groups/AG/Servers/EX01/Protocols/SMTP Receive Connectors' };
-    assert.equal(adObjectIdText(canonical as { [k: string]: PsValue }), 'EX01\\Relay EX01');
+    assert.equal(adObjectIdText(canonical), 'EX01\\Relay EX01');
   });
 
   it('other directory objects (a Server reference) print as their name; principals as RawIdentity', () => {

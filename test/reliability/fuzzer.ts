@@ -164,7 +164,7 @@ export function mutate(seed: Uint8Array, kind: Mutation, random: () => number, o
       // A document or workbook (ZIP, PDF, OLE2) given instead of the export, possibly cut short.
       const heads = [[0x50, 0x4b, 0x03, 0x04], [0x25, 0x50, 0x44, 0x46, 0x2d], [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], [0x7b, 0x5c, 0x72, 0x74, 0x66]];
       const head = heads[pick(heads.length)] as number[];
-      const part = enc.encode(['word/document.xml', 'xl/workbook.xml', 'ppt/x', ''][pick(4)] as string);
+      const part = enc.encode(['word/document.xml', 'xl/workbook.xml', 'ppt/x', ''][pick(4)]);
       const out = new Uint8Array(head.length + part.length + seed.length);
       out.set(head, 0); out.set(part, head.length); out.set(seed, head.length + part.length);
       return out.subarray(0, pick(out.length + 1));
