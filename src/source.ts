@@ -72,10 +72,6 @@ function documentKind(bytes: Uint8Array): string | null {
   return null;
 }
 
-export function decodeBytes(name: string, bytes: Uint8Array): string {
-  return decodeText(name, bytes).text;
-}
-
 /** Decodes bytes; text that is neither UTF-8 nor UTF-16 (and holds no NUL) is read as Windows-1252. */
 export function decodeText(name: string, bytes: Uint8Array): { text: string; windows1252: { line: number | null } | null } {
   const document = documentKind(bytes);
