@@ -4,7 +4,7 @@
 import type { Binding, IpRange } from '../model.js';
 import type { JsonValue } from '../json.js';
 import { parseByteSize } from '../powershell/values.js';
-import { parseBinding, parseIpRange } from './addresses.js';
+import { parseBinding, parseRange } from '../net/index.js';
 import type { Params } from './binding.js';
 import { isHash, stringify, toStringList, type PsValue } from './values.js';
 
@@ -75,15 +75,15 @@ export function listEdit<T>(v: PsValue, current: T[], parse: (s: string) => T, s
 }
 
 export function toRange(s: string): IpRange {
-  const r = parseIpRange(s);
-  if (r === null) throw new Refusal(`"${s}" is not a valid IP range (an address, a CIDR block or a-b)`);
-  return r;
+  const parsed = parseRange(s);
+  if (parsed.range === undefined) throw new Refusal(parsed.reason);
+  return parsed.range;
 }
 
 export function toBinding(s: string): Binding {
-  const b = parseBinding(s);
-  if (b === null) throw new Refusal(`"${s}" is not a valid binding (IP:port, [IPv6]:port)`);
-  return b;
+  const parsed = parseBinding(s);
+  if (parsed.binding === undefined) throw new Refusal(parsed.reason);
+  return parsed.binding;
 }
 
 /** An unmodelled parameter's value as it is kept in `extra`. */

@@ -1,6 +1,6 @@
 // Endpoints: the (server, port, local address) a client connects to, and the local address an
 // endpoint without one resolves to.
-import { type Family, formatAddress, parseAddress, wildcardAddress } from './ip.js';
+import { type Family, formatAddress, parseAddress, wildcardAddress } from '../net/index.js';
 import { type PolicyIndex, tablesOf } from './policy-index.js';
 
 export interface Endpoint {

@@ -3,7 +3,7 @@
 // socket takes part; §4.2: the smallest range wins, a wildcard binding only if strictly
 // smaller than the exact one). Built on first use and cached in the index's tables.
 import type { TransportRole } from '../model.js';
-import { type Family, formatAddress, parseAddress } from './ip.js';
+import { type Family, formatAddress, parseAddress } from '../net/index.js';
 import type { ConnectorEntry, Partition, PolicyTables } from './policy-index.js';
 import { EMPTY_WINS, EXACT, WILDCARD, overlay4, overlay6, smallestRangePartition4, smallestRangePartition6 } from './sweep.js';
 

@@ -4,7 +4,7 @@
 // won intervals, memos) is cached in the index's private tables, which only the policy
 // modules reach (through `tablesOf`).
 import type { AcceptedDomain, ExchangeServer, IpRange, Permission, ReceiveConnector, Snapshot, TransportRole } from '../model.js';
-import { type Family, type Interval, intervalSize, parseIpv4Number, tryRangeInterval } from './ip.js';
+import { type Family, type Interval, intervalSize, parseIpv4Number, tryRangeInterval } from '../net/index.js';
 
 /** How a connector won: the range that matched and whether through an exact or wildcard binding. */
 export interface Selection {

@@ -1,7 +1,7 @@
 // Selection lookup (reference §4.2): which connector a client reaches at an endpoint — a binary
 // search in the endpoint's partition, with one frozen Selection per segment.
 import type { ReceiveConnector } from '../model.js';
-import { type Family, parseAddress, parseIpv4Number } from './ip.js';
+import { type Family, parseAddress, parseIpv4Number } from '../net/index.js';
 import { type Endpoint, resolveLocalAddress } from './endpoint.js';
 import { TOP_BLOCK, partitionFor } from './partition.js';
 import {

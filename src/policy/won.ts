@@ -1,7 +1,7 @@
 // Won intervals: the address space listed by the connector that wins it — per endpoint, per
 // connector, or for the whole estate — made from the partitions once and shared (read-only).
 import type { IpRange, ReceiveConnector } from '../model.js';
-import { type Family, isWildcardAddress, parseAddress, wildcardAddress } from './ip.js';
+import { type Family, isWildcardAddress, parseAddress, wildcardAddress } from '../net/index.js';
 import { type Endpoint, resolveLocalAddress } from './endpoint.js';
 import { partitionFor } from './partition.js';
 import {

@@ -7,7 +7,7 @@ import {
 } from '../../model.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS_PER_MESSAGE } from '../../connectors.js';
 import { setGroups } from '../acl.js';
-import { sameBinding, sameRange } from '../addresses.js';
+import { sameBinding, sameRange } from '../../net/index.js';
 import type { Params } from '../binding.js';
 import {
   Refusal, byteSize, enumValue, eq, flags, listEdit, orderFlags, str, toBinding, toBool, toJson, toRange,

@@ -8,8 +8,7 @@ import type {
   AuthMechanism, Binding, Certificate, ExchangeServer, IpRange, Permission, PermissionGroup, ReceiveConnector, Snapshot,
 } from '../../model.js';
 import { nonDefaultEntries } from '../../policy/index.js';
-// eslint-disable-next-line no-restricted-imports -- until the address model (src/net) replaces apply/addresses.ts
-import { formatBinding, sameRange } from '../../apply/addresses.js';
+import { formatBinding, sameRange } from '../../net/index.js';
 import { template } from '../templates.js';
 import { psComment, psQuote, psQuoteList, unquotableReason } from '../../powershell/quote.js';
 
