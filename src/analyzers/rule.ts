@@ -3,8 +3,8 @@
 // findings, so a rule never repeats its own metadata (style §3.6).
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector, RuleId, Severity, Snapshot } from '../model.js';
-import { builtInConnectorBase } from '../connectors.js';
 import { type PolicyIndex } from '../policy/index.js';
+import { builtInConnectorBase } from '../connectors.js';
 
 /**
  * Data a rule cannot work without. When the input lacks it the rule does not run and the
