@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareFindings, gateFails, runAudit } from '../../src/analyzers/run.js';
+import { gateFails, runAudit } from '../../src/analyzers/run.js';
+import { compareFindings } from '../../src/model.js';
 import { parseSuppressions, type Suppression } from '../../src/analyzers/suppressions.js';
 import { InputError } from '../../src/errors.js';
 import { SEVERITIES } from '../../src/model.js';

@@ -17,6 +17,17 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
     needs: ['permissions'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Anyone who can reach the listed addresses can send mail to any recipient through the organisation\'s servers without a password. Spammers find such relays within days; the organisation\'s addresses then land on block lists and its own mail stops being delivered.',
+      action: 'Close the anonymous relay to untrusted addresses',
+    },
+    gradedWording: {
+      high: {
+        impact: 'More than 256 internal addresses may send mail to any recipient without a password: any infected or compromised machine among them can send spam or phishing in the organisation\'s name.',
+        action: 'Narrow the anonymous relay to the hosts that need it',
+      },
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!canRelayAnonymously(policy, c)) return [];

@@ -12,6 +12,11 @@ export default defineRule({
     remediation: 'Get-ReceiveConnector -Identity {identity} | Select-Object -ExpandProperty RemoteIPRanges   # review: every host listed may send to any domain',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay'],
     needs: ['permissions'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'These internal hosts may relay without authentication. That is the usual set-up for printers and applications; it is listed so the list stays short and reviewed.',
+      action: 'Review the hosts allowed to relay anonymously',
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!canRelayAnonymously(policy, c)) return [];

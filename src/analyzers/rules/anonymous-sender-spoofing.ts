@@ -13,6 +13,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
+    dependsOn: ['Enabled', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Hosts in range may send mail that appears to come from anyone, including the organisation\'s own executives.',
+      action: 'Withdraw the any-sender right from anonymous clients',
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!isRelayCapable(policy, c)) return [];

@@ -14,6 +14,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/add-adpermission',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'PermissionGroups'],
+    wording: {
+      impact: 'Inbound internet mail may be refused.',
+      action: 'Restore the default front-end connector',
+    },
   },
   check: ({ snapshot, policy }) => {
     // PermissionGroups `Custom` without AnonymousUsers is what anti-spoofing hardening leaves

@@ -17,6 +17,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/remove-receiveconnector',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole'],
+    wording: {
+      impact: 'Exchange cannot tell the connectors apart: which one answers is undefined and may change after a restart.',
+      action: 'Merge or re-scope the duplicate connectors',
+    },
   },
   check: ({ snapshot }) => {
     // Bucket on cheap properties first (role, bindings, number of ranges); the full range key

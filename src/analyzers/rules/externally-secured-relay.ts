@@ -13,6 +13,17 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Every host in the ranges is trusted as if it were an Exchange server: it may relay anywhere, send as any sender (executives included) and bypass anti-spam and size limits.',
+      action: 'Replace the externally secured trust with a narrow anonymous relay',
+    },
+    gradedWording: {
+      high: {
+        impact: 'Every internal host in the ranges is trusted as if it were an Exchange server: it may relay anywhere, send as any sender and bypass anti-spam and size limits.',
+        action: 'Replace the externally secured trust with a narrow anonymous relay',
+      },
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled || !isExternallySecured(c)) return [];

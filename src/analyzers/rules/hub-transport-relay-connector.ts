@@ -12,6 +12,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'On Exchange 2013 and later port 25 belongs to the Front End Transport service; a hub connector here conflicts with it or relays in a way Microsoft does not support.',
+      action: 'Recreate the relay connector in the Front End Transport role',
+    },
   },
   check: ({ snapshot, policy }) => {
     const withFrontend = new Set(snapshot.connectors.filter((c) => c.transportRole === 'FrontendTransport').map((c) => c.server.toLowerCase()));

@@ -12,6 +12,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'TransportRole'],
+    wording: {
+      impact: 'One of the two transport services cannot open its port and fails to start: mail flow stops.',
+      action: 'Move one of the conflicting connectors to another binding',
+    },
   },
   check: ({ snapshot }) => {
     const byServer = new Map<string, ReceiveConnector[]>();

@@ -15,6 +15,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
     needs: ['exchangeServerAddresses'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Mail between Exchange servers lands on a relay connector instead of the default one, so internal mail is handled with the wrong rights; this breaks in hard-to-diagnose ways during migrations.',
+      action: 'Remove the Exchange server addresses from the relay ranges',
+    },
   },
   check: ({ snapshot, policy, options }) => {
     const addresses: Array<{ server: string | null; address: string }> = [];

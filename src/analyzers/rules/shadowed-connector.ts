@@ -45,6 +45,11 @@ export default defineRule({
     description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply.',
     remediation: 'Remove-ReceiveConnector -Identity {identity}   # or give it the narrower ranges it was meant to win',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole'],
+    wording: {
+      impact: 'The connector never answers anyone: its settings give a false picture of what is configured.',
+      action: 'Remove the unused connector or fix its ranges',
+    },
   },
   check: ({ snapshot, policy }) => {
     const memo = new Map<string, WonInterval[]>();

@@ -18,6 +18,10 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/accepted-domains/accepted-domains',
       'https://learn.microsoft.com/powershell/module/exchange/remove-accepteddomain',
     ],
+    wording: {
+      impact: 'Every domain counts as accepted, so anyone who may submit mail — anonymous internet hosts included — may relay anywhere.',
+      action: 'Remove the wildcard accepted domain',
+    },
   },
   check: ({ policy }) => {
     const matches = PROBES.map((domain) => classifyDomain(policy, domain).match);
