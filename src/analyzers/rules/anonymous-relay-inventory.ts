@@ -1,5 +1,5 @@
 import { ACCEPT_ANY_RECIPIENT, canRelayAnonymously } from '../../policy/index.js';
-import { countText, describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, scopeText, sessionsExternallySecured, shortList } from '../evidence.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -19,7 +19,7 @@ export default defineRule({
     },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
-    if (!canRelayAnonymously(policy, c)) return [];
+    if (!canRelayAnonymously(policy, c) || sessionsExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
     if (reach.publicParts.length > 0 || reach.breadth > BROAD_RELAY_ADDRESSES) return [];
     const merged = reach.merged;
@@ -29,10 +29,10 @@ export default defineRule({
       connector: c,
       message: allowed.length === 0
         ? `${c.identity} grants anonymous relay but no address selects it`
-        : `${c.identity}: ${countText(reach.breadth)} private address(es) may relay anonymously (${shortList(allowed.map((a) => a.expression), 5, merged.length)})`,
+        : `${c.identity}: ${scopeText(merged)} (private) may relay anonymously: ${shortList(allowed.map((a) => a.expression), 5, merged.length)}`,
       evidence: {
         addresses: allowed,
-        addressCount: countText(reach.breadth),
+        scope: scopeText(merged),
         rights: grant === undefined ? [] : [rightEvidence(grant)],
         grantedBy: grant === undefined ? '' : describeRight(grant),
       },

@@ -20,6 +20,7 @@ export default defineRule({
       action: 'Restore the default front-end connector',
     },
   },
+  appliesTo: (c) => defaultConnectorKind(c) === 'Default Frontend',
   check: ({ snapshot, policy }) => {
     // PermissionGroups `Custom` without AnonymousUsers is what anti-spoofing hardening leaves
     // (reference §2.3): anonymous keeps Submit through its own AD entries. When the export

@@ -1,5 +1,5 @@
-import { isExternallySecured } from '../../policy/index.js';
-import { countText, intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, shortList } from '../evidence.js';
+import { isExternallySecured, type Interval } from '../../policy/index.js';
+import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, scopeText, shortList, subtractIntervals } from '../evidence.js';
 import { defineRule, rangeEvidence, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -28,20 +28,26 @@ export default defineRule({
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled || !isExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
-    const isPublic = reach.publicParts.length > 0;
     const publicMerged = mergeIntervals(reach.publicParts.map((p) => p.interval));
-    const publicReach = listEvidence(publicMerged).map(intervalEvidence);
+    const privateMerged = subtractIntervals(reach.merged, publicMerged);
+    const isPublic = publicMerged.length > 0;
+    const list = (xs: Interval[]): string => shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length);
+    const scope = [
+      isPublic ? `${scopeText(publicMerged)} public (${list(publicMerged)})` : null,
+      privateMerged.length > 0 ? `${scopeText(privateMerged)} private (${list(privateMerged)})` : null,
+    ].filter((x) => x !== null).join(' and ');
     return [{
       connector: c,
       severity: isPublic ? 'critical' : 'high',
-      message: isPublic
-        ? `${c.identity} treats public addresses (${shortList(publicReach.map((r) => r.expression), 3, publicMerged.length)}) as Exchange servers: they relay, bypass anti-spam and may send as anyone`
-        : `${c.identity} treats ${countText(reach.breadth)} private address(es) as Exchange servers (relay, anti-spam and size limits bypassed)`,
+      message: reach.breadth === 0n
+        ? `${c.identity} would treat the hosts of its ranges as Exchange servers, but no address selects it today`
+        : `${c.identity} treats ${scope} as Exchange servers: they relay to any domain, bypass anti-spam and size limits and may send as anyone`,
       evidence: {
         ranges: listEvidence(c.remoteIPRanges).map(rangeEvidence),
-        rangeCount: c.remoteIPRanges.length,
-        ...(isPublic ? { publicRanges: listEvidence(rangesBehind(reach.publicParts.map((p) => p.won))), publicReachable: listEvidence(publicReach) } : {}),
-        addresses: countText(reach.breadth),
+        ...(isPublic ? { publicRanges: listEvidence(rangesBehind(reach.publicParts.map((p) => p.won))) } : {}),
+        reachableFrom: listEvidence(reach.merged).map(intervalEvidence),
+        publicReach: isPublic ? scopeText(publicMerged) : 'none',
+        privateReach: privateMerged.length > 0 ? scopeText(privateMerged) : 'none',
         authMechanism: [...c.authMechanism],
         permissionGroups: [...c.permissionGroups],
       },

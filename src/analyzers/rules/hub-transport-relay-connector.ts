@@ -1,4 +1,5 @@
 import { canRelayAnonymously } from '../../policy/index.js';
+import { sessionsExternallySecured } from '../evidence.js';
 import { bindingText, defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -22,7 +23,7 @@ export default defineRule({
     const withFrontend = new Set(snapshot.connectors.filter((c) => c.transportRole === 'FrontendTransport').map((c) => c.server.toLowerCase()));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
       if (c.transportRole !== 'HubTransport' || !withFrontend.has(c.server.toLowerCase()) || !isCustomConnector(c)) return [];
-      const relay = c.enabled && canRelayAnonymously(policy, c);
+      const relay = c.enabled && canRelayAnonymously(policy, c) && !sessionsExternallySecured(c);
       const port25 = c.bindings.filter((b) => b.port === 25);
       if (!relay && port25.length === 0) return [];
       const why = [relay ? 'grants anonymous relay' : null, port25.length > 0 ? `binds ${port25.map(bindingText).join(', ')}` : null].filter((x) => x !== null);

@@ -1,4 +1,4 @@
-import { countText, reachOf } from '../evidence.js';
+import { mergeIntervals, reachOf, scopeText } from '../evidence.js';
 import { authMechanismValue, defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -36,8 +36,8 @@ export default defineRule({
     const smallPrivate = reach.publicParts.length === 0 && reach.breadth <= BROAD_RELAY_ADDRESSES;
     const severity = basic ? 'high' : smallPrivate ? 'low' : 'medium';
     const who = reach.breadth === 0n ? 'no client (every address goes to another connector)'
-      : smallPrivate ? `${countText(reach.breadth)} private address${reach.breadth === 1n ? '' : 'es'}`
-        : reach.publicParts.length > 0 ? 'internet clients' : `${countText(reach.breadth)} private addresses`;
+      : reach.publicParts.length > 0 ? `${scopeText(reach.merged)}, public ones (${scopeText(mergeIntervals(reach.publicParts.map((p) => p.interval)))}) among them`
+        : `${scopeText(reach.merged)}, all private`;
     return [{
       connector: c,
       severity,
