@@ -172,6 +172,7 @@ export function ipv6SizeText(n: bigint): string {
   if (n >= IPV6_ALL) return 'all of IPv6';
   if (n < 10000n) return `${Number(n).toLocaleString('en-US')} IPv6 address${n === 1n ? '' : 'es'}`;
   const bits = bitLength(n) - 1;
+  if (bits === 127 && n !== 1n << 127n) return 'more than half of IPv6';
   return `${n === 1n << BigInt(bits) ? 'one' : 'more than one'} IPv6 /${128 - bits}`;
 }
 
