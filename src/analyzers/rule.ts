@@ -131,12 +131,21 @@ export function bindingText(b: { address: string; port: number }): string {
 // Default connector names end with a space and the server's NetBIOS name (reference §1.1, §1.4, §1.5).
 const DEFAULT_NAMES = ['Default', 'Client', 'Client Proxy', 'Default Frontend', 'Outbound Proxy Frontend', 'Client Frontend'];
 
-/** The default connector's base name (`Default Frontend`) when `c` is one setup created, else null. */
+/**
+ * The default connector's base name (`Default Frontend`) when `c` is one setup created, else
+ * null. Known by its name alone, whatever TransportRole the export holds (rules.md: built-ins
+ * are never custom): `<base> <server>`, the server as NetBIOS name; when the export names no
+ * server (a `Format-List` capture without Identity's server part), `<base> <one word>`.
+ */
 export function defaultConnectorKind(c: ReceiveConnector): string | null {
-  const lower = c.name.toLowerCase();
-  const server = c.server.toLowerCase();
+  const lower = c.name.trim().toLowerCase();
+  const server = c.server.trim().toLowerCase();
+  const netbios = server.split('.')[0] ?? server;
   for (const base of DEFAULT_NAMES) {
-    if (lower === `${base.toLowerCase()} ${server}`) return base;
+    const prefix = `${base.toLowerCase()} `;
+    if (!lower.startsWith(prefix)) continue;
+    const suffix = lower.slice(prefix.length);
+    if (server === '' ? /^[a-z0-9][a-z0-9-]*$/.test(suffix) : suffix === server || suffix === netbios) return base;
   }
   return null;
 }

@@ -56,9 +56,14 @@ export default defineRule({
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
     const culprits = isPublic ? rangesBehind(reach.publicParts.map((p) => p.won)) : rangesByReach(reach.won, EVIDENCE_LIMIT);
     const grant = rights[0];
-    const list = (xs: Interval[]): string => shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length);
-    const publicText = `${scopeText(publicMerged)} public (${list(publicMerged)})`;
-    const privateText = `${scopeText(privateMerged)} private (${list(privateMerged)})`;
+    // Named by the configured ranges that give the reach (as the admin wrote them), not by engine fragments.
+    const publicNames = rangesBehind(reach.publicParts.map((p) => p.won)).map((r) => r.expression);
+    const publicSet = new Set(publicNames);
+    const privateNames = rangesByReach(reach.won, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
+    const names = (configured: string[], xs: Interval[]): string => (configured.length > 0
+      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length));
+    const publicText = `${scopeText(publicMerged)} public (${names(publicNames, publicMerged)})`;
+    const privateText = `${scopeText(privateMerged)} private (${names(privateNames, privateMerged)})`;
     const scope = [isPublic ? publicText : null, privateMerged.length > 0 ? privateText : null].filter((x) => x !== null).join(' and ');
     const narrow = isPublic && severity === 'high'
       ? '; the public addresses are few: check each is a dedicated host of the organisation, not shared cloud egress' : '';

@@ -1,5 +1,5 @@
 import { isExternallySecured, type Interval } from '../../policy/index.js';
-import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, scopeText, shortList, subtractIntervals } from '../evidence.js';
+import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, scopeText, shortList, subtractIntervals } from '../evidence.js';
 import { defineRule, rangeEvidence, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -31,10 +31,15 @@ export default defineRule({
     const publicMerged = mergeIntervals(reach.publicParts.map((p) => p.interval));
     const privateMerged = subtractIntervals(reach.merged, publicMerged);
     const isPublic = publicMerged.length > 0;
-    const list = (xs: Interval[]): string => shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length);
+    // Named by the configured ranges that give the reach (as the admin wrote them), not by engine fragments.
+    const publicNames = rangesBehind(reach.publicParts.map((p) => p.won)).map((r) => r.expression);
+    const publicSet = new Set(publicNames);
+    const privateNames = rangesByReach(reach.won, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
+    const names = (configured: string[], xs: Interval[]): string => (configured.length > 0
+      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length));
     const scope = [
-      isPublic ? `${scopeText(publicMerged)} public (${list(publicMerged)})` : null,
-      privateMerged.length > 0 ? `${scopeText(privateMerged)} private (${list(privateMerged)})` : null,
+      isPublic ? `${scopeText(publicMerged)} public (${names(publicNames, publicMerged)})` : null,
+      privateMerged.length > 0 ? `${scopeText(privateMerged)} private (${names(privateNames, privateMerged)})` : null,
     ].filter((x) => x !== null).join(' and ');
     return [{
       connector: c,
