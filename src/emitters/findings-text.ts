@@ -77,7 +77,7 @@ function notRunPerConnector(doc: FindingsDocument): string[] {
   const out = ['', `NOT RUN FOR SOME CONNECTORS (${byConnector.size}) — properties the export did not contain were assumed, not observed`];
   const exports = new Set<string>();
   for (const [connector, g] of byConnector) {
-    out.push(`  ${connector}`, ...wrap(`assumed: ${g.properties.join(', ')}; not checked: ${g.rules.join(', ')}`, '    ', 4));
+    out.push(`  ${connector}`, ...wrap(`assumed: ${g.properties.join(', ')}; not checked: ${g.rules.join(', ')}`, '    ', 12));
     exports.add(g.export);
   }
   for (const e of exports) out.push(`  enable with: ${e}`);
@@ -130,6 +130,9 @@ export function renderFindingsText(doc: FindingsDocument): string {
   out.push(...notRunPerConnector(doc));
   const worst: Severity | undefined = SEVERITIES.find((s) => doc.summary[s] > 0);
   const counts = SEVERITIES.filter((s) => doc.summary[s] > 0).map((s) => `${doc.summary[s]} ${s}`).join(', ');
-  out.push('', worst === undefined ? 'Summary: nothing to fix.' : `Summary: worst is ${worst} (${counts}).`);
+  // "Nothing to fix" only speaks for the checks that ran (no false clean).
+  const skipped = doc.notRun?.length ?? 0;
+  const caveat = skipped === 0 ? '' : ` ${skipped} check${skipped === 1 ? '' : 's'} could not run (see NOT RUN above).`;
+  out.push('', worst === undefined ? `Summary: nothing to fix${skipped === 0 ? '' : ' among the checks that ran'}.${caveat}` : `Summary: worst is ${worst} (${counts}).${caveat}`);
   return `${out.join('\n')}\n`;
 }
