@@ -95,7 +95,7 @@ describe('report view: summary', () => {
       finding({ rule: 'anonymous-open-relay', severity: 'high', connector: 'EX01\\Printers EX01' }),
       finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: 'EX01\\Legacy Relay EX01' }),
     ]));
-    assert.deepEqual(v.summary.topFixes.map((f) => f.action), ['Close the anonymous relay to untrusted addresses', 'Narrow the anonymous relay to the hosts that need it']);
+    assert.deepEqual(v.summary.topFixes.map((f) => f.action), ['Close the anonymous relay to untrusted addresses', 'Narrow the anonymous relay to the dedicated hosts that need it']);
     assert.equal(v.organisation, 'corp.example');
   });
 
@@ -179,7 +179,7 @@ describe('report view: who can relay and the address map', () => {
     assert.deepEqual(legacy?.intervals.map((i) => [i.port, i.range, i.isPublic]), [[25, '192.0.2.0 – 192.0.2.255', true]]);
     const printers = v.relay.find((r) => r.identity === 'EX01\\Printers EX01');
     assert.deepEqual(printers?.intervals.map((i) => i.range), ['10.1.40.0 – 10.1.40.15', '10.1.41.15']);
-    assert.equal(printers?.wins, '17 addresses in 2 intervals');
+    assert.equal(printers?.wins, '17 IPv4 addresses in 2 intervals');
     const handhelds = v.relay.find((r) => r.identity === 'EX01\\Handhelds EX01');
     assert.equal(handhelds?.authenticatedClass, 'warn');
     assert.match(handhelds?.authenticated ?? '', /passwords may be sent before TLS/);

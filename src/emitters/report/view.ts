@@ -7,6 +7,7 @@ import {
   SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type RuleInfo, type Severity, type Snapshot,
 } from '../../model.js';
 import { presentedCertificate } from '../../analyzers/certificates.js';
+import { ipv4SizeText, ipv6SizeText, mergeIntervals, scopeText } from '../../analyzers/evidence.js';
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
@@ -139,12 +140,9 @@ function humanLabel(key: string): string {
     .replace(/\bip\b/g, 'IP').replace(/\btls\b/g, 'TLS').replace(/\bfqdn\b/g, 'FQDN');
 }
 
-function countText(n: bigint): string {
-  const s = n.toString();
-  if (s.length <= 6) return `${Number(n).toLocaleString('en-US')} address${n === 1n ? '' : 'es'}`;
-  // Powers of two read better than 20-digit numbers for IPv6 spans.
-  const bits = n.toString(2).length - 1;
-  return n === 1n << BigInt(bits) ? `2^${bits} addresses` : `≈2^${bits} addresses`;
+/** A size in a consultant's words ("256 IPv4 addresses", "one IPv6 /64"): the audit's own wording. */
+function countText(n: bigint, family: Family): string {
+  return family === 4 ? ipv4SizeText(Number(n)) : ipv6SizeText(n);
 }
 
 function rangeText(family: Family, first: bigint, last: bigint): string {
@@ -491,16 +489,14 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     authenticated = 'Authentication is offered but grants no right to send.';
     authenticatedClass = 'none';
   }
-  let total = 0n;
   let publicWon = false;
   const relays = secured || (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT));
   const intervals: IntervalView[] = won.map((w) => {
     const i = { family: w.family, first: w.first, last: w.last };
-    total += intervalSize(i);
     const pub = isPublicInterval(i);
     publicWon ||= pub;
     const local = w.localAddress === '0.0.0.0' || w.localAddress === '::' ? '' : w.localAddress;
-    return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i)), isPublic: pub && relays };
+    return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i), w.family), isPublic: pub && relays };
   });
   let verdict: string; let verdictClass: string;
   if (!c.enabled) { verdict = 'Disabled'; verdictClass = 'sev-info'; }
@@ -515,7 +511,7 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     colour: paletteColour(colours.get(lc(c.identity)) ?? 0),
     verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
     intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
-    wins: won.length === 0 ? 'no address' : `${countText(total)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
+    wins: won.length === 0 ? 'no address' : `${scopeText(mergeIntervals(won))} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
     findings: links.get(lc(c.identity)) ?? [],
     relaysWithoutPassword: relays && won.length > 0,
   };
@@ -555,7 +551,7 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
           const who = part?.connector ?? null;
           const range = rangeText(family, p.first, p.last);
           return {
-            title: `${range} (${countText(p.last - p.first + 1n)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
+            title: `${range} (${countText(p.last - p.first + 1n, family)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
             label: who === null ? '' : shortName(who),
             colour: who === null ? '#d9d9d9' : paletteColour(colours.get(lc(who)) ?? 0),
             tick: formatAddress(family, p.first),
