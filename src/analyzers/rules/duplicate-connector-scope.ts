@@ -49,6 +49,7 @@ export default defineRule({
           const b = list[j] as ReceiveConnector;
           out.push({
             connector: b,
+            involves: [a],
             message: `${a.identity} and ${b.identity} have the same bindings and remote ranges; which one a client gets depends on AD order`,
             evidence: {
               connectors: [a.identity, b.identity],

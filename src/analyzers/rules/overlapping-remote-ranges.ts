@@ -166,6 +166,7 @@ export default defineRule({
       const sb = relaySignature(policy, b);
       out.push({
         connector: a,
+        involves: [b],
         message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${overlaps.length > 1 ? ` and ${overlaps.length - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
         evidence: {
           connectors: [a.identity, b.identity],
