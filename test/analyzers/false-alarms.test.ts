@@ -153,5 +153,10 @@ describe('fixtures/audit/false-alarms', () => {
     const doc = JSON.parse(r.stdout) as FindingsDocument;
     assert.deepEqual(doc.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low').map((f) => f.rule), []);
     assert.ok((doc.notRun ?? []).some((n) => n.connector === 'EX01\\Default Frontend EX01' && n.rule === 'default-frontend-altered'));
+    // --redact covers the connectors named only by skipped checks.
+    const redacted = await runCli(['audit', 'fixtures/audit/false-alarms/assumed-2019-identity-bindings-enabled.json', '--redact']);
+    assert.equal(redacted.exitCode, 0, redacted.stderr);
+    assert.match(redacted.stdout, /NOT RUN FOR SOME CONNECTORS/);
+    assert.doesNotMatch(redacted.stdout, /EX01/);
   });
 });
