@@ -1,4 +1,5 @@
-import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, type Interval } from '../../policy/index.js';
+import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously } from '../../policy/index.js';
+import type { Interval } from '../../net/index.js';
 import {
   describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf,
   scopeText, sessionsExternallySecured, shortList, subtractIntervals,

@@ -1,4 +1,5 @@
-import { isExternallySecured, type Interval } from '../../policy/index.js';
+import { isExternallySecured } from '../../policy/index.js';
+import type { Interval } from '../../net/index.js';
 import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, scopeText, shortList, subtractIntervals } from '../evidence.js';
 import { defineRule, rangeEvidence, type FindingDraft } from '../rule.js';
 

@@ -8,7 +8,7 @@ import type {
   AuthMechanism, Binding, Certificate, ExchangeServer, IpRange, Permission, PermissionGroup, ReceiveConnector, Snapshot,
 } from '../../model.js';
 import { nonDefaultEntries } from '../../apply/acl.js';
-import { formatBinding, sameRange } from '../../apply/addresses.js';
+import { formatBinding, sameRange } from '../../net/index.js';
 import { certificatesCovering, parseTlsCertificateName } from '../../analyzers/certificates.js';
 import { template } from '../templates.js';
 import { psComment, psQuote, psQuoteList, unquotableReason } from './quote.js';
