@@ -6,6 +6,8 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector, RuleId, RuleInfo, RuleWording, Severity, Snapshot } from '../model.js';
 import { type PolicyIndex } from '../policy/index.js';
+import { psQuote } from '../powershell/quote.js';
+import { builtInConnectorBase } from '../connectors.js';
 
 /**
  * Data a rule cannot work without. When the input lacks it the rule does not run and the
@@ -96,11 +98,6 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-/** The wording for a finding of `rule` at `severity` (the graded one where the rule has it). */
-export function wordingOf(rule: RuleInfo, severity: Severity): RuleWording {
-  return rule.gradedWording?.[severity] ?? rule.wording;
-}
-
 /** A single-quoted PowerShell list of AuthMechanism values (a flags enum: no @{Add=…}). */
 export function authMechanismValue(c: ReceiveConnector, add: readonly string[]): string {
   return psQuote([...new Set([...c.authMechanism, ...add])].join(', '));
@@ -108,10 +105,7 @@ export function authMechanismValue(c: ReceiveConnector, add: readonly string[]):
 
 // ---------------------------------------------------------------- helpers shared by rules
 
-/** A PowerShell single-quoted string literal (doubles every quote PowerShell accepts). */
-export function psQuote(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
-}
+export { psQuote } from '../powershell/quote.js';
 
 export function rangeEvidence(range: IpRange): { expression: string; first: string; last: string } {
   return { expression: range.expression, first: range.first, last: range.last };
@@ -120,35 +114,12 @@ export function rangeEvidence(range: IpRange): { expression: string; first: stri
 /** Evidence lists are capped so a connector with half a million ranges stays readable. */
 export const EVIDENCE_LIMIT = 50;
 
-export function capped<T extends JsonValue>(items: T[], limit = EVIDENCE_LIMIT): { items: T[]; more: number } {
-  return { items: items.slice(0, limit), more: Math.max(0, items.length - limit) };
-}
-
 // Default connector names end with a space and the server's NetBIOS name (reference §1.1, §1.4, §1.5).
-const DEFAULT_NAMES = ['Default', 'Client', 'Client Proxy', 'Default Frontend', 'Outbound Proxy Frontend', 'Client Frontend'];
-
-/**
- * The default connector's base name (`Default Frontend`) when `c` is one setup created, else
- * null. Known by its name alone, whatever TransportRole the export holds (rules.md: built-ins
- * are never custom): `<base> <server>`, the server as NetBIOS name; when the export names no
- * server (a `Format-List` capture without Identity's server part), `<base> <one word>`.
- */
-export function defaultConnectorKind(c: ReceiveConnector): string | null {
-  const lower = c.name.trim().toLowerCase();
-  const server = c.server.trim().toLowerCase();
-  const netbios = server.split('.')[0] ?? server;
-  for (const base of DEFAULT_NAMES) {
-    const prefix = `${base.toLowerCase()} `;
-    if (!lower.startsWith(prefix)) continue;
-    const suffix = lower.slice(prefix.length);
-    if (server === '' ? /^[a-z0-9][a-z0-9-]*$/.test(suffix) : suffix === server || suffix === netbios) return base;
-  }
-  return null;
-}
+export { builtInConnectorBase as defaultConnectorKind } from '../connectors.js';
 
 /** A connector the administrator created (not one of setup's). */
 export function isCustomConnector(c: ReceiveConnector): boolean {
-  return defaultConnectorKind(c) === null;
+  return builtInConnectorBase(c) === null;
 }
 
 /** Connectors that compete for the same listener: same server and transport role (2010: no role). */

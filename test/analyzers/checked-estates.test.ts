@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAudit } from '../../src/analyzers/run.js';
 import { importSources } from '../../src/importers/index.js';
-import type { FindingsDocument, Snapshot } from '../../src/model.js';
+import type { FindingsDocument } from '../../src/model.js';
 import { decodeSource } from '../../src/source.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { TEST_NOW } from '../helpers/rule-tester.js';
@@ -21,7 +21,7 @@ function files(dir: string): string[] {
 
 async function audit(paths: string[]): Promise<FindingsDocument> {
   const { snapshot } = await importSources(paths.sort().map((f) => decodeSource(f, readFileSync(f))));
-  return runAudit(snapshot as Snapshot, {}, TEST_NOW);
+  return runAudit(snapshot, {}, TEST_NOW);
 }
 
 const lines = (doc: FindingsDocument): string[] => doc.findings.map((f) => `${f.severity} ${f.rule} ${f.connector ?? '-'}`);

@@ -1,9 +1,7 @@
 import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously } from '../../policy/index.js';
 import type { Interval } from '../../net/index.js';
-import {
-  describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf,
-  scopeText, sessionsExternallySecured, shortList, subtractIntervals,
-} from '../evidence.js';
+import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
 import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft } from '../rule.js';
 
 /** rules.md: reach above this many addresses is "broad" (public IPv4, or private addresses). */

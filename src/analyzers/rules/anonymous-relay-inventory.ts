@@ -1,5 +1,6 @@
 import { ACCEPT_ANY_RECIPIENT, canRelayAnonymously } from '../../policy/index.js';
-import { describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, scopeText, sessionsExternallySecured, shortList } from '../evidence.js';
+import { describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 

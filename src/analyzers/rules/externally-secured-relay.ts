@@ -1,6 +1,7 @@
 import { isExternallySecured } from '../../policy/index.js';
 import type { Interval } from '../../net/index.js';
-import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, scopeText, shortList, subtractIntervals } from '../evidence.js';
+import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, shortList, subtractIntervals } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
 import { defineRule, rangeEvidence, type FindingDraft } from '../rule.js';
 
 export default defineRule({

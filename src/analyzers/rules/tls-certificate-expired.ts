@@ -1,4 +1,4 @@
-import { connectorFqdn, presentedCertificate } from '../certificates.js';
+import { connectorFqdn, presentedCertificate } from '../../certificates.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 
 export default defineRule({

@@ -1,4 +1,4 @@
-import { certificatesCoveringFqdn, connectorFqdn } from '../certificates.js';
+import { certificatesCoveringFqdn, connectorFqdn } from '../../certificates.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 
 export default defineRule({

@@ -1,4 +1,5 @@
-import { mergeIntervals, reachOf, scopeText } from '../evidence.js';
+import { mergeIntervals, reachOf } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
 import { authMechanismValue, defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 

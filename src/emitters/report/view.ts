@@ -6,8 +6,8 @@ import type { JsonValue } from '../../json.js';
 import {
   SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type RuleInfo, type Severity, type Snapshot,
 } from '../../model.js';
-import { presentedCertificate } from '../../analyzers/certificates.js';
-import { ipv4SizeText, ipv6SizeText, mergeIntervals, scopeText } from '../../analyzers/evidence.js';
+import { presentedCertificate } from '../../certificates.js';
+import { ipv4SizeText, ipv6SizeText, scopeText } from '../../sizes.js';
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
@@ -15,7 +15,7 @@ import { formatAddress, formatBinding, intervalSize, isPublicInterval, type Fami
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
-import { psQuote } from '../powershell/quote.js';
+import { psQuote } from '../../powershell/quote.js';
 import { parseReplayComparison, type ComparisonDocument } from './replay.js';
 import { PALETTE, buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
 import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
@@ -173,7 +173,7 @@ function scalarText(v: JsonValue): string {
   if (isRightObject(v)) {
     const granted = Array.isArray(v.grantedBy) ? v.grantedBy.map((g) => `granted by ${scalarText(g)}`) : [];
     const denied = Array.isArray(v.deniedBy) ? v.deniedBy.map((g) => `denied by ${scalarText(g)}`) : [];
-    return `${String(v.right)} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
+    return `${v.right as string} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
   }
   if (isRangeObject(v)) {
     return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
@@ -507,7 +507,7 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     colour: paletteColour(colours.get(lc(c.identity)) ?? 0),
     verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
     intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
-    wins: won.length === 0 ? 'no address' : `${scopeText(mergeIntervals(won))} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
+    wins: won.length === 0 ? 'no address' : `${scopeText(won)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
     findings: links.get(lc(c.identity)) ?? [],
     relaysWithoutPassword: relays && won.length > 0,
   };

@@ -1,8 +1,9 @@
 // Which imported certificate a connector would present for STARTTLS: the one its
 // TlsCertificateName names (`<I>issuer<S>subject`), or one with the SMTP service that covers
-// its Fqdn (reference §1.2, §3.1). The one home of certificate matching: the TLS rules, the
+// its Fqdn (reference §1.2, §3.1). The one home of certificate matching (a root module, so every
+// layer may ask it): the TLS rules, the
 // report's inventory and the migration script all ask here, so they cannot disagree.
-import type { Certificate, ReceiveConnector, Snapshot } from '../model.js';
+import type { Certificate, ReceiveConnector, Snapshot } from './model.js';
 
 function normalizeDn(dn: string): string {
   return dn.trim().toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=');
@@ -88,6 +89,8 @@ export function presentedCertificate(snapshot: Snapshot, connector: ReceiveConne
   const candidates = named.length > 0 ? named : certificatesCoveringFqdn(snapshot, connector);
   if (candidates.length === 0) return null;
   const valid = candidates.find((c) => !isExpired(c, now));
-  const certificate = valid ?? [...candidates].sort((a, b) => Date.parse(b.notAfter) - Date.parse(a.notAfter))[0] as Certificate;
+  const lastToExpire = [...candidates].sort((a, b) => Date.parse(b.notAfter) - Date.parse(a.notAfter))[0];
+  if (lastToExpire === undefined) return null;
+  const certificate = valid ?? lastToExpire;
   return { certificate, namedByTlsCertificateName: named.length > 0, expired: valid === undefined, candidates };
 }
