@@ -13,7 +13,7 @@ import { MAX_INPUT_BYTES } from '../src/cli/load.js';
 import { BIN, REPO_ROOT } from '../test/helpers/cli.js';
 import { findTool } from '../test/helpers/tools.js';
 import { writeBigClixml } from '../test/reliability/big-clixml.js';
-import { fuzz, loadSeeds } from '../test/reliability/fuzzer.js';
+import { fuzz, loadSeeds, MUTATIONS } from '../test/reliability/fuzzer.js';
 import { auditCapture, freeOffset, queuedId, startSandboxProcess } from '../test/reliability/sandbox-process.js';
 
 const scale = Number(process.env.SOAK_SCALE ?? '1');
@@ -66,6 +66,10 @@ async function soakFuzz(): Promise<{ inputs: number; crashes: number; refused: n
     cliChecked++;
     if (out.status !== 2 || out.stderr !== `${r.message}\n`) failures.push(`CLI refusal of ${r.name}: exit ${String(out.status)}, stderr ${JSON.stringify(out.stderr.slice(0, 300))}`);
   }
+  // Which input shapes the run reached (Windows-1252, wrapped columns, office files, culture dates…).
+  log(`  fuzz: inputs per mutation: ${Object.entries(report.byMutation).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const unused = MUTATIONS.filter((m) => (report.byMutation[m] ?? 0) === 0);
+  if (unused.length > 0) failures.push(`fuzz: mutations never used: ${unused.join(', ')}`);
   log(`  fuzz: slowest input ${report.slowestMs.toFixed(0)} ms; refused ${report.refused}, imported ${report.imported}${report.crashes.length > 0 ? `; crashing inputs kept in ${crashDir}` : ''}`);
   return { inputs: report.inputs, crashes: report.crashes.length, refused: report.refused, cliChecked };
 }

@@ -34,7 +34,41 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-/** The errno code of a failed file or socket call (`ENOENT`), or the error's text. */
-export function errnoCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException | null)?.code ?? String(error);
+/**
+ * What a failed file or socket call says, in words (`no such file or directory`, not `ENOENT`):
+ * libuv's own text, which Node puts before the first comma of the message
+ * ("ENOENT: no such file or directory, open 'x'"), else a table of the codes a file or socket
+ * call on Node 20 gives, else the error's text.
+ */
+export function errnoMessage(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | null;
+  const code = e?.code;
+  if (code !== undefined) {
+    const fromLibuv = new RegExp(`^${code}: ([^,]+)`).exec(e?.message ?? '')?.[1];
+    if (fromLibuv !== undefined) return fromLibuv.trim();
+    const known = ERRNO_WORDS[code];
+    if (known !== undefined) return known;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
+
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available',
+  EBUSY: 'resource busy or locked',
+  ECONNREFUSED: 'connection refused',
+  EEXIST: 'file already exists',
+  EFBIG: 'file too large',
+  EIO: 'i/o error',
+  EISDIR: 'illegal operation on a directory',
+  ELOOP: 'too many symbolic links encountered',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'name too long',
+  ENOENT: 'no such file or directory',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'not a directory',
+  ENOTEMPTY: 'directory not empty',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};

@@ -86,8 +86,15 @@ export interface ReceiveConnector {
   /** null = Unlimited */
   maxRecipientsPerMessage: number | null;
   /** Properties we keep but do not model (e.g. source {file, line}, TarpitInterval, ...). */
-  extra?: Record<string, JsonValue>;
+  extra?: ConnectorExtra;
 }
+
+/**
+ * A connector's `extra`. `assumed`: the PowerShell names of the properties the export did not
+ * contain and the importer filled with a default so the snapshot is complete, sorted (contract
+ * rules.md, "Assumed is not observed"); absent when every modelled property was observed.
+ */
+export type ConnectorExtra = Record<string, JsonValue> & { assumed?: string[] };
 
 export interface Permission {
   identity: string;

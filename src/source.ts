@@ -8,6 +8,11 @@ export interface SourceText {
   text: string;
   /** 1-based line number of a character offset into `text`. */
   lineOf(offset: number): number;
+  /**
+   * Set when the bytes were neither UTF-8 nor UTF-16 and were read as Windows-1252 (contract:
+   * "read as Windows-1252 with a warning"): the line of the first byte that is not UTF-8.
+   */
+  windows1252?: { line: number | null };
 }
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -43,18 +48,48 @@ function decodeUtf16be(bytes: Uint8Array): string {
   return new TextDecoder('utf-16le', { fatal: true }).decode(swapped);
 }
 
-export function decodeBytes(name: string, bytes: Uint8Array): string {
+/**
+ * Files people give by mistake instead of an export, told by their first bytes: which kind of file
+ * it is and which export to ask for instead. The message says "not valid" so that a directory
+ * skips such a file with a warning, as it does other files that are no text.
+ */
+function documentKind(bytes: Uint8Array): string | null {
+  const starts = (...sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
+  const ask = 'ask for the export file itself (the folder `exrelay collect-script` writes, or Export-Clixml / Export-Csv / Format-List output saved with Out-File)';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) {
+    // Office Open XML packages are ZIP archives whose part names tell Word from Excel.
+    const names = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 1 << 20)));
+    if (names.includes('word/')) return `a Word document (.docx), not valid as an export: ${ask}, not a document it was pasted into`;
+    if (names.includes('xl/')) return `an Excel workbook (.xlsx), not valid as an export: ask for the .csv file Export-Csv wrote (or Export-Clixml), not a workbook it was opened and saved as`;
+    if (names.includes('ppt/')) return `a PowerPoint presentation (.pptx), not valid as an export: ${ask}`;
+    return 'a ZIP archive, not valid as an export: unpack it and give the folder (exrelay reads every file below a directory)';
+  }
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return `a PDF document, not valid as an export: ${ask}, not a document it was printed into`;
+  if (starts(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) return `an Office document of the older binary kind (.doc, .xls or .msg), not valid as an export: ${ask}`;
+  if (starts(0x7b, 0x5c, 0x72, 0x74, 0x66)) return `an RTF document (WordPad, Outlook), not valid as an export: ${ask}`;
+  if (starts(0x89, 0x50, 0x4e, 0x47) || starts(0xff, 0xd8, 0xff)) return `an image (a screenshot?), not valid as an export: ${ask}`;
+  if (starts(0x1f, 0x8b)) return 'a gzip file, not valid as an export: unpack it first (`exrelay logs` reads gzipped protocol logs)';
+  return null;
+}
+
+/** Decodes bytes; text that is neither UTF-8 nor UTF-16 (and holds no NUL) is read as Windows-1252. */
+export function decodeText(name: string, bytes: Uint8Array): { text: string; windows1252: { line: number | null } | null } {
+  const document = documentKind(bytes);
+  if (document !== null) throw new InputError(name, null, document);
   const { encoding, skip } = sniffEncoding(bytes);
   const body = bytes.subarray(skip);
   if (encoding !== 'utf-8' && body.length % 2 !== 0) {
     throw new InputError(name, null, `not valid ${encoding.toUpperCase()} text (odd number of bytes)`);
   }
   try {
-    if (encoding === 'utf-16be') return decodeUtf16be(body);
-    return new TextDecoder(encoding, { fatal: true }).decode(body);
+    if (encoding === 'utf-16be') return { text: decodeUtf16be(body), windows1252: null };
+    return { text: new TextDecoder(encoding, { fatal: true }).decode(body), windows1252: null };
   } catch {
     if (encoding === 'utf-8') {
       const line = lineOfInvalidUtf8(body);
+      // Windows PowerShell's Set-Content, Out-File -Encoding Default and Export-Csv write the ANSI
+      // code page (usually Windows-1252). Text never holds NUL; a file that does is no text.
+      if (skip === 0 && !body.includes(0)) return { text: new TextDecoder('windows-1252').decode(body), windows1252: { line } };
       throw new InputError(name, line, 'not valid UTF-8 text (save it as UTF-8 or UTF-16 with a byte-order mark)');
     }
     throw new InputError(name, null, `not valid ${encoding.toUpperCase()} text`);
@@ -99,5 +134,8 @@ export function makeSourceText(name: string, text: string): SourceText {
 
 /** Decodes bytes (BOM sniffing: UTF-8, UTF-16LE, UTF-16BE), normalises CRLF/CR to LF. */
 export function decodeSource(name: string, bytes: Uint8Array): SourceText {
-  return makeSourceText(name, decodeBytes(name, bytes).replace(/\r\n?/g, '\n'));
+  const { text, windows1252 } = decodeText(name, bytes);
+  const source = makeSourceText(name, text.replace(/\r\n?/g, '\n'));
+  if (windows1252 !== null) source.windows1252 = windows1252;
+  return source;
 }

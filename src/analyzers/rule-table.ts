@@ -6,11 +6,12 @@ import type { Rule } from './rule.js';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-export function renderRuleTable(rules: readonly Rule[]): string {
+/** The rule table; each id links to its page under `linkBase` (relative to the page holding the table). */
+export function renderRuleTable(rules: readonly Rule[], linkBase = ''): string {
   const lines = [
     '| rule | default severity | fires when | needs |',
     '|---|---|---|---|',
-    ...rules.map((r) => `| [\`${r.meta.id}\`](${r.meta.id}.md) | ${r.meta.defaultSeverity} | ${cell(r.meta.description)} | ${cell((r.meta.needs ?? []).map((n) => NEEDS[n].missing).join('; ') || '—')} |`),
+    ...rules.map((r) => `| [\`${r.meta.id}\`](${linkBase}${r.meta.id}.md) | ${r.meta.defaultSeverity} | ${cell(r.meta.description)} | ${cell((r.meta.needs ?? []).map((n) => NEEDS[n].missing).join('; ') || '—')} |`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@
 // export is never held more than twice (bytes + text) at once.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { errnoCode, InputError } from '../errors.js';
+import { errnoMessage, InputError } from '../errors.js';
 import type { ImportWarning, Snapshot } from '../model.js';
 import { detectKind, importSource, mergeSnapshots } from '../importers/index.js';
 import { decodeSource, makeSourceText, sniffEncoding, type SourceText } from '../source.js';
@@ -16,7 +16,7 @@ async function listFiles(dir: string, shown: string): Promise<Array<{ path: stri
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    throw new InputError(shown, null, `cannot read directory: ${errnoCode(error)}`);
+    throw new InputError(shown, null, `cannot read directory: ${errnoMessage(error)}`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: Array<{ path: string; shown: string }> = [];
@@ -50,7 +50,7 @@ async function readSource(path: string, shown: string, tooLarge = INPUT_TOO_LARG
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    throw new InputError(shown, null, `cannot read: ${errnoCode(error)}`);
+    throw new InputError(shown, null, `cannot read: ${errnoMessage(error)}`);
   }
   if (size > MAX_INPUT_BYTES) {
     throw new InputError(shown, null, `refused: ${Math.ceil(size / (1024 * 1024))} MB is more than the ${MAX_INPUT_BYTES / (1024 * 1024)} MB ${tooLarge}`);
@@ -59,7 +59,7 @@ async function readSource(path: string, shown: string, tooLarge = INPUT_TOO_LARG
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new InputError(shown, null, `cannot read: ${errnoCode(error)}`);
+    throw new InputError(shown, null, `cannot read: ${errnoMessage(error)}`);
   }
   return decodeSource(shown, bytes);
 }
@@ -116,7 +116,7 @@ export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<S
     try {
       info = await stat(full);
     } catch (error) {
-      throw new InputError(input, null, `cannot read: ${errnoCode(error)}`);
+      throw new InputError(input, null, `cannot read: ${errnoMessage(error)}`);
     }
     if (info.isDirectory()) {
       const logs: string[] = [];
@@ -153,4 +153,37 @@ export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<S
 
 function emptyPart(): Snapshot {
   return { schema: 'exrelay.snapshot/1', servers: [], connectors: [], permissions: [], acceptedDomains: [], certificates: [], warnings: [] };
+}
+
+/**
+ * No false clean: input that yields no receive connector is not a clean estate (rules.md, "What
+ * a finding may rest on"). Every command that reasons about connectors calls this first.
+ */
+export function requireConnectors(snapshot: Snapshot, inputs: readonly string[]): void {
+  if (snapshot.connectors.length > 0) return;
+  const found = [
+    count(snapshot.servers.length, 'server'), count(snapshot.permissions.length, 'permission entry', 'permission entries'),
+    count(snapshot.acceptedDomains.length, 'accepted domain'), count(snapshot.certificates.length, 'certificate'),
+  ].filter((part) => part !== null);
+  const why = found.length === 0
+    ? 'no Exchange export found (exrelay collect-script writes the script that exports them)'
+    : `found ${found.join(', ')} but no Get-ReceiveConnector export`;
+  throw new NoConnectorsError(inputs.join(' '), why);
+}
+
+/** Bad input like any other (exit 2), worded as the contract words it. */
+class NoConnectorsError extends InputError {
+  constructor(inputs: string, why: string) { super(inputs, null, why); }
+  override oneLine(): string { return `no receive connectors in ${this.file}: ${this.message}`; }
+}
+
+function count(n: number, one: string, many = `${one}s`): string | null {
+  return n === 0 ? null : `${n} ${n === 1 ? one : many}`;
+}
+
+/** loadSnapshot for the commands that reason about connectors: no connector is exit 2. */
+export async function loadConnectorSnapshot(inputs: readonly string[], io: Io): Promise<Snapshot> {
+  const snapshot = await loadSnapshot(inputs, io);
+  requireConnectors(snapshot, inputs);
+  return snapshot;
 }

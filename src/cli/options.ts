@@ -1,5 +1,5 @@
 // Option parsers for commander: each throws InvalidArgumentError, which main() maps to exit 2.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Option } from 'commander';
 import { SEVERITIES, type Severity } from '../model.js';
 import { addressRefusal, normalizeAddress } from '../net/index.js';
 
@@ -28,10 +28,26 @@ export function parseList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((p) => p.trim()).filter((p) => p !== '')];
 }
 
+const CHOICES = Symbol('choices');
+type ChoiceParser<T extends string> = ((value: string) => T) & { [CHOICES]: readonly T[] };
+
+/** A parser for an option with a fixed set of values; the help and shell completion list them. */
 export function parseChoice<T extends string>(choices: readonly T[]): (value: string) => T {
-  return (value: string) => {
+  const parse = (value: string): T => {
     const hit = choices.find((c) => c === value);
     if (hit === undefined) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
     return hit;
   };
+  return Object.assign(parse, { [CHOICES]: choices }) satisfies ChoiceParser<T>;
 }
+
+/** The values an option accepts, when it was declared with parseChoice (or commander's .choices). */
+export function choicesOf(option: Option): readonly string[] | null {
+  if (option.argChoices !== undefined) return option.argChoices;
+  const parser = (option as { parseArg?: unknown }).parseArg;
+  if (typeof parser === 'function' && CHOICES in parser) return (parser as ChoiceParser<string>)[CHOICES];
+  return null;
+}
+
+// --fail-on takes any case ("HIGH"), so it keeps its own parser; its values are still listed.
+Object.assign(parseSeverity, { [CHOICES]: SEVERITIES });

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { errnoCode, InternalError } from '../errors.js';
+import { errnoMessage, InternalError } from '../errors.js';
 
 /**
  * The package root: this module is `src/emitters/templates.ts` under tsx and
@@ -28,7 +28,7 @@ function loadPartials(): void {
   const dir = join(TEMPLATES_DIR, 'partials');
   let names: string[];
   try { names = readdirSync(dir); } catch (error) {
-    throw new InternalError(`templates: cannot read ${dir}: ${errnoCode(error)}`);
+    throw new InternalError(`templates: cannot read ${dir}: ${errnoMessage(error)}`);
   }
   for (const name of names.filter((n) => n.endsWith('.hbs')).sort()) {
     hb.registerPartial(basename(name, '.hbs'), hb.compile(readTemplate(join('partials', name)), { strict: true }));
@@ -40,7 +40,7 @@ function loadPartials(): void {
 export function readTemplate(relative: string): string {
   const path = join(TEMPLATES_DIR, relative);
   try { return readFileSync(path, 'utf8'); } catch (error) {
-    throw new InternalError(`templates: cannot read ${path}: ${errnoCode(error)}`);
+    throw new InternalError(`templates: cannot read ${path}: ${errnoMessage(error)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import type { SourceText } from '../source.js';
 import { parseClixml } from './clixml.js';
 import { parseConsoleText } from './console-text.js';
 import { parseCsv } from './csv.js';
+import { fileDateOrder } from './dates.js';
 import { detectKind } from './detect.js';
 import { parseConvertToJson, parseJsonText } from './json.js';
 import { classifyRecord, mapRecord } from './records/index.js';
@@ -40,6 +41,9 @@ export async function importSource(source: SourceText): Promise<FileImport> {
   const snap = emptySnapshot();
   const counts: Record<string, number> = {};
   const warnings = snap.warnings;
+  if (source.windows1252 !== undefined) {
+    warnings.push({ file: source.name, line: source.windows1252.line, message: 'neither UTF-8 nor UTF-16: read as Windows-1252, the ANSI code page Windows PowerShell\'s Set-Content, Out-File -Encoding Default and Export-Csv write (check accented names; Export-Clixml or Out-File -Encoding utf8 avoid the question)' });
+  }
   const unsupported = (why: string, line: number | null = null): FileImport => {
     warnings.push({ file: source.name, line, message: why.startsWith(NOT_SUPPORTED) || why.includes(NOT_SUPPORTED) ? why : `${NOT_SUPPORTED} (${why})` });
     return { kind, snapshot: snap, counts };
@@ -92,8 +96,13 @@ export async function importSource(source: SourceText): Promise<FileImport> {
       return unsupported('no Exchange export recognised');
   }
 
+  const dates = fileDateOrder(records);
+  if (dates.conflict) {
+    warnings.push({ file: source.name, line: null, message: `dates printed both day-first and month-first (e.g. ${dates.sample ?? ''}): captures from sessions of different cultures; a date whose own numbers do not decide its order is left empty` });
+  }
   let unknown = 0;
   for (const record of records) {
+    record.dateOrder = dates.order;
     const mapped = mapRecord(record, kindHints.get(record));
     counts[mapped.kind] = (counts[mapped.kind] ?? 0) + 1;
     if (mapped.kind === 'unknown') { unknown++; continue; }
@@ -239,9 +248,46 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
     const stillListed = listed.filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
     if (stillListed.length > 0) out.extra.notInExport = stillListed; else delete out.extra.notInExport;
   }
+  // A property observed in any copy is not assumed (contract rules.md, "Assumed is not observed").
+  const assumed = (Array.isArray(primary.extra?.assumed) ? primary.extra.assumed : []).map((x) => String(x))
+    .filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
+  if (out.extra !== undefined) {
+    if (assumed.length > 0) out.extra.assumed = assumed; else delete out.extra.assumed;
+  }
   const unseen = still.filter((f) => (unseenFields.get(primary) ?? []).some((u) => u.toLowerCase() === f.toLowerCase()));
   if (unseen.length > 0) unseenFields.set(out, unseen);
   return out;
+}
+
+function assumedOf(p: Permission): string[] {
+  const list = p.extra?.assumed;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** `NT AUTHORITY\ANON...` (a cell cut by the console) names the principals that start so. */
+function sameUser(partial: string, full: string): boolean {
+  const a = (canonicalPrincipal(partial) ?? partial).toLowerCase();
+  const b = (canonicalPrincipal(full) ?? full).toLowerCase();
+  if (a === b) return true;
+  const cut = /^(.*?)(?:\.\.\.|…)$/.exec(partial.trim());
+  return cut !== null && (cut[1] ?? '') !== '' && full.toLowerCase().startsWith((cut[1] ?? '').toLowerCase());
+}
+
+/**
+ * Two partial captures of one connector's permissions (the default view, without ExtendedRights
+ * and with users cut short; and an `ft User,ExtendedRights,Deny,IsInherited`) describe the same
+ * entries: an entry of the first kind is dropped where the second shows the same connector, user,
+ * Deny and IsInherited with its rights. Entries only the first shows (inherited admin entries
+ * the second filtered out) are kept, marked as without rights information.
+ */
+function completedPermissions(list: readonly Permission[]): Permission[] {
+  const known = list.filter((p) => !assumedOf(p).includes('ExtendedRights'));
+  return list.filter((p) => {
+    const assumed = assumedOf(p);
+    if (!assumed.includes('ExtendedRights') || p.identity === '') return true;
+    return !known.some((q) => q.identity.toLowerCase() === p.identity.toLowerCase() && sameUser(p.user, q.user)
+      && (assumed.includes('Deny') || q.deny === p.deny) && (assumed.includes('IsInherited') || q.inherited === p.inherited));
+  });
 }
 
 export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
@@ -313,6 +359,7 @@ export function mergeSnapshots(parts: readonly Snapshot[]): Snapshot {
       out.certificates.push(c);
     }
   }
+  out.permissions = completedPermissions(out.permissions);
   // Warnings may repeat when one file is given twice; one of each is enough.
   const seen = new Set<string>();
   out.warnings = out.warnings.filter((w) => {

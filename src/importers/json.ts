@@ -3,6 +3,7 @@
 // mapped by the record mappers (reference §1.3), /Date(…)/ strings by parseDate.
 import { InputError } from '../errors.js';
 import type { SourceText } from '../source.js';
+import { printedReferences } from './ad-object-id.js';
 import { findJsonErrorOffset, nestingBeyond, syntaxErrorOffset, topLevelOffsets } from './json-positions.js';
 import { setPsKey, type Parsed, type PsRecord, type PsValue } from './types.js';
 
@@ -56,7 +57,9 @@ export function parseConvertToJson(source: SourceText, doc: unknown = parseJsonT
     const line = offset === undefined ? 1 : source.lineOf(offset);
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
     const props = new Map<string, PsValue>();
-    for (const [k, v] of Object.entries(item)) props.set(k, toPsValue(v));
+    // Directory references (Identity, Server, User…) as the console prints them, whatever depth
+    // ConvertTo-Json cut them at.
+    for (const [k, v] of Object.entries(item)) props.set(k, printedReferences(toPsValue(v)));
     const typeNames: string[] = [];
     const pstn = props.get('PSTypeNames') ?? props.get('pstypenames');
     if (Array.isArray(pstn)) for (const t of pstn) if (typeof t === 'string') typeNames.push(t);

@@ -192,7 +192,11 @@ export function splitRow(text: string, columns: readonly Column[], aligned: bool
   return cells;
 }
 
-/** A -Wrap continuation line: no column cuts a word, and a column that every row fills is empty. */
+/**
+ * A -Wrap continuation line: no column cuts a word, and a column that every row fills (Deny,
+ * IsInherited…) is empty. Its first cell may hold text: the rest of a long first value
+ * (`NT AUTHORITY\ANONYMOUS` / `LOGON`, `CORP\ExchangeLegacyInte` / `rop`).
+ */
 function isWrappedRest(text: string, columns: readonly Column[]): boolean {
   const cells = sliceRow(text, columns, { lenient: true });
   return cells !== null && columns.some((col, c) => mustHaveValue(col) && cells[c] === '');
@@ -204,7 +208,26 @@ const FLAG_COLUMNS = new Set(['serverrole', 'authmechanism', 'permissiongroups',
 
 const PRINCIPAL_COLUMNS = new Set(['user', 'identity', 'trustee']);
 
-interface Row { line: number; cells: string[]; /** The last physical piece of each cell (for -Wrap). */ pieces: string[] }
+interface Row { line: number; cells: string[]; /** The physical pieces of each cell, one per line (for -Wrap). */ pieces: string[][] }
+
+/**
+ * A wrapped cell's pieces as one value. A break is inside a word when the piece above fills the
+ * column and the two halves would not have fitted on one line as separate words; otherwise the
+ * break was at a blank.
+ */
+function joinPieces(pieces: readonly string[], width: number): string {
+  let out = pieces[0] ?? '';
+  for (let k = 1; k < pieces.length; k++) {
+    const above = pieces[k - 1] ?? '';
+    const part = pieces[k] ?? '';
+    if (out === '') { out = part; continue; }
+    const lastWord = above.slice(above.lastIndexOf(' ') + 1);
+    const firstWord = part.split(' ', 1)[0] ?? '';
+    const inWord = above.length >= width && lastWord.length + firstWord.length > width;
+    out = inWord ? `${out}${part}` : `${out} ${part}`;
+  }
+  return out;
+}
 
 function toRecord(table: Table, row: Row, ctx: ParseContext): PsRecord {
   const props = new Map<string, string>();
@@ -259,6 +282,7 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
   const rows: Row[] = [];
   let i = table.next;
   let blankBefore = false;
+  let cutShort = false;
   for (; i < lines.length; i++) {
     const line = lines[i] as ConsoleLine;
     const text = line.text;
@@ -275,22 +299,11 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
     // cell is empty there, or a True/False cell is, while no column cuts a word.
     if (table.aligned && prev !== undefined && !blankBefore && second !== undefined && header === null
       && ((text.slice(0, second.start).trim() === '' && text.length > second.start)
-        || (sliced === null && isWrappedRest(text, table.columns)))) {
+        || ((sliced === null || !cutShort) && isWrappedRest(text, table.columns)))) {
       // -Wrap: the rest of the row's cells, on the next line, under their columns.
       table.columns.forEach((col, c) => {
         const part = text.slice(col.start, table.columns[c + 1]?.start).trim();
-        if (part === '') return;
-        const before = prev.cells[c] ?? '';
-        // As in Format-List (joinFragments): a break is inside a word only when the piece above
-        // fills its column and the two halves would not fit on one line together.
-        const next = table.columns[c + 1];
-        const width = next === undefined ? Number.MAX_SAFE_INTEGER : next.start - col.start - 1;
-        const lastPiece = prev.pieces[c] ?? '';
-        const lastWord = lastPiece.slice(lastPiece.lastIndexOf(' ') + 1);
-        const firstWord = part.split(' ', 1)[0] ?? '';
-        const inWord = lastPiece.length >= width && lastWord.length + firstWord.length > width;
-        prev.cells[c] = before === '' ? part : inWord ? `${before}${part}` : `${before} ${part}`;
-        prev.pieces[c] = part;
+        if (part !== '') (prev.pieces[c] ??= []).push(part);
       });
       continue;
     }
@@ -301,8 +314,25 @@ export function parseTable(lines: readonly ConsoleLine[], index: number, ctx: Pa
       }
       break;
     }
-    rows.push({ line: line.no, cells, pieces: [...cells] });
+    rows.push({ line: line.no, cells, pieces: cells.map((cell) => (cell === '' ? [] : [cell])) });
+    // A table that cuts values short (`...`) was printed without -Wrap: a later line with a first
+    // cell is a row (perhaps one whose end the paste lost), not the rest of the row above.
+    if (cells.some((cell) => TRUNCATED.test(cell))) cutShort = true;
     blankBefore = false;
+  }
+  const widths = table.columns.map((col, c) => {
+    const next = table.columns[c + 1];
+    const bound = next === undefined ? Number.MAX_SAFE_INTEGER : next.start - col.start - 1;
+    // Before a True/False column (which Format-Table may right-align, its dashes then starting
+    // right of where the column does) the header only bounds the width: the longest piece any
+    // row printed there is the best measure of it.
+    if (next === undefined || checkFor(next) !== BOOL) return bound;
+    let longest = 0;
+    for (const r of rows) for (const p of r.pieces[c] ?? []) longest = Math.max(longest, p.length);
+    return Math.min(bound, longest);
+  });
+  for (const row of rows) {
+    row.cells = table.columns.map((_, c) => ((row.pieces[c]?.length ?? 0) > 0 ? joinPieces(row.pieces[c] ?? [], widths[c] ?? 0) : row.cells[c] ?? ''));
   }
   return { records: rows.map((r) => toRecord(table, r, ctx)), next: Math.max(i, index + 1) };
 }

@@ -4,6 +4,7 @@
 // give strings (a mapper parses "36 MB (37,748,736 bytes)" or "{a, b}"); CLIXML and JSON give
 // structured values where the export had them.
 import type { ImportWarning, SourceRef } from '../model.js';
+import type { DayMonthOrder } from './dates.js';
 
 export type PsValue = string | number | boolean | null | PsValue[] | { [name: string]: PsValue };
 
@@ -18,6 +19,8 @@ export interface PsRecord {
   propLines?: Map<string, number>;
   /** The object's own ToString text where the format carries it (CLIXML <ToString>). */
   text?: string;
+  /** Day/month order of the culture-printed dates of the file the record is in (dates.ts). */
+  dateOrder?: DayMonthOrder | null;
 }
 
 /** What detect.ts decides a file is. Console text covers Format-List and table output, mixed or not. */

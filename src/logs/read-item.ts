@@ -4,7 +4,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { errnoCode, InputError } from '../errors.js';
+import { errnoMessage, InputError } from '../errors.js';
 import { LogScanner, type ScanWarning, type SessionTable } from './scan.js';
 
 export interface WorkItem {
@@ -44,7 +44,7 @@ async function readRange(item: WorkItem, table: SessionTable, onBytes: (bytes: n
   // read from the page cache is a copy; a thread-pool round trip per buffer costs more.
   let fd: number;
   try { fd = openSync(item.path, 'r'); } catch (error) {
-    throw new InputError(item.path, null, `cannot read: ${errnoCode(error)}`);
+    throw new InputError(item.path, null, `cannot read: ${errnoMessage(error)}`);
   }
   try {
     let buf = Buffer.allocUnsafe(BUFFER_BYTES);

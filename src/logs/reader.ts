@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { errnoCode, InputError, InternalError } from '../errors.js';
+import { errnoMessage, InputError, InternalError } from '../errors.js';
 import { addSession, createAggregate, mergeAggregate, type LogAggregate } from './aggregate.js';
 import { readItem, type WorkItem } from './read-item.js';
 import { SessionTable, type ScanWarning } from './scan.js';
@@ -84,7 +84,7 @@ export async function findLogFiles(inputs: readonly string[]): Promise<{ files: 
   for (const input of inputs) {
     let st;
     try { st = await stat(input); } catch (error) {
-      throw new InputError(input, null, `cannot read: ${errnoCode(error)}`);
+      throw new InputError(input, null, `cannot read: ${errnoMessage(error)}`);
     }
     const explicit = !st.isDirectory();
     for (const path of explicit ? [input] : await walk(input)) {

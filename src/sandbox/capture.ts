@@ -21,7 +21,7 @@
 import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, InputError } from '../errors.js';
+import { errnoMessage, InputError } from '../errors.js';
 import { stableStringify } from '../json.js';
 
 export interface CaptureEnvelope {
@@ -83,7 +83,7 @@ export class CaptureStore {
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
-      throw new InputError(dir, null, `cannot use as the capture directory: ${errnoCode(error)}`);
+      throw new InputError(dir, null, `cannot use as the capture directory: ${errnoMessage(error)}`);
     }
     const lock = await takeLock(dir);
     let highest = -1n;
@@ -249,7 +249,7 @@ async function takeLock(dir: string): Promise<string> {
       await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
       return path;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(dir, null, `cannot use as the capture directory: ${errnoCode(error)}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(dir, null, `cannot use as the capture directory: ${errnoMessage(error)}`);
     }
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {

@@ -1,16 +1,19 @@
 // The registry matches the catalogue one to one (style §3.8): rule ids ⇔ RULE_IDS (copied from
-// rules.md) ⇔ src/analyzers/rules/<id>.ts ⇔ test/analyzers/rules/<id>.test.ts (docs/rules/ is
-// checked by rule-docs.test.ts).
+// rules.md) ⇔ src/analyzers/rules/<id>.ts ⇔ test/analyzers/rules/<id>.test.ts ⇔ the rule table in docs/commands/audit.md.
+// UPDATE_GOLDEN=1 rewrites that table between its markers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { RULE_IDS } from '../../src/model.js';
 import { ALL_RULES } from '../../src/analyzers/rules/index.js';
 import { CONNECTOR_PROPERTIES } from '../../src/analyzers/rule.js';
+import { renderRuleTable } from '../../src/analyzers/rule-table.js';
 import { runAudit } from '../../src/analyzers/run.js';
 import { defaults } from '../helpers/build.js';
 
 const root = new URL('../../', import.meta.url);
+const BEGIN = '<!-- rules:begin (generated from the rules\' meta; test/analyzers/registry.test.ts) -->\n';
+const END = '<!-- rules:end -->';
 
 describe('rule registry', () => {
   it('rules match the catalogue one to one', () => {
@@ -44,6 +47,21 @@ describe('rule registry', () => {
       assert.ok(r.meta.wording.impact.length > 20 && r.meta.wording.action.length > 5, `${r.meta.id} wording`);
       for (const p of r.meta.dependsOn ?? []) assert.ok(CONNECTOR_PROPERTIES.includes(p), `${r.meta.id} dependsOn ${p}`);
     }
+  });
+
+  it('the README rule table is current', () => {
+    const file = new URL('docs/commands/audit.md', root);
+    const readme = readFileSync(file, 'utf8');
+    const table = renderRuleTable(ALL_RULES, '../rules/');
+    const start = readme.indexOf(BEGIN);
+    const end = readme.indexOf(END);
+    assert.ok(start >= 0 && end > start, 'docs/commands/audit.md has the rule table markers');
+    const current = readme.slice(start + BEGIN.length, end);
+    if (current !== table && process.env.UPDATE_GOLDEN === '1') {
+      writeFileSync(file, readme.slice(0, start + BEGIN.length) + table + readme.slice(end));
+      return;
+    }
+    assert.equal(current, table);
   });
 });
 

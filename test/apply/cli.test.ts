@@ -68,7 +68,7 @@ test('an unknown statement: exit 2 naming its line; --skip-unknown applies the r
 test('a missing script is bad input (exit 2, one line)', async () => {
   const r = await runCli(['apply', TARGET, '--script', join(dir, 'nope.ps1')]);
   assert.equal(r.exitCode, 2);
-  assert.match(r.stderr.trimEnd(), /^exrelay: .*nope\.ps1: cannot read: ENOENT$/);
+  assert.match(r.stderr.trimEnd(), /^exrelay: .*nope\.ps1: cannot read: no such file or directory$/);
 });
 
 test('apply --help describes every option', async () => {

@@ -47,7 +47,7 @@ describe('files named by options', () => {
       // Relative to --cwd, not to where exrelay was started: a missing file is named as given.
       const missing = await runCli(['replay', estate, '--scenarios', 'nope.yaml'], { cwd: dir });
       assert.equal(missing.exitCode, 2);
-      assert.equal(missing.stderr, 'exrelay: nope.yaml: cannot read: ENOENT\n');
+      assert.equal(missing.stderr, 'exrelay: nope.yaml: cannot read: no such file or directory\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -31,8 +31,17 @@ describe('import: bad input exits 2 with one line naming file:line', () => {
   it('snapshot with another schema tag', () =>
     expectBadInput([`${E}/snapshot-bad-schema.json`], /^exrelay: .*snapshot-bad-schema\.json:2: schema: unsupported schema "exrelay\.snapshot\/9"/));
   it('UTF-16 with an odd number of bytes', () => expectBadInput([`${E}/odd-utf16.txt`], /^exrelay: .*odd-utf16\.txt: not valid UTF-16LE/));
-  it('text that is not UTF-8 names its line', () => expectBadInput([`${E}/latin1.txt`], /^exrelay: .*latin1\.txt:2: not valid UTF-8/));
-  it('a file that does not exist', () => expectBadInput(['fixtures/importers/no-such-file.xml'], /^exrelay: fixtures\/importers\/no-such-file\.xml: cannot read: ENOENT$/));
+  it('bytes that are no text (NUL, not UTF-8) name their line', () => expectBadInput([`${E}/binary.bin`], /^exrelay: .*binary\.bin:2: not valid UTF-8/));
+  it('a Word document given instead of an export says so and which export to ask for', () =>
+    expectBadInput([`${E}/notes.docx`], /^exrelay: .*notes\.docx: a Word document \(\.docx\), not valid as an export: ask for the export file itself/));
+  it('a PDF given instead of an export says so', () => expectBadInput([`${E}/report.pdf`], /^exrelay: .*report\.pdf: a PDF document, not valid as an export/));
+  it('Windows-1252 text is imported with one warning, not refused', async () => {
+    const r = await runCli(['import', 'fixtures/importers/encodings/windows-1252-banner.txt']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stderr, /windows-1252-banner\.txt:2: neither UTF-8 nor UTF-16: read as Windows-1252/);
+    assert.match(r.stdout, /"banner": "220 café relay"/);
+  });
+  it('a file that does not exist', () => expectBadInput(['fixtures/importers/no-such-file.xml'], /^exrelay: fixtures\/importers\/no-such-file\.xml: cannot read: no such file or directory$/));
   it('no INPUT at all is bad usage', async () => {
     const r = await runCli(['import']);
     assert.equal(r.exitCode, 2);
@@ -41,7 +50,7 @@ describe('import: bad input exits 2 with one line naming file:line', () => {
   it('an unwritable --out', async () => {
     const r = await runCli(['import', 'fixtures/importers/snapshot/small.json', '--out', 'fixtures/no-such-dir/out.json']);
     assert.equal(r.exitCode, 2);
-    assert.match(r.stderr, /^exrelay: fixtures\/no-such-dir\/out\.json: cannot write: ENOENT\n$/);
+    assert.match(r.stderr, /^exrelay: fixtures\/no-such-dir\/out\.json: cannot write: no such file or directory\n$/);
   });
 });
 
@@ -79,6 +88,6 @@ describe('import: output', () => {
   it('--help describes the command and its option', async () => {
     const r = await runCli(['import', '--help']);
     assert.equal(r.exitCode, 0);
-    assert.match(r.stdout, /--out <file>/);
+    assert.match(r.stdout, /--out <FILE>/);
   });
 });

@@ -87,7 +87,7 @@ describe('exrelay logs', () => {
   it('bad input: a missing path and a non-log file exit 2 with one line naming the file', async () => {
     const missing = await runCli(['logs', join(dir, 'nope.log')]);
     assert.equal(missing.exitCode, 2);
-    assert.match(missing.stderr, /^exrelay: .*nope\.log: cannot read: ENOENT\n$/);
+    assert.match(missing.stderr, /^exrelay: .*nope\.log: cannot read: no such file or directory\n$/);
     const notLog = await runCli(['logs', ESTATE]);
     assert.equal(notLog.exitCode, 2);
     assert.match(notLog.stderr, /estate-2016\.json: not an SMTP receive protocol log\n$/);

@@ -36,7 +36,7 @@ test('migrate to standard output, --target-version 2019 in the header', async ()
 test('migrate: an unknown server is bad usage (exit 2, one line, no stack)', async () => {
   const r = await runCli(['migrate', FIXTURE, '--source-server', 'NOPE', '--target-server', 'EX16']);
   assert.equal(r.exitCode, 2);
-  assert.deepEqual(r.stderr.trimEnd().split('\n'), ['exrelay: --source-server NOPE: no such server in the inputs']);
+  assert.deepEqual(r.stderr.trimEnd().split('\n'), ['exrelay: --source-server NOPE: no such server in the input (servers: EX10, EX16)']);
 });
 
 test('migrate: a bad --target-version and a missing --target-server are bad usage', async () => {

@@ -48,9 +48,13 @@ function utf16(text: string, bigEndian: boolean, bom: boolean): Uint8Array {
 }
 
 export type Mutation = 'bitflip' | 'truncate' | 'duplicate-lines' | 'delete-lines' | 'utf16le' | 'utf16be-no-bom' | 'giant-line' | 'deep-nesting' | 'splice' | 'crlf'
-  | 'deep-value' | 'tag-junk' | 'markup';
+  | 'deep-value' | 'tag-junk' | 'markup' | 'windows-1252' | 'wrap-columns' | 'office-file' | 'culture-dates';
 export const MUTATIONS: readonly Mutation[] = ['bitflip', 'truncate', 'duplicate-lines', 'delete-lines', 'utf16le', 'utf16be-no-bom', 'giant-line', 'deep-nesting', 'splice', 'crlf',
-  'deep-value', 'tag-junk', 'markup'];
+  'deep-value', 'tag-junk', 'markup', 'windows-1252', 'wrap-columns', 'office-file', 'culture-dates'];
+
+// Dates as consoles of several cultures print them, valid and not (importers/dates.ts).
+const DATES = ['6/30/2025 12:00:00 PM', '30.06.2025 12:00:00', '30/06/2025 12:00:00', '2025/06/30 12:00:00', '1/5/2027 3:04:05 PM', '13/13/2025',
+  '0/0/0000 99:99:99 PM', '31.02.2025 25:61:00', '12/31/9999 11:59:59 PM', '1.1.1', '2025-06-30T12:00:00.0000000+02:00', '/Date(-62135596800000)/'];
 
 // XML and YAML/JSON fragments that parsers treat specially: entity and character references,
 // declarations, CDATA, PowerShell escapes, YAML anchors/aliases/tags, odd numbers.
@@ -138,6 +142,45 @@ export function mutate(seed: Uint8Array, kind: Mutation, random: () => number, o
       const n = 1 + pick(60000);
       const junk = [` a="${'x'.repeat(n)}`, ` ${'x'.repeat(n)}`, ` ${Array.from({ length: 1 + pick(2000) }, (_, i) => `a${i}="${i}"`).join(' ')}`, ` N='${"'".repeat(n)}`][pick(4)] as string;
       return enc.encode(text.slice(0, at) + junk + text.slice(at));
+    }
+    case 'windows-1252': {
+      // Set-Content / Out-File -Encoding Default: one byte per character, accents as 0x80–0xFF.
+      const text = new TextDecoder().decode(seed).replace(/ANONYMOUS/g, 'ANONYMOUS-ANMELDUNG').replace(/AUTHORITY/g, 'AUTORITÄT');
+      return Uint8Array.from([...text].map((c) => { const code = c.codePointAt(0) ?? 63; return code < 256 ? code : 63; }));
+    }
+    case 'wrap-columns': {
+      // Format-Table -Wrap / Format-List at a narrow console: long lines broken at a width,
+      // the rest under a column (a random indentation).
+      const width = 12 + pick(60);
+      const out: string[] = [];
+      for (const line of lines(seed)) {
+        let rest = line;
+        while (rest.length > width) { out.push(rest.slice(0, width)); rest = ' '.repeat(pick(width)) + rest.slice(width); }
+        out.push(rest);
+      }
+      return enc.encode(out.join('\n'));
+    }
+    case 'office-file': {
+      // A document or workbook (ZIP, PDF, OLE2) given instead of the export, possibly cut short.
+      const heads = [[0x50, 0x4b, 0x03, 0x04], [0x25, 0x50, 0x44, 0x46, 0x2d], [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], [0x7b, 0x5c, 0x72, 0x74, 0x66]];
+      const head = heads[pick(heads.length)] as number[];
+      const part = enc.encode(['word/document.xml', 'xl/workbook.xml', 'ppt/x', ''][pick(4)]);
+      const out = new Uint8Array(head.length + part.length + seed.length);
+      out.set(head, 0); out.set(part, head.length); out.set(seed, head.length + part.length);
+      return out.subarray(0, pick(out.length + 1));
+    }
+    case 'culture-dates': {
+      // Dates of every shape put where values are (Format-List, CSV cells, JSON strings).
+      let text = new TextDecoder().decode(seed);
+      for (let k = 0, n = 1 + pick(6); k < n; k++) {
+        const date = DATES[pick(DATES.length)] as string;
+        const colons = [...text.matchAll(/ : |",|": "/g)];
+        if (colons.length === 0) { text = `NotAfter : ${date}\n${text}`; continue; }
+        const m = colons[pick(colons.length)] as RegExpMatchArray;
+        const at = (m.index ?? 0) + m[0].length;
+        text = text.slice(0, at) + date + text.slice(at);
+      }
+      return enc.encode(text);
     }
     case 'markup': {
       const text = new TextDecoder().decode(seed);

@@ -101,7 +101,7 @@ describe('exrelay sandbox (CLI)', () => {
   it('an unknown server, a bad flavor, a lone --cert and a capture path that is a file are exit 2', async () => {
     const unknown = await runCli(['sandbox', ESTATE, '--server', 'EX09']);
     assert.equal(unknown.exitCode, 2);
-    assert.equal(unknown.stderr.trim(), 'exrelay: unknown server "EX09" (known: EX01)');
+    assert.equal(unknown.stderr.trim(), 'exrelay: --server EX09: no such server in the input (servers: EX01); did you mean EX01?');
     const flavor = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--flavor', '2007']);
     assert.equal(flavor.exitCode, 2);
     const cert = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--cert', 'x.pem']);
@@ -110,7 +110,7 @@ describe('exrelay sandbox (CLI)', () => {
     // A capture "directory" that is a file.
     const capture = await runCli(['sandbox', ESTATE, '--server', 'EX01', '--capture', ESTATE]);
     assert.equal(capture.exitCode, 2);
-    assert.equal(capture.stderr, `exrelay: ${join(REPO_ROOT, ESTATE)}: cannot use as the capture directory: EEXIST\n`);
+    assert.equal(capture.stderr, `exrelay: ${join(REPO_ROOT, ESTATE)}: cannot use as the capture directory: file already exists\n`);
   });
 
   it('--help describes every option', async () => {

@@ -14,14 +14,16 @@ import { RULE_IDS, SEVERITIES, type FindingsDocument, type Severity, type Snapsh
 import { buildPolicy } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import type { Io } from '../io.js';
-import { loadSnapshot, readOptionFile } from '../load.js';
+import { withExamples } from '../help.js';
+import { readOptionFile, loadConnectorSnapshot } from '../load.js';
+import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseList, parseSeverity } from '../options.js';
-import { writeOutputFile } from '../output.js';
+import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
-export interface AuditCliOptions {
+export interface AuditCliOptions extends QuietOption {
   format: AuditFormat;
   out?: string;
   failOn?: Severity;
@@ -36,8 +38,7 @@ export interface AuditCliOptions {
 
 /** Checked in the action (not by commander) so a typo gives the contract's single line. */
 function checkRuleList(option: string, list: readonly string[]): void {
-  const unknown = list.filter((id) => !(RULE_IDS as readonly string[]).includes(id));
-  if (unknown.length > 0) throw new UsageError(`${option}: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')} (see the rule table in README or exrelay audit --help)`);
+  for (const id of list) requireKnownName(option, id, RULE_IDS, 'rule', 'the rule catalogue');
 }
 
 async function readText(io: Io, file: string): Promise<string> {
@@ -74,7 +75,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
     try { replay = JSON.parse(replayText); } catch { throw new InputError(opts.replay, null, 'not valid JSON (expected the output of `exrelay replay --compare --format json`)'); }
   }
 
-  const snapshot: Snapshot = await loadSnapshot(inputs, io);
+  const snapshot: Snapshot = await loadConnectorSnapshot(inputs, io);
   const now = new Date();
   const doc = runAudit(snapshot, {
     exchangeServers: opts.exchangeServers, loadBalancers: opts.loadBalancers, only: opts.only, skip: opts.skip, suppressions,
@@ -112,25 +113,34 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
     // Say where the file is and what is in it (npm run demo relies on it); stdout stays empty
     // so that scripts redirecting it get nothing unexpected.
     const counts = SEVERITIES.map((s) => `${shown.summary[s]} ${s}`).join(', ');
-    io.stderr(`exrelay: wrote ${path} (${shown.findings.length} findings: ${counts})\n`);
+    reportWritten(io, opts, `${path} (${shown.findings.length} findings: ${counts})`);
   } else io.stdout(output);
 
   ctx.setExitCode(opts.failOn !== undefined && gateFails(doc, opts.failOn) ? ExitCode.GateFailed : ExitCode.Ok);
 }
 
 export function registerAudit(program: Command, ctx: CommandContext): void {
-  program.command('audit')
-    .description('Run every audit rule (open relays, shadowed and overlapping connectors, TLS, permissions…) and print the findings')
-    .argument('<inputs...>', 'exports, directories or snapshots (merged into one configuration)')
-    .option('--format <format>', 'text, json (exrelay.findings/1), html (the risk report) or csv', parseChoice(AUDIT_FORMATS), 'text')
-    .option('--out <file>', 'write the output to FILE instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding is at this severity or worse (critical, high, medium, low, info)', parseSeverity)
-    .option('--exchange-servers <ips>', 'Exchange server addresses, comma-separated, besides those in the snapshot', parseIpList, [])
-    .option('--load-balancers <ips>', 'load balancer addresses (as Exchange sees them), comma-separated', parseIpList, [])
-    .option('--only <rules>', `run only these rules (comma-separated ids: ${RULE_IDS.join(', ')})`, parseList, [])
-    .option('--skip <rules>', 'do not run these rules (comma-separated ids)', parseList, [])
-    .option('--suppress <file>', 'accepted risks: JSON or YAML list of {rule, connector, reason, expires}')
+  const cmd = program.command('audit')
+    .summary('run every rule and print the findings (text, json, csv, or the HTML risk report)')
+    .description('Run every audit rule (open relays, relay ranges covering Exchange servers or load balancers, shadowed and overlapping connectors, '
+      + 'Basic auth without TLS, certificates, drift between servers) and print the findings. With --fail-on it is a gate for CI.')
+    .argument('<INPUT...>', 'exports, folders or snapshots (merged into one configuration)')
+    .option('--format <FORMAT>', 'text, json (exrelay.findings/1), html (the risk report) or csv', parseChoice(AUDIT_FORMATS), 'text')
+    .option('--out <FILE>', 'write the output to FILE instead of standard output')
+    .option('--fail-on <SEVERITY>', 'exit 1 when a finding is at this severity or worse (critical, high, medium, low, info)', parseSeverity)
+    .option('--exchange-servers <IP,...>', 'Exchange server addresses besides those in the snapshot', parseIpList, [])
+    .option('--load-balancers <IP,...>', 'load balancer addresses as Exchange sees them', parseIpList, [])
+    .option('--only <RULE,...>', 'run only these rules (ids as in docs/rules/; checked against the catalogue)', parseList, [])
+    .option('--skip <RULE,...>', 'do not run these rules', parseList, [])
+    .option('--suppress <FILE>', 'accepted risks: JSON or YAML list of {rule, connector, reason, expires}')
     .option('--redact', 'replace host names, domains, addresses, users and thumbprints with placeholders (every format)', false)
-    .option('--replay <file>', 'with --format html: a `replay --compare --format json` result to show before/after')
-    .action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
+    .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after');
+  addQuietOption(cmd);
+  withExamples(cmd, [
+    { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
+    { what: 'a quick look in the terminal while collecting', run: 'exrelay audit snapshot.json --only anonymous-open-relay,relay-range-includes-exchange-server' },
+    { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
+    { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
+  ]);
+  cmd.action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
 }

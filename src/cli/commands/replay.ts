@@ -11,7 +11,9 @@ import { compareResults, runScenario } from '../../replay/replay.js';
 import { parseScenarios, scenarioLine } from '../../replay/scenarios.js';
 import type { SourceText } from '../../source.js';
 import type { CommandContext } from '../context.js';
-import { loadSnapshot, readOptionFile } from '../load.js';
+import { withExamples } from '../help.js';
+import { readOptionFile, loadConnectorSnapshot } from '../load.js';
+import { requireKnownName } from '../names.js';
 import { parseChoice } from '../options.js';
 
 interface ReplayCliOptions {
@@ -33,9 +35,7 @@ function findServer(policy: PolicyIndex, name: string): string | undefined {
 }
 
 function requireServer(policy: PolicyIndex, name: string, option: string, side: string): string {
-  const hit = findServer(policy, name);
-  if (hit === undefined) throw new UsageError(`${option} ${name}: no such server in the ${side} input (servers: ${serverNames(policy).join(', ') || 'none'})`);
-  return hit;
+  return requireKnownName(option, name, serverNames(policy), 'server', `the ${side} input`);
 }
 
 /** The server each scenario runs against: the override, the scenario's own, or the only one. */
@@ -87,17 +87,25 @@ function flavorNotes(policy: PolicyIndex, servers: readonly string[], flavor: Fl
 }
 
 export function registerReplay(program: Command, ctx: CommandContext): void {
-  program.command('replay')
-    .description('Evaluate SMTP scenarios against the configuration in-process (no sockets), exactly as the sandbox would answer them; optionally compare with another configuration or server')
-    .argument('<inputs...>', 'exports, directories or snapshots (the "before" side)')
-    .requiredOption('--scenarios <file>', 'scenarios document (exrelay.scenarios/1, JSON or YAML)')
-    .option('--compare <input>', 'exports or snapshot for the "after" side (repeatable); reports what changed', collect)
-    .option('--server <name>', 'run every scenario against this server, whatever its "server" field says')
-    .option('--compare-server <name>', 'run the "after" side against this server (e.g. the replacement of --server)')
-    .option('--format <format>', 'text (one line per scenario) or json (exrelay.replay/1)', parseChoice(['text', 'json'] as const), 'text')
+  const cmd = program.command('replay')
+    .summary('answer SMTP scenarios in-process as the sandbox would; compare before and after')
+    .description('Evaluate SMTP scenarios against the configuration in-process (no sockets), exactly as the sandbox would answer them. With --compare '
+      + 'or --compare-server, evaluate them against the after side too and name each change: breaks (accepted before, not after), newly accepted, '
+      + 'or fixed (a scenario whose "expect" the after side now meets).')
+    .argument('<INPUT...>', 'exports, folders or snapshots: the before side')
+    .requiredOption('--scenarios <FILE>', 'scenarios document (exrelay.scenarios/1, JSON or YAML; `exrelay logs --scenarios` writes one)')
+    .option('--compare <INPUT>', 'exports or snapshot for the after side (repeatable); reports what changed', collect)
+    .option('--server <SERVER>', 'run every scenario against this server, whatever its "server" field says')
+    .option('--compare-server <SERVER>', 'run the after side against this server (e.g. the replacement of --server)')
+    .option('--format <FORMAT>', 'text (one line per scenario) or json (exrelay.replay/1)', parseChoice(['text', 'json'] as const), 'text')
     .option('--fail-on-change', 'exit 1 when any scenario changed between before and after (needs --compare or --compare-server)')
-    .option('--flavor <version>', 'answer as this Exchange version instead of the server\'s own (2010, 2013, 2016, 2019)', parseChoice(FLAVORS))
-    .action(async (inputs: string[], opts: ReplayCliOptions) => {
+    .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own', parseChoice(FLAVORS));
+  withExamples(cmd, [
+    { what: 'who breaks after the migration: the old server today against the new one after the script', run: 'exrelay replay exports/ --scenarios traffic.json --server EX10 --compare after.json --compare-server EX16' },
+    { what: 'what a printer at 10.1.2.3 gets today', run: 'exrelay replay exports/ --scenarios printer.yaml --server EX10' },
+    { what: 'a gate in the change pipeline', run: 'exrelay replay before.json --scenarios traffic.json --compare after.json --fail-on-change --format json' },
+  ]);
+  cmd.action(async (inputs: string[], opts: ReplayCliOptions) => {
       const comparing = opts.compare !== undefined || opts.compareServer !== undefined;
       if (opts.failOnChange === true && !comparing) throw new UsageError('--fail-on-change needs --compare or --compare-server');
 
@@ -105,7 +113,8 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       const { document, warnings } = parseScenarios(source);
       for (const w of warnings) ctx.io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
 
-      const before = buildPolicy(await loadSnapshot(inputs, ctx.io));
+      const beforeSnapshot = await loadConnectorSnapshot(inputs, ctx.io);
+      const before = buildPolicy(beforeSnapshot);
       const override = opts.server === undefined ? undefined : requireServer(before, opts.server, '--server', 'before');
       const beforeServers = serversFor(before, document.scenarios, override, source, 'before');
       const now = nowFromEnvironment();
@@ -119,7 +128,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
         doc = { schema: REPLAY_SCHEMA, results: beforeResults };
         ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderResultsText(beforeResults));
       } else {
-        const after = opts.compare === undefined ? before : buildPolicy(await loadSnapshot(opts.compare, ctx.io));
+        const after = opts.compare === undefined ? before : buildPolicy(await loadConnectorSnapshot(opts.compare, ctx.io));
         afterPolicy = after;
         const afterOverride = opts.compareServer !== undefined ? requireServer(after, opts.compareServer, '--compare-server', 'after')
           : opts.server !== undefined ? requireServer(after, opts.server, '--server', 'after') : undefined;
@@ -137,5 +146,6 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       const policies = afterPolicy === null ? [before] : [before, afterPolicy];
       for (const problem of new Set(policies.flatMap((p) => p.problems))) ctx.io.stderr(`exrelay: warning: ${problem}\n`);
       ctx.setExitCode(opts.failOnChange === true && changed > 0 ? ExitCode.GateFailed : ExitCode.Ok);
-    });
+  });
 }
+

@@ -9,7 +9,10 @@ import { startSandbox } from '../../sandbox/server.js';
 import type { PemPair } from '../../sandbox/tls.js';
 import { parseUsers } from '../../sandbox/users.js';
 import type { CommandContext } from '../context.js';
-import { loadSnapshot, readOptionFile } from '../load.js';
+import { buildPolicy, serverNames } from '../../policy/index.js';
+import { withExamples } from '../help.js';
+import { loadConnectorSnapshot, readOptionFile } from '../load.js';
+import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseNonNegativeInt } from '../options.js';
 
 interface SandboxCliOptions {
@@ -49,30 +52,37 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export function registerSandbox(program: Command, ctx: CommandContext): void {
-  program.command('sandbox')
-    .description('Run an SMTP server that answers as the receive connectors of server NAME would (same decisions as replay), '
-      + 'on loopback, port P+offset for each Exchange binding port P. Accepted messages are written to the capture directory '
-      + 'before the final 250; nothing is ever delivered. Stops cleanly on SIGINT/SIGTERM.')
-    .argument('<input...>', 'export files, directories or snapshots (as for import)')
-    .requiredOption('--server <name>', 'the Exchange server whose receive connectors to emulate')
-    .option('--host <addr>', 'address to listen on (keep loopback unless devices elsewhere must reach it)', parseHost, '127.0.0.1')
-    .option('--port-offset <n>', 'listen on Exchange port P + N (25 -> 10025 with the default)', parseNonNegativeInt, DEFAULT_PORT_OFFSET)
-    .option('--client-ip <ip>', 'select connectors as if every client came from IP (XCLIENT and PROXY still take precedence)', parseIpList)
+  const cmd = program.command('sandbox')
+    .summary('an SMTP server on loopback that answers as SERVER\'s receive connectors; never delivers')
+    .description('Run an SMTP server that answers as the receive connectors of server SERVER would (the same decisions as replay), '
+      + 'on loopback, port P+offset for each Exchange binding port P. It prints one "listening HOST:PORT for SERVER port P" line per listener. '
+      + 'Accepted messages are written to the capture folder before the final 250; nothing is ever delivered. Stops cleanly on Ctrl-C or SIGTERM.')
+    .argument('<INPUT...>', 'exports, folders or snapshots')
+    .requiredOption('--server <SERVER>', 'the Exchange server whose receive connectors to emulate')
+    .option('--host <ADDR>', 'address to listen on (keep loopback unless devices elsewhere must reach it)', parseHost, '127.0.0.1')
+    .option('--port-offset <N>', 'listen on Exchange port P + N (25 -> 10025 with the default)', parseNonNegativeInt, DEFAULT_PORT_OFFSET)
+    .option('--client-ip <IP>', 'select connectors as if every client came from IP (XCLIENT and PROXY still take precedence)', parseIpList)
     .option('--xclient', 'accept XCLIENT ADDR=... from trusted clients to impersonate an address (re-selects the connector)')
     .option('--proxy-protocol', 'read a HAProxy PROXY v1/v2 header from trusted clients and select by its source address')
-    .option('--trust-proxy <addr,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
-    .option('--users <file>', 'accounts AUTH LOGIN accepts: JSON or YAML with a "users" array as in exrelay.scenarios/1')
-    .option('--capture <dir>', 'where accepted messages go (<id>.eml + <id>.json)', './exrelay-capture')
-    .option('--protocol-log <dir>', "write Exchange's SMTP receive protocol log (RECVyyyymmdd-1.LOG) to DIR")
-    .option('--flavor <version>', 'answer as this Exchange version instead of the server\'s own (2010|2013|2016|2019)', parseChoice(FLAVORS))
-    .option('--tarpit', "delay error replies by the connector's TarpitInterval (default 5 s), as Exchange does (off by default)")
-    .option('--cert <file>', 'PEM certificate for STARTTLS (default: a self-signed one per connector FQDN)')
-    .option('--key <file>', 'PEM private key for --cert')
-    .action(async (inputs: string[], opts: SandboxCliOptions) => {
+    .option('--trust-proxy <ADDR,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
+    .option('--users <FILE>', 'accounts AUTH LOGIN accepts: JSON or YAML with a "users" array as in exrelay.scenarios/1')
+    .option('--capture <DIR>', 'where accepted messages go (<id>.eml and <id>.json)', './exrelay-capture')
+    .option('--protocol-log <DIR>', "write Exchange's SMTP receive protocol log (RECVyyyymmdd-1.LOG) to DIR, readable by `exrelay logs`")
+    .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own', parseChoice(FLAVORS))
+    .option('--tarpit', "delay error replies by the connector's TarpitInterval (5 s by default), as Exchange does")
+    .option('--cert <FILE>', 'PEM certificate for STARTTLS (default: a self-signed one per connector FQDN)')
+    .option('--key <FILE>', 'PEM private key for --cert');
+  withExamples(cmd, [
+    { what: 'try the new server\'s connectors with swaks or a printer pointed at 127.0.0.1:10025', run: 'exrelay sandbox exports/ --server EX16' },
+    { what: 'test as if from a device\'s address, without being on its network', run: 'exrelay sandbox exports/ --server EX16 --xclient' },
+    { what: 'reachable by a real device on the LAN, logging as Exchange would', run: 'exrelay sandbox exports/ --server EX16 --host 0.0.0.0 --client-ip 10.1.2.3 --protocol-log sandbox-logs/' },
+  ]);
+  cmd.action(async (inputs: string[], opts: SandboxCliOptions) => {
       if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
       const clientIps = opts.clientIp ?? [];
       if (clientIps.length > 1) throw new UsageError('--client-ip takes one address');
-      const snapshot = await loadSnapshot(inputs, ctx.io);
+      const snapshot = await loadConnectorSnapshot(inputs, ctx.io);
+      const server = requireKnownName('--server', opts.server, serverNames(buildPolicy(snapshot)), 'server');
       const users = opts.users === undefined ? [] : parseUsers(opts.users, (await readOptionFile(ctx.io, opts.users)).text);
       const certificate: PemPair | null = opts.cert === undefined || opts.key === undefined ? null
         : { cert: (await readOptionFile(ctx.io, opts.cert)).text, key: (await readOptionFile(ctx.io, opts.key)).text };
@@ -80,7 +90,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       const stop = untilSignal();
       const sandbox = await startSandbox({
         snapshot,
-        server: opts.server,
+        server,
         host: opts.host,
         portFor: (port) => port + offset,
         clientIp: clientIps[0] ?? null,
@@ -101,5 +111,5 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       await stop;
       await sandbox.close();
       ctx.setExitCode(ExitCode.Ok);
-    });
+  });
 }

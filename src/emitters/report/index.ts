@@ -1,5 +1,6 @@
 // The consultant's HTML risk report: one self-contained page (inline CSS and SVG, no script, no
 // external request), rendered from a view built in TypeScript.
+import { InternalError } from '../../errors.js';
 import { template } from '../templates.js';
 import { buildReportView, type ReportInput, type ReportView } from './view.js';
 
@@ -7,5 +8,8 @@ export { buildReportView, type ReportInput } from './view.js';
 export { parseReplayComparison } from './replay.js';
 
 export function renderReportHtml(input: ReportInput): string {
+  // No false clean (rules.md): a score over no connectors would read as a clean estate. The CLI
+  // stops such input first (exit 2); this keeps any other caller from rendering one.
+  if (input.snapshot.connectors.length === 0) throw new InternalError('the risk report needs at least one receive connector');
   return template<ReportView>('report.html.hbs')(buildReportView(input));
 }

@@ -1,6 +1,7 @@
 // Get-ADPermission record (ADAcePresentationObject) → Permission (reference §8).
 import type { ImportWarning, Permission } from '../../model.js';
 import { canonicalPrincipal } from '../../principals.js';
+import { connectorIdentityFromPath } from '../ad-object-id.js';
 import { parseBoolean, psList, psText } from '../ps-values.js';
 import { getProp, type PsRecord } from '../types.js';
 import { buildExtra, lowerSet, text, warn, type Mapped } from './common.js';
@@ -12,13 +13,7 @@ const MAPPED = lowerSet(['Identity', 'User', 'Deny', 'IsInherited', 'Inherited',
  * its distinguished name or canonical path; both name the server and the connector, so they
  * become the `SERVER\Name` identity that Get-ReceiveConnector prints.
  */
-export function connectorIdentityFromPath(identity: string): string | null {
-  const dn = /^CN=((?:\\.|[^,\\])+),CN=SMTP Receive Connectors,CN=Protocols,CN=((?:\\.|[^,\\])+),CN=Servers,/i.exec(identity);
-  if (dn !== null) return `${(dn[2] ?? '').replace(/\\(.)/g, '$1')}\\${(dn[1] ?? '').replace(/\\(.)/g, '$1')}`;
-  const canonical = /\/Servers\/([^/]+)\/Protocols\/SMTP Receive Connectors\/(.+)$/i.exec(identity);
-  if (canonical !== null) return `${canonical[1] ?? ''}\\${canonical[2] ?? ''}`;
-  return null;
-}
+export { connectorIdentityFromPath };
 
 export function mapAdPermission(record: PsRecord): Mapped<Permission> {
   const warnings: ImportWarning[] = [];
@@ -61,6 +56,11 @@ export function mapAdPermission(record: PsRecord): Mapped<Permission> {
     extra: buildExtra(record, MAPPED),
   };
   if (identity !== exported && permission.extra !== undefined) permission.extra.exportedIdentity = exported;
+  // A capture without these columns (the default view has no ExtendedRights) says nothing about
+  // them: recorded, so that merging can let a capture that shows them complete the entry.
+  const assumed = [['ExtendedRights', 'Rights'], ['Deny'], ['IsInherited', 'Inherited']]
+    .filter((names) => names.every((n) => getProp(record, n) === undefined)).map((names) => names[0] as string);
+  if (assumed.length > 0 && permission.extra !== undefined) permission.extra.assumed = assumed.sort();
   const canonical = canonicalPrincipal(user);
   if (canonical !== null && canonical !== user && permission.extra !== undefined) permission.extra.principal = canonical;
   return { value: permission, warnings };

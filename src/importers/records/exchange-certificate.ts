@@ -3,6 +3,7 @@
 // with node's X509 parser; Format-List/JSON exports carry the properties directly.
 import { X509Certificate } from 'node:crypto';
 import type { Certificate, ImportWarning } from '../../model.js';
+import { readConsoleDate } from '../dates.js';
 import { parseDate, psList, psText } from '../ps-values.js';
 import { getProp, type PsRecord } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, textOrNull, warn, type Mapped } from './common.js';
@@ -62,27 +63,45 @@ export function mapExchangeCertificate(record: PsRecord): Mapped<Certificate> {
 
   let notAfter: string | null = null;
   const notAfterText = textOrNull(record, 'NotAfter');
-  if (notAfterText !== null) notAfter = parseDate(notAfterText);
+  let ambiguous: { monthFirst: string; dayFirst: string } | null = null;
+  if (notAfterText !== null) {
+    notAfter = parseDate(notAfterText);
+    if (notAfter === null) {
+      const printed = readConsoleDate(notAfterText, record.dateOrder ?? null);
+      if (printed.kind === 'date') notAfter = printed.iso;
+      if (printed.kind === 'ambiguous') ambiguous = printed;
+    }
+  }
   if (notAfter === null && der !== null) notAfter = new Date(der.validTo).toISOString().replace(/\.000Z$/, 'Z');
+  if (notAfter === null && ambiguous !== null) {
+    const day = (isoText: string): string => isoText.slice(0, 10);
+    warnings.push(warn(record, 'NotAfter', `certificate ${thumbprint}: expiry date "${notAfterText ?? ''}" reads as ${day(ambiguous.monthFirst)} (month first, en-US) or ${day(ambiguous.dayFirst)} (day first) and no other date in the file has a day over 12 to tell which; left empty (export with Export-Clixml, or add a date such as NotBefore)`));
+    notAfter = '';
+  }
   if (notAfter === null) {
-    warnings.push(warn(record, 'NotAfter', `certificate ${thumbprint}: expiry date "${notAfterText ?? sections.get('Not After') ?? ''}" is culture-dependent or missing; left empty`));
+    const shown = notAfterText ?? sections.get('Not After') ?? null;
+    warnings.push(warn(record, 'NotAfter', shown === null ? `certificate ${thumbprint}: no expiry date (NotAfter) in the export; left empty`
+      : `certificate ${thumbprint}: expiry date "${shown}" is not a date exrelay reads; left empty`));
     notAfter = '';
   }
 
   const dnsNames: string[] = [];
+  // `CertificateDomains : {}` is an observed empty list: the names are what it shows, and
+  // nothing is derived from the subject or the DER then.
+  const domainsShown = ['CertificateDomains', 'DnsNameList'].some((p) => getProp(record, p) !== undefined);
   for (const prop of ['CertificateDomains', 'DnsNameList']) {
     for (const item of psList(getProp(record, prop) ?? null, 'any')) {
       const t = psText(item)?.trim() ?? '';
       if (t !== '' && !dnsNames.includes(t)) dnsNames.push(t);
     }
   }
-  if (dnsNames.length === 0 && der?.subjectAltName !== undefined) {
+  if (dnsNames.length === 0 && !domainsShown && der?.subjectAltName !== undefined) {
     for (const part of der.subjectAltName.split(',')) {
       const m = /^\s*DNS:(.+)$/.exec(part);
       if (m?.[1] !== undefined && !dnsNames.includes(m[1].trim())) dnsNames.push(m[1].trim());
     }
   }
-  if (dnsNames.length === 0) {
+  if (dnsNames.length === 0 && !domainsShown) {
     const cn = /(?:^|,\s*)CN=([^,]+)/.exec(subject);
     if (cn?.[1] !== undefined) dnsNames.push(cn[1].trim());
   }

@@ -5,6 +5,7 @@ import {
   parsePermissionGroups, parseUnlimitedInt, psList, psText,
 } from '../ps-values.js';
 import { bindingFromParts, parseBinding, parseRange, rangeFromBounds } from '../../net/index.js';
+import { connectorIdentityFromPath, serverNameOf } from '../ad-object-id.js';
 import { getProp, type PsRecord, type PsValue } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, text, textOrNull, warn, type Mapped } from './common.js';
 
@@ -65,7 +66,10 @@ function rangeOf(item: PsValue): IpRange | string {
 function bindingOf(item: PsValue): Binding | null {
   if (typeof item === 'string') return parseBinding(item).binding ?? null;
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-    const addr = psText(item.Address ?? item.IPAddressToString ?? null);
+    // ConvertTo-Json -Depth 3 and deeper writes Address as an IPAddress object.
+    const rawAddress = item.Address ?? item.IPAddressToString ?? null;
+    const addr = rawAddress !== null && typeof rawAddress === 'object' && !Array.isArray(rawAddress)
+      ? psText(rawAddress.IPAddressToString ?? rawAddress.ToString ?? null) : psText(rawAddress);
     const port = item.Port;
     const fromParts = addr === null || typeof port !== 'number' ? null : bindingFromParts(addr, port);
     if (fromParts !== null) return fromParts;
@@ -95,8 +99,14 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   const missing: string[] = [];
   const identityText = text(record, 'Identity');
   let name = textOrNull(record, 'Name');
-  let server = textOrNull(record, 'Server');
-  let identity = identityText === null || identityText === '' ? null : identityText;
+  const serverText = textOrNull(record, 'Server');
+  let server = serverText === null ? null : serverNameOf(serverText);
+  // An Identity or DistinguishedName printed as the connector's DN or canonical path (a
+  // ConvertTo-Json cut at its -Depth) names the server and the connector too.
+  const dnText = textOrNull(record, 'DistinguishedName');
+  let identity = identityText === null || identityText === '' ? null
+    : connectorIdentityFromPath(identityText) ?? identityText;
+  if (identity === null && dnText !== null) identity = connectorIdentityFromPath(dnText);
   if (identity !== null) {
     const [idServer, idName] = splitIdentity(identity);
     server ??= idServer;
@@ -131,7 +141,14 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   // A full property set without TransportRole is Exchange 2010; a partial paste simply did not
   // show it (so another copy of the connector may supply it when inputs are merged).
   const silentlyAbsent: string[] = [];
-  if (roleRaw === undefined && record.typeNames.length === 0 && record.props.size < 25) silentlyAbsent.push('TransportRole');
+  // A partial capture (`fl auth*,bind*`, a `select` of a few properties) is told from a whole
+  // Exchange 2010 object, which has neither TransportRole nor TlsCertificateName, by its size.
+  const partial = record.typeNames.length === 0 && record.props.size < 25;
+  if (partial) {
+    for (const prop of ['TransportRole', 'Fqdn', 'TlsCertificateName', 'Banner']) {
+      if (getProp(record, prop) === undefined) silentlyAbsent.push(prop);
+    }
+  }
   if (roleRaw !== undefined && roleRaw !== null && roleRaw !== '') {
     const role = parseEnumValue(TRANSPORT_ROLES, roleRaw);
     if (role === undefined) warnings.push(warn(record, 'TransportRole', `${label}: unknown TransportRole "${psText(roleRaw) ?? ''}"; left empty`));
@@ -224,6 +241,10 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   const absent = [...missing, ...defaulted];
   if (silentlyAbsent.length > 0) unseenFields.set(connector, silentlyAbsent);
   if (absent.length > 0 && connector.extra !== undefined) connector.extra.notInExport = absent;
+  // Contract rules.md, "Assumed is not observed": every property the snapshot holds only
+  // because the importer filled it in, by its PowerShell name, so rules can tell it from a value.
+  const assumed = [...new Set([...absent, ...silentlyAbsent])].sort();
+  if (assumed.length > 0 && connector.extra !== undefined) connector.extra.assumed = assumed;
   if (missing.length > 0) warnings.push(warn(record, null, `${label}: ${missing.join(' and ')} not in the export; left empty`));
   if (defaulted.length > 0) {
     warnings.push(warn(record, null, `${label}: not in the export, defaults assumed for ${defaulted.join(', ')}`));
