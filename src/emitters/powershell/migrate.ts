@@ -9,6 +9,7 @@ import type {
 } from '../../model.js';
 import { nonDefaultEntries } from '../../policy/index.js';
 import { formatBinding, sameRange } from '../../net/index.js';
+import { certificatesCovering, parseTlsCertificateName } from '../../certificates.js';
 import { template } from '../templates.js';
 import { psComment, psQuote, psQuoteList, unquotableReason } from '../../powershell/quote.js';
 
@@ -329,12 +330,10 @@ function mapTlsName(sc: ReceiveConnector, sourceFqdn: string | null, targetFqdn:
     warnings.push(`${sc.identity}: TlsCertificateName ${name} is kept as it is (the target's Fqdn is unknown); check the certificate exists on ${targetName}`);
     return name;
   }
-  const m = /^<I>(.*)<S>(.*)$/s.exec(name);
+  const m = parseTlsCertificateName(name);
   if (m === null) return name;
-  const wanted = targetFqdn.toLowerCase();
-  const cert = certificates.find((c) => c.server !== null && eq(c.server, targetName) && c.services.some((s) => eq(s, 'SMTP'))
-    && c.dnsNames.some((d) => d.toLowerCase() === wanted));
-  const subject = m[2] ?? '';
+  const cert = certificatesCovering(certificates, targetName, targetFqdn)[0];
+  const subject = m.subject;
   const namesSource = sourceFqdn !== null && subject.toLowerCase().includes(sourceFqdn.toLowerCase());
   if (cert !== undefined && namesSource) {
     const rewritten = `<I>${cert.issuer}<S>${cert.subject}`;
@@ -342,7 +341,7 @@ function mapTlsName(sc: ReceiveConnector, sourceFqdn: string | null, targetFqdn:
     return rewritten;
   }
   if (namesSource && sourceFqdn !== null) {
-    const rewritten = `<I>${m[1] ?? ''}<S>${subject.replace(new RegExp(sourceFqdn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), targetFqdn)}`;
+    const rewritten = `<I>${m.issuer}<S>${subject.replace(new RegExp(sourceFqdn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), targetFqdn)}`;
     warnings.push(`${sc.identity}: TlsCertificateName rewritten for ${targetFqdn} to ${rewritten}: install a certificate with that issuer and subject on ${targetName} before running the script`);
     return rewritten;
   }
