@@ -332,6 +332,13 @@ class Runner {
       const c = this.findConnector(identity);
       return c === null ? false : this.holdsEntry(c, user, right, deny);
     }
+    // The guards `exrelay migrate` defines (templates/partials/migrate-functions.hbs).
+    if (eq(spec.name, 'Test-ExrelayConnector')) return this.findConnector(stringify(bound.get('Identity')?.value ?? null)) !== null;
+    if (eq(spec.name, 'Test-ExrelayMark')) {
+      const c = this.findConnector(stringify(bound.get('Identity')?.value ?? null));
+      const comment = c?.extra?.['Comment'];
+      return typeof comment === 'string' && comment.includes(stringify(bound.get('Mark')?.value ?? null));
+    }
     if (eq(spec.name, 'Get-ReceiveConnector')) {
       const id = bound.get('Identity');
       if (id === undefined) return this.snap.connectors.map((c) => c.identity);
@@ -369,6 +376,7 @@ class Runner {
       this.events.push({ line, kind: 'whatif', message: `${spec.name} with -WhatIf changes nothing` });
       return;
     }
+    if (eq(spec.name, 'Assert-ExrelayConnector')) return this.assertConnector(node, bound);
     if (!spec.mutates) return;
     const before = JSON.stringify([this.snap.connectors, this.snap.permissions, this.snap.acceptedDomains]);
     try {
@@ -383,6 +391,31 @@ class Runner {
       }
       this.fail(node, `${spec.name}: ${error.message}`);
     }
+  }
+
+  /** `exrelay migrate`'s read-back check: what the script created must be what it meant to create. */
+  private assertConnector(node: SyntaxNode, b: Map<string, Bound>): void {
+    const identity = stringify(b.get('Identity')?.value ?? null);
+    const c = this.findConnector(identity);
+    if (c === null) this.fail(node, `Assert-ExrelayConnector: ${identity} was not found after it was created`);
+    const mark = stringify(b.get('Mark')?.value ?? null);
+    const comment = c.extra?.['Comment'];
+    if (!(typeof comment === 'string' && comment.includes(mark))) this.fail(node, `Assert-ExrelayConnector: ${identity} exists but its Comment lacks ${mark}`);
+    const problems: string[] = [];
+    const role = b.get('TransportRole');
+    if (role !== undefined && c.transportRole !== null && !eq(c.transportRole, stringify(role.value))) problems.push(`TransportRole ${c.transportRole}`);
+    const bindings = b.get('Bindings');
+    if (bindings !== undefined) {
+      const wanted = toStringList(bindings.value).map(this.parseBindingText);
+      if (wanted.length !== c.bindings.length || !wanted.every((w) => c.bindings.some((x) => sameBinding(x, w)))) problems.push('Bindings');
+    }
+    const count = b.get('RemoteIPRangeCount');
+    if (count !== undefined && Number(stringify(count.value)) !== c.remoteIPRanges.length) problems.push(`${c.remoteIPRanges.length} remote ranges`);
+    const groups = b.get('PermissionGroups');
+    if (groups !== undefined && this.flags(PERMISSION_GROUPS, toStringList(groups.value), 'PermissionGroups').join() !== c.permissionGroups.filter((g) => g !== 'Custom').join()) problems.push('PermissionGroups');
+    const auth = b.get('AuthMechanism');
+    if (auth !== undefined && this.flags(AUTH_MECHANISMS, toStringList(auth.value), 'AuthMechanism').join() !== c.authMechanism.join()) problems.push('AuthMechanism');
+    if (problems.length > 0) this.fail(node, `Assert-ExrelayConnector: ${identity} differs from what the script creates: ${problems.join(', ')}`);
   }
 
   private mutate(cmdlet: string, b: Map<string, Bound>): string {
