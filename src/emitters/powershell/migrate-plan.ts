@@ -15,6 +15,7 @@ import {
 } from '../../model.js';
 import { certificatesNamedBy, parseTlsCertificateName } from '../../analyzers/certificates.js';
 import { nonDefaultEntries } from '../../apply/acl.js';
+import { bannerProblem } from '../../apply/validate.js';
 import { formatBinding, normaliseAddress, sameRange } from '../../apply/addresses.js';
 import { canonicalPrincipal } from '../../principals.js';
 import { unquotableReason } from './quote.js';
@@ -296,7 +297,7 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
   const mappings: ConnectorMapping[] = [];
   const actions: string[] = [];
 
-  for (const sc of sourceConnectors) {
+  for (let sc of sourceConnectors) {
     if (!sc.enabled) {
       ctx.untranslated.push(`${sc.identity} is disabled: not migrated (it has no effect on mail flow)`);
       continue;
@@ -306,6 +307,12 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
       if (reason !== null) throw new UsageError(`${sc.identity}: ${what} ${reason}; it cannot be written into a PowerShell script`);
     }
     if (!riskAccepted(ctx, sc)) continue;
+    const banner = sc.banner === null ? null : bannerProblem(sc.banner);
+    if (banner !== null) {
+      // Set-/New-ReceiveConnector would refuse it (reference §3.2): the connector goes without it.
+      ctx.warnings.push(`${sc.identity}: its Banner is not carried (${banner}); the target answers with its default greeting`);
+      sc = { ...sc, banner: null };
+    }
     const builtInName = builtInTargetName(sc, sourceName, targetName);
     const mapping = builtInName !== null ? mapBuiltIn(ctx, sc, builtInName) : mapCustom(ctx, sc);
     if (mapping === null) continue;
@@ -495,7 +502,7 @@ function mapCustom(ctx: Context, sc: ReceiveConnector): ConnectorMapping | null 
   let role = sc.transportRole ?? 'FrontendTransport';
   const hubPort = bindings.find((b) => HUB_PORTS.includes(b.port) || ctx.targetConnectors.some((t) => t.transportRole === 'HubTransport'
     && t.bindings.some((tb) => tb.port === b.port && family(tb.address) === family(b.address) && (tb.address === b.address || isWildcard(tb.address) || isWildcard(b.address)))));
-  if (sc.transportRole === null && hubPort !== undefined) {
+  if (role !== 'HubTransport' && hubPort !== undefined) {
     if (isAnonymousRelay(ctx, sc) && !isCarried(ctx, 'hub-transport-relay-connector', sc)) {
       const carry = `--carry ${shellWord(`hub-transport-relay-connector@${sc.identity}`)}`;
       ctx.leftOut.push({
