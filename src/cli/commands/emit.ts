@@ -5,13 +5,13 @@ import type { Command } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { InvalidArgumentError } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { emitPostfix } from '../../emitters/postfix/postfix.js';
+import { emitPostfix, parseRelayhost } from '../../emitters/postfix/postfix.js';
 import { buildPolicy, connectorsOf, serverNames } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
 import { parseNonNegativeInt } from '../options.js';
 
-interface EmitPostfixOptions { server: string; out: string; listen?: string; portOffset: number }
+interface EmitPostfixOptions { server: string; out: string; listen?: string; portOffset: number; relayhost?: string }
 
 function parseListen(value: string): string {
   if (!ipaddr.isValid(value)) throw new InvalidArgumentError(`"${value}" is not an IP address`);
@@ -27,6 +27,7 @@ export function registerEmit(program: Command, ctx: CommandContext): void {
     .requiredOption('--out <dir>', 'directory to write main.cf, master.cf and the tables into (created if missing)')
     .option('--listen <addr>', 'address every smtpd listens on (default: all interfaces)', parseListen)
     .option('--port-offset <n>', 'Exchange port P listens on P+N (run beside a production instance)', parseNonNegativeInt, 0)
+    .option('--relayhost <host[:port]>', 'where mail for the accepted domains goes (the new Exchange or Exchange Online), e.g. --relayhost ex16.corp.example:25')
     .action(async (inputs: string[], opts: EmitPostfixOptions) => {
       const snapshot = await loadSnapshot(inputs, ctx.io);
       const policy = buildPolicy(snapshot);
@@ -34,7 +35,8 @@ export function registerEmit(program: Command, ctx: CommandContext): void {
       if (server === undefined || connectorsOf(policy, server).length === 0) {
         throw new UsageError(`--server ${opts.server}: no connectors of that server in the input (servers: ${serverNames(policy).join(', ') || 'none'})`);
       }
-      const output = emitPostfix(policy, { server, listen: opts.listen ?? null, portOffset: opts.portOffset });
+      const relayhost = opts.relayhost === undefined ? null : parseRelayhost(opts.relayhost);
+      const output = emitPostfix(policy, { server, listen: opts.listen ?? null, portOffset: opts.portOffset, relayhost });
       await mkdir(opts.out, { recursive: true });
       for (const file of output.files) await writeFile(join(opts.out, file.name), file.content, 'utf8');
       ctx.io.stdout(`wrote ${output.files.map((f) => join(opts.out, f.name)).join(', ')}\n`);
