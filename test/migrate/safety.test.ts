@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyScript } from '../../src/apply/apply.js';
 import { commandElements, commandName, commandNodes, parsePowerShell } from '../../src/powershell/grammar.js';
 import { runCli } from '../helpers/cli.js';
 import { fixtureEstates, fixturePath, migrateCarryingAll, migrateEstate } from './helpers.js';
@@ -126,4 +127,39 @@ test('migrate --carry and --map-address reject what they cannot mean (exit 2, on
     assert.match(r.stderr, pattern);
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
   }
+});
+
+test('the read-back check refuses a connector that is not what the script creates (dry run through apply)', async () => {
+  const estate = (await fixtureEstates())[0]!;
+  const m = await migrateEstate(estate, { mapAddress: { '10.0.0.10': '10.0.0.16' } });
+  const created = m.plan.mappings.find((x) => x.mark !== null)!;
+  const q = created.target.identity.replace(/'/g, "''");
+  // One range short of what the script expects: the check must stop the run before enabling.
+  const tampered = m.script.replace(new RegExp(`(Assert-ExrelayConnector -Identity '${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'[^\\n]*-RemoteIPRangeCount )(\\d+)`),
+    (_all, head: string, n: string) => `${head}${Number(n) + 1}`);
+  assert.notEqual(tampered, m.script);
+  await assert.rejects(applyScript(estate.snapshot, tampered, { file: 'migrate.ps1' }), /Assert-ExrelayConnector: .* differs from what the script creates: \d+ remote ranges/);
+  // A same-named connector without the mark: the check stops instead of adopting it.
+  const snap = structuredClone(estate.snapshot);
+  snap.connectors.push({ ...structuredClone(created.target), enabled: true, extra: { Comment: 'made by hand' } });
+  await assert.rejects(applyScript(snap, m.script, { file: 'migrate.ps1' }), /exists but its Comment lacks/);
+});
+
+test('Custom without Get-ADPermission data is named; Comment, rate limits and timeouts are carried', async () => {
+  const estate = (await fixtureEstates())[1]!;
+  const snap = structuredClone(estate.snapshot);
+  const printers = snap.connectors.find((c) => c.identity === 'CMEX10A\\Relay Printers CMEX10A')!;
+  snap.connectors = snap.connectors.filter((c) => c.identity !== 'CMEX16A\\Relay Printers CMEX16A');
+  printers.permissionGroups = ['AnonymousUsers', 'Custom'];
+  printers.extra = { ...printers.extra, MessageRateLimit: '100', ConnectionTimeout: '00:20:00', TarpitInterval: '00:00:00' };
+  snap.permissions = snap.permissions.filter((p) => p.identity !== printers.identity);
+  const m = await migrateEstate({ ...estate, snapshot: snap });
+  assert.ok(m.plan.warnings.some((w) => w.includes(printers.identity) && w.includes('no Get-ADPermission entries')), JSON.stringify(m.plan.warnings));
+  const create = m.script.split('\n').find((l) => l.includes("New-ReceiveConnector -Name 'Relay Printers CMEX16A'"))!;
+  assert.match(create, /-MessageRateLimit '100'/);
+  assert.match(create, /-ConnectionTimeout '00:20:00'/);
+  assert.match(create, /-TarpitInterval '00:00:00'/);
+  assert.match(create, /-Comment '[^']*\[exrelay migrate: created from CMEX10A\\Relay Printers CMEX10A\]'/);
+  // Values at Exchange's defaults are not written.
+  assert.doesNotMatch(create, /-ConnectionInactivityTimeout/);
 });
