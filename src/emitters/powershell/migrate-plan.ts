@@ -232,11 +232,13 @@ function writable(name: string, value: JsonValue): JsonValue {
   return value;
 }
 
+/** An `extra` property, or undefined; a value no PowerShell literal can carry (a NUL) counts as absent. */
 function extraOf(c: ReceiveConnector, name: string): JsonValue | undefined {
   const extra = c.extra;
   if (extra === undefined) return undefined;
   const key = Object.keys(extra).find((k) => eq(k, name));
-  return key === undefined ? undefined : extra[key];
+  const value = key === undefined ? undefined : extra[key];
+  return typeof value === 'string' && unquotableReason(value) !== null ? undefined : value;
 }
 
 // ------------------------------------------------------------------ the plan
