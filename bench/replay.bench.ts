@@ -7,7 +7,8 @@
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ReceiveConnector, Scenario, ScenarioUser, Snapshot } from '../src/model.js';
-import { buildPolicy, parseAddress, portsOf, rangeInterval, selectConnector, serverNames, type PolicyIndex } from '../src/policy/index.js';
+import { buildPolicy, portsOf, selectConnector, serverNames, type PolicyIndex } from '../src/policy/index.js';
+import { parseAddress, rangeInterval } from '../src/net/index.js';
 import { runScenario } from '../src/replay/replay.js';
 import { generateEstate } from './lib/estate.js';
 import { prng } from './lib/prng.js';

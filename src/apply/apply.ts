@@ -14,7 +14,7 @@ import {
 } from '../powershell/grammar.js';
 import { canonicalRight } from '../policy/rights.js';
 import { addRight, removeRight, setGroups, recomputeCustom } from './acl.js';
-import { parseBinding, parseIpRange, sameBinding, sameRange } from './addresses.js';
+import { parseBinding, parseRange, sameBinding, sameRange } from '../net/index.js';
 import { findCmdlet, HARMLESS_COMMANDS, KNOWN_FUNCTIONS, resolveParam, type CmdletSpec } from './cmdlets.js';
 import { normaliseCommaLists } from './normalise.js';
 import { authMechanismProblems, bannerProblem, conflictWith, tlsCertificateNameProblem } from './validate.js';
@@ -526,15 +526,15 @@ class Runner {
   }
 
   private parseRange = (s: string): IpRange => {
-    const r = parseIpRange(s);
-    if (r === null) throw new Refusal(`"${s}" is not a valid IP range (an address, a CIDR block or a-b)`);
-    return r;
+    const parsed = parseRange(s);
+    if (parsed.range === undefined) throw new Refusal(parsed.reason);
+    return parsed.range;
   };
 
   private parseBindingText = (s: string): Binding => {
-    const b = parseBinding(s);
-    if (b === null) throw new Refusal(`"${s}" is not a valid binding (IP:port, [IPv6]:port)`);
-    return b;
+    const parsed = parseBinding(s);
+    if (parsed.binding === undefined) throw new Refusal(parsed.reason);
+    return parsed.binding;
   };
 
   /** The parameters New- and Set-ReceiveConnector share, applied to a working copy. */

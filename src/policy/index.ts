@@ -5,7 +5,7 @@ import type { AcceptedDomain, ExchangeServer, IpRange, Permission, ReceiveConnec
 import {
   type Family, type Interval, formatAddress, intervalSize, isWildcardAddress, parseAddress, parseIpv4Number, tryRangeInterval,
   wildcardAddress,
-} from './ip.js';
+} from '../net/index.js';
 
 export interface Endpoint {
   server: string;
@@ -1058,6 +1058,5 @@ export function intervalsWonByAll(policy: PolicyIndex): Map<ReceiveConnector, Wo
 }
 
 export { sameAddress };
-export * from './ip.js';
 export * from './rights.js';
 export * from './accepted-domains.js';

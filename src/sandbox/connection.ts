@@ -14,10 +14,11 @@ import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { ReceiveConnector, Reply } from '../model.js';
 import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
-import { effectiveClientAddress, normalizeAddress } from './client-address.js';
+import { effectiveClientAddress } from './client-address.js';
+import { connectionAddressText, formatBinding } from '../net/index.js';
 import type { Dialogue, MessageContent } from './dialogue.js';
 import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
-import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
+import { LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
 
 /** What the whole sandbox shares with each connection (built by server.ts). */
@@ -140,7 +141,7 @@ export class ExchangeConnection extends SMTPConnection {
     this.name = ctx.serverFqdn;
     ctx.register(this);
     if (ctx.log !== null) {
-      this.logSession = new LogSession(ctx.log, '', endpoint(link.localAddress, link.localPort), endpoint(link.peer, link.peerPort));
+      this.logSession = new LogSession(ctx.log, '', formatBinding({ address: link.localAddress, port: link.localPort }), formatBinding({ address: link.peer, port: link.peerPort }));
     }
   }
 
@@ -317,7 +318,7 @@ export class ExchangeConnection extends SMTPConnection {
   /** XCLIENT ADDR re-selects the connector: the new connector's banner, or 421 4.3.2. */
   private greetAfterXclient(): void {
     const addr = this._xClient.get('ADDR');
-    if (typeof addr === 'string' && addr !== '') this.xclientAddress = normalizeAddress(addr);
+    if (typeof addr === 'string' && addr !== '') this.xclientAddress = connectionAddressText(addr);
     else if (this.neutral) {
       // XCLIENT without ADDR (NAME, HELO...) says nothing about whom to select for.
       this.writeNow({ wire: { code: 220, lines: [this.neutralGreeting()] }, closeAfter: false });

@@ -11,7 +11,8 @@ import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyI
 import { flavorOf } from '../policy/replies.js';
 import { allowedRights, isExternallySecured } from '../policy/rights.js';
 import { CaptureStore } from './capture.js';
-import { isTrustedPeer, normalizeAddress } from './client-address.js';
+import { isTrustedPeer } from './client-address.js';
+import { connectionAddressText } from '../net/index.js';
 import { ExchangeConnection, type LinkInfo, type SandboxContext } from './connection.js';
 import type { DialogueFactory, Flavor } from './dialogue.js';
 import { policyDialogues } from './engine.js';
@@ -94,7 +95,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     serverAddress: info?.ipAddresses[0] ?? null,
     build: buildNumber(info?.version),
     xclient: options.xclient,
-    clientIp: options.clientIp === null ? null : normalizeAddress(options.clientIp),
+    clientIp: options.clientIp === null ? null : connectionAddressText(options.clientIp),
     tarpit: options.tarpit,
     capture,
     log,
@@ -169,11 +170,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (closing) { socket.destroy(); return; }
     const smtp = smtpServers.get(plan.exchangePort);
     if (smtp === undefined) { socket.destroy(); return; }
-    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    const peer = connectionAddressText(socket.remoteAddress ?? '');
     const trusted = isTrustedPeer(peer, options.trustProxy);
     const link: LinkInfo = {
       exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null,
-      localAddress: normalizeAddress(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
+      localAddress: connectionAddressText(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
     };
     const begin = (): void => {
       const connection = new ExchangeConnection(smtp, socket, { remoteAddress: link.proxySource ?? peer, remotePort: link.peerPort }, ctx, link);

@@ -16,7 +16,7 @@ import {
 import { certificatesNamedBy, parseTlsCertificateName } from '../../analyzers/certificates.js';
 import { nonDefaultEntries } from '../../apply/acl.js';
 import { bannerProblem } from '../../apply/validate.js';
-import { formatBinding, normaliseAddress, sameRange } from '../../apply/addresses.js';
+import { formatBinding, normalizeAddress, sameRange } from '../../net/index.js';
 import { canonicalPrincipal } from '../../principals.js';
 import { unquotableReason } from './quote.js';
 
@@ -573,18 +573,18 @@ function mapBindings(ctx: Context, sc: ReceiveConnector): Binding[] | null {
   const unmapped: Binding[] = [];
   for (const b of sc.bindings) {
     if (isWildcard(b.address)) { out.push(b); continue; }
-    const key = normaliseAddress(b.address) ?? b.address;
-    const mapped = Object.entries(ctx.options.mapAddress ?? {}).find(([o]) => (normaliseAddress(o) ?? o) === key)?.[1];
+    const key = normalizeAddress(b.address) ?? b.address;
+    const mapped = Object.entries(ctx.options.mapAddress ?? {}).find(([o]) => (normalizeAddress(o) ?? o) === key)?.[1];
     if (mapped === undefined) { unmapped.push(b); continue; }
-    ctx.usedMappings.add(Object.keys(ctx.options.mapAddress ?? {}).find((o) => (normaliseAddress(o) ?? o) === key) ?? key);
+    ctx.usedMappings.add(Object.keys(ctx.options.mapAddress ?? {}).find((o) => (normalizeAddress(o) ?? o) === key) ?? key);
     if (family(mapped) !== family(b.address)) {
       throw new UsageError(`--map-address ${b.address}=${mapped}: both addresses must be IPv4 or both IPv6`);
     }
     const known = ctx.targetObj?.ipAddresses ?? [];
-    if (known.length > 0 && !known.some((a) => normaliseAddress(a) === normaliseAddress(mapped))) {
+    if (known.length > 0 && !known.some((a) => normalizeAddress(a) === normalizeAddress(mapped))) {
       ctx.warnings.push(`${sc.identity}: --map-address ${b.address}=${mapped}, but ${ctx.targetName}'s known addresses are ${known.join(', ')}; Exchange cannot bind an address the server does not have`);
     }
-    out.push({ address: normaliseAddress(mapped) ?? mapped, port: b.port });
+    out.push({ address: normalizeAddress(mapped) ?? mapped, port: b.port });
   }
   if (unmapped.length > 0) {
     const known = (ctx.targetObj?.ipAddresses ?? []).join(', ');
@@ -680,8 +680,8 @@ export function parseAddressMap(pairs: readonly string[]): Record<string, string
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const m = /^([^=]+)=([^=]+)$/.exec(pair.trim());
-    const oldA = m === null ? null : normaliseAddress((m[1] ?? '').trim().replace(/^\[(.*)\]$/, '$1'));
-    const newA = m === null ? null : normaliseAddress((m[2] ?? '').trim().replace(/^\[(.*)\]$/, '$1'));
+    const oldA = m === null ? null : normalizeAddress((m[1] ?? '').trim().replace(/^\[(.*)\]$/, '$1'));
+    const newA = m === null ? null : normalizeAddress((m[2] ?? '').trim().replace(/^\[(.*)\]$/, '$1'));
     if (oldA === null || newA === null) throw new UsageError(`--map-address ${pair}: expected OLD=NEW, two IP addresses (e.g. 10.20.0.111=10.20.0.121)`);
     if (isWildcard(oldA) || isWildcard(newA)) throw new UsageError(`--map-address ${pair}: give single addresses, not 0.0.0.0 or ::`);
     if (family(oldA) !== family(newA)) throw new UsageError(`--map-address ${pair}: both addresses must be IPv4 or both IPv6`);

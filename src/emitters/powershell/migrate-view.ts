@@ -13,7 +13,7 @@
 //   shows every step, AD entries included.
 import type { JsonValue } from '../../json.js';
 import type { IpRange, Permission, ReceiveConnector } from '../../model.js';
-import { formatBinding } from '../../apply/addresses.js';
+import { formatBinding } from '../../net/index.js';
 import { template } from '../templates.js';
 import type { ConnectorMapping, MigrateOptions, MigrationPlan } from './migrate-plan.js';
 import { psComment, psQuote, psQuoteList } from './quote.js';

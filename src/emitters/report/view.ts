@@ -9,7 +9,7 @@ import {
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
-import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../policy/ip.js';
+import { formatAddress, formatBinding, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../net/index.js';
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
@@ -125,10 +125,6 @@ const MAX_INTERVALS_SHOWN = 8;
 
 function lc(s: string): string { return s.toLowerCase(); }
 
-
-function bindingText(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 function humanLabel(key: string): string {
   const spaced = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
@@ -456,7 +452,7 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
   return {
     anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
     role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
-    bindings: c.bindings.map((b) => bindingText(b.address, b.port)),
+    bindings: c.bindings.map(formatBinding),
     ranges: ranges.slice(0, MAX_RANGES_SHOWN), rangesMore: Math.max(0, ranges.length - MAX_RANGES_SHOWN),
     groups: c.permissionGroups.length === 0 ? 'None' : c.permissionGroups.join(', '),
     auth: c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '),
