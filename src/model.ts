@@ -228,6 +228,8 @@ export interface Scenario {
   data?: string;
   messageSize?: number;
   bdat?: boolean;
+  /** The outcome the consultant wants (after a migration or fix); a comparison reports reaching it as "fixed". */
+  expect?: 'accepted' | 'rejected';
 }
 
 export interface ScenariosDocument {
