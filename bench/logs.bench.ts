@@ -1,14 +1,15 @@
-// `exrelay logs` throughput and memory on 1 GB of generated protocol logs (BENCH_SCALE shrinks
-// it). Baseline: `wc -l` over the same files in the same run. Target: within 20× of wc -l and
-// at most 300 MB peak RSS. The reader runs in a child process so that the peak RSS it reports
+// `exrelay logs` throughput and memory on 1 GB of generated protocol logs and 512 MB of
+// generated message tracking logs (BENCH_SCALE shrinks both). Baseline: `wc -l` over the same
+// files in the same run. Target: within 20× of wc -l and at most 300 MB peak RSS. The reader runs in a child process so that the peak RSS it reports
 // (process.resourceUsage().maxRSS, which covers its worker threads) is its own, not the
 // generator's. Run: node --expose-gc --import tsx bench/logs.bench.ts
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGeneratedLogs, type SenderProfile } from './lib/log-generator.js';
+import { writeTrackingLogs, type TrackedSender } from './lib/tracking-generator.js';
 
 const here = fileURLToPath(import.meta.url);
 
@@ -26,6 +27,27 @@ async function readMode(paths: string[]): Promise<void> {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(); // the whole process: main thread and reader threads
   process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, lines: doc.lines, sessions: doc.sessions, messages: doc.messages, senders: doc.senders.length })}\n`);
+}
+
+const TRACKING_DAYS = 8;
+
+/** Devices behind two Front Ends, proxied to either hub; some messages cross both hubs. About `bytes` of logs. */
+function trackingSenders(bytes: number): TrackedSender[] {
+  const ex1 = { name: 'EX01', ip: '10.0.0.11' };
+  const ex2 = { name: 'EX02', ip: '10.0.0.12' };
+  const count = 240;
+  // About 2.6 KB of events per message (RECEIVE, AGENTINFO, HAREDIRECT, SEND, DELIVER/FAIL).
+  const perDay = Math.max(1, Math.round(bytes / 2600 / count / TRACKING_DAYS));
+  return Array.from({ length: count }, (_, i) => ({
+    device: i % 3 === 0 ? `10.1.${i >> 8}.${i & 255}` : `198.51.100.${i & 255}`,
+    entry: i % 2 === 0 ? ex1 : ex2,
+    hub: i % 4 < 2 ? ex1 : ex2,
+    loggedConnector: i % 4 < 2 ? 'EX01\\Default EX01' : 'EX02\\Default EX02',
+    mailFrom: `app${i}@d${i % 17}.example`,
+    recipients: [{ address: `user${i}@corp.example` }, ...(i % 4 === 0 ? [{ address: `x${i}@external${i % 7}.example`, external: true }] : []), ...(i % 9 === 0 ? [{ address: `gone${i}@corp.example`, fail: true }] : [])],
+    perDay: Array.from({ length: TRACKING_DAYS }, () => perDay),
+    ...(i % 10 === 0 ? { alsoTo: i % 4 < 2 ? ex2 : ex1 } : {}),
+  }));
 }
 
 function benchProfiles(): SenderProfile[] {
@@ -49,6 +71,33 @@ function benchProfiles(): SenderProfile[] {
   return out;
 }
 
+function measure(what: string, files: string[], bytes: number): void {
+  const wc = (): number => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('wc', ['-l', ...files], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`wc failed: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  wc(); // warm the page cache so both sides read from memory
+  const wcMs = Math.min(wc(), wc());
+  const runs: Array<{ ms: number; cpuMs: number; maxRssKb: number; lines: number; sessions: number; messages: number; senders: number }> = [];
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--read', ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`reader failed: ${r.stderr}`);
+    runs.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as (typeof runs)[number]);
+  }
+  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const peak = Math.max(...runs.map((r) => r.maxRssKb)) / 1024;
+  const mb = bytes / 1048576;
+  console.log(`wc -l:        ${wcMs.toFixed(0)} ms (${(mb / (wcMs / 1000)).toFixed(0)} MB/s)`);
+  console.log(`${what}: ${best.ms.toFixed(0)} ms (${(mb / (best.ms / 1000)).toFixed(0)} MB/s), ${best.lines} lines, ${best.sessions} sessions, ${best.messages} messages, ${best.senders} senders`);
+  console.log(`ratio to wc -l: ${(best.ms / wcMs).toFixed(1)}x (target: within 20x)`);
+  // The machine is shared: with other work running, wall time says more about the load than
+  // about the reader. CPU time over the two cores is what the reader would take on its own.
+  console.log(`reader CPU time: ${(best.cpuMs / 1000).toFixed(1)} s (${(mb / (best.cpuMs / 2000)).toFixed(0)} MB/s if both cores were its own, ${(best.cpuMs / 2 / wcMs).toFixed(1)}x wc -l); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`peak RSS (reader process incl. worker threads): ${peak.toFixed(0)} MB (target: <= 300 MB)`);
+}
+
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
   const target = Math.max(1 << 20, Math.round(1024 * 1024 * 1024 * scale));
@@ -58,30 +107,13 @@ async function main(): Promise<void> {
     const { files, bytes } = await writeGeneratedLogs(dir, benchProfiles(), { fileBytes: Math.max(1 << 20, Math.round(target / 8)), concurrency: 64, totalBytes: target, seed: 7 });
     console.log(`generated ${files.length} files, ${(bytes / 1048576).toFixed(0)} MB in ${((Date.now() - g0) / 1000).toFixed(1)} s`);
 
-    const wc = (): number => {
-      const t0 = process.hrtime.bigint();
-      const r = spawnSync('wc', ['-l', ...files], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`wc failed: ${r.stderr}`);
-      return Number(process.hrtime.bigint() - t0) / 1e6;
-    };
-    wc(); // warm the page cache so both sides read from memory
-    const wcMs = Math.min(wc(), wc());
-    const runs: Array<{ ms: number; cpuMs: number; maxRssKb: number; lines: number; sessions: number; messages: number; senders: number }> = [];
-    for (let i = 0; i < 2; i++) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--read', ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      if (r.status !== 0) throw new Error(`reader failed: ${r.stderr}`);
-      runs.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as (typeof runs)[number]);
-    }
-    const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
-    const peak = Math.max(...runs.map((r) => r.maxRssKb)) / 1024;
-    const mb = bytes / 1048576;
-    console.log(`wc -l:        ${wcMs.toFixed(0)} ms (${(mb / (wcMs / 1000)).toFixed(0)} MB/s)`);
-    console.log(`exrelay logs: ${best.ms.toFixed(0)} ms (${(mb / (best.ms / 1000)).toFixed(0)} MB/s), ${best.lines} lines, ${best.sessions} sessions, ${best.messages} messages, ${best.senders} senders`);
-    console.log(`ratio to wc -l: ${(best.ms / wcMs).toFixed(1)}x (target: within 20x)`);
-    // The machine is shared: with other work running, wall time says more about the load than
-    // about the reader. CPU time over the two cores is what the reader would take on its own.
-    console.log(`reader CPU time: ${(best.cpuMs / 1000).toFixed(1)} s (${(mb / (best.cpuMs / 2000)).toFixed(0)} MB/s if both cores were its own, ${(best.cpuMs / 2 / wcMs).toFixed(1)}x wc -l); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log(`peak RSS (reader process incl. worker threads): ${peak.toFixed(0)} MB (target: <= 300 MB)`);
+    measure('protocol logs', files, bytes);
+
+    const t0 = Date.now();
+    const tracking = await writeTrackingLogs(join(dir, 'tracking'), trackingSenders(Math.max(1 << 20, Math.round(target / 2))), { version: '2016', start: '2026-11-02', fileBytes: Math.max(1 << 20, Math.round(target / 16)), seed: 7, submissions: [{ mailbox: { name: 'EX02', ip: '10.0.0.12' }, outlookClients: ['10.9.0.1', '10.9.0.2'], perDay: Array.from({ length: TRACKING_DAYS }, () => Math.max(1, Math.round(target / 2 / 2600 / TRACKING_DAYS / 10))) }] });
+    const trackingBytes = tracking.files.reduce((n, f) => n + statSync(f).size, 0);
+    console.log(`generated ${tracking.files.length} tracking files, ${(trackingBytes / 1048576).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    measure('message tracking logs', tracking.files, trackingBytes);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

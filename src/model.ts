@@ -162,6 +162,38 @@ export interface Finding {
   references: string[];
 }
 
+/** What a finding means for the organisation, in the customer's words (the report's "why" and "do"). */
+export interface RuleWording {
+  /** What goes wrong if it is left as it is (one or two sentences, no jargon). */
+  impact: string;
+  /** The action, imperative, completed by " on <connector>" where there is one. */
+  action: string;
+}
+
+/**
+ * What emitters need to know about a rule, read from the rule itself (its file's meta) and
+ * handed to them by the command, so no emitter keeps its own copy of a rule's words.
+ */
+export interface RuleInfo {
+  id: RuleId;
+  defaultSeverity: Severity;
+  title: string;
+  wording: RuleWording;
+  /** Where the severity changes the story (rules.md grades some rules). */
+  gradedWording?: Partial<Record<Severity, RuleWording>>;
+}
+
+const textOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The one order of findings (style §3.9): severity, rule, server, connector; then message, for
+ * full determinism. The audit sorts with it and every format (text, JSON, CSV, HTML) keeps it.
+ */
+export function compareFindings(a: Finding, b: Finding): number {
+  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || textOrder(a.rule, b.rule)
+    || textOrder(a.server ?? '', b.server ?? '') || textOrder(a.connector ?? '', b.connector ?? '') || textOrder(a.message, b.message);
+}
+
 export interface FindingsSummary { critical: number; high: number; medium: number; low: number; info: number }
 
 export interface FindingsDocument {
@@ -170,8 +202,12 @@ export interface FindingsDocument {
   findings: Finding[];
   /** Suppressed findings: listed as accepted risks, never dropped. */
   accepted?: Array<{ finding: Finding; reason: string; expires: string }>;
-  /** Checks that could not run for lack of data, and the export that would enable them. */
-  notRun?: Array<{ rule: RuleId; missing: string; export: string }>;
+  /**
+   * Checks that could not run for lack of data, and the export that would enable them. With
+   * `connector`, the check ran for the other connectors but not for this one, because a
+   * property it depends on was assumed (`extra.assumed`), not exported.
+   */
+  notRun?: Array<{ rule: RuleId; connector?: string; missing: string; export: string }>;
 }
 
 // ---- scenarios and replay (exrelay.scenarios/1, exrelay.replay/1) ----
@@ -193,6 +229,8 @@ export interface Scenario {
   data?: string;
   messageSize?: number;
   bdat?: boolean;
+  /** The outcome the consultant wants (after a migration or fix); a comparison reports reaching it as "fixed". */
+  expect?: 'accepted' | 'rejected';
 }
 
 export interface ScenariosDocument {

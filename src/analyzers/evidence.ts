@@ -142,9 +142,45 @@ function cidrOf(i: Interval): string | null {
   return `${formatAddress(i.family, i.first)}/${128 - bits}`;
 }
 
-/** Address counts as decimal strings: all of IPv6 does not fit a JSON number. */
-export function countText(n: bigint): string {
-  return n.toString();
+/** Public IPv4 addresses, and whether the public IPv6 addresses span more than one /64. */
+export function publicBreadth(publicIntervals: readonly Interval[]): { ipv4: number; ipv6Prefixes64: number } {
+  let ipv4 = 0;
+  const prefixes = new Set<bigint>();
+  let many = false;
+  for (const i of publicIntervals) {
+    if (i.family === 4) { ipv4 += Number(i.last) - Number(i.first) + 1; continue; }
+    const a = i.first >> 64n;
+    const b = i.last >> 64n;
+    if (a !== b) many = true;
+    prefixes.add(a);
+  }
+  return { ipv4, ipv6Prefixes64: many ? Math.max(2, prefixes.size) : prefixes.size };
+}
+
+/** `list` without the addresses of `remove`; both sorted by family and start, `remove` disjoint. Linear. */
+export function subtractIntervals(list: readonly Interval[], remove: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let k = 0;
+  const before = (r: Interval, i: Interval): boolean => r.family < i.family || (r.family === i.family && r.last < i.first);
+  for (const i of list) {
+    while (k < remove.length && before(remove[k] as Interval, i)) k++;
+    let start = i.first;
+    let j = k;
+    for (; j < remove.length; j++) {
+      const r = remove[j] as Interval;
+      if (r.family !== i.family || r.first > i.last) break;
+      if (r.first > start) out.push({ family: i.family, first: start, last: r.first - 1n });
+      if (r.last >= i.last) { start = i.last + 1n; break; }
+      start = r.last + 1n;
+    }
+    if (start <= i.last) out.push({ family: i.family, first: start, last: i.last });
+  }
+  return out;
+}
+
+/** Sessions on this connector are all externally secured (ExternalAuthoritative): never anonymous (rules.md). */
+export function sessionsExternallySecured(c: ReceiveConnector): boolean {
+  return c.authMechanism.includes('ExternalAuthoritative');
 }
 
 export function sourceEvidence(s: RightSource): { [key: string]: JsonValue } {

@@ -1,9 +1,12 @@
-// What an audit rule is: metadata (id, default severity, title, remediation, references,
-// the data it needs) and a pure check that returns drafts. run.ts stamps the drafts into
-// findings, so a rule never repeats its own metadata (style §3.6).
+// What an audit rule is: everything about it lives in its own file — metadata (id, default
+// severity, title, description, references, the data and connector properties it needs), the
+// customer's wording (impact and action), the remediation, and a pure check that returns
+// drafts. run.ts stamps the drafts into findings, so a rule never repeats its own metadata
+// (style §3.6); emitters and docs/rules/ read the same meta.
 import type { JsonValue } from '../json.js';
-import type { IpRange, ReceiveConnector, RuleId, Severity, Snapshot } from '../model.js';
+import type { IpRange, ReceiveConnector, RuleId, RuleInfo, RuleWording, Severity, Snapshot } from '../model.js';
 import { type PolicyIndex } from '../policy/index.js';
+import { psQuote } from '../powershell/quote.js';
 import { builtInConnectorBase } from '../connectors.js';
 
 /**
@@ -12,12 +15,23 @@ import { builtInConnectorBase } from '../connectors.js';
  */
 export type Need = 'permissions' | 'certificates' | 'exchangeServerAddresses' | 'loadBalancers';
 
-export interface RuleMeta {
+/**
+ * Receive connector properties, by their PowerShell names (as `extra.assumed` lists them). A
+ * rule names those its trigger reads; where one was assumed (not in the export) the rule does
+ * not run for that connector (rules.md, "Assumed is not observed").
+ */
+export const CONNECTOR_PROPERTIES = [
+  'Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism',
+  'ProtocolLoggingLevel', 'Fqdn', 'TlsCertificateName', 'RequireTLS',
+] as const;
+export type ConnectorProperty = (typeof CONNECTOR_PROPERTIES)[number];
+
+export interface RuleMeta extends RuleInfo {
   id: RuleId;
   defaultSeverity: Severity;
   /** One line, the finding's title. */
   title: string;
-  /** When the rule fires, one sentence (the README's rule table). */
+  /** When the rule fires, one sentence (docs/rules/ and the rule table). */
   description: string;
   /**
    * Copy-ready PowerShell. `{identity}` is replaced by the connector's identity, quoted for
@@ -27,6 +41,11 @@ export interface RuleMeta {
   /** Microsoft documentation. */
   references: string[];
   needs?: Need[];
+  /** Connector properties the trigger reads (of the connector a finding is about). */
+  dependsOn?: ConnectorProperty[];
+  /** For the customer: what goes wrong and what to do (the report's summary and cards). */
+  wording: RuleWording;
+  gradedWording?: Partial<Record<Severity, RuleWording>>;
 }
 
 export interface RuleOptions {
@@ -47,22 +66,41 @@ export interface RuleContext {
 export interface FindingDraft {
   /** The connector the finding is about; null/absent for the organisation as a whole. */
   connector?: ReceiveConnector | null;
+  /** Other connectors whose properties the finding rests on (e.g. the other side of a conflict). */
+  involves?: ReceiveConnector[];
   /** Defaults to the connector's server. */
   server?: string | null;
   /** Only for rules that rules.md grades (e.g. critical vs high). */
   severity?: Severity | undefined;
   message: string;
   evidence: Record<string, JsonValue>;
+  /** A remediation for this finding; default the rule's `remediation` (see Rule.remediation). */
   remediation?: string | undefined;
 }
 
 export interface Rule {
   meta: RuleMeta;
+  /**
+   * Which connectors the check looks at, when not all of them (e.g. only Default Frontend):
+   * a connector outside it is never reported as "not run" for this rule.
+   */
+  appliesTo?(connector: ReceiveConnector): boolean;
   check(context: RuleContext): FindingDraft[];
+  /**
+   * The fix seam. Today: the advice text a finding carries (the draft's own remediation or the
+   * meta's template). A generator of proved fixes (`fix: {script, verified}` or `manual` in
+   * exrelay.findings/1, rules.md "Fixes") takes its place rule by rule.
+   */
+  remediation?(draft: FindingDraft, context: RuleContext): string | undefined;
 }
 
 export function defineRule(rule: Rule): Rule {
   return rule;
+}
+
+/** A single-quoted PowerShell list of AuthMechanism values (a flags enum: no @{Add=…}). */
+export function authMechanismValue(c: ReceiveConnector, add: readonly string[]): string {
+  return psQuote([...new Set([...c.authMechanism, ...add])].join(', '));
 }
 
 // ---------------------------------------------------------------- helpers shared by rules

@@ -1,8 +1,8 @@
 // runAudit: every selected rule over one snapshot, stamped, ordered and split into active
 // findings and accepted risks. Pure: the caller passes `now` and the options.
-import { FINDINGS_SCHEMA, SEVERITIES, type Finding, type FindingsDocument, type Snapshot } from '../model.js';
+import { FINDINGS_SCHEMA, SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type Snapshot } from '../model.js';
 import { buildPolicy } from '../policy/index.js';
-import { psQuote, type FindingDraft, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
+import { psQuote, type ConnectorProperty, type FindingDraft, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
 import { isSuppressionExpired, matchesSuppression, type Suppression } from './suppressions.js';
 
@@ -42,19 +42,37 @@ export const NEEDS: Record<Need, { missing: string; export: string; has(context:
   },
 };
 
+/** The export that carries every property of every receive connector. */
+export const FULL_CONNECTOR_EXPORT = 'Get-ReceiveConnector | Export-Clixml receive-connectors.xml (every property: not a Select-Object, Format-Table or Format-List subset; or the script from `exrelay collect-script`)';
+
+/**
+ * Properties of a connector that the export did not contain and the importer filled with a
+ * default (`extra.assumed`; older snapshots list them as `extra.notInExport`), by their
+ * PowerShell names, lower case.
+ */
+export function assumedProperties(c: ReceiveConnector): Set<string> {
+  const out = new Set<string>();
+  for (const key of ['assumed', 'notInExport']) {
+    const list = c.extra?.[key];
+    if (Array.isArray(list)) for (const p of list) if (typeof p === 'string') out.add(p.toLowerCase());
+  }
+  return out;
+}
+
+/** The properties among `needed` that were assumed for `c`, in the rule's order. */
+export function assumedAmong(c: ReceiveConnector, needed: readonly ConnectorProperty[]): ConnectorProperty[] {
+  if (needed.length === 0 || c.extra === undefined) return [];
+  const assumed = assumedProperties(c);
+  return assumed.size === 0 ? [] : needed.filter((p) => assumed.has(p.toLowerCase()));
+}
+
 const severityRank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Findings order (style §3.9): severity, rule, server, connector; then message, for full determinism. */
-export function compareFindings(a: Finding, b: Finding): number {
-  return severityRank(a.severity) - severityRank(b.severity) || cmp(a.rule, b.rule)
-    || cmp(a.server ?? '', b.server ?? '') || cmp(a.connector ?? '', b.connector ?? '') || cmp(a.message, b.message);
-}
-
-export function stampFinding(rule: Rule, draft: FindingDraft): Finding {
+export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext): Finding {
   const connector = draft.connector ?? null;
   const server = draft.server !== undefined ? draft.server : connector?.server ?? null;
-  const template = draft.remediation ?? rule.meta.remediation;
+  const template = rule.remediation?.(draft, context) ?? draft.remediation ?? rule.meta.remediation;
   const remediation = template
     .replaceAll('{identity}', psQuote(connector?.identity ?? '<identity>'))
     .replaceAll('{server}', psQuote(server ?? '<server>'));
@@ -90,7 +108,25 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
       notRun.push({ rule: rule.meta.id, missing: unmet.map((n) => NEEDS[n].missing).join('; '), export: unmet.map((n) => NEEDS[n].export).join('; ') });
       continue;
     }
-    for (const draft of rule.check(context)) all.push(stampFinding(rule, draft));
+    // Assumed is not observed: the rule does not speak about a connector whose properties it
+    // reads were filled with defaults, nor through one (the other side of a conflict).
+    const needed = rule.meta.dependsOn ?? [];
+    const unobserved = new Set<ReceiveConnector>();
+    for (const c of snapshot.connectors) {
+      const assumed = assumedAmong(c, needed);
+      if (assumed.length === 0) continue;
+      unobserved.add(c);
+      if (rule.appliesTo !== undefined && !rule.appliesTo(c)) continue;
+      notRun.push({
+        rule: rule.meta.id, connector: c.identity,
+        missing: `${assumed.join(', ')} of ${c.identity} (not in the export; a default was assumed)`,
+        export: FULL_CONNECTOR_EXPORT,
+      });
+    }
+    for (const draft of rule.check(context)) {
+      if (unobserved.size > 0 && [draft.connector, ...(draft.involves ?? [])].some((c) => c !== undefined && c !== null && unobserved.has(c))) continue;
+      all.push(stampFinding(rule, draft, context));
+    }
   }
   all.sort(compareFindings);
 
@@ -110,7 +146,7 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
   for (const f of findings) summary[f.severity]++;
   const doc: FindingsDocument = { schema: FINDINGS_SCHEMA, summary, findings };
   if (accepted.length > 0) doc.accepted = accepted;
-  if (notRun.length > 0) doc.notRun = notRun.sort((a, b) => cmp(a.rule, b.rule));
+  if (notRun.length > 0) doc.notRun = notRun.sort((a, b) => cmp(a.connector ?? '', b.connector ?? '') || cmp(a.rule, b.rule));
   return doc;
 }
 

@@ -9,6 +9,7 @@ import { bindParameters, isSilent } from './binding.js';
 import { holdsEntry } from './cmdlets/ad-permission.js';
 import { MUTATORS } from './cmdlets/index.js';
 import { domainMatches, findConnector } from './cmdlets/lookup.js';
+import { connectorDiffers } from './cmdlets/migrate-guards.js';
 import { findCmdlet, HARMLESS_COMMANDS, KNOWN_FUNCTIONS, type CmdletSpec } from './cmdlets/specs.js';
 import { Refusal, eq } from './coercion.js';
 import {
@@ -224,6 +225,13 @@ export class Interpreter {
       const c = findConnector(this.snap, identity);
       return c === null ? false : holdsEntry(this.snap, c, user, right, deny);
     }
+    // The guards `exrelay migrate` defines (templates/partials/migrate-functions.hbs).
+    if (eq(spec.name, 'Test-ExrelayConnector')) return findConnector(this.snap, stringify(bound.get('Identity')?.value ?? null)) !== null;
+    if (eq(spec.name, 'Test-ExrelayMark')) {
+      const c = findConnector(this.snap, stringify(bound.get('Identity')?.value ?? null));
+      const comment = c?.extra?.['Comment'];
+      return typeof comment === 'string' && comment.includes(stringify(bound.get('Mark')?.value ?? null));
+    }
     if (eq(spec.name, 'Get-ReceiveConnector')) {
       const id = bound.get('Identity');
       if (id === undefined) return this.snap.connectors.map((c) => c.identity);
@@ -249,6 +257,15 @@ export class Interpreter {
     const line = lineOf(node);
     if (spec.mutates && isTruthy(bound.get('WhatIf')?.value ?? false)) {
       this.events.push({ line, kind: 'whatif', message: `${spec.name} with -WhatIf changes nothing` });
+      return;
+    }
+    if (eq(spec.name, 'Assert-ExrelayConnector')) {
+      let problem: string | null;
+      try { problem = connectorDiffers(this.snap, bound); } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        problem = error.message;
+      }
+      if (problem !== null) this.fail(node, `Assert-ExrelayConnector: ${problem}`);
       return;
     }
     if (!spec.mutates) return;

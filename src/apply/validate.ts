@@ -23,14 +23,6 @@ export function authMechanismProblems(c: ReceiveConnector): string[] {
   return out;
 }
 
-/** §3.2 Banner rule: a valid SMTP 220 reply, at most 50 lines of at most 2000 characters. */
-export function bannerProblem(banner: string): string | null {
-  const lines = banner.split(/\r\n|\n|\r/);
-  if (lines.length > 50) return 'Banner has more than 50 lines';
-  if (lines.some((l) => l.length > 2000)) return 'Banner has a line longer than 2000 characters';
-  if (!lines.every((l) => /^220(?:[ -]|$)/.test(l))) return 'Banner must be an SMTP reply with code 220 (e.g. "220 mail.example.com")';
-  return null;
-}
 
 /** §3.2 TlsCertificateName rule: `<I>issuer<S>subject`. */
 export function tlsCertificateNameProblem(name: string): string | null {

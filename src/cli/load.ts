@@ -76,6 +76,8 @@ async function isProtocolLog(path: string): Promise<boolean> {
     const buffer = new Uint8Array(65536);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const head = buffer.subarray(0, bytesRead);
+    // Gzip: the collect script's and the demo estate's compressed logs (no export is gzipped).
+    if (head[0] === 0x1f && head[1] === 0x8b) return true;
     const { encoding, skip } = sniffEncoding(head);
     const text = new TextDecoder(encoding === 'utf-16be' ? 'utf-16le' : encoding).decode(
       encoding === 'utf-16be' ? swapPairs(head.subarray(skip)) : head.subarray(skip));

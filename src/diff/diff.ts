@@ -54,11 +54,21 @@ export interface DiffDocument {
 
 function escapeRegExp(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
 
-/** The connector's name with its server's name taken out (default names end with it). */
+/**
+ * The connector's name with its server's name taken out (default names end with it). The 2010
+ * built-ins take the names of the 2013+ built-ins that replace them (contract CLI.md, replay and
+ * diff): `Default SRV` on 25 is `default frontend`, `Client SRV` on 587 is `client frontend`, so
+ * a 2010 server and its replacement pair them, never `Default EX10` (25) with `Default EX16` (2525).
+ */
 export function logicalName(c: ReceiveConnector): string {
   const server = c.server.trim();
   const stripped = server === '' ? c.name : c.name.replace(new RegExp(`(^|[\\s_-])${escapeRegExp(server)}(?=$|[\\s_-])`, 'gi'), ' ');
-  return stripped.replace(/\s+/g, ' ').trim().toLowerCase() || c.name.toLowerCase();
+  const name = stripped.replace(/\s+/g, ' ').trim().toLowerCase() || c.name.toLowerCase();
+  if (c.transportRole === null) {
+    if (name === 'default' && c.bindings.some((b) => b.port === 25)) return 'default frontend';
+    if (name === 'client' && c.bindings.some((b) => b.port === 587)) return 'client frontend';
+  }
+  return name;
 }
 
 export function behaviourOf(policy: PolicyIndex, c: ReceiveConnector): Behaviour {

@@ -26,7 +26,9 @@ export function renderFindingsCsv(doc: FindingsDocument): string {
   for (const f of doc.findings) out += row(findingCells('open', f));
   for (const a of doc.accepted ?? []) out += row(findingCells('accepted', a.finding, a.reason, a.expires));
   for (const n of doc.notRun ?? []) {
-    out += row(['not-run', '', n.rule, '', '', '', `could not run: ${n.missing} missing`, '', n.export, '', '', '']);
+    const connector = n.connector ?? '';
+    const why = n.connector === undefined ? `could not run: ${n.missing} missing` : `not run for this connector: ${n.missing}`;
+    out += row(['not-run', '', n.rule, '', connector, '', why, '', n.export, '', '', '']);
   }
   return out;
 }

@@ -5,9 +5,14 @@ import { SEVERITIES, type Finding, type FindingsDocument, type Severity } from '
 
 const WIDTH = 100;
 
-function clip(text: string, width = WIDTH): string {
+/** One line of at most `width` characters, shortened at a word boundary (never inside a word). */
+export function clip(text: string, width = WIDTH): string {
   const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
+  if (one.length <= width) return one;
+  const cut = one.lastIndexOf(' ', width - 1);
+  // A single word longer than the line is kept whole: a cut name or address misleads.
+  if (cut <= 0) return `${one.slice(0, one.indexOf(' ') > 0 ? one.indexOf(' ') : one.length)}…`;
+  return `${one.slice(0, cut).replace(/[,;:]$/, '')} …`;
 }
 
 /** Wraps a long line into at most `lines` lines of `width`, the last one clipped. */
@@ -54,19 +59,44 @@ function scopeOf(f: Finding): string {
   return f.connector ?? (f.server !== null ? `server ${f.server}` : 'organisation');
 }
 
+/**
+ * Checks skipped for single connectors because a property they read was assumed, not exported:
+ * one entry per connector, with the checks and the properties together.
+ */
+function notRunPerConnector(doc: FindingsDocument): string[] {
+  const byConnector = new Map<string, { rules: string[]; properties: string[]; export: string }>();
+  for (const n of doc.notRun ?? []) {
+    if (n.connector === undefined) continue;
+    const g = byConnector.get(n.connector) ?? { rules: [], properties: [], export: n.export };
+    g.rules.push(n.rule);
+    const props = n.missing.replace(/ of .*$/s, '').split(', ');
+    for (const p of props) if (!g.properties.includes(p)) g.properties.push(p);
+    byConnector.set(n.connector, g);
+  }
+  if (byConnector.size === 0) return [];
+  const out = ['', `NOT RUN FOR SOME CONNECTORS (${byConnector.size}) — properties the export did not contain were assumed, not observed`];
+  const exports = new Set<string>();
+  for (const [connector, g] of byConnector) {
+    out.push(`  ${connector}`, ...wrap(`assumed: ${g.properties.join(', ')}; not checked: ${g.rules.join(', ')}`, '    ', 12));
+    exports.add(g.export);
+  }
+  for (const e of exports) out.push(`  enable with: ${e}`);
+  return out;
+}
+
 export function renderFindingsText(doc: FindingsDocument): string {
   const out: string[] = [`exrelay audit — ${summaryLine(doc)}`];
   for (const severity of SEVERITIES) {
     const list = doc.findings.filter((f) => f.severity === severity);
     if (list.length === 0) continue;
     out.push('', `${severity.toUpperCase()} (${list.length})`);
+    // Scopes in the order of their first finding: the document's order (run.ts sorts once).
     const byScope = new Map<string, Finding[]>();
     for (const f of list) {
       const key = scopeOf(f);
       byScope.set(key, [...(byScope.get(key) ?? []), f]);
     }
-    const scopes = [...byScope.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const scope of scopes) {
+    for (const scope of byScope.keys()) {
       out.push(`  ${scope}`);
       for (const f of byScope.get(scope) ?? []) {
         out.push(`    [${f.rule}] ${f.title}`);
@@ -84,7 +114,7 @@ export function renderFindingsText(doc: FindingsDocument): string {
       out.push(`  ${a.finding.severity.padEnd(8)} [${a.finding.rule}] ${scopeOf(a.finding)} — until ${a.expires}: ${clip(a.reason, 60)}`);
     }
   }
-  const notRun = doc.notRun ?? [];
+  const notRun = (doc.notRun ?? []).filter((n) => n.connector === undefined);
   if (notRun.length > 0) {
     out.push('', `NOT RUN (${notRun.length}) — the input lacks the data these checks need`);
     const byExport = new Map<string, { missing: string; rules: string[] }>();
@@ -97,8 +127,12 @@ export function renderFindingsText(doc: FindingsDocument): string {
       out.push(`  ${g.rules.join(', ')}`, `    missing: ${g.missing}`, `    enable with: ${exportHint}`);
     }
   }
+  out.push(...notRunPerConnector(doc));
   const worst: Severity | undefined = SEVERITIES.find((s) => doc.summary[s] > 0);
   const counts = SEVERITIES.filter((s) => doc.summary[s] > 0).map((s) => `${doc.summary[s]} ${s}`).join(', ');
-  out.push('', worst === undefined ? 'Summary: nothing to fix.' : `Summary: worst is ${worst} (${counts}).`);
+  // "Nothing to fix" only speaks for the checks that ran (no false clean).
+  const skipped = doc.notRun?.length ?? 0;
+  const caveat = skipped === 0 ? '' : ` ${skipped} check${skipped === 1 ? '' : 's'} could not run (see NOT RUN above).`;
+  out.push('', worst === undefined ? `Summary: nothing to fix${skipped === 0 ? '' : ' among the checks that ran'}.${caveat}` : `Summary: worst is ${worst} (${counts}).${caveat}`);
   return `${out.join('\n')}\n`;
 }

@@ -407,6 +407,11 @@ export function createRedactor(): Redactor {
         const slash = f.connector?.indexOf('\\') ?? -1;
         if (f.connector !== null && slash > 0) registerServer(f.connector.slice(0, slash));
       }
+      // Checks skipped for one connector name it too (its server is customer data).
+      for (const n of doc.notRun ?? []) {
+        const slash = n.connector?.indexOf('\\') ?? -1;
+        if (n.connector !== undefined && slash > 0) registerServer(n.connector.slice(0, slash));
+      }
       preregisterAddresses(allStrings(doc, []));
       return walk(doc as unknown as JsonValue, FINDINGS_KEEP) as unknown as FindingsDocument;
     },

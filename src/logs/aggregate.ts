@@ -4,7 +4,12 @@
 // (sums, unions, min/max, and the smallest sample rather than the first one seen).
 import { LOGS_SCHEMA } from '../model.js';
 import type { LogConfig } from './config.js';
+import { buildInventory } from './inventory.js';
+import { createTrackingAggregate, dayOf, mergeTracking, type TrackingAggregate } from './tracking.js';
 import type { SessionSummary } from './types.js';
+
+/** Messages and accepted recipients (by domain) of one UTC day. */
+export interface DayCounts { messages: number; rcpt: Map<string, number> }
 
 export interface SenderStats {
   connector: string;
@@ -20,6 +25,8 @@ export interface SenderStats {
   /** ms since the epoch (NaN: none readable) */
   firstMs: number;
   lastMs: number;
+  /** by UTC day number of the session's start (NO_DAY: no readable date) */
+  days: Map<number, DayCounts>;
   /** this sender's last few combinations (they recur session after session): found without a key */
   recent: TrafficCombo[];
 }
@@ -49,6 +56,8 @@ export interface LogAggregate {
   combos: Map<string, TrafficCombo>;
   /** sender addresses used by each authenticated account (the replay user table) */
   accountAddresses: Map<string, Set<string>>;
+  /** what the message tracking logs showed */
+  tracking: TrackingAggregate;
 }
 
 export interface LogsSender {
@@ -64,6 +73,12 @@ export interface LogsSender {
   rejectedRecipients: number;
   firstSeen: string;
   lastSeen: string;
+  /** which kinds of log saw this sender */
+  seenIn: Array<'protocol' | 'tracking'>;
+  /** per UTC day: messages, accepted recipients, and of those outside the accepted domains (null without --config) */
+  perDay: Array<{ day: string; messages: number; recipients: number; externalRecipients: number | null }>;
+  /** client-hostname of the tracking logs' direct receives (what the device was called there) */
+  hostNames: string[];
 }
 
 export interface LogsDocument {
@@ -74,13 +89,15 @@ export interface LogsDocument {
   messages: number;
   senders: LogsSender[];
   unusedRanges: Array<{ connector: string; expression: string }> | null;
+  /** message tracking logs read (also counted in `files` and `lines`) */
+  trackingFiles: number;
 }
 
 export const NULL_SENDER = '<>';
 export const NO_DOMAIN = '(no domain)';
 
 export function createAggregate(): LogAggregate {
-  return { sessions: 0, messages: 0, senders: new Map(), combos: new Map(), accountAddresses: new Map() };
+  return { sessions: 0, messages: 0, senders: new Map(), combos: new Map(), accountAddresses: new Map(), tracking: createTrackingAggregate() };
 }
 
 /** Lower-case domain of an address; `<>` for the null sender. */
@@ -119,7 +136,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (st === undefined) {
     st = {
       connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [],
-      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, recent: [],
+      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: new Map(), recent: [],
     };
     agg.senders.set(key, st);
   }
@@ -129,6 +146,10 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
   st.firstMs = minMs(st.firstMs, s.firstMs);
   st.lastMs = maxMs(st.lastMs, s.lastMs);
+  const dayNo = dayOf(s.firstMs);
+  let day = st.days.get(dayNo);
+  if (day === undefined) { day = { messages: 0, rcpt: new Map() }; st.days.set(dayNo, day); }
+  day.messages += s.messages;
   let sessionKey: string | null = null;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
@@ -140,7 +161,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
     }
     for (const r of tx.recipients) {
       const rcptDomain = domainOf(r.address);
-      if (r.code >= 200 && r.code < 300) bump(st.rcptDomains, rcptDomain);
+      if (r.code >= 200 && r.code < 300) { bump(st.rcptDomains, rcptDomain); bump(day.rcpt, rcptDomain); }
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
       let have = st.recent.find((c) => c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === s.tls
@@ -202,7 +223,14 @@ export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
     st.rejectedRecipients += s.rejectedRecipients;
     st.firstMs = minMs(st.firstMs, s.firstMs);
     st.lastMs = maxMs(st.lastMs, s.lastMs);
+    for (const [d, counts] of s.days) {
+      const have = st.days.get(d);
+      if (have === undefined) { st.days.set(d, counts); continue; }
+      have.messages += counts.messages;
+      for (const [domain, n] of counts.rcpt) bump(have.rcpt, domain, n);
+    }
   }
+  mergeTracking(into.tracking, from.tracking);
   for (const [key, c] of from.combos) {
     const have = into.combos.get(key);
     if (have === undefined) into.combos.set(key, c); else mergeCombo(have, c);
@@ -233,32 +261,18 @@ function ipv4Number(text: string): number | null {
   return ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
 }
 
-export function buildLogsDocument(agg: LogAggregate, counts: { files: number; lines: number }, config: LogConfig | null): LogsDocument {
-  const senders = [...agg.senders.values()].sort((a, b) =>
-    (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : 0) || compareAddresses(a.remoteIp, b.remoteIp));
+export function buildLogsDocument(agg: LogAggregate, counts: { files: number; lines: number; trackingFiles?: number }, config: LogConfig | null): LogsDocument {
+  const rows = buildInventory(agg, config);
+  const senders = rows.map((r) => r.sender);
   return {
     schema: LOGS_SCHEMA,
     files: counts.files,
     lines: counts.lines,
     sessions: agg.sessions,
-    messages: agg.messages,
-    senders: senders.map((s) => ({
-      connector: s.connector,
-      remoteIp: s.remoteIp,
-      sessions: s.sessions,
-      messages: s.messages,
-      authenticatedAs: [...s.accounts].sort(),
-      // true only when every session negotiated TLS: a false means some of this traffic was in clear.
-      tls: s.sessions > 0 && s.tlsSessions === s.sessions,
-      mailFromDomains: Object.fromEntries(sortedCounts(s.mailFromDomains)),
-      rcptDomains: Object.fromEntries(sortedCounts(s.rcptDomains)),
-      externalRecipients: config === null ? null
-        : [...s.rcptDomains].reduce((sum, [d, n]) => sum + (config.isExternal(d) ? n : 0), 0),
-      rejectedRecipients: s.rejectedRecipients,
-      firstSeen: isoDate(s.firstMs),
-      lastSeen: isoDate(s.lastMs),
-    })),
+    messages: senders.reduce((n, s) => n + s.messages, 0),
+    senders,
     unusedRanges: config === null ? null
-      : config.unusedRanges(senders.map((s) => ({ connector: s.connector, server: s.server, remoteIp: s.remoteIp }))),
+      : config.unusedRanges(rows.map((r) => ({ connector: r.sender.connector, server: r.server, remoteIp: r.sender.remoteIp, tracking: r.sender.seenIn.includes('tracking') }))),
+    trackingFiles: counts.trackingFiles ?? 0,
   };
 }

@@ -2,10 +2,11 @@
 // domains (relay), and which configured remote ranges saw no traffic. Pure.
 import type { ReceiveConnector, Snapshot } from '../model.js';
 import { classifyDomain } from '../policy/accepted-domains.js';
-import { buildPolicy } from '../policy/index.js';
-import { containsAddress, parseAddress, tryRangeInterval } from '../net/index.js';
+import { buildPolicy, selectConnector } from '../policy/index.js';
+import { containsAddress, formatAddress, parseAddress, tryRangeInterval } from '../net/index.js';
 
-export interface RangeUsage { connector: string; server: string; remoteIp: string }
+/** `tracking`: seen only in message tracking logs, which cover every connector of the server that logged them. */
+export interface RangeUsage { connector: string; server: string; remoteIp: string; tracking?: boolean }
 
 export interface LogConfig {
   /** true when the domain matches no accepted domain (an accepted RCPT there is relay) */
@@ -13,6 +14,14 @@ export interface LogConfig {
   unusedRanges(usage: readonly RangeUsage[]): Array<{ connector: string; expression: string }>;
   /** why some connectors' ranges were not judged (for the text output) */
   notJudged(usage: readonly RangeUsage[]): Array<{ connector: string; reason: string }>;
+  /** the configured Exchange server that has this address (any notation), or null */
+  exchangeServerOf(address: string): string | null;
+  /**
+   * The connector exrelay's selection gives `remote` on port 25 of `server` (`localAddress`:
+   * the server address it connected to, null for any): where a device proxied by the Front
+   * End really arrived. Null when the server is not configured or nothing would take it.
+   */
+  connectorFor(server: string, localAddress: string | null, remote: string): string | null;
 }
 
 const norm = (s: string): string => s.trim().toLowerCase();
@@ -22,10 +31,22 @@ export function logConfigFrom(snapshot: Snapshot): LogConfig {
   const external = new Map<string, boolean>();
   const identities = new Set(snapshot.connectors.map((c) => norm(c.identity)));
 
+  const serverByAddress = new Map<string, string>();
+  for (const server of snapshot.servers) {
+    for (const ip of server.ipAddresses) {
+      const a = parseAddress(ip);
+      if (a !== null) serverByAddress.set(formatAddress(a.family, a.value), server.name);
+    }
+  }
+  const serverNames = new Map(snapshot.servers.map((s) => [norm(s.name), s.name]));
+  for (const c of snapshot.connectors) if (!serverNames.has(norm(c.server))) serverNames.set(norm(c.server), c.server);
+
   const judge = (usage: readonly RangeUsage[], c: ReceiveConnector): string | null => {
     const servers = new Set(usage.map((u) => norm(u.server)));
     if (!servers.has(norm(c.server))) return `no logs from server ${c.server}`;
-    const logged = usage.some((u) => norm(u.connector) === norm(c.identity));
+    // Message tracking logs see the messages of every connector of the server, logging or not.
+    const tracked = usage.some((u) => u.tracking === true && norm(u.server) === norm(c.server));
+    const logged = tracked || usage.some((u) => norm(u.connector) === norm(c.identity));
     if (!logged && c.protocolLoggingLevel !== 'Verbose') return 'protocol logging is off on this connector (Set-ReceiveConnector -ProtocolLoggingLevel Verbose)';
     return null;
   };
@@ -57,6 +78,15 @@ export function logConfigFrom(snapshot: Snapshot): LogConfig {
         }
       }
       return out;
+    },
+    exchangeServerOf(address: string): string | null {
+      const a = parseAddress(address);
+      return a === null ? null : serverByAddress.get(formatAddress(a.family, a.value)) ?? null;
+    },
+    connectorFor(server: string, localAddress: string | null, remote: string): string | null {
+      const name = serverNames.get(norm(server));
+      if (name === undefined || parseAddress(remote) === null) return null;
+      return selectConnector(policy, { server: name, port: 25, localAddress }, remote)?.identity ?? null;
     },
     notJudged(usage) {
       const out: Array<{ connector: string; reason: string }> = [];

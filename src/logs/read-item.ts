@@ -1,15 +1,19 @@
 // Reads one piece of work (a whole file, a byte range of a plain file cut at line boundaries,
-// or a gzip file) through a LogScanner with a fixed-size buffer: memory does not grow with
-// the file. Shared by the in-process reader and the worker threads.
+// or a gzip file) through a LogScanner (protocol logs) or a TrackingScanner (message tracking
+// logs) with a fixed-size buffer: memory does not grow with the file. Shared by the in-process
+// reader and the worker threads.
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { errnoMessage, InputError } from '../errors.js';
-import { LogScanner, type ScanWarning, type SessionTable } from './scan.js';
+import type { LogFileKind, Reader } from './reader.js';
+import { LogScanner, type ScanWarning } from './scan.js';
+import { TrackingScanner, type TrackHeader } from './tracking.js';
 
 export interface WorkItem {
   path: string;
   gzip: boolean;
+  kind: LogFileKind;
   /** byte range [start, end) of a plain file; a range owns the lines that start inside it */
   start: number;
   end: number;
@@ -20,26 +24,42 @@ export interface ItemResult { lines: number; records: number; warnings: ScanWarn
 const BUFFER_BYTES = 4 << 20;
 const HEADER_PROBE_BYTES = 64 * 1024;
 
-export async function readItem(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
-  return item.gzip ? readGzip(item, table, onBytes) : readRange(item, table, onBytes);
+/** What both scanners offer the byte loops below. */
+interface Scanner {
+  lines: number;
+  records: number;
+  readonly warnings: ScanWarning[];
+  scan(buf: Buffer, start: number, end: number, final: boolean): number;
+  finish(): void;
 }
 
-/** A chunk that starts mid-file has not seen the header: take #Fields from the top of the file. */
-async function headerFields(path: string): Promise<string[] | undefined> {
+export async function readItem(item: WorkItem, reader: Reader, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  return item.gzip ? readGzip(item, reader, onBytes) : readRange(item, reader, onBytes);
+}
+
+/** A chunk that starts mid-file has not seen the header: take #Fields (and #Version) from the top of the file. */
+async function headerOf(path: string): Promise<TrackHeader | undefined> {
   const fd = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(HEADER_PROBE_BYTES);
     const { bytesRead } = await fd.read(buf, 0, buf.length, 0);
-    const m = /^[ \t]*#\s*Fields:\s*(.*?)\s*$/im.exec(buf.toString('utf8', 0, bytesRead));
-    return m === null ? undefined : (m[1] ?? '').split(',').map((f) => f.trim());
+    const text = buf.toString('utf8', 0, bytesRead);
+    const m = /^[ \t\uFEFF]*#\s*Fields:\s*(.*?)\s*$/im.exec(text);
+    const v = /^[ \t\uFEFF]*#\s*Version:\s*(.*?)\s*$/im.exec(text);
+    return m === null ? undefined : { fields: (m[1] ?? '').split(',').map((f) => f.trim()), version: v === null ? null : v[1] ?? null };
   } finally {
     await fd.close();
   }
 }
 
-async function readRange(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
-  const fields = item.start > 0 ? await headerFields(item.path) : undefined;
-  const scanner = new LogScanner(table, item.path, item.start === 0 ? 1 : null, fields);
+function scannerFor(item: WorkItem, reader: Reader, firstLine: number | null, header?: TrackHeader): Scanner {
+  if (item.kind === 'tracking') return new TrackingScanner(reader.aggregate.tracking, item.path, firstLine, header);
+  return new LogScanner(reader.table, item.path, firstLine, header?.fields);
+}
+
+async function readRange(item: WorkItem, reader: Reader, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  const header = item.start > 0 ? await headerOf(item.path) : undefined;
+  const scanner = scannerFor(item, reader, item.start === 0 ? 1 : null, header);
   // Synchronous reads: this runs in a worker thread (or a CLI with nothing else to do), and a
   // read from the page cache is a copy; a thread-pool round trip per buffer costs more.
   let fd: number;
@@ -97,8 +117,8 @@ async function readRange(item: WorkItem, table: SessionTable, onBytes: (bytes: n
   }
 }
 
-async function readGzip(item: WorkItem, table: SessionTable, onBytes: (bytes: number) => void): Promise<ItemResult> {
-  const scanner = new LogScanner(table, item.path, 1);
+async function readGzip(item: WorkItem, reader: Reader, onBytes: (bytes: number) => void): Promise<ItemResult> {
+  const scanner = scannerFor(item, reader, 1);
   const source = createReadStream(item.path, { highWaterMark: BUFFER_BYTES });
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   source.pipe(gunzip);

@@ -20,6 +20,8 @@ const CATCH_ALL = new Set(['0.0.0.0-255.255.255.255', '::-ffff:ffff:ffff:ffff:ff
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function who(s: LogsSender): string {
+  // Message tracking logs say nothing about authentication or TLS.
+  if (!s.seenIn.includes('protocol')) return 'auth and TLS unknown (message tracking logs only)';
   const auth = s.authenticatedAs.length === 0 ? 'anonymous' : `auth ${s.authenticatedAs.join(', ')}`;
   return `${auth}, ${s.tls ? 'TLS' : 'not (always) TLS'}`;
 }
@@ -28,7 +30,11 @@ export function renderLogsText(doc: LogsDocument, extras: TextExtras): string {
   const out: string[] = [];
   const first = doc.senders.reduce<string | null>((m, s) => (m === null || s.firstSeen < m ? s.firstSeen : m), null);
   const last = doc.senders.reduce<string | null>((m, s) => (m === null || s.lastSeen > m ? s.lastSeen : m), null);
-  out.push(`SMTP receive protocol logs: ${plural(doc.files, 'file')}, ${plural(doc.lines, 'line')}, ${plural(doc.sessions, 'session')}, ${plural(doc.messages, 'message')}`);
+  const protocolFiles = doc.files - doc.trackingFiles;
+  const kinds = doc.trackingFiles === 0 ? 'SMTP receive protocol logs'
+    : protocolFiles === 0 ? 'Message tracking logs'
+      : `SMTP receive protocol logs and message tracking logs (${protocolFiles} + ${doc.trackingFiles})`;
+  out.push(`${kinds}: ${plural(doc.files, 'file')}, ${plural(doc.lines, 'line')}, ${plural(doc.sessions, 'session')}, ${plural(doc.messages, 'message')}`);
   if (first !== null && last !== null) out.push(`Period: ${first} to ${last}`);
   const withConfig = doc.unusedRanges !== null;
   if (!withConfig) out.push('Recipients are not classed internal/external and unused ranges are not listed: add --config with the configuration exports.');

@@ -10,7 +10,8 @@ const port = parentPort;
 if (port === null) throw new Error('worker.ts runs only as a worker thread');
 const data: unknown = workerData;
 const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in data && typeof data.sweepEvery === 'number' ? data.sweepEvery : undefined;
-const { table, aggregate } = createReader(sweepEvery);
+const reader = createReader(sweepEvery);
+const { table, aggregate } = reader;
 let lines = 0;
 let records = 0;
 const warnings: ScanWarning[] = [];
@@ -22,7 +23,7 @@ port.on('message', (msg: ToWorker) => {
     port.close();
     return;
   }
-  readItem(msg.item, table, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); })
+  readItem(msg.item, reader, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); })
     .then((r) => {
       lines += r.lines;
       records += r.records;

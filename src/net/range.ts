@@ -107,6 +107,13 @@ export function parseRangeExpression(text: string): Interval | null {
  * expression as exported; null when a bound is not an address or they do not form a range.
  */
 export function rangeFromBounds(expression: string, lower: string, upper: string): IpRange | null {
+  // Fast path for IPv4 bounds (what CLIXML exports of millions of ranges carry): the strict
+  // parser accepts only the canonical spelling, so the texts are already the normal form.
+  const l4 = parseIpv4Number(lower);
+  if (l4 !== null) {
+    const u4 = upper === lower ? l4 : parseIpv4Number(upper);
+    if (u4 !== null) return l4 <= u4 ? { expression, first: lower, last: upper } : null;
+  }
   const a = parseAddressExact(lower);
   const b = parseAddressExact(upper);
   if (a === null || b === null || a.family !== b.family || a.value > b.value) return null;

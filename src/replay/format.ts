@@ -2,7 +2,7 @@
 // changed comes first.
 import type { ReplayComparison, ReplayResult } from '../model.js';
 import { formatReplyLine } from '../policy/replies.js';
-import { decidingReply } from './replay.js';
+import { changeKind, decidingReply, type ChangeKind } from './replay.js';
 
 const MAX_COLUMN = 40;
 
@@ -37,15 +37,24 @@ export function renderResultsText(results: readonly ReplayResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderComparisonText(comparisons: readonly ReplayComparison[]): string {
-  const changed = comparisons.filter((c) => c.changed);
+const KIND_ORDER: readonly ChangeKind[] = ['breaks', 'newly accepted', 'changed', 'fixed'];
+
+/**
+ * What changed first, each change named: **breaks**, **newly accepted**, **fixed** (the
+ * scenario's `expect` reached) or **changed** (same outcome, another connector or reply class).
+ * `expects[i]` is the `expect` of comparison i.
+ */
+export function renderComparisonText(comparisons: readonly ReplayComparison[], expects: ReadonlyArray<'accepted' | 'rejected' | undefined> = []): string {
+  const changed = comparisons.map((c, i) => ({ c, kind: changeKind(c, expects[i]) })).filter((x) => x.c.changed);
+  changed.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   const lines: string[] = [];
+  const counts = KIND_ORDER.map((k) => [k, changed.filter((x) => x.kind === k).length] as const).filter(([, n]) => n > 0);
   lines.push(changed.length === 0
     ? `no change in ${comparisons.length} scenario${comparisons.length === 1 ? '' : 's'}`
-    : `${changed.length} of ${comparisons.length} scenario${comparisons.length === 1 ? '' : 's'} changed:`);
-  const connWidth = Math.min(MAX_COLUMN, Math.max(9, ...changed.flatMap((c) => [(c.before.connector ?? '-').length, (c.after.connector ?? '-').length])));
-  for (const c of changed) {
-    lines.push(c.name);
+    : `${changed.length} of ${comparisons.length} scenario${comparisons.length === 1 ? '' : 's'} changed: ${counts.map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  const connWidth = Math.min(MAX_COLUMN, Math.max(9, ...changed.flatMap((x) => [(x.c.before.connector ?? '-').length, (x.c.after.connector ?? '-').length])));
+  for (const { c, kind } of changed) {
+    lines.push(`${kind}: ${c.name}`);
     for (const [label, r] of [['before', c.before], ['after ', c.after]] as const) {
       lines.push(`  ${label}  ${pad(clip(r.connector ?? '-'), connWidth)}  ${pad(r.outcome, 8)}  ${describeResult(r)}`);
     }

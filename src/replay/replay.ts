@@ -194,17 +194,47 @@ export function connectorRoleName(identity: string | null): string | null {
 }
 
 /**
- * What changed between two runs of the same scenario: the outcome, the connector (by name,
- * server part removed), the stages the dialogue went through, or the class (2xx/3xx/4xx/5xx)
- * of any reply or recipient. Differences of wording between Exchange versions
- * (`550 5.7.1 Unable to relay` vs `550 5.7.54 SMTP; …`) and texts that only carry host names,
- * dates or ids are not changes: a migration gate flags behaviour, not phrasing.
+ * Built-in connectors renamed by the version change are the same connector (contract CLI.md,
+ * replay): on port 25 `Default SRV` (2010) ≙ `Default Frontend SRV` (2013+), on 587
+ * `Client SRV` ≙ `Client Frontend SRV`. Names as connectorRoleName gives them.
  */
-export function compareResults(before: ReplayResult, after: ReplayResult): ReplayComparison {
+export function sameBuiltIn(a: string | null, b: string | null, port: number | null): boolean {
+  if (a === b) return true;
+  const pair = [a, b].sort().join('|');
+  if (pair === 'default|default frontend') return port === null || port === 25;
+  if (pair === 'client|client frontend') return port === null || port === 587;
+  return false;
+}
+
+/**
+ * What changed between two runs of the same scenario: the outcome, the connector (by name,
+ * server part removed, built-ins renamed by the version change paired), the stages the dialogue
+ * went through, or the class (2xx/3xx/4xx/5xx) of any reply or recipient. Differences of wording
+ * between Exchange versions (`550 5.7.1 Unable to relay` vs `550 5.7.54 SMTP; …`) and texts that
+ * only carry host names, dates or ids are not changes: a migration gate flags behaviour, not phrasing.
+ */
+export function compareResults(before: ReplayResult, after: ReplayResult, scenario?: Scenario): ReplayComparison {
   const key = (r: ReplayResult) => JSON.stringify([
-    r.outcome, connectorRoleName(r.connector),
+    r.outcome,
     r.replies.map((x) => [x.stage, Math.floor(x.code / 100)]),
     r.recipients.map((x) => [x.address.toLowerCase(), Math.floor(x.code / 100)]),
   ]);
-  return { name: before.name, before, after, changed: key(before) !== key(after) };
+  const sameConnector = sameBuiltIn(connectorRoleName(before.connector), connectorRoleName(after.connector), scenario?.port ?? null);
+  return { name: before.name, before, after, changed: !sameConnector || key(before) !== key(after) };
+}
+
+export type ChangeKind = 'breaks' | 'newly accepted' | 'fixed' | 'changed';
+
+/**
+ * How a changed scenario reads for a migration: accepted before and not after **breaks**,
+ * the other way round is **newly accepted**, and either is **fixed** when it reaches the
+ * scenario's `expect`. A change that keeps the outcome (another connector, another reply class)
+ * is just **changed**.
+ */
+export function changeKind(c: ReplayComparison, expect?: 'accepted' | 'rejected'): ChangeKind {
+  const was = c.before.outcome === 'accepted';
+  const is = c.after.outcome === 'accepted';
+  if (was === is) return 'changed';
+  if (expect !== undefined && (expect === 'accepted') === is) return 'fixed';
+  return was ? 'breaks' : 'newly accepted';
 }

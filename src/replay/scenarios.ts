@@ -13,7 +13,7 @@ class FieldError extends Error {
   constructor(readonly path: Path, message: string) { super(message); }
 }
 
-const SCENARIO_FIELDS = new Set(['name', 'server', 'clientIp', 'port', 'tls', 'auth', 'helo', 'mailFrom', 'rcptTo', 'localAddress', 'data', 'messageSize', 'bdat']);
+const SCENARIO_FIELDS = new Set(['name', 'server', 'clientIp', 'port', 'tls', 'auth', 'helo', 'mailFrom', 'rcptTo', 'localAddress', 'data', 'messageSize', 'bdat', 'expect']);
 const USER_FIELDS = new Set(['user', 'password', 'addresses']);
 const AUTH_FIELDS = new Set(['user', 'password', 'mechanism']);
 const ROOT_FIELDS = new Set(['schema', 'users', 'scenarios']);
@@ -130,6 +130,13 @@ function readScenario(value: unknown, i: number, warnings: Array<{ path: Path; m
   if (size !== undefined) scenario.messageSize = size;
   const bdat = bool(value, 'bdat', path);
   if (bdat !== undefined) scenario.bdat = bdat;
+  // What the consultant means to happen: a comparison reports reaching it as "fixed".
+  const expect = str(value, 'expect', path, { optional: true });
+  if (expect !== undefined) {
+    const e = expect.trim().toLowerCase();
+    if (e !== 'accepted' && e !== 'rejected') throw new FieldError([...path, 'expect'], '"expect" must be "accepted" or "rejected"');
+    scenario.expect = e;
+  }
   return scenario;
 }
 

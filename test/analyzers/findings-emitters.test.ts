@@ -43,10 +43,10 @@ describe('findings emitters', () => {
   it('text puts the counts first, groups by severity then connector, lists accepted risks and checks not run', () => {
     const text = renderFindingsText(doc);
     const lines = text.split('\n');
-    assert.match(lines[0] ?? '', /^exrelay audit — \d+ findings: 1 critical, 0 high, 1 medium, 1 low, 0 info \(\+1 accepted risk\)$/);
+    assert.match(lines[0] ?? '', /^exrelay audit — \d+ findings: 0 critical, 1 high, 0 medium, 2 low, 0 info \(\+1 accepted risk\)$/);
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
-    assert.ok(at(/^CRITICAL \(1\)$/) < at(/^MEDIUM \(1\)$/) && at(/^MEDIUM/) < at(/^LOW/) && at(/^LOW/) < at(/^ACCEPTED RISKS/) && at(/^ACCEPTED/) < at(/^NOT RUN/));
-    assert.match(text, /\n {2}EX01\\Relay EX01\n {4}\[anonymous-open-relay\] [^\n]+\n {6}lets anonymous 203\.0\.113\.0\/24 \(256 public addresses\)/);
+    assert.ok(at(/^HIGH \(1\)$/) < at(/^LOW \(2\)$/) && at(/^LOW/) < at(/^ACCEPTED RISKS/) && at(/^ACCEPTED/) < at(/^NOT RUN/));
+    assert.match(text, /\n {2}EX01\\Relay EX01\n {4}\[anonymous-open-relay\] [^\n]+\n {6}lets anonymous clients relay to any domain from 256 IPv4 addresses public \(203\.0\.113\.0\/24\)/);
     assert.match(text, /\n {2}info +\[disabled-connector\] EX01\\Old — until 2026-12-31: rollback\n/);
     assert.match(text, /enable with: --load-balancers/);
     for (const l of lines.filter((x) => !x.includes('fix: '))) assert.ok(l.length <= 100, l);

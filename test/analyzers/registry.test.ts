@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { RULE_IDS } from '../../src/model.js';
 import { ALL_RULES } from '../../src/analyzers/rules/index.js';
+import { CONNECTOR_PROPERTIES } from '../../src/analyzers/rule.js';
 import { renderRuleTable } from '../../src/analyzers/rule-table.js';
 import { runAudit } from '../../src/analyzers/run.js';
 import { defaults } from '../helpers/build.js';
@@ -43,13 +44,15 @@ describe('rule registry', () => {
       assert.ok(r.meta.description.length > 20, `${r.meta.id} description`);
       assert.match(r.meta.remediation, /(Set|Get|Remove|Add|Enable|New)-[A-Za-z]+/, `${r.meta.id} remediation is PowerShell`);
       assert.ok(r.meta.references.length > 0 && r.meta.references.every((u) => u.startsWith('https://learn.microsoft.com/')), `${r.meta.id} references`);
+      assert.ok(r.meta.wording.impact.length > 20 && r.meta.wording.action.length > 5, `${r.meta.id} wording`);
+      for (const p of r.meta.dependsOn ?? []) assert.ok(CONNECTOR_PROPERTIES.includes(p), `${r.meta.id} dependsOn ${p}`);
     }
   });
 
   it('the README rule table is current', () => {
     const file = new URL('docs/commands/audit.md', root);
     const readme = readFileSync(file, 'utf8');
-    const table = renderRuleTable(ALL_RULES);
+    const table = renderRuleTable(ALL_RULES, '../rules/');
     const start = readme.indexOf(BEGIN);
     const end = readme.indexOf(END);
     assert.ok(start >= 0 && end > start, 'docs/commands/audit.md has the rule table markers');

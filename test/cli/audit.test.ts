@@ -53,8 +53,8 @@ describe('exrelay audit', () => {
     assert.equal(r.exitCode, 0);
     assert.match(r.stdout, /^exrelay audit — \d+ findings: 1 critical, 1 high/);
     assert.match(r.stdout, /\nCRITICAL \(1\)\n {2}EX01\\Relay EX01\n {4}\[anonymous-open-relay\]/);
-    assert.match(r.stdout, /203\.0\.113\.0\/24/);
-    assert.match(r.stdout, /fix: Set-ReceiveConnector -Identity 'EX01\\Relay EX01' -RemoteIPRanges @\{Remove='203\.0\.113\.0\/24'\}/);
+    assert.match(r.stdout, /203\.0\.112\.0\/23/);
+    assert.match(r.stdout, /fix: Set-ReceiveConnector -Identity 'EX01\\Relay EX01' -RemoteIPRanges @\{Remove='203\.0\.112\.0\/23'\}/);
     assert.match(r.stdout, /NOT RUN \(1\)[^\n]*\n {2}load-balancer-in-relay-range\n {4}missing: load balancer addresses\n {4}enable with: --load-balancers/);
   });
 
@@ -66,7 +66,7 @@ describe('exrelay audit', () => {
     assert.deepEqual(Object.keys(doc), ['schema', 'summary', 'findings', 'notRun']);
     assert.equal(doc.summary.critical, 1);
     const relay = doc.findings.find((f) => f.rule === 'anonymous-open-relay');
-    assert.deepEqual(relay?.evidence.publicRanges, [{ expression: '203.0.113.0/24', first: '203.0.113.0', last: '203.0.113.255' }]);
+    assert.deepEqual(relay?.evidence.publicRanges, [{ expression: '203.0.112.0/23', first: '203.0.112.0', last: '203.0.113.255' }]);
   });
 
   it('--fail-on gates on the worst active finding', async () => {

@@ -4,6 +4,7 @@
 // reports on input that has none. Runs main() in-process (the launcher only sets the exit code);
 // the last block spawns bin/exrelay to check the same through the real launcher.
 import { after, before, describe, it } from 'node:test';
+import { RULE_INFO } from '../../src/analyzers/rules/index.js';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -262,7 +263,7 @@ describe('no false clean: input without receive connectors is exit 2', () => {
 
   it('the report renderer refuses a snapshot without connectors (no score over nothing)', () => {
     const empty: Snapshot = { schema: 'exrelay.snapshot/1', servers: [], connectors: [], permissions: [], acceptedDomains: [], certificates: [], warnings: [] };
-    assert.throws(() => renderReportHtml({ snapshot: empty, findings: runAudit(empty, {}, new Date()), policy: buildPolicy(empty), generatedAt: new Date() }),
+    assert.throws(() => renderReportHtml({ rules: RULE_INFO, snapshot: empty, findings: runAudit(empty, {}, new Date()), policy: buildPolicy(empty), generatedAt: new Date() }),
       /the risk report needs at least one receive connector/);
   });
 

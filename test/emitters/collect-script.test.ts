@@ -91,6 +91,29 @@ describe('collect script', () => {
     assert.equal(named(commands, 'Stop-Computer').length, 0);
   });
 
+  it('copies the message tracking logs (MSGTRK*.LOG) of each transport server by default, for -Days days', async () => {
+    const { script, commands } = await parse();
+    assert.equal(paramDefault(script, 'IncludeTrackingLogs'), '$true');
+    const copies = named(commands, 'Copy-LogFiles');
+    const tracking = copies.find((c) => commandElements(c).some((e) => e.node.text === "'MSGTRK*.LOG'"));
+    assert.ok(tracking !== undefined, 'Copy-LogFiles is called with the MSGTRK*.LOG filter');
+    const els = commandElements(tracking);
+    const arg = (name: string): string | undefined => els[els.findIndex((e) => e.kind === 'parameter' && e.name.toLowerCase() === name) + 1]?.node.text;
+    assert.equal(arg('filter'), "'MSGTRK*.LOG'");
+    assert.match(arg('localpath') ?? '', /MessageTrackingLogPath/);
+    assert.equal(arg('since'), '$since');
+    assert.match(script, /\$since = \(Get-Date\)\.AddDays\(-\$Days\)[\s\S]*if \(\$IncludeTrackingLogs\)|if \(\$IncludeTrackingLogs\) \{\s*\$since = \(Get-Date\)\.AddDays\(-\$Days\)/);
+    // The files land where `exrelay logs` is pointed at afterwards.
+    assert.match(script, /Join-Path \$OutputFolder 'tracking-logs'/);
+    const getChild = named(commands, 'Get-ChildItem');
+    assert.ok(getChild.some((c) => commandElements(c).some((e) => e.node.text === '$Filter')), 'the filter is passed to Get-ChildItem');
+  });
+
+  it('the consultant can switch tracking logs off by default', async () => {
+    const { script } = await parse({ includeTrackingLogs: false });
+    assert.match(script, /\[switch\]\$IncludeTrackingLogs,$/m);
+  });
+
   it('has no protocol logs by default, with an empty folder and all servers', async () => {
     const { script } = await parse();
     assert.equal(paramDefault(script, 'OutputFolder'), "''");

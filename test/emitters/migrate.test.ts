@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../src/model.js';
 import { UsageError } from '../../src/errors.js';
 import {
-  RANGE_CHUNK, buildMigrationView, defaultConnectors, planMigration, renderMigration, renderRollback,
+  buildMigrationView, defaultConnectors, planMigration, renderMigration, renderRollback,
 } from '../../src/emitters/powershell/migrate.js';
 import { commandElements, commandName, commandNodes, parsePowerShell } from '../../src/powershell/grammar.js';
 
@@ -18,7 +18,7 @@ function render(snapshot: Snapshot, options = OPTIONS): { migrate: string; rollb
 }
 
 test('built-in 2010 connectors map onto the target built-ins; custom ones become FrontendTransport', () => {
-  const plan = planMigration(estate, OPTIONS);
+  const plan = planMigration(estate, { ...OPTIONS, mapAddress: { '10.0.0.10': '10.0.0.16' } });
   const pairs = plan.mappings.map((m) => [m.source.name, m.target.identity, m.builtIn, m.target.transportRole]);
   assert.deepEqual(pairs, [
     ['Default EX10', 'EX16\\Default Frontend EX16', true, 'FrontendTransport'],
@@ -29,10 +29,11 @@ test('built-in 2010 connectors map onto the target built-ins; custom ones become
     ['Apps EX10', 'EX16\\Apps EX16', false, 'FrontendTransport'],
     ['Bulk EX10', 'EX16\\Bulk EX16', false, 'FrontendTransport'],
   ]);
-  // The 2010 Default let authenticated users relay on 25: the target's Default Frontend gets ExchangeUsers.
+  // The 2010 Default let authenticated users relay on 25; Default Frontend never gets ExchangeUsers.
   const df = plan.mappings[0]!;
-  assert.deepEqual(df.changed, ['PermissionGroups', 'MaxMessageSize', 'MaxRecipientsPerMessage']);
-  assert.deepEqual(df.target.permissionGroups, ['AnonymousUsers', 'ExchangeUsers', 'ExchangeServers', 'ExchangeLegacyServers']);
+  assert.deepEqual(df.changed, ['MaxMessageSize', 'MaxRecipientsPerMessage']);
+  assert.deepEqual(df.target.permissionGroups, ['AnonymousUsers', 'ExchangeServers', 'ExchangeLegacyServers']);
+  assert.ok(plan.untranslated.some((u) => u.includes('ExchangeUsers') && u.includes('Default Frontend EX16')));
   // Protocol logging is turned on for everything the script creates or touches.
   assert.ok(plan.mappings.every((m) => m.target.protocolLoggingLevel === 'Verbose'));
 });
@@ -50,43 +51,72 @@ test('disabled connectors, inherited entries and the version difference are list
   ]);
 });
 
-test('a specific-address binding is rewritten to the target address, with a warning', () => {
-  const plan = planMigration(estate, OPTIONS);
-  const scanner = plan.mappings.find((m) => m.source.name === 'Scanner EX10')!;
-  assert.deepEqual(scanner.target.bindings, [{ address: '10.0.0.16', port: 25 }]);
-  assert.ok(plan.warnings.some((w) => w.includes('10.0.0.10:25') && w.includes('10.0.0.16:25')));
+test('a specific-address binding needs --map-address: unmapped it is left out (never 0.0.0.0), mapped it binds the new address', () => {
+  const unmapped = planMigration(estate, OPTIONS);
+  assert.equal(unmapped.mappings.find((m) => m.source.name === 'Scanner EX10'), undefined);
+  const left = unmapped.leftOut.find((l) => l.source === 'EX10\\Scanner EX10');
+  assert.ok(left !== undefined && /binds 10\.0\.0\.10:25/.test(left.reason), JSON.stringify(unmapped.leftOut));
+  assert.equal(left.carryWith, '--map-address 10.0.0.10=NEW');
+  assert.ok(!unmapped.warnings.some((w) => /addresses are unknown/.test(w)));
+  const mapped = planMigration(estate, { ...OPTIONS, mapAddress: { '10.0.0.10': '10.0.0.16' } });
+  assert.deepEqual(mapped.mappings.find((m) => m.source.name === 'Scanner EX10')!.target.bindings, [{ address: '10.0.0.16', port: 25 }]);
+  assert.deepEqual(mapped.leftOut, []);
 });
 
-test('an application connector on a port the target\'s hub owns becomes a HubTransport connector', () => {
+test('a 2010 connector on a hub port: an anonymous relay is left out (hub-transport-relay-connector), anything else becomes HubTransport', () => {
   const snap = structuredClone(estate);
   const apps = snap.connectors.find((c) => c.name === 'Apps EX10')!;
   apps.bindings = [{ address: '0.0.0.0', port: 2525 }];
   const plan = planMigration(snap, OPTIONS);
-  assert.equal(plan.mappings.find((m) => m.source.name === 'Apps EX10')!.target.transportRole, 'HubTransport');
-  assert.ok(plan.warnings.some((w) => w.includes('belongs to the HubTransport service')));
+  const appsIsRelay = snap.permissions.some((p) => p.identity === apps.identity && p.extendedRights.includes('ms-Exch-SMTP-Accept-Any-Recipient'));
+  if (appsIsRelay) {
+    assert.equal(plan.mappings.find((m) => m.source.name === 'Apps EX10'), undefined);
+    assert.match(plan.leftOut.find((l) => l.source === apps.identity)!.carryWith ?? '', /hub-transport-relay-connector@/);
+  } else {
+    assert.equal(plan.mappings.find((m) => m.source.name === 'Apps EX10')!.target.transportRole, 'HubTransport');
+  }
+  // On a port the hub does not own it moves to the Front End on that port.
+  const plan2 = planMigration(estate, OPTIONS);
+  const apps2 = plan2.mappings.find((m) => m.source.name === 'Apps EX10')!;
+  assert.equal(apps2.target.transportRole, 'FrontendTransport');
+  assert.deepEqual(apps2.target.bindings, [{ address: '0.0.0.0', port: 2526 }]);
 });
 
-test('TlsCertificateName naming the source is rewritten for the target Fqdn, with a warning', () => {
+test('TlsCertificateName: written only when the target holds that certificate unexpired; a renewal replaces an expired one', () => {
   const snap = structuredClone(estate);
   const relay = snap.connectors.find((c) => c.name === 'Relay EX10')!;
-  relay.tlsCertificateName = '<I>CN=Corp CA, DC=corp<S>CN=ex10.corp.example';
-  const plan = planMigration(snap, OPTIONS);
-  assert.equal(plan.mappings.find((m) => m.source === relay || m.source.name === 'Relay EX10')!.target.tlsCertificateName, '<I>CN=Corp CA, DC=corp<S>CN=ex16.corp.example');
-  assert.ok(plan.warnings.some((w) => w.includes('TlsCertificateName rewritten for ex16.corp.example')));
-  // With a certificate of the target in the inputs, its issuer and subject are used.
-  snap.certificates.push({ thumbprint: 'AB', subject: 'CN=ex16.corp.example, O=Corp', issuer: 'CN=Corp Issuing CA', notAfter: '2030-01-01T00:00:00Z', dnsNames: ['ex16.corp.example'], services: ['SMTP'], server: 'EX16' });
-  const plan2 = planMigration(snap, OPTIONS);
-  assert.equal(plan2.mappings.find((m) => m.source.name === 'Relay EX10')!.target.tlsCertificateName, '<I>CN=Corp Issuing CA<S>CN=ex16.corp.example, O=Corp');
+  const now = new Date('2026-06-01T00:00:00Z');
+  const tlsOf = (s: Snapshot) => planMigration(s, { ...OPTIONS, now }).mappings.find((m) => m.source.name === 'Relay EX10')!.target.tlsCertificateName;
+  relay.tlsCertificateName = '<I>CN=Corp CA, DC=corp<S>CN=mail.corp.example';
+  // Not among the target's certificates: not written, and said.
+  assert.equal(tlsOf(snap), null);
+  assert.ok(planMigration(snap, { ...OPTIONS, now }).warnings.some((w) => w.includes('not among the imported certificates')));
+  // The same certificate on the target, expired, and its renewal: the renewal is written.
+  snap.certificates.push({ thumbprint: 'OLD', subject: 'CN=mail.corp.example', issuer: 'CN=Corp CA, DC=corp', notAfter: '2025-01-01T00:00:00Z', dnsNames: ['mail.corp.example'], services: ['SMTP'], server: 'EX16' });
+  assert.equal(tlsOf(snap), null);
+  snap.certificates.push({ thumbprint: 'NEW', subject: 'CN=mail.corp.example, O=Corp', issuer: 'CN=Corp Issuing CA 2', notAfter: '2028-01-01T00:00:00Z', dnsNames: ['mail.corp.example'], services: ['SMTP'], server: 'EX16' });
+  assert.equal(tlsOf(snap), '<I>CN=Corp Issuing CA 2<S>CN=mail.corp.example, O=Corp');
+  // The certificate itself valid on the target: kept as it is.
+  snap.certificates.push({ thumbprint: 'SAME', subject: 'CN=mail.corp.example', issuer: 'CN=Corp CA, DC=corp', notAfter: '2029-01-01T00:00:00Z', dnsNames: ['mail.corp.example'], services: ['SMTP'], server: 'EX16' });
+  assert.equal(tlsOf(snap), '<I>CN=Corp CA, DC=corp<S>CN=mail.corp.example');
+  // The source server's own (self-signed) certificate is never written for the target.
+  relay.tlsCertificateName = '<I>CN=EX10<S>CN=EX10';
+  snap.certificates.push({ thumbprint: 'SELF', subject: 'CN=EX10', issuer: 'CN=EX10', notAfter: '2029-01-01T00:00:00Z', dnsNames: ['EX10'], services: ['SMTP'], server: 'EX10' });
+  assert.equal(tlsOf(snap), null);
 });
 
-test('a long range list is written as a first command plus @{Add=...} batches of RANGE_CHUNK', async () => {
+test('a new connector is created disabled with every range in one command, read back, then enabled', async () => {
   const { migrate } = render(estate);
   const { tree, errors } = await parsePowerShell(migrate.slice(1));
   assert.deepEqual(errors, []);
   const bulk = commandNodes(tree.rootNode).filter((c) => c.text.includes("'EX16\\Bulk EX16'") || c.text.includes("-Name 'Bulk EX16'"));
-  const ranges = bulk.filter((c) => /RemoteIPRanges/.test(c.text)).map((c) => (c.text.match(/'10\.200\./g) ?? []).length);
-  assert.deepEqual(ranges, [RANGE_CHUNK, RANGE_CHUNK, 250 - 2 * RANGE_CHUNK]);
-  assert.match(bulk.map((c) => c.text).join('\n'), /-RemoteIPRanges @\{Add=@\('10\.200\./);
+  const create = bulk.find((c) => commandName(c) === 'New-ReceiveConnector')!;
+  assert.equal((create.text.match(/'10\.200\./g) ?? []).length, 250);
+  assert.match(create.text, /-Enabled \$false/);
+  const order = bulk.map((c) => commandName(c));
+  const enable = bulk.findIndex((c) => /-Enabled \$true/.test(c.text));
+  const lastAssert = order.lastIndexOf('Assert-ExrelayConnector');
+  assert.ok(order.indexOf('New-ReceiveConnector') < lastAssert && lastAssert < enable, order.join(' '));
 });
 
 test('every mutating command passes -WhatIf:$WhatIf, and the script declares the switch', async () => {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { intervalToCidrs } from '../../src/emitters/postfix/cidr.js';
-import { emitPostfix, restrictionsFor } from '../../src/emitters/postfix/postfix.js';
+import { emitPostfix, parseRelayhost, restrictionsFor } from '../../src/emitters/postfix/postfix.js';
+import { UsageError } from '../../src/errors.js';
 import { postfixComment, relayDomainKey } from '../../src/emitters/postfix/values.js';
 import { buildPolicy } from '../../src/policy/index.js';
 import { connector, estate, range } from '../helpers/build.js';
@@ -99,5 +100,43 @@ describe('emitPostfix', () => {
     assert.equal(postfixComment('a\nb\u2028c'), 'a b c');
     assert.equal(relayDomainKey('*.Corp.Example'), '.corp.example');
     assert.equal(relayDomainKey('corp.example;reject'), null);
+  });
+});
+
+describe('emitPostfix as a deployable relay', () => {
+  it('no listener on Exchange-internal ports, STARTTLS where Exchange offered it, one size limit cleanup honours', () => {
+    const snap = postfixEstate();
+    for (const c of snap.connectors) if (c.name === 'Relay Printers EX01') c.maxMessageSize = 50 * 1024 * 1024;
+    const out = emitPostfix(buildPolicy(snap), { server: 'EX01', listen: null, portOffset: 0 });
+    const master = file(out, 'master.cf');
+    assert.deepEqual([...master.matchAll(/^(\S+) inet /gm)].map((m) => m[1]), ['25', '587', '2526']);
+    assert.ok(out.untranslated.some((u) => u.startsWith('port 2525 ') && u.includes('no listener')));
+    assert.match(master, /^25 inet [^\n]*\n(?: {2}-o [^\n]*\n)* {2}-o smtpd_tls_security_level=may$/m);
+    assert.match(master, /^ {2}-o message_size_limit=52428800$/m);
+    const main = file(out, 'main.cf');
+    // cleanup's limit is above the largest port limit (and mailbox_size_limit may not be below it).
+    const limit = Number(/^message_size_limit = (\d+)$/m.exec(main)?.[1]);
+    assert.ok(limit > 52428800, String(limit));
+    assert.match(main, /^mailbox_size_limit = 0$/m);
+    assert.match(main, /^disable_vrfy_command = yes$/m);
+    // No --relayhost: said, and no transport table.
+    assert.ok(out.untranslated.some((u) => u.startsWith('no --relayhost')));
+    assert.equal(out.files.some((f) => f.name === 'transport'), false);
+  });
+
+  it('--relayhost writes a transport entry per accepted domain; a bad value is bad usage', () => {
+    const out = emitPostfix(buildPolicy(postfixEstate()), { server: 'EX01', listen: null, portOffset: 0, relayhost: parseRelayhost('[2001:db8::25]:2525') });
+    assert.match(file(out, 'transport'), /^partner-relay\.example smtp:\[ipv6:2001:db8::25\]:2525$/m);
+    assert.deepEqual(parseRelayhost('ex16.corp.example'), { host: 'ex16.corp.example', port: null });
+    for (const bad of ['ex16:99999', 'a b', 'ex16:', '[nope]:25']) assert.throws(() => parseRelayhost(bad), UsageError, bad);
+  });
+
+  it('an open relay for public addresses is carried with a RISK comment', () => {
+    const snap = postfixEstate();
+    const printers = snap.connectors.find((c) => c.name === 'Relay Printers EX01')!;
+    printers.remoteIPRanges = [range('192.0.2.0/24')];
+    const out = emitPostfix(buildPolicy(snap), { server: 'EX01', listen: null, portOffset: 0 });
+    assert.match(file(out, 'clients_25.cidr'), /# {3}RISK: anonymous relay for public addresses/);
+    assert.match(file(out, 'main.cf'), /^# RISKS carried over from Exchange[^\n]*\n# {3}- port 25: EX01\\Relay Printers EX01 lets public addresses \(192\.0\.2\.0\/24\) relay anonymously/m);
   });
 });

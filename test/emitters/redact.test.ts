@@ -1,6 +1,7 @@
 // --redact: nothing that names the customer survives in the report, the JSON or text, while the
 // redacted estate still behaves the same (addresses stay addresses, selection is unchanged).
 import assert from 'node:assert/strict';
+import { RULE_INFO } from '../../src/analyzers/rules/index.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -19,7 +20,8 @@ const ESTATE = join(REPO_ROOT, 'fixtures', 'estate-2010-2016');
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+  // logs/ holds the estate's protocol and tracking logs (read by `exrelay logs`, not exports).
+  return readdirSync(dir).flatMap((n) => (n === 'logs' ? [] : statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
 async function loadEstate(): Promise<Snapshot> {
@@ -74,7 +76,7 @@ describe('redaction of the demo estate', () => {
     const r = createRedactor();
     const s = r.redactSnapshot(snapshot);
     const f = r.redactFindings(findings);
-    const html = renderReportHtml({ snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
+    const html = renderReportHtml({ rules: RULE_INFO, snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
     const json = stableStringify(s) + stableStringify(f);
     const text = r.redactText(findings.findings.map((x) => `${x.connector ?? ''} ${x.title}: ${x.message}\n${x.remediation}`).join('\n'));
     assert.deepEqual(leaks(stableStringify(snapshot), secret).sort(), [...secret].sort(), 'the detector finds every original in the unredacted snapshot');
@@ -90,7 +92,7 @@ describe('redaction of the demo estate', () => {
     const r = createRedactor();
     const f = r.redactFindings(findings);
     const s = r.redactSnapshot(snapshot);
-    const html = renderReportHtml({ snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
+    const html = renderReportHtml({ rules: RULE_INFO, snapshot: s, findings: f, policy: buildPolicy(s), generatedAt: NOW });
     assert.deepEqual(leaks(html, secret), []);
     assert.deepEqual(leaks(stableStringify(f), secret), []);
     const expired = f.findings.find((x) => x.rule === 'tls-certificate-expired');

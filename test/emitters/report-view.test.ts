@@ -1,5 +1,6 @@
 // The report's view builder: what the page will say, checked on the model (no HTML parsing).
 import assert from 'node:assert/strict';
+import { RULE_INFO } from '../../src/analyzers/rules/index.js';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { buildReportView, parseReplayComparison } from '../../src/emitters/report/index.js';
@@ -54,7 +55,7 @@ function demoFindings(): FindingsDocument {
 }
 
 function view(snapshot = demoEstate(), findings = demoFindings(), replay?: unknown) {
-  return buildReportView({ snapshot, findings, policy: buildPolicy(snapshot), generatedAt: NOW, ...(replay === undefined ? {} : { replay }) });
+  return buildReportView({ rules: RULE_INFO, snapshot, findings, policy: buildPolicy(snapshot), generatedAt: NOW, ...(replay === undefined ? {} : { replay }) });
 }
 
 describe('report view: summary', () => {
@@ -94,7 +95,7 @@ describe('report view: summary', () => {
       finding({ rule: 'anonymous-open-relay', severity: 'high', connector: 'EX01\\Printers EX01' }),
       finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: 'EX01\\Legacy Relay EX01' }),
     ]));
-    assert.deepEqual(v.summary.topFixes.map((f) => f.action), ['Close the anonymous relay to untrusted addresses', 'Narrow the anonymous relay to the hosts that need it']);
+    assert.deepEqual(v.summary.topFixes.map((f) => f.action), ['Close the anonymous relay to untrusted addresses', 'Narrow the anonymous relay to the dedicated hosts that need it']);
     assert.equal(v.organisation, 'corp.example');
   });
 
@@ -135,7 +136,8 @@ describe('report view: findings', () => {
     assert.equal(relay?.remediation, '');
     const basic = all.find((f) => f.rule === 'basic-auth-without-tls');
     assert.equal(basic?.remediation, "Require TLS for 'EX01\\Handhelds EX01'.");
-    assert.match(basic?.powershell ?? '', /^Set-ReceiveConnector -Identity 'EX01\\Handhelds EX01' -AuthMechanism 'BasicAuth, Tls, BasicAuthRequireTLS'$/);
+    // The commands are the rule's (its remediation); the report adds none of its own.
+    assert.equal(basic?.powershell, null);
   });
 
   it('renders evidence values readably and links only http(s) references', () => {
@@ -177,7 +179,7 @@ describe('report view: who can relay and the address map', () => {
     assert.deepEqual(legacy?.intervals.map((i) => [i.port, i.range, i.isPublic]), [[25, '192.0.2.0 – 192.0.2.255', true]]);
     const printers = v.relay.find((r) => r.identity === 'EX01\\Printers EX01');
     assert.deepEqual(printers?.intervals.map((i) => i.range), ['10.1.40.0 – 10.1.40.15', '10.1.41.15']);
-    assert.equal(printers?.wins, '17 addresses in 2 intervals');
+    assert.equal(printers?.wins, '17 IPv4 addresses in 2 intervals');
     const handhelds = v.relay.find((r) => r.identity === 'EX01\\Handhelds EX01');
     assert.equal(handhelds?.authenticatedClass, 'warn');
     assert.match(handhelds?.authenticated ?? '', /passwords may be sent before TLS/);

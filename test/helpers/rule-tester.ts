@@ -116,5 +116,22 @@ export function testRule(rule: Rule, table: { valid: ValidCase[]; invalid: Inval
         assert.deepEqual(remaining.map((f) => `${f.severity} ${f.connector ?? '-'}: ${f.message}`), [], 'unexpected extra findings');
       });
     }
+
+    // Assumed is not observed: with every property the rule reads marked as assumed on every
+    // connector, the same case yields no finding about a connector, and says which checks it skipped.
+    const needed = rule.meta.dependsOn ?? [];
+    if (needed.length > 0) {
+      for (const c of table.invalid.filter((x) => x.findings.some((f) => f.connector !== null))) {
+        it(`does not fire on assumed properties: ${c.name}`, () => {
+          const snapshot: Snapshot = { ...c.snapshot, connectors: c.snapshot.connectors.map((x) => ({ ...x, extra: { ...x.extra, assumed: [...needed] } })) };
+          const doc = runAudit(snapshot, { ...c.options, rules: [rule] }, c.now ?? TEST_NOW);
+          assert.deepEqual(doc.findings.filter((f) => f.connector !== null).map((f) => `${f.severity} ${f.connector ?? '-'}: ${f.message}`), []);
+          const skipped = (doc.notRun ?? []).filter((n) => n.rule === rule.meta.id && n.connector !== undefined);
+          for (const e of c.findings) {
+            if (e.connector !== null) assert.ok(skipped.some((n) => n.connector === e.connector), `${e.connector ?? ''} listed as not run`);
+          }
+        });
+      }
+    }
   });
 }

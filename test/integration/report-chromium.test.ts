@@ -2,6 +2,7 @@
 // is there and visible, nothing is fetched, nothing logs an error, hostile values stay text.
 // Screenshots and a PDF print are kept in test-artifacts/ for people to look at.
 import assert from 'node:assert/strict';
+import { RULE_INFO } from '../../src/analyzers/rules/index.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ async function demoReport(work: string): Promise<{ html: string; findings: Findi
   // The CLI is not built here (or audit cannot write HTML yet): render the same estate in-process.
   const snapshot = (await importSources(files(ESTATE).sort().map((f) => decodeSource(f, readFileSync(f))))).snapshot;
   const findings = runAudit(snapshot, {}, new Date());
-  return { html: renderReportHtml({ snapshot, findings, policy: buildPolicy(snapshot), generatedAt: new Date() }), findings };
+  return { html: renderReportHtml({ rules: RULE_INFO, snapshot, findings, policy: buildPolicy(snapshot), generatedAt: new Date() }), findings };
 }
 
 const HOSTILE_NAME = '<script>window.__pwned = 1</script><img src="https://attacker.example/x.png" onerror="window.__pwned = 2">';
@@ -56,7 +57,7 @@ function hostileReport(): string {
       message: HOSTILE_BANNER, evidence: { user: HOSTILE_USER }, remediation: `Set-ReceiveConnector -Identity '${HOSTILE_NAME}'`,
       references: ['javascript:window.__pwned=4', 'https://learn.microsoft.com/exchange'] }],
   };
-  return renderReportHtml({ snapshot, findings, policy: buildPolicy(snapshot), generatedAt: new Date('2026-06-01T00:00:00Z') });
+  return renderReportHtml({ rules: RULE_INFO, snapshot, findings, policy: buildPolicy(snapshot), generatedAt: new Date('2026-06-01T00:00:00Z') });
 }
 
 interface Watch { requests: string[]; errors: string[] }

@@ -26,7 +26,8 @@ describe('exrelay logs', () => {
     assert.equal(doc.sessions, 130);
     assert.equal(doc.messages, 215);
     assert.deepEqual(Object.keys(doc.senders[0] ?? {}), ['connector', 'remoteIp', 'sessions', 'messages', 'authenticatedAs', 'tls',
-      'mailFromDomains', 'rcptDomains', 'externalRecipients', 'rejectedRecipients', 'firstSeen', 'lastSeen']);
+      'mailFromDomains', 'rcptDomains', 'externalRecipients', 'rejectedRecipients', 'firstSeen', 'lastSeen', 'seenIn', 'perDay', 'hostNames']);
+    assert.ok(doc.senders.every((s) => JSON.stringify(s.seenIn) === '["protocol"]'));
     const scanner = doc.senders.find((s) => s.remoteIp === '10.1.2.3');
     assert.equal(scanner?.externalRecipients, 40);
     const crm = doc.senders.find((s) => s.remoteIp === '10.2.0.50');
@@ -90,12 +91,12 @@ describe('exrelay logs', () => {
     assert.match(missing.stderr, /^exrelay: .*nope\.log: cannot read: no such file or directory\n$/);
     const notLog = await runCli(['logs', ESTATE]);
     assert.equal(notLog.exitCode, 2);
-    assert.match(notLog.stderr, /estate-2016\.json: not an SMTP receive protocol log\n$/);
+    assert.match(notLog.stderr, /estate-2016\.json: not an SMTP receive protocol log or message tracking log\n$/);
   });
 
   it('has --help text for every option', async () => {
     const r = await runCli(['logs', '--help']);
     assert.equal(r.exitCode, 0);
-    for (const opt of ['--config', '--format', '--scenarios']) assert.match(r.stdout, new RegExp(opt));
+    for (const opt of ['--config', '--format', '--scenarios', '--worksheet']) assert.match(r.stdout, new RegExp(opt));
   });
 });

@@ -17,13 +17,19 @@ test('migrate writes the script (UTF-8 with BOM) and its rollback; warnings on s
   const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--out', out, '--rollback', rollback]);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^exrelay: warning: EX10\\Scanner EX10 binds 10\.0\.0\.10:25/m);
+  assert.match(r.stderr, /^exrelay: warning: left out: EX10\\Scanner EX10: binds 10\.0\.0\.10:25/m);
   const bytes = await readFile(out);
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const text = bytes.toString('utf8');
   assert.match(text, /New-ReceiveConnector -Name 'Relay EX16' -Server 'EX16' -TransportRole 'FrontendTransport' -Custom/);
   assert.match(text, /# Undo with the rollback script: .*rollback\.ps1/);
-  assert.match(await readFile(rollback, 'utf8'), /Remove-ReceiveConnector -Identity 'EX16\\Relay EX16' -Confirm:\$false -WhatIf:\$WhatIf/);
+  assert.match(await readFile(rollback, 'utf8'), /Remove-ReceiveConnector -Identity 'EX16\\Relay EX16' -Confirm:\$false -ErrorAction Stop -WhatIf:\$WhatIf/);
+});
+
+test('migrate --target-version se: Subscription Edition in the header', async () => {
+  const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', 'se']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /on EX16 \(Exchange Subscription Edition \(SE\)\)/);
 });
 
 test('migrate to standard output, --target-version 2019 in the header', async () => {
@@ -58,5 +64,5 @@ test('migrate: a bad --target-version and a missing --target-server are bad usag
 test('migrate --help describes every option', async () => {
   const r = await runCli(['migrate', '--help']);
   assert.equal(r.exitCode, 0);
-  for (const opt of ['--source-server', '--target-server', '--target-version', '--out', '--rollback']) assert.match(r.stdout, new RegExp(opt));
+  for (const opt of ['--source-server', '--target-server', '--target-version', '--out', '--rollback', '--carry', '--map-address']) assert.match(r.stdout, new RegExp(opt));
 });

@@ -35,8 +35,8 @@ describe('exrelay replay (CLI)', () => {
     const r = await runCli(['replay', BEFORE, '--scenarios', 'fixtures/scenarios/relay.json', '--compare', AFTER, '--fail-on-change'], { env });
     assert.equal(r.exitCode, 1);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.equal(lines[0], '1 of 8 scenarios changed:');
-    assert.equal(lines[1], 'printer to outside');
+    assert.equal(lines[0], '1 of 8 scenarios changed: 1 breaks');
+    assert.equal(lines[1], 'breaks: printer to outside');
     assert.match(lines[2] ?? '', /^ {2}before\s+EX01\\Relay EX01\s+accepted/);
     assert.match(lines[3] ?? '', /^ {2}after \s+EX01\\Default Frontend EX01\s+rejected\s+550 5\.7\.54/);
     assert.equal(lines[4], 'unchanged: 7');
@@ -58,7 +58,7 @@ describe('exrelay replay (CLI)', () => {
   it('--server and --compare-server compare an old server with its replacement', async () => {
     const r = await runCli(['replay', BEFORE, EX02, '--scenarios', 'fixtures/scenarios/relay.json', '--server', 'ex01', '--compare-server', 'EX02'], { env });
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /^1 of 8 scenarios changed:\nprinter to outside\n/);
+    assert.match(r.stdout, /^1 of 8 scenarios changed: 1 breaks\nbreaks: printer to outside\n/);
     assert.match(r.stdout, /after\s+EX02\\Default Frontend EX02\s+rejected/);
   });
 

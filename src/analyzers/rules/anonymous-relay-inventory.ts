@@ -1,5 +1,6 @@
 import { ACCEPT_ANY_RECIPIENT, canRelayAnonymously } from '../../policy/index.js';
-import { countText, describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, shortList } from '../evidence.js';
+import { describeRight, intervalEvidence, listEvidence, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -12,9 +13,14 @@ export default defineRule({
     remediation: 'Get-ReceiveConnector -Identity {identity} | Select-Object -ExpandProperty RemoteIPRanges   # review: every host listed may send to any domain',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay'],
     needs: ['permissions'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'These internal hosts may relay without authentication. That is the usual set-up for printers and applications; it is listed so the list stays short and reviewed.',
+      action: 'Review the hosts allowed to relay anonymously',
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
-    if (!canRelayAnonymously(policy, c)) return [];
+    if (!canRelayAnonymously(policy, c) || sessionsExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
     if (reach.publicParts.length > 0 || reach.breadth > BROAD_RELAY_ADDRESSES) return [];
     const merged = reach.merged;
@@ -24,10 +30,10 @@ export default defineRule({
       connector: c,
       message: allowed.length === 0
         ? `${c.identity} grants anonymous relay but no address selects it`
-        : `${c.identity}: ${countText(reach.breadth)} private address(es) may relay anonymously (${shortList(allowed.map((a) => a.expression), 5, merged.length)})`,
+        : `${c.identity}: ${scopeText(merged)} (private) may relay anonymously: ${shortList(allowed.map((a) => a.expression), 5, merged.length)}`,
       evidence: {
         addresses: allowed,
-        addressCount: countText(reach.breadth),
+        scope: scopeText(merged),
         rights: grant === undefined ? [] : [rightEvidence(grant)],
         grantedBy: grant === undefined ? '' : describeRight(grant),
       },

@@ -30,6 +30,11 @@ export default defineRule({
     description: 'Connectors that are the same connector on several servers (same name once the server name is removed) differ in remote ranges, permission groups or auth, or exist on only some of the servers that have the others.',
     remediation: "# Make every copy match the intended one, e.g.:\nSet-ReceiveConnector -Identity {identity} -RemoteIPRanges (Get-ReceiveConnector -Identity <the reference copy>).RemoteIPRanges",
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
+    dependsOn: ['Enabled', 'TransportRole', 'RemoteIPRanges', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'The same client gets different answers depending on which server it reaches; a failover or a load balancer changes behaviour.',
+      action: 'Align the connector on every server',
+    },
   },
   check: ({ snapshot }) => {
     const groups = new Map<string, ReceiveConnector[]>();

@@ -15,7 +15,13 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/add-adpermission',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'PermissionGroups'],
+    wording: {
+      impact: 'Inbound internet mail may be refused.',
+      action: 'Restore the default front-end connector',
+    },
   },
+  appliesTo: (c) => defaultConnectorKind(c) === 'Default Frontend',
   check: ({ snapshot, policy }) => {
     // PermissionGroups `Custom` without AnonymousUsers is what anti-spoofing hardening leaves
     // (reference §2.3): anonymous keeps Submit through its own AD entries. When the export

@@ -9,6 +9,11 @@ export default defineRule({
     description: 'A connector is disabled (it takes no part in connector selection; remove it or re-enable it on purpose).',
     remediation: 'Remove-ReceiveConnector -Identity {identity}   # or: Set-ReceiveConnector -Identity {identity} -Enabled $true',
     references: ['https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector'],
+    dependsOn: ['Enabled'],
+    wording: {
+      impact: 'The connector does nothing today, but it can be re-enabled by mistake with outdated settings.',
+      action: 'Remove the disabled connector if it is no longer needed',
+    },
   },
   check: ({ snapshot }) => snapshot.connectors
     .filter((c) => !c.enabled)

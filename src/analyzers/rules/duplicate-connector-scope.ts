@@ -18,6 +18,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/remove-receiveconnector',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole'],
+    wording: {
+      impact: 'Exchange cannot tell the connectors apart: which one answers is undefined and may change after a restart.',
+      action: 'Merge or re-scope the duplicate connectors',
+    },
   },
   check: ({ snapshot }) => {
     // Bucket on cheap properties first (role, bindings, number of ranges); the full range key
@@ -45,6 +50,7 @@ export default defineRule({
           const b = list[j] as ReceiveConnector;
           out.push({
             connector: b,
+            involves: [a],
             message: `${a.identity} and ${b.identity} have the same bindings and remote ranges; which one a client gets depends on AD order`,
             evidence: {
               connectors: [a.identity, b.identity],

@@ -15,6 +15,10 @@ export default defineRule({
       'https://learn.microsoft.com/powershell/module/exchange/remove-adpermission',
     ],
     needs: ['permissions'],
+    wording: {
+      impact: 'An explicit Deny overrides every grant; someone restricted this connector by hand. Make sure it is intended and documented.',
+      action: 'Document or remove the explicit Deny entry',
+    },
   },
   check: ({ snapshot }) => {
     const connectors = new Map<string, ReceiveConnector>();

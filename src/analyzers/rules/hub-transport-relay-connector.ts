@@ -1,4 +1,5 @@
 import { canRelayAnonymously } from '../../policy/index.js';
+import { sessionsExternallySecured } from '../evidence.js';
 import { defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
 import { formatBinding } from '../../net/index.js';
 
@@ -13,12 +14,17 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'On Exchange 2013 and later port 25 belongs to the Front End Transport service; a hub connector here conflicts with it or relays in a way Microsoft does not support.',
+      action: 'Recreate the relay connector in the Front End Transport role',
+    },
   },
   check: ({ snapshot, policy }) => {
     const withFrontend = new Set(snapshot.connectors.filter((c) => c.transportRole === 'FrontendTransport').map((c) => c.server.toLowerCase()));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
       if (c.transportRole !== 'HubTransport' || !withFrontend.has(c.server.toLowerCase()) || !isCustomConnector(c)) return [];
-      const relay = c.enabled && canRelayAnonymously(policy, c);
+      const relay = c.enabled && canRelayAnonymously(policy, c) && !sessionsExternallySecured(c);
       const port25 = c.bindings.filter((b) => b.port === 25);
       if (!relay && port25.length === 0) return [];
       const why = [relay ? 'grants anonymous relay' : null, port25.length > 0 ? `binds ${port25.map(formatBinding).join(', ')}` : null].filter((x) => x !== null);

@@ -1,5 +1,6 @@
 // The rule registry, by hand (style §3.8): a test checks it against RULE_IDS, the rule files,
 // their tests and the README's rule table.
+import type { RuleInfo } from '../../model.js';
 import type { Rule } from '../rule.js';
 import anonymousOpenRelay from './anonymous-open-relay.js';
 import anonymousRelayInventory from './anonymous-relay-inventory.js';
@@ -50,3 +51,5 @@ export const ALL_RULES: readonly Rule[] = [
   wildcardAcceptedDomain,
 ];
 
+/** What emitters need of each rule (meta: title, wording, …), for ReportInput.rules. */
+export const RULE_INFO: readonly RuleInfo[] = ALL_RULES.map((r) => r.meta);

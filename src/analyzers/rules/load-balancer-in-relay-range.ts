@@ -16,6 +16,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
     ],
     needs: ['loadBalancers'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Every client behind the load balancer arrives with the balancer\'s address, so every one of them — possibly the whole internet — may relay.',
+      action: 'Remove the load balancer address from the relay ranges',
+    },
   },
   check: ({ snapshot, policy, options }) => {
     const balancers = [...new Set(options.loadBalancers.map((a) => normalizeAddress(a)).filter((a): a is string => a !== null))];

@@ -56,6 +56,11 @@ export default defineRule({
     description: 'Two enabled connectors on the same server and transport role that can be selected for the same port (bindings overlap) have remote ranges that partly overlap, with different relay rights: which addresses may relay depends on range sizes nobody chose on purpose.',
     remediation: 'Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=<the overlapping range>}   # split the ranges so that each address is listed where it is meant to be',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
+    wording: {
+      impact: 'Which connector answers a host depends on range sizes in a way that is easy to get wrong; some hosts get other relay rights than intended.',
+      action: 'Make the overlapping remote ranges nested or disjoint',
+    },
   },
   check: ({ snapshot, policy }) => {
     // Per (server, role, port, family) a sweep over every range sorted by start finds the
@@ -161,6 +166,7 @@ export default defineRule({
       const sb = relaySignature(policy, b);
       out.push({
         connector: a,
+        involves: [b],
         message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${overlaps.length > 1 ? ` and ${overlaps.length - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
         evidence: {
           connectors: [a.identity, b.identity],

@@ -12,6 +12,11 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/mail-flow/connectors/protocol-logging',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
     ],
+    dependsOn: ['Enabled', 'ProtocolLoggingLevel'],
+    wording: {
+      impact: 'There is no record of who uses this connector, so abuse and the impact of a change cannot be investigated.',
+      action: 'Turn on protocol logging',
+    },
   },
   check: ({ snapshot, policy }) => snapshot.connectors
     .filter((c) => c.enabled && c.protocolLoggingLevel === 'None')

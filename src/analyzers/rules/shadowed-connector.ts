@@ -2,6 +2,7 @@ import type { ReceiveConnector } from '../../model.js';
 import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
 import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
 import { defineRule, type FindingDraft } from '../rule.js';
+import { lostToRoleConflict } from './port-conflict.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
 function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map<string, WonInterval[]>): string[] {
@@ -41,9 +42,14 @@ export default defineRule({
     id: 'shadowed-connector',
     defaultSeverity: 'medium',
     title: 'Connector never selected',
-    description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply.',
+    description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply. A connector that loses its port to the other transport role is reported by port-conflict instead.',
     remediation: 'Remove-ReceiveConnector -Identity {identity}   # or give it the narrower ranges it was meant to win',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole'],
+    wording: {
+      impact: 'The connector never answers anyone: its settings give a false picture of what is configured.',
+      action: 'Remove the unused connector or fix its ranges',
+    },
   },
   check: ({ snapshot, policy }) => {
     const memo = new Map<string, WonInterval[]>();
@@ -52,6 +58,8 @@ export default defineRule({
       if (!c.enabled || c.bindings.length === 0 || c.remoteIPRanges.length === 0) return [];
       preparePartitions(policy);
       if (wonIntervalCount(policy, c) > 0) return [];
+      // Losing the port to the other transport role is port-conflict's finding (rules.md).
+      if (lostToRoleConflict(snapshot.connectors, c)) return [];
       const winners = winnersOver(policy, c, memo);
       return [{
         connector: c,

@@ -1,5 +1,4 @@
-import type { Certificate } from '../../model.js';
-import { certificatesCoveringFqdn, certificatesNamedBy, connectorFqdn } from '../certificates.js';
+import { connectorFqdn, presentedCertificate } from '../../certificates.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -14,24 +13,26 @@ export default defineRule({
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
     ],
     needs: ['certificates'],
+    dependsOn: ['Enabled', 'AuthMechanism', 'TlsCertificateName', 'Fqdn'],
+    wording: {
+      impact: 'TLS negotiation fails or raises warnings; some senders stop delivering or fall back to clear text.',
+      action: 'Renew the expired certificate and assign it',
+    },
   },
   check: ({ snapshot, now }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled) return [];
-    const named = certificatesNamedBy(snapshot, c);
-    const usesTls = c.authMechanism.includes('Tls') || named.length > 0;
-    if (!usesTls) return [];
-    const candidates = named.length > 0 ? named : certificatesCoveringFqdn(snapshot, c);
-    if (candidates.length === 0) return [];
-    const expired = (cert: Certificate): boolean => Date.parse(cert.notAfter) < now.getTime();
+    const presented = presentedCertificate(snapshot, c, now);
+    if (presented === null) return [];
+    const usesTls = c.authMechanism.includes('Tls') || presented.namedByTlsCertificateName;
     // Exchange presents a valid certificate when one matches; only when every match has expired does STARTTLS break.
-    if (!candidates.every(expired)) return [];
-    const latest = [...candidates].sort((a, b) => Date.parse(b.notAfter) - Date.parse(a.notAfter))[0] as Certificate;
+    if (!usesTls || !presented.expired) return [];
+    const latest = presented.certificate;
     return [{
       connector: c,
-      message: `${c.identity}: certificate ${latest.subject} ${named.length > 0 ? '(named by TlsCertificateName)' : `(covering ${connectorFqdn(snapshot, c) ?? 'its Fqdn'})`} expired on ${latest.notAfter}`,
+      message: `${c.identity}: certificate ${latest.subject} ${presented.namedByTlsCertificateName ? '(named by TlsCertificateName)' : `(covering ${connectorFqdn(snapshot, c) ?? 'its Fqdn'})`} expired on ${latest.notAfter}`,
       evidence: {
         subject: latest.subject, issuer: latest.issuer, thumbprint: latest.thumbprint, notAfter: latest.notAfter,
-        namedByTlsCertificateName: named.length > 0, fqdn: connectorFqdn(snapshot, c),
+        namedByTlsCertificateName: presented.namedByTlsCertificateName, fqdn: connectorFqdn(snapshot, c),
       },
     }];
   }),

@@ -1,4 +1,4 @@
-import { certificatesCoveringFqdn, connectorFqdn } from '../certificates.js';
+import { certificatesCoveringFqdn, connectorFqdn } from '../../certificates.js';
 import { defineRule, type FindingDraft } from '../rule.js';
 
 export default defineRule({
@@ -13,6 +13,11 @@ export default defineRule({
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
     ],
     needs: ['certificates'],
+    dependsOn: ['Enabled', 'AuthMechanism', 'TlsCertificateName', 'Fqdn'],
+    wording: {
+      impact: 'Clients cannot establish TLS with a trusted certificate; authentication fails or falls back to clear text.',
+      action: 'Assign a valid certificate for the connector\'s name',
+    },
   },
   check: ({ snapshot }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled || !c.authMechanism.includes('BasicAuth')) return [];

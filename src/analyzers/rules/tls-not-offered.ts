@@ -1,4 +1,7 @@
-import { defineRule, type FindingDraft } from '../rule.js';
+import { mergeIntervals, reachOf } from '../evidence.js';
+import { scopeText } from '../../sizes.js';
+import { authMechanismValue, defineRule, type FindingDraft } from '../rule.js';
+import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
 const SMTP_PORTS = [25, 587, 465];
 
@@ -7,23 +10,43 @@ export default defineRule({
     id: 'tls-not-offered',
     defaultSeverity: 'medium',
     title: 'STARTTLS not offered on an SMTP port',
-    description: '`Tls` is not in AuthMechanism on an enabled connector that takes port 25, 587 or 465 (high when the connector also offers BasicAuth).',
-    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism @{Add='Tls'}",
+    description: '`Tls` is not in AuthMechanism on an enabled connector that takes port 25, 587 or 465: high when the connector also offers BasicAuth, low when only 256 private addresses or fewer can reach it (a printer or application relay on the local network).',
+    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism 'Tls'   # plus the connector's other mechanisms",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
     ],
+    dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'AuthMechanism'],
+    wording: {
+      impact: 'Mail (and any credentials) sent to this connector travel unencrypted.',
+      action: 'Offer TLS',
+    },
+    gradedWording: {
+      low: {
+        impact: 'Mail from a few internal hosts (printers, applications) travels unencrypted on the local network. Many such devices cannot do TLS; offer it so that those which can, use it.',
+        action: 'Offer TLS',
+      },
+    },
   },
-  check: ({ snapshot }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
+  check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled || c.authMechanism.includes('Tls')) return [];
     const ports = [...new Set(c.bindings.map((b) => b.port).filter((p) => SMTP_PORTS.includes(p)))].sort((a, b) => a - b);
     if (ports.length === 0) return [];
     const basic = c.authMechanism.includes('BasicAuth');
+    const reach = reachOf(policy, c);
+    const smallPrivate = reach.publicParts.length === 0 && reach.breadth <= BROAD_RELAY_ADDRESSES;
+    const severity = basic ? 'high' : smallPrivate ? 'low' : 'medium';
+    const who = reach.breadth === 0n ? 'no client (every address goes to another connector)'
+      : reach.publicParts.length > 0 ? `${scopeText(reach.merged)}, public ones (${scopeText(mergeIntervals(reach.publicParts.map((p) => p.interval)))}) among them`
+        : `${scopeText(reach.merged)}, all private`;
     return [{
       connector: c,
-      severity: basic ? 'high' : 'medium',
-      message: `${c.identity} takes port ${ports.join(', ')} without offering STARTTLS${basic ? ', and offers Basic authentication' : ''}`,
-      evidence: { ports, authMechanism: [...c.authMechanism] },
+      severity,
+      message: `${c.identity} takes port ${ports.join(', ')} without offering STARTTLS${basic ? ', and offers Basic authentication' : ''}; it is reached by ${who}`,
+      evidence: { ports, authMechanism: [...c.authMechanism], reachedBy: who },
     }];
   }),
+  // Fix: the connector's own mechanisms with Tls added (AuthMechanism is a flags value, not a list).
+  remediation: ({ connector }) => (connector === null || connector === undefined ? undefined
+    : `Set-ReceiveConnector -Identity {identity} -AuthMechanism ${authMechanismValue(connector, ['Tls'])}`),
 });

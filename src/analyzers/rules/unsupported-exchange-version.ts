@@ -38,6 +38,10 @@ export default defineRule({
       'https://learn.microsoft.com/exchange/new-features/build-numbers-and-release-dates',
       'https://learn.microsoft.com/lifecycle/products/exchange-server-2019',
     ],
+    wording: {
+      impact: 'Microsoft no longer publishes security fixes for this Exchange version (outside a paid extension, when one exists): a newly found flaw stays open on a server that accepts mail from the network.',
+      action: 'Plan the move to Exchange Server Subscription Edition or Exchange Online',
+    },
   },
   check: ({ snapshot, now }) => {
     const today = dayOf(now);

@@ -12,7 +12,8 @@ import type { Params } from '../binding.js';
 import {
   Refusal, byteSize, enumValue, eq, flags, listEdit, orderFlags, str, toBinding, toBool, toJson, toRange,
 } from '../coercion.js';
-import { authMechanismProblems, bannerProblem, conflictWith, tlsCertificateNameProblem } from '../validate.js';
+import { bannerProblem } from '../../connectors.js';
+import { authMechanismProblems, conflictWith, tlsCertificateNameProblem } from '../validate.js';
 import { isHash, isTruthy, stringify, toStringList, type PsValue } from '../values.js';
 import { requireConnector } from './lookup.js';
 

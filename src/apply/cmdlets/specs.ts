@@ -68,13 +68,18 @@ export const CMDLETS: readonly CmdletSpec[] = [
   spec('Get-AcceptedDomain', 'Identity', { Identity: 'value' }, false),
   // The guard `exrelay migrate` defines at the top of its scripts (see templates/migrate.ps1.hbs).
   spec('Test-ExrelayPermission', 'Identity', { Identity: 'value', User: 'value', ExtendedRight: 'value', Deny: 'switch' }, false),
+  spec('Test-ExrelayConnector', 'Identity', { Identity: 'value' }, false),
+  spec('Test-ExrelayMark', 'Identity', { Identity: 'value', Mark: 'value' }, false),
+  spec('Assert-ExrelayConnector', 'Identity', {
+    Identity: 'value', Mark: 'value', TransportRole: 'value', Bindings: 'value', RemoteIPRangeCount: 'value', PermissionGroups: 'value', AuthMechanism: 'value',
+  }, false),
 ];
 
 /** Commands with no effect on the configuration, accepted anywhere. */
 export const HARMLESS_COMMANDS = ['Write-Host', 'Write-Warning', 'Write-Verbose', 'Write-Output', 'Write-Information', 'Out-Null', 'Set-StrictMode'];
 
 /** Functions `exrelay migrate` defines; their definitions are skipped, their calls understood. */
-export const KNOWN_FUNCTIONS = ['Test-ExrelayPermission'];
+export const KNOWN_FUNCTIONS = ['Test-ExrelayPermission', 'Get-ExrelayConnector', 'Test-ExrelayConnector', 'Test-ExrelayMark', 'Assert-ExrelayConnector'];
 
 export function findCmdlet(name: string): CmdletSpec | undefined {
   return CMDLETS.find((c) => c.name.toLowerCase() === name.toLowerCase());

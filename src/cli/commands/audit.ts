@@ -1,6 +1,7 @@
 // `exrelay audit`: every rule of the catalogue over the inputs, printed as text, JSON
 // (exrelay.findings/1), CSV or the HTML risk report; `--fail-on` turns it into a CI gate.
 import type { Command } from 'commander';
+import { RULE_INFO } from '../../analyzers/rules/index.js';
 import { gateFails, runAudit } from '../../analyzers/run.js';
 import { isSuppressionExpired, matchesSuppression, parseSuppressions, type Suppression } from '../../analyzers/suppressions.js';
 import { renderFindingsCsv } from '../../emitters/findings-csv.js';
@@ -103,7 +104,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
       output = renderReportHtml({
-        snapshot: shownSnapshot, findings: shown, policy: buildPolicy(shownSnapshot), generatedAt,
+        snapshot: shownSnapshot, findings: shown, rules: RULE_INFO, policy: buildPolicy(shownSnapshot), generatedAt,
         ...(shownReplay === undefined ? {} : { replay: shownReplay }),
         ...(opts.replay === undefined ? {} : { replayFile: opts.replay }),
       });

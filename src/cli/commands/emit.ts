@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { errnoMessage, ExitCode, InputError, UsageError } from '../../errors.js';
-import { emitPostfix } from '../../emitters/postfix/postfix.js';
+import { emitPostfix, parseRelayhost } from '../../emitters/postfix/postfix.js';
 import { addressRefusal, normalizeAddress } from '../../net/index.js';
 import { buildPolicy, connectorsOf, serverNames } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
@@ -14,7 +14,7 @@ import { requireKnownName } from '../names.js';
 import { parseNonNegativeInt } from '../options.js';
 import { addQuietOption, reportWritten, type QuietOption } from '../output.js';
 
-interface EmitPostfixOptions extends QuietOption { server: string; out: string; listen?: string; portOffset: number }
+interface EmitPostfixOptions extends QuietOption { server: string; out: string; listen?: string; portOffset: number; relayhost?: string }
 
 function parseListen(value: string): string {
   const address = normalizeAddress(value);
@@ -38,10 +38,12 @@ export function registerEmit(program: Command, ctx: CommandContext): void {
     .requiredOption('--server <SERVER>', 'the Exchange server whose connectors to translate')
     .requiredOption('--out <DIR>', 'folder to write main.cf, master.cf and the tables into (created if missing)')
     .option('--listen <ADDR>', 'address every smtpd listens on (default: all interfaces)', parseListen)
-    .option('--port-offset <N>', 'Exchange port P listens on P+N, to run beside a production instance', parseNonNegativeInt, 0);
+    .option('--port-offset <N>', 'Exchange port P listens on P+N, to run beside a production instance', parseNonNegativeInt, 0)
+    .option('--relayhost <HOST[:PORT]>', 'where mail for the accepted domains goes (the new Exchange or Exchange Online); without it that mail goes by MX, a loop once this box is the MX');
   addQuietOption(postfix);
   withExamples(postfix, [
     { what: 'the relay of EX10, moved off Exchange', run: 'exrelay emit postfix exports/ --server EX10 --out postfix/' },
+    { what: 'a relay that hands the accepted domains to the new Exchange', run: 'exrelay emit postfix exports/ --server EX10 --out postfix/ --relayhost ex16.corp.example:25' },
     { what: 'a test instance beside production (25 -> 10025) on one address', run: 'exrelay emit postfix snapshot.json --server EX10 --out postfix-test/ --listen 192.0.2.25 --port-offset 10000' },
   ]);
   postfix.action(async (inputs: string[], opts: EmitPostfixOptions) => {
@@ -49,7 +51,8 @@ export function registerEmit(program: Command, ctx: CommandContext): void {
     const policy = buildPolicy(snapshot);
     const server = requireKnownName('--server', opts.server, serverNames(policy), 'server');
     if (connectorsOf(policy, server).length === 0) throw new UsageError(`--server ${opts.server}: the input has no enabled receive connector of ${server}`);
-    const output = emitPostfix(policy, { server, listen: opts.listen ?? null, portOffset: opts.portOffset });
+    const relayhost = opts.relayhost === undefined ? null : parseRelayhost(opts.relayhost);
+    const output = emitPostfix(policy, { server, listen: opts.listen ?? null, portOffset: opts.portOffset, relayhost });
     const dir = resolve(ctx.io.cwd, opts.out);
     try {
       await mkdir(dir, { recursive: true });

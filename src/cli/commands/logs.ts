@@ -1,4 +1,4 @@
-// `exrelay logs LOGFILE_OR_DIR... [--config INPUT...] [--format text|json] [--scenarios FILE]`
+// `exrelay logs LOGFILE_OR_DIR... [--config INPUT...] [--format text|json] [--scenarios FILE] [--worksheet FILE]`
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -10,30 +10,34 @@ import { readLogs } from '../../logs/reader.js';
 import { buildScenarios } from '../../logs/scenarios.js';
 import { serverOfConnector } from '../../logs/session.js';
 import { renderLogsText } from '../../logs/text.js';
+import { renderWorksheet } from '../../logs/worksheet.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
 import { parseChoice } from '../options.js';
 import { withExamples } from '../help.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
 
-interface LogsOptions extends QuietOption { config?: string[]; format: 'text' | 'json'; scenarios?: string }
+interface LogsOptions extends QuietOption { config?: string[]; format: 'text' | 'json'; scenarios?: string; worksheet?: string }
 
 /** A progress bar is worth drawing only when reading takes a while. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 
 export function registerLogs(program: Command, ctx: CommandContext): void {
   const cmd = program.command('logs')
-    .summary('who relays today: senders per connector from SMTP receive protocol logs')
-    .description('Read SMTP receive protocol logs (plain or gzip; detected by content): per connector and remote address, who sent what '
-      + '(anonymous or authenticated, TLS, sender and recipient domains, counts, first and last seen). With --config, recipients are classed internal or '
-      + 'external by the accepted domains and remote ranges that saw no traffic are listed.')
-    .argument('<LOGFILE_OR_DIR...>', 'protocol log files (RECV*.LOG, plain or .gz) or folders of them, read recursively')
+    .summary('who relays today: senders per connector from protocol and message tracking logs')
+    .description('Read SMTP receive protocol logs and message tracking logs (MSGTRK*.LOG; plain or gzip; detected by content): per connector and '
+      + 'remote address, who sent what (anonymous or authenticated, TLS, sender and recipient domains, counts per day, first and last seen). Both kinds '
+      + 'merge into one row per device. With --config, recipients are classed internal or external by the accepted domains, proxied traffic is '
+      + 'attributed to the Front End connector the device reached, and remote ranges that saw no traffic are listed.')
+    .argument('<LOGFILE_OR_DIR...>', 'protocol logs (RECV*.LOG), message tracking logs (MSGTRK*.LOG), plain or .gz, or folders of them, read recursively')
     .option('--config <INPUT...>', 'configuration exports or snapshot: class recipients by accepted domain and list remote ranges that saw no traffic')
     .option('--format <FORMAT>', 'text or json (exrelay.logs/1)', parseChoice(['text', 'json'] as const), 'text')
-    .option('--scenarios <FILE>', 'also write an exrelay.scenarios/1 file that replays each distinct sender (for replay --compare)');
+    .option('--scenarios <FILE>', 'also write an exrelay.scenarios/1 file that replays each distinct sender (for replay --compare)')
+    .option('--worksheet <FILE>', 'also write a CSV worksheet, one row per sender, with empty owner/application/decision columns for the customer (plan reads it back)');
   addQuietOption(cmd);
   withExamples(cmd, [
     { what: 'who relays through which connector, and which ranges are unused', run: 'exrelay logs logs/ --config exports/' },
+    { what: 'a worksheet for the customer to say who owns each sender', run: 'exrelay logs logs/ --config exports/ --worksheet senders.csv' },
     { what: 'the real traffic as scenarios, to replay against the new server', run: 'exrelay logs logs/ --config exports/ --scenarios traffic.json' },
     { what: 'the inventory for a spreadsheet or a script', run: 'exrelay logs RECV2016102*.LOG --format json > senders.json' },
   ]);
@@ -51,10 +55,14 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
           bar.update(Math.floor(done / 1048576));
         },
       }).finally(() => { bar?.stop(); });
-      if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs found');
+      if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs or message tracking logs found');
       for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
 
-      const doc = buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines }, config);
+      const doc = buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines, trackingFiles: result.trackingFiles }, config);
+      if (opts.worksheet !== undefined) {
+        const target = await writeOutputFile(io, opts.worksheet, renderWorksheet(doc));
+        reportWritten(io, opts, `${target} (${doc.senders.length} senders)`);
+      }
       if (opts.scenarios !== undefined) {
         const scenarios = buildScenarios(result.aggregate, config);
         const target = await writeOutputFile(io, opts.scenarios, stableStringify(scenarios));
@@ -62,7 +70,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
       }
       if (opts.format === 'json') io.stdout(stableStringify(doc));
       else {
-        const usage = doc.senders.map((s) => ({ connector: s.connector, server: serverOfConnector(s.connector), remoteIp: s.remoteIp }));
+        const usage = doc.senders.map((s) => ({ connector: s.connector, server: serverOfConnector(s.connector), remoteIp: s.remoteIp, tracking: s.seenIn.includes('tracking') }));
         io.stdout(renderLogsText(doc, { notJudged: config === null ? [] : config.notJudged(usage) }));
       }
       ctx.setExitCode(ExitCode.Ok);

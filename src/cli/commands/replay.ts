@@ -7,7 +7,7 @@ import { REPLAY_SCHEMA, type ReplayComparison, type ReplayDocument, type ReplayR
 import { buildPolicy, serverNames, serverOf, type PolicyIndex } from '../../policy/index.js';
 import { FLAVORS, type Flavor, flavorWithNote } from '../../policy/replies.js';
 import { renderComparisonText, renderResultsText } from '../../replay/format.js';
-import { compareResults, runScenario } from '../../replay/replay.js';
+import { changeKind, compareResults, runScenario } from '../../replay/replay.js';
 import { parseScenarios, scenarioLine } from '../../replay/scenarios.js';
 import type { SourceText } from '../../source.js';
 import type { CommandContext } from '../context.js';
@@ -123,6 +123,7 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
 
       let doc: ReplayDocument;
       let changed = 0;
+      let gateChanges = 0;
       let afterPolicy: PolicyIndex | null = null;
       if (!comparing) {
         doc = { schema: REPLAY_SCHEMA, results: beforeResults };
@@ -135,17 +136,19 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
         const afterServers = serversFor(after, document.scenarios, afterOverride, source, 'after');
         notes.push(...flavorNotes(after, afterServers, opts.flavor).filter((n) => !notes.includes(n)));
         const afterResults = runAll(after, document.scenarios, afterServers, document.users, opts.flavor, now);
-        const comparisons: ReplayComparison[] = beforeResults.map((b, i) => compareResults(b, afterResults[i] ?? b));
+        const comparisons: ReplayComparison[] = beforeResults.map((b, i) => compareResults(b, afterResults[i] ?? b, document.scenarios[i]));
         changed = comparisons.filter((c) => c.changed).length;
+        // A scenario that reached its `expect` is fixed, not a failure of the gate.
+        gateChanges = comparisons.filter((c, i) => c.changed && changeKind(c, document.scenarios[i]?.expect) !== 'fixed').length;
         // JSON keeps the file's order (scripts index it); the text shows what changed first.
         doc = { schema: REPLAY_SCHEMA, summary: { total: comparisons.length, changed }, results: comparisons };
-        ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderComparisonText(comparisons));
+        ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderComparisonText(comparisons, document.scenarios.map((s) => s.expect)));
       }
       for (const note of notes) ctx.io.stderr(`exrelay: note: ${note}\n`);
       // What the engine had to skip or decide by export order (e.g. equal ranges on two connectors).
       const policies = afterPolicy === null ? [before] : [before, afterPolicy];
       for (const problem of new Set(policies.flatMap((p) => p.problems))) ctx.io.stderr(`exrelay: warning: ${problem}\n`);
-      ctx.setExitCode(opts.failOnChange === true && changed > 0 ? ExitCode.GateFailed : ExitCode.Ok);
+      ctx.setExitCode(opts.failOnChange === true && gateChanges > 0 ? ExitCode.GateFailed : ExitCode.Ok);
   });
 }
 

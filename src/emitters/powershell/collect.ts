@@ -1,5 +1,6 @@
 // `exrelay collect-script`: the PowerShell script a consultant runs in the customer's Exchange
-// Management Shell. It exports, as CLIXML in UTF-8, everything `import` and `logs` read. The
+// Management Shell. It exports, as CLIXML in UTF-8, everything `import` reads, and copies the
+// message tracking logs (and, when asked, the protocol logs) that `logs` reads. The
 // script text lives in templates/collect.ps1.hbs; this module only prepares the defaults that
 // the consultant chose on our command line, quoted as PowerShell literals.
 import { psQuote, psQuoteList } from '../../powershell/quote.js';
@@ -12,6 +13,8 @@ export interface CollectScriptOptions {
   servers: readonly string[];
   /** Whether -IncludeProtocolLogs is on by default. */
   includeProtocolLogs: boolean;
+  /** Whether -IncludeTrackingLogs is on by default (default: on; message tracking is on by default on every transport server). */
+  includeTrackingLogs?: boolean;
   /** Default for -Days. */
   days: number;
   /** exrelay's version, named in the script's help. */
@@ -23,6 +26,7 @@ interface CollectView {
   outputFolder: string;
   servers: string;
   includeProtocolLogs: boolean;
+  includeTrackingLogs: boolean;
   days: number;
 }
 
@@ -34,6 +38,7 @@ export function renderCollectScript(options: CollectScriptOptions): string {
     outputFolder: psQuote(options.outputFolder ?? ''),
     servers: psQuoteList(options.servers),
     includeProtocolLogs: options.includeProtocolLogs,
+    includeTrackingLogs: options.includeTrackingLogs ?? true,
     days: options.days,
   });
 }

@@ -4,12 +4,14 @@
 // customer values, so a hostile connector name cannot break navigation or ids.
 import type { JsonValue } from '../../json.js';
 import {
-  SEVERITIES, type Finding, type FindingsDocument, type ReceiveConnector, type Severity, type Snapshot,
+  SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type RuleInfo, type Severity, type Snapshot,
 } from '../../model.js';
+import { presentedCertificate } from '../../certificates.js';
+import { ipv4SizeText, ipv6SizeText, scopeText } from '../../sizes.js';
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
-import { formatAddress, formatBinding, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../net/index.js';
+import { formatAddress, formatBinding, intervalSize, isPublicInterval, type Family } from '../../net/index.js';
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
@@ -21,6 +23,8 @@ import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
 export interface ReportInput {
   snapshot: Snapshot;
   findings: FindingsDocument;
+  /** The rule catalogue (each rule's meta): the customer's wording of every finding comes from it. */
+  rules: readonly RuleInfo[];
   policy: PolicyIndex;
   /** A `replay --compare` JSON document as read from disk (validated here). */
   replay?: unknown;
@@ -132,12 +136,9 @@ function humanLabel(key: string): string {
     .replace(/\bip\b/g, 'IP').replace(/\btls\b/g, 'TLS').replace(/\bfqdn\b/g, 'FQDN');
 }
 
-function countText(n: bigint): string {
-  const s = n.toString();
-  if (s.length <= 6) return `${Number(n).toLocaleString('en-US')} address${n === 1n ? '' : 'es'}`;
-  // Powers of two read better than 20-digit numbers for IPv6 spans.
-  const bits = n.toString(2).length - 1;
-  return n === 1n << BigInt(bits) ? `2^${bits} addresses` : `≈2^${bits} addresses`;
+/** A size in a consultant's words ("256 IPv4 addresses", "one IPv6 /64"): the audit's own wording. */
+function countText(n: bigint, family: Family): string {
+  return family === 4 ? ipv4SizeText(Number(n)) : ipv6SizeText(n);
 }
 
 function rangeText(family: Family, first: bigint, last: bigint): string {
@@ -227,43 +228,9 @@ function remediationParts(f: Finding): { prose: string; code: string | null } {
   return { prose: filled.trim(), code: null };
 }
 
-/** Commands derived from the connector itself, for the rules where the fix is unambiguous. */
-function generatedCommands(f: Finding, c: ReceiveConnector | null): string[] {
-  if (c === null) return [];
-  const id = psQuote(c.identity);
-  const auth = (extra: string[]): string => psQuote([...new Set([...c.authMechanism, ...extra])].join(', '));
-  switch (f.rule) {
-    case 'basic-auth-without-tls':
-      return [`Set-ReceiveConnector -Identity ${id} -AuthMechanism ${auth(['Tls', 'BasicAuthRequireTLS'])}`];
-    case 'tls-not-offered':
-      return [`Set-ReceiveConnector -Identity ${id} -AuthMechanism ${auth(['Tls'])}`];
-    case 'protocol-logging-disabled':
-      return [`Set-ReceiveConnector -Identity ${id} -ProtocolLoggingLevel Verbose`];
-    case 'anonymous-sender-spoofing':
-      return [`Remove-ADPermission -Identity ${id} -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Sender' -Confirm:$false`];
-    case 'disabled-connector':
-      return [`Remove-ReceiveConnector -Identity ${id} -WhatIf`];
-    case 'anonymous-open-relay': {
-      const pub = c.remoteIPRanges.filter((r) => isPublicInterval(rangeInterval(r)));
-      const lines = [`Get-ADPermission -Identity ${id} | Where-Object { $_.ExtendedRights -like 'ms-Exch-SMTP-Accept-Any-Recipient' } | Format-Table User,Deny,IsInherited`];
-      if (pub.length > 0) {
-        lines.push(`Set-ReceiveConnector -Identity ${id} -RemoteIPRanges @{Remove=${pub.map((r) => psQuote(r.expression)).join(',')}}`);
-      }
-      return lines;
-    }
-    default:
-      return [];
-  }
-}
-
 function referenceView(ref: string): ReferenceView {
   // Only plain https/http URLs become links; anything else (javascript:, data:, …) stays text.
   return { text: ref, href: /^https?:\/\/[^\s"'<>`]+$/i.test(ref) ? ref : null };
-}
-
-function sortFindings(a: Finding, b: Finding): number {
-  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.rule.localeCompare(b.rule)
-    || (a.server ?? '').localeCompare(b.server ?? '') || (a.connector ?? '').localeCompare(b.connector ?? '');
 }
 
 // ---------------------------------------------------------------- builder
@@ -280,13 +247,12 @@ export function buildReportView(input: ReportInput): ReportView {
   // Colours by connector, as palette indices (the stylesheet has a class per index; SVG uses the hex).
   const colourOf = new Map<string, number>(connectors.map((c, i) => [lc(c.identity), i % PALETTE.length]));
 
-  // Findings, in the document's canonical order, each with a stable anchor.
-  const ordered = [...doc.findings].sort(sortFindings);
+  // Findings in the one order of findings (model.ts, the JSON document's), each with a stable anchor.
+  const ruleInfo = new Map<string, RuleInfo>(input.rules.map((r) => [r.id, r]));
+  const ordered = [...doc.findings].sort(compareFindings);
   const findingViews = ordered.map((f, i): FindingView => {
     const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
-    const { prose, code } = remediationParts(f);
-    const generated = code === null ? generatedCommands(f, c) : [];
-    const powershell = code ?? (generated.length === 0 ? null : generated.join('\n'));
+    const { prose, code: powershell } = remediationParts(f);
     // Where the rights come from, unless the rule's evidence already says it.
     const evidenceHasRights = Object.values(f.evidence).some((v) => Array.isArray(v) && v.some((x) => isRightObject(x) || isSourceObject(x)));
     const principal: PrincipalKind | null = c === null || evidenceHasRights ? null : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
@@ -298,7 +264,7 @@ export function buildReportView(input: ReportInput): ReportView {
       evidence: evidenceItems(f.evidence),
       rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
-      impact: wordingFor(f.rule, f.severity).impact,
+      impact: wordingFor(ruleInfo, f.rule, f.severity).impact,
       remediation: prose,
       powershell,
       references: f.references.map(referenceView),
@@ -329,7 +295,7 @@ export function buildReportView(input: ReportInput): ReportView {
     else if (f.connector !== null && !hit.where.includes(f.connector)) hit.where.push(f.connector);
   }
   const topFixes: TopFix[] = [...fixes.values()].slice(0, 3).map(({ first: f, where }) => {
-    const words = wordingFor(f.rule, f.severity);
+    const words = wordingFor(ruleInfo, f.rule, f.severity);
     const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
     const place = where.length <= 1 || c === null ? (where[0] ?? null)
       : `${sharedName(c)} (${where.map((w) => connectorByIdentity.get(lc(w))?.server ?? w).join(', ')})`;
@@ -355,7 +321,8 @@ export function buildReportView(input: ReportInput): ReportView {
       }
       group.findings.push(f);
     }
-    const list = [...byConnector.entries()].sort(([a], [b]) => (a.startsWith('\u0000') ? 1 : b.startsWith('\u0000') ? -1 : a.localeCompare(b))).map(([, g]) => g);
+    // Connectors in the order of their first finding (the document's order); organisation-wide last.
+    const list = [...byConnector.entries()].sort(([a], [b]) => Number(a.startsWith('\u0000')) - Number(b.startsWith('\u0000'))).map(([, g]) => g);
     groups.push({ severity, label: SEVERITY_LABEL[severity], anchor: `sev-${severity}`, count: inSeverity.length, countText: `${inSeverity.length} finding${inSeverity.length === 1 ? '' : 's'}`, connectors: list });
   }
 
@@ -365,7 +332,19 @@ export function buildReportView(input: ReportInput): ReportView {
     title: a.finding.title, connector: a.finding.connector, reason: a.reason, expires: a.expires,
     expired: Number.isFinite(Date.parse(a.expires)) && Date.parse(a.expires) < now,
   }));
-  const notRun: NotRunView[] = (doc.notRun ?? []).map((n) => ({ rule: n.rule, missing: n.missing, export: n.export }));
+  // Checks skipped for one connector (an assumed property) are listed once per connector.
+  const notRun: NotRunView[] = (doc.notRun ?? []).filter((n) => n.connector === undefined).map((n) => ({ rule: n.rule, missing: n.missing, export: n.export }));
+  const perConnector = new Map<string, { rules: string[]; properties: Set<string>; export: string }>();
+  for (const n of doc.notRun ?? []) {
+    if (n.connector === undefined) continue;
+    const g = perConnector.get(n.connector) ?? { rules: [], properties: new Set<string>(), export: n.export };
+    g.rules.push(n.rule);
+    for (const p of n.missing.replace(/ of .*$/s, '').split(', ')) g.properties.add(p);
+    perConnector.set(n.connector, g);
+  }
+  for (const [connector, g] of perConnector) {
+    notRun.push({ rule: g.rules.join(', '), missing: `${[...g.properties].join(', ')} of ${connector} (not in the export; a default was assumed)`, export: g.export });
+  }
 
   // Inventory, per server (servers known only from connectors are listed too).
   const serverNames = new Map<string, string>();
@@ -377,7 +356,7 @@ export function buildReportView(input: ReportInput): ReportView {
       anchor: `s-${i + 1}`, name,
       fqdn: s?.fqdn ?? '—', version: s?.version ?? 'not in the export', roles: s === undefined || s.roles.length === 0 ? '—' : s.roles.join(', '),
       addresses: s === undefined || s.ipAddresses.length === 0 ? '—' : s.ipAddresses.join(', '),
-      connectors: connectors.filter((c) => lc(c.server) === key).map((c) => connectorView(c, snapshot, connectorAnchor, linksByConnector, now)),
+      connectors: connectors.filter((c) => lc(c.server) === key).map((c) => connectorView(c, snapshot, connectorAnchor, linksByConnector, input.generatedAt)),
     };
   });
 
@@ -439,7 +418,7 @@ export function riskScore(counts: Record<Severity, number>, worst: Severity | nu
   return Math.round(lo + (hi - lo) * (1 - Math.exp(-points / 150)));
 }
 
-function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>, now: number): ConnectorView {
+function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<string, string>, links: Map<string, FindingLink[]>, now: Date): ConnectorView {
   const ranges = c.remoteIPRanges.map((r) => r.expression);
   const tlsParts = [
     c.authMechanism.includes('Tls') ? 'STARTTLS offered' : 'no STARTTLS',
@@ -447,8 +426,12 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
   ];
   if (c.authMechanism.includes('BasicAuth')) tlsParts.push(c.authMechanism.includes('BasicAuthRequireTLS') ? 'passwords only after TLS' : 'passwords accepted before TLS');
   if (c.domainSecureEnabled) tlsParts.push('domain security');
-  const found = c.tlsCertificateName === null ? certificateFor(c, snapshot, now) : null;
-  const cert = c.tlsCertificateName === null ? found?.text ?? null : `named: ${c.tlsCertificateName}`;
+  const presented = presentedCertificate(snapshot, c, now);
+  const found = presented === null ? null : {
+    text: `${presented.certificate.subject} — ${presented.expired ? 'EXPIRED' : 'valid until'} ${presented.certificate.notAfter.slice(0, 10)}${presented.namedByTlsCertificateName ? ' (named by TlsCertificateName)' : ''}`,
+    expired: presented.expired,
+  };
+  const cert = found?.text ?? (c.tlsCertificateName === null ? null : `named: ${c.tlsCertificateName} (not among the imported certificates)`);
   return {
     anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
     role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
@@ -465,20 +448,6 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
     limits: `${c.maxMessageSize === null ? 'unlimited size' : `${(c.maxMessageSize / 1048576).toFixed(c.maxMessageSize % 1048576 === 0 ? 0 : 1)} MB`}, ${c.maxRecipientsPerMessage === null ? 'unlimited' : c.maxRecipientsPerMessage} recipients`,
     findings: links.get(lc(c.identity)) ?? [],
   };
-}
-
-/** The certificate Exchange would pick by the connector's FQDN (an unexpired one first). */
-function certificateFor(c: ReceiveConnector, snapshot: Snapshot, now: number): { text: string; expired: boolean } | null {
-  if (c.fqdn === null) return null;
-  const fqdn = lc(c.fqdn);
-  const matching = snapshot.certificates.filter((x) => (x.server === null || lc(x.server) === lc(c.server))
-    && x.services.some((s) => lc(s) === 'smtp')
-    && x.dnsNames.some((d) => lc(d) === fqdn || (d.startsWith('*.') && fqdn.endsWith(lc(d.slice(1))))));
-  const expired = (x: { notAfter: string }): boolean => Number.isFinite(Date.parse(x.notAfter)) && Date.parse(x.notAfter) < now;
-  const cert = matching.find((x) => !expired(x)) ?? matching[0];
-  if (cert === undefined) return null;
-  const isExpired = expired(cert);
-  return { text: `${cert.subject} — ${isExpired ? 'EXPIRED' : 'valid until'} ${cert.notAfter.slice(0, 10)}`, expired: isExpired };
 }
 
 function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string, string>, colours: Map<string, number>, links: Map<string, FindingLink[]>): RelayView {
@@ -516,16 +485,14 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     authenticated = 'Authentication is offered but grants no right to send.';
     authenticatedClass = 'none';
   }
-  let total = 0n;
   let publicWon = false;
   const relays = secured || (anon.has(SUBMIT) && anon.has(ANY_RECIPIENT));
   const intervals: IntervalView[] = won.map((w) => {
     const i = { family: w.family, first: w.first, last: w.last };
-    total += intervalSize(i);
     const pub = isPublicInterval(i);
     publicWon ||= pub;
     const local = w.localAddress === '0.0.0.0' || w.localAddress === '::' ? '' : w.localAddress;
-    return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i)), isPublic: pub && relays };
+    return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i), w.family), isPublic: pub && relays };
   });
   let verdict: string; let verdictClass: string;
   if (!c.enabled) { verdict = 'Disabled'; verdictClass = 'sev-info'; }
@@ -540,7 +507,7 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     colour: paletteColour(colours.get(lc(c.identity)) ?? 0),
     verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
     intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
-    wins: won.length === 0 ? 'no address' : `${countText(total)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
+    wins: won.length === 0 ? 'no address' : `${scopeText(won)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
     findings: links.get(lc(c.identity)) ?? [],
     relaysWithoutPassword: relays && won.length > 0,
   };
@@ -580,7 +547,7 @@ function addressMaps(policy: PolicyIndex, snapshot: Snapshot, colours: Map<strin
           const who = part?.connector ?? null;
           const range = rangeText(family, p.first, p.last);
           return {
-            title: `${range} (${countText(p.last - p.first + 1n)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
+            title: `${range} (${countText(p.last - p.first + 1n, family)}): ${who ?? 'no connector — 421 4.3.2 Service not available'}`,
             label: who === null ? '' : shortName(who),
             colour: who === null ? '#d9d9d9' : paletteColour(colours.get(lc(who)) ?? 0),
             tick: formatAddress(family, p.first),

@@ -12,10 +12,11 @@ testRule(rule, {
   ],
   invalid: [
     { name: 'private ranges only: high', snapshot: estate(defaults.exchange2016(), secured({ remoteIPRanges: [range('10.9.0.0/24')] })),
-      findings: [{ connector: 'EX01\\Partner Relay', severity: 'high', evidence: { ranges: [{ expression: '10.9.0.0/24', first: '10.9.0.0', last: '10.9.0.255' }], addresses: '256' } }] },
+      findings: [{ connector: 'EX01\\Partner Relay', severity: 'high', evidence: { ranges: [{ expression: '10.9.0.0/24', first: '10.9.0.0', last: '10.9.0.255' }], privateReach: '256 IPv4 addresses', publicReach: 'none' } }] },
     { name: 'a public partner range: critical', snapshot: estate(defaults.exchange2016(), secured({ remoteIPRanges: [range('10.9.0.0/24'), range('198.51.100.0/28')] })),
       findings: [{ connector: 'EX01\\Partner Relay', severity: 'critical', evidence: {
         publicRanges: [{ expression: '198.51.100.0/28', first: '198.51.100.0', last: '198.51.100.15' }],
-        publicReachable: [{ expression: '198.51.100.0/28', first: '198.51.100.0', last: '198.51.100.15' }] } }] },
+        publicReach: '16 IPv4 addresses', privateReach: '256 IPv4 addresses',
+        reachableFrom: [{ expression: '10.9.0.0/24', first: '10.9.0.0', last: '10.9.0.255' }, { expression: '198.51.100.0/28', first: '198.51.100.0', last: '198.51.100.15' }] } }] },
   ],
 });

@@ -16,7 +16,7 @@ testRule(rule, {
   ],
   invalid: [
     { name: 'hub relay connector on 0.0.0.0:25 beside Default Frontend', snapshot: estate(defaults.exchange2016(), hubRelay({ bindings: [{ address: '0.0.0.0', port: 25 }] })),
-      findings: [{ connector: 'EX01\\Hub Relay', severity: 'high', evidence: {
+      findings: [{ connector: 'EX01\\Hub Relay', severity: 'critical', evidence: {
         connectors: [{ identity: 'EX01\\Hub Relay', transportRole: 'HubTransport' }, { identity: 'EX01\\Default Frontend EX01', transportRole: 'FrontendTransport' }],
         bindings: [{ hub: '0.0.0.0:25', frontend: '0.0.0.0:25' }] } }] },
     { name: 'exact hub binding inside the frontend wildcard', snapshot: estate(defaults.exchange2016(), hubRelay({ bindings: [{ address: '10.0.0.11', port: 587 }] })),

@@ -18,7 +18,8 @@ const scripts = { migrate: renderMigration(view), rollback: renderRollback(view)
 
 const ALLOWED_COMMANDS = new Set([
   'Get-ReceiveConnector', 'New-ReceiveConnector', 'Set-ReceiveConnector', 'Remove-ReceiveConnector',
-  'Add-ADPermission', 'Remove-ADPermission', 'Test-ExrelayPermission', 'Write-Host', 'Write-Warning',
+  'Add-ADPermission', 'Remove-ADPermission', 'Test-ExrelayPermission', 'Test-ExrelayConnector', 'Test-ExrelayMark',
+  'Assert-ExrelayConnector', 'Write-Host', 'Write-Warning',
 ]);
 
 function insideFunction(node: SyntaxNode): boolean {
@@ -33,7 +34,7 @@ function verbatimLiterals(root: SyntaxNode): SyntaxNode[] {
 /** An argument the emitters may write: one literal, a list or @{Add=list} of literals, or a fixed token. */
 function isSafeArgument(node: SyntaxNode): boolean {
   const text = node.text;
-  if (/^\$(true|false|null|WhatIf)$/.test(text) || /^\d+$/.test(text) || text === 'SilentlyContinue') return true;
+  if (/^\$(true|false|null|WhatIf)$/.test(text) || /^\d+$/.test(text) || text === 'SilentlyContinue' || text === 'Stop') return true;
   const literals = verbatimLiterals(node);
   if (literals.length === 0) return false;
   // Everything that is not a literal must be list punctuation.

@@ -1,0 +1,189 @@
+// One inventory row per device and connector from both kinds of log. Protocol logs say which
+// connector a session reached, whether it authenticated and negotiated TLS; message tracking
+// logs say which messages arrived, also where protocol logging was off. When both saw a device
+// the row is one: per day the larger of the two counts (the same traffic, seen twice), never
+// their sum. Pure.
+import { formatAddress, parseAddress } from '../net/index.js';
+import { compareAddresses, isoDate, sortedCounts, type DayCounts, type LogAggregate, type LogsSender, type SenderStats } from './aggregate.js';
+import type { LogConfig } from './config.js';
+import { dayText, NO_DAY, normalizeLoggedAddress, shortServerName, type TrackingAggregate, type TrackRow } from './tracking.js';
+
+export interface InventoryRow { sender: LogsSender; server: string }
+
+/** What the tracking logs say about one device on one connector. */
+interface Tracked {
+  connector: string;
+  server: string;
+  remoteIp: string;
+  firstMs: number;
+  lastMs: number;
+  days: Map<number, DayCounts>;
+  mailFrom: Map<string, number>;
+  hostNames: string[];
+}
+
+const norm = (s: string): string => s.trim().toLowerCase();
+const minMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
+const maxMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** One spelling per address, so `10.0.0.1` in one log and `::ffff:10.0.0.1` or `[fe80::1]` in another meet. */
+export function addressKey(text: string): string {
+  const t = normalizeLoggedAddress(text);
+  const a = parseAddress(t);
+  return a === null ? t : formatAddress(a.family, a.value);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}
+
+/** Which device sent a tracked message, which server and connector it reached; null for an Exchange server. */
+function resolveRow(row: TrackRow, tracking: TrackingAggregate, exchange: Set<string>, config: LogConfig | null): { device: string; server: string; connector: string } | null {
+  // 2013+: the hub logs the Front End (an Exchange server) as client-ip and the device as
+  // original-client-ip. 2010 hubs log the device itself as client-ip.
+  const device = addressKey(row.modern && row.originalClientIp !== '' ? row.originalClientIp : row.clientIp);
+  if (device === '' || exchange.has(device) || isLoopback(device) || config?.exchangeServerOf(device) != null) return null;
+  const client = addressKey(row.clientIp);
+  if (device === client) return { device, server: row.server, connector: row.connector };
+  // Proxied: the device talked to the server that has client-ip (its Front End). UNSURE(reference):
+  // the tracking log does not say the port; the contract takes 25 (message-tracking.md §4).
+  const learned = tracking.exchangeAddresses.get(client);
+  const server = config?.exchangeServerOf(client) ?? (learned !== undefined && learned !== '' ? learned : row.server);
+  const connector = config?.connectorFor(server, config.exchangeServerOf(client) !== null ? client : null, device) ?? null;
+  return { device, server, connector: connector ?? row.connector };
+}
+
+function trackedSenders(tracking: TrackingAggregate, config: LogConfig | null): Tracked[] {
+  const exchange = new Set([...tracking.exchangeAddresses.keys()].map(addressKey));
+  const out = new Map<string, Tracked>();
+  for (const row of tracking.rows) {
+    const who = resolveRow(row, tracking, exchange, config);
+    if (who === null) continue;
+    const key = `${norm(who.connector)}\u0000${who.device}`;
+    let t = out.get(key);
+    if (t === undefined) {
+      t = { connector: who.connector, server: shortServerName(who.server), remoteIp: who.device, firstMs: row.firstMs, lastMs: row.lastMs, days: new Map(), mailFrom: new Map(), hostNames: [] };
+      out.set(key, t);
+    }
+    t.firstMs = minMs(t.firstMs, row.firstMs);
+    t.lastMs = maxMs(t.lastMs, row.lastMs);
+    for (const h of row.clientHostnames) if (!t.hostNames.includes(h)) t.hostNames.push(h);
+    for (const [sigNo, days] of row.counts) {
+      const [from = '<>', ...rcpts] = (tracking.sigs[sigNo] ?? '').split('\u0001');
+      for (const [dayNo, n] of days) {
+        let day = t.days.get(dayNo);
+        if (day === undefined) { day = { messages: 0, rcpt: new Map() }; t.days.set(dayNo, day); }
+        day.messages += n;
+        for (const d of rcpts) bump(day.rcpt, d, n);
+        bump(t.mailFrom, from, n);
+      }
+    }
+  }
+  // A day with no message (every receive of a row was a duplicate) is not traffic.
+  return [...out.values()].filter((t) => [...t.days.values()].some((d) => d.messages > 0));
+}
+
+interface Row {
+  connector: string;
+  server: string;
+  remoteIp: string;
+  protocol: SenderStats | null;
+  tracked: Tracked | null;
+}
+
+function serverOfConnector(connector: string): string {
+  const slash = connector.indexOf('\\');
+  return slash < 0 ? '' : connector.slice(0, slash);
+}
+
+export function buildInventory(agg: LogAggregate, config: LogConfig | null): InventoryRow[] {
+  // An Exchange server is never a sender: on a hub's protocol log the Front End's proxied
+  // sessions and other hubs' transfers come from Exchange servers (known from --config or from
+  // the tracking logs' own server addresses).
+  const learned = new Set([...agg.tracking.exchangeAddresses.keys()].map(addressKey));
+  const isExchange = (ip: string): boolean => learned.has(addressKey(ip)) || config?.exchangeServerOf(ip) != null;
+  const rows: Row[] = [...agg.senders.values()].filter((s) => !isExchange(s.remoteIp))
+    .map((s) => ({ connector: s.connector, server: s.server !== '' ? s.server : serverOfConnector(s.connector), remoteIp: s.remoteIp, protocol: s, tracked: null }));
+  const byAddress = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = addressKey(r.remoteIp);
+    byAddress.set(key, [...(byAddress.get(key) ?? []), r]);
+  }
+  for (const t of trackedSenders(agg.tracking, config)) {
+    const candidates = (byAddress.get(t.remoteIp) ?? []).filter((r) => r.tracked === null);
+    // The same connector; otherwise (no --config: the log names the hub's connector) the one
+    // connector the protocol logs saw that device on, on the same server.
+    let into = candidates.find((r) => norm(r.connector) === norm(t.connector));
+    if (into === undefined) {
+      const sameServer = candidates.filter((r) => norm(shortServerName(r.server)) === norm(t.server));
+      if (sameServer.length === 1) into = sameServer[0];
+    }
+    if (into !== undefined) into.tracked = t;
+    else rows.push({ connector: t.connector, server: t.server, remoteIp: t.remoteIp, protocol: null, tracked: t });
+  }
+  rows.sort((a, b) => (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : 0) || compareAddresses(a.remoteIp, b.remoteIp));
+  return rows.map((r) => ({ sender: senderOf(r, config), server: r.server }));
+}
+
+function senderOf(r: Row, config: LogConfig | null): LogsSender {
+  const p = r.protocol, t = r.tracked;
+  const days = new Map<number, DayCounts>();
+  const take = (from: Map<number, DayCounts>): void => {
+    for (const [dayNo, d] of from) {
+      const have = days.get(dayNo);
+      if (have === undefined) { days.set(dayNo, { messages: d.messages, rcpt: new Map(d.rcpt) }); continue; }
+      have.messages = Math.max(have.messages, d.messages);
+      for (const [domain, n] of d.rcpt) have.rcpt.set(domain, Math.max(have.rcpt.get(domain) ?? 0, n));
+    }
+  };
+  if (p !== null) take(p.days);
+  if (t !== null) take(t.days);
+  let rcptDomains: Map<string, number>;
+  let mailFrom: Map<string, number>;
+  let messages: number;
+  if (t === null && p !== null) {
+    rcptDomains = p.rcptDomains; mailFrom = p.mailFromDomains; messages = p.messages;
+  } else {
+    rcptDomains = new Map();
+    messages = 0;
+    for (const d of days.values()) {
+      messages += d.messages;
+      for (const [domain, n] of d.rcpt) bump(rcptDomains, domain, n);
+    }
+    mailFrom = new Map(t?.mailFrom ?? []);
+    if (p !== null) for (const [domain, n] of p.mailFromDomains) mailFrom.set(domain, Math.max(mailFrom.get(domain) ?? 0, n));
+  }
+  const external = (counts: Map<string, number>): number | null => (config === null ? null
+    : [...counts].reduce((sum, [d, n]) => sum + (config.isExternal(d) ? n : 0), 0));
+  const seenIn: Array<'protocol' | 'tracking'> = [];
+  if (p !== null) seenIn.push('protocol');
+  if (t !== null) seenIn.push('tracking');
+  return {
+    connector: r.connector,
+    remoteIp: r.remoteIp,
+    sessions: p?.sessions ?? 0,
+    messages,
+    authenticatedAs: p === null ? [] : [...p.accounts].sort(),
+    // true only when every session negotiated TLS: a false means some of this traffic was in
+    // clear, or (tracking logs only) that no log said.
+    tls: p !== null && p.sessions > 0 && p.tlsSessions === p.sessions,
+    mailFromDomains: Object.fromEntries(sortedCounts(mailFrom)),
+    rcptDomains: Object.fromEntries(sortedCounts(rcptDomains)),
+    externalRecipients: external(rcptDomains),
+    rejectedRecipients: p?.rejectedRecipients ?? 0,
+    firstSeen: isoDate(minMs(p?.firstMs ?? Number.NaN, t?.firstMs ?? Number.NaN)),
+    lastSeen: isoDate(maxMs(p?.lastMs ?? Number.NaN, t?.lastMs ?? Number.NaN)),
+    seenIn,
+    perDay: [...days.entries()].filter(([dayNo]) => dayNo !== NO_DAY).sort((a, b) => a[0] - b[0]).map(([dayNo, d]) => ({
+      day: dayText(dayNo),
+      messages: d.messages,
+      recipients: [...d.rcpt.values()].reduce((n, x) => n + x, 0),
+      externalRecipients: external(d.rcpt),
+    })),
+    hostNames: [...(t?.hostNames ?? [])].sort(),
+  };
+}
