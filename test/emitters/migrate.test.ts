@@ -187,7 +187,7 @@ test('Subscription Edition: detected from the target\'s build, named in the head
   const plan = planMigration(snap, options);
   assert.equal(plan.targetVersion, 'se');
   const { migrate } = render(snap, options);
-  assert.match(migrate, /on EXSE \(Exchange Server Subscription Edition\)\./);
+  assert.match(migrate, /on EXSE \(Exchange Subscription Edition \(SE\)\)\./);
   assert.deepEqual((await parsePowerShell(migrate.slice(1))).errors, []);
   // 15.2 below build 2562 stays 2019.
   snap.servers.find((s) => s.name === 'EXSE')!.version = 'Version 15.2 (Build 1748.10)';

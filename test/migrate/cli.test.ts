@@ -26,12 +26,6 @@ test('migrate writes the script (UTF-8 with BOM) and its rollback; warnings on s
   assert.match(await readFile(rollback, 'utf8'), /Remove-ReceiveConnector -Identity 'EX16\\Relay EX16' -Confirm:\$false -ErrorAction Stop -WhatIf:\$WhatIf/);
 });
 
-test('migrate --target-version se: Subscription Edition in the header', async () => {
-  const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', 'se']);
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /on EX16 \(Exchange Subscription Edition \(SE\)\)/);
-});
-
 test('migrate to standard output, --target-version 2019 in the header', async () => {
   const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', '2019']);
   assert.equal(r.exitCode, 0, r.stderr);
