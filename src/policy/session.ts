@@ -4,7 +4,7 @@
 import type { ExchangeServer, ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 import { domainOfAddress, isAcceptedDomain, isInternalDomain } from './accepted-domains.js';
 import { extraBool, extraString } from './extra.js';
-import { type PolicyIndex, type Selection, isListening, selectConnectorDetailed, serverOf } from './index.js';
+import { type PolicyIndex, type Selection, connectorsOf, isListening, selectConnector, selectConnectorDetailed, serverOf } from './index.js';
 import {
   ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ORGANIZATION,
   BYPASS_MESSAGE_SIZE_LIMIT, SMTP_SUBMIT,
@@ -77,6 +77,7 @@ export class SmtpSession {
   readonly serverInfo: ExchangeServer | undefined;
   private selectionValue: Selection | null = null;
   private listeningValue = false;
+  private conflictValue: RoleConflict | null = null;
   private remote: string;
   private greeted = false;
   private tls: boolean;
@@ -110,7 +111,13 @@ export class SmtpSession {
     this.rightsCache = null;
     this.selectionValue = selectConnectorDetailed(this.policy, endpoint, remoteAddress);
     this.listeningValue = this.selectionValue !== null || isListening(this.policy, endpoint, remoteAddress);
+    // §4.4 rule 2: a port that both transport services bind answers 421 4.3.2 whoever connects.
+    this.conflictValue = roleConflictAt(this.policy, this.options.server, this.options.port, remoteAddress, this.options.localAddress ?? null);
+    if (this.conflictValue !== null) { this.selectionValue = null; this.listeningValue = true; }
   }
+
+  /** The role conflict that makes this port answer 421 4.3.2 (§4.4 rule 2), or null. */
+  get roleConflict(): RoleConflict | null { return this.conflictValue; }
 
   /** The selected connector (reference §4.2), or null: 421 4.3.2 at connect. */
   get connector(): ReceiveConnector | null { return this.selectionValue?.connector ?? null; }
@@ -407,11 +414,15 @@ export class SmtpSession {
       this.resetTransaction();
       return COMMON_REPLIES.bareLinefeeds;
     }
-    if (c.transportRole !== 'FrontendTransport') {
+    // Hub and 2010 connectors check the sender themselves; a 2013+ Front End connector checks
+    // nobody, but proxies an authenticated session to the hub connector, which checks it with
+    // the account's rights there (§6.4 DATA 3).
+    const checkedOn = c.transportRole !== 'FrontendTransport' ? c : this.authUser !== null ? this.proxiedHubConnector() : null;
+    if (checkedOn !== null) {
       for (const raw of [from, content.headerFrom ?? '']) {
         const sender = stripBrackets(raw);
         if (sender === '') continue;
-        const denied = this.sendAsDenied(sender);
+        const denied = this.sendAsDenied(checkedOn, sender);
         if (denied !== null) { this.resetTransaction(); return denied; }
       }
     }
@@ -421,16 +432,58 @@ export class SmtpSession {
   }
 
   /**
-   * The sender rule of hub/2010 connectors (§6.4): an internal sender domain needs
-   * Accept-Authoritative-Domain-Sender, another domain Accept-Any-Sender. An authenticated
-   * account may always send as its own addresses (its Send-As; the scenario's `addresses`).
+   * The hub connector an authenticated Front End session is proxied to (§6.4 DATA 3): Client
+   * Frontend (587) → Client Proxy (465), Default Frontend (25) → the hub Default (2525). The
+   * proxy connects from the Front End server itself, so the hub selects for the server's
+   * address. null when the export has no hub connector that would take it (then nothing is
+   * concluded: no hub rule is applied).
+   * UNSURE(reference): for custom Front End connectors the reference names no target; we use
+   * 465 for connectors on port 587 and 2525 for every other port, as for the built-ins.
    */
-  private sendAsDenied(sender: string): Reply | null {
-    if (this.authUser !== null && this.authUser.addresses.some((a) => a.toLowerCase() === sender.toLowerCase())) return null;
+  private proxiedHubConnector(): ReceiveConnector | null {
+    const c = this.connector;
+    if (c === null || c.transportRole !== 'FrontendTransport') return null;
+    const memo = this.policy.memoMap(c);
+    const cached = memo.get('proxied-hub') as ReceiveConnector | null | undefined;
+    if (cached !== undefined) return cached;
+    const hubPort = this.options.port === 587 ? 465 : 2525;
+    const from = this.serverInfo?.ipAddresses[0] ?? '127.0.0.1';
+    const hub = selectConnector(this.policy, { server: this.options.server, port: hubPort, localAddress: null }, from);
+    const found = hub !== null && hub.transportRole === 'HubTransport' ? hub : null;
+    memo.set('proxied-hub', found);
+    return found;
+  }
+
+  /**
+   * The sender rule of hub/2010 connectors (§6.4), on `on`: an anonymous session needs
+   * Accept-Authoritative-Domain-Sender for an internal sender domain and Accept-Any-Sender for
+   * another. An authenticated account may send as its own addresses (its Send-As: the users
+   * file's `addresses`), and as anyone when it holds Accept-Any-Sender on that connector (the
+   * documented way to let a service account send as other addresses, granted on the hub
+   * connector — Client Proxy or Default), or Accept-Authoritative-Domain-Sender for an
+   * internal domain.
+   */
+  private sendAsDenied(on: ReceiveConnector, sender: string): Reply | null {
     const internal = isInternalDomain(this.policy, domainOfAddress(sender));
-    if (this.has(internal ? ACCEPT_AUTHORITATIVE_DOMAIN_SENDER : ACCEPT_ANY_SENDER)) return null;
     const replies = FLAVOR_REPLIES[this.flavor];
-    return this.authUser === null ? replies.anonymousSendAsDenied : replies.sendAsDenied;
+    if (this.authUser === null) {
+      const rights = on === this.connector ? this.rights() : allowedRights(this.policy, on, this.principal);
+      return rights.has(internal ? ACCEPT_AUTHORITATIVE_DOMAIN_SENDER : ACCEPT_ANY_SENDER) ? null : replies.anonymousSendAsDenied;
+    }
+    if (this.authUser.addresses.some((a) => a.toLowerCase() === sender.toLowerCase())) return null;
+    const rights = on === this.connector ? this.rights() : this.rightsOn(on);
+    if (rights.has(ACCEPT_ANY_SENDER) || (internal && rights.has(ACCEPT_AUTHORITATIVE_DOMAIN_SENDER))) return null;
+    return replies.sendAsDenied;
+  }
+
+  /** The session principal's rights on another connector (the proxied hub), memoised like rights(). */
+  private rightsOn(connector: ReceiveConnector): Set<string> {
+    const who = this.principal;
+    const key = typeof who === 'object' ? `user:${who.user.toLowerCase()}` : who;
+    const memo = this.policy.memoMap(connector);
+    let set = memo.get(key) as Set<string> | undefined;
+    if (set === undefined) { set = allowedRights(this.policy, connector, who); memo.set(key, set); }
+    return set;
   }
 
   rset(): Reply { this.resetTransaction(); return COMMON_REPLIES.resetting; }
@@ -456,4 +509,70 @@ export interface MessageContent {
    * knows (replay sends scenario text with CRLF line ends, so it never sets this).
    */
   bareLinefeeds?: boolean;
+}
+
+/** Two enabled connectors of different transport roles bound to overlapping sockets (§4.4 rule 2). */
+export interface RoleConflict {
+  port: number;
+  frontend: ReceiveConnector;
+  hub: ReceiveConnector;
+  /** `0.0.0.0`, `::` or a single address: the socket the two services both want. */
+  frontendAddress: string;
+  hubAddress: string;
+}
+
+const isWildcard = (address: string): boolean => address === '0.0.0.0' || address === '::';
+const familyOf = (address: string): 4 | 6 => (address.includes(':') ? 6 : 4);
+
+/**
+ * Every role conflict of a server's enabled connectors (§4.4 rule 2): a FrontendTransport and a
+ * HubTransport connector whose bindings overlap (same address and port, or the same port and
+ * family with one side the wildcard). Exchange 2010 connectors have no role and never conflict.
+ * Each conflict is also reported once in the policy's problems (replay prints them).
+ */
+export function roleConflicts(policy: PolicyIndex, server: string): RoleConflict[] {
+  return policy.memo(`role-conflicts:${server.toLowerCase()}`, () => {
+    const connectors = connectorsOf(policy, server).filter((c) => c.enabled);
+    const frontends = connectors.filter((c) => c.transportRole === 'FrontendTransport');
+    const hubs = connectors.filter((c) => c.transportRole === 'HubTransport');
+    const out: RoleConflict[] = [];
+    for (const frontend of frontends) {
+      for (const hub of hubs) {
+        for (const fb of frontend.bindings) {
+          for (const hb of hub.bindings) {
+            if (fb.port !== hb.port || familyOf(fb.address) !== familyOf(hb.address)) continue;
+            if (fb.address !== hb.address && !isWildcard(fb.address) && !isWildcard(hb.address)) continue;
+            out.push({ port: fb.port, frontend, hub, frontendAddress: fb.address, hubAddress: hb.address });
+          }
+        }
+      }
+    }
+    const seen = new Set<string>();
+    for (const c of out) {
+      const text = roleConflictWarning(c);
+      if (!seen.has(text)) { seen.add(text); policy.problems.push(text); }
+    }
+    return out;
+  });
+}
+
+/** The warning for a role conflict, naming both connectors. */
+export function roleConflictWarning(c: RoleConflict): string {
+  return `port ${c.port} of server ${c.frontend.server}: the Front End connector "${c.frontend.identity}" and the hub (HubTransport) `
+    + `connector "${c.hub.identity}" both bind it; one of the two transport services cannot listen there, so the port answers `
+    + '"421 4.3.2 Service not available" (move the hub connector to another port, e.g. 2525, or make it FrontendTransport)';
+}
+
+/** The conflict that decides a session on (port, client family, local address), or null. */
+function roleConflictAt(policy: PolicyIndex, server: string, port: number, remoteAddress: string, localAddress: string | null): RoleConflict | null {
+  const conflicts = roleConflicts(policy, server);
+  if (conflicts.length === 0) return null;
+  const family = familyOf(remoteAddress.replace(/^::ffff:(?=\d+\.)/i, ''));
+  for (const c of conflicts) {
+    if (c.port !== port || familyOf(c.frontendAddress) !== family) continue;
+    if (localAddress === null || isWildcard(localAddress)) return c;
+    const reaches = (a: string): boolean => isWildcard(a) || a === localAddress;
+    if (reaches(c.frontendAddress) || reaches(c.hubAddress)) return c;
+  }
+  return null;
 }
