@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { ReceiveConnector, ScenarioUser, Snapshot } from '../model.js';
 import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyIndex } from '../policy/index.js';
 import { flavorOf } from '../policy/replies.js';
+import { roleConflicts, roleConflictWarning } from '../policy/session.js';
 import { allowedRights, isExternallySecured } from '../policy/rights.js';
 import { CaptureStore } from './capture.js';
 import { isTrustedPeer, normalizeAddress } from './client-address.js';
@@ -51,6 +52,8 @@ export interface Sandbox {
   readonly unfinishedRemoved: number;
   /** Open connections now (for tests). */
   readonly connectionCount: number;
+  /** What the operator should know before trusting the answers (printed at start). */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -71,6 +74,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const target = resolveServer(policy, options.server);
   const info = serverOf(policy, target.name);
   const flavor = options.flavor ?? flavorOf(info);
+  const warnings: string[] = [...new Set(roleConflicts(policy, target.name).map(roleConflictWarning))];
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
   const certificates = new CertificateStore(options.certificate);
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
@@ -213,6 +217,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     captureDir: capture.dir,
     unfinishedRemoved: capture.unfinishedRemoved,
     get connectionCount() { return connections.size; },
+    warnings,
     async close() {
       if (closing) return;
       closing = true;

@@ -100,7 +100,11 @@ interface Case { title: string; snapshot: string; scenarios: string }
 
 /** Every scenarios document in fixtures/scenarios against its estates, plus the sandbox's own set. */
 function cases(): Case[] {
-  const out: Case[] = [{ title: 'sandbox parity set', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'parity.scenarios.json') }];
+  const out: Case[] = [
+    { title: 'sandbox parity set', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'parity.scenarios.json') },
+    { title: 'round 2: hub checks and role conflict (2016)', snapshot: join(FIXTURES, 'role-conflict-2016.snapshot.json'), scenarios: join(FIXTURES, 'round2.scenarios.json') },
+    { title: 'round 2 on 2019', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'round2.scenarios.json') },
+  ];
   let names: string[] = [];
   try { names = readdirSync(SCENARIO_DIR); } catch { return out; }
   const snapshots = names.filter((n) => n.endsWith('.snapshot.json'));

@@ -97,6 +97,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       if (sandbox.unfinishedRemoved > 0) {
         ctx.io.stderr(`exrelay: warning: ${opts.capture}: removed ${sandbox.unfinishedRemoved} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`);
       }
+      for (const warning of sandbox.warnings) ctx.io.stderr(`exrelay: warning: ${warning}\n`);
       for (const listener of sandbox.listeners) ctx.io.stdout(`${listeningLine(listener, sandbox.serverName)}\n`);
       await stop;
       await sandbox.close();
