@@ -70,6 +70,12 @@ export interface FlavorReplies {
  * The engine uses them where noted; change them here when a real transcript shows otherwise.
  */
 export const UNCONFIRMED_REPLIES = {
+  /**
+   * A command line over the length limit: the reference gives no text; RFC 5321's "500 Line too
+   * long" with Exchange's syntax-error enhanced code. The sandbox closes after it (its parser
+   * cannot resynchronise); whether Exchange closes too is not documented.
+   */
+  commandTooLong: r(500, '5.5.2', 'Line too long'),
   /** STARTTLS on a connector that does not offer it: the reference gives no text; the unknown-verb reply is assumed. */
   startTlsNotOffered: r(500, '5.3.3', 'Unrecognized command'),
   /** TLS required before a command (trigger unconfirmed, §6.5). Not used by the engine: §6.4's 451 is. */

@@ -38,7 +38,19 @@ const EHLO_KEYS: Record<Flavor, [string, string]> = {
   '2010': ['ehlo:2010', 'ehlo-tls:2010'], '2013': ['ehlo:2013', 'ehlo-tls:2013'],
   '2016': ['ehlo:2016', 'ehlo-tls:2016'], '2019': ['ehlo:2019', 'ehlo-tls:2019'],
 };
-const ADDRESS_RE = /^[^\s<>@]+@[^\s<>@]+$/;
+// A local part is a dot-atom or a quoted string (which may hold spaces and `@`).
+const ADDRESS_RE = /^(?:"(?:[^"\\\r\n]|\\.)*"|[^\s<>@"]+)@[^\s<>@"]+$/;
+/** ESMTP parameters Exchange knows on MAIL and RCPT (reference §6.4); others are 501 5.5.4 Unrecognized parameter. */
+const MAIL_PARAMETERS = new Set(['SIZE', 'BODY', 'AUTH', 'RET', 'ENVID', 'SMTPUTF8']);
+const RCPT_PARAMETERS = new Set(['NOTIFY', 'ORCPT']);
+
+/** MAIL FROM parameters as the client gave them. */
+export interface MailParameters { size?: number; body?: string; names?: readonly string[] }
+/** RCPT TO parameters as the client gave them (keywords only: their values are not judged). */
+export interface RcptParameters { names?: readonly string[] }
+
+const unknownParameter = (names: readonly string[] | undefined, known: Set<string>): boolean =>
+  names !== undefined && names.some((n) => !known.has(n.toUpperCase()));
 
 function stripBrackets(address: string): string {
   const a = address.trim();
@@ -315,13 +327,14 @@ export class SmtpSession {
   }
 
   /** MAIL FROM in the order of reference §6.4. The sender is not checked against permissions here. */
-  mail(from: string, params: { size?: number; body?: string } = {}): Reply {
+  mail(from: string, params: MailParameters = {}): Reply {
     const c = this.connector;
     if (c === null) return this.refused();
     if (!this.greeted) return COMMON_REPLIES.sendHelloFirst;
     if (this.mailFrom !== null) return COMMON_REPLIES.senderAlreadySpecified;
     const address = stripBrackets(from);
     if (address !== '' && !ADDRESS_RE.test(address)) return COMMON_REPLIES.invalidSenderAddress;
+    if (unknownParameter(params.names, MAIL_PARAMETERS)) return COMMON_REPLIES.unrecognizedParameter;
     if (params.body !== undefined && !['7BIT', '8BITMIME', 'BINARYMIME'].includes(params.body.toUpperCase())) return COMMON_REPLIES.invalidArguments;
     if (params.size !== undefined && (!Number.isInteger(params.size) || params.size < 0)) return COMMON_REPLIES.invalidArguments;
     if (c.requireTLS && !this.tls) {
@@ -347,12 +360,13 @@ export class SmtpSession {
   }
 
   /** RCPT TO (§6.4): too many recipients is checked before the relay check. */
-  rcpt(to: string): Reply {
+  rcpt(to: string, params: RcptParameters = {}): Reply {
     const c = this.connector;
     if (c === null) return this.refused();
     if (this.mailFrom === null) return COMMON_REPLIES.needMail;
     const address = stripBrackets(to);
     if (!ADDRESS_RE.test(address)) return COMMON_REPLIES.invalidRecipientAddress;
+    if (unknownParameter(params.names, RCPT_PARAMETERS)) return COMMON_REPLIES.unrecognizedParameter;
     const max = c.maxRecipientsPerMessage;
     if (max !== null && this.accepted.length + 1 > max && !this.has(BYPASS_MESSAGE_SIZE_LIMIT)) return COMMON_REPLIES.tooManyRecipients;
     if (!this.has(ACCEPT_ANY_RECIPIENT) && !isAcceptedDomain(this.policy, domainOfAddress(address))) return FLAVOR_REPLIES[this.flavor].relayDenied;

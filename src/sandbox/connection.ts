@@ -15,7 +15,9 @@ import type { ReceiveConnector, Reply } from '../model.js';
 import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
 import { effectiveClientAddress, normalizeAddress } from './client-address.js';
-import type { Dialogue, MessageContent } from './dialogue.js';
+import type { Dialogue, MailParameters, MessageContent } from './dialogue.js';
+import { parseAddressCommand } from './address-command.js';
+import { UNCONFIRMED_REPLIES } from '../policy/replies.js';
 import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
 import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
@@ -161,7 +163,15 @@ export class ExchangeConnection extends SMTPConnection {
   override _createParser(): SMTPStream {
     const parser = new ExchangeStream({ maxCommandLength: this._server.options.maxCommandLength });
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
-    parser.on('error', (err: Error) => { this.send(421, `Error: ${err.message}`); });
+    // The library's parser stops for good after an over-long line: Exchange's syntax reply
+    // (with its enhanced code), then the connection closes.
+    parser.on('error', (err: Error) => {
+      if (/too long/i.test(err.message)) {
+        this.writeNow({ wire: { code: 500, lines: [replyText(UNCONFIRMED_REPLIES.commandTooLong)] }, closeAfter: true });
+        return;
+      }
+      this.send(421, `Error: ${err.message}`);
+    });
     return parser;
   }
 
@@ -474,6 +484,18 @@ export class ExchangeConnection extends SMTPConnection {
 
   // ---- MAIL / RCPT (hooks) ------------------------------------------------------------------
 
+  /**
+   * MAIL FROM / RCPT TO as Exchange reads them (reference §6.4 MAIL 2): the address with or
+   * without angle brackets (`MAIL FROM: user@contoso.com`, as printers send it), a quoted local
+   * part that may hold spaces or `@` (`<"john doe"@contoso.com>`), then ESMTP parameters.
+   * Whether a parameter is known is the engine's decision (501 5.5.4 Unrecognized parameter).
+   */
+  override _parseAddressCommand(rawName: string, rawCommand: Buffer | string): ReturnType<SMTPConnection['_parseAddressCommand']> {
+    const parsed = parseAddressCommand(rawName, rawCommand.toString());
+    if (parsed === null) return false;
+    return parsed.duplicate === null ? { address: parsed.address, args: parsed.args } : { address: parsed.address, args: parsed.args, duplicate: parsed.duplicate };
+  }
+
   override _validateMailParams(parsed: Parameters<SMTPConnection['_validateMailParams']>[0]) {
     // Exchange advertises BINARYMIME with CHUNKING; smtp-server knows only 7BIT/8BITMIME.
     const args = parsed.args;
@@ -488,7 +510,7 @@ export class ExchangeConnection extends SMTPConnection {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.refuseNeutral(callback); return; }
     const args = address.args === false ? {} : address.args;
-    const params: { size?: number; body?: string } = {};
+    const params: MailParameters = { names: Object.keys(args) };
     if (typeof args.SIZE === 'string') params.size = Number(args.SIZE);
     if (typeof args.BODY === 'string') params.body = args.BODY.toUpperCase();
     const reply = dialogue.mail(address.address, params);
@@ -504,7 +526,7 @@ export class ExchangeConnection extends SMTPConnection {
   handleRcptTo(address: SMTPServerAddress, callback: (err?: Error | null) => void): void {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.refuseNeutral(callback); return; }
-    const reply = dialogue.rcpt(address.address);
+    const reply = dialogue.rcpt(address.address, { names: address.args === false ? [] : Object.keys(address.args) });
     if (reply.code === 250 || reply.code === 251) { this.seam.expect('RCPT_TO_OK', reply); callback(); } else callback(toSmtpError(reply));
   }
 

@@ -3,7 +3,7 @@
 import type { ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 
 import type { Flavor } from '../policy/replies.js';
-import type { MessageContent } from '../policy/session.js';
+import type { MailParameters, MessageContent, RcptParameters } from '../policy/session.js';
 
 export type { Flavor };
 
@@ -27,8 +27,8 @@ export interface Dialogue {
   tlsEstablished(): void;
   /** `user`/`password` null: the client has only named the mechanism so far. */
   auth(mechanism: string, user: string | null, password: string | null): Reply;
-  mail(from: string, params?: { size?: number; body?: string }): Reply;
-  rcpt(to: string): Reply;
+  mail(from: string, params?: MailParameters): Reply;
+  rcpt(to: string, params?: RcptParameters): Reply;
   data(): Reply;
   /** A BDAT chunk; for the LAST one, the end-of-message decision (as `message`). */
   bdat(chunkSize: number, last: boolean, messageId: string, content?: MessageContent): Reply;
@@ -45,6 +45,6 @@ export interface Dialogue {
   readonly closed: boolean;
 }
 
-export type { MessageContent } from '../policy/session.js';
+export type { MailParameters, MessageContent, RcptParameters } from '../policy/session.js';
 
 export type DialogueFactory = (options: DialogueOptions) => Dialogue;

@@ -4,6 +4,8 @@
 // both transport services bind, and the sandbox's own wire syntax.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Snapshot } from '../../src/model.js';
 import { runCli } from '../helpers/cli.js';
@@ -68,5 +70,73 @@ describe('replay of the same estate', () => {
     assert.equal(refused.length, 2);
     for (const x of refused) assert.deepEqual([x.outcome, x.replies[0]], ['refused', { stage: 'connect', code: 421, enhanced: '4.3.2', text: 'Service not available' }]);
     assert.match(r.stderr, /warning: port 25 of server EX01: the Front End connector "EX01\\Default Frontend EX01" and the hub \(HubTransport\) connector "EX01\\Legacy Relay EX01" both bind it/);
+  });
+});
+
+describe('MAIL/RCPT syntax as Exchange reads it (raw socket, reference §6.4)', () => {
+  let estate: Snapshot;
+  before(async () => { estate = await loadFixture('estate-2019.snapshot.json'); });
+
+  it('a printer\'s bare addresses (`MAIL FROM: a@b`, `RCPT TO: a@b`) are accepted and captured', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('HELO printer');
+      assert.equal(await c.command('MAIL FROM: printer@corp.example'), '250 2.1.0 Sender OK');
+      assert.equal(await c.command('RCPT TO: someone@external.example'), '250 2.1.5 Recipient OK');
+      assert.equal(await c.command('RCPT TO:user@corp.example'), '250 2.1.5 Recipient OK');
+      assert.equal(await c.command('DATA'), '354 Start mail input; end with <CRLF>.<CRLF>');
+      const queued = await c.command('Subject: scan\r\n\r\nscan\r\n.');
+      assert.match(queued, /^250 2\.6\.0 /);
+      const id = /InternalId=(\d+)/.exec(queued)?.[1];
+      const envelope = JSON.parse(await readFile(join(s.dir, 'capture', `${id ?? ''}.json`), 'utf8')) as { mailFrom: string; rcptTo: string[] };
+      assert.deepEqual([envelope.mailFrom, envelope.rcptTo], ['printer@corp.example', ['someone@external.example', 'user@corp.example']]);
+      c.end();
+    } finally { await s.stop(); }
+  });
+
+  it('an unknown MAIL or RCPT parameter is 501 5.5.4 Unrecognized parameter; known ones pass', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('EHLO app');
+      assert.equal(await c.command('MAIL FROM:<app@corp.example> FOO=BAR'), '501 5.5.4 Unrecognized parameter');
+      assert.equal(await c.command('MAIL FROM:<app@corp.example> SIZE=100 BODY=8BITMIME'), '250 2.1.0 Sender OK');
+      assert.equal(await c.command('RCPT TO:<user@corp.example> XYZZY'), '501 5.5.4 Unrecognized parameter');
+      assert.equal(await c.command('RCPT TO:<user@corp.example> NOTIFY=NEVER'), '250 2.1.5 Recipient OK');
+      c.end();
+    } finally { await s.stop(); }
+  });
+
+  it('a quoted local part works in RCPT as in MAIL; broken addresses are 501 5.1.7 / 5.1.3', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('EHLO app');
+      assert.equal(await c.command('MAIL FROM:<"scan desk"@corp.example>'), '250 2.1.0 Sender OK');
+      assert.equal(await c.command('RCPT TO:<"john doe"@corp.example>'), '250 2.1.5 Recipient OK');
+      assert.equal(await c.command('RCPT TO:<"a@b"@corp.example>'), '250 2.1.5 Recipient OK');
+      assert.equal(await c.command('RCPT TO:<no-domain>'), '501 5.1.3 Invalid address');
+      assert.equal(await c.command('RCPT TO:<"unterminated@corp.example>'), '501 5.1.3 Invalid address');
+      assert.equal(await c.command('RSET'), '250 2.0.0 Resetting');
+      assert.equal(await c.command('MAIL FROM:<a@@b>'), '501 5.1.7 Invalid address');
+      assert.equal(await c.command('MAIL FROM:'), '501 5.1.7 Invalid address');
+      c.end();
+    } finally { await s.stop(); }
+  });
+
+  it('an over-long command line gets an Exchange-style reply with an enhanced code', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('EHLO app');
+      const reply = await c.command(`MAIL FROM:<${'a'.repeat(20000)}@corp.example>`);
+      assert.equal(reply, '500 5.5.2 Line too long');
+      assert.equal(await c.closedByServer(), true);
+    } finally { await s.stop(); }
   });
 });
