@@ -185,6 +185,10 @@ export interface Scenario {
   data?: string;
   messageSize?: number;
   bdat?: boolean;
+  /** Header lines put on top of the message (e.g. `Received: …` for MaxHopCount, a long one for MaxHeaderSize). */
+  headers?: string[];
+  /** Messages sent one after another in the same session (MessageRateLimit); default 1. */
+  repeat?: number;
 }
 
 export interface ScenariosDocument {

@@ -44,6 +44,8 @@ export const COMMON_REPLIES = {
   badSequence: r(503, '5.5.1', 'Bad sequence of commands'),
   secondStartTls: r(503, '5.5.2', 'Only one STARTTLS command can be issued per session'),
   tooManyErrors: r(421, '4.7.0', 'Too many errors on this connection, closing transmission channel'),
+  messageRateExceeded: r(421, '4.4.2', 'Message submission rate for this client has exceeded the configured limit'),
+  tooManyConnections: r(421, '4.3.2', 'The maximum number of concurrent server connections has exceeded a limit, closing transmission channel'),
   hopCountExceeded: r(554, '5.4.6', 'Hop count exceeded - possible mail loop'),
   bareLinefeeds: r(554, '5.6.0', 'Invalid message content, contains bare linefeeds'),
 } as const;
@@ -80,7 +82,7 @@ export const UNCONFIRMED_REPLIES = {
   startTlsNotOffered: r(500, '5.3.3', 'Unrecognized command'),
   /** TLS required before a command (trigger unconfirmed, §6.5). Not used by the engine: §6.4's 451 is. */
   mustIssueStartTls: r(530, '5.7.0', 'Must issue a STARTTLS command first'),
-  /** Per-source connection limit wording (§6.5). Not used by the engine (no connection counting). */
+  /** Per-source connection limit wording (§6.5, unconfirmed): MaxInboundConnectionPerSource reached. */
   perSourceLimit: r(421, '4.3.2', 'The maximum number of concurrent connections has exceeded a limit, closing transmission channel'),
   /**
    * SMTPUTF8 in EHLO (§6.2 row 12): presence by CU unconfirmed, and §6.7's 2019 list has none.

@@ -4,6 +4,7 @@
 import type { ExchangeServer, ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 import { domainOfAddress, isAcceptedDomain, isInternalDomain } from './accepted-domains.js';
 import { extraBool, extraString } from './extra.js';
+import { LimitState, connectorLimits, enforced } from './limits.js';
 import { type PolicyIndex, type Selection, connectorsOf, isListening, selectConnector, selectConnectorDetailed, serverOf } from './index.js';
 import {
   ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ORGANIZATION,
@@ -27,6 +28,10 @@ export interface SessionOptions {
   implicitTls?: boolean;
   /** Time shown in the banner; default the epoch, so replay output is reproducible. */
   now?: Date;
+  /** What sessions share for MessageRateLimit (the sandbox: one for its lifetime); default this session's own. */
+  limitState?: LimitState;
+  /** Milliseconds now, for message rates; default `now` (fixed: replay's messages all fall in one minute). */
+  clock?: () => number;
 }
 
 export interface EhloResult { reply: Reply; extensions: string[] }
@@ -99,6 +104,9 @@ export class SmtpSession {
   private accepted: string[] = [];
   private inData = false;
   private closedValue = false;
+  private logonFailures = 0;
+  private protocolErrors = 0;
+  private readonly limitState: LimitState;
 
   constructor(policy: PolicyIndex, options: SessionOptions) {
     this.policy = policy;
@@ -113,6 +121,7 @@ export class SmtpSession {
     this.flavor = options.flavor ?? fromVersion.flavor;
     this.flavorNote = options.flavor === undefined ? fromVersion.note : null;
     this.tls = options.implicitTls === true;
+    this.limitState = options.limitState ?? new LimitState();
     this.remote = options.remoteAddress;
     this.select(options.remoteAddress);
   }
@@ -314,16 +323,91 @@ export class SmtpSession {
     let index = usersCache.get(this.options.users);
     if (index === undefined) { index = usersIndex(this.options.users); usersCache.set(this.options.users, index); }
     const account = index.get(user.trim().toLowerCase());
-    if (account === undefined || account.password !== password) return COMMON_REPLIES.authUnsuccessful;
+    if (account === undefined || account.password !== password) return this.logonFailed();
     this.authUser = account;
     this.rightsCache = null;
     // §6.5: an account that lacks Submit on this connector fails AUTH with the same 535.
     if (!this.has(SMTP_SUBMIT)) {
       this.authUser = null;
       this.rightsCache = null;
-      return COMMON_REPLIES.authUnsuccessful;
+      return this.logonFailed();
     }
     return COMMON_REPLIES.authSuccessful;
+  }
+
+  /**
+   * A failed logon: 535 5.7.3, or once MaxLogonFailures failures are reached, Exchange's
+   * `421 4.7.0 Too many errors…` and the connection closes (§6.4a). 0 never closes.
+   * UNSURE(reference): whether the failure that reaches the limit is answered 421 itself or
+   * one more 535 is allowed is not documented; we answer the limit-th failure with the 421.
+   */
+  private logonFailed(): Reply {
+    this.logonFailures++;
+    const max = this.connector === null ? undefined : connectorLimits(this.connector).maxLogonFailures;
+    if (enforced(max) && max > 0 && this.logonFailures >= max) { this.closedValue = true; return COMMON_REPLIES.tooManyErrors; }
+    return COMMON_REPLIES.authUnsuccessful;
+  }
+
+  /**
+   * The transport is about to send `reply`: a protocol error (500, 501, 503) counts against
+   * MaxProtocolErrors (§6.4a), and the error that reaches the connector's value is replaced by
+   * `421 4.7.0 Too many errors…` (the connection closes). The transport calls this for every
+   * reply, its own parser's included, so the connector's value decides, not the library's.
+   * UNSURE(reference): which replies Exchange counts is documented only for unknown verbs;
+   * syntax (501) and sequence (503) errors are assumed to count too.
+   */
+  protocolReply(reply: Reply): Reply {
+    if (reply.code !== 500 && reply.code !== 501 && reply.code !== 503) return reply;
+    this.protocolErrors++;
+    const max = this.connector === null ? undefined : connectorLimits(this.connector).maxProtocolErrors;
+    if (enforced(max) && max > 0 && this.protocolErrors >= max) { this.closedValue = true; return COMMON_REPLIES.tooManyErrors; }
+    return reply;
+  }
+
+  /**
+   * Admission against MaxInboundConnection and MaxInboundConnectionPerSource (§6.4a, §6.5),
+   * given the connections this connector already serves (in total and from this client's
+   * address): null when admitted, else the 421 4.3.2 that closes the connection.
+   */
+  admit(openOnConnector: number, openFromSource: number): Reply | null {
+    const c = this.connector;
+    if (c === null) return null;
+    const limits = connectorLimits(c);
+    if (enforced(limits.maxInboundConnection) && openOnConnector >= limits.maxInboundConnection) {
+      this.closedValue = true;
+      return COMMON_REPLIES.tooManyConnections;
+    }
+    if (enforced(limits.maxInboundConnectionPerSource) && openFromSource >= limits.maxInboundConnectionPerSource) {
+      this.closedValue = true;
+      return UNCONFIRMED_REPLIES.perSourceLimit;
+    }
+    return null;
+  }
+
+  /** MessageRateLimit keys of this session (§6.4a): per client address, per authenticated user, or both. */
+  private rateKeys(): string[] {
+    const c = this.connector;
+    if (c === null) return [];
+    const { messageRateLimit, messageRateSource } = connectorLimits(c);
+    if (!enforced(messageRateLimit)) return [];
+    const keys: string[] = [];
+    if (messageRateSource === 'IPAddress' || messageRateSource === 'All') keys.push(`${c.identity}\nip\n${this.remote}`);
+    // UNSURE(reference): with source User, anonymous sessions are assumed not to be limited.
+    if ((messageRateSource === 'User' || messageRateSource === 'All') && this.authUser !== null) keys.push(`${c.identity}\nuser\n${this.authUser.user.toLowerCase()}`);
+    return keys;
+  }
+
+  private nowMs(): number {
+    return this.options.clock?.() ?? (this.options.now ?? EPOCH).getTime();
+  }
+
+  private rateExceeded(): boolean {
+    const c = this.connector;
+    if (c === null) return false;
+    const limit = connectorLimits(c).messageRateLimit;
+    if (!enforced(limit)) return false;
+    const now = this.nowMs();
+    return this.rateKeys().some((key) => this.limitState.recent(key, now) >= limit);
   }
 
   /** MAIL FROM in the order of reference §6.4. The sender is not checked against permissions here. */
@@ -345,6 +429,7 @@ export class SmtpSession {
       return this.authUser === null ? FLAVOR_REPLIES[this.flavor].anonymousNotAuthenticated : COMMON_REPLIES.submitDeniedAuthenticated;
     }
     if (params.size !== undefined && this.overSize(params.size)) return COMMON_REPLIES.messageTooBig;
+    if (this.rateExceeded()) { this.closedValue = true; return COMMON_REPLIES.messageRateExceeded; }
     this.mailFrom = address;
     this.accepted = [];
     return COMMON_REPLIES.senderOk;
@@ -421,7 +506,18 @@ export class SmtpSession {
     if (!this.inData) return this.transactionReady() ?? COMMON_REPLIES.badSequence;
     const c = this.connector;
     const from = this.mailFrom ?? '';
+    const limits = connectorLimits(c);
+    if (content.headerBytes !== undefined && enforced(limits.maxHeaderSize) && content.headerBytes > limits.maxHeaderSize && !this.bypassesLimits()) {
+      this.resetTransaction();
+      return COMMON_REPLIES.headerTooBig;
+    }
     if (this.overSize(sizeBytes)) { this.resetTransaction(); return COMMON_REPLIES.messageTooBig; }
+    // UNSURE(reference): counted are the Received: headers the client sent (not the one this
+    // server adds), rejected when there are more than MaxHopCount.
+    if (content.receivedHeaders !== undefined && enforced(limits.maxHopCount) && content.receivedHeaders > limits.maxHopCount) {
+      this.resetTransaction();
+      return COMMON_REPLIES.hopCountExceeded;
+    }
     // UNSURE(reference): BareLinefeedRejectionEnabled came with a late service pack and its
     // place among the end-of-message checks is not documented; we check it after the size.
     if (content.bareLinefeeds === true && extraBool(c.extra, 'BareLinefeedRejectionEnabled', false)) {
@@ -442,6 +538,8 @@ export class SmtpSession {
     }
     const hostname = this.serverInfo?.fqdn ?? c.fqdn ?? this.options.server;
     this.resetTransaction();
+    const now = this.nowMs();
+    for (const key of this.rateKeys()) this.limitState.record(key, now);
     return queuedReply(this.flavor, messageId, queuedId ?? stableId(messageId), hostname);
   }
 
@@ -523,6 +621,19 @@ export interface MessageContent {
    * knows (replay sends scenario text with CRLF line ends, so it never sets this).
    */
   bareLinefeeds?: boolean;
+  /** Bytes of the header section (up to the empty line), for MaxHeaderSize. */
+  headerBytes?: number;
+  /** Received: headers the client's message carries, for MaxHopCount. */
+  receivedHeaders?: number;
+}
+
+/** Header facts of a message text (CRLF or LF line ends) for {@link MessageContent}. */
+export function headerFacts(text: string): { headerBytes: number; receivedHeaders: number } {
+  const m = /\r?\n\r?\n/.exec(text);
+  const head = m === null ? text : text.slice(0, m.index);
+  let receivedHeaders = 0;
+  for (const line of head.split(/\r?\n/)) if (/^received:/i.test(line)) receivedHeaders++;
+  return { headerBytes: Buffer.byteLength(head.replace(/\r?\n/g, '\r\n')), receivedHeaders };
 }
 
 /** Two enabled connectors of different transport roles bound to overlapping sockets (§4.4 rule 2). */

@@ -18,7 +18,7 @@ import { effectiveClientAddress, normalizeAddress } from './client-address.js';
 import type { Dialogue, MailParameters, MessageContent } from './dialogue.js';
 import { parseAddressCommand } from './address-command.js';
 import { UNCONFIRMED_REPLIES } from '../policy/replies.js';
-import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
+import { HeaderScan, findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
 import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
 
@@ -42,6 +42,11 @@ export interface SandboxContext {
   unregister(connection: ExchangeConnection): void;
   /** Commits in flight, so shutdown lets a message that is being saved get its 250. */
   track(work: Promise<unknown>): void;
+  /**
+   * Counts this connection against its connector (MaxInboundConnection) and client address
+   * (MaxInboundConnectionPerSource); returns how many were open before it and a release.
+   */
+  occupy(connector: ReceiveConnector, address: string): { onConnector: number; fromSource: number; release: () => void };
 }
 
 /** How the socket reached the sandbox (from listeners.ts / server.ts). */
@@ -97,7 +102,7 @@ export class ExchangeStream extends SMTPStream {
   }
 }
 
-interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan }
+interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan; headers: HeaderScan }
 
 /** Finds a line feed not preceded by a carriage return, across the chunks of one message. */
 export class BareLinefeedScan {
@@ -134,6 +139,7 @@ export class ExchangeConnection extends SMTPConnection {
   private bdat: BdatTransfer | null = null;
   private disconnectLogged = false;
   private closedByServer = false;
+  private releaseSlot: (() => void) | null = null;
 
   constructor(server: SMTPServer, socket: Socket | TLSSocket, options: SMTPConnectionOptions, ctx: SandboxContext, link: LinkInfo) {
     super(server, socket, options);
@@ -178,7 +184,17 @@ export class ExchangeConnection extends SMTPConnection {
   // ---- writing: seam, tarpit, log -------------------------------------------------------
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const wire = this.seam.rewrite(code, data, context);
+    let wire = this.seam.rewrite(code, data, context);
+    // The connector's MaxProtocolErrors decides when errors close the session, not the
+    // library's own count of unknown verbs (10).
+    if (code === 500) this._unrecognizedCommands = 0;
+    const dialogue = this.dialogue;
+    if (dialogue?.protocolReply !== undefined && dialogue.connector !== null && !this.neutral) {
+      const first = wire.lines[0] ?? '';
+      const m = /^(\d\.\d{1,3}\.\d{1,3}) (.*)$/.exec(first);
+      const judged = dialogue.protocolReply({ code: wire.code, enhanced: m === null ? null : (m[1] ?? null), text: m === null ? first : (m[2] ?? '') });
+      if (judged.code !== wire.code) { wire = { code: judged.code, lines: [replyText(judged)] }; code = judged.code; }
+    }
     // The library closes after any 421 it sends; a translated reply keeps that intent.
     const entry: QueuedReply = { wire, closeAfter: code === 421 || closesConnection(wire) || (wire.code >= 400 && this.dialogue?.closed === true) };
     if (this.queue !== null) { this.queue.push(entry); return; }
@@ -260,6 +276,12 @@ export class ExchangeConnection extends SMTPConnection {
     if (reply.code === 220) {
       this.dialogue = dialogue;
       this.logConnector();
+      const refusal = this.occupySlot();
+      if (refusal !== null) {
+        this.writeNow({ wire: { code: refusal.code, lines: [replyText(refusal)] }, closeAfter: true });
+        callback(Object.assign(new Error('refused'), { responseCode: 0 }));
+        return;
+      }
       callback();
       return;
     }
@@ -280,6 +302,20 @@ export class ExchangeConnection extends SMTPConnection {
       this.writeNow({ wire: { code: reply.code, lines: [replyText(reply)] }, closeAfter: true });
     }
     callback(Object.assign(new Error('refused'), { responseCode: 0 }));
+  }
+
+  /** MaxInboundConnection / MaxInboundConnectionPerSource: this connection's place, or the 421 that refuses it. */
+  private occupySlot(): Reply | null {
+    this.releaseSlot?.();
+    this.releaseSlot = null;
+    const dialogue = this.dialogue;
+    const connector = this.connector;
+    if (dialogue === null || connector === null) return null;
+    const slot = this.ctx.occupy(connector, this.effective.address);
+    this.releaseSlot = slot.release;
+    const refusal = dialogue.admit?.(slot.onConnector, slot.fromSource) ?? null;
+    if (refusal !== null) { slot.release(); this.releaseSlot = null; }
+    return refusal;
   }
 
   private logConnector(): void {
@@ -351,8 +387,9 @@ export class ExchangeConnection extends SMTPConnection {
       const connector = this.connector;
       if (reply.code === 220 && connector !== null) this.logSession.record('*', this.ctx.permissionNames(connector, null), 'Set Session Permissions');
     }
-    this.sendReply(reply);
-    if (reply.code !== 220) this.dialogue = null;
+    const refusal = reply.code === 220 ? this.occupySlot() : null;
+    this.sendReply(refusal ?? reply);
+    if (reply.code !== 220 || refusal !== null) this.dialogue = null;
   }
 
   // ---- EHLO / HELO ---------------------------------------------------------------------------
@@ -586,13 +623,15 @@ export class ExchangeConnection extends SMTPConnection {
         const head: Buffer[] = [];
         let headBytes = 0;
         const linefeeds = new BareLinefeedScan();
+        const headers = new HeaderScan();
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (headBytes < 65536) { head.push(chunk); headBytes += chunk.length; }
           linefeeds.scan(chunk);
+          headers.scan(chunk);
           await writer.write(chunk);
         }
         const size = stream.byteLength;
-        return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, 'DATA', started,
+        return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, headers, 'DATA', started,
           (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, content));
       } catch (error) {
         await writer.abort();
@@ -607,12 +646,14 @@ export class ExchangeConnection extends SMTPConnection {
   }
 
   /** Asks the engine for the end-of-message reply; a 250 is sent only once the capture is on disk. */
-  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, transfer: 'DATA' | 'BDAT', started: Date,
+  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, headers: HeaderScan, transfer: 'DATA' | 'BDAT', started: Date,
     decide: (messageId: string, content: MessageContent) => Reply): Promise<{ ok: true; text: string } | { ok: false; reply: Reply }> {
     const connector = this.connector;
     if (connector === null) { await writer.abort(); return { ok: false, reply: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' } }; }
     const messageId = findMessageId(head) ?? `<${writer.id}@${this.ctx.serverFqdn}>`;
-    const reply = decide(messageId, { headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds });
+    const reply = decide(messageId, {
+      headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds, headerBytes: headers.headerBytes, receivedHeaders: headers.receivedHeaders,
+    });
     if (reply.code !== 250) { await writer.abort(); return { ok: false, reply }; }
     const envelope = this.session.envelope;
     const mailFrom = envelope.mailFrom === false ? '' : envelope.mailFrom.address;
@@ -665,7 +706,7 @@ export class ExchangeConnection extends SMTPConnection {
     const size = Number(sizeText);
     const parser = this._parser;
     if (parser === false || !(parser instanceof ExchangeStream)) { callback(); return; }
-    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan() };
+    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan(), headers: new HeaderScan() };
     const transfer = this.bdat;
     if (size === 0) {
       // Nothing to read: the reply comes before the parser reads what was pipelined after.
@@ -697,6 +738,7 @@ export class ExchangeConnection extends SMTPConnection {
         }
         if (transfer.headBytes < 65536) { transfer.head.push(chunk); transfer.headBytes += chunk.length; }
         transfer.linefeeds.scan(chunk);
+        transfer.headers.scan(chunk);
         await transfer.writer.write(chunk);
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
@@ -714,7 +756,7 @@ export class ExchangeConnection extends SMTPConnection {
       await writer?.abort();
       this.sendReply(transfer.error ?? dialogue.bdat(chunk.length, true, ''));
     } else {
-      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, 'BDAT', transfer.started,
+      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, transfer.headers, 'BDAT', transfer.started,
         (messageId, content) => dialogue.bdat(chunk.length, true, messageId, content));
       this.ctx.track(work);
       try {
@@ -751,6 +793,8 @@ export class ExchangeConnection extends SMTPConnection {
   /** onClose hook. */
   handleClose(): void {
     this.resetTransfer();
+    this.releaseSlot?.();
+    this.releaseSlot = null;
     if (!this.disconnectLogged) {
       this.disconnectLogged = true;
       this.logSession?.record('-', '', this.closedByServer ? 'Local' : 'Remote');

@@ -2,6 +2,7 @@
 // interface so the transport can be tested against a scripted engine as well as the real one.
 import type { ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 
+import type { LimitState } from '../policy/limits.js';
 import type { Flavor } from '../policy/replies.js';
 import type { MailParameters, MessageContent, RcptParameters } from '../policy/session.js';
 
@@ -16,6 +17,8 @@ export interface DialogueOptions {
   users: ScenarioUser[];
   implicitTls?: boolean;
   now?: Date;
+  limitState?: LimitState;
+  clock?: () => number;
 }
 
 /** One SMTP session's decisions, one method per client step; every method returns Exchange's reply. */
@@ -41,6 +44,10 @@ export interface Dialogue {
   readonly listening?: boolean;
   /** The account AUTH succeeded for, as the users file names it. */
   readonly authenticatedAs?: string | null;
+  /** A reply about to be sent: protocol errors count against MaxProtocolErrors (the one reaching it becomes 421 4.7.0). */
+  protocolReply?(reply: Reply): Reply;
+  /** MaxInboundConnection / MaxInboundConnectionPerSource: null to admit, else the 421 4.3.2 refusal. */
+  admit?(openOnConnector: number, openFromSource: number): Reply | null;
   /** The server closes the connection after the reply just given (421, RequireTLS 451). */
   readonly closed: boolean;
 }

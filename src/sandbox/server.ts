@@ -8,6 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import { UsageError } from '../errors.js';
 import type { ReceiveConnector, ScenarioUser, Snapshot } from '../model.js';
 import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyIndex } from '../policy/index.js';
+import { LimitState } from '../policy/limits.js';
 import { flavorOf } from '../policy/replies.js';
 import { roleConflicts, roleConflictWarning } from '../policy/session.js';
 import { allowedRights, isExternallySecured } from '../policy/rights.js';
@@ -89,6 +90,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const users = [...options.users];
   const connections = new Map<string, ExchangeConnection>();
   const inFlight = new Set<Promise<unknown>>();
+  const limitState = new LimitState();
+  const openByConnector = new Map<ReceiveConnector, number>();
+  const openBySource = new Map<string, number>();
+  const bump = <K>(map: Map<K, number>, key: K, by: number): void => {
+    const n = (map.get(key) ?? 0) + by;
+    if (n <= 0) map.delete(key); else map.set(key, n);
+  };
   const sockets = new Set<net.Socket>();
   let closing = false;
 
@@ -103,7 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     capture,
     log,
     newDialogue: (port, remoteAddress) => dialogues({
-      server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(),
+      server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(), limitState, clock: Date.now,
       ...(options.flavor === null ? {} : { flavor: options.flavor }),
     }),
     contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn),
@@ -111,6 +119,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       isExternallySecured(connector) ? 'externallySecured' : user === null ? 'anonymous' : { user })),
     register: (c) => { connections.set(c.id, c); },
     unregister: (c) => { connections.delete(c.id); },
+    occupy: (connector, address) => {
+      const sourceKey = `${connector.identity}\n${address}`;
+      const before = { onConnector: openByConnector.get(connector) ?? 0, fromSource: openBySource.get(sourceKey) ?? 0 };
+      bump(openByConnector, connector, 1);
+      bump(openBySource, sourceKey, 1);
+      let released = false;
+      return {
+        ...before,
+        release: () => {
+          if (released) return;
+          released = true;
+          bump(openByConnector, connector, -1);
+          bump(openBySource, sourceKey, -1);
+        },
+      };
+    },
     track: (work) => {
       inFlight.add(work);
       const done = (): void => { inFlight.delete(work); };
