@@ -2,7 +2,8 @@
 // (kept in `extra` as the export printed them: `5`, `Unlimited`, `256 KB (262,144 bytes)`), and
 // the state they need across sessions (message rate per source, open connections).
 // A limit the export does not contain is not enforced: nothing is concluded from a value the
-// export did not carry (the default-install fixtures carry Exchange's defaults explicitly).
+// export did not carry (the default-install fixtures carry Exchange's defaults explicitly) —
+// except MaxLogonFailures and MaxProtocolErrors, see connectorLimits.
 import type { JsonValue } from '../json.js';
 import type { ReceiveConnector } from '../model.js';
 import { extraValue } from './extra.js';
@@ -10,9 +11,10 @@ import { extraValue } from './extra.js';
 export type MessageRateSource = 'None' | 'IPAddress' | 'User' | 'All';
 
 export interface ConnectorLimits {
+  /** Exchange's default (3 / 5) when not exported; null: Unlimited. */
+  maxLogonFailures: number | null;
+  maxProtocolErrors: number | null;
   /** undefined: not exported (not enforced); null: Unlimited. Same below. */
-  maxLogonFailures: number | null | undefined;
-  maxProtocolErrors: number | null | undefined;
   maxHeaderSize: number | null | undefined;
   maxHopCount: number | null | undefined;
   messageRateLimit: number | null | undefined;
@@ -54,6 +56,8 @@ function rateSource(value: JsonValue | undefined): MessageRateSource {
   return 'IPAddress';
 }
 
+const DEFAULT_MAX_LOGON_FAILURES = 3;
+const DEFAULT_MAX_PROTOCOL_ERRORS = 5;
 const memo = new WeakMap<ReceiveConnector, ConnectorLimits>();
 
 export function connectorLimits(c: ReceiveConnector): ConnectorLimits {
@@ -61,8 +65,10 @@ export function connectorLimits(c: ReceiveConnector): ConnectorLimits {
   if (known !== undefined) return known;
   const x = c.extra;
   const limits: ConnectorLimits = {
-    maxLogonFailures: limitCount(extraValue(x, 'MaxLogonFailures')),
-    maxProtocolErrors: limitCount(extraValue(x, 'MaxProtocolErrors')),
+    // The two error limits only ever close sessions that are already failing, never refuse
+    // good mail: without an exported value they take Exchange's documented defaults (§1.2).
+    maxLogonFailures: limitCount(extraValue(x, 'MaxLogonFailures')) ?? DEFAULT_MAX_LOGON_FAILURES,
+    maxProtocolErrors: limitCount(extraValue(x, 'MaxProtocolErrors')) ?? DEFAULT_MAX_PROTOCOL_ERRORS,
     maxHeaderSize: limitBytes(extraValue(x, 'MaxHeaderSize')),
     maxHopCount: limitCount(extraValue(x, 'MaxHopCount')),
     messageRateLimit: limitCount(extraValue(x, 'MessageRateLimit')),

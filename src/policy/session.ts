@@ -195,6 +195,7 @@ export class SmtpSession {
     this.mailFrom = null;
     this.accepted = [];
     this.inData = false;
+    this.bdatBytes = 0;
   }
 
   /** 220 banner, or `421 4.3.2 Service not available` when no connector matches (§6.1). */
@@ -439,6 +440,9 @@ export class SmtpSession {
     return this.has(BYPASS_MESSAGE_SIZE_LIMIT) || this.has(ACCEPT_HEADERS_ORGANIZATION);
   }
 
+  /** Whether `bytes` of message would exceed MaxMessageSize for this session (the transport asks before reading a BDAT chunk). */
+  exceedsMessageSize(bytes: number): boolean { return this.overSize(bytes); }
+
   private overSize(size: number): boolean {
     const max = this.connector?.maxMessageSize ?? null;
     return max !== null && size > max && !this.bypassesLimits();
@@ -488,6 +492,12 @@ export class SmtpSession {
     if (refusal !== null) return refusal;
     this.inData = true;
     this.bdatBytes += chunkSize;
+    // A chunk is counted against MaxMessageSize as it arrives, not only at LAST (§6.4a).
+    if (this.overSize(this.bdatBytes)) {
+      this.bdatBytes = 0;
+      this.resetTransaction();
+      return COMMON_REPLIES.messageTooBig;
+    }
     if (!last) return { code: 250, enhanced: '2.0.0', text: `${chunkSize} bytes received` };
     const total = this.bdatBytes;
     this.bdatBytes = 0;

@@ -710,42 +710,65 @@ export class ExchangeConnection extends SMTPConnection {
     const transfer = this.bdat;
     if (size === 0) {
       // Nothing to read: the reply comes before the parser reads what was pipelined after.
-      void this.afterChunk(transfer, Buffer.alloc(0), last).then(callback, callback);
+      void this.afterChunk(transfer, 0, last).then(callback, callback);
       return;
     }
-    // The chunk is read in full whatever the verdict, or its bytes would be taken as commands.
+    // The chunk is read in full whatever the verdict, or its bytes would be taken as commands;
+    // it streams into the capture as it arrives (never whole in memory). A chunk that would take
+    // the message over MaxMessageSize is refused before a byte of it is kept (§6.4a).
     const stream = parser.startChunkMode(size);
     this._dataStream = stream;
-    const collected: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => { collected.push(chunk); });
-    stream.once('end', () => {
-      this._dataStream = false;
-      const resume = (): void => { if (this._parser !== false) this._parser.continue(); };
-      void this.afterChunk(transfer, Buffer.concat(collected), last).then(resume, resume);
-    });
+    const refusal = this.dialogue?.exceedsMessageSize?.(transfer.total + size) === true;
+    const resume = (): void => { if (this._parser !== false) this._parser.continue(); };
+    void this.receiveChunk(transfer, stream, size, last, refusal).then(resume, resume);
     callback();
   }
 
-  private async afterChunk(transfer: BdatTransfer, chunk: Buffer, last: boolean): Promise<void> {
+  /** Streams one BDAT chunk into the message (or discards it when refused), then answers it. */
+  private async receiveChunk(transfer: BdatTransfer, stream: SMTPServerDataStream, size: number, last: boolean, refused: boolean): Promise<void> {
     const dialogue = this.dialogue;
-    if (this.neutral || dialogue === null) { this.bdat = null; this.sendReply({ code: 503, enhanced: '5.5.2', text: 'Need mail command' }); return; }
-    transfer.total += chunk.length;
-    if (transfer.error === null) {
+    const usable = !refused && !this.neutral && dialogue !== null;
+    for await (const part of stream as AsyncIterable<Buffer>) {
+      if (!usable || transfer.error !== null) continue;
+      transfer.total += part.length;
       try {
         if (transfer.writer === null) {
           transfer.writer = this.ctx.capture.begin();
           await transfer.writer.write(this.receivedHeader(transfer.started));
         }
-        if (transfer.headBytes < 65536) { transfer.head.push(chunk); transfer.headBytes += chunk.length; }
-        transfer.linefeeds.scan(chunk);
-        transfer.headers.scan(chunk);
-        await transfer.writer.write(chunk);
+        if (transfer.headBytes < 65536) { transfer.head.push(part); transfer.headBytes += part.length; }
+        transfer.linefeeds.scan(part);
+        transfer.headers.scan(part);
+        await transfer.writer.write(part);
+      } catch {
+        transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
+      }
+    }
+    this._dataStream = false;
+    if (refused && dialogue !== null && !this.neutral) {
+      // The engine counts the chunk against the limit and ends the transaction with its 552.
+      this.bdat = null;
+      await transfer.writer?.abort();
+      this.sendReply(dialogue.bdat(size, last, ''));
+      this._resetSession();
+      return;
+    }
+    await this.afterChunk(transfer, size, last);
+  }
+
+  private async afterChunk(transfer: BdatTransfer, chunkSize: number, last: boolean): Promise<void> {
+    const dialogue = this.dialogue;
+    if (this.neutral || dialogue === null) { this.bdat = null; this.sendReply({ code: 503, enhanced: '5.5.2', text: 'Need mail command' }); return; }
+    if (chunkSize === 0 && transfer.error === null && transfer.writer === null) {
+      try {
+        transfer.writer = this.ctx.capture.begin();
+        await transfer.writer.write(this.receivedHeader(transfer.started));
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
       }
     }
     if (!last) {
-      const reply = transfer.error ?? dialogue.bdat(chunk.length, false, '');
+      const reply = transfer.error ?? dialogue.bdat(chunkSize, false, '');
       if (reply.code >= 400) { this.bdat = null; await transfer.writer?.abort(); }
       this.sendReply(reply);
       return;
@@ -754,10 +777,10 @@ export class ExchangeConnection extends SMTPConnection {
     const writer = transfer.writer;
     if (transfer.error !== null || writer === null) {
       await writer?.abort();
-      this.sendReply(transfer.error ?? dialogue.bdat(chunk.length, true, ''));
+      this.sendReply(transfer.error ?? dialogue.bdat(chunkSize, true, ''));
     } else {
       const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, transfer.headers, 'BDAT', transfer.started,
-        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, content));
+        (messageId, content) => dialogue.bdat(chunkSize, true, messageId, content));
       this.ctx.track(work);
       try {
         const outcome = await work;

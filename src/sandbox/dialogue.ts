@@ -44,6 +44,8 @@ export interface Dialogue {
   readonly listening?: boolean;
   /** The account AUTH succeeded for, as the users file names it. */
   readonly authenticatedAs?: string | null;
+  /** Whether a message of this many bytes is over the connector's MaxMessageSize for this session (BDAT chunks as they come). */
+  exceedsMessageSize?(bytes: number): boolean;
   /** A reply about to be sent: protocol errors count against MaxProtocolErrors (the one reaching it becomes 421 4.7.0). */
   protocolReply?(reply: Reply): Reply;
   /** MaxInboundConnection / MaxInboundConnectionPerSource: null to admit, else the 421 4.3.2 refusal. */

@@ -56,10 +56,13 @@ describe('limit values as exports print them', () => {
     assert.equal(connectorLimits(loadDefault('2010').connectors[0] ?? connector({ name: 'x' })).maxHeaderSize, 65536);
   });
 
-  it('a limit the export lacks is not enforced', () => {
+  it('a limit the export lacks is not enforced, except the two error limits (Exchange\'s defaults 3 and 5)', () => {
     const limits = connectorLimits(connector({ name: 'Bare' }));
-    assert.equal(limits.maxLogonFailures, undefined);
     assert.equal(limits.messageRateLimit, undefined);
+    assert.equal(limits.maxHeaderSize, undefined);
+    assert.equal(limits.maxInboundConnectionPerSource, undefined);
+    assert.equal(limits.maxLogonFailures, 3);
+    assert.equal(limits.maxProtocolErrors, 5);
   });
 });
 

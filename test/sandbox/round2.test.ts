@@ -140,3 +140,34 @@ describe('MAIL/RCPT syntax as Exchange reads it (raw socket, reference §6.4)', 
     } finally { await s.stop(); }
   });
 });
+
+describe('BDAT chunks count against MaxMessageSize as they arrive (raw socket)', () => {
+  let estate: Snapshot;
+  before(async () => { estate = await loadFixture('estate-2019.snapshot.json'); });
+
+  it('the chunk that takes the message over 4000 bytes is refused with 552 5.3.4; the session goes on', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.40', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('EHLO app');
+      await c.command('MAIL FROM:<a@corp.example>');
+      await c.command('RCPT TO:<u@corp.example>');
+      c.write(`BDAT 3000\r\n${'a'.repeat(3000)}`);
+      assert.equal(await c.line(), '250 2.0.0 3000 bytes received');
+      c.write(`BDAT 3000\r\n${'b'.repeat(3000)}`);
+      assert.equal(await c.line(), '552 5.3.4 Message size exceeds fixed maximum message size');
+      // The transaction is over: a further chunk needs a new MAIL.
+      c.write(`BDAT 10 LAST\r\n${'c'.repeat(10)}`);
+      assert.equal(await c.line(), '503 5.5.2 Need mail command');
+      assert.equal(await c.command('NOOP'), '250 2.0.0 OK');
+      // A single chunk announced over the limit is refused without being kept.
+      await c.command('MAIL FROM:<a@corp.example>');
+      await c.command('RCPT TO:<u@corp.example>');
+      c.write(`BDAT 9000 LAST\r\n${'d'.repeat(9000)}`);
+      assert.equal(await c.line(), '552 5.3.4 Message size exceeds fixed maximum message size');
+      assert.equal(await c.command('NOOP'), '250 2.0.0 OK');
+      c.end();
+    } finally { await s.stop(); }
+  });
+});
