@@ -30,11 +30,13 @@ export interface SandboxContext {
   build: string | null;
   xclient: boolean;
   clientIp: string | null;
+  /** `--local-address`: the server address clients are taken to have reached (null: unknown). */
+  localAddress: string | null;
   tarpit: boolean;
   capture: CaptureStore;
   log: ProtocolLog | null;
-  /** A fresh engine session for an Exchange port and the address the client is seen as. */
-  newDialogue(port: number, remoteAddress: string): Dialogue;
+  /** A fresh engine session for an Exchange port, the address the client is seen as and the server address it reached (null: unknown). */
+  newDialogue(port: number, remoteAddress: string, localAddress: string | null): Dialogue;
   contextFor(connector: ReceiveConnector | null): Promise<SecureContext>;
   /** Exchange's Permission flag names for the log's `Set Session Permissions` record. */
   permissionNames(connector: ReceiveConnector, user: string | null): string;
@@ -56,6 +58,8 @@ export interface LinkInfo {
   peerPort: number;
   trusted: boolean;
   proxySource: string | null;
+  /** The PROXY header's destination address (the server address the client reached), when trusted. */
+  proxyDestination: string | null;
   localAddress: string;
   localPort: number;
 }
@@ -127,6 +131,7 @@ export class ExchangeConnection extends SMTPConnection {
   /** Trusted client whose own address selects no connector: greeted neutrally, may send XCLIENT. */
   private neutral = false;
   private xclientAddress: string | null = null;
+  private xclientDestination: string | null = null;
   private inXclient = false;
   private authUser: string | null = null;
   private advertisedAuth: string[] = [];
@@ -148,7 +153,8 @@ export class ExchangeConnection extends SMTPConnection {
     this.name = ctx.serverFqdn;
     ctx.register(this);
     if (ctx.log !== null) {
-      this.logSession = new LogSession(ctx.log, '', endpoint(link.localAddress, link.localPort), endpoint(link.peer, link.peerPort));
+      this.logSession = new LogSession(ctx.log, '', '', endpoint(link.peer, link.peerPort));
+      this.logSession.local = this.logLocalEndpoint();
     }
   }
 
@@ -161,6 +167,25 @@ export class ExchangeConnection extends SMTPConnection {
   }
 
   get connector(): ReceiveConnector | null { return this.dialogue?.connector ?? null; }
+
+  /**
+   * The server address the client reached, as Exchange would see it (contract): XCLIENT
+   * DESTADDR, the PROXY destination, `--local-address`; null when unknown (then only
+   * wildcard-bound connectors are candidates, as in replay without `localAddress`).
+   */
+  get exchangeLocalAddress(): string | null {
+    return this.xclientDestination ?? this.link.proxyDestination ?? this.ctx.localAddress;
+  }
+
+  /**
+   * The protocol log's local endpoint: Exchange's own port (not the sandbox's) and the local
+   * address used — unknown is written as the wildcard of the client's family, which replay
+   * reads as "an address no connector binds specifically", exactly what the sandbox used.
+   */
+  private logLocalEndpoint(): string {
+    const family6 = this.effective.address.includes(':');
+    return endpoint(this.exchangeLocalAddress ?? (family6 ? '::' : '0.0.0.0'), this.link.exchangePort);
+  }
 
   get effective(): { address: string; origin: AddressOrigin } {
     return effectiveClientAddress({ xclient: this.xclientAddress, proxy: this.link.proxySource, clientIp: this.ctx.clientIp, peer: this.link.peer });
@@ -271,7 +296,7 @@ export class ExchangeConnection extends SMTPConnection {
   /** onConnect hook: select the connector for the effective address. */
   handleConnect(callback: (err?: Error | null) => void): void {
     const address = this.effective.address;
-    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address);
+    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address, this.exchangeLocalAddress);
     const reply = dialogue.connect();
     if (reply.code === 220) {
       this.dialogue = dialogue;
@@ -356,8 +381,21 @@ export class ExchangeConnection extends SMTPConnection {
 
   override handler_XCLIENT(command: Buffer, callback: Callback): void {
     if (!this.mayUseXclient()) { this.send(500, 'Error: command not recognized'); callback(); return; }
+    // DESTADDR (Postfix's XCLIENT attribute for the server address) is the sandbox's to read:
+    // it picks connectors bound to that address. The library knows only the client attributes.
+    const words = command.toString('latin1').trim().split(/\s+/);
+    const kept: string[] = [];
+    let destination: string | null = null;
+    for (const word of words) {
+      const m = /^DESTADDR=(.*)$/i.exec(word);
+      if (m === null) { kept.push(word); continue; }
+      const value = normalizeAddress((m[1] ?? '').replace(/^IPV6:/i, ''));
+      if (!/^[0-9a-f.:]+$/i.test(value) || (!value.includes('.') && !value.includes(':'))) { this.send(501, '5.5.4 Invalid arguments', false); callback(); return; }
+      destination = value;
+    }
+    if (destination !== null) this.xclientDestination = destination;
     this.inXclient = true;
-    super.handler_XCLIENT(command, () => { this.inXclient = false; callback(); });
+    super.handler_XCLIENT(Buffer.from(kept.length > 1 ? kept.join(' ') : `${kept[0] ?? 'XCLIENT'} NAME=[TEMPUNAVAIL]`, 'latin1'), () => { this.inXclient = false; callback(); });
   }
 
   /** XCLIENT ADDR re-selects the connector: the new connector's banner, or 421 4.3.2. */
@@ -372,17 +410,15 @@ export class ExchangeConnection extends SMTPConnection {
     this.authUser = null;
     this.helo = null;
     const address = this.effective.address;
-    let reply: Reply;
-    if (this.dialogue === null) {
-      const dialogue = this.ctx.newDialogue(this.link.exchangePort, address);
-      reply = dialogue.connect();
-      this.dialogue = dialogue;
-    } else {
-      reply = this.dialogue.reselect(address);
-    }
+
+    // A new dialogue: the local address may have changed too (DESTADDR).
+    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address, this.exchangeLocalAddress);
+    const reply = dialogue.connect();
+    this.dialogue = dialogue;
     this.neutral = false;
     if (this.logSession !== null) {
       this.logSession.connector = this.connector?.identity ?? '';
+      this.logSession.local = this.logLocalEndpoint();
       this.logSession.record('*', `XCLIENT ADDR=${address}`, 'Remote address changed');
       const connector = this.connector;
       if (reply.code === 220 && connector !== null) this.logSession.record('*', this.ctx.permissionNames(connector, null), 'Set Session Permissions');

@@ -102,7 +102,7 @@ export class LogSession {
   private sequence = 0;
   readonly id: string;
 
-  constructor(private readonly log: ProtocolLog, public connector: string, private readonly local: string, private readonly remote: string) {
+  constructor(private readonly log: ProtocolLog, public connector: string, public local: string, private readonly remote: string) {
     this.id = log.nextSessionId();
   }
 

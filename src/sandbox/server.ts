@@ -30,6 +30,8 @@ export interface SandboxOptions {
   /** Listen port for an Exchange port (CLI: port + offset; tests: 0). */
   portFor: (exchangePort: number) => number;
   clientIp: string | null;
+  /** `--local-address`: the server address clients are taken to have reached (bound connectors). */
+  localAddress?: string | null;
   xclient: boolean;
   proxyProtocol: boolean;
   trustProxy: readonly string[];
@@ -75,7 +77,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const target = resolveServer(policy, options.server);
   const info = serverOf(policy, target.name);
   const flavor = options.flavor ?? flavorOf(info);
+  const localAddress = options.localAddress === undefined || options.localAddress === null ? null : normalizeAddress(options.localAddress);
   const warnings: string[] = [...new Set(roleConflicts(policy, target.name).map(roleConflictWarning))];
+  warnings.push(...unreachableBindings(target.connectors, localAddress, options.xclient || options.proxyProtocol));
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
   const certificates = new CertificateStore(options.certificate);
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
@@ -107,11 +111,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     build: buildNumber(info?.version),
     xclient: options.xclient,
     clientIp: options.clientIp === null ? null : normalizeAddress(options.clientIp),
+    localAddress,
     tarpit: options.tarpit,
     capture,
     log,
-    newDialogue: (port, remoteAddress) => dialogues({
-      server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(), limitState, clock: Date.now,
+    newDialogue: (port, remoteAddress, local) => dialogues({
+      server: target.name, port, localAddress: local, remoteAddress, users, now: new Date(), limitState, clock: Date.now,
       ...(options.flavor === null ? {} : { flavor: options.flavor }),
     }),
     contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn),
@@ -200,7 +205,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const peer = normalizeAddress(socket.remoteAddress ?? '');
     const trusted = isTrustedPeer(peer, options.trustProxy);
     const link: LinkInfo = {
-      exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null,
+      exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null, proxyDestination: null,
       localAddress: normalizeAddress(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
     };
     const begin = (): void => {
@@ -219,6 +224,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (read.status === 'ok' && read.header.source !== null) {
         link.proxySource = read.header.source.address;
         link.peerPort = read.header.source.port;
+        link.proxyDestination = read.header.destination?.address ?? null;
       }
       if (read.rest.length > 0) socket.unshift(read.rest);
       begin();
@@ -274,4 +280,24 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
 async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * Connectors bound to a specific address are candidates only for clients that reached that
+ * address (reference §4.2). Without `--local-address` naming it, plain clients never select
+ * them: say so at start, naming each one.
+ */
+function unreachableBindings(connectors: readonly ReceiveConnector[], localAddress: string | null, perSession: boolean): string[] {
+  const out: string[] = [];
+  for (const c of connectors) {
+    if (!c.enabled) continue;
+    for (const b of c.bindings) {
+      if (b.address === '0.0.0.0' || b.address === '::') continue;
+      if (localAddress !== null && normalizeAddress(b.address) === localAddress) continue;
+      const where = b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
+      out.push(`connector "${c.identity}" is bound to ${where}: no client reaches it unless it is taken to have reached ${b.address} `
+        + `(--local-address ${b.address}${perSession ? ', or per session XCLIENT DESTADDR / the PROXY destination' : ''})`);
+    }
+  }
+  return out;
 }

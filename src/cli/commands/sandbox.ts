@@ -17,6 +17,7 @@ interface SandboxCliOptions {
   host: string;
   portOffset: number;
   clientIp?: string[];
+  localAddress?: string[];
   xclient?: boolean;
   proxyProtocol?: boolean;
   trustProxy?: string[];
@@ -58,6 +59,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--host <addr>', 'address to listen on (keep loopback unless devices elsewhere must reach it)', parseHost, '127.0.0.1')
     .option('--port-offset <n>', 'listen on Exchange port P + N (25 -> 10025 with the default)', parseNonNegativeInt, DEFAULT_PORT_OFFSET)
     .option('--client-ip <ip>', 'select connectors as if every client came from IP (XCLIENT and PROXY still take precedence)', parseIpList)
+    .option('--local-address <ip>', 'the server address clients are taken to have reached, for connectors bound to a specific address (XCLIENT DESTADDR and the PROXY destination take precedence)', parseIpList)
     .option('--xclient', 'accept XCLIENT ADDR=... from trusted clients to impersonate an address (re-selects the connector)')
     .option('--proxy-protocol', 'read a HAProxy PROXY v1/v2 header from trusted clients and select by its source address')
     .option('--trust-proxy <addr,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
@@ -72,6 +74,8 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
       const clientIps = opts.clientIp ?? [];
       if (clientIps.length > 1) throw new UsageError('--client-ip takes one address');
+      const localAddresses = opts.localAddress ?? [];
+      if (localAddresses.length > 1) throw new UsageError('--local-address takes one address');
       const snapshot = await loadSnapshot(inputs, ctx.io);
       const users = opts.users === undefined ? [] : parseUsers(opts.users, (await readOptionFile(ctx.io, opts.users)).text);
       const certificate: PemPair | null = opts.cert === undefined || opts.key === undefined ? null
@@ -84,6 +88,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         host: opts.host,
         portFor: (port) => port + offset,
         clientIp: clientIps[0] ?? null,
+        localAddress: localAddresses[0] ?? null,
         xclient: opts.xclient === true,
         proxyProtocol: opts.proxyProtocol === true,
         trustProxy: opts.trustProxy ?? [],
