@@ -48,6 +48,15 @@ export interface CaptureEnvelope {
   size: number;
   /** DATA or BDAT */
   transfer: 'DATA' | 'BDAT';
+  /** Negotiated TLS version and cipher (`TLSv1.2`, an IANA cipher name), null without TLS. */
+  tlsProtocol: string | null;
+  tlsCipher: string | null;
+  /** The AUTH mechanism the session logged on with, null when anonymous. */
+  authMechanism: string | null;
+  /** Exchange's local endpoint as the protocol log writes it (`10.0.0.11:25`; `0.0.0.0:25` when the server address is unknown). */
+  localEndpoint: string;
+  /** MAIL FROM parameters as the client gave them (`SIZE`, `BODY`, …; `true` for a keyword without value). */
+  mailParameters: Record<string, string | true>;
   /** ISO 8601 UTC time the message was accepted. */
   time: string;
 }

@@ -134,6 +134,7 @@ export class ExchangeConnection extends SMTPConnection {
   private xclientDestination: string | null = null;
   private inXclient = false;
   private authUser: string | null = null;
+  private authMechanism: string | null = null;
   private advertisedAuth: string[] = [];
   private helo: string | null = null;
   private tlsInfo: { protocol: string | null; cipher: string | null } | null = null;
@@ -248,6 +249,8 @@ export class ExchangeConnection extends SMTPConnection {
     // AUTH prompts are logged as Exchange logs them, without the exchange's content.
     if (wire.code === 334) this.logSession?.record('>', '334 <authentication response>');
     else this.logSession?.reply(wire.code, wire.lines);
+    // A message's final 250 goes out only once the session's records are in the file.
+    if (wire.code === 250 && (wire.lines[0] ?? '').startsWith('2.6.0 ')) this.ctx.log?.flush();
     const payload = wire.lines.length === 1 ? (wire.lines[0] ?? '') : wire.lines;
     if (entry.closeAfter) this.closedByServer = true;
     super.send(wire.code, payload, false); // closes by itself on 421
@@ -537,6 +540,7 @@ export class ExchangeConnection extends SMTPConnection {
     const reply = dialogue.auth('LOGIN', user, password);
     if (reply.code === 235) {
       this.authUser = dialogue.authenticatedAs ?? user;
+      this.authMechanism = 'LOGIN';
       this.session.user = this.authUser;
       const connector = this.connector;
       if (this.logSession !== null && connector !== null) {
@@ -710,6 +714,11 @@ export class ExchangeConnection extends SMTPConnection {
       size,
       transfer,
       time: started.toISOString(),
+      tlsProtocol: this.session.secure ? (this.tlsInfo?.protocol ?? null) : null,
+      tlsCipher: this.session.secure ? (this.tlsInfo?.cipher ?? null) : null,
+      authMechanism: this.authUser === null ? null : this.authMechanism,
+      localEndpoint: this.logLocalEndpoint(),
+      mailParameters: envelope.mailFrom === false || envelope.mailFrom.args === false ? {} : { ...envelope.mailFrom.args },
     });
     return { ok: true, text: replyText(reply) };
   }

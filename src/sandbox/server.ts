@@ -21,7 +21,7 @@ import { bindListeners, closeListeners, planListeners, type BoundListener, type 
 import { buildNumber } from './message.js';
 import { ProtocolLog, sessionPermissionNames } from './protocol-log.js';
 import { readProxyHeader } from './proxy-protocol.js';
-import { CertificateStore, type PemPair } from './tls.js';
+import { CertificateStore, type PemPair, type TlsVersion } from './tls.js';
 
 export interface SandboxOptions {
   snapshot: Snapshot;
@@ -41,6 +41,8 @@ export interface SandboxOptions {
   flavor: Flavor | null;
   tarpit: boolean;
   certificate: PemPair | null;
+  /** Highest TLS version offered (default TLS 1.2, as Exchange on Windows). */
+  tlsMax?: TlsVersion;
   /** How long a trusted client may take to send its PROXY header (default 500 ms). */
   proxyGraceMs?: number;
   /** Engine sessions; default the policy engine's SmtpSession. */
@@ -79,9 +81,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const flavor = options.flavor ?? flavorOf(info);
   const localAddress = options.localAddress === undefined || options.localAddress === null ? null : normalizeAddress(options.localAddress);
   const warnings: string[] = [...new Set(roleConflicts(policy, target.name).map(roleConflictWarning))];
+  warnings.push(...integratedAuthWarnings(target.connectors));
   warnings.push(...unreachableBindings(target.connectors, localAddress, options.xclient || options.proxyProtocol));
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
-  const certificates = new CertificateStore(options.certificate);
+  const certificates = new CertificateStore(options.certificate, options.tlsMax ?? 'TLSv1.2');
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
   let capture: CaptureStore;
   try {
@@ -300,4 +303,16 @@ function unreachableBindings(connectors: readonly ReceiveConnector[], localAddre
     }
   }
   return out;
+}
+
+/**
+ * NTLM and GSSAPI are advertised exactly where Exchange advertises them (Integrated), but the
+ * sandbox has no domain to check them against: they are answered 454 4.7.0 (replay answers the
+ * same), so clients fall back to LOGIN. Say so at start.
+ */
+function integratedAuthWarnings(connectors: readonly ReceiveConnector[]): string[] {
+  const offering = connectors.filter((c) => c.enabled && c.authMechanism.includes('Integrated'));
+  if (offering.length === 0) return [];
+  return [`${offering.map((c) => `"${c.identity}"`).join(', ')} offer${offering.length === 1 ? 's' : ''} Integrated authentication: AUTH NTLM/GSSAPI are advertised as Exchange does, `
+    + 'but the sandbox has no domain to check them against and answers them "454 4.7.0 Temporary authentication failure" (replay answers the same); clients that fall back to LOGIN are checked against --users'];
 }

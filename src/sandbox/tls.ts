@@ -32,12 +32,25 @@ export function selfSignedFor(name: string): Promise<PemPair> {
   return pair;
 }
 
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * TLS as Windows negotiates it for Exchange: at most TLS 1.2 by default (Schannel on the
+ * Windows Server versions Exchange 2010-2019 run on offers no TLS 1.3 to SMTP), and the
+ * server's cipher order wins (Schannel's preference), not the client's.
+ */
 export class CertificateStore {
   private readonly contexts = new Map<string, Promise<SecureContext>>();
   private readonly fixed: SecureContext | null;
+  private readonly maxVersion: TlsVersion;
 
-  constructor(fixed: PemPair | null) {
-    this.fixed = fixed === null ? null : createSecureContext(fixed);
+  constructor(fixed: PemPair | null, maxVersion: TlsVersion = 'TLSv1.2') {
+    this.maxVersion = maxVersion;
+    this.fixed = fixed === null ? null : this.context(fixed);
+  }
+
+  private context(pair: PemPair): SecureContext {
+    return createSecureContext({ ...pair, maxVersion: this.maxVersion, honorCipherOrder: true });
   }
 
   /** The context a connector with this Fqdn presents. */
@@ -46,7 +59,7 @@ export class CertificateStore {
     const key = name.toLowerCase();
     let context = this.contexts.get(key);
     if (context === undefined) {
-      context = selfSignedFor(key).then((pair) => createSecureContext(pair));
+      context = selfSignedFor(key).then((pair) => this.context(pair));
       this.contexts.set(key, context);
     }
     return context;

@@ -49,7 +49,7 @@ describe('connectors bound to a specific address', () => {
   it('--local-address selects it (and silences the warning)', async () => {
     const s = await start(estate, { clientIp: '192.0.2.5', xclient: false, localAddress: '10.0.0.12' });
     try {
-      assert.deepEqual(s.sandbox.warnings, []);
+      assert.deepEqual(s.sandbox.warnings.filter((w) => w.includes('bound to')), []);
       const c = await RawClient.connect(s.portOf(25));
       assert.equal(await c.line(), '220 bound.corp.example ESMTP');
       c.end();

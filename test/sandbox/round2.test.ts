@@ -171,3 +171,62 @@ describe('BDAT chunks count against MaxMessageSize as they arrive (raw socket)',
     } finally { await s.stop(); }
   });
 });
+
+describe('capture JSON carries TLS, AUTH, local endpoint and MAIL parameters', () => {
+  it('a submission over STARTTLS with AUTH LOGIN and SIZE/BODY', async () => {
+    const s = await start(conflict, { users: USERS, clientIp: '198.51.100.9', xclient: false, localAddress: '10.0.0.11' });
+    try {
+      const c = await RawClient.connect(s.portOf(587));
+      await c.line();
+      await c.command('EHLO laptop');
+      await c.command('STARTTLS');
+      await c.startTls();
+      await c.command('EHLO laptop');
+      await c.command('AUTH LOGIN');
+      await c.command(Buffer.from('CORP\\svc-app').toString('base64'));
+      assert.equal(await c.command(Buffer.from('secret').toString('base64')), '235 2.7.0 Authentication successful');
+      assert.equal(await c.command('MAIL FROM:<app@corp.example> SIZE=40 BODY=8BITMIME'), '250 2.1.0 Sender OK');
+      await c.command('RCPT TO:<user@corp.example>');
+      await c.command('DATA');
+      const queued = await c.command('Subject: fields\r\n\r\nbody\r\n.');
+      const id = /InternalId=(\d+)/.exec(queued)?.[1] ?? '';
+      const envelope = JSON.parse(await readFile(join(s.dir, 'capture', `${id}.json`), 'utf8')) as Record<string, unknown>;
+      assert.equal(envelope.tlsProtocol, 'TLSv1.2');
+      assert.match(String(envelope.tlsCipher), /^TLS_/);
+      assert.equal(envelope.authMechanism, 'LOGIN');
+      assert.equal(envelope.localEndpoint, '10.0.0.11:587');
+      assert.deepEqual(envelope.mailParameters, { SIZE: '40', BODY: '8BITMIME' });
+      c.end();
+    } finally { await s.stop(); }
+  });
+});
+
+describe('TLS as Windows negotiates it; NTLM/GSSAPI announced at start', () => {
+  it('TLS 1.2 at most by default, server cipher preference; --tls-max 1.3 allows 1.3', async () => {
+    for (const [tlsMax, expected] of [[undefined, 'TLSv1.2'], ['TLSv1.3', 'TLSv1.3']] as const) {
+      const s = await start(conflict, { users: USERS, clientIp: '198.51.100.9', xclient: false, ...(tlsMax === undefined ? {} : { tlsMax }) });
+      try {
+        const c = await RawClient.connect(s.portOf(587));
+        await c.line();
+        await c.command('EHLO laptop');
+        await c.command('STARTTLS');
+        const secure = await c.startTls();
+        assert.equal(secure.getProtocol(), expected);
+        c.end();
+      } finally { await s.stop(); }
+    }
+  });
+
+  it('the sandbox warns that NTLM/GSSAPI will be answered 454 4.7.0, and answers so', async () => {
+    const s = await start(conflict, { users: USERS, clientIp: '198.51.100.9', xclient: false });
+    try {
+      assert.ok(s.sandbox.warnings.some((w) => w.includes('"EX01\\Client Frontend EX01"') && w.includes('454 4.7.0')), s.sandbox.warnings.join('\n'));
+      const c = await RawClient.connect(s.portOf(587));
+      await c.line();
+      const ehlo = await c.command('EHLO laptop');
+      assert.match(ehlo, /250-AUTH GSSAPI NTLM\r\n/);
+      assert.equal(await c.command('AUTH NTLM'), '454 4.7.0 Temporary authentication failure');
+      c.end();
+    } finally { await s.stop(); }
+  });
+});
