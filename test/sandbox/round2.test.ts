@@ -224,7 +224,7 @@ describe('TLS as Windows negotiates it; NTLM/GSSAPI announced at start', () => {
       const c = await RawClient.connect(s.portOf(587));
       await c.line();
       const ehlo = await c.command('EHLO laptop');
-      assert.match(ehlo, /250-AUTH GSSAPI NTLM\r\n/);
+      assert.match(ehlo, /250-AUTH NTLM\r\n/);
       assert.equal(await c.command('AUTH NTLM'), '454 4.7.0 Temporary authentication failure');
       c.end();
     } finally { await s.stop(); }
