@@ -106,7 +106,10 @@ export class ExchangeStream extends SMTPStream {
   }
 }
 
-interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan; headers: HeaderScan }
+/** Bytes of a message's start held back before writing, to see its header section whole. */
+const HEAD_WINDOW = 65536;
+
+interface BdatTransfer { writer: CaptureWriter | null; prefixed: boolean; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan; headers: HeaderScan }
 
 /** Finds a line feed not preceded by a carriage return, across the chunks of one message. */
 export class BareLinefeedScan {
@@ -659,17 +662,22 @@ export class ExchangeConnection extends SMTPConnection {
     const work = (async () => {
       const writer = this.ctx.capture.begin();
       try {
-        await writer.write(this.receivedHeader(started));
         const head: Buffer[] = [];
         let headBytes = 0;
+        let prefixed = false;
         const linefeeds = new BareLinefeedScan();
         const headers = new HeaderScan();
         for await (const chunk of stream as AsyncIterable<Buffer>) {
-          if (headBytes < 65536) { head.push(chunk); headBytes += chunk.length; }
           linefeeds.scan(chunk);
           headers.scan(chunk);
-          await writer.write(chunk);
+          if (prefixed) { await writer.write(chunk); continue; }
+          // The header section is held back (at most HEAD_WINDOW bytes) until it is known
+          // whether the server must add a Message-ID.
+          head.push(chunk);
+          headBytes += chunk.length;
+          if (headers.complete || headBytes >= HEAD_WINDOW) { prefixed = true; await this.writePrefix(writer, head, started); }
         }
+        if (!prefixed) await this.writePrefix(writer, head, started);
         const size = stream.byteLength;
         return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, headers, 'DATA', started,
           (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, content));
@@ -685,12 +693,28 @@ export class ExchangeConnection extends SMTPConnection {
     );
   }
 
+  /** The Message-ID the server uses for a message whose header section has none. */
+  private generatedMessageId(writer: CaptureWriter): string {
+    return `<${writer.id}@${this.ctx.serverFqdn}>`;
+  }
+
+  /**
+   * What the capture holds before the client's bytes: the Received header the server adds and,
+   * when the client's header section has no Message-ID, the one the server makes (Exchange adds
+   * one too); then the held-back header section itself.
+   */
+  private async writePrefix(writer: CaptureWriter, head: readonly Buffer[], started: Date): Promise<void> {
+    await writer.write(this.receivedHeader(started));
+    if (findMessageId(Buffer.concat(head)) === null) await writer.write(`Message-ID: ${this.generatedMessageId(writer)}\r\n`);
+    for (const chunk of head) await writer.write(chunk);
+  }
+
   /** Asks the engine for the end-of-message reply; a 250 is sent only once the capture is on disk. */
   private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, headers: HeaderScan, transfer: 'DATA' | 'BDAT', started: Date,
     decide: (messageId: string, content: MessageContent) => Reply): Promise<{ ok: true; text: string } | { ok: false; reply: Reply }> {
     const connector = this.connector;
     if (connector === null) { await writer.abort(); return { ok: false, reply: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' } }; }
-    const messageId = findMessageId(head) ?? `<${writer.id}@${this.ctx.serverFqdn}>`;
+    const messageId = findMessageId(head) ?? this.generatedMessageId(writer);
     const reply = decide(messageId, {
       headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds, headerBytes: headers.headerBytes, receivedHeaders: headers.receivedHeaders,
     });
@@ -751,7 +775,7 @@ export class ExchangeConnection extends SMTPConnection {
     const size = Number(sizeText);
     const parser = this._parser;
     if (parser === false || !(parser instanceof ExchangeStream)) { callback(); return; }
-    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan(), headers: new HeaderScan() };
+    if (this.bdat === null) this.bdat = { writer: null, prefixed: false, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan(), headers: new HeaderScan() };
     const transfer = this.bdat;
     if (size === 0) {
       // Nothing to read: the reply comes before the parser reads what was pipelined after.
@@ -777,14 +801,19 @@ export class ExchangeConnection extends SMTPConnection {
       if (!usable || transfer.error !== null) continue;
       transfer.total += part.length;
       try {
-        if (transfer.writer === null) {
-          transfer.writer = this.ctx.capture.begin();
-          await transfer.writer.write(this.receivedHeader(transfer.started));
-        }
-        if (transfer.headBytes < 65536) { transfer.head.push(part); transfer.headBytes += part.length; }
+        transfer.writer ??= this.ctx.capture.begin();
         transfer.linefeeds.scan(part);
         transfer.headers.scan(part);
-        await transfer.writer.write(part);
+        if (transfer.prefixed) {
+          await transfer.writer.write(part);
+        } else {
+          transfer.head.push(part);
+          transfer.headBytes += part.length;
+          if (transfer.headers.complete || transfer.headBytes >= HEAD_WINDOW) {
+            transfer.prefixed = true;
+            await this.writePrefix(transfer.writer, transfer.head, transfer.started);
+          }
+        }
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
       }
@@ -804,10 +833,11 @@ export class ExchangeConnection extends SMTPConnection {
   private async afterChunk(transfer: BdatTransfer, chunkSize: number, last: boolean): Promise<void> {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.bdat = null; this.sendReply({ code: 503, enhanced: '5.5.2', text: 'Need mail command' }); return; }
-    if (chunkSize === 0 && transfer.error === null && transfer.writer === null) {
+    if (chunkSize === 0 && transfer.error === null) transfer.writer ??= this.ctx.capture.begin();
+    if (last && transfer.error === null && transfer.writer !== null && !transfer.prefixed) {
       try {
-        transfer.writer = this.ctx.capture.begin();
-        await transfer.writer.write(this.receivedHeader(transfer.started));
+        transfer.prefixed = true;
+        await this.writePrefix(transfer.writer, transfer.head, transfer.started);
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
       }

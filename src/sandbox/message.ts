@@ -96,6 +96,9 @@ export class HeaderScan {
   private matching = true;
   private lastWasCr = false;
 
+  /** The empty line that ends the header section has been seen. */
+  get complete(): boolean { return this.done; }
+
   scan(chunk: Buffer): void {
     if (this.done) return;
     for (let i = 0; i < chunk.length; i++) {

@@ -230,3 +230,44 @@ describe('TLS as Windows negotiates it; NTLM/GSSAPI announced at start', () => {
     } finally { await s.stop(); }
   });
 });
+
+describe('a Message-ID is added when the client sent none (as Exchange does)', () => {
+  let estate: Snapshot;
+  before(async () => { estate = await loadFixture('estate-2019.snapshot.json'); });
+
+  it('over DATA and BDAT; a message with its own Message-ID keeps it alone', async () => {
+    const s = await start(estate, { clientIp: '192.0.2.5', xclient: false });
+    try {
+      const c = await RawClient.connect(s.portOf(25));
+      await c.line();
+      await c.command('EHLO app');
+      const emlOf = async (reply: string): Promise<{ id: string; eml: string }> => {
+        const m = /^250 2\.6\.0 (<[^>]+>) \[InternalId=(\d+),/.exec(reply);
+        assert.ok(m !== null, reply);
+        return { id: m[1] ?? '', eml: await readFile(join(s.dir, 'capture', `${m[2] ?? ''}.eml`), 'latin1') };
+      };
+      await c.command('MAIL FROM:<app@corp.example>');
+      await c.command('RCPT TO:<x@external.example>');
+      await c.command('DATA');
+      const plain = await emlOf(await c.command('Subject: no id\r\n\r\nbody\r\n.'));
+      assert.match(plain.id, /^<\d+@ex01\.corp\.example>$/);
+      assert.equal(plain.eml.match(/^Message-ID: /gim)?.length, 1);
+      assert.ok(plain.eml.includes(`\r\nMessage-ID: ${plain.id}\r\nSubject: no id\r\n\r\nbody\r\n`), plain.eml);
+
+      await c.command('MAIL FROM:<app@corp.example>');
+      await c.command('RCPT TO:<x@external.example>');
+      const message = 'Subject: chunked\r\n\r\nbody\r\n';
+      c.write(`BDAT ${message.length} LAST\r\n${message}`);
+      const chunked = await emlOf(await c.line());
+      assert.ok(chunked.eml.includes(`\r\nMessage-ID: ${chunked.id}\r\nSubject: chunked\r\n`), chunked.eml);
+
+      await c.command('MAIL FROM:<app@corp.example>');
+      await c.command('RCPT TO:<x@external.example>');
+      await c.command('DATA');
+      const own = await emlOf(await c.command('Message-ID: <own@app>\r\nSubject: own\r\n\r\nbody\r\n.'));
+      assert.equal(own.id, '<own@app>');
+      assert.equal(own.eml.match(/^Message-ID: /gim)?.length, 1);
+      c.end();
+    } finally { await s.stop(); }
+  });
+});
