@@ -21,7 +21,7 @@ import { bindListeners, closeListeners, planListeners, type BoundListener, type 
 import { buildNumber } from './message.js';
 import { ProtocolLog, sessionPermissionNames } from './protocol-log.js';
 import { readProxyHeader } from './proxy-protocol.js';
-import { CertificateStore, type PemPair, type TlsVersion } from './tls.js';
+import { CertificateStore, subjectAttributes, type CertificateLikeness, type PemPair, type TlsVersion } from './tls.js';
 
 export interface SandboxOptions {
   snapshot: Snapshot;
@@ -43,6 +43,8 @@ export interface SandboxOptions {
   certificate: PemPair | null;
   /** Highest TLS version offered (default TLS 1.2, as Exchange on Windows). */
   tlsMax?: TlsVersion;
+  /** The generated certificate also takes the expiry of the imported one the connector names. */
+  tlsLikeSource?: boolean;
   /** How long a trusted client may take to send its PROXY header (default 500 ms). */
   proxyGraceMs?: number;
   /** Engine sessions; default the policy engine's SmtpSession. */
@@ -122,7 +124,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       server: target.name, port, localAddress: local, remoteAddress, users, now: new Date(), limitState, clock: Date.now,
       ...(options.flavor === null ? {} : { flavor: options.flavor }),
     }),
-    contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn),
+    contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn,
+      likenessOf(options.snapshot, target.name, connector, options.tlsLikeSource === true)),
     permissionNames: (connector, user) => sessionPermissionNames(allowedRights(policy, connector,
       isExternallySecured(connector) ? 'externallySecured' : user === null ? 'anonymous' : { user })),
     register: (c) => { connections.set(c.id, c); },
@@ -315,4 +318,31 @@ function integratedAuthWarnings(connectors: readonly ReceiveConnector[]): string
   if (offering.length === 0) return [];
   return [`${offering.map((c) => `"${c.identity}"`).join(', ')} offer${offering.length === 1 ? 's' : ''} Integrated authentication: AUTH NTLM/GSSAPI are advertised as Exchange does, `
     + 'but the sandbox has no domain to check them against and answers them "454 4.7.0 Temporary authentication failure" (replay answers the same); clients that fall back to LOGIN are checked against --users'];
+}
+
+/** `<I>issuer<S>subject` → its parts, or null. */
+function certificateName(value: string | null): { issuer: string; subject: string } | null {
+  const m = value === null ? null : /^<I>(.*)<S>(.*)$/s.exec(value.trim());
+  return m === null ? null : { issuer: m[1] ?? '', subject: m[2] ?? '' };
+}
+
+const dnKey = (dn: string): string => dn.toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=').trim();
+
+/**
+ * The imported certificate the connector names in TlsCertificateName (same issuer and subject,
+ * on this server or of no stated server), as a likeness for the generated certificate: its
+ * subject and DNS names (and, with `--tls-like-source`, its expiry), so clients that check names
+ * or pin a subject see what production presents. null when the connector names none or the
+ * exports hold no such certificate.
+ */
+function likenessOf(snapshot: Snapshot, server: string, connector: ReceiveConnector | null, withExpiry: boolean): CertificateLikeness | null {
+  const named = certificateName(connector?.tlsCertificateName ?? null);
+  if (named === null) return null;
+  const cert = snapshot.certificates.find((c) => (c.server === null || c.server.toLowerCase() === server.toLowerCase())
+    && dnKey(c.subject) === dnKey(named.subject) && dnKey(c.issuer) === dnKey(named.issuer));
+  if (cert === undefined) return null;
+  const subject = subjectAttributes(cert.subject);
+  if (subject.length === 0) return null;
+  const notAfter = withExpiry ? new Date(cert.notAfter) : null;
+  return { subject, dnsNames: [...cert.dnsNames], notAfter: notAfter !== null && !Number.isNaN(notAfter.getTime()) ? notAfter : null };
 }

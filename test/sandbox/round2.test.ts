@@ -271,3 +271,44 @@ describe('a Message-ID is added when the client sent none (as Exchange does)', (
     } finally { await s.stop(); }
   });
 });
+
+describe('the generated certificate looks like the imported one the connector names', () => {
+  function withNamedCertificate(): Snapshot {
+    const snap = JSON.parse(JSON.stringify(conflict)) as Snapshot;
+    const cf = snap.connectors.find((c) => c.name.startsWith('Client Frontend'));
+    assert.ok(cf);
+    cf.tlsCertificateName = '<I>CN=Contoso Issuing CA, DC=contoso, DC=com<S>CN=mail.contoso.com, O="Contoso Ltd", C=US';
+    snap.certificates.push({
+      thumbprint: 'AB'.repeat(20), subject: 'CN=mail.contoso.com, O="Contoso Ltd", C=US', issuer: 'CN=Contoso Issuing CA, DC=contoso, DC=com',
+      notAfter: '2030-06-30T12:00:00.000Z', dnsNames: ['mail.contoso.com', 'autodiscover.contoso.com'], services: ['SMTP'], server: 'EX01',
+    });
+    return snap;
+  }
+
+  it('subject and DNS names always; the expiry with --tls-like-source', async () => {
+    for (const tlsLikeSource of [false, true]) {
+      const s = await start(withNamedCertificate(), { users: USERS, clientIp: '198.51.100.9', xclient: false, tlsLikeSource });
+      try {
+        const c = await RawClient.connect(s.portOf(587));
+        await c.line();
+        await c.command('EHLO laptop');
+        await c.command('STARTTLS');
+        const peer = (await c.startTls()).getPeerCertificate();
+        assert.equal(peer.subject.CN, 'mail.contoso.com');
+        assert.equal(peer.subject.O, 'Contoso Ltd');
+        assert.equal(peer.subject.C, 'US');
+        assert.equal(peer.subjectaltname, 'DNS:mail.contoso.com, DNS:autodiscover.contoso.com');
+        if (tlsLikeSource) assert.equal(new Date(peer.valid_to).toISOString(), '2030-06-30T12:00:00.000Z');
+        else assert.notEqual(new Date(peer.valid_to).toISOString(), '2030-06-30T12:00:00.000Z');
+        c.end();
+        // A connector naming no certificate keeps the one made for its FQDN.
+        const d = await RawClient.connect(s.portOf(2525));
+        await d.line();
+        await d.command('EHLO mx');
+        await d.command('STARTTLS');
+        assert.equal((await d.startTls()).getPeerCertificate().subject.CN, 'ex01.corp.example');
+        d.end();
+      } finally { await s.stop(); }
+    }
+  });
+});

@@ -29,6 +29,7 @@ interface SandboxCliOptions {
   cert?: string;
   key?: string;
   tlsMax: '1.2' | '1.3';
+  tlsLikeSource?: boolean;
 }
 
 function parseHost(value: string): string {
@@ -71,6 +72,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--tarpit', "delay error replies by the connector's TarpitInterval (default 5 s), as Exchange does (off by default)")
     .option('--cert <file>', 'PEM certificate for STARTTLS (default: a self-signed one per connector FQDN)')
     .option('--key <file>', 'PEM private key for --cert')
+    .option('--tls-like-source', 'the generated certificate also takes the expiry of the imported certificate the connector names (subject and DNS names always)')
     .option('--tls-max <version>', 'highest TLS version offered: 1.2 (default, as Exchange on Windows Server) or 1.3', parseChoice(['1.2', '1.3'] as const), '1.2')
     .action(async (inputs: string[], opts: SandboxCliOptions) => {
       if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
@@ -101,6 +103,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         tarpit: opts.tarpit === true,
         certificate,
         tlsMax: opts.tlsMax === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+        tlsLikeSource: opts.tlsLikeSource === true,
       });
       if (sandbox.unfinishedRemoved > 0) {
         ctx.io.stderr(`exrelay: warning: ${opts.capture}: removed ${sandbox.unfinishedRemoved} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`);
