@@ -2,10 +2,8 @@
 // intervals, never by enumerating addresses), and where each right came from.
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
-import {
-  canRelayAnonymously, effectiveRights, formatAddress, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, publicParts,
-  type EffectiveRight, type Interval, type PolicyIndex, type Principal, type RightSource, type WonInterval,
-} from '../policy/index.js';
+import { canRelayAnonymously, effectiveRights, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, type EffectiveRight, type PolicyIndex, type Principal, type RightSource, type WonInterval } from '../policy/index.js';
+import { formatAddress, publicParts, type Interval } from '../net/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
 
 /** Where a connector is the selected one: the intervals it wins, their size and their public parts. */

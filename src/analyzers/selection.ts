@@ -2,8 +2,8 @@
 // pick for this address?" (reference §4.2) — one lookup per listening endpoint and address,
 // whatever the number of connectors.
 import type { ReceiveConnector } from '../model.js';
-import { formatAddress, isWildcardAddress, parseAddress, selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
-import { bindingText } from './rule.js';
+import { selectConnectorDetailed, type PolicyIndex, type Selection } from '../policy/index.js';
+import { formatAddress, formatBinding, isWildcardAddress, parseAddress } from '../net/index.js';
 
 export interface SelectedHit { binding: string; port: number; selection: Selection }
 
@@ -22,7 +22,7 @@ function endpointsOf(policy: PolicyIndex): Endpoint[] {
       const key = `${c.server.toLowerCase()}|${b.port}|${local}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ server: c.server, port: b.port, local, family: parsed.family, text: bindingText({ address: local, port: b.port }) });
+      out.push({ server: c.server, port: b.port, local, family: parsed.family, text: formatBinding({ address: local, port: b.port }) });
     }
   }
   return out;

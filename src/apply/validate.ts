@@ -3,7 +3,7 @@
 // same server, disabled ones included). Messages paraphrase Exchange (its exact texts are
 // unconfirmed, reference §11).
 import type { ReceiveConnector } from '../model.js';
-import { bindingFamily, formatBinding, isWildcard, rangeInterval, type AddressInterval } from './addresses.js';
+import { bindingOverlap, formatBinding, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
 
 /** §3.2: the reasons Exchange refuses this connector's settings (empty when it accepts them). */
 export function authMechanismProblems(c: ReceiveConnector): string[] {
@@ -37,27 +37,12 @@ export function tlsCertificateNameProblem(name: string): string | null {
   return /^<I>.+<S>.+$/s.test(name) ? null : 'TlsCertificateName must have the form <I>issuer<S>subject';
 }
 
-type Overlap = 'identical' | 'wildcard' | null;
-
-function bindingOverlap(a: ReceiveConnector['bindings'][number], b: ReceiveConnector['bindings'][number]): Overlap {
-  if (a.port !== b.port || bindingFamily(a) !== bindingFamily(b)) return null;
-  if (a.address === b.address) return 'identical';
-  if (isWildcard(a) || isWildcard(b)) return 'wildcard';
-  return null;
-}
-
-function relation(x: AddressInterval, y: AddressInterval): 'equal' | 'partial' | 'nested' | 'disjoint' {
-  if (x.family !== y.family || x.last < y.first || y.last < x.first) return 'disjoint';
-  if (x.first === y.first && x.last === y.last) return 'equal';
-  if ((x.first <= y.first && y.last <= x.last) || (y.first <= x.first && x.last <= y.last)) return 'nested';
-  return 'partial';
-}
-
 /** Ranges with their intervals; an imported range that is not an address range is left out. */
-function intervals(c: ReceiveConnector): Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: AddressInterval }> {
-  const out: Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: AddressInterval }> = [];
+function intervals(c: ReceiveConnector): Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: Interval }> {
+  const out: Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: Interval }> = [];
   for (const r of c.remoteIPRanges) {
-    try { out.push({ r, i: rangeInterval(r) }); } catch { /* not an address range: nothing to compare */ }
+    const i = tryRangeInterval(r);
+    if (i !== null) out.push({ r, i });
   }
   return out;
 }
@@ -77,7 +62,7 @@ export function conflictWith(c: ReceiveConnector, others: readonly ReceiveConnec
         const theirs = intervals(o);
         for (const { r: r1, i: i1 } of mine) {
           for (const { r: r2, i: i2 } of theirs) {
-            const rel = relation(i1, i2);
+            const rel = intervalRelation(i1, i2);
             if (rel === 'partial' || (rel === 'equal' && overlap === 'identical')) {
               return `remote range ${r1.expression} on ${formatBinding(b1)} conflicts with ${r2.expression} of ${o.identity} on ${formatBinding(b2)} (${rel === 'equal' ? 'equal ranges on the same binding' : 'partially overlapping ranges'})`;
             }

@@ -1,7 +1,7 @@
 // Option parsers for commander: each throws InvalidArgumentError, which main() maps to exit 2.
 import { InvalidArgumentError } from 'commander';
-import ipaddr from 'ipaddr.js';
 import { SEVERITIES, type Severity } from '../model.js';
+import { addressRefusal, normalizeAddress } from '../net/index.js';
 
 export function parseSeverity(value: string): Severity {
   const hit = SEVERITIES.find((s) => s === value.toLowerCase());
@@ -12,8 +12,9 @@ export function parseSeverity(value: string): Severity {
 export function parseIpList(value: string, previous: string[] = []): string[] {
   const out = [...previous];
   for (const part of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    if (!ipaddr.isValid(part)) throw new InvalidArgumentError(`"${part}" is not an IP address`);
-    out.push(ipaddr.parse(part).toString());
+    const address = normalizeAddress(part);
+    if (address === null) throw new InvalidArgumentError(addressRefusal(part) ?? `"${part}" is not an IP address`);
+    out.push(address);
   }
   return out;
 }

@@ -4,10 +4,8 @@
 // are PolicyIndex values, and selection is the engine's, evaluated over intervals.
 import type { JsonValue } from '../json.js';
 import type { Permission, ReceiveConnector } from '../model.js';
-import {
-  ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, SMTP_SUBMIT, canRelayAnonymously, formatAddress, hasRight,
-  isExternallySecured, portsOf, winningIntervals, type Family, type PolicyIndex, type WonInterval,
-} from '../policy/index.js';
+import { ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, SMTP_SUBMIT, canRelayAnonymously, hasRight, isExternallySecured, portsOf, winningIntervals, type PolicyIndex, type WonInterval } from '../policy/index.js';
+import { formatAddress, type Family } from '../net/index.js';
 
 export const DIFF_SCHEMA = 'exrelay.diff/1';
 

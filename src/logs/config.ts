@@ -3,7 +3,7 @@
 import type { ReceiveConnector, Snapshot } from '../model.js';
 import { classifyDomain } from '../policy/accepted-domains.js';
 import { buildPolicy } from '../policy/index.js';
-import { containsAddress, parseAddress, tryRangeInterval } from '../policy/ip.js';
+import { containsAddress, parseAddress, tryRangeInterval } from '../net/index.js';
 
 export interface RangeUsage { connector: string; server: string; remoteIp: string }
 

@@ -1,6 +1,6 @@
 // Replays one session's logged dialogue: SMTP answers commands in order (pipelined or not),
 // so replies are matched to the oldest command still waiting for one. Pure.
-import { parseAddress } from '../policy/ip.js';
+import { parseAddress } from '../net/index.js';
 import { Ev, hasArg, type EvKind, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
 
 export function splitEndpoint(endpoint: string): { ip: string; port: number | null } {

@@ -3,7 +3,7 @@
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { InputError } from '../errors.js';
 import { SCENARIOS_SCHEMA, type ImportWarning, type Scenario, type ScenarioAuth, type ScenarioUser, type ScenariosDocument } from '../model.js';
-import { parseAddress } from '../policy/ip.js';
+import { addressRefusal, parseAddress } from '../net/index.js';
 import type { SourceText } from '../source.js';
 import { QUIET_YAML, checkYamlLimits, convertYaml } from '../yaml-limits.js';
 
@@ -60,7 +60,7 @@ function int(obj: Record<string, unknown>, key: string, path: Path, min: number,
 function address(obj: Record<string, unknown>, key: string, path: Path, optional: boolean): string | undefined {
   const v = str(obj, key, path, { optional });
   if (v === undefined) return undefined;
-  if (parseAddress(v) === null) throw new FieldError([...path, key], `"${key}" is not an IP address: ${JSON.stringify(v)}`);
+  if (parseAddress(v) === null) throw new FieldError([...path, key], `"${key}" is not an IP address: ${addressRefusal(v) ?? JSON.stringify(v)}`);
   return v.trim();
 }
 

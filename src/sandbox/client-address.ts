@@ -2,26 +2,13 @@
 // Contract (CLI.md, sandbox): XCLIENT ADDR (with --xclient) > PROXY source (with
 // --proxy-protocol) > --client-ip > the real peer; XCLIENT and PROXY are honoured only from a
 // loopback peer or one named by --trust-proxy.
-import ipaddr from 'ipaddr.js';
-
-/** RFC 5952 form for IPv6, dotted quad for IPv4; an IPv4-mapped IPv6 address becomes IPv4. */
-export function normalizeAddress(text: string): string {
-  const trimmed = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (!ipaddr.isValid(trimmed)) return trimmed.toLowerCase();
-  const parsed = ipaddr.process(trimmed);
-  return parsed.kind() === 'ipv6' ? (parsed as ipaddr.IPv6).toRFC5952String() : parsed.toString();
-}
-
-export function isLoopback(address: string): boolean {
-  const normalized = normalizeAddress(address);
-  if (!ipaddr.isValid(normalized)) return false;
-  return ipaddr.process(normalized).range() === 'loopback';
-}
+// Addresses are read and normalised by src/net (connectionAddressText: mapped IPv6 → IPv4).
+import { connectionAddressText, isLoopbackAddress } from '../net/index.js';
 
 /** A peer may send XCLIENT / a PROXY header when it is loopback or listed in --trust-proxy. */
 export function isTrustedPeer(peer: string, trustProxy: readonly string[]): boolean {
-  const normalized = normalizeAddress(peer);
-  return isLoopback(normalized) || trustProxy.some((entry) => normalizeAddress(entry) === normalized);
+  const normalized = connectionAddressText(peer);
+  return isLoopbackAddress(normalized) || trustProxy.some((entry) => connectionAddressText(entry) === normalized);
 }
 
 export interface AddressSources {
@@ -39,8 +26,8 @@ export type AddressOrigin = 'xclient' | 'proxy' | 'client-ip' | 'peer';
 
 /** The contract's priority order, in one place. */
 export function effectiveClientAddress(sources: AddressSources): { address: string; origin: AddressOrigin } {
-  if (sources.xclient !== null) return { address: normalizeAddress(sources.xclient), origin: 'xclient' };
-  if (sources.proxy !== null) return { address: normalizeAddress(sources.proxy), origin: 'proxy' };
-  if (sources.clientIp !== null) return { address: normalizeAddress(sources.clientIp), origin: 'client-ip' };
-  return { address: normalizeAddress(sources.peer), origin: 'peer' };
+  if (sources.xclient !== null) return { address: connectionAddressText(sources.xclient), origin: 'xclient' };
+  if (sources.proxy !== null) return { address: connectionAddressText(sources.proxy), origin: 'proxy' };
+  if (sources.clientIp !== null) return { address: connectionAddressText(sources.clientIp), origin: 'client-ip' };
+  return { address: connectionAddressText(sources.peer), origin: 'peer' };
 }

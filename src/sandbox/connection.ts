@@ -14,12 +14,13 @@ import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { ReceiveConnector, Reply } from '../model.js';
 import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
-import { effectiveClientAddress, normalizeAddress } from './client-address.js';
-import type { Dialogue, MailParameters, MessageContent } from './dialogue.js';
-import { parseAddressCommand } from './address-command.js';
+import { effectiveClientAddress } from './client-address.js';
+import { connectionAddressText, formatBinding } from '../net/index.js';
 import { UNCONFIRMED_REPLIES } from '../policy/replies.js';
+import { parseAddressCommand } from './address-command.js';
+import type { Dialogue, MailParameters, MessageContent } from './dialogue.js';
 import { HeaderScan, findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
-import { endpoint, LogSession, type ProtocolLog } from './protocol-log.js';
+import { LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
 
 /** What the whole sandbox shares with each connection (built by server.ts). */
@@ -157,7 +158,7 @@ export class ExchangeConnection extends SMTPConnection {
     this.name = ctx.serverFqdn;
     ctx.register(this);
     if (ctx.log !== null) {
-      this.logSession = new LogSession(ctx.log, '', '', endpoint(link.peer, link.peerPort));
+      this.logSession = new LogSession(ctx.log, '', '', formatBinding({ address: link.peer, port: link.peerPort }));
       this.logSession.local = this.logLocalEndpoint();
     }
   }
@@ -188,7 +189,7 @@ export class ExchangeConnection extends SMTPConnection {
    */
   private logLocalEndpoint(): string {
     const family6 = this.effective.address.includes(':');
-    return endpoint(this.exchangeLocalAddress ?? (family6 ? '::' : '0.0.0.0'), this.link.exchangePort);
+    return formatBinding({ address: this.exchangeLocalAddress ?? (family6 ? '::' : '0.0.0.0'), port: this.link.exchangePort });
   }
 
   get effective(): { address: string; origin: AddressOrigin } {
@@ -395,7 +396,7 @@ export class ExchangeConnection extends SMTPConnection {
     for (const word of words) {
       const m = /^DESTADDR=(.*)$/i.exec(word);
       if (m === null) { kept.push(word); continue; }
-      const value = normalizeAddress((m[1] ?? '').replace(/^IPV6:/i, ''));
+      const value = connectionAddressText((m[1] ?? '').replace(/^IPV6:/i, ''));
       if (!/^[0-9a-f.:]+$/i.test(value) || (!value.includes('.') && !value.includes(':'))) { this.send(501, '5.5.4 Invalid arguments', false); callback(); return; }
       destination = value;
     }
@@ -407,7 +408,7 @@ export class ExchangeConnection extends SMTPConnection {
   /** XCLIENT ADDR re-selects the connector: the new connector's banner, or 421 4.3.2. */
   private greetAfterXclient(): void {
     const addr = this._xClient.get('ADDR');
-    if (typeof addr === 'string' && addr !== '') this.xclientAddress = normalizeAddress(addr);
+    if (typeof addr === 'string' && addr !== '') this.xclientAddress = connectionAddressText(addr);
     else if (this.neutral) {
       // XCLIENT without ADDR (NAME, HELO...) says nothing about whom to select for.
       this.writeNow({ wire: { code: 220, lines: [this.neutralGreeting()] }, closeAfter: false });

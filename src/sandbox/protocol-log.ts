@@ -36,11 +36,6 @@ export function logHeader(version: string, date: Date): string {
   ].join('\r\n') + '\r\n';
 }
 
-/** `ip:port`, IPv6 in brackets as Exchange writes it. */
-export function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 /**
  * One reply as a log record's data. 2013+ writes a multi-line reply as one record:
  * the code, two spaces, the lines joined by spaces; 2010 writes one record per line

@@ -4,7 +4,7 @@
 // Parsing is pure (Buffer in, verdict out); `readProxyHeader` is the only socket code here.
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import { normalizeAddress } from './client-address.js';
+import { connectionAddressText } from '../net/index.js';
 
 export const PROXY_V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
@@ -64,8 +64,8 @@ function parseV1(data: Buffer): ProxyParse {
     status: 'ok',
     header: {
       version: 1, length,
-      source: { address: normalizeAddress(src), port: sourcePort },
-      destination: { address: normalizeAddress(dst), port: destinationPort },
+      source: { address: connectionAddressText(src), port: sourcePort },
+      destination: { address: connectionAddressText(dst), port: destinationPort },
     },
   };
 }
@@ -110,7 +110,7 @@ function formatRaw(bytes: Buffer): string {
   if (bytes.length === 4) return [...bytes].join('.');
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
-  return normalizeAddress(groups.join(':'));
+  return connectionAddressText(groups.join(':'));
 }
 
 /** Builds a version 2 header (used by tests and by anyone scripting a proxied client). */

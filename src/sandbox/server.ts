@@ -13,7 +13,8 @@ import { flavorOf } from '../policy/replies.js';
 import { roleConflicts, roleConflictWarning } from '../policy/session.js';
 import { allowedRights, isExternallySecured } from '../policy/rights.js';
 import { CaptureStore } from './capture.js';
-import { isTrustedPeer, normalizeAddress } from './client-address.js';
+import { isTrustedPeer } from './client-address.js';
+import { connectionAddressText } from '../net/index.js';
 import { ExchangeConnection, type LinkInfo, type SandboxContext } from './connection.js';
 import type { DialogueFactory, Flavor } from './dialogue.js';
 import { policyDialogues } from './engine.js';
@@ -81,7 +82,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const target = resolveServer(policy, options.server);
   const info = serverOf(policy, target.name);
   const flavor = options.flavor ?? flavorOf(info);
-  const localAddress = options.localAddress === undefined || options.localAddress === null ? null : normalizeAddress(options.localAddress);
+  const localAddress = options.localAddress === undefined || options.localAddress === null ? null : connectionAddressText(options.localAddress);
   const warnings: string[] = [...new Set(roleConflicts(policy, target.name).map(roleConflictWarning))];
   warnings.push(...integratedAuthWarnings(target.connectors));
   warnings.push(...unreachableBindings(target.connectors, localAddress, options.xclient || options.proxyProtocol));
@@ -115,7 +116,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     serverAddress: info?.ipAddresses[0] ?? null,
     build: buildNumber(info?.version),
     xclient: options.xclient,
-    clientIp: options.clientIp === null ? null : normalizeAddress(options.clientIp),
+    clientIp: options.clientIp === null ? null : connectionAddressText(options.clientIp),
     localAddress,
     tarpit: options.tarpit,
     capture,
@@ -208,11 +209,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (closing) { socket.destroy(); return; }
     const smtp = smtpServers.get(plan.exchangePort);
     if (smtp === undefined) { socket.destroy(); return; }
-    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    const peer = connectionAddressText(socket.remoteAddress ?? '');
     const trusted = isTrustedPeer(peer, options.trustProxy);
     const link: LinkInfo = {
       exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null, proxyDestination: null,
-      localAddress: normalizeAddress(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
+      localAddress: connectionAddressText(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
     };
     const begin = (): void => {
       const connection = new ExchangeConnection(smtp, socket, { remoteAddress: link.proxySource ?? peer, remotePort: link.peerPort }, ctx, link);
@@ -299,7 +300,7 @@ function unreachableBindings(connectors: readonly ReceiveConnector[], localAddre
     if (!c.enabled) continue;
     for (const b of c.bindings) {
       if (b.address === '0.0.0.0' || b.address === '::') continue;
-      if (localAddress !== null && normalizeAddress(b.address) === localAddress) continue;
+      if (localAddress !== null && connectionAddressText(b.address) === localAddress) continue;
       const where = b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
       out.push(`connector "${c.identity}" is bound to ${where}: no client reaches it unless it is taken to have reached ${b.address} `
         + `(--local-address ${b.address}${perSession ? ', or per session XCLIENT DESTADDR / the PROXY destination' : ''})`);

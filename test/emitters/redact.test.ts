@@ -10,7 +10,8 @@ import { createRedactor } from '../../src/emitters/redact.js';
 import { importSources } from '../../src/importers/index.js';
 import { stableStringify } from '../../src/json.js';
 import type { FindingsDocument, Snapshot } from '../../src/model.js';
-import { buildPolicy, parseAddress, selectConnector } from '../../src/policy/index.js';
+import { buildPolicy, selectConnector } from '../../src/policy/index.js';
+import { parseAddress } from '../../src/net/index.js';
 import { decodeSource } from '../../src/source.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 

@@ -1,9 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildPolicy, intervalsWonBy, isListening, portsOf, selectConnector, selectConnectorDetailed, winningIntervals,
-  formatAddress, parseAddress, rangeInterval,
-} from '../../src/policy/index.js';
+import { buildPolicy, intervalsWonBy, isListening, portsOf, selectConnector, selectConnectorDetailed, winningIntervals } from '../../src/policy/index.js';
+import { formatAddress, parseAddress, rangeInterval } from '../../src/net/index.js';
 import type { ReceiveConnector, Snapshot } from '../../src/model.js';
 import { ALL_V4, connector, defaultFrontend, hubDefault, range, relayConnector, snapshot } from './helpers.js';
 

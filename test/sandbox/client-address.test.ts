@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveClientAddress, isTrustedPeer, normalizeAddress } from '../../src/sandbox/client-address.js';
+import { effectiveClientAddress, isTrustedPeer } from '../../src/sandbox/client-address.js';
+import { connectionAddressText } from '../../src/net/index.js';
 
 describe('effective client address', () => {
   const base = { xclient: null, proxy: null, clientIp: null, peer: '127.0.0.1' };
@@ -11,9 +12,9 @@ describe('effective client address', () => {
     assert.deepEqual(effectiveClientAddress(base), { address: '127.0.0.1', origin: 'peer' });
   });
   it('normalises IPv4-mapped and long IPv6 forms', () => {
-    assert.equal(normalizeAddress('::ffff:192.0.2.9'), '192.0.2.9');
-    assert.equal(normalizeAddress('2001:0DB8:0000:0000:0000:0000:0000:0001'), '2001:db8::1');
-    assert.equal(normalizeAddress('[::1]'), '::1');
+    assert.equal(connectionAddressText('::ffff:192.0.2.9'), '192.0.2.9');
+    assert.equal(connectionAddressText('2001:0DB8:0000:0000:0000:0000:0000:0001'), '2001:db8::1');
+    assert.equal(connectionAddressText('[::1]'), '::1');
   });
   it('trusts loopback and --trust-proxy addresses only', () => {
     assert.equal(isTrustedPeer('127.0.0.1', []), true);

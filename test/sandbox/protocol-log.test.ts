@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { csvField, endpoint, logFileName, LogSession, ProtocolLog, replyRecords } from '../../src/sandbox/protocol-log.js';
+import { csvField, logFileName, LogSession, ProtocolLog, replyRecords } from '../../src/sandbox/protocol-log.js';
+import { formatBinding } from '../../src/net/index.js';
 
 const dirs: string[] = [];
 after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
@@ -21,7 +22,7 @@ describe('protocol log format', () => {
     assert.deepEqual(replyRecords(250, ['ex01 Hello [192.0.2.1]', 'SIZE 37748736', 'XRDST'], false), ['250  ex01 Hello [192.0.2.1] SIZE 37748736 XRDST']);
     assert.deepEqual(replyRecords(250, ['ex01 Hello [192.0.2.1]', 'SIZE', 'XRDST'], true), ['250-ex01 Hello [192.0.2.1]', '250-SIZE', '250 XRDST']);
     assert.deepEqual(replyRecords(250, ['2.1.0 Sender OK'], false), ['250 2.1.0 Sender OK']);
-    assert.equal(endpoint('::1', 25), '[::1]:25');
+    assert.equal(formatBinding({ address: '::1', port: 25 }), '[::1]:25'); // the log's endpoint form
   });
   it('writes the header once, then records with per-session sequence numbers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'exrelay-plog-')); dirs.push(dir);

@@ -1,7 +1,8 @@
 import { ANONYMOUS_LOGON, SMTP_SUBMIT, canonicalPrincipal } from '../../policy/index.js';
 import type { ReceiveConnector } from '../../model.js';
 import { describeRight, rightEvidence, rightsOf } from '../evidence.js';
-import { bindingText, defaultConnectorKind, defineRule, type FindingDraft } from '../rule.js';
+import { defaultConnectorKind, defineRule, type FindingDraft } from '../rule.js';
+import { formatBinding } from '../../net/index.js';
 
 export default defineRule({
   meta: {
@@ -38,7 +39,7 @@ export default defineRule({
       message: `${c.identity}: ${problems.join('; ')}, so inbound internet mail stops`,
       evidence: {
         enabled: c.enabled,
-        bindings: c.bindings.map(bindingText),
+        bindings: c.bindings.map(formatBinding),
         anonymousSubmit: submit === undefined ? null : rightEvidence(submit),
         permissionGroups: [...c.permissionGroups],
       },

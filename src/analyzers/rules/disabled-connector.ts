@@ -1,4 +1,5 @@
-import { bindingText, defineRule } from '../rule.js';
+import { defineRule } from '../rule.js';
+import { formatBinding } from '../../net/index.js';
 
 export default defineRule({
   meta: {
@@ -14,6 +15,6 @@ export default defineRule({
     .map((c) => ({
       connector: c,
       message: `${c.identity} is disabled`,
-      evidence: { bindings: c.bindings.map(bindingText) },
+      evidence: { bindings: c.bindings.map(formatBinding) },
     })),
 });

@@ -1,5 +1,6 @@
 import type { ReceiveConnector } from '../../model.js';
-import { bindingSetKey, bindingText, defineRule, roleKey, type FindingDraft } from '../rule.js';
+import { defineRule, roleKey, type FindingDraft } from '../rule.js';
+import { bindingSetKey, formatBinding } from '../../net/index.js';
 
 // first/last are RFC 5952 in the snapshot (contract), so the text compares as the address.
 export function rangeSetKey(c: ReceiveConnector): string {
@@ -47,7 +48,7 @@ export default defineRule({
             message: `${a.identity} and ${b.identity} have the same bindings and remote ranges; which one a client gets depends on AD order`,
             evidence: {
               connectors: [a.identity, b.identity],
-              bindings: a.bindings.map(bindingText),
+              bindings: a.bindings.map(formatBinding),
               remoteIPRanges: a.remoteIPRanges.slice(0, 50).map((r) => ({ expression: r.expression, first: r.first, last: r.last })),
               rangeCount: a.remoteIPRanges.length,
             },

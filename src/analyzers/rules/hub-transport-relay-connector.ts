@@ -1,5 +1,6 @@
 import { canRelayAnonymously } from '../../policy/index.js';
-import { bindingText, defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
+import { defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
+import { formatBinding } from '../../net/index.js';
 
 export default defineRule({
   meta: {
@@ -20,11 +21,11 @@ export default defineRule({
       const relay = c.enabled && canRelayAnonymously(policy, c);
       const port25 = c.bindings.filter((b) => b.port === 25);
       if (!relay && port25.length === 0) return [];
-      const why = [relay ? 'grants anonymous relay' : null, port25.length > 0 ? `binds ${port25.map(bindingText).join(', ')}` : null].filter((x) => x !== null);
+      const why = [relay ? 'grants anonymous relay' : null, port25.length > 0 ? `binds ${port25.map(formatBinding).join(', ')}` : null].filter((x) => x !== null);
       return [{
         connector: c,
         message: `${c.identity} is a HubTransport connector that ${why.join(' and ')}; on 2013 and later relay connectors belong to Front End Transport`,
-        evidence: { transportRole: 'HubTransport', bindings: c.bindings.map(bindingText), anonymousRelay: relay },
+        evidence: { transportRole: 'HubTransport', bindings: c.bindings.map(formatBinding), anonymousRelay: relay },
       }];
     });
   },

@@ -1,9 +1,10 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { formatAddress, parseAddress, parseIpv4Number, selectConnector, tryRangeInterval } from '../../policy/index.js';
+import { selectConnector } from '../../policy/index.js';
+import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeInterval } from '../../net/index.js';
 import { intervalEvidence, relaySignature } from '../evidence.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
-import { EVIDENCE_LIMIT, bindingSetKey, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';
+import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';
 
 type Pos = number | bigint;
 
@@ -46,7 +47,6 @@ function sweepOrder(first: readonly Pos[], last: readonly Pos[]): number[] {
 }
 
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
-
 
 export default defineRule({
   meta: {

@@ -1,5 +1,6 @@
 import type { ReceiveConnector } from '../../model.js';
-import { bindingText, bindingsOverlap, defineRule, type FindingDraft } from '../rule.js';
+import { defineRule, type FindingDraft } from '../rule.js';
+import { bindingsOverlap, formatBinding } from '../../net/index.js';
 
 export default defineRule({
   meta: {
@@ -28,7 +29,7 @@ export default defineRule({
       for (const h of hub) {
         for (const f of front) {
           const clashes: Array<{ hub: string; frontend: string }> = [];
-          for (const hb of h.bindings) for (const fb of f.bindings) if (bindingsOverlap(hb, fb)) clashes.push({ hub: bindingText(hb), frontend: bindingText(fb) });
+          for (const hb of h.bindings) for (const fb of f.bindings) if (bindingsOverlap(hb, fb)) clashes.push({ hub: formatBinding(hb), frontend: formatBinding(fb) });
           if (clashes.length === 0) continue;
           out.push({
             connector: h,

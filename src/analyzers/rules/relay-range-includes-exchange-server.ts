@@ -1,5 +1,6 @@
 import type { JsonValue } from '../../json.js';
-import { isRelayCapable, normalizeAddress } from '../../policy/index.js';
+import { isRelayCapable } from '../../policy/index.js';
+import { normalizeAddress } from '../../net/index.js';
 import { selectionsFor } from '../selection.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
 

@@ -1,8 +1,7 @@
 import type { ReceiveConnector } from '../../model.js';
-import {
-  parseAddress, preparePartitions, tryRangeInterval, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval,
-} from '../../policy/index.js';
-import { bindingText, defineRule, type FindingDraft } from '../rule.js';
+import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
+import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
+import { defineRule, type FindingDraft } from '../rule.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
 function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map<string, WonInterval[]>): string[] {
@@ -58,8 +57,8 @@ export default defineRule({
         connector: c,
         message: winners.length > 0
           ? `${c.identity} is never selected: every address of its ranges goes to ${winners.join(', ')}`
-          : `${c.identity} is never selected on ${c.bindings.map(bindingText).join(', ')}`,
-        evidence: { winners, bindings: c.bindings.map(bindingText) },
+          : `${c.identity} is never selected on ${c.bindings.map(formatBinding).join(', ')}`,
+        evidence: { winners, bindings: c.bindings.map(formatBinding) },
       }];
     });
   },

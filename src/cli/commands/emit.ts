@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import ipaddr from 'ipaddr.js';
 import { InvalidArgumentError } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { emitPostfix } from '../../emitters/postfix/postfix.js';
+import { addressRefusal, normalizeAddress } from '../../net/index.js';
 import { buildPolicy, connectorsOf, serverNames } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { loadSnapshot } from '../load.js';
@@ -14,8 +14,9 @@ import { parseNonNegativeInt } from '../options.js';
 interface EmitPostfixOptions { server: string; out: string; listen?: string; portOffset: number }
 
 function parseListen(value: string): string {
-  if (!ipaddr.isValid(value)) throw new InvalidArgumentError(`"${value}" is not an IP address`);
-  return ipaddr.parse(value).toString();
+  const address = normalizeAddress(value);
+  if (address === null) throw new InvalidArgumentError(addressRefusal(value) ?? `"${value}" is not an IP address`);
+  return address;
 }
 
 export function registerEmit(program: Command, ctx: CommandContext): void {

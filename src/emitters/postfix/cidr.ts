@@ -1,6 +1,6 @@
 // Address intervals as the fewest CIDR blocks: Postfix cidr tables match prefixes, the policy
 // engine partitions the address space into arbitrary intervals.
-import { formatAddress, type Family } from '../../policy/index.js';
+import { formatAddress, type Family } from '../../net/index.js';
 
 export function intervalToCidrs(family: Family, first: bigint, last: bigint): string[] {
   const bits = family === 4 ? 32n : 128n;

@@ -4,10 +4,8 @@
 // restriction class, and each class is the connector's effective rights in Postfix terms.
 // Facts used: shared reference emitters-notes.md (Postfix section).
 import type { ReceiveConnector } from '../../model.js';
-import {
-  ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, connectorsOf, hasRight, isExternallySecured,
-  isWildcardAddress, portsOf, serverOf, winningIntervals, type PolicyIndex,
-} from '../../policy/index.js';
+import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, connectorsOf, hasRight, isExternallySecured, portsOf, serverOf, winningIntervals, type PolicyIndex } from '../../policy/index.js';
+import { formatBinding, isWildcardAddress } from '../../net/index.js';
 import { template } from '../templates.js';
 import { intervalToCidrs } from './cidr.js';
 import { postfixComment, postfixHostname, relayDomainKey } from './values.js';
@@ -179,7 +177,7 @@ export function emitPostfix(policy: PolicyIndex, options: PostfixOptions): Postf
     services.push({
       port,
       listenPort,
-      listenSpec: options.listen === null ? String(listenPort) : `${options.listen.includes(':') ? `[${options.listen}]` : options.listen}:${listenPort}`,
+      listenSpec: options.listen === null ? String(listenPort) : formatBinding({ address: options.listen, port: listenPort }),
       table: tableName,
       connectors: onPort.map((c) => postfixComment(c.identity)),
       options: opts,

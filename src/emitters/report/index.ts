@@ -3,7 +3,7 @@
 import { template } from '../templates.js';
 import { buildReportView, type ReportInput, type ReportView } from './view.js';
 
-export { buildReportView, type ReportInput, type ReportView } from './view.js';
+export { buildReportView, type ReportInput } from './view.js';
 export { parseReplayComparison } from './replay.js';
 
 export function renderReportHtml(input: ReportInput): string {

@@ -9,11 +9,11 @@ import {
 import {
   intervalsWonBy, portsOf, winningIntervals, type PolicyIndex, type WonInterval,
 } from '../../policy/index.js';
-import { formatAddress, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../policy/ip.js';
+import { formatAddress, formatBinding, intervalSize, isPublicInterval, rangeInterval, type Family } from '../../net/index.js';
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
-import { psQuote } from '../powershell/quote.js';
+import { psQuote } from '../../powershell/quote.js';
 import { parseReplayComparison, type ComparisonDocument } from './replay.js';
 import { PALETTE, buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
 import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
@@ -126,10 +126,6 @@ const MAX_INTERVALS_SHOWN = 8;
 function lc(s: string): string { return s.toLowerCase(); }
 
 
-function bindingText(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 function humanLabel(key: string): string {
   const spaced = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase()
@@ -176,7 +172,7 @@ function scalarText(v: JsonValue): string {
   if (isRightObject(v)) {
     const granted = Array.isArray(v.grantedBy) ? v.grantedBy.map((g) => `granted by ${scalarText(g)}`) : [];
     const denied = Array.isArray(v.deniedBy) ? v.deniedBy.map((g) => `denied by ${scalarText(g)}`) : [];
-    return `${String(v.right)} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
+    return `${v.right as string} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
   }
   if (isRangeObject(v)) {
     return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
@@ -456,7 +452,7 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
   return {
     anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
     role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
-    bindings: c.bindings.map((b) => bindingText(b.address, b.port)),
+    bindings: c.bindings.map(formatBinding),
     ranges: ranges.slice(0, MAX_RANGES_SHOWN), rangesMore: Math.max(0, ranges.length - MAX_RANGES_SHOWN),
     groups: c.permissionGroups.length === 0 ? 'None' : c.permissionGroups.join(', '),
     auth: c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '),

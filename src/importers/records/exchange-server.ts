@@ -1,7 +1,8 @@
 // Get-ExchangeServer record → ExchangeServer. The collect script adds the server's addresses
 // (resolved from DNS) as an IPAddresses property; Exchange itself does not export them.
 import type { ExchangeServer, ImportWarning } from '../../model.js';
-import { normaliseAddress, psList, psText } from '../ps-values.js';
+import { psList, psText } from '../ps-values.js';
+import { normalizeAddress } from '../../net/index.js';
 import { getProp, type PsRecord } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, text, textOrNull, warn, type Mapped } from './common.js';
 
@@ -36,7 +37,7 @@ export function mapExchangeServer(record: PsRecord): Mapped<ExchangeServer> {
     for (const item of psList(getProp(record, prop) ?? null, 'any')) {
       const t = psText(item)?.trim() ?? '';
       if (t === '') continue;
-      const a = normaliseAddress(t);
+      const a = normalizeAddress(t);
       if (a === null) warnings.push(warn(record, prop, `server ${name}: "${t}" is not an IP address; skipped`));
       else if (!ipAddresses.includes(a)) ipAddresses.push(a);
     }

@@ -1,9 +1,10 @@
 // Get-ReceiveConnector record → ReceiveConnector (reference §1.2, §1.3, §5).
 import type { Binding, ImportWarning, IpRange, ProtocolLoggingLevel, ReceiveConnector, TransportRole } from '../../model.js';
 import {
-  isTypeNameCell, normaliseAddress, parseAuthMechanism, parseBinding, parseBoolean, parseByteSize, parseEnumValue, parseIpRange,
+  isTypeNameCell, parseAuthMechanism, parseBoolean, parseByteSize, parseEnumValue,
   parsePermissionGroups, parseUnlimitedInt, psList, psText,
 } from '../ps-values.js';
+import { bindingFromParts, parseBinding, parseRange, rangeFromBounds } from '../../net/index.js';
 import { getProp, type PsRecord, type PsValue } from '../types.js';
 import { buildExtra, lowerSet, splitIdentity, text, textOrNull, warn, type Mapped } from './common.js';
 
@@ -44,30 +45,32 @@ function listItems(value: PsValue | undefined): PsValue[] {
   return items;
 }
 
-function rangeOf(item: PsValue): IpRange | null {
-  if (typeof item === 'string') return parseIpRange(item);
+/** A RemoteIPRanges item as the model's range, or why it is not one (src/net's reason). */
+function rangeOf(item: PsValue): IpRange | string {
+  if (typeof item === 'string') { const r = parseRange(item); return r.range ?? r.reason; }
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
     // CLIXML / ConvertTo-Json IPRange object: LowerBound, UpperBound, Expression (reference §5.1).
     const expression = psText(item.Expression) ?? psText(item.ToString);
     const lo = psText(item.LowerBound);
     const hi = psText(item.UpperBound);
-    const first = lo === null ? null : normaliseAddress(lo);
-    const last = hi === null ? null : normaliseAddress(hi);
-    if (expression !== null && first !== null && last !== null) return { expression, first, last };
-    return expression === null ? null : parseIpRange(expression);
+    const bounded = expression === null || lo === null || hi === null ? null : rangeFromBounds(expression, lo, hi);
+    if (bounded !== null) return bounded;
+    if (expression === null) return 'an IPRange without Expression or bounds';
+    const r = parseRange(expression);
+    return r.range ?? r.reason;
   }
-  return null;
+  return `"${psText(item) ?? ''}" is not an IP range`;
 }
 
 function bindingOf(item: PsValue): Binding | null {
-  if (typeof item === 'string') return parseBinding(item);
+  if (typeof item === 'string') return parseBinding(item).binding ?? null;
   if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
     const addr = psText(item.Address ?? item.IPAddressToString ?? null);
     const port = item.Port;
-    const address = addr === null ? null : normaliseAddress(addr);
-    if (address !== null && typeof port === 'number') return { address, port };
+    const fromParts = addr === null || typeof port !== 'number' ? null : bindingFromParts(addr, port);
+    if (fromParts !== null) return fromParts;
     const ts = psText(item.ToString);
-    return ts === null ? null : parseBinding(ts);
+    return ts === null ? null : parseBinding(ts).binding ?? null;
   }
   return null;
 }
@@ -164,7 +167,7 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
   }
   for (const item of listItems(rangesRaw)) {
     const r = rangeOf(item);
-    if (r === null) warnings.push(warn(record, 'RemoteIPRanges', `${label}: remote IP range "${psText(item) ?? ''}" not understood; skipped`));
+    if (typeof r === 'string') warnings.push(warn(record, 'RemoteIPRanges', `${label}: ${r}; skipped`));
     else remoteIPRanges.push(r);
   }
 

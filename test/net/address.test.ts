@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import {
   formatAddress, isPublicInterval, parseAddress, parseAddressExact, parseRangeExpression, publicParts, rangeInterval,
   intervalSize, containsAddress, partiallyOverlap, formatInterval,
-} from '../../src/policy/ip.js';
+} from '../../src/net/index.js';
 
-describe('ip: addresses', () => {
+describe('net: addresses', () => {
   it('parses IPv4 and IPv6 into integers', () => {
     assert.deepEqual(parseAddress('10.1.1.5'), { family: 4, value: 0x0a010105n });
     assert.deepEqual(parseAddress('2001:db8::5'), { family: 6, value: (0x20010db8n << 96n) | 5n });
@@ -34,7 +34,7 @@ describe('ip: addresses', () => {
   });
 });
 
-describe('ip: ranges', () => {
+describe('net: ranges', () => {
   it('expands expressions as reference §5.1 does', () => {
     const cidr = parseRangeExpression('192.168.1.1/24');
     assert.ok(cidr);
@@ -83,7 +83,7 @@ describe('ip: ranges', () => {
   });
 });
 
-describe('ip: the fast IPv6 parser agrees with ipaddr.js', () => {
+describe('net: the fast IPv6 parser agrees with ipaddr.js', () => {
   it('on the usual forms and rejects malformed ones', async () => {
     const ipaddr = (await import('ipaddr.js')).default;
     const cases = ['::', '::1', '1::', 'fd00::1a', '2001:db8::5', '2001:DB8:0:0:1:0:0:1', 'fe80::1:2:3:4', '1:2:3:4:5:6:7:8',
