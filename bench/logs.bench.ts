@@ -14,9 +14,12 @@ const here = fileURLToPath(import.meta.url);
 
 async function readMode(paths: string[]): Promise<void> {
   // The built reader is what users run (`npm run bench` builds first); the sources otherwise.
+  // Held in constants so that TypeScript does not resolve the build output at check time.
+  const DIST_READER = '../dist/logs/reader.js';
+  const DIST_AGGREGATE = '../dist/logs/aggregate.js';
   const built = existsSync(fileURLToPath(new URL('../dist/logs/reader.js', import.meta.url)));
-  const { readLogs } = (built ? await import('../dist/logs/reader.js' as string) : await import('../src/logs/reader.js')) as typeof import('../src/logs/reader.js');
-  const { buildLogsDocument } = (built ? await import('../dist/logs/aggregate.js' as string) : await import('../src/logs/aggregate.js')) as typeof import('../src/logs/aggregate.js');
+  const { readLogs } = (built ? await import(DIST_READER) : await import('../src/logs/reader.js')) as typeof import('../src/logs/reader.js');
+  const { buildLogsDocument } = (built ? await import(DIST_AGGREGATE) : await import('../src/logs/aggregate.js')) as typeof import('../src/logs/aggregate.js');
   const t0 = process.hrtime.bigint();
   const r = await readLogs(paths);
   const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);

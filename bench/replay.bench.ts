@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReceiveConnector, Scenario, ScenarioUser, Snapshot } from '../src/model.js';
 import { buildPolicy, portsOf, selectConnector, serverNames, type PolicyIndex } from '../src/policy/index.js';
 import { parseAddress, rangeInterval } from '../src/net/index.js';
+import { tablesOf } from '../src/policy/policy-index.js';
 import { runScenario } from '../src/replay/replay.js';
 import { generateEstate } from './lib/estate.js';
 import { prng } from './lib/prng.js';
@@ -134,7 +135,7 @@ const index = measure(() => {
 });
 const policy: PolicyIndex = index.value;
 const indexMs = index.wall;
-console.log(`build index:            ${fmt(index.wall)} wall, ${fmt(index.cpu)} CPU (${policy.partitions.size} endpoint partitions)`);
+console.log(`build index:            ${fmt(index.wall)} wall, ${fmt(index.cpu)} CPU (${tablesOf(policy).partitions.size} endpoint partitions)`);
 
 // The run.
 gc();

@@ -29,11 +29,6 @@ export class InternalError extends Error {
   override readonly name = 'InternalError';
 }
 
-export function nullThrows<T>(value: T | null | undefined, reason: string): T {
-  if (value === null || value === undefined) throw new InternalError(`unexpected empty value: ${reason}`);
-  return value;
-}
-
 export function describeError(error: unknown): string {
   if (error instanceof Error) return process.env.EXRELAY_DEBUG === '1' && error.stack ? error.stack : error.message;
   return String(error);

@@ -10,6 +10,3 @@ export function stableStringify(value: unknown, indent = 2): string {
   return `${JSON.stringify(value, null, indent)}\n`;
 }
 
-export function isJsonObject(value: unknown): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,8 @@
 // Well-known security principals as they appear in Get-ADPermission `User` values, across
 // Windows display languages and as raw SIDs (reference §2.1, §2.4; corpus MANIFEST
 // "Localisation notes"). Pure data + lookup: importers and the policy engine both use it.
+// principalKey is the key the policy engine matches rights on, so the same ACE is recognised
+// whichever way it was exported (SID, English or translated name, any domain prefix).
 
 export interface WellKnownPrincipal {
   /** The English name Exchange documentation uses; the canonical form we compare on. */
@@ -20,6 +22,13 @@ export interface WellKnownPrincipal {
 export const ANONYMOUS_LOGON = 'NT AUTHORITY\\ANONYMOUS LOGON';
 export const AUTHENTICATED_USERS = 'NT AUTHORITY\\Authenticated Users';
 export const EVERYONE = 'Everyone';
+/** `<DOMAIN>\Exchange Servers`: the domain prefix differs per organisation (reference §2.1); any domain matches. */
+export const EXCHANGE_SERVERS = '<DOMAIN>\\Exchange Servers';
+export const EXCHANGE_LEGACY_INTEROP = '<DOMAIN>\\ExchangeLegacyInterop';
+export const HUB_TRANSPORT_SERVERS = 'MS Exchange\\Hub Transport Servers';
+export const EDGE_TRANSPORT_SERVERS = 'MS Exchange\\Edge Transport Servers';
+export const EXTERNALLY_SECURED_SERVERS = 'MS Exchange\\Externally Secured Servers';
+export const PARTNER_SERVERS = 'MS Exchange\\Partner Servers';
 
 export const WELL_KNOWN_PRINCIPALS: readonly WellKnownPrincipal[] = [
   {
@@ -138,4 +147,15 @@ export function expandTruncatedPrincipal(cell: string): string | null {
   if (hits.size !== 1) return null;
   const [only] = [...hits];
   return only === undefined ? null : only.canonical;
+}
+
+/**
+ * The key two principal names are compared by (lower case): the canonical English name of a
+ * well-known principal, `<domain>\exchange servers` for a domain group whatever its domain,
+ * else the name as written.
+ */
+export function principalKey(user: string): string {
+  const hit = findWellKnownPrincipal(user);
+  if (hit === null) return user.trim().toLowerCase();
+  return (hit.domainScoped ? `<DOMAIN>\\${hit.canonical}` : hit.canonical).toLowerCase();
 }

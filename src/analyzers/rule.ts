@@ -4,6 +4,7 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector, RuleId, Severity, Snapshot } from '../model.js';
 import { type PolicyIndex } from '../policy/index.js';
+import { builtInConnectorBase } from '../connectors.js';
 
 /**
  * Data a rule cannot work without. When the input lacks it the rule does not run and the
@@ -66,10 +67,7 @@ export function defineRule(rule: Rule): Rule {
 
 // ---------------------------------------------------------------- helpers shared by rules
 
-/** A PowerShell single-quoted string literal (doubles every quote PowerShell accepts). */
-export function psQuote(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
-}
+export { psQuote } from '../powershell/quote.js';
 
 export function rangeEvidence(range: IpRange): { expression: string; first: string; last: string } {
   return { expression: range.expression, first: range.first, last: range.last };
@@ -78,26 +76,12 @@ export function rangeEvidence(range: IpRange): { expression: string; first: stri
 /** Evidence lists are capped so a connector with half a million ranges stays readable. */
 export const EVIDENCE_LIMIT = 50;
 
-export function capped<T extends JsonValue>(items: T[], limit = EVIDENCE_LIMIT): { items: T[]; more: number } {
-  return { items: items.slice(0, limit), more: Math.max(0, items.length - limit) };
-}
-
 // Default connector names end with a space and the server's NetBIOS name (reference §1.1, §1.4, §1.5).
-const DEFAULT_NAMES = ['Default', 'Client', 'Client Proxy', 'Default Frontend', 'Outbound Proxy Frontend', 'Client Frontend'];
-
-/** The default connector's base name (`Default Frontend`) when `c` is one setup created, else null. */
-export function defaultConnectorKind(c: ReceiveConnector): string | null {
-  const lower = c.name.toLowerCase();
-  const server = c.server.toLowerCase();
-  for (const base of DEFAULT_NAMES) {
-    if (lower === `${base.toLowerCase()} ${server}`) return base;
-  }
-  return null;
-}
+export { builtInConnectorBase as defaultConnectorKind } from '../connectors.js';
 
 /** A connector the administrator created (not one of setup's). */
 export function isCustomConnector(c: ReceiveConnector): boolean {
-  return defaultConnectorKind(c) === null;
+  return builtInConnectorBase(c) === null;
 }
 
 /** Connectors that compete for the same listener: same server and transport role (2010: no role). */

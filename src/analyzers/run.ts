@@ -1,6 +1,6 @@
 // runAudit: every selected rule over one snapshot, stamped, ordered and split into active
 // findings and accepted risks. Pure: the caller passes `now` and the options.
-import { FINDINGS_SCHEMA, SEVERITIES, type Finding, type FindingsDocument, type RuleId, type Snapshot } from '../model.js';
+import { FINDINGS_SCHEMA, SEVERITIES, type Finding, type FindingsDocument, type Snapshot } from '../model.js';
 import { buildPolicy } from '../policy/index.js';
 import { psQuote, type FindingDraft, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
@@ -118,5 +118,3 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
 export function gateFails(doc: FindingsDocument, threshold: Finding['severity']): boolean {
   return doc.findings.some((f) => severityRank(f.severity) <= severityRank(threshold));
 }
-
-export type { RuleId };

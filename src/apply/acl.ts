@@ -3,42 +3,13 @@
 // groups as groups (the policy engine turns them into effective rights) and lists only the
 // entries that are *not* implied by them; these helpers keep that split true after each change.
 import type { Permission, PermissionGroup, ReceiveConnector } from '../model.js';
-import { PERMISSION_GROUP_ACES, principalKey, type GroupAce } from '../policy/rights.js';
+import { PERMISSION_GROUP_ACES, isImpliedByGroups, nonDefaultEntries, principalMatches, type GroupAce } from '../policy/rights.js';
 
 const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** Group rows of the policy engine's §2.1 table, keyed by group. */
 function grantsOf(group: PermissionGroup): GroupAce[] {
   return PERMISSION_GROUP_ACES.filter((a) => a.group === group);
-}
-
-function principalMatches(ace: GroupAce, user: string): boolean {
-  return principalKey(user) === ace.principal.toLowerCase();
-}
-
-/** Whether a connector's groups already write this (user, right, allow/deny) entry. */
-export function isImpliedByGroups(groups: readonly PermissionGroup[], user: string, right: string, deny: boolean): boolean {
-  return PERMISSION_GROUP_ACES.some((ace) => groups.includes(ace.group) && ace.deny === deny
-    && principalMatches(ace, user) && ace.rights.some((r) => eq(r, right)));
-}
-
-/** Whether `user` is a principal any permission group writes entries for. */
-export function isGroupPrincipal(user: string): boolean {
-  return PERMISSION_GROUP_ACES.some((ace) => principalMatches(ace, user));
-}
-
-/** Explicit, non-inherited entries on `identity` that its groups do not imply, one per right. */
-export function nonDefaultEntries(connector: ReceiveConnector, permissions: readonly Permission[]): Permission[] {
-  const out: Permission[] = [];
-  for (const p of permissions) {
-    if (!eq(p.identity, connector.identity) || p.inherited) continue;
-    for (const right of p.extendedRights) {
-      if (isImpliedByGroups(connector.permissionGroups, p.user, right, p.deny)) continue;
-      if (out.some((o) => eq(o.user, p.user) && o.deny === p.deny && eq(o.extendedRights[0] ?? '', right))) continue;
-      out.push({ identity: connector.identity, user: p.user, deny: p.deny, inherited: false, extendedRights: [right] });
-    }
-  }
-  return out;
 }
 
 /** Exchange shows `Custom` when explicit entries exist beyond the groups' own (§2.3). */

@@ -18,6 +18,21 @@ const LIST = new RegExp(`^(-[A-Za-z][\\w-]*)(:|[ \\t]+)(${ITEM}(?:[ \\t]*,[ \\t]
 
 export interface NormalisedScript { text: string; rewrittenLines: number[] }
 
+/** Where the string literal opening at `start` ends (just past its closing quote). */
+function quotedEnd(text: string, start: number, quotes: string, backtickEscapes: boolean): number {
+  let j = start + 1;
+  while (j < text.length) {
+    const d = text[j] ?? '';
+    if (backtickEscapes && d === '`') { j += 2; continue; }
+    if (quotes.includes(d) && d !== '') {
+      if (quotes.includes(text[j + 1] ?? '') && (text[j + 1] ?? '') !== '') { j += 2; continue; }
+      break;
+    }
+    j++;
+  }
+  return j + 1;
+}
+
 export function normaliseCommaLists(text: string): NormalisedScript {
   let out = '';
   let line = 1;
@@ -56,39 +71,14 @@ export function normaliseCommaLists(text: string): NormalisedScript {
       i = stop;
       continue;
     }
-    // Single-quoted: a pair of quote characters is an escaped quote.
-    if (SQ.includes(c) && c !== '') {
-      let j = i + 1;
-      while (j < text.length) {
-        if (SQ.includes(text[j] ?? '')) {
-          if (SQ.includes(text[j + 1] ?? '') && (text[j + 1] ?? '') !== '') { j += 2; continue; }
-          break;
-        }
-        j++;
-      }
-      const chunk = text.slice(i, j + 1);
+    // Quoted strings: a doubled quote character is an escaped quote; inside double quotes a
+    // backtick escapes the next character too.
+    if ((SQ.includes(c) || DQ.includes(c)) && c !== '') {
+      const stop = quotedEnd(text, i, SQ.includes(c) ? SQ : DQ, DQ.includes(c));
+      const chunk = text.slice(i, stop);
       line += chunk.split('\n').length - 1;
       out += chunk;
-      i = j + 1;
-      atWordStart = false;
-      continue;
-    }
-    // Double-quoted: backtick escapes, doubled quotes.
-    if (DQ.includes(c) && c !== '') {
-      let j = i + 1;
-      while (j < text.length) {
-        const d = text[j] ?? '';
-        if (d === '`') { j += 2; continue; }
-        if (DQ.includes(d)) {
-          if (DQ.includes(text[j + 1] ?? '') && (text[j + 1] ?? '') !== '') { j += 2; continue; }
-          break;
-        }
-        j++;
-      }
-      const chunk = text.slice(i, j + 1);
-      line += chunk.split('\n').length - 1;
-      out += chunk;
-      i = j + 1;
+      i = stop;
       atWordStart = false;
       continue;
     }

@@ -3,7 +3,7 @@
 // query commands a guard may call. Anything else is "cannot evaluate", which the caller reports
 // with the statement's line.
 import type { SyntaxNode } from '../powershell/grammar.js';
-import { psUnquoteVerbatim } from '../emitters/powershell/quote.js';
+import { psUnquoteVerbatim } from '../powershell/quote.js';
 
 export interface PsHash { readonly hash: ReadonlyMap<string, PsValue> }
 export type PsValue = string | number | boolean | null | PsValue[] | PsHash;

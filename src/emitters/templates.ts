@@ -59,11 +59,6 @@ export function template<V>(relative: string, options: { text?: boolean } = {}):
   loadPartials();
   const fn = hb.compile<V>(readTemplate(relative), { strict: true, noEscape: options.text === true });
   const render: Render<V> = (view) => fn(view);
-  compiled.set(key, render as Render<never>);
+  compiled.set(key, render);
   return render;
-}
-
-/** Handlebars' own HTML escaping (`& < > " ' \` =`), for tests and for the rare pre-escaped bit. */
-export function escapeHtml(value: string): string {
-  return hb.Utils.escapeExpression(value);
 }

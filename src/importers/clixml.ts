@@ -13,13 +13,11 @@
 // (`Tls, BasicAuth`), any other nested <Obj> → an object of its properties plus `ToString`.
 // <Ref>/<TNRef> reuse what their RefId named earlier in the document.
 import { InputError } from '../errors.js';
-import type { ImportWarning } from '../model.js';
 import type { SourceText } from '../source.js';
 import { setPsKey, type PsRecord, type PsValue } from './types.js';
 
 export interface ClixmlParsed {
   value: PsRecord[];
-  warnings: ImportWarning[];
   /** The file is the `#< CLIXML` stream form (powershell -OutputFormat xml), not Export-Clixml. */
   streamForm: boolean;
   /** Stream items (progress, error, warning records, top-level strings) that were not objects. */
@@ -173,7 +171,6 @@ export function parseClixml(source: SourceText): ClixmlParsed {
   const text = source.text;
   const { start, streamForm } = stripPreamble(text);
   const records: PsRecord[] = [];
-  const warnings: ImportWarning[] = [];
   const objRefs = new Map<string, PsValue>();
   const tnRefs = new Map<string, string[]>();
   const stack: Frame[] = [];
@@ -209,7 +206,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     }
     switch (parent.kind) {
       case 'Obj':
-        if (kindOfChild === 'ToString') parent.toString = typeof value === 'string' ? value : String(value);
+        if (kindOfChild === 'ToString') parent.toString = typeof value === 'string' ? value : JSON.stringify(value);
         else if (name !== undefined) setProp(parent, name, value, at);
         else parent.primitive = value;
         return;
@@ -439,7 +436,7 @@ export function parseClixml(source: SourceText): ClixmlParsed {
     throw new InputError(source.name, source.lineOf(open.kind === 'Obj' ? open.start : text.length), `<${tagName}> is not closed before the end of the file`);
   }
   if (!sawRoot) throw new InputError(source.name, null, 'no CLIXML elements found');
-  return { value: records, warnings, streamForm, streamItems };
+  return { value: records, streamForm, streamItems };
 
   function container(kind: ContainerFrame['kind'], tag: string, attrs: Attrs, owner: ObjFrame | null): ContainerFrame {
     return { kind, tag, name: attrs.N, refId: attrs.RefId, owner, items: [], key: undefined, value: undefined, typeNames: [] };

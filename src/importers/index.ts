@@ -34,6 +34,7 @@ export interface FileImport {
   counts: Record<string, number>;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a thrown InputError reaches callers as a rejection
 export async function importSource(source: SourceText): Promise<FileImport> {
   const kind = detectKind(source);
   const snap = emptySnapshot();
@@ -52,7 +53,6 @@ export async function importSource(source: SourceText): Promise<FileImport> {
     }
     case 'clixml': {
       const parsed = parseClixml(source);
-      warnings.push(...parsed.warnings);
       records = parsed.value;
       if (parsed.streamForm) {
         const usable = records.filter((r) => mapRecord(r).kind !== 'unknown').length;
@@ -235,7 +235,7 @@ function fillAbsent(primary: ReceiveConnector, other: ReceiveConnector): Receive
     else if (name !== undefined) still.push(name);
   }
   if (out.extra !== undefined) {
-    const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => String(x));
+    const listed = (Array.isArray(primary.extra?.notInExport) ? primary.extra.notInExport : []).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
     const stillListed = listed.filter((x) => still.some((f) => f.toLowerCase() === x.toLowerCase()));
     if (stillListed.length > 0) out.extra.notInExport = stillListed; else delete out.extra.notInExport;
   }

@@ -9,23 +9,7 @@ import type { PsValue } from './types.js';
 
 // ---------------------------------------------------------------- scalars
 
-/** `36 MB (37,748,736 bytes)` → 37748736; `Unlimited` → null; `undefined` when unparseable. */
-export function parseByteSize(raw: string): number | null | undefined {
-  const text = raw.trim();
-  if (/^unlimited$/i.test(text)) return null;
-  const bytes = /\(([\d.,\s\u00a0\u202f']+)\s*bytes?\)/i.exec(text);
-  if (bytes !== null) {
-    const digits = (bytes[1] ?? '').replace(/\D/g, '');
-    return digits === '' ? undefined : Number(digits);
-  }
-  if (/^\d+$/.test(text)) return Number(text);
-  const unit = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)$/i.exec(text);
-  if (unit !== null) {
-    const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf((unit[2] ?? 'B').toUpperCase());
-    return Math.round(Number(unit[1]) * 1024 ** power);
-  }
-  return undefined;
-}
+export { parseByteSize } from '../powershell/values.js';
 
 /** `Unlimited` → null, an integer → number, else undefined. */
 export function parseUnlimitedInt(raw: string): number | null | undefined {

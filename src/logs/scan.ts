@@ -498,7 +498,7 @@ export class LogScanner {
   }
 
   private text(buf: Buffer, field: number): string {
-    const s = buf.toString('utf8', this.fs[field] as number, this.fe[field] as number);
+    const s = buf.toString('utf8', this.fs[field], this.fe[field]);
     return this.esc[field] === 1 ? s.replaceAll('""', '"') : s;
   }
 

@@ -1,11 +1,11 @@
 // Permission group → principal → extended rights, as data (reference §2.1 [doc][code]).
 // PermissionGroups is a shorthand: setting it writes these ACEs on the connector's AD object
 // and the SMTP service only evaluates the ACL (§2.1, §2.3).
-import type { PermissionGroup } from '../model.js';
+import type { Permission, PermissionGroup, ReceiveConnector } from '../model.js';
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
   EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, principalKey,
-} from './principals.js';
+} from '../principals.js';
 
 export const SMTP_SUBMIT = 'ms-Exch-SMTP-Submit';
 export const ACCEPT_ANY_RECIPIENT = 'ms-Exch-SMTP-Accept-Any-Recipient';
@@ -92,4 +92,33 @@ export function canonicalRight(right: string): string {
 export function isSetupDeny(user: string, right: string, _canonicalUser?: string | null): boolean {
   return principalKey(user) === EXCHANGE_LEGACY_INTEROP.toLowerCase()
     && (canonicalRight(right) === ACCEPT_HEADERS_FOREST || canonicalRight(right) === ACCEPT_HEADERS_ORGANIZATION);
+}
+
+const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** Whether an imported entry's user is the principal a group's ACE names. */
+export function principalMatches(ace: GroupAce, user: string): boolean {
+  return principalKey(user) === ace.principal.toLowerCase();
+}
+
+// The model keeps PermissionGroups as groups and lists only the AD entries they do *not* imply
+// (reference §2.3); apply keeps that split true after each change, migrate writes only those.
+/** Whether a connector's groups already write this (user, right, allow/deny) entry. */
+export function isImpliedByGroups(groups: readonly PermissionGroup[], user: string, right: string, deny: boolean): boolean {
+  return PERMISSION_GROUP_ACES.some((ace) => groups.includes(ace.group) && ace.deny === deny
+    && principalMatches(ace, user) && ace.rights.some((r) => eq(r, right)));
+}
+
+/** Explicit, non-inherited entries on `identity` that its groups do not imply, one per right. */
+export function nonDefaultEntries(connector: ReceiveConnector, permissions: readonly Permission[]): Permission[] {
+  const out: Permission[] = [];
+  for (const p of permissions) {
+    if (!eq(p.identity, connector.identity) || p.inherited) continue;
+    for (const right of p.extendedRights) {
+      if (isImpliedByGroups(connector.permissionGroups, p.user, right, p.deny)) continue;
+      if (out.some((o) => eq(o.user, p.user) && o.deny === p.deny && eq(o.extendedRights[0] ?? '', right))) continue;
+      out.push({ identity: connector.identity, user: p.user, deny: p.deny, inherited: false, extendedRights: [right] });
+    }
+  }
+  return out;
 }

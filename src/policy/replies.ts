@@ -144,10 +144,6 @@ export function flavorOf(server: ExchangeServer | undefined): Flavor {
   return flavorWithNote(server).flavor;
 }
 
-export function isFlavor(value: string): value is Flavor {
-  return (FLAVORS as readonly string[]).includes(value);
-}
-
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));

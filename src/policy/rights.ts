@@ -5,21 +5,18 @@
 import type { JsonValue } from '../json.js';
 import type { PermissionGroup, ReceiveConnector } from '../model.js';
 import { extraValue } from './extra.js';
-import type { PolicyIndex } from './index.js';
+import { type PolicyIndex, tablesOf } from './policy-index.js';
 import {
   ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight,
 } from './permission-groups.js';
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EVERYONE, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
-  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, canonicalPrincipal, principalKey,
-} from './principals.js';
+  EXTERNALLY_SECURED_SERVERS, HUB_TRANSPORT_SERVERS, PARTNER_SERVERS, principalKey,
+} from '../principals.js';
 
 export * from './permission-groups.js';
-export { canonicalPrincipal, principalKey } from './principals.js';
-export {
-  ANONYMOUS_LOGON, AUTHENTICATED_USERS, EVERYONE, EXCHANGE_SERVERS, EXCHANGE_LEGACY_INTEROP, EXTERNALLY_SECURED_SERVERS,
-  PARTNER_SERVERS, HUB_TRANSPORT_SERVERS, EDGE_TRANSPORT_SERVERS,
-} from './principals.js';
+export { canonicalPrincipal, principalKey } from '../principals.js';
+export { ANONYMOUS_LOGON } from '../principals.js';
 
 export type PrincipalKind = 'anonymous' | 'authenticatedUser' | 'partner' | 'exchangeServer' | 'externallySecured' | 'legacyExchangeServer';
 export type Principal = PrincipalKind | { user: string };
@@ -73,7 +70,7 @@ function readAccessRights(extra: Record<string, JsonValue> | undefined): string[
 
 /** Effective rights of a principal on a connector, with where each right came from. */
 export function effectiveRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
-  const order = policy.entries.get(connector)?.order ?? -1;
+  const order = tablesOf(policy).entries.get(connector)?.order ?? -1;
   const compute = (): EffectiveRight[] => computeRights(policy, connector, who);
   // Connectors outside the snapshot (built by callers) are computed each time.
   if (order < 0) return compute();
@@ -98,7 +95,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
     for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
   }
-  for (const p of policy.permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
+  for (const p of tablesOf(policy).permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
     if (!principals.has(principalKey(p.user))) continue;
     const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
     let rights = p.extendedRights;
@@ -161,9 +158,4 @@ export function isExternallySecured(connector: ReceiveConnector): boolean {
 /** rules.md "Relay-capable connector": enabled, with anonymous relay or externally secured relay. */
 export function isRelayCapable(policy: PolicyIndex, connector: ReceiveConnector): boolean {
   return connector.enabled && (canRelayAnonymously(policy, connector) || isExternallySecured(connector));
-}
-
-/** Whether an imported entry's user is a well-known principal (helper for evidence text). */
-export function describePrincipal(user: string): string {
-  return canonicalPrincipal(user) ?? user;
 }

@@ -144,7 +144,7 @@ export class SmtpSession {
     const c = this.connector;
     if (c === null) return new Set();
     const who = this.principal;
-    if (!this.policy.entries.has(c)) return allowedRights(this.policy, c, who);
+    if (!this.policy.knows(c)) return allowedRights(this.policy, c, who);
     const key = typeof who === 'object' ? `user:${who.user.toLowerCase()}` : who;
     const memo = this.policy.memoMap(c);
     let set = memo.get(key) as Set<string> | undefined;
@@ -211,7 +211,7 @@ export class SmtpSession {
   extensions(): string[] {
     const c = this.connector;
     if (c === null) return [];
-    if (!this.policy.entries.has(c)) return this.buildExtensions(c);
+    if (!this.policy.knows(c)) return this.buildExtensions(c);
     const memo = this.policy.memoMap(c);
     const key = EHLO_KEYS[this.flavor][this.tls ? 1 : 0];
     let list = memo.get(key) as string[] | undefined;

@@ -159,12 +159,3 @@ export function pipelineOf(command: Node): Node[] {
   if (chain === null || chain.type !== 'pipeline_chain') return [command];
   return chain.namedChildren.filter((n): n is Node => n !== null && n.type === 'command');
 }
-
-/** The statement-level ancestor of a node (the child of a statement_list), for line reports. */
-export function statementOf(node: Node): Node {
-  let current: Node = node;
-  while (current.parent !== null && current.parent.type !== 'statement_list' && current.parent.type !== 'program') {
-    current = current.parent;
-  }
-  return current;
-}

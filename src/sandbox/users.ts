@@ -15,7 +15,7 @@ export function parseUsers(file: string, text: string): ScenarioUser[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('users' in value)) {
     throw new InputError(file, null, 'expected a document with a "users" array');
   }
-  const users: unknown = (value as { users: unknown }).users;
+  const users: unknown = value.users;
   if (!Array.isArray(users)) throw new InputError(file, null, '"users" must be an array');
   return users.map((entry: unknown, i) => {
     const where = `users[${i}]`;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCollectScript, type CollectScriptOptions } from '../../src/emitters/powershell/collect.js';
-import { psQuote } from '../../src/emitters/powershell/quote.js';
+import { psQuote } from '../../src/powershell/quote.js';
 import { commandElements, commandName, commandNodes, parsePowerShell, pipelineOf, type SyntaxNode } from '../../src/powershell/grammar.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -2,6 +2,9 @@
 // there is one), no stack trace. Needs a build (bin/exrelay runs dist/).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 
 const E = 'fixtures/importers/errors';
@@ -44,9 +47,6 @@ describe('import: bad input exits 2 with one line naming file:line', () => {
 
 describe('import: output', () => {
   it('writes the snapshot to --out and nothing to stdout', async () => {
-    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'exrelay-import-'));
     try {
       const out = join(dir, 'snap.json');
@@ -65,9 +65,6 @@ describe('import: output', () => {
   it('a snapshot re-imported is the same snapshot', async () => {
     const first = await runCli(['import', 'fixtures/importers/clixml/ex2010-hub-live.xml']);
     assert.equal(first.exitCode, 0);
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'exrelay-import-'));
     try {
       writeFileSync(join(dir, 'a.json'), first.stdout);

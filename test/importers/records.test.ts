@@ -15,7 +15,7 @@ describe('record mappers', () => {
     assert.equal(connectorIdentityFromPath('corp.example/Configuration/Services/Microsoft Exchange/Corp/Administrative Groups/AG/Servers/EX01/Protocols/SMTP Receive Connectors/Relay EX01'), 'EX01\\Relay EX01');
     const { value } = mapAdPermission(rec({ Identity: 'CN=Relay EX01,CN=SMTP Receive Connectors,CN=Protocols,CN=EX01,CN=Servers,CN=x', User: 'S-1-5-7', ExtendedRights: ['ms-Exch-SMTP-Submit'] }));
     assert.equal(value?.identity, 'EX01\\Relay EX01');
-    assert.match(String(value?.extra?.exportedIdentity), /^CN=Relay EX01,/);
+    assert.match(value?.extra?.exportedIdentity as string, /^CN=Relay EX01,/);
   });
 
   it('the collect script\'s Server note names the certificate\'s server', () => {

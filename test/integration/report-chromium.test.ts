@@ -63,7 +63,8 @@ interface Watch { requests: string[]; errors: string[] }
 
 /** Runs browser-side code given as text (the project compiles without the DOM library). */
 async function inPage<T>(page: Page, expression: string): Promise<T> {
-  return (await page.evaluate(expression)) as T;
+  const value: T = await page.evaluate(expression);
+  return value;
 }
 
 /** Opens HTML as the only document of a fresh page; every other request is counted and refused. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { captureIo } from '../../src/cli/io.js';
 import { loadSnapshot } from '../../src/cli/load.js';
 import { applyScript } from '../../src/apply/apply.js';
-import { nonDefaultEntries } from '../../src/apply/acl.js';
+import { nonDefaultEntries } from '../../src/policy/index.js';
 import { buildMigrationView, planMigration, renderMigration, renderRollback, type MigrationPlan } from '../../src/emitters/powershell/migrate.js';
 import type { ReplayResult, Scenario, ScenariosDocument, Snapshot } from '../../src/model.js';
 import { buildPolicy } from '../../src/policy/index.js';

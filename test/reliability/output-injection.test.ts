@@ -15,7 +15,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { forTerminal } from '../../src/cli/io.js';
 import { stableStringify } from '../../src/json.js';
 import type { Snapshot } from '../../src/model.js';
-import { psUnquoteVerbatim } from '../../src/emitters/powershell/quote.js';
+import { psUnquoteVerbatim } from '../../src/powershell/quote.js';
 import { commandElements, commandNodes, parsePowerShell, type SyntaxNode } from '../../src/powershell/grammar.js';
 import { anonymousRelay, connector, estate, permission, range } from '../helpers/build.js';
 import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
@@ -69,7 +69,7 @@ describe('hostile values through every output', () => {
   it('audit CSV: no cell a spreadsheet would evaluate (leading = + - @ tab CR), and the values are all there', async () => {
     const r = await runCli(['audit', snapshotFile, '--format', 'csv']);
     assert.equal(r.exitCode, 0, r.stderr);
-    const rows = parseCsv(r.stdout, { relaxColumnCount: false }) as string[][];
+    const rows = parseCsv(r.stdout, { relaxColumnCount: false }) satisfies string[][];
     assert.ok(rows.length > HOSTILE_NAMES.length);
     for (const row of rows) for (const cell of row) assert.doesNotMatch(cell, /^[=+\-@\t\r]/, JSON.stringify(cell));
     const connectors = new Set(rows.map((row) => row[4]));

@@ -90,7 +90,7 @@ export class RawClient {
   async command(text: string): Promise<string> { this.write(`${text}\r\n`); return this.line(); }
 
   async startTls(servername?: string): Promise<tls.TLSSocket> {
-    const raw = this.socket as net.Socket;
+    const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
     const secure = tls.connect({ socket: raw, rejectUnauthorized: false, ...(servername === undefined ? {} : { servername }) });

@@ -48,6 +48,3 @@ export const ALL_RULES: readonly Rule[] = [
   wildcardAcceptedDomain,
 ];
 
-export function findRule(id: string): Rule | undefined {
-  return ALL_RULES.find((r) => r.meta.id === id);
-}

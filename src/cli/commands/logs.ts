@@ -50,7 +50,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
           }
           bar.update(Math.floor(done / 1048576));
         },
-      }).finally(() => { (bar as cliProgress.SingleBar | null)?.stop(); });
+      }).finally(() => { bar?.stop(); });
       if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs found');
       for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
 

@@ -9,7 +9,7 @@ import { applyScript } from '../../apply/apply.js';
 import {
   buildMigrationView, planMigration, renderMigration, renderRollback, type MigrateOptions, type TargetVersion,
 } from '../../emitters/powershell/migrate.js';
-import { psComment } from '../../emitters/powershell/quote.js';
+import { psComment } from '../../powershell/quote.js';
 import { parsePowerShell } from '../../powershell/grammar.js';
 import type { CommandContext } from '../context.js';
 import { buildPolicy, serverNames } from '../../policy/index.js';

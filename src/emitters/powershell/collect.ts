@@ -2,7 +2,7 @@
 // Management Shell. It exports, as CLIXML in UTF-8, everything `import` and `logs` read. The
 // script text lives in templates/collect.ps1.hbs; this module only prepares the defaults that
 // the consultant chose on our command line, quoted as PowerShell literals.
-import { psQuote, psQuoteList } from './quote.js';
+import { psQuote, psQuoteList } from '../../powershell/quote.js';
 import { template } from '../templates.js';
 
 export interface CollectScriptOptions {

@@ -7,10 +7,10 @@ import { UsageError } from '../../errors.js';
 import type {
   AuthMechanism, Binding, Certificate, ExchangeServer, IpRange, Permission, PermissionGroup, ReceiveConnector, Snapshot,
 } from '../../model.js';
-import { nonDefaultEntries } from '../../apply/acl.js';
+import { nonDefaultEntries } from '../../policy/index.js';
 import { formatBinding, sameRange } from '../../net/index.js';
 import { template } from '../templates.js';
-import { psComment, psQuote, psQuoteList, unquotableReason } from './quote.js';
+import { psComment, psQuote, psQuoteList, unquotableReason } from '../../powershell/quote.js';
 
 export type TargetVersion = '2016' | '2019';
 

@@ -4,7 +4,7 @@ import { InternalError } from '../../errors.js';
 import { template } from '../templates.js';
 import { buildReportView, type ReportInput, type ReportView } from './view.js';
 
-export { buildReportView, type ReportInput, type ReportView } from './view.js';
+export { buildReportView, type ReportInput } from './view.js';
 export { parseReplayComparison } from './replay.js';
 
 export function renderReportHtml(input: ReportInput): string {

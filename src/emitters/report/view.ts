@@ -13,7 +13,7 @@ import { formatAddress, formatBinding, intervalSize, isPublicInterval, rangeInte
 import {
   effectiveRights, isExternallySecured, type EffectiveRight, type PrincipalKind, type RightSource,
 } from '../../policy/rights.js';
-import { psQuote } from '../powershell/quote.js';
+import { psQuote } from '../../powershell/quote.js';
 import { parseReplayComparison, type ComparisonDocument } from './replay.js';
 import { PALETTE, buildSeverityChart, layoutBands, paletteColour, type ChartView, type SegmentView } from './svg.js';
 import { SEVERITY_LABEL, SEVERITY_WEIGHT, wordingFor } from './wording.js';
@@ -172,7 +172,7 @@ function scalarText(v: JsonValue): string {
   if (isRightObject(v)) {
     const granted = Array.isArray(v.grantedBy) ? v.grantedBy.map((g) => `granted by ${scalarText(g)}`) : [];
     const denied = Array.isArray(v.deniedBy) ? v.deniedBy.map((g) => `denied by ${scalarText(g)}`) : [];
-    return `${String(v.right)} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
+    return `${v.right as string} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
   }
   if (isRangeObject(v)) {
     return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../../src/model.js';
 import { applyScript } from '../../../src/apply/apply.js';
 import { buildMigrationView, planMigration, renderMigration, renderRollback } from '../../../src/emitters/powershell/migrate.js';
-import { psQuote, psUnquoteVerbatim } from '../../../src/emitters/powershell/quote.js';
+import { psQuote, psUnquoteVerbatim } from '../../../src/powershell/quote.js';
 import { commandElements, commandName, commandNodes, parsePowerShell, type SyntaxNode } from '../../../src/powershell/grammar.js';
 
 const FIXTURE = new URL('../../../fixtures/migrate/hostile.snapshot.json', import.meta.url);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InternalError } from '../../../src/errors.js';
-import { psComment, psQuote, psQuoteList, psUnquoteVerbatim } from '../../../src/emitters/powershell/quote.js';
-import { commandElements, commandNodes, parsePowerShell } from '../../../src/powershell/grammar.js';
+import { InternalError } from '../../src/errors.js';
+import { psComment, psQuote, psQuoteList, psUnquoteVerbatim } from '../../src/powershell/quote.js';
+import { commandElements, commandNodes, parsePowerShell } from '../../src/powershell/grammar.js';
 
 const CASES: Array<[string, string, string]> = [
   ['plain', 'Relay EX01', "'Relay EX01'"],

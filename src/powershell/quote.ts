@@ -7,7 +7,7 @@
 // U+201B ‛ exactly like ' (reference emitters-notes), so they are doubled too; otherwise a name
 // such as `O’Brien` would end the literal and the rest would run as code. The double-quote
 // family (" “ ” „) is inert inside single quotes and needs nothing.
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../errors.js';
 
 /** Characters PowerShell reads as a single quote. */
 export const SINGLE_QUOTE_CHARS: readonly string[] = ["'", '\u2018', '\u2019', '\u201A', '\u201B'];

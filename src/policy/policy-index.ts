@@ -1,0 +1,251 @@
+// The policy index: the one engine behind replay, sandbox, audit, diff, report and postfix.
+// Built once per snapshot: the connectors grouped by server and every usable remote range
+// numbered in one range table. Everything the engine derives later (partitions, selections,
+// won intervals, memos) is cached in the index's private tables, which only the policy
+// modules reach (through `tablesOf`).
+import type { AcceptedDomain, ExchangeServer, IpRange, Permission, ReceiveConnector, Snapshot, TransportRole } from '../model.js';
+import { type Family, type Interval, intervalSize, parseIpv4Number, tryRangeInterval } from '../net/index.js';
+
+/** How a connector won: the range that matched and whether through an exact or wildcard binding. */
+export interface Selection {
+  // Shared between lookups (one object per winning interval): read-only.
+  readonly connector: ReceiveConnector;
+  readonly range: IpRange;
+  readonly interval: Interval;
+  readonly size: bigint;
+  readonly binding: 'exact' | 'wildcard';
+  /** The local address the decision was made for (resolved when the endpoint had none). */
+  readonly localAddress: string;
+}
+
+export interface WonInterval {
+  family: Family;
+  first: bigint;
+  last: bigint;
+  connector: ReceiveConnector;
+  port: number;
+  localAddress: string;
+  /** The connector's remote range that wins this interval (smallest matching). */
+  range: IpRange;
+  binding: 'exact' | 'wildcard';
+}
+
+export interface RangeEntry { interval: Interval; range: IpRange; size: bigint }
+
+export interface ConnectorEntry {
+  connector: ReceiveConnector;
+  order: number;
+  role: TransportRole;
+  /** The order of the entry holding this connector object (itself, unless the snapshot lists the object twice). */
+  group: number;
+  /** Ids of the connector's usable ranges in the policy's range table, per family, in range order. */
+  ids4: number[];
+  ids6: number[];
+}
+
+/** IPv4 segments in parallel arrays (bounds as doubles, winner codes). */
+export interface Segments4 { count: number; first: Float64Array; last: Float64Array; wins: Int32Array }
+
+/**
+ * Elementary intervals of one (server, port, local address, family), sorted, gaps omitted.
+ * Segment k is [first, last] won by the range `wins[k] >> 1` of the range table, through an
+ * exact (`wins[k] & 1 === 0`) or wildcard binding. IPv4 bounds are doubles (exact: < 2^32),
+ * IPv6 bounds bigints.
+ */
+export interface Partition {
+  family: Family;
+  localAddress: string;
+  port: number;
+  count: number;
+  wins: Int32Array;
+  first4: Float64Array | null;
+  last4: Float64Array | null;
+  first6: bigint[] | null;
+  last6: bigint[] | null;
+  /** false: no enabled connector binds this port and address (nothing listens). */
+  listening: boolean;
+  /** One frozen Selection per segment looked up, by segment index. */
+  selections: Array<Selection | undefined> | null;
+  /** IPv4: the start of every TOP_BLOCK-th segment, searched first (small, stays in cache). */
+  top4: Float64Array | null;
+  /** The segments as WonIntervals, made once (shared, read-only). */
+  won: WonInterval[] | null;
+  /** Segment indices grouped by winning connector (counting sort by group): `positions[offsets[g] .. offsets[g + 1])`. */
+  byGroup: { offsets: Int32Array; positions: Int32Array } | null;
+  /** WonIntervals per winning connector, made on first use by intervalsWonBy (shared, read-only). */
+  byConnector: Map<ReceiveConnector, WonInterval[]> | null;
+}
+
+/** What the index knows and caches: private to the policy modules. */
+export interface PolicyTables {
+  readonly snapshot: Snapshot;
+  /** The index's public problem list (the same array). */
+  readonly problems: string[];
+  tieCount: number;
+  /** see preparePartitions */
+  partitionsPrepared: boolean;
+  readonly connectorsByServer: Map<string, ConnectorEntry[]>;
+  readonly entries: Map<ReceiveConnector, ConnectorEntry>;
+  readonly serversByName: Map<string, ExchangeServer>;
+  readonly serversByRawName: Map<string, ExchangeServer | undefined>;
+  readonly permissionsByIdentity: Map<string, Permission[]>;
+  readonly partitions: Map<string, Partition>;
+  readonly partitionsByRaw: Map<string, Partition | null>;
+  readonly defaultLocals: Map<string, string | null>;
+  readonly endpointPartitions: Map<string, Map<number, Map<string, Partition | null>>>;
+  /** Range table (see buildTables): owner, model range and IPv4 bounds per id. */
+  readonly rangeOwner: ConnectorEntry[];
+  readonly rangeRaw: IpRange[];
+  readonly rangeFirst4: Float64Array;
+  readonly rangeLast4: Float64Array;
+  /** bigint view of a range: made at import for IPv6, on first use for IPv4 */
+  readonly rangeEntries: Map<number, RangeEntry>;
+  /** IPv4 wildcard-binding sweeps per (server, port, owner role): every local address of the port shares it */
+  readonly wildcardSweeps4: Map<string, { segments: Segments4; ties: string[] }>;
+  /** Memo shared by the policy modules (rights, domains). */
+  readonly caches: Map<string, unknown>;
+  /** Per-connector memo (session rights sets, EHLO lists): object keys, no string building. */
+  readonly connectorMemo: Map<ReceiveConnector, Map<string, unknown>>;
+}
+
+let tablesOfIndex: (policy: PolicyIndex) => PolicyTables;
+
+export class PolicyIndex {
+  readonly snapshot: Snapshot;
+  /** Data the engine had to skip (e.g. a range that is not an address range), for reporting. */
+  readonly problems: string[] = [];
+  /** The snapshot's accepted domains. */
+  readonly acceptedDomains: AcceptedDomain[];
+  readonly #tables: PolicyTables;
+
+  static {
+    tablesOfIndex = (policy) => policy.#tables;
+  }
+
+  constructor(snapshot: Snapshot) {
+    this.snapshot = snapshot;
+    this.acceptedDomains = snapshot.acceptedDomains;
+    this.#tables = buildTables(snapshot, this.problems);
+  }
+
+  /** Whether the connector object is one of the snapshot's (memos hold only those). */
+  knows(connector: ReceiveConnector): boolean {
+    return this.#tables.entries.has(connector);
+  }
+
+  /** The per-connector memo map itself (hot paths use get/set without closures). */
+  memoMap(connector: ReceiveConnector): Map<string, unknown> {
+    const memos = this.#tables.connectorMemo;
+    let m = memos.get(connector);
+    if (m === undefined) { m = new Map(); memos.set(connector, m); }
+    return m;
+  }
+
+  /** Memo shared by the policy modules (rights, domains). */
+  memo<T>(key: string, make: () => T): T {
+    const caches = this.#tables.caches;
+    if (caches.has(key)) return caches.get(key) as T;
+    const value = make();
+    caches.set(key, value);
+    return value;
+  }
+}
+
+/** The index's private tables (for the policy modules only). */
+export function tablesOf(policy: PolicyIndex): PolicyTables {
+  return tablesOfIndex(policy);
+}
+
+function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
+  // The range table: every usable remote range of every connector, numbered in export order
+  // (connector, then range), so that one id orders ties as (connector order, range order).
+  // IPv4 bounds are kept as doubles: no bigint or object per range (estates carry millions).
+  let total = 0;
+  for (const c of snapshot.connectors) total += c.remoteIPRanges.length;
+  const tables: PolicyTables = {
+    snapshot, problems, tieCount: 0, partitionsPrepared: false,
+    connectorsByServer: new Map(), entries: new Map(), serversByName: new Map(), serversByRawName: new Map(),
+    permissionsByIdentity: new Map(), partitions: new Map(), partitionsByRaw: new Map(), defaultLocals: new Map(),
+    endpointPartitions: new Map(), rangeOwner: [], rangeRaw: [], rangeFirst4: new Float64Array(total),
+    rangeLast4: new Float64Array(total), rangeEntries: new Map(), wildcardSweeps4: new Map(), caches: new Map(),
+    connectorMemo: new Map(),
+  };
+  for (const s of snapshot.servers) {
+    const key = s.name.toLowerCase();
+    if (!tables.serversByName.has(key)) tables.serversByName.set(key, s);
+  }
+  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeEntries } = tables;
+  let id = 0;
+  snapshot.connectors.forEach((connector, order) => {
+    const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [] };
+    for (const range of connector.remoteIPRanges) {
+      // Same decision as tryRangeInterval, without its bigints for the common IPv4 case.
+      let f4 = parseIpv4Number(range.first);
+      let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
+      if (f4 === null || l4 === null) {
+        const interval = tryRangeInterval(range);
+        if (interval === null) {
+          problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
+          continue;
+        }
+        if (interval.family === 6) {
+          rangeEntries.set(id, { interval, range, size: intervalSize(interval) });
+          rangeOwner.push(entry);
+          rangeRaw.push(range);
+          entry.ids6.push(id++);
+          continue;
+        }
+        f4 = Number(interval.first);
+        l4 = Number(interval.last);
+      } else if (f4 > l4) {
+        problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
+        continue;
+      }
+      rangeFirst4[id] = f4;
+      rangeLast4[id] = l4;
+      rangeOwner.push(entry);
+      rangeRaw.push(range);
+      entry.ids4.push(id++);
+    }
+    tables.entries.set(connector, entry);
+    const key = connector.server.toLowerCase();
+    const list = tables.connectorsByServer.get(key);
+    if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
+  });
+  for (const list of tables.connectorsByServer.values()) for (const e of list) e.group = tables.entries.get(e.connector)?.order ?? e.order;
+  for (const p of snapshot.permissions) {
+    const key = p.identity.toLowerCase();
+    const list = tables.permissionsByIdentity.get(key);
+    if (list === undefined) tables.permissionsByIdentity.set(key, [p]); else list.push(p);
+  }
+  return tables;
+}
+
+/** The bigint view of a range (made once per range; IPv6 ones exist from the start). */
+export function rangeEntry(tables: PolicyTables, id: number): RangeEntry {
+  let entry = tables.rangeEntries.get(id);
+  if (entry === undefined) {
+    const f4 = tables.rangeFirst4[id] as number;
+    const l4 = tables.rangeLast4[id] as number;
+    const first = BigInt(f4);
+    const interval: Interval = { family: 4, first, last: l4 === f4 ? first : BigInt(l4) };
+    entry = { interval, range: tables.rangeRaw[id] as IpRange, size: intervalSize(interval) };
+    tables.rangeEntries.set(id, entry);
+  }
+  return entry;
+}
+
+const built = new WeakMap<Snapshot, PolicyIndex>();
+
+/**
+ * Builds (once per snapshot object) the indexes every analysis shares. The snapshot is treated
+ * as immutable from then on: to change it, build a new snapshot object (e.g. `{ ...s, permissions: [...] }`).
+ */
+export function buildPolicy(snapshot: Snapshot): PolicyIndex {
+  let policy = built.get(snapshot);
+  if (policy === undefined) {
+    policy = new PolicyIndex(snapshot);
+    built.set(snapshot, policy);
+  }
+  return policy;
+}

@@ -1,0 +1,302 @@
+// The partition sweep: the address space of one binding set partitioned by the smallest
+// containing range (an O(n log n) sweep line over a min-heap), and the overlay that combines the
+// exact and wildcard binding sets (reference §4.2: wildcard only if strictly smaller). IPv4
+// bounds are doubles in typed arrays (estates carry millions of ranges: this is the tuned
+// path); IPv6 bounds are bigints (IPv6 ranges are few). A winner is coded as its range id in
+// the range table times two, plus the binding set (0 exact, 1 wildcard).
+import type { IpRange } from '../model.js';
+import { IndexHeap } from './heap.js';
+import { type ConnectorEntry, type PolicyTables, type Segments4, rangeEntry } from './policy-index.js';
+import { f64, i32 } from './scratch.js';
+
+// Equal codes = the same candidate, as the sweep merges them.
+export const EXACT = 0;
+export const WILDCARD = 1;
+export const EMPTY_WINS = new Int32Array(0);
+export const bindingOf = (code: number): 'exact' | 'wildcard' => ((code & 1) === WILDCARD ? 'wildcard' : 'exact');
+const bindingName = (bit: number): string => (bit === WILDCARD ? 'wildcard' : 'exact');
+
+function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): string {
+  // §4.2: equal matching ranges in one binding set are a state Exchange refuses (§4.4); the
+  // connector exported first wins here, and the state is reported.
+  return `${(tables.rangeOwner[a] as ConnectorEntry).connector.identity} and ${(tables.rangeOwner[b] as ConnectorEntry).connector.identity} both have range `
+    + `${(tables.rangeRaw[a] as IpRange).expression} (${bindingName(bit)} binding); the first exported wins`;
+}
+
+const NO_SEGMENTS4: Segments4 = { count: 0, first: new Float64Array(0), last: new Float64Array(0), wins: EMPTY_WINS };
+
+/** Output of the IPv4 sweep and overlay, in scratch; `emit` merges a piece into the previous one when the same code continues it. */
+class Segments4Builder {
+  count = 0;
+  first: Float64Array;
+  last: Float64Array;
+  wins: Int32Array;
+  constructor(capacity: number) {
+    this.first = f64(4, capacity);
+    this.last = f64(5, capacity);
+    this.wins = i32(3, capacity);
+  }
+  emit(first: number, last: number, code: number): void {
+    const k = this.count;
+    if (k > 0 && this.wins[k - 1] === code && (this.last[k - 1] as number) + 1 === first) { this.last[k - 1] = last; return; }
+    this.first[k] = first;
+    this.last[k] = last;
+    this.wins[k] = code;
+    this.count = k + 1;
+  }
+  /** The segments copied out of scratch. */
+  done(): Segments4 {
+    const n = this.count;
+    return { count: n, first: this.first.slice(0, n), last: this.last.slice(0, n), wins: this.wins.slice(0, n) };
+  }
+}
+
+/**
+ * Sorts `ids[0..n)` (ascending ids) by (first, last, id): a stable natural merge sort — a
+ * connector's list is usually written in address order, so the input is a few sorted runs
+ * (O(n log runs)), and stability keeps equal ranges in id order. The result is in scratch.
+ */
+function sortRanges4(F: Float64Array, L: Float64Array, ids: Int32Array, n: number): Int32Array {
+  const after = (a: number, b: number): boolean => {
+    const fa = F[a] as number;
+    const fb = F[b] as number;
+    return fa > fb || (fa === fb && (L[a] as number) > (L[b] as number));
+  };
+  const bounds: number[] = [0];
+  for (let i = 1; i < n; i++) if (after(ids[i - 1] as number, ids[i] as number)) bounds.push(i);
+  bounds.push(n);
+  if (bounds.length === 2) return ids;
+  let src = ids;
+  let dst = i32(1, n);
+  let runs = bounds;
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r] as number;
+      const mid = runs[r + 1] as number;
+      const hi = r + 2 < runs.length ? runs[r + 2] as number : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // Stable: on equal keys the left run (smaller ids) goes first.
+      while (i < mid && j < hi) dst[k++] = after(src[i] as number, src[j] as number) ? src[j++] as number : src[i++] as number;
+      while (i < mid) dst[k++] = src[i++] as number;
+      while (j < hi) dst[k++] = src[j++] as number;
+      next.push(hi);
+    }
+    runs = next;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}
+
+/**
+ * IPv4 sweep over the ranges of `entries` (one binding set): the address space partitioned by
+ * the smallest containing range; equal sizes go to the connector met first (export order stands
+ * in for AD enumeration order, reference §4.2), then to the range listed first.
+ */
+export function smallestRangePartition4(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments4 {
+  let n = 0;
+  for (const e of entries) n += e.ids4.length;
+  if (n === 0) return NO_SEGMENTS4;
+  const F = tables.rangeFirst4;
+  const L = tables.rangeLast4;
+  // Ids in (connector order, range order) = ascending id order.
+  const ids = i32(0, n);
+  let k = 0;
+  for (const e of entries) for (const id of e.ids4) ids[k++] = id;
+  const sorted = sortRanges4(F, L, ids, n);
+  for (let i = 1; i < n; i++) {
+    const a = sorted[i - 1] as number;
+    const b = sorted[i] as number;
+    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(tieMessage(tables, a, b, bit));
+  }
+  // Items in sweep order; the heap holds item positions, ordered by (size, id).
+  const itemFirst = f64(0, n);
+  const itemLast = f64(1, n);
+  const itemSize = f64(2, n);
+  for (let i = 0; i < n; i++) {
+    const id = sorted[i] as number;
+    itemFirst[i] = F[id] as number;
+    itemLast[i] = L[id] as number;
+    itemSize[i] = (L[id] as number) - (F[id] as number) + 1;
+  }
+  const less = (a: number, b: number): boolean => {
+    const sa = itemSize[a] as number;
+    const sb = itemSize[b] as number;
+    return sa < sb || (sa === sb && (sorted[a] as number) < (sorted[b] as number));
+  };
+  const heap = new IndexHeap(i32(2, n), less);
+  // At most 2n pieces: every piece ends at a range's end or just before a range's start.
+  const out = new Segments4Builder(2 * n + 1);
+  let i = 0;
+  let cursor = itemFirst[0] as number;
+  while (i < n || heap.size > 0) {
+    // Drop ranges that ended before the cursor (lazy deletion: only the top matters).
+    while (heap.size > 0 && (itemLast[heap.top] as number) < cursor) heap.pop();
+    if (heap.size === 0) {
+      if (i >= n) break;
+      cursor = itemFirst[i] as number;
+    }
+    while (i < n && itemFirst[i] === cursor) heap.push(i++);
+    if (heap.size === 0) continue;
+    const top = heap.top;
+    // The winner holds until the next start or until it ends, whichever comes first.
+    let end = itemLast[top] as number;
+    if (i < n && (itemFirst[i] as number) - 1 < end) end = (itemFirst[i] as number) - 1;
+    out.emit(cursor, end, (sorted[top] as number) * 2 + bit);
+    cursor = end + 1;
+  }
+  return out.done();
+}
+
+/** Combines the exact and wildcard partitions boundary by boundary (§4.2: wildcard only if strictly smaller). */
+export function overlay4(tables: PolicyTables, a: Segments4, b: Segments4): Segments4 {
+  if (a.count === 0) return b;
+  if (b.count === 0) return a;
+  const F = tables.rangeFirst4;
+  const L = tables.rangeLast4;
+  const sizeOf = (code: number): number => (L[code >> 1] as number) - (F[code >> 1] as number) + 1;
+  // Every step ends at a boundary of a or b: at most 2 (a.count + b.count) pieces.
+  const out = new Segments4Builder(2 * (a.count + b.count) + 1);
+  let i = 0;
+  let j = 0;
+  let cursor = -1;
+  while (i < a.count || j < b.count) {
+    const hasA = i < a.count;
+    const hasB = j < b.count;
+    const aFirst = hasA ? a.first[i] as number : 0;
+    const aLast = hasA ? a.last[i] as number : 0;
+    const bFirst = hasB ? b.first[j] as number : 0;
+    const bLast = hasB ? b.last[j] as number : 0;
+    const startA = cursor > aFirst ? cursor : aFirst;
+    const startB = cursor > bFirst ? cursor : bFirst;
+    const start = !hasA ? startB : !hasB ? startA : (startA < startB ? startA : startB);
+    const inA = hasA && startA === start;
+    const inB = hasB && startB === start;
+    let end: number;
+    if (inA && inB) end = aLast < bLast ? aLast : bLast;
+    else if (inA) end = hasB && startB - 1 < aLast ? startB - 1 : aLast;
+    else end = hasA && startA - 1 < bLast ? startA - 1 : bLast;
+    const x = inA ? a.wins[i] as number : -1;
+    const w = inB ? b.wins[j] as number : -1;
+    const win = x < 0 ? w : w < 0 ? x : sizeOf(w) < sizeOf(x) ? w : x;
+    if (win >= 0) out.emit(start, end, win);
+    cursor = end + 1;
+    if (hasA && aLast < cursor) i++;
+    if (hasB && bLast < cursor) j++;
+  }
+  return out.done();
+}
+
+/** IPv6 segments: bigint bounds (IPv6 ranges are few; the IPv4 path is the one tuned). */
+export interface Segments6 { first: bigint[]; last: bigint[]; wins: number[] }
+
+function emit6(out: Segments6, first: bigint, last: bigint, code: number): void {
+  const k = out.wins.length - 1;
+  if (k >= 0 && out.wins[k] === code && (out.last[k] as bigint) + 1n === first) { out.last[k] = last; return; }
+  out.first.push(first);
+  out.last.push(last);
+  out.wins.push(code);
+}
+
+/**
+ * IPv6 sweep: the same decision as smallestRangePartition4 over bigint bounds (ranges sorted by
+ * (first, last, id); the heap orders by (size, id)).
+ */
+export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments6 {
+  const out: Segments6 = { first: [], last: [], wins: [] };
+  const sorted: number[] = [];
+  for (const e of entries) for (const id of e.ids6) sorted.push(id);
+  const n = sorted.length;
+  if (n === 0) return out;
+  const ranges = sorted.map((id) => rangeEntry(tables, id));
+  const order = ranges.map((_, k) => k);
+  order.sort((a, b) => {
+    const ra = (ranges[a] as { interval: { first: bigint; last: bigint } }).interval;
+    const rb = (ranges[b] as { interval: { first: bigint; last: bigint } }).interval;
+    if (ra.first !== rb.first) return ra.first < rb.first ? -1 : 1;
+    if (ra.last !== rb.last) return ra.last < rb.last ? -1 : 1;
+    return (sorted[a] as number) - (sorted[b] as number);
+  });
+  const ids = new Int32Array(n);
+  const itemFirst: bigint[] = [];
+  const itemLast: bigint[] = [];
+  const itemSize: bigint[] = [];
+  for (let k = 0; k < n; k++) {
+    const p = order[k] as number;
+    const r = ranges[p] as { interval: { first: bigint; last: bigint }; size: bigint };
+    ids[k] = sorted[p] as number;
+    itemFirst.push(r.interval.first);
+    itemLast.push(r.interval.last);
+    itemSize.push(r.size);
+  }
+  for (let k = 1; k < n; k++) {
+    if (itemFirst[k - 1] === itemFirst[k] && itemLast[k - 1] === itemLast[k]
+      && tables.rangeOwner[ids[k - 1] as number] !== tables.rangeOwner[ids[k] as number]) {
+      onTie(tieMessage(tables, ids[k - 1] as number, ids[k] as number, bit));
+    }
+  }
+  const less = (a: number, b: number): boolean => {
+    const sa = itemSize[a] as bigint;
+    const sb = itemSize[b] as bigint;
+    return sa < sb || (sa === sb && (ids[a] as number) < (ids[b] as number));
+  };
+  const heap = new IndexHeap(new Int32Array(n), less);
+  let i = 0;
+  let cursor = itemFirst[0] as bigint;
+  while (i < n || heap.size > 0) {
+    while (heap.size > 0 && (itemLast[heap.top] as bigint) < cursor) heap.pop();
+    if (heap.size === 0) {
+      if (i >= n) break;
+      cursor = itemFirst[i] as bigint;
+    }
+    while (i < n && itemFirst[i] === cursor) heap.push(i++);
+    if (heap.size === 0) continue;
+    const top = heap.top;
+    let end = itemLast[top] as bigint;
+    if (i < n && (itemFirst[i] as bigint) - 1n < end) end = (itemFirst[i] as bigint) - 1n;
+    emit6(out, cursor, end, (ids[top] as number) * 2 + bit);
+    cursor = end + 1n;
+  }
+  return out;
+}
+
+export function overlay6(tables: PolicyTables, a: Segments6, b: Segments6): Segments6 {
+  if (a.wins.length === 0) return b;
+  if (b.wins.length === 0) return a;
+  const sizeOf = (code: number): bigint => rangeEntry(tables, code >> 1).size;
+  const out: Segments6 = { first: [], last: [], wins: [] };
+  const na = a.wins.length;
+  const nb = b.wins.length;
+  let i = 0;
+  let j = 0;
+  let cursor: bigint | null = null;
+  while (i < na || j < nb) {
+    const hasA = i < na;
+    const hasB = j < nb;
+    const aFirst = a.first[i] as bigint;
+    const aLast = a.last[i] as bigint;
+    const bFirst = b.first[j] as bigint;
+    const bLast = b.last[j] as bigint;
+    const startA = !hasA ? null : (cursor !== null && cursor > aFirst ? cursor : aFirst);
+    const startB = !hasB ? null : (cursor !== null && cursor > bFirst ? cursor : bFirst);
+    const start = startA === null ? (startB as bigint) : startB === null ? startA : (startA < startB ? startA : startB);
+    const inA = hasA && startA === start;
+    const inB = hasB && startB === start;
+    let end: bigint;
+    if (inA && inB) end = aLast < bLast ? aLast : bLast;
+    else if (inA) end = startB !== null && startB - 1n < aLast ? startB - 1n : aLast;
+    else end = startA !== null && startA - 1n < bLast ? startA - 1n : bLast;
+    const x = inA ? a.wins[i] as number : -1;
+    const w = inB ? b.wins[j] as number : -1;
+    const win = x < 0 ? w : w < 0 ? x : sizeOf(w) < sizeOf(x) ? w : x;
+    if (win >= 0) emit6(out, start, end, win);
+    cursor = end + 1n;
+    if (hasA && aLast < cursor) i++;
+    if (hasB && bLast < cursor) j++;
+  }
+  return out;
+}
