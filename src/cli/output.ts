@@ -18,12 +18,6 @@ export async function writeOutputFile(io: Io, file: string, content: string): Pr
   return path;
 }
 
-/** The result to FILE when given, else to stdout. */
-export async function writeResult(io: Io, file: string | undefined, content: string): Promise<void> {
-  if (file === undefined) io.stdout(content);
-  else await writeOutputFile(io, file, content);
-}
-
 /** `-q, --quiet` on every command that writes files: the success line is for people, not scripts. */
 export interface QuietOption { quiet?: boolean }
 
