@@ -58,7 +58,7 @@ function benchEnvelope(id: string, size: number): CaptureEnvelope {
   return {
     id, connector: 'EX01\\Default EX01', server: 'EX01', port: 25, clientAddress: '192.0.2.5', clientAddressOrigin: 'client-ip',
     peerAddress: '127.0.0.1', helo: 'load.corp.example', messageId: `<${id}@load.corp.example>`, authenticatedUser: null, tls: false,
-    mailFrom: 'load@corp.example', rcptTo: ['user@corp.example'], size, transfer: 'DATA', time: new Date().toISOString(),
+    mailFrom: 'load@corp.example', rcptTo: ['user@corp.example'], size, transfer: 'DATA', time: new Date().toISOString(), tlsProtocol: null, tlsCipher: null, authMechanism: null, localEndpoint: '0.0.0.0:25', mailParameters: {},
   };
 }
 

@@ -231,6 +231,10 @@ export interface Scenario {
   bdat?: boolean;
   /** The outcome the consultant wants (after a migration or fix); a comparison reports reaching it as "fixed". */
   expect?: 'accepted' | 'rejected';
+  /** Header lines put on top of the message (e.g. `Received: …` for MaxHopCount, a long one for MaxHeaderSize). */
+  headers?: string[];
+  /** Messages sent one after another in the same session (MessageRateLimit); default 1. */
+  repeat?: number;
 }
 
 export interface ScenariosDocument {

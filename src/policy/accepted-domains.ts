@@ -56,9 +56,8 @@ function buildTable(policy: PolicyIndex): DomainTable {
 
 /**
  * Classifies a recipient (or sender) domain. Best match wins: an exact entry, then the longest
- * `*.parent` wildcard, then `*`. An exact entry `contoso.com` does not cover `sub.contoso.com`.
- * UNSURE(reference): the reference says `*.contoso.com` "matches subdomains"; whether it also
- * matches `contoso.com` itself is not stated — we match subdomains only.
+ * `*.parent` wildcard (which also covers `parent` itself, reference §7), then `*`. An exact
+ * entry `contoso.com` covers `sub.contoso.com` only with MatchSubDomains True.
  */
 export function classifyDomain(policy: PolicyIndex, domain: string): { class: RecipientClass; match: AcceptedDomain | null } {
   const match = bestMatch(tableOf(policy), normalizeDomain(domain));
@@ -70,6 +69,9 @@ function bestMatch(table: DomainTable, name: string): AcceptedDomain | null {
   if (name === '' || name.startsWith('[')) return null;
   const exact = table.exact.get(name);
   if (exact !== undefined) return exact;
+  // `*.contoso.com` (and `contoso.com` with MatchSubDomains) covers contoso.com itself.
+  const self = table.subdomains.get(name);
+  if (self !== undefined) return self;
   let dot = name.indexOf('.');
   while (dot >= 0) {
     const hit = table.subdomains.get(name.slice(dot + 1));

@@ -46,9 +46,17 @@ export const COMMON_REPLIES = {
   badSequence: r(503, '5.5.1', 'Bad sequence of commands'),
   secondStartTls: r(503, '5.5.2', 'Only one STARTTLS command can be issued per session'),
   tooManyErrors: r(421, '4.7.0', 'Too many errors on this connection, closing transmission channel'),
+  messageRateExceeded: r(421, '4.4.2', 'Message submission rate for this client has exceeded the configured limit'),
+  tooManyConnections: r(421, '4.3.2', 'The maximum number of concurrent server connections has exceeded a limit, closing transmission channel'),
   hopCountExceeded: r(554, '5.4.6', 'Hop count exceeded - possible mail loop'),
   bareLinefeeds: r(554, '5.6.0', 'Invalid message content, contains bare linefeeds'),
 } as const;
+
+// 2016/2019 texts for anonymous-without-Submit and for send-as denial: confirmed for 2016
+// on-premises (reference §6.4 MAIL 4 and DATA 3, §11: seed 002 comments quote both from 2016;
+// 5.7.57 also seen on 2019).
+const ANONYMOUS_NOT_AUTHENTICATED_2016 = r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM');
+const SEND_AS_DENIED_2016 = r(550, '5.7.60', 'SMTP; Client does not have permissions to send as this sender');
 
 export interface FlavorReplies {
   relayDenied: Reply;
@@ -66,15 +74,17 @@ export interface FlavorReplies {
  * The engine uses them where noted; change them here when a real transcript shows otherwise.
  */
 export const UNCONFIRMED_REPLIES = {
-  /** 2016 anonymous without Submit: seen on 2019, assumed the same on 2016 (§6.4 MAIL 4, §11). */
-  anonymousNotAuthenticated2016: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
-  /** 2016/2019 send-as denial: "may use 5.7.60" on-premises (§6.4 DATA 2, §11). */
-  sendAsDenied2016: r(550, '5.7.60', 'SMTP; Client does not have permissions to send as this sender'),
+  /**
+   * A command line over the length limit: the reference gives no text; RFC 5321's "500 Line too
+   * long" with Exchange's syntax-error enhanced code. The sandbox closes after it (its parser
+   * cannot resynchronise); whether Exchange closes too is not documented.
+   */
+  commandTooLong: r(500, '5.5.2', 'Line too long'),
   /** STARTTLS on a connector that does not offer it: the reference gives no text; the unknown-verb reply is assumed. */
   startTlsNotOffered: r(500, '5.3.3', 'Unrecognized command'),
   /** TLS required before a command (trigger unconfirmed, §6.5). Not used by the engine: §6.4's 451 is. */
   mustIssueStartTls: r(530, '5.7.0', 'Must issue a STARTTLS command first'),
-  /** Per-source connection limit wording (§6.5). Not used by the engine (no connection counting). */
+  /** Per-source connection limit wording (§6.5, unconfirmed): MaxInboundConnectionPerSource reached. */
   perSourceLimit: r(421, '4.3.2', 'The maximum number of concurrent connections has exceeded a limit, closing transmission channel'),
   /**
    * SMTPUTF8 in EHLO (§6.2 row 12): presence by CU unconfirmed, and §6.7's 2019 list has none.
@@ -87,9 +97,9 @@ export const UNCONFIRMED_REPLIES = {
 
 const REPLIES_2019: FlavorReplies = {
   relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
-  anonymousNotAuthenticated: r(530, '5.7.57', 'SMTP; Client was not authenticated to send anonymous mail during MAIL FROM'),
-  sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
-  anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+  anonymousNotAuthenticated: ANONYMOUS_NOT_AUTHENTICATED_2016,
+  sendAsDenied: SEND_AS_DENIED_2016,
+  anonymousSendAsDenied: SEND_AS_DENIED_2016,
   queuedWithInternalId: true,
   advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
 };
@@ -113,9 +123,11 @@ export const FLAVOR_REPLIES: Record<Flavor, FlavorReplies> = {
   },
   '2016': {
     relayDenied: r(550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain'),
-    anonymousNotAuthenticated: UNCONFIRMED_REPLIES.anonymousNotAuthenticated2016,
-    sendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
-    anonymousSendAsDenied: UNCONFIRMED_REPLIES.sendAsDenied2016,
+    anonymousNotAuthenticated: ANONYMOUS_NOT_AUTHENTICATED_2016,
+    sendAsDenied: SEND_AS_DENIED_2016,
+    // UNSURE(reference): the anonymous send-as text on 2016/2019 is not quoted anywhere; the
+    // authenticated one is assumed (hub connectors only: Front End checks no anonymous sender).
+    anonymousSendAsDenied: SEND_AS_DENIED_2016,
     queuedWithInternalId: true,
     advertisesSmtpUtf8: UNCONFIRMED_REPLIES.smtpUtf8Advertised,
   },

@@ -4,7 +4,8 @@
 import type { ExchangeServer, ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 import { domainOfAddress, isAcceptedDomain, isInternalDomain } from './accepted-domains.js';
 import { extraBool, extraString } from './extra.js';
-import { type PolicyIndex, type Selection, isListening, selectConnectorDetailed, serverOf } from './index.js';
+import { LimitState, connectorLimits, enforced } from './limits.js';
+import { type PolicyIndex, type Selection, connectorsOf, isListening, selectConnector, selectConnectorDetailed, serverOf } from './index.js';
 import {
   ACCEPT_ANY_RECIPIENT, ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ORGANIZATION,
   BYPASS_MESSAGE_SIZE_LIMIT, SMTP_SUBMIT,
@@ -27,6 +28,10 @@ export interface SessionOptions {
   implicitTls?: boolean;
   /** Time shown in the banner; default the epoch, so replay output is reproducible. */
   now?: Date;
+  /** What sessions share for MessageRateLimit (the sandbox: one for its lifetime); default this session's own. */
+  limitState?: LimitState;
+  /** Milliseconds now, for message rates; default `now` (fixed: replay's messages all fall in one minute). */
+  clock?: () => number;
 }
 
 export interface EhloResult { reply: Reply; extensions: string[] }
@@ -39,7 +44,19 @@ const EHLO_KEYS: Record<Flavor, [string, string]> = {
   '2016': ['ehlo:2016', 'ehlo-tls:2016'], '2019': ['ehlo:2019', 'ehlo-tls:2019'],
   se: ['ehlo:2019', 'ehlo-tls:2019'],
 };
-const ADDRESS_RE = /^[^\s<>@]+@[^\s<>@]+$/;
+// A local part is a dot-atom or a quoted string (which may hold spaces and `@`).
+const ADDRESS_RE = /^(?:"(?:[^"\\\r\n]|\\.)*"|[^\s<>@"]+)@[^\s<>@"]+$/;
+/** ESMTP parameters Exchange knows on MAIL and RCPT (reference §6.4); others are 501 5.5.4 Unrecognized parameter. */
+const MAIL_PARAMETERS = new Set(['SIZE', 'BODY', 'AUTH', 'RET', 'ENVID', 'SMTPUTF8']);
+const RCPT_PARAMETERS = new Set(['NOTIFY', 'ORCPT']);
+
+/** MAIL FROM parameters as the client gave them. */
+export interface MailParameters { size?: number; body?: string; names?: readonly string[] }
+/** RCPT TO parameters as the client gave them (keywords only: their values are not judged). */
+export interface RcptParameters { names?: readonly string[] }
+
+const unknownParameter = (names: readonly string[] | undefined, known: Set<string>): boolean =>
+  names !== undefined && names.some((n) => !known.has(n.toUpperCase()));
 
 function stripBrackets(address: string): string {
   const a = address.trim();
@@ -78,6 +95,7 @@ export class SmtpSession {
   readonly serverInfo: ExchangeServer | undefined;
   private selectionValue: Selection | null = null;
   private listeningValue = false;
+  private conflictValue: RoleConflict | null = null;
   private remote: string;
   private greeted = false;
   private tls: boolean;
@@ -87,6 +105,9 @@ export class SmtpSession {
   private accepted: string[] = [];
   private inData = false;
   private closedValue = false;
+  private logonFailures = 0;
+  private protocolErrors = 0;
+  private readonly limitState: LimitState;
 
   constructor(policy: PolicyIndex, options: SessionOptions) {
     this.policy = policy;
@@ -101,6 +122,7 @@ export class SmtpSession {
     this.flavor = options.flavor ?? fromVersion.flavor;
     this.flavorNote = options.flavor === undefined ? fromVersion.note : null;
     this.tls = options.implicitTls === true;
+    this.limitState = options.limitState ?? new LimitState();
     this.remote = options.remoteAddress;
     this.select(options.remoteAddress);
   }
@@ -111,7 +133,13 @@ export class SmtpSession {
     this.rightsCache = null;
     this.selectionValue = selectConnectorDetailed(this.policy, endpoint, remoteAddress);
     this.listeningValue = this.selectionValue !== null || isListening(this.policy, endpoint, remoteAddress);
+    // §4.4 rule 2: a port that both transport services bind answers 421 4.3.2 whoever connects.
+    this.conflictValue = roleConflictAt(this.policy, this.options.server, this.options.port, remoteAddress, this.options.localAddress ?? null);
+    if (this.conflictValue !== null) { this.selectionValue = null; this.listeningValue = true; }
   }
+
+  /** The role conflict that makes this port answer 421 4.3.2 (§4.4 rule 2), or null. */
+  get roleConflict(): RoleConflict | null { return this.conflictValue; }
 
   /** The selected connector (reference §4.2), or null: 421 4.3.2 at connect. */
   get connector(): ReceiveConnector | null { return this.selectionValue?.connector ?? null; }
@@ -168,6 +196,7 @@ export class SmtpSession {
     this.mailFrom = null;
     this.accepted = [];
     this.inData = false;
+    this.bdatBytes = 0;
   }
 
   /** 220 banner, or `421 4.3.2 Service not available` when no connector matches (§6.1). */
@@ -296,26 +325,102 @@ export class SmtpSession {
     let index = usersCache.get(this.options.users);
     if (index === undefined) { index = usersIndex(this.options.users); usersCache.set(this.options.users, index); }
     const account = index.get(user.trim().toLowerCase());
-    if (account === undefined || account.password !== password) return COMMON_REPLIES.authUnsuccessful;
+    if (account === undefined || account.password !== password) return this.logonFailed();
     this.authUser = account;
     this.rightsCache = null;
     // §6.5: an account that lacks Submit on this connector fails AUTH with the same 535.
     if (!this.has(SMTP_SUBMIT)) {
       this.authUser = null;
       this.rightsCache = null;
-      return COMMON_REPLIES.authUnsuccessful;
+      return this.logonFailed();
     }
     return COMMON_REPLIES.authSuccessful;
   }
 
+  /**
+   * A failed logon: 535 5.7.3, or once MaxLogonFailures failures are reached, Exchange's
+   * `421 4.7.0 Too many errors…` and the connection closes (§6.4a). 0 never closes.
+   * UNSURE(reference): whether the failure that reaches the limit is answered 421 itself or
+   * one more 535 is allowed is not documented; we answer the limit-th failure with the 421.
+   */
+  private logonFailed(): Reply {
+    this.logonFailures++;
+    const max = this.connector === null ? undefined : connectorLimits(this.connector).maxLogonFailures;
+    if (enforced(max) && max > 0 && this.logonFailures >= max) { this.closedValue = true; return COMMON_REPLIES.tooManyErrors; }
+    return COMMON_REPLIES.authUnsuccessful;
+  }
+
+  /**
+   * The transport is about to send `reply`: a protocol error (500, 501, 503) counts against
+   * MaxProtocolErrors (§6.4a), and the error that reaches the connector's value is replaced by
+   * `421 4.7.0 Too many errors…` (the connection closes). The transport calls this for every
+   * reply, its own parser's included, so the connector's value decides, not the library's.
+   * UNSURE(reference): which replies Exchange counts is documented only for unknown verbs;
+   * syntax (501) and sequence (503) errors are assumed to count too.
+   */
+  protocolReply(reply: Reply): Reply {
+    if (reply.code !== 500 && reply.code !== 501 && reply.code !== 503) return reply;
+    this.protocolErrors++;
+    const max = this.connector === null ? undefined : connectorLimits(this.connector).maxProtocolErrors;
+    if (enforced(max) && max > 0 && this.protocolErrors >= max) { this.closedValue = true; return COMMON_REPLIES.tooManyErrors; }
+    return reply;
+  }
+
+  /**
+   * Admission against MaxInboundConnection and MaxInboundConnectionPerSource (§6.4a, §6.5),
+   * given the connections this connector already serves (in total and from this client's
+   * address): null when admitted, else the 421 4.3.2 that closes the connection.
+   */
+  admit(openOnConnector: number, openFromSource: number): Reply | null {
+    const c = this.connector;
+    if (c === null) return null;
+    const limits = connectorLimits(c);
+    if (enforced(limits.maxInboundConnection) && openOnConnector >= limits.maxInboundConnection) {
+      this.closedValue = true;
+      return COMMON_REPLIES.tooManyConnections;
+    }
+    if (enforced(limits.maxInboundConnectionPerSource) && openFromSource >= limits.maxInboundConnectionPerSource) {
+      this.closedValue = true;
+      return UNCONFIRMED_REPLIES.perSourceLimit;
+    }
+    return null;
+  }
+
+  /** MessageRateLimit keys of this session (§6.4a): per client address, per authenticated user, or both. */
+  private rateKeys(): string[] {
+    const c = this.connector;
+    if (c === null) return [];
+    const { messageRateLimit, messageRateSource } = connectorLimits(c);
+    if (!enforced(messageRateLimit)) return [];
+    const keys: string[] = [];
+    if (messageRateSource === 'IPAddress' || messageRateSource === 'All') keys.push(`${c.identity}\nip\n${this.remote}`);
+    // UNSURE(reference): with source User, anonymous sessions are assumed not to be limited.
+    if ((messageRateSource === 'User' || messageRateSource === 'All') && this.authUser !== null) keys.push(`${c.identity}\nuser\n${this.authUser.user.toLowerCase()}`);
+    return keys;
+  }
+
+  private nowMs(): number {
+    return this.options.clock?.() ?? (this.options.now ?? EPOCH).getTime();
+  }
+
+  private rateExceeded(): boolean {
+    const c = this.connector;
+    if (c === null) return false;
+    const limit = connectorLimits(c).messageRateLimit;
+    if (!enforced(limit)) return false;
+    const now = this.nowMs();
+    return this.rateKeys().some((key) => this.limitState.recent(key, now) >= limit);
+  }
+
   /** MAIL FROM in the order of reference §6.4. The sender is not checked against permissions here. */
-  mail(from: string, params: { size?: number; body?: string } = {}): Reply {
+  mail(from: string, params: MailParameters = {}): Reply {
     const c = this.connector;
     if (c === null) return this.refused();
     if (!this.greeted) return COMMON_REPLIES.sendHelloFirst;
     if (this.mailFrom !== null) return COMMON_REPLIES.senderAlreadySpecified;
     const address = stripBrackets(from);
     if (address !== '' && !ADDRESS_RE.test(address)) return COMMON_REPLIES.invalidSenderAddress;
+    if (unknownParameter(params.names, MAIL_PARAMETERS)) return COMMON_REPLIES.unrecognizedParameter;
     if (params.body !== undefined && !['7BIT', '8BITMIME', 'BINARYMIME'].includes(params.body.toUpperCase())) return COMMON_REPLIES.invalidArguments;
     if (params.size !== undefined && (!Number.isInteger(params.size) || params.size < 0)) return COMMON_REPLIES.invalidArguments;
     if (c.requireTLS && !this.tls) {
@@ -326,6 +431,7 @@ export class SmtpSession {
       return this.authUser === null ? FLAVOR_REPLIES[this.flavor].anonymousNotAuthenticated : COMMON_REPLIES.submitDeniedAuthenticated;
     }
     if (params.size !== undefined && this.overSize(params.size)) return COMMON_REPLIES.messageTooBig;
+    if (this.rateExceeded()) { this.closedValue = true; return COMMON_REPLIES.messageRateExceeded; }
     this.mailFrom = address;
     this.accepted = [];
     return COMMON_REPLIES.senderOk;
@@ -335,18 +441,22 @@ export class SmtpSession {
     return this.has(BYPASS_MESSAGE_SIZE_LIMIT) || this.has(ACCEPT_HEADERS_ORGANIZATION);
   }
 
+  /** Whether `bytes` of message would exceed MaxMessageSize for this session (the transport asks before reading a BDAT chunk). */
+  exceedsMessageSize(bytes: number): boolean { return this.overSize(bytes); }
+
   private overSize(size: number): boolean {
     const max = this.connector?.maxMessageSize ?? null;
     return max !== null && size > max && !this.bypassesLimits();
   }
 
   /** RCPT TO (§6.4): too many recipients is checked before the relay check. */
-  rcpt(to: string): Reply {
+  rcpt(to: string, params: RcptParameters = {}): Reply {
     const c = this.connector;
     if (c === null) return this.refused();
     if (this.mailFrom === null) return COMMON_REPLIES.needMail;
     const address = stripBrackets(to);
     if (!ADDRESS_RE.test(address)) return COMMON_REPLIES.invalidRecipientAddress;
+    if (unknownParameter(params.names, RCPT_PARAMETERS)) return COMMON_REPLIES.unrecognizedParameter;
     const max = c.maxRecipientsPerMessage;
     if (max !== null && this.accepted.length + 1 > max && !this.has(BYPASS_MESSAGE_SIZE_LIMIT)) return COMMON_REPLIES.tooManyRecipients;
     if (!this.has(ACCEPT_ANY_RECIPIENT) && !isAcceptedDomain(this.policy, domainOfAddress(address))) return FLAVOR_REPLIES[this.flavor].relayDenied;
@@ -383,6 +493,12 @@ export class SmtpSession {
     if (refusal !== null) return refusal;
     this.inData = true;
     this.bdatBytes += chunkSize;
+    // A chunk is counted against MaxMessageSize as it arrives, not only at LAST (§6.4a).
+    if (this.overSize(this.bdatBytes)) {
+      this.bdatBytes = 0;
+      this.resetTransaction();
+      return COMMON_REPLIES.messageTooBig;
+    }
     if (!last) return { code: 250, enhanced: '2.0.0', text: `${chunkSize} bytes received` };
     const total = this.bdatBytes;
     this.bdatBytes = 0;
@@ -401,37 +517,96 @@ export class SmtpSession {
     if (!this.inData) return this.transactionReady() ?? COMMON_REPLIES.badSequence;
     const c = this.connector;
     const from = this.mailFrom ?? '';
+    const limits = connectorLimits(c);
+    if (content.headerBytes !== undefined && enforced(limits.maxHeaderSize) && content.headerBytes > limits.maxHeaderSize && !this.bypassesLimits()) {
+      this.resetTransaction();
+      return COMMON_REPLIES.headerTooBig;
+    }
     if (this.overSize(sizeBytes)) { this.resetTransaction(); return COMMON_REPLIES.messageTooBig; }
+    // UNSURE(reference): counted are the Received: headers the client sent (not the one this
+    // server adds), rejected when there are more than MaxHopCount.
+    if (content.receivedHeaders !== undefined && enforced(limits.maxHopCount) && content.receivedHeaders > limits.maxHopCount) {
+      this.resetTransaction();
+      return COMMON_REPLIES.hopCountExceeded;
+    }
     // UNSURE(reference): BareLinefeedRejectionEnabled came with a late service pack and its
     // place among the end-of-message checks is not documented; we check it after the size.
     if (content.bareLinefeeds === true && extraBool(c.extra, 'BareLinefeedRejectionEnabled', false)) {
       this.resetTransaction();
       return COMMON_REPLIES.bareLinefeeds;
     }
-    if (c.transportRole !== 'FrontendTransport') {
+    // Hub and 2010 connectors check the sender themselves; a 2013+ Front End connector checks
+    // nobody, but proxies an authenticated session to the hub connector, which checks it with
+    // the account's rights there (§6.4 DATA 3).
+    const checkedOn = c.transportRole !== 'FrontendTransport' ? c : this.authUser !== null ? this.proxiedHubConnector() : null;
+    if (checkedOn !== null) {
       for (const raw of [from, content.headerFrom ?? '']) {
         const sender = stripBrackets(raw);
         if (sender === '') continue;
-        const denied = this.sendAsDenied(sender);
+        const denied = this.sendAsDenied(checkedOn, sender);
         if (denied !== null) { this.resetTransaction(); return denied; }
       }
     }
     const hostname = this.serverInfo?.fqdn ?? c.fqdn ?? this.options.server;
     this.resetTransaction();
+    const now = this.nowMs();
+    for (const key of this.rateKeys()) this.limitState.record(key, now);
     return queuedReply(this.flavor, messageId, queuedId ?? stableId(messageId), hostname);
   }
 
   /**
-   * The sender rule of hub/2010 connectors (§6.4): an internal sender domain needs
-   * Accept-Authoritative-Domain-Sender, another domain Accept-Any-Sender. An authenticated
-   * account may always send as its own addresses (its Send-As; the scenario's `addresses`).
+   * The hub connector an authenticated Front End session is proxied to (§6.4 DATA 3): Client
+   * Frontend (587) → Client Proxy (465), Default Frontend (25) → the hub Default (2525). The
+   * proxy connects from the Front End server itself, so the hub selects for the server's
+   * address. null when the export has no hub connector that would take it (then nothing is
+   * concluded: no hub rule is applied).
+   * UNSURE(reference): for custom Front End connectors the reference names no target; we use
+   * 465 for connectors on port 587 and 2525 for every other port, as for the built-ins.
    */
-  private sendAsDenied(sender: string): Reply | null {
-    if (this.authUser !== null && this.authUser.addresses.some((a) => a.toLowerCase() === sender.toLowerCase())) return null;
+  private proxiedHubConnector(): ReceiveConnector | null {
+    const c = this.connector;
+    if (c === null || c.transportRole !== 'FrontendTransport') return null;
+    const memo = this.policy.memoMap(c);
+    const cached = memo.get('proxied-hub') as ReceiveConnector | null | undefined;
+    if (cached !== undefined) return cached;
+    const hubPort = this.options.port === 587 ? 465 : 2525;
+    const from = this.serverInfo?.ipAddresses[0] ?? '127.0.0.1';
+    const hub = selectConnector(this.policy, { server: this.options.server, port: hubPort, localAddress: null }, from);
+    const found = hub !== null && hub.transportRole === 'HubTransport' ? hub : null;
+    memo.set('proxied-hub', found);
+    return found;
+  }
+
+  /**
+   * The sender rule of hub/2010 connectors (§6.4), on `on`: an anonymous session needs
+   * Accept-Authoritative-Domain-Sender for an internal sender domain and Accept-Any-Sender for
+   * another. An authenticated account may send as its own addresses (its Send-As: the users
+   * file's `addresses`), and as anyone when it holds Accept-Any-Sender on that connector (the
+   * documented way to let a service account send as other addresses, granted on the hub
+   * connector — Client Proxy or Default), or Accept-Authoritative-Domain-Sender for an
+   * internal domain.
+   */
+  private sendAsDenied(on: ReceiveConnector, sender: string): Reply | null {
     const internal = isInternalDomain(this.policy, domainOfAddress(sender));
-    if (this.has(internal ? ACCEPT_AUTHORITATIVE_DOMAIN_SENDER : ACCEPT_ANY_SENDER)) return null;
     const replies = FLAVOR_REPLIES[this.flavor];
-    return this.authUser === null ? replies.anonymousSendAsDenied : replies.sendAsDenied;
+    if (this.authUser === null) {
+      const rights = on === this.connector ? this.rights() : allowedRights(this.policy, on, this.principal);
+      return rights.has(internal ? ACCEPT_AUTHORITATIVE_DOMAIN_SENDER : ACCEPT_ANY_SENDER) ? null : replies.anonymousSendAsDenied;
+    }
+    if (this.authUser.addresses.some((a) => a.toLowerCase() === sender.toLowerCase())) return null;
+    const rights = on === this.connector ? this.rights() : this.rightsOn(on);
+    if (rights.has(ACCEPT_ANY_SENDER) || (internal && rights.has(ACCEPT_AUTHORITATIVE_DOMAIN_SENDER))) return null;
+    return replies.sendAsDenied;
+  }
+
+  /** The session principal's rights on another connector (the proxied hub), memoised like rights(). */
+  private rightsOn(connector: ReceiveConnector): Set<string> {
+    const who = this.principal;
+    const key = typeof who === 'object' ? `user:${who.user.toLowerCase()}` : who;
+    const memo = this.policy.memoMap(connector);
+    let set = memo.get(key) as Set<string> | undefined;
+    if (set === undefined) { set = allowedRights(this.policy, connector, who); memo.set(key, set); }
+    return set;
   }
 
   rset(): Reply { this.resetTransaction(); return COMMON_REPLIES.resetting; }
@@ -457,4 +632,83 @@ export interface MessageContent {
    * knows (replay sends scenario text with CRLF line ends, so it never sets this).
    */
   bareLinefeeds?: boolean;
+  /** Bytes of the header section (up to the empty line), for MaxHeaderSize. */
+  headerBytes?: number;
+  /** Received: headers the client's message carries, for MaxHopCount. */
+  receivedHeaders?: number;
+}
+
+/** Header facts of a message text (CRLF or LF line ends) for {@link MessageContent}. */
+export function headerFacts(text: string): { headerBytes: number; receivedHeaders: number } {
+  const m = /\r?\n\r?\n/.exec(text);
+  const head = m === null ? text : text.slice(0, m.index);
+  let receivedHeaders = 0;
+  for (const line of head.split(/\r?\n/)) if (/^received:/i.test(line)) receivedHeaders++;
+  return { headerBytes: Buffer.byteLength(head.replace(/\r?\n/g, '\r\n')), receivedHeaders };
+}
+
+/** Two enabled connectors of different transport roles bound to overlapping sockets (§4.4 rule 2). */
+export interface RoleConflict {
+  port: number;
+  frontend: ReceiveConnector;
+  hub: ReceiveConnector;
+  /** `0.0.0.0`, `::` or a single address: the socket the two services both want. */
+  frontendAddress: string;
+  hubAddress: string;
+}
+
+const isWildcard = (address: string): boolean => address === '0.0.0.0' || address === '::';
+const familyOf = (address: string): 4 | 6 => (address.includes(':') ? 6 : 4);
+
+/**
+ * Every role conflict of a server's enabled connectors (§4.4 rule 2): a FrontendTransport and a
+ * HubTransport connector whose bindings overlap (same address and port, or the same port and
+ * family with one side the wildcard). Exchange 2010 connectors have no role and never conflict.
+ * Each conflict is also reported once in the policy's problems (replay prints them).
+ */
+export function roleConflicts(policy: PolicyIndex, server: string): RoleConflict[] {
+  return policy.memo(`role-conflicts:${server.toLowerCase()}`, () => {
+    const connectors = connectorsOf(policy, server).filter((c) => c.enabled);
+    const frontends = connectors.filter((c) => c.transportRole === 'FrontendTransport');
+    const hubs = connectors.filter((c) => c.transportRole === 'HubTransport');
+    const out: RoleConflict[] = [];
+    for (const frontend of frontends) {
+      for (const hub of hubs) {
+        for (const fb of frontend.bindings) {
+          for (const hb of hub.bindings) {
+            if (fb.port !== hb.port || familyOf(fb.address) !== familyOf(hb.address)) continue;
+            if (fb.address !== hb.address && !isWildcard(fb.address) && !isWildcard(hb.address)) continue;
+            out.push({ port: fb.port, frontend, hub, frontendAddress: fb.address, hubAddress: hb.address });
+          }
+        }
+      }
+    }
+    const seen = new Set<string>();
+    for (const c of out) {
+      const text = roleConflictWarning(c);
+      if (!seen.has(text)) { seen.add(text); policy.problems.push(text); }
+    }
+    return out;
+  });
+}
+
+/** The warning for a role conflict, naming both connectors. */
+export function roleConflictWarning(c: RoleConflict): string {
+  return `port ${c.port} of server ${c.frontend.server}: the Front End connector "${c.frontend.identity}" and the hub (HubTransport) `
+    + `connector "${c.hub.identity}" both bind it; one of the two transport services cannot listen there, so the port answers `
+    + '"421 4.3.2 Service not available" (move the hub connector to another port, e.g. 2525, or make it FrontendTransport)';
+}
+
+/** The conflict that decides a session on (port, client family, local address), or null. */
+function roleConflictAt(policy: PolicyIndex, server: string, port: number, remoteAddress: string, localAddress: string | null): RoleConflict | null {
+  const conflicts = roleConflicts(policy, server);
+  if (conflicts.length === 0) return null;
+  const family = familyOf(remoteAddress.replace(/^::ffff:(?=\d+\.)/i, ''));
+  for (const c of conflicts) {
+    if (c.port !== port || familyOf(c.frontendAddress) !== family) continue;
+    if (localAddress === null || isWildcard(localAddress)) return c;
+    const reaches = (a: string): boolean => isWildcard(a) || a === localAddress;
+    if (reaches(c.frontendAddress) || reaches(c.hubAddress)) return c;
+  }
+  return null;
 }

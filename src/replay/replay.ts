@@ -5,7 +5,7 @@ import type {
 } from '../model.js';
 import type { PolicyIndex } from '../policy/index.js';
 import type { Flavor } from '../policy/replies.js';
-import { type SessionOptions, SmtpSession } from '../policy/session.js';
+import { type MessageContent, type SessionOptions, SmtpSession, headerFacts } from '../policy/session.js';
 
 export interface ReplayOptions {
   /** Run against this server whatever the scenario's `server` says (`--server`). */
@@ -53,9 +53,14 @@ const UTF8 = new TextEncoder();
 
 /** The generated message (see generatedMessage) for a scenario. */
 export function generatedMessage(scenario: Scenario, messageId: string): string {
-  // From/To/Subject/Message-ID headers and a one-line body.
-  return `From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
+  // The scenario's extra header lines, From/To/Subject/Message-ID headers and a one-line body.
+  return `${extraHeaders(scenario)}From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
     + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
+}
+
+/** The scenario's `headers`, each line ending CRLF ('' without any). */
+export function extraHeaders(scenario: Scenario): string {
+  return scenario.headers === undefined || scenario.headers.length === 0 ? '' : `${scenario.headers.join('\r\n')}\r\n`;
 }
 
 /** UTF-8 byte length, without encoding when the text is ASCII. */
@@ -69,30 +74,35 @@ function generatedMessageSize(scenario: Scenario, messageId: string): number {
   let to = 0;
   for (const r of scenario.rcptTo) to += byteLength(r) + 2;
   to += Math.max(0, scenario.rcptTo.length - 1) * 2;
-  return 'From: <>\r\n'.length + byteLength(scenario.mailFrom) + 'To: \r\n'.length + to
+  return byteLength(extraHeaders(scenario)) + 'From: <>\r\n'.length + byteLength(scenario.mailFrom) + 'To: \r\n'.length + to
     + 'Subject: exrelay replay: \r\n'.length + byteLength(scenario.name) + 'Message-ID: \r\n\r\n'.length + byteLength(messageId)
     + 'exrelay replay test message\r\n'.length;
 }
 
 /** The message a scenario sends: its `data`, or a small generated one padded to `messageSize`. */
-export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null; internalId: string } {
+export function scenarioMessage(scenario: Scenario): { size: number; messageId: string; headerFrom: string | null; internalId: string; headerBytes: number; receivedHeaders: number } {
   const h = hashNumber(scenario.name);
   // A reproducible InternalId per scenario (Exchange's is a queue counter): 1 + 9-10 digits.
   const internalId = `1${(h >>> 3) + 100_000_000}`;
   if (scenario.data !== undefined) {
     const id = headerValue(scenario.data, 'Message-ID');
     const from = headerValue(scenario.data, 'From');
-    const body = scenario.data.replace(/\r?\n/g, '\r\n');
+    const body = extraHeaders(scenario) + scenario.data.replace(/\r?\n/g, '\r\n');
     return {
       size: Math.max(UTF8.encode(body).length, scenario.messageSize ?? 0),
       messageId: id ?? `<${hex8(h)}@${scenario.helo}>`,
       headerFrom: from === null ? null : addressIn(from),
       internalId,
+      ...headerFacts(body),
     };
   }
   const messageId = `<${hex8(h)}@${scenario.helo}>`;
-  const size = Math.max(generatedMessageSize(scenario, messageId), scenario.messageSize ?? 0);
-  return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom, internalId };
+  const unpadded = generatedMessageSize(scenario, messageId);
+  const size = Math.max(unpadded, scenario.messageSize ?? 0);
+  // The header section ends before the empty line; padding goes into the body.
+  const headerBytes = unpadded - '\r\n\r\nexrelay replay test message\r\n'.length;
+  const receivedHeaders = (scenario.headers ?? []).filter((line) => /^received:/i.test(line)).length;
+  return { size, messageId, headerFrom: scenario.mailFrom === '' ? null : scenario.mailFrom, internalId, headerBytes, receivedHeaders };
 }
 
 function advertisesSize(extensions: readonly string[]): boolean {
@@ -147,30 +157,39 @@ export function runScenario(policy: PolicyIndex, scenario: Scenario, users: read
   const message = scenarioMessage(scenario);
   // Clients announce the size when the server advertises SIZE (RFC 1870).
   const sendsSize = (scenario.messageSize !== undefined || scenario.data !== undefined) && advertisesSize(ehlo.extensions);
-  const mail = session.mail(scenario.mailFrom, sendsSize ? { size: message.size } : {});
-  replies.push(stage('mail', mail));
-  if (mail.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
+  const content: MessageContent = {
+    headerFrom: message.headerFrom, queuedId: message.internalId, headerBytes: message.headerBytes, receivedHeaders: message.receivedHeaders,
+  };
+  // `repeat`: the same transaction again in the same session (MessageRateLimit); the session
+  // goes on only while every message is queued.
+  const times = scenario.repeat ?? 1;
+  for (let n = 0; n < times; n++) {
+    const mail = session.mail(scenario.mailFrom, sendsSize ? { size: message.size } : {});
+    replies.push(stage('mail', mail));
+    if (mail.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
 
-  for (const to of scenario.rcptTo) {
-    const reply = session.rcpt(to);
-    replies.push(stage('rcpt', reply));
-    recipients.push({ address: to, code: reply.code, enhanced: reply.enhanced, text: reply.text });
-    if (session.closed) return makeResult(scenario, session, 'rejected', replies, recipients);
-  }
-  if (session.acceptedRecipients.length === 0) return makeResult(scenario, session, 'rejected', replies, recipients);
+    for (const to of scenario.rcptTo) {
+      const reply = session.rcpt(to);
+      replies.push(stage('rcpt', reply));
+      if (n === 0) recipients.push({ address: to, code: reply.code, enhanced: reply.enhanced, text: reply.text });
+      if (session.closed) return makeResult(scenario, session, 'rejected', replies, recipients);
+    }
+    if (session.acceptedRecipients.length === 0) return makeResult(scenario, session, 'rejected', replies, recipients);
 
-  let final: Reply;
-  if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
-    final = session.bdat(message.size, true, message.messageId, { headerFrom: message.headerFrom, queuedId: message.internalId });
-    replies.push(stage('message', final));
-  } else {
-    const data = session.data();
-    replies.push(stage('data', data));
-    if (data.code !== 354) return makeResult(scenario, session, 'rejected', replies, recipients);
-    final = session.message(message.size, message.messageId, message.internalId, { headerFrom: message.headerFrom });
-    replies.push(stage('message', final));
+    let final: Reply;
+    if (scenario.bdat === true && ehlo.extensions.includes('CHUNKING')) {
+      final = session.bdat(message.size, true, message.messageId, content);
+      replies.push(stage('message', final));
+    } else {
+      const data = session.data();
+      replies.push(stage('data', data));
+      if (data.code !== 354) return makeResult(scenario, session, 'rejected', replies, recipients);
+      final = session.message(message.size, message.messageId, message.internalId, content);
+      replies.push(stage('message', final));
+    }
+    if (final.code !== 250) return makeResult(scenario, session, 'rejected', replies, recipients);
   }
-  return makeResult(scenario, session, final.code === 250 ? 'accepted' : 'rejected', replies, recipients);
+  return makeResult(scenario, session, 'accepted', replies, recipients);
 }
 
 /** The reply that decided the outcome: the refusal, the first rejection, or the queued line. */

@@ -13,7 +13,7 @@ class FieldError extends Error {
   constructor(readonly path: Path, message: string) { super(message); }
 }
 
-const SCENARIO_FIELDS = new Set(['name', 'server', 'clientIp', 'port', 'tls', 'auth', 'helo', 'mailFrom', 'rcptTo', 'localAddress', 'data', 'messageSize', 'bdat', 'expect']);
+const SCENARIO_FIELDS = new Set(['name', 'server', 'clientIp', 'port', 'tls', 'auth', 'helo', 'mailFrom', 'rcptTo', 'localAddress', 'data', 'messageSize', 'bdat', 'expect', 'headers', 'repeat']);
 const USER_FIELDS = new Set(['user', 'password', 'addresses']);
 const AUTH_FIELDS = new Set(['user', 'password', 'mechanism']);
 const ROOT_FIELDS = new Set(['schema', 'users', 'scenarios']);
@@ -137,6 +137,17 @@ function readScenario(value: unknown, i: number, warnings: Array<{ path: Path; m
     if (e !== 'accepted' && e !== 'rejected') throw new FieldError([...path, 'expect'], '"expect" must be "accepted" or "rejected"');
     scenario.expect = e;
   }
+  const headers = value.headers;
+  if (headers !== undefined && headers !== null) {
+    // Header lines: `Name: value`, no line breaks (a folded header is several list entries:
+    // its continuation lines start with a space or tab).
+    if (!Array.isArray(headers) || !headers.every((h): h is string => typeof h === 'string' && !/[\r\n]/.test(h) && (/^[\x21-\x39\x3b-\x7e]+:/.test(h) || /^[ \t]/.test(h)))) {
+      throw new FieldError([...path, 'headers'], '"headers" must be a list of header lines ("Name: value"; a line starting with a space continues the one before)');
+    }
+    scenario.headers = headers;
+  }
+  const repeat = int(value, 'repeat', path, 1, 10000);
+  if (repeat !== undefined) scenario.repeat = repeat;
   return scenario;
 }
 

@@ -48,12 +48,35 @@ export interface CaptureEnvelope {
   size: number;
   /** DATA or BDAT */
   transfer: 'DATA' | 'BDAT';
+  /** Negotiated TLS version and cipher (`TLSv1.2`, an IANA cipher name), null without TLS. */
+  tlsProtocol: string | null;
+  tlsCipher: string | null;
+  /** The AUTH mechanism the session logged on with, null when anonymous. */
+  authMechanism: string | null;
+  /** Exchange's local endpoint as the protocol log writes it (`10.0.0.11:25`; `0.0.0.0:25` when the server address is unknown). */
+  localEndpoint: string;
+  /** MAIL FROM parameters as the client gave them (`SIZE`, `BODY`, …; `true` for a keyword without value). */
+  mailParameters: Record<string, string | true>;
   /** ISO 8601 UTC time the message was accepted. */
   time: string;
 }
 
 /** Messages up to this size are kept in memory and written in one call at commit. */
 const MEMORY_LIMIT = 8 * 1024 * 1024;
+/**
+ * All unfinished messages together hold at most this much in memory; beyond it each message
+ * spills to its temporary file as it arrives. Many slow senders therefore cost disk, not
+ * memory: the sandbox's memory stays bounded whatever the number of open transactions.
+ */
+const MEMORY_BUDGET = 32 * 1024 * 1024;
+
+/** Bytes held in memory by the unfinished messages of one store. */
+class MemoryBudget {
+  used = 0;
+  take(bytes: number): void { this.used += bytes; }
+  give(bytes: number): void { this.used = Math.max(0, this.used - bytes); }
+  get exhausted(): boolean { return this.used >= MEMORY_BUDGET; }
+}
 /** A new file, never an existing one. Durability comes from the batch's fdatasync, not O_DSYNC. */
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 /** Messages per flush at most, so one batch cannot hold the libuv pool for long. */
@@ -68,6 +91,7 @@ export class CaptureStore {
   private sequence = 0n;
   private base: bigint;
   private readonly group: GroupCommit;
+  private readonly budget = new MemoryBudget();
 
   /** `unfinishedRemoved`: messages a killed run left unfinished (never acknowledged) that opening removed. */
   private constructor(readonly dir: string, highest: bigint, private readonly lock: string, readonly unfinishedRemoved: number) {
@@ -117,7 +141,7 @@ export class CaptureStore {
   /** Starts a message; nothing touches the disk before commit unless the message is large. */
   begin(): CaptureWriter {
     const id = (this.base + this.sequence++).toString();
-    return new CaptureWriter(this.dir, id, this.group);
+    return new CaptureWriter(this.dir, id, this.group, this.budget);
   }
 }
 
@@ -128,7 +152,16 @@ export class CaptureWriter {
   private handle: FileHandle | null = null;
   private done = false;
 
-  constructor(private readonly dir: string, readonly id: string, private readonly group: GroupCommit) {}
+  constructor(private readonly dir: string, readonly id: string, private readonly group: GroupCommit, private readonly budget: MemoryBudget = new MemoryBudget()) {}
+
+  /** Drops the in-memory chunks and gives their bytes back to the budget. */
+  private release(): Buffer[] {
+    const chunks = this.chunks;
+    this.budget.give(this.buffered);
+    this.chunks = [];
+    this.buffered = 0;
+    return chunks;
+  }
 
   get size(): number { return this.bytes; }
 
@@ -141,15 +174,13 @@ export class CaptureWriter {
     this.bytes += buffer.length;
     this.chunks.push(buffer);
     this.buffered += buffer.length;
-    if (this.buffered >= MEMORY_LIMIT) await this.spill();
+    this.budget.take(buffer.length);
+    if (this.buffered >= MEMORY_LIMIT || this.budget.exhausted) await this.spill();
   }
 
   private async spill(): Promise<void> {
     this.handle ??= await open(this.emlTemp, CREATE);
-    const chunks = this.chunks;
-    this.chunks = [];
-    this.buffered = 0;
-    await writeAll(this.handle, chunks);
+    await writeAll(this.handle, this.release());
   }
 
   /**
@@ -183,14 +214,12 @@ export class CaptureWriter {
         const handle = this.handle;
         toSync.push(handle);
         this.handle = null;
-        await writeAll(handle, this.chunks);
+        await writeAll(handle, this.release());
       } else {
         const fd = await createFile(this.emlTemp);
         toSync.push(fd);
-        writeAllSync(fd, this.chunks);
+        writeAllSync(fd, this.release());
       }
-      this.chunks = [];
-      this.buffered = 0;
       const fd = await createFile(this.jsonTemp);
       toSync.push(fd);
       writeAllSync(fd, [json]);
@@ -216,7 +245,7 @@ export class CaptureWriter {
 
   /** A commit that failed: no temporary file is left behind. */
   async discard(): Promise<void> {
-    this.chunks = [];
+    this.release();
     const handle = this.handle;
     this.handle = null;
     await handle?.close().catch(() => undefined);
@@ -226,7 +255,7 @@ export class CaptureWriter {
 
   /** Drops a message that was not accepted. */
   async abort(): Promise<void> {
-    this.chunks = [];
+    this.release();
     if (this.done) return;
     this.done = true;
     if (this.handle !== null) {

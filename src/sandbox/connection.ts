@@ -16,8 +16,10 @@ import type { CaptureStore, CaptureWriter } from './capture.js';
 import type { AddressOrigin } from './client-address.js';
 import { effectiveClientAddress } from './client-address.js';
 import { connectionAddressText, formatBinding } from '../net/index.js';
-import type { Dialogue, MessageContent } from './dialogue.js';
-import { findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
+import { UNCONFIRMED_REPLIES } from '../policy/replies.js';
+import { parseAddressCommand } from './address-command.js';
+import type { Dialogue, MailParameters, MessageContent } from './dialogue.js';
+import { HeaderScan, findHeaderFrom, findMessageId, formatTimeSpan, receivedHeader, timeSpanMs } from './message.js';
 import { LogSession, type ProtocolLog } from './protocol-log.js';
 import { ReplySeam, replyText, toSmtpError, type WireReply } from './replies.js';
 
@@ -29,11 +31,13 @@ export interface SandboxContext {
   build: string | null;
   xclient: boolean;
   clientIp: string | null;
+  /** `--local-address`: the server address clients are taken to have reached (null: unknown). */
+  localAddress: string | null;
   tarpit: boolean;
   capture: CaptureStore;
   log: ProtocolLog | null;
-  /** A fresh engine session for an Exchange port and the address the client is seen as. */
-  newDialogue(port: number, remoteAddress: string): Dialogue;
+  /** A fresh engine session for an Exchange port, the address the client is seen as and the server address it reached (null: unknown). */
+  newDialogue(port: number, remoteAddress: string, localAddress: string | null): Dialogue;
   contextFor(connector: ReceiveConnector | null): Promise<SecureContext>;
   /** Exchange's Permission flag names for the log's `Set Session Permissions` record. */
   permissionNames(connector: ReceiveConnector, user: string | null): string;
@@ -41,6 +45,11 @@ export interface SandboxContext {
   unregister(connection: ExchangeConnection): void;
   /** Commits in flight, so shutdown lets a message that is being saved get its 250. */
   track(work: Promise<unknown>): void;
+  /**
+   * Counts this connection against its connector (MaxInboundConnection) and client address
+   * (MaxInboundConnectionPerSource); returns how many were open before it and a release.
+   */
+  occupy(connector: ReceiveConnector, address: string): { onConnector: number; fromSource: number; release: () => void };
 }
 
 /** How the socket reached the sandbox (from listeners.ts / server.ts). */
@@ -50,6 +59,8 @@ export interface LinkInfo {
   peerPort: number;
   trusted: boolean;
   proxySource: string | null;
+  /** The PROXY header's destination address (the server address the client reached), when trusted. */
+  proxyDestination: string | null;
   localAddress: string;
   localPort: number;
 }
@@ -96,7 +107,10 @@ export class ExchangeStream extends SMTPStream {
   }
 }
 
-interface BdatTransfer { writer: CaptureWriter | null; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan }
+/** Bytes of a message's start held back before writing, to see its header section whole. */
+const HEAD_WINDOW = 65536;
+
+interface BdatTransfer { writer: CaptureWriter | null; prefixed: boolean; head: Buffer[]; headBytes: number; error: Reply | null; total: number; started: Date; linefeeds: BareLinefeedScan; headers: HeaderScan }
 
 /** Finds a line feed not preceded by a carriage return, across the chunks of one message. */
 export class BareLinefeedScan {
@@ -121,8 +135,10 @@ export class ExchangeConnection extends SMTPConnection {
   /** Trusted client whose own address selects no connector: greeted neutrally, may send XCLIENT. */
   private neutral = false;
   private xclientAddress: string | null = null;
+  private xclientDestination: string | null = null;
   private inXclient = false;
   private authUser: string | null = null;
+  private authMechanism: string | null = null;
   private advertisedAuth: string[] = [];
   private helo: string | null = null;
   private tlsInfo: { protocol: string | null; cipher: string | null } | null = null;
@@ -133,6 +149,7 @@ export class ExchangeConnection extends SMTPConnection {
   private bdat: BdatTransfer | null = null;
   private disconnectLogged = false;
   private closedByServer = false;
+  private releaseSlot: (() => void) | null = null;
 
   constructor(server: SMTPServer, socket: Socket | TLSSocket, options: SMTPConnectionOptions, ctx: SandboxContext, link: LinkInfo) {
     super(server, socket, options);
@@ -141,7 +158,8 @@ export class ExchangeConnection extends SMTPConnection {
     this.name = ctx.serverFqdn;
     ctx.register(this);
     if (ctx.log !== null) {
-      this.logSession = new LogSession(ctx.log, '', formatBinding({ address: link.localAddress, port: link.localPort }), formatBinding({ address: link.peer, port: link.peerPort }));
+      this.logSession = new LogSession(ctx.log, '', '', formatBinding({ address: link.peer, port: link.peerPort }));
+      this.logSession.local = this.logLocalEndpoint();
     }
   }
 
@@ -155,6 +173,25 @@ export class ExchangeConnection extends SMTPConnection {
 
   get connector(): ReceiveConnector | null { return this.dialogue?.connector ?? null; }
 
+  /**
+   * The server address the client reached, as Exchange would see it (contract): XCLIENT
+   * DESTADDR, the PROXY destination, `--local-address`; null when unknown (then only
+   * wildcard-bound connectors are candidates, as in replay without `localAddress`).
+   */
+  get exchangeLocalAddress(): string | null {
+    return this.xclientDestination ?? this.link.proxyDestination ?? this.ctx.localAddress;
+  }
+
+  /**
+   * The protocol log's local endpoint: Exchange's own port (not the sandbox's) and the local
+   * address used — unknown is written as the wildcard of the client's family, which replay
+   * reads as "an address no connector binds specifically", exactly what the sandbox used.
+   */
+  private logLocalEndpoint(): string {
+    const family6 = this.effective.address.includes(':');
+    return formatBinding({ address: this.exchangeLocalAddress ?? (family6 ? '::' : '0.0.0.0'), port: this.link.exchangePort });
+  }
+
   get effective(): { address: string; origin: AddressOrigin } {
     return effectiveClientAddress({ xclient: this.xclientAddress, proxy: this.link.proxySource, clientIp: this.ctx.clientIp, peer: this.link.peer });
   }
@@ -162,14 +199,32 @@ export class ExchangeConnection extends SMTPConnection {
   override _createParser(): SMTPStream {
     const parser = new ExchangeStream({ maxCommandLength: this._server.options.maxCommandLength });
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
-    parser.on('error', (err: Error) => { this.send(421, `Error: ${err.message}`); });
+    // The library's parser stops for good after an over-long line: Exchange's syntax reply
+    // (with its enhanced code), then the connection closes.
+    parser.on('error', (err: Error) => {
+      if (/too long/i.test(err.message)) {
+        this.writeNow({ wire: { code: 500, lines: [replyText(UNCONFIRMED_REPLIES.commandTooLong)] }, closeAfter: true });
+        return;
+      }
+      this.send(421, `Error: ${err.message}`);
+    });
     return parser;
   }
 
   // ---- writing: seam, tarpit, log -------------------------------------------------------
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const wire = this.seam.rewrite(code, data, context);
+    let wire = this.seam.rewrite(code, data, context);
+    // The connector's MaxProtocolErrors decides when errors close the session, not the
+    // library's own count of unknown verbs (10).
+    if (code === 500) this._unrecognizedCommands = 0;
+    const dialogue = this.dialogue;
+    if (dialogue?.protocolReply !== undefined && dialogue.connector !== null && !this.neutral) {
+      const first = wire.lines[0] ?? '';
+      const m = /^(\d\.\d{1,3}\.\d{1,3}) (.*)$/.exec(first);
+      const judged = dialogue.protocolReply({ code: wire.code, enhanced: m === null ? null : (m[1] ?? null), text: m === null ? first : (m[2] ?? '') });
+      if (judged.code !== wire.code) { wire = { code: judged.code, lines: [replyText(judged)] }; code = judged.code; }
+    }
     // The library closes after any 421 it sends; a translated reply keeps that intent.
     const entry: QueuedReply = { wire, closeAfter: code === 421 || closesConnection(wire) || (wire.code >= 400 && this.dialogue?.closed === true) };
     if (this.queue !== null) { this.queue.push(entry); return; }
@@ -198,6 +253,8 @@ export class ExchangeConnection extends SMTPConnection {
     // AUTH prompts are logged as Exchange logs them, without the exchange's content.
     if (wire.code === 334) this.logSession?.record('>', '334 <authentication response>');
     else this.logSession?.reply(wire.code, wire.lines);
+    // A message's final 250 goes out only once the session's records are in the file.
+    if (wire.code === 250 && (wire.lines[0] ?? '').startsWith('2.6.0 ')) this.ctx.log?.flush();
     const payload = wire.lines.length === 1 ? (wire.lines[0] ?? '') : wire.lines;
     if (entry.closeAfter) this.closedByServer = true;
     super.send(wire.code, payload, false); // closes by itself on 421
@@ -246,11 +303,17 @@ export class ExchangeConnection extends SMTPConnection {
   /** onConnect hook: select the connector for the effective address. */
   handleConnect(callback: (err?: Error | null) => void): void {
     const address = this.effective.address;
-    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address);
+    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address, this.exchangeLocalAddress);
     const reply = dialogue.connect();
     if (reply.code === 220) {
       this.dialogue = dialogue;
       this.logConnector();
+      const refusal = this.occupySlot();
+      if (refusal !== null) {
+        this.writeNow({ wire: { code: refusal.code, lines: [replyText(refusal)] }, closeAfter: true });
+        callback(Object.assign(new Error('refused'), { responseCode: 0 }));
+        return;
+      }
       callback();
       return;
     }
@@ -271,6 +334,20 @@ export class ExchangeConnection extends SMTPConnection {
       this.writeNow({ wire: { code: reply.code, lines: [replyText(reply)] }, closeAfter: true });
     }
     callback(Object.assign(new Error('refused'), { responseCode: 0 }));
+  }
+
+  /** MaxInboundConnection / MaxInboundConnectionPerSource: this connection's place, or the 421 that refuses it. */
+  private occupySlot(): Reply | null {
+    this.releaseSlot?.();
+    this.releaseSlot = null;
+    const dialogue = this.dialogue;
+    const connector = this.connector;
+    if (dialogue === null || connector === null) return null;
+    const slot = this.ctx.occupy(connector, this.effective.address);
+    this.releaseSlot = slot.release;
+    const refusal = dialogue.admit?.(slot.onConnector, slot.fromSource) ?? null;
+    if (refusal !== null) { slot.release(); this.releaseSlot = null; }
+    return refusal;
   }
 
   private logConnector(): void {
@@ -311,8 +388,21 @@ export class ExchangeConnection extends SMTPConnection {
 
   override handler_XCLIENT(command: Buffer, callback: Callback): void {
     if (!this.mayUseXclient()) { this.send(500, 'Error: command not recognized'); callback(); return; }
+    // DESTADDR (Postfix's XCLIENT attribute for the server address) is the sandbox's to read:
+    // it picks connectors bound to that address. The library knows only the client attributes.
+    const words = command.toString('latin1').trim().split(/\s+/);
+    const kept: string[] = [];
+    let destination: string | null = null;
+    for (const word of words) {
+      const m = /^DESTADDR=(.*)$/i.exec(word);
+      if (m === null) { kept.push(word); continue; }
+      const value = connectionAddressText((m[1] ?? '').replace(/^IPV6:/i, ''));
+      if (!/^[0-9a-f.:]+$/i.test(value) || (!value.includes('.') && !value.includes(':'))) { this.send(501, '5.5.4 Invalid arguments', false); callback(); return; }
+      destination = value;
+    }
+    if (destination !== null) this.xclientDestination = destination;
     this.inXclient = true;
-    super.handler_XCLIENT(command, () => { this.inXclient = false; callback(); });
+    super.handler_XCLIENT(Buffer.from(kept.length > 1 ? kept.join(' ') : `${kept[0] ?? 'XCLIENT'} NAME=[TEMPUNAVAIL]`, 'latin1'), () => { this.inXclient = false; callback(); });
   }
 
   /** XCLIENT ADDR re-selects the connector: the new connector's banner, or 421 4.3.2. */
@@ -327,23 +417,22 @@ export class ExchangeConnection extends SMTPConnection {
     this.authUser = null;
     this.helo = null;
     const address = this.effective.address;
-    let reply: Reply;
-    if (this.dialogue === null) {
-      const dialogue = this.ctx.newDialogue(this.link.exchangePort, address);
-      reply = dialogue.connect();
-      this.dialogue = dialogue;
-    } else {
-      reply = this.dialogue.reselect(address);
-    }
+
+    // A new dialogue: the local address may have changed too (DESTADDR).
+    const dialogue = this.ctx.newDialogue(this.link.exchangePort, address, this.exchangeLocalAddress);
+    const reply = dialogue.connect();
+    this.dialogue = dialogue;
     this.neutral = false;
     if (this.logSession !== null) {
       this.logSession.connector = this.connector?.identity ?? '';
+      this.logSession.local = this.logLocalEndpoint();
       this.logSession.record('*', `XCLIENT ADDR=${address}`, 'Remote address changed');
       const connector = this.connector;
       if (reply.code === 220 && connector !== null) this.logSession.record('*', this.ctx.permissionNames(connector, null), 'Set Session Permissions');
     }
-    this.sendReply(reply);
-    if (reply.code !== 220) this.dialogue = null;
+    const refusal = reply.code === 220 ? this.occupySlot() : null;
+    this.sendReply(refusal ?? reply);
+    if (reply.code !== 220 || refusal !== null) this.dialogue = null;
   }
 
   // ---- EHLO / HELO ---------------------------------------------------------------------------
@@ -455,6 +544,7 @@ export class ExchangeConnection extends SMTPConnection {
     const reply = dialogue.auth('LOGIN', user, password);
     if (reply.code === 235) {
       this.authUser = dialogue.authenticatedAs ?? user;
+      this.authMechanism = 'LOGIN';
       this.session.user = this.authUser;
       const connector = this.connector;
       if (this.logSession !== null && connector !== null) {
@@ -475,6 +565,18 @@ export class ExchangeConnection extends SMTPConnection {
 
   // ---- MAIL / RCPT (hooks) ------------------------------------------------------------------
 
+  /**
+   * MAIL FROM / RCPT TO as Exchange reads them (reference §6.4 MAIL 2): the address with or
+   * without angle brackets (`MAIL FROM: user@contoso.com`, as printers send it), a quoted local
+   * part that may hold spaces or `@` (`<"john doe"@contoso.com>`), then ESMTP parameters.
+   * Whether a parameter is known is the engine's decision (501 5.5.4 Unrecognized parameter).
+   */
+  override _parseAddressCommand(rawName: string, rawCommand: Buffer | string): ReturnType<SMTPConnection['_parseAddressCommand']> {
+    const parsed = parseAddressCommand(rawName, rawCommand.toString());
+    if (parsed === null) return false;
+    return parsed.duplicate === null ? { address: parsed.address, args: parsed.args } : { address: parsed.address, args: parsed.args, duplicate: parsed.duplicate };
+  }
+
   override _validateMailParams(parsed: Parameters<SMTPConnection['_validateMailParams']>[0]) {
     // Exchange advertises BINARYMIME with CHUNKING; smtp-server knows only 7BIT/8BITMIME.
     const args = parsed.args;
@@ -489,7 +591,7 @@ export class ExchangeConnection extends SMTPConnection {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.refuseNeutral(callback); return; }
     const args = address.args === false ? {} : address.args;
-    const params: { size?: number; body?: string } = {};
+    const params: MailParameters = { names: Object.keys(args) };
     if (typeof args.SIZE === 'string') params.size = Number(args.SIZE);
     if (typeof args.BODY === 'string') params.body = args.BODY.toUpperCase();
     const reply = dialogue.mail(address.address, params);
@@ -505,7 +607,7 @@ export class ExchangeConnection extends SMTPConnection {
   handleRcptTo(address: SMTPServerAddress, callback: (err?: Error | null) => void): void {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.refuseNeutral(callback); return; }
-    const reply = dialogue.rcpt(address.address);
+    const reply = dialogue.rcpt(address.address, { names: address.args === false ? [] : Object.keys(address.args) });
     if (reply.code === 250 || reply.code === 251) { this.seam.expect('RCPT_TO_OK', reply); callback(); } else callback(toSmtpError(reply));
   }
 
@@ -561,17 +663,24 @@ export class ExchangeConnection extends SMTPConnection {
     const work = (async () => {
       const writer = this.ctx.capture.begin();
       try {
-        await writer.write(this.receivedHeader(started));
         const head: Buffer[] = [];
         let headBytes = 0;
+        let prefixed = false;
         const linefeeds = new BareLinefeedScan();
+        const headers = new HeaderScan();
         for await (const chunk of stream as AsyncIterable<Buffer>) {
-          if (headBytes < 65536) { head.push(chunk); headBytes += chunk.length; }
           linefeeds.scan(chunk);
-          await writer.write(chunk);
+          headers.scan(chunk);
+          if (prefixed) { await writer.write(chunk); continue; }
+          // The header section is held back (at most HEAD_WINDOW bytes) until it is known
+          // whether the server must add a Message-ID.
+          head.push(chunk);
+          headBytes += chunk.length;
+          if (headers.complete || headBytes >= HEAD_WINDOW) { prefixed = true; await this.writePrefix(writer, head, started); }
         }
+        if (!prefixed) await this.writePrefix(writer, head, started);
         const size = stream.byteLength;
-        return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, 'DATA', started,
+        return await this.finishMessage(writer, size, Buffer.concat(head), linefeeds.found, headers, 'DATA', started,
           (messageId, content) => this.requireDialogue().message(size, messageId, content.queuedId, content));
       } catch (error) {
         await writer.abort();
@@ -585,13 +694,31 @@ export class ExchangeConnection extends SMTPConnection {
     );
   }
 
+  /** The Message-ID the server uses for a message whose header section has none. */
+  private generatedMessageId(writer: CaptureWriter): string {
+    return `<${writer.id}@${this.ctx.serverFqdn}>`;
+  }
+
+  /**
+   * What the capture holds before the client's bytes: the Received header the server adds and,
+   * when the client's header section has no Message-ID, the one the server makes (Exchange adds
+   * one too); then the held-back header section itself.
+   */
+  private async writePrefix(writer: CaptureWriter, head: readonly Buffer[], started: Date): Promise<void> {
+    await writer.write(this.receivedHeader(started));
+    if (findMessageId(Buffer.concat(head)) === null) await writer.write(`Message-ID: ${this.generatedMessageId(writer)}\r\n`);
+    for (const chunk of head) await writer.write(chunk);
+  }
+
   /** Asks the engine for the end-of-message reply; a 250 is sent only once the capture is on disk. */
-  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, transfer: 'DATA' | 'BDAT', started: Date,
+  private async finishMessage(writer: CaptureWriter, size: number, head: Buffer, bareLinefeeds: boolean, headers: HeaderScan, transfer: 'DATA' | 'BDAT', started: Date,
     decide: (messageId: string, content: MessageContent) => Reply): Promise<{ ok: true; text: string } | { ok: false; reply: Reply }> {
     const connector = this.connector;
     if (connector === null) { await writer.abort(); return { ok: false, reply: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' } }; }
-    const messageId = findMessageId(head) ?? `<${writer.id}@${this.ctx.serverFqdn}>`;
-    const reply = decide(messageId, { headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds });
+    const messageId = findMessageId(head) ?? this.generatedMessageId(writer);
+    const reply = decide(messageId, {
+      headerFrom: findHeaderFrom(head), queuedId: writer.id, bareLinefeeds, headerBytes: headers.headerBytes, receivedHeaders: headers.receivedHeaders,
+    });
     if (reply.code !== 250) { await writer.abort(); return { ok: false, reply }; }
     const envelope = this.session.envelope;
     const mailFrom = envelope.mailFrom === false ? '' : envelope.mailFrom.address;
@@ -612,6 +739,11 @@ export class ExchangeConnection extends SMTPConnection {
       size,
       transfer,
       time: started.toISOString(),
+      tlsProtocol: this.session.secure ? (this.tlsInfo?.protocol ?? null) : null,
+      tlsCipher: this.session.secure ? (this.tlsInfo?.cipher ?? null) : null,
+      authMechanism: this.authUser === null ? null : this.authMechanism,
+      localEndpoint: this.logLocalEndpoint(),
+      mailParameters: envelope.mailFrom === false || envelope.mailFrom.args === false ? {} : { ...envelope.mailFrom.args },
     });
     return { ok: true, text: replyText(reply) };
   }
@@ -644,45 +776,75 @@ export class ExchangeConnection extends SMTPConnection {
     const size = Number(sizeText);
     const parser = this._parser;
     if (parser === false || !(parser instanceof ExchangeStream)) { callback(); return; }
-    if (this.bdat === null) this.bdat = { writer: null, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan() };
+    if (this.bdat === null) this.bdat = { writer: null, prefixed: false, head: [], headBytes: 0, error: null, total: 0, started: new Date(), linefeeds: new BareLinefeedScan(), headers: new HeaderScan() };
     const transfer = this.bdat;
     if (size === 0) {
       // Nothing to read: the reply comes before the parser reads what was pipelined after.
-      void this.afterChunk(transfer, Buffer.alloc(0), last).then(callback, callback);
+      void this.afterChunk(transfer, 0, last).then(callback, callback);
       return;
     }
-    // The chunk is read in full whatever the verdict, or its bytes would be taken as commands.
+    // The chunk is read in full whatever the verdict, or its bytes would be taken as commands;
+    // it streams into the capture as it arrives (never whole in memory). A chunk that would take
+    // the message over MaxMessageSize is refused before a byte of it is kept (§6.4a).
     const stream = parser.startChunkMode(size);
     this._dataStream = stream;
-    const collected: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => { collected.push(chunk); });
-    stream.once('end', () => {
-      this._dataStream = false;
-      const resume = (): void => { if (this._parser !== false) this._parser.continue(); };
-      void this.afterChunk(transfer, Buffer.concat(collected), last).then(resume, resume);
-    });
+    const refusal = this.dialogue?.exceedsMessageSize?.(transfer.total + size) === true;
+    const resume = (): void => { if (this._parser !== false) this._parser.continue(); };
+    void this.receiveChunk(transfer, stream, size, last, refusal).then(resume, resume);
     callback();
   }
 
-  private async afterChunk(transfer: BdatTransfer, chunk: Buffer, last: boolean): Promise<void> {
+  /** Streams one BDAT chunk into the message (or discards it when refused), then answers it. */
+  private async receiveChunk(transfer: BdatTransfer, stream: SMTPServerDataStream, size: number, last: boolean, refused: boolean): Promise<void> {
+    const dialogue = this.dialogue;
+    const usable = !refused && !this.neutral && dialogue !== null;
+    for await (const part of stream as AsyncIterable<Buffer>) {
+      if (!usable || transfer.error !== null) continue;
+      transfer.total += part.length;
+      try {
+        transfer.writer ??= this.ctx.capture.begin();
+        transfer.linefeeds.scan(part);
+        transfer.headers.scan(part);
+        if (transfer.prefixed) {
+          await transfer.writer.write(part);
+        } else {
+          transfer.head.push(part);
+          transfer.headBytes += part.length;
+          if (transfer.headers.complete || transfer.headBytes >= HEAD_WINDOW) {
+            transfer.prefixed = true;
+            await this.writePrefix(transfer.writer, transfer.head, transfer.started);
+          }
+        }
+      } catch {
+        transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
+      }
+    }
+    this._dataStream = false;
+    if (refused && dialogue !== null && !this.neutral) {
+      // The engine counts the chunk against the limit and ends the transaction with its 552.
+      this.bdat = null;
+      await transfer.writer?.abort();
+      this.sendReply(dialogue.bdat(size, last, ''));
+      this._resetSession();
+      return;
+    }
+    await this.afterChunk(transfer, size, last);
+  }
+
+  private async afterChunk(transfer: BdatTransfer, chunkSize: number, last: boolean): Promise<void> {
     const dialogue = this.dialogue;
     if (this.neutral || dialogue === null) { this.bdat = null; this.sendReply({ code: 503, enhanced: '5.5.2', text: 'Need mail command' }); return; }
-    transfer.total += chunk.length;
-    if (transfer.error === null) {
+    if (chunkSize === 0 && transfer.error === null) transfer.writer ??= this.ctx.capture.begin();
+    if (last && transfer.error === null && transfer.writer !== null && !transfer.prefixed) {
       try {
-        if (transfer.writer === null) {
-          transfer.writer = this.ctx.capture.begin();
-          await transfer.writer.write(this.receivedHeader(transfer.started));
-        }
-        if (transfer.headBytes < 65536) { transfer.head.push(chunk); transfer.headBytes += chunk.length; }
-        transfer.linefeeds.scan(chunk);
-        await transfer.writer.write(chunk);
+        transfer.prefixed = true;
+        await this.writePrefix(transfer.writer, transfer.head, transfer.started);
       } catch {
         transfer.error = { code: 451, enhanced: '4.7.0', text: 'Temporary server error. Please try again later' };
       }
     }
     if (!last) {
-      const reply = transfer.error ?? dialogue.bdat(chunk.length, false, '');
+      const reply = transfer.error ?? dialogue.bdat(chunkSize, false, '');
       if (reply.code >= 400) { this.bdat = null; await transfer.writer?.abort(); }
       this.sendReply(reply);
       return;
@@ -691,10 +853,10 @@ export class ExchangeConnection extends SMTPConnection {
     const writer = transfer.writer;
     if (transfer.error !== null || writer === null) {
       await writer?.abort();
-      this.sendReply(transfer.error ?? dialogue.bdat(chunk.length, true, ''));
+      this.sendReply(transfer.error ?? dialogue.bdat(chunkSize, true, ''));
     } else {
-      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, 'BDAT', transfer.started,
-        (messageId, content) => dialogue.bdat(chunk.length, true, messageId, content));
+      const work = this.finishMessage(writer, transfer.total, Buffer.concat(transfer.head), transfer.linefeeds.found, transfer.headers, 'BDAT', transfer.started,
+        (messageId, content) => dialogue.bdat(chunkSize, true, messageId, content));
       this.ctx.track(work);
       try {
         const outcome = await work;
@@ -730,6 +892,8 @@ export class ExchangeConnection extends SMTPConnection {
   /** onClose hook. */
   handleClose(): void {
     this.resetTransfer();
+    this.releaseSlot?.();
+    this.releaseSlot = null;
     if (!this.disconnectLogged) {
       this.disconnectLogged = true;
       this.logSession?.record('-', '', this.closedByServer ? 'Local' : 'Remote');

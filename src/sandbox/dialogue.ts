@@ -2,8 +2,9 @@
 // interface so the transport can be tested against a scripted engine as well as the real one.
 import type { ReceiveConnector, Reply, ScenarioUser } from '../model.js';
 
+import type { LimitState } from '../policy/limits.js';
 import type { Flavor } from '../policy/replies.js';
-import type { MessageContent } from '../policy/session.js';
+import type { MailParameters, MessageContent, RcptParameters } from '../policy/session.js';
 
 export type { Flavor };
 
@@ -16,6 +17,8 @@ export interface DialogueOptions {
   users: ScenarioUser[];
   implicitTls?: boolean;
   now?: Date;
+  limitState?: LimitState;
+  clock?: () => number;
 }
 
 /** One SMTP session's decisions, one method per client step; every method returns Exchange's reply. */
@@ -27,8 +30,8 @@ export interface Dialogue {
   tlsEstablished(): void;
   /** `user`/`password` null: the client has only named the mechanism so far. */
   auth(mechanism: string, user: string | null, password: string | null): Reply;
-  mail(from: string, params?: { size?: number; body?: string }): Reply;
-  rcpt(to: string): Reply;
+  mail(from: string, params?: MailParameters): Reply;
+  rcpt(to: string, params?: RcptParameters): Reply;
   data(): Reply;
   /** A BDAT chunk; for the LAST one, the end-of-message decision (as `message`). */
   bdat(chunkSize: number, last: boolean, messageId: string, content?: MessageContent): Reply;
@@ -41,10 +44,16 @@ export interface Dialogue {
   readonly listening?: boolean;
   /** The account AUTH succeeded for, as the users file names it. */
   readonly authenticatedAs?: string | null;
+  /** Whether a message of this many bytes is over the connector's MaxMessageSize for this session (BDAT chunks as they come). */
+  exceedsMessageSize?(bytes: number): boolean;
+  /** A reply about to be sent: protocol errors count against MaxProtocolErrors (the one reaching it becomes 421 4.7.0). */
+  protocolReply?(reply: Reply): Reply;
+  /** MaxInboundConnection / MaxInboundConnectionPerSource: null to admit, else the 421 4.3.2 refusal. */
+  admit?(openOnConnector: number, openFromSource: number): Reply | null;
   /** The server closes the connection after the reply just given (421, RequireTLS 451). */
   readonly closed: boolean;
 }
 
-export type { MessageContent } from '../policy/session.js';
+export type { MailParameters, MessageContent, RcptParameters } from '../policy/session.js';
 
 export type DialogueFactory = (options: DialogueOptions) => Dialogue;

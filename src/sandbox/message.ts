@@ -77,3 +77,59 @@ export function formatTimeSpan(ms: number): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${Math.floor(total / 86400)}.${pad(Math.floor(total / 3600) % 24)}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
 }
+
+const RECEIVED = Buffer.from('received:');
+
+/**
+ * Header facts of a message as it streams in (MaxHeaderSize, MaxHopCount): the bytes before
+ * the empty line that ends the header section, and the Received: lines in it. Only the header
+ * section is looked at; the body is not scanned.
+ */
+export class HeaderScan {
+  headerBytes = 0;
+  receivedHeaders = 0;
+  private done = false;
+  private offset = 0;
+  private lineStart = 0;
+  private column = 0;
+  private matched = 0;
+  private matching = true;
+  private lastWasCr = false;
+
+  /** The empty line that ends the header section has been seen. */
+  get complete(): boolean { return this.done; }
+
+  scan(chunk: Buffer): void {
+    if (this.done) return;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (byte === 0x0a) {
+        if (this.column - (this.lastWasCr ? 1 : 0) === 0) {
+          // The empty line: the header section is what came before it, without its line end.
+          this.headerBytes = Math.max(0, this.lineStart - 2);
+          this.done = true;
+          return;
+        }
+        this.lineStart = this.offset + i + 1;
+        this.column = 0;
+        this.matched = 0;
+        this.matching = true;
+        this.lastWasCr = false;
+        continue;
+      }
+      if (this.matching) {
+        const lower = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
+        if (lower === RECEIVED[this.matched]) {
+          this.matched++;
+          if (this.matched === RECEIVED.length) { this.receivedHeaders++; this.matching = false; }
+        } else {
+          this.matching = false;
+        }
+      }
+      this.column++;
+      this.lastWasCr = byte === 0x0d;
+    }
+    this.offset += chunk.length;
+    this.headerBytes = this.offset;
+  }
+}

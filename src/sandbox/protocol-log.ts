@@ -2,7 +2,11 @@
 // reads real Exchange logs read the sandbox's too. One CSV file per UTC day,
 // RECVyyyymmdd-1.LOG, with Exchange's header lines; records of concurrent sessions interleave as
 // they do on a real server.
-import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
+// Durability: records are gathered and written to the file (the kernel's page cache: a killed
+// process loses nothing written) at the end of each turn of the event loop, and at once before
+// a message's final 250 is sent, so an acknowledged message always has its records. Each start
+// of the sandbox begins with a fresh header block, as a restarted transport service does.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -44,9 +48,11 @@ export function replyRecords(code: number, lines: readonly string[], perLine: bo
 }
 
 export class ProtocolLog {
-  private stream: WriteStream | null = null;
+  private fd: number | null = null;
   private fileName = '';
   private sessionCounter: bigint;
+  private pending: string[] = [];
+  private scheduled = false;
 
   /** `version`: 14.0.0.0 for 2010, 15.0.0.0 for 2013 and later. `clock` is for tests. */
   constructor(readonly dir: string, readonly version: string, private readonly clock: () => Date = () => new Date()) {
@@ -65,30 +71,42 @@ export class ProtocolLog {
 
   write(fields: { connector: string; session: string; sequence: number; local: string; remote: string; event: LogEvent; data: string; context: string }): void {
     const now = this.clock();
-    const stream = this.streamFor(now);
-    stream.write([
+    const name = logFileName(now);
+    if (name !== this.fileName) this.open(name, now);
+    this.pending.push([
       now.toISOString(), csvField(fields.connector), fields.session, String(fields.sequence), fields.local, fields.remote,
       fields.event, csvField(fields.data), csvField(fields.context),
     ].join(',') + '\r\n');
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => { this.scheduled = false; this.flush(); });
+    }
   }
 
-  private streamFor(now: Date): WriteStream {
-    const name = logFileName(now);
-    if (this.stream !== null && name === this.fileName) return this.stream;
-    this.stream?.end();
-    const path = join(this.dir, name);
-    const fresh = !existsSync(path) || statSync(path).size === 0;
-    this.stream = createWriteStream(path, { flags: 'a' });
+  /** Writes every gathered record to the file now (before a final 250: the message's records are on disk). */
+  flush(): void {
+    if (this.fd === null || this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    const buffer = Buffer.from(text, 'latin1');
+    for (let at = 0; at < buffer.length;) at += writeSync(this.fd, buffer, at);
+  }
+
+  /** A new day's file, or the first file of this run: a header block first (appended to what is there). */
+  private open(name: string, now: Date): void {
+    this.flush();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = openSync(join(this.dir, name), 'a');
     this.fileName = name;
-    if (fresh) this.stream.write(logHeader(this.version, now));
-    return this.stream;
+    this.pending.push(logHeader(this.version, now));
   }
 
   close(): Promise<void> {
-    const stream = this.stream;
-    this.stream = null;
-    if (stream === null) return Promise.resolve();
-    return new Promise((resolve) => stream.end(() => resolve()));
+    this.flush();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.fileName = '';
+    return Promise.resolve();
   }
 }
 
@@ -97,7 +115,7 @@ export class LogSession {
   private sequence = 0;
   readonly id: string;
 
-  constructor(private readonly log: ProtocolLog, public connector: string, private readonly local: string, private readonly remote: string) {
+  constructor(private readonly log: ProtocolLog, public connector: string, public local: string, private readonly remote: string) {
     this.id = log.nextSessionId();
   }
 

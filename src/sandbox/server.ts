@@ -8,7 +8,9 @@ import { SMTPServer } from 'smtp-server';
 import { UsageError } from '../errors.js';
 import type { ReceiveConnector, ScenarioUser, Snapshot } from '../model.js';
 import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyIndex } from '../policy/index.js';
+import { LimitState } from '../policy/limits.js';
 import { flavorOf } from '../policy/replies.js';
+import { roleConflicts, roleConflictWarning } from '../policy/session.js';
 import { allowedRights, isExternallySecured } from '../policy/rights.js';
 import { CaptureStore } from './capture.js';
 import { isTrustedPeer } from './client-address.js';
@@ -20,7 +22,7 @@ import { bindListeners, closeListeners, planListeners, type BoundListener, type 
 import { buildNumber } from './message.js';
 import { ProtocolLog, sessionPermissionNames } from './protocol-log.js';
 import { readProxyHeader } from './proxy-protocol.js';
-import { CertificateStore, type PemPair } from './tls.js';
+import { CertificateStore, subjectAttributes, type CertificateLikeness, type PemPair, type TlsVersion } from './tls.js';
 
 export interface SandboxOptions {
   snapshot: Snapshot;
@@ -29,6 +31,8 @@ export interface SandboxOptions {
   /** Listen port for an Exchange port (CLI: port + offset; tests: 0). */
   portFor: (exchangePort: number) => number;
   clientIp: string | null;
+  /** `--local-address`: the server address clients are taken to have reached (bound connectors). */
+  localAddress?: string | null;
   xclient: boolean;
   proxyProtocol: boolean;
   trustProxy: readonly string[];
@@ -38,6 +42,10 @@ export interface SandboxOptions {
   flavor: Flavor | null;
   tarpit: boolean;
   certificate: PemPair | null;
+  /** Highest TLS version offered (default TLS 1.2, as Exchange on Windows). */
+  tlsMax?: TlsVersion;
+  /** The generated certificate also takes the expiry of the imported one the connector names. */
+  tlsLikeSource?: boolean;
   /** How long a trusted client may take to send its PROXY header (default 500 ms). */
   proxyGraceMs?: number;
   /** Engine sessions; default the policy engine's SmtpSession. */
@@ -52,6 +60,8 @@ export interface Sandbox {
   readonly unfinishedRemoved: number;
   /** Open connections now (for tests). */
   readonly connectionCount: number;
+  /** What the operator should know before trusting the answers (printed at start). */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -72,8 +82,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const target = resolveServer(policy, options.server);
   const info = serverOf(policy, target.name);
   const flavor = options.flavor ?? flavorOf(info);
+  const localAddress = options.localAddress === undefined || options.localAddress === null ? null : connectionAddressText(options.localAddress);
+  const warnings: string[] = [...new Set(roleConflicts(policy, target.name).map(roleConflictWarning))];
+  warnings.push(...integratedAuthWarnings(target.connectors));
+  warnings.push(...unreachableBindings(target.connectors, localAddress, options.xclient || options.proxyProtocol));
   const serverFqdn = info?.fqdn ?? target.connectors.find((c) => c.fqdn !== null)?.fqdn ?? target.name;
-  const certificates = new CertificateStore(options.certificate);
+  const certificates = new CertificateStore(options.certificate, options.tlsMax ?? 'TLSv1.2');
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
   let capture: CaptureStore;
   try {
@@ -86,6 +100,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const users = [...options.users];
   const connections = new Map<string, ExchangeConnection>();
   const inFlight = new Set<Promise<unknown>>();
+  const limitState = new LimitState();
+  const openByConnector = new Map<ReceiveConnector, number>();
+  const openBySource = new Map<string, number>();
+  const bump = <K>(map: Map<K, number>, key: K, by: number): void => {
+    const n = (map.get(key) ?? 0) + by;
+    if (n <= 0) map.delete(key); else map.set(key, n);
+  };
   const sockets = new Set<net.Socket>();
   let closing = false;
 
@@ -96,18 +117,36 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     build: buildNumber(info?.version),
     xclient: options.xclient,
     clientIp: options.clientIp === null ? null : connectionAddressText(options.clientIp),
+    localAddress,
     tarpit: options.tarpit,
     capture,
     log,
-    newDialogue: (port, remoteAddress) => dialogues({
-      server: target.name, port, localAddress: null, remoteAddress, users, now: new Date(),
+    newDialogue: (port, remoteAddress, local) => dialogues({
+      server: target.name, port, localAddress: local, remoteAddress, users, now: new Date(), limitState, clock: Date.now,
       ...(options.flavor === null ? {} : { flavor: options.flavor }),
     }),
-    contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn),
+    contextFor: (connector): Promise<SecureContext> => certificates.contextFor(connector?.fqdn ?? serverFqdn,
+      likenessOf(options.snapshot, target.name, connector, options.tlsLikeSource === true)),
     permissionNames: (connector, user) => sessionPermissionNames(allowedRights(policy, connector,
       isExternallySecured(connector) ? 'externallySecured' : user === null ? 'anonymous' : { user })),
     register: (c) => { connections.set(c.id, c); },
     unregister: (c) => { connections.delete(c.id); },
+    occupy: (connector, address) => {
+      const sourceKey = `${connector.identity}\n${address}`;
+      const before = { onConnector: openByConnector.get(connector) ?? 0, fromSource: openBySource.get(sourceKey) ?? 0 };
+      bump(openByConnector, connector, 1);
+      bump(openBySource, sourceKey, 1);
+      let released = false;
+      return {
+        ...before,
+        release: () => {
+          if (released) return;
+          released = true;
+          bump(openByConnector, connector, -1);
+          bump(openBySource, sourceKey, -1);
+        },
+      };
+    },
     track: (work) => {
       inFlight.add(work);
       const done = (): void => { inFlight.delete(work); };
@@ -173,7 +212,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const peer = connectionAddressText(socket.remoteAddress ?? '');
     const trusted = isTrustedPeer(peer, options.trustProxy);
     const link: LinkInfo = {
-      exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null,
+      exchangePort: plan.exchangePort, peer, peerPort: socket.remotePort ?? 0, trusted, proxySource: null, proxyDestination: null,
       localAddress: connectionAddressText(socket.localAddress ?? plan.host), localPort: socket.localPort ?? plan.port,
     };
     const begin = (): void => {
@@ -192,6 +231,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (read.status === 'ok' && read.header.source !== null) {
         link.proxySource = read.header.source.address;
         link.peerPort = read.header.source.port;
+        link.proxyDestination = read.header.destination?.address ?? null;
       }
       if (read.rest.length > 0) socket.unshift(read.rest);
       begin();
@@ -214,6 +254,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     captureDir: capture.dir,
     unfinishedRemoved: capture.unfinishedRemoved,
     get connectionCount() { return connections.size; },
+    warnings,
     async close() {
       if (closing) return;
       closing = true;
@@ -246,4 +287,63 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
 async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * Connectors bound to a specific address are candidates only for clients that reached that
+ * address (reference §4.2). Without `--local-address` naming it, plain clients never select
+ * them: say so at start, naming each one.
+ */
+function unreachableBindings(connectors: readonly ReceiveConnector[], localAddress: string | null, perSession: boolean): string[] {
+  const out: string[] = [];
+  for (const c of connectors) {
+    if (!c.enabled) continue;
+    for (const b of c.bindings) {
+      if (b.address === '0.0.0.0' || b.address === '::') continue;
+      if (localAddress !== null && connectionAddressText(b.address) === localAddress) continue;
+      const where = b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
+      out.push(`connector "${c.identity}" is bound to ${where}: no client reaches it unless it is taken to have reached ${b.address} `
+        + `(--local-address ${b.address}${perSession ? ', or per session XCLIENT DESTADDR / the PROXY destination' : ''})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * NTLM and GSSAPI are advertised exactly where Exchange advertises them (Integrated), but the
+ * sandbox has no domain to check them against: they are answered 454 4.7.0 (replay answers the
+ * same), so clients fall back to LOGIN. Say so at start.
+ */
+function integratedAuthWarnings(connectors: readonly ReceiveConnector[]): string[] {
+  const offering = connectors.filter((c) => c.enabled && c.authMechanism.includes('Integrated'));
+  if (offering.length === 0) return [];
+  return [`${offering.map((c) => `"${c.identity}"`).join(', ')} offer${offering.length === 1 ? 's' : ''} Integrated authentication: AUTH NTLM/GSSAPI are advertised as Exchange does, `
+    + 'but the sandbox has no domain to check them against and answers them "454 4.7.0 Temporary authentication failure" (replay answers the same); clients that fall back to LOGIN are checked against --users'];
+}
+
+/** `<I>issuer<S>subject` → its parts, or null. */
+function certificateName(value: string | null): { issuer: string; subject: string } | null {
+  const m = value === null ? null : /^<I>(.*)<S>(.*)$/s.exec(value.trim());
+  return m === null ? null : { issuer: m[1] ?? '', subject: m[2] ?? '' };
+}
+
+const dnKey = (dn: string): string => dn.toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=').trim();
+
+/**
+ * The imported certificate the connector names in TlsCertificateName (same issuer and subject,
+ * on this server or of no stated server), as a likeness for the generated certificate: its
+ * subject and DNS names (and, with `--tls-like-source`, its expiry), so clients that check names
+ * or pin a subject see what production presents. null when the connector names none or the
+ * exports hold no such certificate.
+ */
+function likenessOf(snapshot: Snapshot, server: string, connector: ReceiveConnector | null, withExpiry: boolean): CertificateLikeness | null {
+  const named = certificateName(connector?.tlsCertificateName ?? null);
+  if (named === null) return null;
+  const cert = snapshot.certificates.find((c) => (c.server === null || c.server.toLowerCase() === server.toLowerCase())
+    && dnKey(c.subject) === dnKey(named.subject) && dnKey(c.issuer) === dnKey(named.issuer));
+  if (cert === undefined) return null;
+  const subject = subjectAttributes(cert.subject);
+  if (subject.length === 0) return null;
+  const notAfter = withExpiry ? new Date(cert.notAfter) : null;
+  return { subject, dnsNames: [...cert.dnsNames], notAfter: notAfter !== null && !Number.isNaN(notAfter.getTime()) ? notAfter : null };
 }

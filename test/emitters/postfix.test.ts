@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { intervalToCidrs } from '../../src/emitters/postfix/cidr.js';
 import { emitPostfix, parseRelayhost, restrictionsFor } from '../../src/emitters/postfix/postfix.js';
 import { UsageError } from '../../src/errors.js';
-import { postfixComment, relayDomainKey } from '../../src/emitters/postfix/values.js';
+import { postfixComment, relayDomainKeys } from '../../src/emitters/postfix/values.js';
 import { buildPolicy } from '../../src/policy/index.js';
 import { connector, estate, range } from '../helpers/build.js';
 import { postfixEstate } from '../helpers/postfix-estate.js';
@@ -62,12 +62,13 @@ describe('emitPostfix', () => {
     assert.doesNotMatch(table, /exrelay_anon_accepted_domains/);
   });
 
-  it('writes accepted domains exact, and *.x as .x', () => {
+  it('writes accepted domains exact, and *.x as x and .x (Exchange\'s *.x covers x itself)', () => {
     const domains = file(out, 'relay_domains');
     assert.match(domains, /^corp\.example OK$/m);
     assert.match(domains, /^\.branch\.corp\.example OK$/m);
+    assert.match(domains, /^branch\.corp\.example OK$/m);
     assert.match(domains, /^partner-relay\.example OK$/m);
-    assert.doesNotMatch(domains, /^branch\.corp\.example OK$/m);
+    assert.doesNotMatch(domains, /^\.partner-relay\.example OK$/m);
   });
 
   it('declares every class it uses and one smtpd per port on the offset', () => {
@@ -96,10 +97,13 @@ describe('emitPostfix', () => {
     assert.ok(result.untranslated.some((u) => u.includes('bad domain')), 'the refused domain is reported');
   });
 
-  it('postfixComment and relayDomainKey', () => {
+  it('postfixComment and relayDomainKeys', () => {
     assert.equal(postfixComment('a\nb\u2028c'), 'a b c');
-    assert.equal(relayDomainKey('*.Corp.Example'), '.corp.example');
-    assert.equal(relayDomainKey('corp.example;reject'), null);
+    // Exchange's *.x covers x itself and its subdomains; an exact domain only with MatchSubDomains.
+    assert.deepEqual(relayDomainKeys('*.Corp.Example'), ['corp.example', '.corp.example']);
+    assert.deepEqual(relayDomainKeys('corp.example'), ['corp.example']);
+    assert.deepEqual(relayDomainKeys('corp.example', true), ['corp.example', '.corp.example']);
+    assert.deepEqual(relayDomainKeys('corp.example;reject'), []);
   });
 });
 

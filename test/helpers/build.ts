@@ -265,8 +265,31 @@ function both(port: number): ReceiveConnector['bindings'] {
 }
 
 /** The connectors setup creates on one server (reference §1.4 for 2013+, §1.5 for 2010). */
+/**
+ * The per-session limits setup leaves on each default connector (reference §1.2, §6.4a), as
+ * Get-ReceiveConnector prints them. 2010's MaxHeaderSize is 64 KB in real 2010 output; the
+ * 2010 Client connector's rate settings are not documented and left out (not enforced).
+ */
+function defaultLimits(version: ExchangeVersion, kind: 'hubDefault' | 'client' | 'other'): Record<string, string> {
+  const limits: Record<string, string> = {
+    MaxLogonFailures: '3',
+    MaxProtocolErrors: '5',
+    MaxHeaderSize: version === '2010' ? '64 KB (65,536 bytes)' : '256 KB (262,144 bytes)',
+    MaxHopCount: '60',
+    MaxInboundConnection: '5000',
+    MaxInboundConnectionPerSource: kind === 'hubDefault' ? 'Unlimited' : '20',
+  };
+  if (kind === 'client' && version !== '2010') Object.assign(limits, { MessageRateLimit: '5', MessageRateSource: 'User' });
+  else if (kind !== 'client') Object.assign(limits, { MessageRateLimit: 'Unlimited', MessageRateSource: 'IPAddress' });
+  return limits;
+}
+
 export function defaultConnectors(version: ExchangeVersion, serverName = 'EX01'): ReceiveConnector[] {
-  const c = (name: string, over: Partial<ReceiveConnector>): ReceiveConnector => connector({ server: serverName, name: `${name} ${serverName}`, ...over });
+  const c = (name: string, over: Partial<ReceiveConnector>): ReceiveConnector => connector({
+    server: serverName, name: `${name} ${serverName}`,
+    extra: defaultLimits(version, name === 'Default' && version !== '2010' ? 'hubDefault' : name === 'Client Proxy' || name === 'Client Frontend' || name === 'Client' ? 'client' : 'other'),
+    ...over,
+  });
   if (version === '2010') {
     // UNSURE(reference): §1.5 — pristine 2010 Default auth/bindings are partly unconfirmed, and
     // real output shows IPv4-only bindings; the 10 MB MaxMessageSize is unconfirmed too.

@@ -33,8 +33,8 @@ describe('accepted domains (reference §7)', () => {
     assert.equal(classifyDomain(policy, 'a.sub.example').match?.domainName, '*.sub.example');
   });
 
-  it('UNSURE(reference): *.x does not match x itself', () => {
-    assert.equal(cls('sub.example'), 'external');
+  it('*.x matches x itself (reference §7, Exchange 2013 accepted-domain help)', () => {
+    assert.equal(cls('sub.example'), 'internalRelay');
   });
 
   it('* matches every domain, but a more specific match still decides the type', () => {

@@ -142,7 +142,9 @@ describe('session: MAIL, RCPT, DATA in the order of §6.4', () => {
       s.connect(); s.ehlo('x', true);
       assert.equal(line(s.mail('a@b.example')), expected, version);
     }
-    assert.equal(FLAVOR_REPLIES['2016'].anonymousNotAuthenticated, UNCONFIRMED_REPLIES.anonymousNotAuthenticated2016);
+    // Confirmed for 2016 (reference §11): no longer among the unconfirmed texts.
+    assert.ok(!Object.values(UNCONFIRMED_REPLIES).some((r) => typeof r === 'object' && r.enhanced === '5.7.57'));
+    assert.equal(FLAVOR_REPLIES['2016'].anonymousNotAuthenticated.enhanced, '5.7.57');
   });
 
   it('SIZE above MaxMessageSize: 552 5.3.4 at MAIL, unless the principal bypasses size limits', () => {
@@ -237,7 +239,7 @@ describe('session: MAIL, RCPT, DATA in the order of §6.4', () => {
     assert.equal(s.message(1000, '<m@x>').code, 250);
   });
 
-  it('2016 hub: send-as denied uses the unconfirmed 5.7.60 text', () => {
+  it('2016 hub: send-as denied is 550 5.7.60 (confirmed for 2016, §11)', () => {
     const c = connector({ name: 'Hub', transportRole: 'HubTransport', bindings: [{ address: '0.0.0.0', port: 2525 }], permissionGroups: ['ExchangeUsers'], authMechanism: ['Tls', 'BasicAuth'] });
     const s = open(snapshot({ servers: [server('EX01', 'Version 15.1 (Build 1)')], connectors: [c], acceptedDomains: [domain('corp.example')] }), { port: 2525 });
     s.connect(); s.ehlo('x', true);

@@ -100,8 +100,8 @@ describe('sandbox under hostile clients', () => {
     const c = await session(port);
     await c.write(`MAIL FROM:<${'a'.repeat(10 * 1024 * 1024)}@corp.example>\r\n`);
     await c.replies(3, 30000);
-    // smtp-server's wording (Exchange would say 500 5.5.2 after 32 KB): the line is never buffered whole.
-    assert.deepEqual(afterEhlo(c.lines), ['421 Error: Command line too long']);
+    // Exchange-style reply with an enhanced code; the line is never buffered whole.
+    assert.deepEqual(afterEhlo(c.lines), ['500 5.5.2 Line too long']);
     assert.ok(await c.waitClosed());
 
     const line = 'B'.repeat(10 * 1024 * 1024);
@@ -144,10 +144,11 @@ describe('sandbox under hostile clients', () => {
       Buffer.from(Array.from({ length: 200 }, (_, i) => `XYZZY ${i}\r\n`).join('')),
       Buffer.from('MAIL FROM:<\0@corp.example>\r\nRCPT TO:<x>\r\nDATA\r\nBDAT x\r\nQUIT\r\n'),
     ]));
-    await c.replies(2 + 1000 + 10, 30000);
+    await c.replies(2 + 1000 + 5, 30000);
     const errors = afterEhlo(c.lines).slice(1000);
-    // Exchange's protocol-error limit: nine errors answered, the tenth is 421 and the connection closes.
-    assert.deepEqual(errors, [...Array<string>(9).fill('500 5.3.3 Unrecognized command'), '421 4.7.0 Too many errors on this connection, closing transmission channel']);
+    // The connector's MaxProtocolErrors (Exchange's default 5 where the export has none): four
+    // errors answered, the fifth is 421 and the connection closes.
+    assert.deepEqual(errors.slice(0, 5), [...Array<string>(4).fill('500 5.3.3 Unrecognized command'), '421 4.7.0 Too many errors on this connection, closing transmission channel']);
     assert.ok(await c.waitClosed());
     await send(port, 'Subject: after garbage\r\n\r\nok');
   });
@@ -208,7 +209,9 @@ describe('sandbox killed mid-load', () => {
     sandbox = await startSandboxProcess(capture, offset);
     try {
       const warning = `exrelay: warning: ${capture}: removed ${leftOver.size} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`;
-      assert.equal(sandbox.stderr(), leftOver.size === 0 ? '' : warning);
+      // (The start-up note about Integrated authentication is not this test's business.)
+      const stderr = sandbox.stderr().split('\n').filter((l) => !/offers? Integrated authentication/.test(l)).join('\n');
+      assert.equal(stderr, leftOver.size === 0 ? '' : warning);
       const tidy = auditCapture(capture);
       assert.deepEqual([tidy.orphans, tidy.temporary, tidy.broken], [[], [], []]);
       assert.deepEqual([...tidy.complete].sort(), [...audit.complete].sort(), 'every complete capture is kept');

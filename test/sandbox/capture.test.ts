@@ -13,7 +13,7 @@ async function tempDir(): Promise<string> { const d = await mkdtemp(join(tmpdir(
 
 function envelope(id: string): CaptureEnvelope {
   return { id, connector: 'EX01\\Relay', server: 'EX01', port: 25, clientAddress: '192.0.2.5', clientAddressOrigin: 'xclient', peerAddress: '127.0.0.1',
-    helo: 'app01', messageId: '<m@app01>', authenticatedUser: null, tls: false, mailFrom: 'app@corp.example', rcptTo: ['a@external.example'], size: 5, transfer: 'DATA', time: '2026-01-01T00:00:00.000Z' };
+    helo: 'app01', messageId: '<m@app01>', authenticatedUser: null, tls: false, mailFrom: 'app@corp.example', rcptTo: ['a@external.example'], size: 5, transfer: 'DATA', time: '2026-01-01T00:00:00.000Z', tlsProtocol: null, tlsCipher: null, authMechanism: null, localEndpoint: '0.0.0.0:25', mailParameters: {} };
 }
 
 describe('capture store', () => {

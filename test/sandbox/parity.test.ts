@@ -10,7 +10,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Scenario, ScenariosDocument, Snapshot } from '../../src/model.js';
 import { buildPolicy } from '../../src/policy/index.js';
-import { runScenario, scenarioMessage } from '../../src/replay/replay.js';
+import { extraHeaders, runScenario, scenarioMessage } from '../../src/replay/replay.js';
 import { parseScenarios } from '../../src/replay/scenarios.js';
 import { formatReply } from '../../src/sandbox/replies.js';
 import { decodeSource } from '../../src/source.js';
@@ -28,8 +28,8 @@ function readSnapshot(path: string): Snapshot {
 /** The scenario's message exactly as replay sizes it (generated text padded, or `data`). */
 function messageText(scenario: Scenario): string {
   const { size, messageId } = scenarioMessage(scenario);
-  let text = scenario.data !== undefined ? scenario.data.replace(/\r?\n/g, '\r\n')
-    : `From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
+  let text = scenario.data !== undefined ? extraHeaders(scenario) + scenario.data.replace(/\r?\n/g, '\r\n')
+    : `${extraHeaders(scenario)}From: <${scenario.mailFrom}>\r\nTo: ${scenario.rcptTo.map((r) => `<${r}>`).join(', ')}\r\n`
       + `Subject: exrelay replay: ${scenario.name}\r\nMessage-ID: ${messageId}\r\n\r\nexrelay replay test message\r\n`;
   const missing = size - Buffer.byteLength(text);
   if (missing > 0) text = text.replace(/\r\n$/, `${'x'.repeat(Math.max(0, missing))}\r\n`);
@@ -73,23 +73,26 @@ async function play(s: Started, scenario: Scenario): Promise<Played> {
     const message = messageText(scenario);
     const extensions = ehlo.map((l) => l.slice(4));
     const sendsSize = (scenario.messageSize !== undefined || scenario.data !== undefined) && extensions.some((x) => x === 'SIZE' || x.startsWith('SIZE '));
-    if (!(await step(`MAIL FROM:<${scenario.mailFrom}>${sendsSize ? ` SIZE=${Buffer.byteLength(message)}` : ''}`)).startsWith('250')) return { lines, listening: true, captured };
-    let accepted = 0;
-    for (const to of scenario.rcptTo) {
-      if ((await step(`RCPT TO:<${to}>`)).startsWith('250')) accepted++;
-      if (c.closed || (await c.closedByServer(50))) return { lines, listening: true, captured };
+    for (let n = 0; n < (scenario.repeat ?? 1); n++) {
+      if (!(await step(`MAIL FROM:<${scenario.mailFrom}>${sendsSize ? ` SIZE=${Buffer.byteLength(message)}` : ''}`)).startsWith('250')) return { lines, listening: true, captured: null };
+      let accepted = 0;
+      for (const to of scenario.rcptTo) {
+        if ((await step(`RCPT TO:<${to}>`)).startsWith('250')) accepted++;
+        if (c.closed || (await c.closedByServer(50))) return { lines, listening: true, captured: null };
+      }
+      if (accepted === 0) return { lines, listening: true, captured: null };
+      let final: string;
+      if (scenario.bdat === true && extensions.includes('CHUNKING')) {
+        c.write(`BDAT ${Buffer.byteLength(message)} LAST\r\n${message}`);
+        final = await c.line();
+      } else {
+        if (!(await step('DATA')).startsWith('354')) return { lines, listening: true, captured: null };
+        final = await c.command(`${message.replace(/^\./gm, '..')}.`);
+      }
+      lines.push(final);
+      if (!final.startsWith('250')) return { lines, listening: true, captured: null };
+      captured = /InternalId=(\d+)/.exec(final)?.[1] ?? null;
     }
-    if (accepted === 0) return { lines, listening: true, captured };
-    let final: string;
-    if (scenario.bdat === true && extensions.includes('CHUNKING')) {
-      c.write(`BDAT ${Buffer.byteLength(message)} LAST\r\n${message}`);
-      final = await c.line();
-    } else {
-      if (!(await step('DATA')).startsWith('354')) return { lines, listening: true, captured };
-      final = await c.command(`${message.replace(/^\./gm, '..')}.`);
-    }
-    lines.push(final);
-    captured = /InternalId=(\d+)/.exec(final)?.[1] ?? null;
     return { lines, listening: true, captured };
   } finally {
     c.end();
@@ -100,7 +103,12 @@ interface Case { title: string; snapshot: string; scenarios: string }
 
 /** Every scenarios document in fixtures/scenarios against its estates, plus the sandbox's own set. */
 function cases(): Case[] {
-  const out: Case[] = [{ title: 'sandbox parity set', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'parity.scenarios.json') }];
+  const out: Case[] = [
+    { title: 'sandbox parity set', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'parity.scenarios.json') },
+    { title: 'round 2: hub checks and role conflict (2016)', snapshot: join(FIXTURES, 'role-conflict-2016.snapshot.json'), scenarios: join(FIXTURES, 'round2.scenarios.json') },
+    { title: 'round 2 on 2019', snapshot: join(FIXTURES, 'estate-2019.snapshot.json'), scenarios: join(FIXTURES, 'round2.scenarios.json') },
+    { title: 'connector limits on a default 2016 install', snapshot: join(FIXTURES, '..', 'defaults', 'exchange-2016.json'), scenarios: join(FIXTURES, 'limits.scenarios.json') },
+  ];
   let names: string[] = [];
   try { names = readdirSync(SCENARIO_DIR); } catch { return out; }
   const snapshots = names.filter((n) => n.endsWith('.snapshot.json'));

@@ -48,11 +48,13 @@ describe('protocol log format', () => {
       `2026-03-04T09:12:03.000Z,EX01\\Default Frontend EX01,${s.id},2,10.0.0.10:25,198.51.100.7:50412,>,"220 ex01 Microsoft ESMTP MAIL Service ready at Tue, 4 Mar 2025 10:12:03 +0100",`,
       `2026-03-04T09:12:03.000Z,EX01\\Default Frontend EX01,${s.id},3,10.0.0.10:25,198.51.100.7:50412,-,,Local`,
     ]);
-    // A second writer appends without repeating the header.
+    // A restart appends a fresh header block (as a restarted transport service does), then its records.
     const again = new ProtocolLog(dir, '15.0.0.0', clock);
-    new LogSession(again, '', '127.0.0.1:10025', '127.0.0.1:5').record('+');
+    new LogSession(again, '', '0.0.0.0:25', '127.0.0.1:5').record('+');
     await again.close();
     const text2 = await readFile(join(dir, 'RECV20260304-1.LOG'), 'utf8');
-    assert.equal(text2.split('#Software').length, 2);
+    assert.equal(text2.split('#Software').length, 3);
+    assert.ok(text2.startsWith(text), 'the first run\'s records are kept');
+    assert.match(text2.slice(text.length), /^#Software: Microsoft Exchange Server\r\n(?:#.*\r\n){4}[^#].*,0\.0\.0\.0:25,127\.0\.0\.1:5,\+,,\r\n$/);
   });
 });

@@ -89,10 +89,15 @@ describe('sandbox dialogue over the wire', () => {
     await c.command('EHLO x');
     assert.equal(await c.command('MAIL FROM:<not an address>'), '501 5.1.7 Invalid address');
     assert.equal(await c.command('FOO bar'), '500 5.3.3 Unrecognized command');
-    assert.equal(await c.command('MAIL FROM:<a@example.net> BODY=BINARYMIME'), '250 2.1.0 Sender OK');
-    assert.equal(await c.command('RCPT TO:<@@>'), '501 5.1.3 Invalid address');
-    assert.equal(await c.command('AUTH PLAIN'), '503 5.5.1 Bad sequence of commands');
     c.end();
+    // A fresh session: four protocol errors are as many as MaxProtocolErrors (5) leaves open.
+    const d = await RawClient.connect(s.portOf(25));
+    await d.line();
+    await d.command('EHLO x');
+    assert.equal(await d.command('MAIL FROM:<a@example.net> BODY=BINARYMIME'), '250 2.1.0 Sender OK');
+    assert.equal(await d.command('RCPT TO:<@@>'), '501 5.1.3 Invalid address');
+    assert.equal(await d.command('AUTH PLAIN'), '503 5.5.1 Bad sequence of commands');
+    d.end();
   });
 
   it('limits, banner override and TarpitInterval-free errors on the Limited connector', async () => {

@@ -118,7 +118,8 @@ describe('protocol log', () => {
     assert.match(text, /,<,AUTH LOGIN,\r\n.*,>,334 <authentication response>,/);
     assert.match(text, /,\*,CORP\\svc-app,authenticated\r\n/);
     assert.match(text, /EX01\\Client Frontend EX01,[0-9A-F]{16},1,[^,]+,[^,]+,\*,None,Set Session Permissions/);
-    assert.match(text, /EX01\\Relay EX01,[0-9A-F]{16},\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,>,250 {2}relay\.corp\.example Hello \[192\.0\.2\.5\] SIZE 37748736 PIPELINING/);
+    // Exchange's port and the local address used (unknown here: the wildcard), not the sandbox's socket.
+    assert.match(text, /EX01\\Relay EX01,[0-9A-F]{16},\d+,0\.0\.0\.0:25,127\.0\.0\.1:\d+,>,250 {2}relay\.corp\.example Hello \[192\.0\.2\.5\] SIZE 37748736 PIPELINING/);
     assert.match(text, /,-,,Local\r\n/);
     assert.match(text, /,-,,Remote\r\n/);
 

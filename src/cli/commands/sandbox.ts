@@ -20,6 +20,7 @@ interface SandboxCliOptions {
   host: string;
   portOffset: number;
   clientIp?: string[];
+  localAddress?: string[];
   xclient?: boolean;
   proxyProtocol?: boolean;
   trustProxy?: string[];
@@ -30,6 +31,8 @@ interface SandboxCliOptions {
   tarpit?: boolean;
   cert?: string;
   key?: string;
+  tlsMax: '1.2' | '1.3';
+  tlsLikeSource?: boolean;
 }
 
 function parseHost(value: string): string {
@@ -62,6 +65,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--host <ADDR>', 'address to listen on (keep loopback unless devices elsewhere must reach it)', parseHost, '127.0.0.1')
     .option('--port-offset <N>', 'listen on Exchange port P + N (25 -> 10025 with the default)', parseNonNegativeInt, DEFAULT_PORT_OFFSET)
     .option('--client-ip <IP>', 'select connectors as if every client came from IP (XCLIENT and PROXY still take precedence)', parseIpList)
+    .option('--local-address <ADDR>', 'the server address clients are taken to have reached, for connectors bound to a specific address (XCLIENT DESTADDR and the PROXY destination take precedence)', parseIpList)
     .option('--xclient', 'accept XCLIENT ADDR=... from trusted clients to impersonate an address (re-selects the connector)')
     .option('--proxy-protocol', 'read a HAProxy PROXY v1/v2 header from trusted clients and select by its source address')
     .option('--trust-proxy <ADDR,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
@@ -71,7 +75,9 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own', parseChoice(FLAVORS))
     .option('--tarpit', "delay error replies by the connector's TarpitInterval (5 s by default), as Exchange does")
     .option('--cert <FILE>', 'PEM certificate for STARTTLS (default: a self-signed one per connector FQDN)')
-    .option('--key <FILE>', 'PEM private key for --cert');
+    .option('--key <FILE>', 'PEM private key for --cert')
+    .option('--tls-like-source', 'the generated certificate also takes the expiry of the imported certificate the connector names (subject and DNS names always)')
+    .option('--tls-max <VERSION>', 'highest TLS version offered: 1.2 (as Exchange on Windows Server) or 1.3', parseChoice(['1.2', '1.3'] as const), '1.2');
   withExamples(cmd, [
     { what: 'try the new server\'s connectors with swaks or a printer pointed at 127.0.0.1:10025', run: 'exrelay sandbox exports/ --server EX16' },
     { what: 'test as if from a device\'s address, without being on its network', run: 'exrelay sandbox exports/ --server EX16 --xclient' },
@@ -81,6 +87,8 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
       if ((opts.cert === undefined) !== (opts.key === undefined)) throw new UsageError('--cert and --key go together');
       const clientIps = opts.clientIp ?? [];
       if (clientIps.length > 1) throw new UsageError('--client-ip takes one address');
+      const localAddresses = opts.localAddress ?? [];
+      if (localAddresses.length > 1) throw new UsageError('--local-address takes one address');
       const snapshot = await loadConnectorSnapshot(inputs, ctx.io);
       const server = requireKnownName('--server', opts.server, serverNames(buildPolicy(snapshot)), 'server');
       const users = opts.users === undefined ? [] : parseUsers(opts.users, (await readOptionFile(ctx.io, opts.users)).text);
@@ -94,6 +102,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         host: opts.host,
         portFor: (port) => port + offset,
         clientIp: clientIps[0] ?? null,
+        localAddress: localAddresses[0] ?? null,
         xclient: opts.xclient === true,
         proxyProtocol: opts.proxyProtocol === true,
         trustProxy: opts.trustProxy ?? [],
@@ -103,10 +112,13 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         flavor: opts.flavor ?? null,
         tarpit: opts.tarpit === true,
         certificate,
+        tlsMax: opts.tlsMax === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+        tlsLikeSource: opts.tlsLikeSource === true,
       });
       if (sandbox.unfinishedRemoved > 0) {
         ctx.io.stderr(`exrelay: warning: ${opts.capture}: removed ${sandbox.unfinishedRemoved} unfinished capture(s) of an interrupted run (never acknowledged with a 250)\n`);
       }
+      for (const warning of sandbox.warnings) ctx.io.stderr(`exrelay: warning: ${warning}\n`);
       for (const listener of sandbox.listeners) ctx.io.stdout(`${listeningLine(listener, sandbox.serverName)}\n`);
       await stop;
       await sandbox.close();

@@ -9,7 +9,8 @@ import { formatBinding, isPublicInterval, isWildcardAddress } from '../../net/in
 import { UsageError } from '../../errors.js';
 import { template } from '../templates.js';
 import { intervalToCidrs } from './cidr.js';
-import { postfixComment, postfixHostname, relayDomainKey } from './values.js';
+import { postfixComment, postfixHostname, relayDomainKeys } from './values.js';
+import { extraBool } from '../../policy/extra.js';
 
 /** Where mail for the accepted domains goes (`--relayhost HOST[:PORT]`). */
 export interface Relayhost { host: string; port: number | null }
@@ -160,12 +161,12 @@ export function emitPostfix(policy: PolicyIndex, options: PostfixOptions): Postf
       untranslated.push(`accepted domain "*" (${d.domainType}): every recipient domain counts as accepted, so every client that may submit may relay — kept as is`);
       continue;
     }
-    const key = relayDomainKey(d.domainName);
-    if (key === null) {
+    const keys = relayDomainKeys(d.domainName, extraBool(d.extra, 'MatchSubDomains', false));
+    if (keys.length === 0) {
       untranslated.push(`accepted domain "${postfixComment(d.domainName)}" is not a domain name Postfix can match; left out`);
       continue;
     }
-    relayDomainLines.push(`# ${d.domainType}${d.default ? ' (default)' : ''}`, `${key} OK`);
+    relayDomainLines.push(`# ${d.domainType}${d.default ? ' (default)' : ''}`, ...keys.map((key) => `${key} OK`));
   }
 
   const classes = new Map<string, string>();
@@ -266,8 +267,8 @@ export function emitPostfix(policy: PolicyIndex, options: PostfixOptions): Postf
     untranslated.push('no --relayhost: mail for the accepted domains goes wherever their MX points; once this host is the MX that is a loop. Give --relayhost (the new Exchange or Exchange Online) and emit again');
   } else {
     for (const d of policy.snapshot.acceptedDomains) {
-      const key = d.domainName.trim() === '*' ? null : relayDomainKey(d.domainName);
-      if (key !== null) transportLines.push(`${key} smtp:${nexthop(relayhost)}`);
+      const keys = d.domainName.trim() === '*' ? [] : relayDomainKeys(d.domainName, extraBool(d.extra, 'MatchSubDomains', false));
+      for (const key of keys) transportLines.push(`${key} smtp:${nexthop(relayhost)}`);
     }
   }
 

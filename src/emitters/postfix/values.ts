@@ -21,15 +21,16 @@ export function postfixHostname(value: string | null | undefined): string | null
 }
 
 /**
- * An accepted domain as a relay_domains table key: `corp.example` stays exact, `*.corp.example`
- * becomes `.corp.example` (subdomains only, with relay_domains taken out of
- * parent_domain_matches_subdomains). `*` is handled by the caller. null: not a domain.
+ * An accepted domain as relay_domains table keys, covering what Exchange's accepted-domain match
+ * covers (src/policy/accepted-domains.ts): `corp.example` stays exact; `*.corp.example`, and a
+ * domain with MatchSubDomains, cover the domain itself and its subdomains (`corp.example` and
+ * `.corp.example`, with relay_domains taken out of parent_domain_matches_subdomains). `*` is
+ * handled by the caller. Empty: not a domain.
  */
-export function relayDomainKey(domainName: string): string | null {
+export function relayDomainKeys(domainName: string, matchSubDomains = false): string[] {
   const d = domainName.trim().toLowerCase();
-  if (d.startsWith('*.')) {
-    const parent = postfixHostname(d.slice(2));
-    return parent === null ? null : `.${parent}`;
-  }
-  return postfixHostname(d);
+  const wildcard = d.startsWith('*.');
+  const parent = postfixHostname(wildcard ? d.slice(2) : d);
+  if (parent === null) return [];
+  return wildcard || matchSubDomains ? [parent, `.${parent}`] : [parent];
 }
