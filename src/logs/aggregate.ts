@@ -36,6 +36,8 @@ export interface TrafficCombo {
   connector: string;
   server: string;
   port: number | null;
+  /** The server address the client reached, when the log names one (not `0.0.0.0`/`::`): it decides connectors bound to a specific address. */
+  localIp: string | null;
   remoteIp: string;
   account: string | null;
   mechanism: string | null;
@@ -151,6 +153,8 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (day === undefined) { day = { messages: 0, rcpt: new Map() }; st.days.set(dayNo, day); }
   day.messages += s.messages;
   let sessionKey: string | null = null;
+  // `0.0.0.0` / `::` (the sandbox when it did not know the address) and an empty field name none.
+  const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
     if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
@@ -165,14 +169,14 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
       let have = st.recent.find((c) => c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === s.tls
-        && c.account === s.authenticatedAs && c.port === s.localPort && c.server === s.server);
+        && c.account === s.authenticatedAs && c.port === s.localPort && c.localIp === localIp && c.server === s.server);
       if (have === undefined) {
-        sessionKey ??= `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
+        sessionKey ??= `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${localIp ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
         const key = `${sessionKey}${senderDomain}\u0001${rcptDomain}`;
         have = agg.combos.get(key);
         if (have === undefined) {
           have = {
-            connector: s.connector, server: s.server, port: s.localPort, remoteIp: s.remoteIp, account: s.authenticatedAs,
+            connector: s.connector, server: s.server, port: s.localPort, localIp, remoteIp: s.remoteIp, account: s.authenticatedAs,
             mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0,
           };
           agg.combos.set(key, have);
@@ -193,7 +197,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
 const RECENT_COMBOS = 4;
 
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
-  return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
+  return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.localIp ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
 }
 
 export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {

@@ -34,6 +34,7 @@ export function buildScenarios(agg: LogAggregate, config: LogConfig | null): Sce
       ...(c.server === '' ? {} : { server: c.server }),
       clientIp: c.remoteIp,
       port: c.port ?? 25,
+      ...(c.localIp === null ? {} : { localAddress: c.localIp }),
       tls: c.tls,
       auth: c.account === null ? null : { user: c.account, password: REPLAY_PASSWORD, mechanism: replayMechanism(c.mechanism) },
       helo: c.helo ?? `[${c.remoteIp}]`,
@@ -59,7 +60,7 @@ export function replayMechanism(logged: string | null): string {
 
 function compareGroups(a: Group, b: Group): number {
   const x = a.combo, y = b.combo;
-  return cmp(x.server, y.server) || (x.port ?? 0) - (y.port ?? 0) || compareAddresses(x.remoteIp, y.remoteIp)
+  return cmp(x.server, y.server) || (x.port ?? 0) - (y.port ?? 0) || cmp(x.localIp ?? '', y.localIp ?? '') || compareAddresses(x.remoteIp, y.remoteIp)
     || cmp(x.connector, y.connector) || cmp(x.account ?? '', y.account ?? '') || Number(x.tls) - Number(y.tls)
     || cmp(x.senderDomain, y.senderDomain) || cmp(a.recipient, b.recipient);
 }

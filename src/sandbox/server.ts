@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { SMTPServer } from 'smtp-server';
+import { parseTlsCertificateName } from '../certificates.js';
 import { UsageError } from '../errors.js';
 import type { ReceiveConnector, ScenarioUser, Snapshot } from '../model.js';
 import { buildPolicy, connectorsOf, portsOf, serverNames, serverOf, type PolicyIndex } from '../policy/index.js';
@@ -321,12 +322,6 @@ function integratedAuthWarnings(connectors: readonly ReceiveConnector[]): string
     + 'but the sandbox has no domain to check them against and answers them "454 4.7.0 Temporary authentication failure" (replay answers the same); clients that fall back to LOGIN are checked against --users'];
 }
 
-/** `<I>issuer<S>subject` → its parts, or null. */
-function certificateName(value: string | null): { issuer: string; subject: string } | null {
-  const m = value === null ? null : /^<I>(.*)<S>(.*)$/s.exec(value.trim());
-  return m === null ? null : { issuer: m[1] ?? '', subject: m[2] ?? '' };
-}
-
 const dnKey = (dn: string): string => dn.toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=').trim();
 
 /**
@@ -337,7 +332,8 @@ const dnKey = (dn: string): string => dn.toLowerCase().replace(/\s*,\s*/g, ',').
  * exports hold no such certificate.
  */
 function likenessOf(snapshot: Snapshot, server: string, connector: ReceiveConnector | null, withExpiry: boolean): CertificateLikeness | null {
-  const named = certificateName(connector?.tlsCertificateName ?? null);
+  const name = connector?.tlsCertificateName ?? null;
+  const named = name === null ? null : parseTlsCertificateName(name);
   if (named === null) return null;
   const cert = snapshot.certificates.find((c) => (c.server === null || c.server.toLowerCase() === server.toLowerCase())
     && dnKey(c.subject) === dnKey(named.subject) && dnKey(c.issuer) === dnKey(named.issuer));

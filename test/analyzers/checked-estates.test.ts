@@ -15,8 +15,9 @@ import { TEST_NOW } from '../helpers/rule-tester.js';
 
 const CORPUS = join(REPO_ROOT, '../shared/corpus/real');
 
+// The demo estate's logs/ folder holds protocol and tracking logs for `exrelay logs`, not exports.
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+  return readdirSync(dir).filter((n) => n !== 'logs').flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
 async function audit(paths: string[]): Promise<FindingsDocument> {
@@ -95,8 +96,11 @@ describe('checked estates (docs/rules/checked-estates.md)', () => {
 
   it('the partial captures list what they skipped, per connector (checked-estates.md names them)', async () => {
     assert.deepEqual(skipped(await audit([join(CORPUS, 'mixed-ex2010-fl-partial-and-adperm-blog-01.txt')])), [
-      'Client EX0: Enabled', 'Client EX0: Enabled, ProtocolLoggingLevel', 'Client EX0: Enabled, RemoteIPRanges',
-      'Default EX0: Enabled', 'Default EX0: Enabled, ProtocolLoggingLevel', 'Default EX0: Enabled, RemoteIPRanges',
+      // TransportRole too: a partial capture cannot tell a 2010 connector (no role) from a 2013+ one.
+      'Client EX0: Enabled', 'Client EX0: Enabled, ProtocolLoggingLevel', 'Client EX0: Enabled, RemoteIPRanges, TransportRole',
+      'Client EX0: Enabled, TransportRole', 'Client EX0: Enabled, TransportRole, RemoteIPRanges',
+      'Default EX0: Enabled', 'Default EX0: Enabled, ProtocolLoggingLevel', 'Default EX0: Enabled, RemoteIPRanges, TransportRole',
+      'Default EX0: Enabled, TransportRole', 'Default EX0: Enabled, TransportRole, RemoteIPRanges',
     ]);
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../../model.js';
 import { certificatesNamedBy, parseTlsCertificateName } from '../../certificates.js';
 import { nonDefaultEntries } from '../../policy/index.js';
-import { bannerProblem } from '../../connectors.js';
+import { bannerProblem, DEFAULT_MAX_MESSAGE_SIZE } from '../../connectors.js';
 import { formatBinding, normalizeAddress, sameRange } from '../../net/index.js';
 import { canonicalPrincipal } from '../../principals.js';
 import { unquotableReason } from '../../powershell/quote.js';
@@ -129,7 +129,7 @@ export function defaultConnectors(server: string, fqdn: string | null): ReceiveC
     tlsCertificateName: null,
     banner: null,
     protocolLoggingLevel: 'None',
-    maxMessageSize: 37748736,
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
     maxRecipientsPerMessage: 200,
   });
   const defaultFrontend = base('Default Frontend', 'FrontendTransport', 25, AUTH_31, ['AnonymousUsers', 'ExchangeServers', 'ExchangeLegacyServers']);
@@ -550,7 +550,7 @@ function mapCustom(ctx: Context, sc: ReceiveConnector): ConnectorMapping | null 
     tlsCertificateName: mapTlsName(ctx, sc),
     banner: sc.banner,
     protocolLoggingLevel: 'Verbose',
-    maxMessageSize: sc.maxMessageSize ?? 37748736,
+    maxMessageSize: sc.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     maxRecipientsPerMessage: sc.maxRecipientsPerMessage ?? 200,
   };
   if (target.remoteIPRanges.length > MAX_REMOTE_RANGES) {

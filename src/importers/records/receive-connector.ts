@@ -1,4 +1,5 @@
 // Get-ReceiveConnector record → ReceiveConnector (reference §1.2, §1.3, §5).
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../../connectors.js';
 import type { Binding, ImportWarning, IpRange, ProtocolLoggingLevel, ReceiveConnector, TransportRole } from '../../model.js';
 import {
   isTypeNameCell, parseAuthMechanism, parseBoolean, parseByteSize, parseEnumValue,
@@ -234,7 +235,7 @@ export function mapReceiveConnector(record: PsRecord): Mapped<ReceiveConnector> 
     banner: textOrNull(record, 'Banner'),
     protocolLoggingLevel,
     // Defaults of a new connector (reference §1.2): 36 MB, 200 recipients.
-    maxMessageSize: limit('MaxMessageSize', parseByteSize, 37748736),
+    maxMessageSize: limit('MaxMessageSize', parseByteSize, DEFAULT_MAX_MESSAGE_SIZE),
     maxRecipientsPerMessage: limit('MaxRecipientsPerMessage', parseUnlimitedInt, 200),
     extra: buildExtra(record, MAPPED),
   };
