@@ -351,15 +351,16 @@ export class SmtpSession {
   }
 
   /**
-   * The transport is about to send `reply`: a protocol error (500, 501, 503) counts against
-   * MaxProtocolErrors (§6.4a), and the error that reaches the connector's value is replaced by
-   * `421 4.7.0 Too many errors…` (the connection closes). The transport calls this for every
-   * reply, its own parser's included, so the connector's value decides, not the library's.
-   * UNSURE(reference): which replies Exchange counts is documented only for unknown verbs;
-   * syntax (501) and sequence (503) errors are assumed to count too.
+   * The transport is about to send `reply`: a protocol error counts against MaxProtocolErrors
+   * (§6.4a), and the error that reaches the connector's value is replaced by `421 4.7.0 Too many
+   * errors…` (the connection closes). The transport calls this for every reply, its own parser's
+   * included, so the connector's value decides, not the library's.
+   * UNSURE(reference): Exchange documents only the unknown verb (`500`) as a protocol error, so
+   * only 500 counts. Counting syntax (501) and sequence (503) errors too closed nmap's
+   * smtp-open-relay probe after five address forms, which scanners do not report of Exchange.
    */
   protocolReply(reply: Reply): Reply {
-    if (reply.code !== 500 && reply.code !== 501 && reply.code !== 503) return reply;
+    if (reply.code !== 500) return reply;
     this.protocolErrors++;
     const max = this.connector === null ? undefined : connectorLimits(this.connector).maxProtocolErrors;
     if (enforced(max) && max > 0 && this.protocolErrors >= max) { this.closedValue = true; return COMMON_REPLIES.tooManyErrors; }
