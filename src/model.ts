@@ -160,6 +160,45 @@ export interface Finding {
   evidence: Record<string, JsonValue>;
   remediation: string;
   references: string[];
+  /**
+   * A script exrelay proved in its own model (rules.md "Fixes"), or null when none could be
+   * proved safe; then `manual` says what to decide by hand and why. Absent on documents
+   * written before fixes existed.
+   */
+  fix?: FindingFix | null;
+  manual?: string | null;
+}
+
+/** What exrelay's dry run proved about a fix (exrelay.findings/1 `fix.verified`). */
+export interface FixVerification {
+  /** `apply` of the script on the audited snapshot succeeded. */
+  accepted: boolean;
+  /** Re-auditing the result no longer reports the finding. */
+  resolves: boolean;
+  /** Findings of equal or higher severity the result adds (rule and connector), must be empty. */
+  newFindings: string[];
+  /** Behaviour replay showed unchanged, in words ("inbound internet mail to corp.example on port 25"). */
+  kept: string[];
+}
+
+export interface FindingFix {
+  script: string;
+  /** null when the proof was skipped (`audit --no-verify`): the fix then says "not verified". */
+  verified: FixVerification | null;
+}
+
+/**
+ * Traffic seen in the estate's logs (`audit --logs`): the hosts a relay fix must keep. Built by
+ * the command from the logs inventory so analyzers need not read logs.
+ */
+export interface ObservedSender {
+  /** Connector identity the host used (the selected one, when the configuration was given). */
+  connector: string | null;
+  server: string | null;
+  remoteIp: string;
+  authenticated: boolean;
+  messages: number;
+  externalRecipients: number | null;
 }
 
 /** What a finding means for the organisation, in the customer's words (the report's "why" and "do"). */

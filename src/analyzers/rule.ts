@@ -4,7 +4,7 @@
 // drafts. run.ts stamps the drafts into findings, so a rule never repeats its own metadata
 // (style §3.6); emitters and docs/rules/ read the same meta.
 import type { JsonValue } from '../json.js';
-import type { IpRange, ReceiveConnector, RuleId, RuleInfo, RuleWording, Severity, Snapshot } from '../model.js';
+import type { IpRange, ObservedSender, ReceiveConnector, RuleId, RuleInfo, RuleWording, Severity, Snapshot } from '../model.js';
 import { type PolicyIndex } from '../policy/index.js';
 import { psQuote } from '../powershell/quote.js';
 import { builtInConnectorBase } from '../connectors.js';
@@ -53,7 +53,19 @@ export interface RuleOptions {
   exchangeServers: string[];
   /** Inside addresses of load balancers in front of Exchange. */
   loadBalancers: string[];
+  /** Hosts seen sending in the logs (`audit --logs`); absent when no logs were given. */
+  observedSenders?: readonly ObservedSender[];
 }
+
+/**
+ * A rule's candidate remediation for one finding: a script for the verifier to prove (apply,
+ * re-audit, replay; rules.md "Fixes"), or `manual` advice when no script can be safe (e.g.
+ * the hosts that must keep relaying are unknown). A script that fails its proof is replaced by
+ * `manual` text, never shown.
+ */
+export type FixCandidate =
+  | { script: string; manual?: undefined; /** what to do by hand if the proof fails */ fallback?: string }
+  | { manual: string; script?: undefined };
 
 export interface RuleContext {
   snapshot: Snapshot;
@@ -92,6 +104,8 @@ export interface Rule {
    * exrelay.findings/1, rules.md "Fixes") takes its place rule by rule.
    */
   remediation?(draft: FindingDraft, context: RuleContext): string | undefined;
+  /** The fix generator (rules.md "Fixes"): a candidate script or manual advice for one finding. */
+  fix?(draft: FindingDraft, context: RuleContext): FixCandidate;
 }
 
 export function defineRule(rule: Rule): Rule {
