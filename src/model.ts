@@ -305,3 +305,48 @@ export interface ReplayComparison { name: string; before: ReplayResult; after: R
 export type ReplayDocument =
   | { schema: typeof REPLAY_SCHEMA; results: ReplayResult[] }
   | { schema: typeof REPLAY_SCHEMA; summary: { total: number; changed: number }; results: ReplayComparison[] };
+
+// ---------------------------------------------------------------- exit plan (exrelay.plan/1)
+
+export const PLAN_SCHEMA = 'exrelay.plan/1';
+
+/** The paths of shared/contract/CLI.md `plan` (target m365; `keep-on-premises` for every target). */
+export const PLAN_PATHS = [
+  'client-submission-oauth', 'client-submission-basic', 'high-volume-email', 'azure-communication-services',
+  'connector-ip', 'connector-certificate', 'keep-on-premises',
+] as const;
+export type PlanPath = (typeof PLAN_PATHS)[number];
+
+export type PlanTarget = 'm365' | 'se' | 'postfix';
+
+/** One sender of the exit plan: what the logs (and the worksheet) show it does, where it goes, what blocks it. */
+export interface PlanSender {
+  remoteIp: string;
+  /** Connector identity the sender uses today. */
+  connector: string | null;
+  server: string | null;
+  path: PlanPath;
+  /** Why this path (the decision-table row, or the worksheet's decision). */
+  reasons: string[];
+  /** Machine names (`basic-auth`, `no-dedicated-egress`, `sender-domain-not-accepted`, `tenant-outbound-limit`, …) with their explanation. */
+  blockers: Array<{ id: string; text: string }>;
+  messagesPerDay: number;
+  externalRecipientsPerDay: number;
+  internalRecipientsPerDay: number;
+  authenticated: boolean;
+  /** Accounts it logs in with, and the mechanisms (LOGIN/PLAIN are Basic auth). */
+  accounts: string[];
+  senderDomains: string[];
+  /** The dedicated public egress address (`--egress`), when known. */
+  egressIp: string | null;
+  owner: string;
+  application: string;
+  /** Where the path came from: the default decision table or the worksheet. */
+  decidedBy: 'table' | 'worksheet';
+}
+
+export interface PlanDocument {
+  schema: typeof PLAN_SCHEMA;
+  target: PlanTarget;
+  senders: PlanSender[];
+}
