@@ -11,6 +11,12 @@ import { isHash, stringify, toStringList, type PsValue } from './values.js';
 /** What Exchange (or PowerShell) refuses at run time; reported with the statement's line. */
 export class Refusal extends Error {}
 
+/**
+ * What a cmdlet would do but the model cannot represent (e.g. an extended right that is not an
+ * SMTP right): reported as "cannot interpret" with the statement's line, never guessed.
+ */
+export class NotModelled extends Error {}
+
 export const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** The values of `all` that `values` holds, in the order of `all` (how Exchange prints flags). */

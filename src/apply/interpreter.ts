@@ -11,7 +11,7 @@ import { MUTATORS } from './cmdlets/index.js';
 import { domainMatches, findConnector } from './cmdlets/lookup.js';
 import { connectorDiffers } from './cmdlets/migrate-guards.js';
 import { findCmdlet, HARMLESS_COMMANDS, KNOWN_FUNCTIONS, type CmdletSpec } from './cmdlets/specs.js';
-import { Refusal, eq } from './coercion.js';
+import { NotModelled, Refusal, eq } from './coercion.js';
 import {
   CannotEvaluate, evaluate, isTruthy, stringify, type EvalContext, type PsValue,
 } from './values.js';
@@ -105,7 +105,7 @@ export class Interpreter {
           return this.unknown(node, `unsupported ${node.type.replace(/_/g, ' ')}`);
       }
     } catch (error) {
-      if (error instanceof CannotEvaluate) return this.unknown(node, error.message);
+      if (error instanceof CannotEvaluate || error instanceof NotModelled) return this.unknown(node, error.message);
       // A refusal outside a mutating command (e.g. an ambiguous name in a guard) is still bad input.
       if (error instanceof Refusal) this.fail(node, error.message);
       throw error;
