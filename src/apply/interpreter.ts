@@ -248,6 +248,20 @@ export class Interpreter {
     }
   }
 
+  /** A pipeline used as a value: its objects after Where-Object and Get-ADPermission stages. */
+  private valuePipeline(chain: SyntaxNode): PsValue[] {
+    const [first, ...rest] = chain.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
+    if (first === undefined) return [];
+    let items: PsValue[] = first.type === 'command' ? this.source(first, chain) : asItems(evaluate(this.ctx, first));
+    for (const stage of rest) {
+      const name = stage.type === 'command' ? commandName(stage) : '';
+      if (WHERE.some((w) => eq(w, name))) items = items.filter((item) => this.filter(stage, item));
+      else if (eq(name, 'Get-ADPermission')) items = items.flatMap((item) => this.aclOf(stage, item));
+      else throw new CannotEvaluate(chain, `${name === '' ? 'an expression' : name} in a pipeline used as a value`);
+    }
+    return items;
+  }
+
   /** The objects the first command of a pipeline writes. */
   private source(command: SyntaxNode, chain: SyntaxNode): PsValue[] {
     const name = commandName(command);
@@ -355,7 +369,8 @@ export class Interpreter {
     const method = member.text.toLowerCase();
     if (method === 'tostring') { evaluate(this.ctx, node); return; }
     if (method !== 'add') return this.unknown(node, `the method call .${member.text}() (its effect on Exchange's collection is not established)`);
-    const args = argsList?.descendantsOfType('argument_expression').filter((a): a is SyntaxNode => a !== null && a.parent?.parent === argsList) ?? [];
+    const list = argsList?.namedChildren.find((c) => c !== null && c.type === 'argument_expression_list') ?? null;
+    const args = list?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type === 'argument_expression') ?? [];
     const only = args[0];
     if (args.length !== 1 || only === undefined) return this.unknown(node, '.Add() with other than one argument');
     const collection = evaluate(this.ctx, target);
@@ -431,6 +446,10 @@ export class Interpreter {
 
   /** Guards: commands used as values in conditions. */
   private query(node: SyntaxNode): PsValue {
+    if (node.type === 'pipeline_chain') {
+      const out = this.valuePipeline(node);
+      return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
+    }
     if (node.type !== 'command') throw new CannotEvaluate(node, 'a pipeline inside a condition');
     const spec = this.spec(node);
     if (spec.mutates) throw new CannotEvaluate(node, `${spec.name} inside an expression`);

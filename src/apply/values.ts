@@ -152,9 +152,8 @@ export function evaluate(ctx: EvalContext, node: SyntaxNode): PsValue {
     case 'pipeline_chain': {
       const kids = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
       if (kids.length === 1 && kids[0] !== undefined) return evaluate(ctx, kids[0]);
-      // A pipeline of commands used as a value: the query callback decides.
-      const commands = kids.filter((k) => k.type === 'command');
-      if (commands.length === kids.length && commands.length > 0) return ctx.runQuery(node);
+      // A pipeline used as a value (`$keep = $list | Where-Object {…}`): the query callback decides.
+      if (kids.length > 1) return ctx.runQuery(node);
       throw new CannotEvaluate(node, 'cannot evaluate this expression');
     }
     case 'command': {
