@@ -186,3 +186,16 @@ test('a connector property the export did not contain cannot be filtered on', as
   fe.extra = { ...(fe.extra ?? {}), assumed: ['Enabled'] };
   await notInterpretable("Get-ReceiveConnector | Where-Object { $_.Enabled } | Set-ReceiveConnector -MaxMessageSize 40MB", partial, 1, /does not hold ReceiveConnector\.Enabled/);
 });
+
+test('Microsoft\'s Add-/Remove-ADPermission examples (the "IP Secured Inbound" connector) apply as written', async () => {
+  const r = await run([
+    "New-ReceiveConnector -Name 'IP Secured Inbound' -Server EX16 -TransportRole FrontendTransport -Custom -Bindings 0.0.0.0:25 -RemoteIPRanges 192.168.1.1-192.168.1.254",
+    // Add-ADPermission docs: "configures the IP Secured Inbound Receive connector to accept anonymous SMTP messages".
+    'Add-ADPermission -Identity "IP Secured Inbound" -User "NT AUTHORITY\\ANONYMOUS LOGON" -ExtendedRights ms-Exch-SMTP-Submit,ms-Exch-SMTP-Accept-Any-Recipient,ms-Exch-Bypass-Anti-Spam',
+  ].join('\n'), BASE);
+  const ip = 'EX16\\IP Secured Inbound';
+  assert.equal(r.snapshot.permissions.filter((p) => p.identity === ip).length, 3);
+  // Remove-ADPermission docs: "removes the ability for anonymous users to send messages through the Receive connector".
+  const removed = await run('Remove-ADPermission "IP Secured Inbound" -User "NT AUTHORITY\\ANONYMOUS LOGON" -ExtendedRights ms-Exch-SMTP-Submit,ms-Exch-SMTP-Accept-Any-Recipient,ms-Exch-Bypass-Anti-Spam', r.snapshot);
+  assert.deepEqual(removed.snapshot.permissions.filter((p) => p.identity === ip), []);
+});
