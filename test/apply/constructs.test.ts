@@ -155,3 +155,13 @@ test('a pipeline that only reads and prints changes nothing; its source still ha
   await refusedAt(`${NEW_RELAY}\nGet-ReceiveConnector 'EX16\\Nope' | Select-Object -ExpandProperty RemoteIPRanges`, 2, /couldn't find receive connector "EX16\\Nope"/);
   await refusedAt(`${NEW_RELAY}\nGet-ReceiveConnector 'EX16\\Relay' | Select-Object Identity | Set-ReceiveConnector -Banner '220 x'`, 2, /cannot interpret .*Select-Object in the middle of a pipeline/);
 });
+
+test('"$(…)" subexpressions in strings, as ForEach-Object bodies write them', async () => {
+  const r = await run([
+    NEW_RELAY,
+    "Get-ReceiveConnector | Where-Object { $_.Name -like 'Relay' } | ForEach-Object { Set-ReceiveConnector \"$($_.Identity)\" -Banner \"220 $($_.Name) ready\" }",
+  ].join('\n'));
+  assert.equal(relay(r).banner, '220 Relay ready');
+  await refusedAt(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $(hostname)"`, 2, /cannot interpret .*hostname/);
+  await refusedAt(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $($env:COMPUTERNAME)"`, 2, /cannot interpret/);
+});
