@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { PlanDocument, PlanPath, PlanSender, Snapshot } from '../../src/model.js';
 import { InputError } from '../../src/errors.js';
 import { parsePlanDocument } from '../../src/policy/plan-file.js';
-import {
-  EXO_MARK, HVE_HOST, IP_CONNECTOR_NAME, planExo, renderExoScript, renderExoSheet, sheetFileFor,
-} from '../../src/emitters/powershell/exo.js';
+import { EXO_MARK, planExo, renderExoScript, renderExoSheet, sheetFileFor } from '../../src/emitters/powershell/exo.js';
+import { HVE_HOST, IP_CONNECTOR_NAME } from '../../src/policy/exo-tenant.js';
 import { commandElements, commandName, commandNodes, parsePowerShell, type SyntaxNode } from '../../src/powershell/grammar.js';
 import { psQuote, psUnquoteVerbatim } from '../../src/powershell/quote.js';
 

@@ -17,31 +17,15 @@
 // ones a connector lists, never replaced), and it changes only connectors whose Comment carries
 // its mark; a same-named connector it did not create is reported and left alone.
 import type { PlanDocument, PlanPath, PlanSender, Snapshot } from '../../model.js';
-import { buildPolicy, isAcceptedDomain } from '../../policy/index.js';
+import {
+  ACS_SMTP_HOST, CLIENT_SUBMISSION_HOST, HVE_HOST, HVE_LEGACY_HOST, buildPolicy, plannedTenant, senderLabel,
+  type TenantCertificateConnector, type TenantHveAccount, type TenantIpConnector,
+} from '../../policy/index.js';
 import { psComment, psQuote, psQuoteList } from '../../powershell/quote.js';
 import { csvCell } from '../findings-csv.js';
 
-/** SMTP AUTH client submission (Learn: "How to set up a multifunction device or application…", option 1). */
-export const CLIENT_SUBMISSION_HOST = 'smtp.office365.com';
-/**
- * High Volume Email (Learn: "Manage High Volume Email for Microsoft 365"): `smtp.hve.mx.microsoft`
- * recommended, `smtp-hve.office365.com` to be deprecated; port 587, TLS required.
- */
-export const HVE_HOST = 'smtp.hve.mx.microsoft';
-export const HVE_LEGACY_HOST = 'smtp-hve.office365.com';
-/** Azure Communication Services Email SMTP (Learn quickstart "Send email with SMTP"); UNCONFIRMED on a Learn page in English. */
-export const ACS_SMTP_HOST = 'smtp.azurecomm.net';
-
 /** The Comment every connector this script creates carries; the script changes only connectors that have it. */
 export const EXO_MARK = 'Created by exrelay emit exo';
-export const IP_CONNECTOR_NAME = 'exrelay relay by IP';
-const CERTIFICATE_CONNECTOR_PREFIX = 'exrelay relay by certificate';
-/** New-MailUser -Name: at most 64 characters (Learn, New-MailUser). */
-const MAX_NAME = 64;
-
-export interface ExoIpConnector { name: string; addresses: string[]; senders: string[] }
-export interface ExoCertificateConnector { name: string; certificateName: string; senders: string[] }
-export interface ExoHveAccount { name: string; address: string; senders: string[] }
 
 /** One row of the instruction sheet: what the device owner sets on the device. */
 export interface ExoSheetRow {
@@ -64,9 +48,9 @@ export interface ExoPlan {
   tenantDomain: string | null;
   /** The tenant's MX endpoint as derived (to be checked), or a placeholder. */
   mxHost: string;
-  ipConnector: ExoIpConnector | null;
-  certificateConnectors: ExoCertificateConnector[];
-  hveAccounts: ExoHveAccount[];
+  ipConnector: TenantIpConnector | null;
+  certificateConnectors: TenantCertificateConnector[];
+  hveAccounts: TenantHveAccount[];
   rows: ExoSheetRow[];
   /** What the script could not create, for stderr and the script header. */
   warnings: string[];
@@ -79,119 +63,59 @@ export interface ExoEmitOptions {
   sheetFile?: string;
 }
 
-/**
- * `contoso.com` → `contoso-com.mail.protection.outlook.com`: the pattern Microsoft's own examples
- * show. Tenants whose domain was added later may have another MX host (e.g. under
- * `mx.microsoft`), and the pattern for domains with hyphens is not documented, so the sheet
- * always says to check it in the admin center.
- */
-export function derivedMxHost(domain: string): string {
-  return `${domain.toLowerCase().replace(/\.$/, '').replaceAll('.', '-')}.mail.protection.outlook.com`;
-}
-
-function senderLabel(s: PlanSender): string {
-  const who = [s.application, s.owner].filter((x) => x.trim() !== '').join(', ');
-  return `${s.remoteIp}${who === '' ? '' : ` (${who})`}`;
-}
-
-/** A local part made of [a-z0-9-] only, so an HVE address never carries a customer's punctuation. */
-function slug(text: string): string {
-  return text.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
-}
-
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max).join('');
-}
-
 function senderDescription(s: PlanSender): { connector: string; blockers: string } {
   return { connector: s.connector ?? '', blockers: s.blockers.map((b) => `${b.id}: ${b.text}`).join('; ') };
 }
 
-/** Decides what the script creates and what each sender's row says. Pure. */
+/** Decides what the script creates (policy's plannedTenant) and what each sender's row says. Pure. */
 export function planExo(snapshot: Snapshot, plan: PlanDocument): ExoPlan {
-  const policy = buildPolicy(snapshot);
-  const defaultDomain = snapshot.acceptedDomains.find((d) => d.default && !d.domainName.includes('*'))?.domainName ?? null;
-  const mxHost = defaultDomain === null ? '<tenant>.mail.protection.outlook.com' : derivedMxHost(defaultDomain);
-  const mxCheck = defaultDomain === null
+  const tenant = plannedTenant(snapshot, buildPolicy(snapshot), plan);
+  const { mxHost, tenantDomain } = tenant;
+  const mxCheck = tenantDomain === null
     ? 'the input has no default accepted domain: take the MX host from the domain\'s MX record in the Microsoft 365 admin center'
-    : `MX host derived from ${defaultDomain}: check it against the domain's MX record in the Microsoft 365 admin center`;
-  const warnings: string[] = [];
+    : `MX host derived from ${tenantDomain}: check it against the domain's MX record in the Microsoft 365 admin center`;
   const rows: ExoSheetRow[] = [];
-  const ipAddresses: string[] = [];
-  const ipSenders: string[] = [];
-  const certificates = new Map<string, ExoCertificateConnector>();
-  const hve = new Map<string, ExoHveAccount>();
-
   for (const s of plan.senders) {
     const base = { remoteIp: s.remoteIp, owner: s.owner, application: s.application, path: s.path, ...senderDescription(s) };
     const accounts = s.accounts.join(' ');
     switch (s.path) {
-      case 'connector-ip': {
-        if (s.egressIp === null) {
-          warnings.push(`${senderLabel(s)}: path connector-ip but no dedicated egress address in the plan (plan --egress); not added to ${IP_CONNECTOR_NAME}`);
-          rows.push({ ...base, host: mxHost, port: '25', tls: 'STARTTLS recommended', auth: 'none: the connector recognises the egress address, which the plan does not give', check: `${mxCheck}; the egress address is missing: the connector does not list this sender`, blockers: base.blockers });
-          break;
-        }
-        if (!ipAddresses.includes(s.egressIp)) ipAddresses.push(s.egressIp);
-        ipSenders.push(senderLabel(s));
-        rows.push({ ...base, host: mxHost, port: '25', tls: 'STARTTLS recommended', auth: `none: connector "${IP_CONNECTOR_NAME}" recognises egress address ${s.egressIp}`, check: `${mxCheck}; the device must reach the internet from ${s.egressIp} only; sender address in an accepted domain`, blockers: base.blockers });
+      case 'connector-ip':
+        rows.push(s.egressIp === null || tenant.ipConnector === null
+          ? { ...base, host: mxHost, port: '25', tls: 'STARTTLS recommended', auth: 'none: the connector recognises the egress address, which the plan does not give', check: `${mxCheck}; the egress address is missing: the connector does not list this sender` }
+          : { ...base, host: mxHost, port: '25', tls: 'STARTTLS recommended', auth: `none: connector "${tenant.ipConnector.name}" recognises egress address ${s.egressIp}`, check: `${mxCheck}; the device must reach the internet from ${s.egressIp} only; sender address in an accepted domain` });
         break;
-      }
       case 'connector-certificate': {
-        const name = s.tlsCertificateName?.trim() ?? '';
-        if (name === '') {
-          warnings.push(`${senderLabel(s)}: path connector-certificate but no tlsCertificateName in the plan; no connector created for it`);
-          rows.push({ ...base, host: mxHost, port: '25', tls: 'STARTTLS with a client certificate', auth: 'none: certificate, whose name the plan does not give', check: `${mxCheck}; add "tlsCertificateName" to the plan row and emit again`, blockers: base.blockers });
-          break;
-        }
-        const key = name.toLowerCase();
-        const connector = certificates.get(key) ?? { name: truncate(`${CERTIFICATE_CONNECTOR_PREFIX} ${name}`, MAX_NAME), certificateName: name, senders: [] };
-        connector.senders.push(senderLabel(s));
-        certificates.set(key, connector);
-        rows.push({ ...base, host: mxHost, port: '25', tls: `STARTTLS required, presenting the certificate for ${name}`, auth: `none: connector "${connector.name}" recognises the certificate name`, check: `${mxCheck}; the certificate's subject or SAN must be ${name}, a domain of the tenant`, blockers: base.blockers });
+        const connector = tenant.certificateOf.get(s);
+        rows.push(connector === undefined
+          ? { ...base, host: mxHost, port: '25', tls: 'STARTTLS with a client certificate', auth: 'none: certificate, whose name the plan does not give', check: `${mxCheck}; add "tlsCertificateName" to the plan row and emit again` }
+          : { ...base, host: mxHost, port: '25', tls: `STARTTLS required, presenting the certificate for ${connector.certificateName}`, auth: `none: connector "${connector.name}" recognises the certificate name`, check: `${mxCheck}; the certificate's subject or SAN must be ${connector.certificateName}, a domain of the tenant` });
         break;
       }
       case 'high-volume-email': {
-        const domain = s.senderDomains.find((d) => isAcceptedDomain(policy, d) && !d.includes('*')) ?? defaultDomain;
-        if (domain === null) {
-          warnings.push(`${senderLabel(s)}: path high-volume-email but neither its sender domains nor a default accepted domain give the HVE account a domain; no account created`);
-          rows.push({ ...base, host: HVE_HOST, port: '587', tls: 'STARTTLS required', auth: 'an HVE account, not created (no accepted domain for it)', check: 'add the sender domain as an accepted domain, then emit again', blockers: base.blockers });
-          break;
-        }
-        const local = `hve-${slug(s.application) || slug(s.remoteIp)}`;
-        const address = `${local}@${domain.toLowerCase()}`;
-        const account = hve.get(address) ?? { name: truncate(`HVE ${s.application.trim() || s.remoteIp}`, MAX_NAME), address, senders: [] };
-        account.senders.push(senderLabel(s));
-        hve.set(address, account);
-        rows.push({ ...base, host: HVE_HOST, port: '587', tls: 'STARTTLS required', auth: `HVE account ${address} (its password, or OAuth)`, check: `${HVE_LEGACY_HOST} is the older name of the same endpoint; internal recipients only`, blockers: base.blockers });
+        const account = tenant.hveOf.get(s);
+        rows.push(account === undefined
+          ? { ...base, host: HVE_HOST, port: '587', tls: 'STARTTLS required', auth: 'an HVE account, not created (no accepted domain for it)', check: 'add the sender domain as an accepted domain, then emit again' }
+          : { ...base, host: HVE_HOST, port: '587', tls: 'STARTTLS required', auth: `HVE account ${account.address} (its password, or OAuth)`, check: `${HVE_LEGACY_HOST} is the older name of the same endpoint; internal recipients only` });
         break;
       }
       case 'client-submission-oauth':
-        rows.push({ ...base, host: CLIENT_SUBMISSION_HOST, port: '587', tls: 'STARTTLS required (TLS 1.2 or later)', auth: `OAuth 2.0 (XOAUTH2)${accounts === '' ? '' : ` as ${accounts}`}`, check: 'a licensed mailbox; SMTP AUTH enabled for it', blockers: base.blockers });
+        rows.push({ ...base, host: CLIENT_SUBMISSION_HOST, port: '587', tls: 'STARTTLS required (TLS 1.2 or later)', auth: `OAuth 2.0 (XOAUTH2)${accounts === '' ? '' : ` as ${accounts}`}`, check: 'a licensed mailbox; SMTP AUTH enabled for it' });
         break;
       case 'client-submission-basic':
-        rows.push({ ...base, host: CLIENT_SUBMISSION_HOST, port: '587', tls: 'STARTTLS required (TLS 1.2 or later)', auth: `LOGIN/PLAIN (Basic)${accounts === '' ? '' : ` as ${accounts}`}, until Microsoft disables Basic auth for SMTP AUTH`, check: 'Basic auth for SMTP AUTH: disabled by default from the end of December 2026 (day unconfirmed); move to OAuth before', blockers: base.blockers });
+        rows.push({ ...base, host: CLIENT_SUBMISSION_HOST, port: '587', tls: 'STARTTLS required (TLS 1.2 or later)', auth: `LOGIN/PLAIN (Basic)${accounts === '' ? '' : ` as ${accounts}`}, until Microsoft disables Basic auth for SMTP AUTH`, check: 'Basic auth for SMTP AUTH: disabled by default from the end of December 2026 (day unconfirmed); move to OAuth before' });
         break;
       case 'azure-communication-services':
-        rows.push({ ...base, host: ACS_SMTP_HOST, port: '587', tls: 'STARTTLS required', auth: 'the SMTP username of the Azure Communication Services resource and its Microsoft Entra application secret', check: 'created in Azure, not by this script: an Email Communication resource with a verified domain and an SMTP username', blockers: base.blockers });
+        rows.push({ ...base, host: ACS_SMTP_HOST, port: '587', tls: 'STARTTLS required', auth: 'the SMTP username of the Azure Communication Services resource and its Microsoft Entra application secret', check: 'created in Azure, not by this script: an Email Communication resource with a verified domain and an SMTP username; host name unconfirmed on a Microsoft page' });
         break;
       case 'keep-on-premises': {
         const server = snapshot.servers.find((x) => x.name.toLowerCase() === (s.server ?? '').toLowerCase());
-        rows.push({ ...base, host: server?.fqdn ?? s.server ?? '(the relay that stays)', port: '25', tls: 'as today', auth: 'as today', check: 'stays on premises (Subscription Edition or a plain relay): no change on the device', blockers: base.blockers });
+        rows.push({ ...base, host: server?.fqdn ?? s.server ?? '(the relay that stays)', port: '25', tls: 'as today', auth: 'as today', check: 'stays on premises (Subscription Edition or a plain relay): no change on the device' });
         break;
       }
     }
   }
-
   return {
-    tenantDomain: defaultDomain,
-    mxHost,
-    ipConnector: ipAddresses.length === 0 ? null : { name: IP_CONNECTOR_NAME, addresses: ipAddresses, senders: ipSenders },
-    certificateConnectors: [...certificates.values()],
-    hveAccounts: [...hve.values()],
-    rows,
-    warnings,
+    tenantDomain, mxHost, ipConnector: tenant.ipConnector, certificateConnectors: tenant.certificateConnectors, hveAccounts: tenant.hveAccounts, rows, warnings: tenant.warnings,
   };
 }
 
@@ -200,13 +124,13 @@ function change(command: string): string {
   return `${command} -ErrorAction Stop -WhatIf:$WhatIfPreference`;
 }
 
-function ipConnectorLines(c: ExoIpConnector): string[] {
+function ipConnectorLines(c: TenantIpConnector): string[] {
   const nameQ = psQuote(c.name);
   const wanted = psQuoteList(c.addresses);
   return [
     '',
     `# ---- ${psComment(`connector-ip: ${c.name}`)}`,
-    ...c.senders.map((s) => `#      ${psComment(s)}`),
+    ...c.senders.map((s) => `#      ${psComment(senderLabel(s))}`),
     `$connector = Get-InboundConnector -Identity ${nameQ} -ErrorAction SilentlyContinue`,
     'if ($null -eq $connector) {',
     `    Write-Host ${psQuote(`Creating inbound connector ${c.name} (${c.addresses.length} egress addresses)`)}`,
@@ -224,13 +148,13 @@ function ipConnectorLines(c: ExoIpConnector): string[] {
   ];
 }
 
-function certificateConnectorLines(c: ExoCertificateConnector): string[] {
+function certificateConnectorLines(c: TenantCertificateConnector): string[] {
   const nameQ = psQuote(c.name);
   const certQ = psQuote(c.certificateName);
   return [
     '',
     `# ---- ${psComment(`connector-certificate: ${c.name}`)}`,
-    ...c.senders.map((s) => `#      ${psComment(s)}`),
+    ...c.senders.map((s) => `#      ${psComment(senderLabel(s))}`),
     `$connector = Get-InboundConnector -Identity ${nameQ} -ErrorAction SilentlyContinue`,
     'if ($null -eq $connector) {',
     `    Write-Host ${psQuote(`Creating inbound connector ${c.name}`)}`,
@@ -244,13 +168,13 @@ function certificateConnectorLines(c: ExoCertificateConnector): string[] {
   ];
 }
 
-function hveLines(a: ExoHveAccount): string[] {
+function hveLines(a: TenantHveAccount): string[] {
   const addressQ = psQuote(a.address);
   const create = `New-MailUser -HVEAccount -Name ${psQuote(a.name)} -PrimarySmtpAddress ${addressQ}`;
   return [
     '',
     `# ---- ${psComment(`high-volume-email: ${a.address}`)}`,
-    ...a.senders.map((s) => `#      ${psComment(s)}`),
+    ...a.senders.map((s) => `#      ${psComment(senderLabel(s))}`),
     `if (@($hveAccounts | Where-Object { [string]$_.PrimarySmtpAddress -eq ${addressQ} }).Count -eq 0) {`,
     `    if ($null -ne (Get-Recipient -Identity ${addressQ} -ErrorAction SilentlyContinue)) {`,
     `        Write-Warning ${psQuote(`${a.address} is already used by a recipient that is not an HVE account: left alone`)}`,
