@@ -105,7 +105,11 @@ export default defineRule({
       if (k === undefined) { k = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${rangeSetKey(c)}`; dupKeys.set(c, k); }
       return k;
     };
-    const pairs = new Map<string, { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[] }>();
+    // Per pair of connectors, the first EVIDENCE_LIMIT overlaps in sweep order and how many in
+    // all: ranges that lie many deep overlap each other n × depth times, and only the first are shown.
+    interface Pair { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[]; count: number }
+    const pairs: Pair[] = [];
+    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, Pair>>();
     for (const g of groups.values()) {
       if (g.members.length < 2) continue;
       const { first, last } = g;
@@ -145,17 +149,19 @@ export default defineRule({
           const aFirstInPair = am.connector.identity <= rm.connector.identity;
           const [x, y] = aFirstInPair ? [am, rm] : [rm, am];
           const [xr, yr] = aFirstInPair ? [g.range[a] as IpRange, g.range[r] as IpRange] : [g.range[r] as IpRange, g.range[a] as IpRange];
-          const pairKey = `${x.connector.identity}\u0000${y.connector.identity}`;
-          let pair = pairs.get(pairKey);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [] }; pairs.set(pairKey, pair); }
-          pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
+          let partners = pairOf.get(x.connector);
+          if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
+          let pair = partners.get(y.connector);
+          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
+          pair.count++;
+          if (pair.overlaps.length < EVIDENCE_LIMIT) pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
         }
         active[activeCount++] = r;
       }
     }
     const out: FindingDraft[] = [];
-    for (const { a, b, port, overlaps } of pairs.values()) {
-      const evidence: JsonValue[] = overlaps.slice(0, EVIDENCE_LIMIT).map((o) => {
+    for (const { a, b, port, overlaps, count } of pairs) {
+      const evidence: JsonValue[] = overlaps.map((o) => {
         const family = typeof o.first === 'number' ? 4 : 6;
         const interval = intervalEvidence({ family, first: BigInt(o.first), last: BigInt(o.last) });
         const winner = selectConnector(policy, { server: a.server, port, localAddress: o.local }, interval.first);
@@ -167,12 +173,12 @@ export default defineRule({
       out.push({
         connector: a,
         involves: [b],
-        message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${overlaps.length > 1 ? ` and ${overlaps.length - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
+        message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${count > 1 ? ` and ${count - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
         evidence: {
           connectors: [a.identity, b.identity],
           port,
           overlaps: evidence,
-          overlapCount: overlaps.length,
+          overlapCount: count,
           relay: { [a.identity]: sa, [b.identity]: sb },
         },
       });
