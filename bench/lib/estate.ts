@@ -35,7 +35,7 @@ export type EstateShape = 'mixed' | 'replicated' | 'overlapping' | 'ipv6' | 'den
 export const ESTATE_SHAPES: Record<EstateShape, string> = {
   mixed: 'one server per 50 connectors, relay/partner/client/internal/app connectors with their own ranges',
   replicated: 'the same custom connectors on 200 servers, each copy with mostly shared and some site-specific ranges',
-  overlapping: 'one server per 200 connectors, ranges of every size overlapping each other about 16 deep',
+  overlapping: 'one server per 200 connectors in teams of ten whose ranges of every size overlap each other about 16 deep',
   ipv6: 'as mixed, with 85% of the ranges IPv6 (single hosts, /120 blocks, a-b ranges)',
   dense: 'as mixed on one server per 500 connectors',
 };
@@ -198,12 +198,15 @@ export function generateEstate(options: EstateOptions): Snapshot {
     const text = v4(next(1, 1));
     return { expression: text, first: text, last: text };
   };
-  // Overlapping: each server's custom ranges fall in a region of its own, sized so that ranges
-  // of every kind (hosts, /24s, a-b ranges across /24 boundaries, /20s) lie about 16 deep.
-  const perServerRanges = Math.ceil(budget / serverCount);
-  const regionSize = Math.max(1 << 16, Math.ceil((perServerRanges * 232) / 16 / 4096) * 4096);
-  const overlappingRange = (serverIndex: number): IpRange => {
-    const base = PRIVATE_START + ((serverIndex * regionSize) % (PRIVATE_SIZE - regionSize + 1));
+  // Overlapping: connectors of a server come in teams of ten (a site's relay, partner and app
+  // connectors) whose ranges fall in a region of their own, sized so that ranges of every kind
+  // (hosts, /24s, a-b ranges across /24 boundaries, /20s) lie about 16 deep.
+  const TEAM = 10;
+  const teams = Math.max(1, serverCount * Math.ceil(custom.length / serverCount / TEAM));
+  const regionSize = Math.max(4096, Math.ceil((budget / teams) * 232 / 16 / 4096) * 4096);
+  const slots = Math.max(1, Math.floor(PRIVATE_SIZE / regionSize));
+  const overlappingRange = (team: number): IpRange => {
+    const base = PRIVATE_START + (team % slots) * regionSize;
     const r = rnd();
     const offset = Math.floor(rnd() * regionSize);
     if (r < 0.55) { const at = (base + offset) >>> 0; return { expression: v4(at), first: v4(at), last: v4(at) }; }
@@ -232,8 +235,9 @@ export function generateEstate(options: EstateOptions): Snapshot {
       return;
     }
     if (shape === 'overlapping') {
-      const at = serverIndex.get(c.server) ?? 0;
-      c.remoteIPRanges = Array.from({ length: want }, () => overlappingRange(at));
+      // Custom connectors go round-robin over the servers: i / servers is the index on its server.
+      const team = (serverIndex.get(c.server) ?? 0) * Math.ceil(custom.length / serverCount / TEAM) + Math.floor(Math.floor(i / serverCount) / TEAM);
+      c.remoteIPRanges = Array.from({ length: want }, () => overlappingRange(team));
       return;
     }
     if (shape === 'ipv6') {
