@@ -343,10 +343,21 @@ export interface PlanSender {
   application: string;
   /** Where the path came from: the default decision table or the worksheet. */
   decidedBy: 'table' | 'worksheet';
+  /** Added by `plan` (optional so older producers stay valid): the busiest day's external recipients, which decision row 1 and the tenant limit judge. */
+  maxExternalRecipientsPerDay?: number;
+  /** `unknown` when only message tracking logs saw the sender on a connector that offers a logon. */
+  auth?: 'anonymous' | 'authenticated' | 'unknown';
+  /** AUTH mechanisms of its logons (`LOGIN`, `PLAIN` are Basic auth). */
+  authMechanisms?: string[];
 }
 
 export interface PlanDocument {
   schema: typeof PLAN_SCHEMA;
   target: PlanTarget;
   senders: PlanSender[];
+  /** Added by `plan`: the day it was made (YYYY-MM-DD; dates such as Basic auth's end are said relative to it). */
+  madeOn?: string;
+  /** `--licences`, and the tenant external recipient limit computed from it (null without). */
+  licences?: number | null;
+  tenantExternalRecipientLimit?: number | null;
 }
