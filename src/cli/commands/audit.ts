@@ -96,6 +96,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
 
   // Redaction happens on the finished documents, so every format leaves with the same placeholders.
   const redactor = opts.redact ? createRedactor() : null;
+  redactor?.learn(snapshot);
   const shown = redactor === null ? doc : redactor.redactFindings(doc);
   let output: string;
   switch (opts.format) {
