@@ -11,7 +11,7 @@ import { SEVERITIES, type Finding, type FindingsDocument, type Snapshot } from '
 import { buildPolicy } from '../policy/index.js';
 import { commandNodes, commandName, parsePowerShell, type SyntaxNode } from '../powershell/grammar.js';
 import { worksOn } from './baseline.js';
-import { findingKey, type ProofContext } from './verify.js';
+import { RELAY_SCOPE_RULES, findingKey, type ProofContext } from './verify.js';
 
 export interface CombinedFixes {
   /** The script to write (empty when nothing was proved). */
@@ -87,7 +87,7 @@ function problemsOf(context: ProofContext, state: Snapshot, fixed: readonly Find
     const was = context.before.get(findingKey(f));
     if (rank(f.severity) <= floor && (was === undefined || rank(f.severity) < rank(was))) return `together with the fixes before it, it adds ${f.severity} ${f.rule} on ${f.connector ?? f.server ?? 'the organisation'}`;
   }
-  const about = new Set(fixed.map((f) => f.connector?.toLowerCase()).filter((c) => c !== undefined));
+  const about = new Set(fixed.filter((f) => RELAY_SCOPE_RULES.has(f.rule)).map((f) => f.connector?.toLowerCase()).filter((c) => c !== undefined));
   const policy = buildPolicy(state);
   for (const entry of context.baseline.scenarios) {
     if (entry.sampleOf !== null && about.has(entry.sampleOf.identity.toLowerCase())) continue;

@@ -20,6 +20,13 @@ export function findingKey(f: Pick<Finding, 'rule' | 'connector' | 'server'>): s
 
 const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 
+/**
+ * Findings about who may relay through a connector: their fix changes exactly that, so the
+ * connector's own sample host is not held against it (hosts seen in the logs still are). Every
+ * other fix must keep the connector's own relay hosts too (e.g. a sender-rights fix).
+ */
+export const RELAY_SCOPE_RULES: ReadonlySet<string> = new Set(['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range']);
+
 /** The configuration after a script, audited and replayed once (several findings may share a script). */
 export interface ScriptOutcome {
   /** null when apply accepted it; else why Exchange (the dry run) refused it. */
@@ -101,15 +108,20 @@ export async function proveScript(context: ProofContext, finding: Finding, scrip
   const key = findingKey(finding);
   const resolves = !outcome.after.has(key);
   const newFindings: string[] = [];
+  const sameConnector = `|${(finding.connector ?? '\u0000').toLowerCase()}`;
   for (const [k, severity] of outcome.after) {
-    if (k === key || rank(severity) > rank(finding.severity)) continue;
+    // Equal or higher severity anywhere; on the connector itself also any new high one: an
+    // externally secured partner (critical) turned into a narrow anonymous relay (high) has
+    // moved the problem, not solved it (rules.md "Fixes").
+    const moved = k.endsWith(sameConnector) && rank(severity) <= rank('high');
+    if (k === key || (rank(severity) > rank(finding.severity) && !moved)) continue;
     const was = context.before.get(k);
     if (was === undefined || rank(severity) < rank(was)) newFindings.push(`${severity} ${k.replace('|', ' on ')}`);
   }
   newFindings.sort();
   const kept: string[] = [];
   const lost: string[] = [];
-  const connector = finding.connector?.toLowerCase() ?? null;
+  const connector = RELAY_SCOPE_RULES.has(finding.rule) ? finding.connector?.toLowerCase() ?? null : null;
   context.baseline.scenarios.forEach((entry, i) => {
     // The sample host of the connector the finding is about is what its fix may change.
     if (entry.sampleOf !== null && entry.sampleOf.identity.toLowerCase() === connector) return;
