@@ -17,9 +17,8 @@ export function setConnector(c: ReceiveConnector, settings: string): string {
 
 /** AuthMechanism as one quoted flags value: the connector's own mechanisms with `add`, without `remove`. */
 export function authMechanismSetting(c: ReceiveConnector, add: readonly AuthMechanism[], remove: readonly AuthMechanism[] = []): string {
-  // `None` must stand alone (reference §3.1): a connector that gains a mechanism loses it.
-  const drop = new Set<string>([...remove, ...(add.length > 0 ? ['None'] : [])]);
-  const kept = c.authMechanism.filter((m) => !drop.has(m));
+  // The model holds `None` as the empty list, so nothing has to be taken out for it.
+  const kept = c.authMechanism.filter((m) => !remove.includes(m));
   return `-AuthMechanism ${psQuote([...new Set([...kept, ...add])].join(', '))}`;
 }
 
