@@ -84,7 +84,7 @@ async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot |
 
 /** Why the state after the steps so far is not acceptable, or null when it is. */
 function problemsOf(context: ProofContext, state: Snapshot, fixed: readonly Finding[], rescoped: ReadonlyMap<Finding, readonly string[]>): string | null {
-  const after = auditWithCandidates(state, context.auditOptions, context.now).doc;
+  const after = auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc;
   const keys = new Set(fixed.map(findingKey));
   const unresolved = [...after.findings, ...(after.accepted ?? []).map((a) => a.finding)].filter((f) => keys.has(findingKey(f)));
   if (unresolved.length > 0) return `${unresolved[0]?.rule ?? ''} is reported again once the fixes before it have run`;
@@ -127,7 +127,7 @@ export async function combineFixes(context: ProofContext, doc: FindingsDocument,
   const kept: Step[] = [];
   const leftOut: CombinedFixes['leftOut'] = [];
   const alsoResolved: Finding[] = [];
-  let present = keysOf(auditWithCandidates(state, context.auditOptions, context.now).doc);
+  let present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
   for (const step of ordered) {
     if (step.findings.every((f) => !present.has(findingKey(f)))) { alsoResolved.push(...step.findings); continue; }
     const next = await applyText(state, step.script);
@@ -139,7 +139,7 @@ export async function combineFixes(context: ProofContext, doc: FindingsDocument,
       continue;
     }
     state = next;
-    present = keysOf(auditWithCandidates(state, context.auditOptions, context.now).doc);
+    present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
     kept.push(step);
   }
   if (kept.length === 0) return { script: '', included: [], alsoResolved, leftOut };

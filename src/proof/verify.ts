@@ -87,7 +87,7 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
     } catch (error) {
       return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
     }
-    const after = severities(auditWithCandidates(fixed, context.auditOptions, context.now).doc);
+    const after = severities(auditWithCandidates(fixed, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
     const policy = buildPolicy(fixed);
     const broken = new Set<number>();
     context.baseline.scenarios.forEach((entry, i) => { if (!worksOn(policy, entry, context.baseline.users)) broken.add(i); });
