@@ -26,6 +26,7 @@ import { readOptionFile, loadConnectorSnapshot } from '../load.js';
 import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseIsoDate, parseList, parseSeverity } from '../options.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
+import { planFromLogs } from './plan.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -43,7 +44,10 @@ export interface AuditCliOptions extends QuietOption {
   replay?: string;
   /** The audit date for lifecycle rules and suppression expiry; today when absent. */
   asOf?: Date;
-  /** Protocol or message tracking logs: the traffic fixes must keep (rules.md "Fixes"). */
+  /**
+   * Protocol or message tracking logs: the traffic fixes must keep (rules.md "Fixes"); with
+   * --format html the report also gains the exit plan per sender.
+   */
   logs?: string[];
   /** Write every proved fix as one ordered script to this file. */
   fixes?: string;
@@ -132,6 +136,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
 
   // Redaction happens on the finished documents, so every format leaves with the same placeholders.
   const redactor = opts.redact ? createRedactor() : null;
+  redactor?.learn(snapshot);
   const shown = redactor === null ? doc : redactor.redactFindings(doc);
   let output: string;
   switch (opts.format) {
@@ -142,10 +147,15 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       const shownSnapshot = redactor === null ? snapshot : redactor.redactSnapshot(snapshot);
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
+      // The exit plan per sender (plan's defaults: target m365, no egress, no licence count).
+      let exitPlan = opts.logs === undefined ? undefined
+        : (await planFromLogs(snapshot, opts.logs, { target: 'm365', egress: new Map(), licences: null, worksheet: null, madeOn: now }, io)).plan;
+      if (redactor !== null && exitPlan !== undefined) exitPlan = JSON.parse(redactor.redactText(JSON.stringify(exitPlan))) as typeof exitPlan;
       output = renderReportHtml({
         snapshot: shownSnapshot, findings: shown, rules: RULE_INFO, policy: buildPolicy(shownSnapshot), generatedAt,
         ...(shownReplay === undefined ? {} : { replay: shownReplay }),
         ...(opts.replay === undefined ? {} : { replayFile: opts.replay }),
+        ...(exitPlan === undefined ? {} : { exitPlan }),
       });
       break;
     }
@@ -179,7 +189,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--redact', 'replace host names, domains, addresses, users and thumbprints with placeholders (every format)', false)
     .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after')
     .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate)
-    .option('--logs <LOGFILE_OR_DIR...>', 'protocol or message tracking logs: relay fixes keep exactly the hosts seen relaying, and replay checks them')
+    .option('--logs <LOGFILE_OR_DIR...>', 'protocol or message tracking logs: relay fixes keep exactly the hosts seen relaying, replay checks them, and with --format html the report gains the exit plan per sender')
     .option('--fixes <FILE>', 'write every proved fix as one ordered script (additions before removals, each cmdlet -ErrorAction Stop)')
     .option('--no-verify', 'do not prove the fixes (apply, re-audit, replay); every fix then says "not verified"');
   addQuietOption(cmd);
