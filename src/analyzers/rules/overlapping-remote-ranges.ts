@@ -66,7 +66,8 @@ export default defineRule({
     // Per (server, role, port, family) a sweep over every range sorted by start finds the
     // partly overlapping pairs without comparing connectors two by two. Ranges live in flat
     // arrays (a million of them is the normal case for a big estate), not one object each.
-    interface Member { connector: ReceiveConnector; local: bigint; localText: string }
+    // sig: the connector's relay signature as a number, compared in the sweep's inner loop.
+    interface Member { connector: ReceiveConnector; local: bigint; localText: string; sig: number }
     interface Group { port: number; members: Member[]; member: number[]; first: Pos[]; last: Pos[]; range: IpRange[] }
     const groups = new Map<string, Group>();
     for (const c of snapshot.connectors) {
@@ -81,7 +82,8 @@ export default defineRule({
         let g = groups.get(key);
         if (g === undefined) { g = { port: b.port, members: [], member: [], first: [], last: [], range: [] }; groups.set(key, g); }
         const m = g.members.length;
-        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value) });
+        const signature = relaySignature(policy, c);
+        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value), sig: (signature.anonymousRelay ? 1 : 0) | (signature.externallySecured ? 2 : 0) });
         for (const r of c.remoteIPRanges) {
           if (local.family === 4) {
             const f = parseIpv4Number(r.first);
@@ -105,7 +107,11 @@ export default defineRule({
       if (k === undefined) { k = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${rangeSetKey(c)}`; dupKeys.set(c, k); }
       return k;
     };
-    const pairs = new Map<string, { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[] }>();
+    // Per pair of connectors, the first EVIDENCE_LIMIT overlaps in sweep order and how many in
+    // all: ranges that lie many deep overlap each other n × depth times, and only the first are shown.
+    interface Pair { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[]; count: number }
+    const pairs: Pair[] = [];
+    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, Pair>>();
     for (const g of groups.values()) {
       if (g.members.length < 2) continue;
       const { first, last } = g;
@@ -127,7 +133,8 @@ export default defineRule({
         for (let k = 0; k < activeCount; k++) {
           const a = active[k] as number;
           const am = g.members[g.member[a] as number] as Member;
-          if (am.connector === rm.connector) continue;
+          // Same relay rights: nothing to report, whatever the ranges (the cheapest test first).
+          if (am.sig === rm.sig || am.connector === rm.connector) continue;
           const aFirst = first[a] as Pos;
           const aLast = last[a] as Pos;
           const partial = aFirst < rFirst && aLast < rLast;
@@ -138,24 +145,26 @@ export default defineRule({
           if (!sameLocal && am.local !== 0n && rm.local !== 0n) continue;
           // Equal ranges are allowed across a wildcard and an exact binding (the exact one wins).
           if (equal && !sameLocal) continue;
-          const sa = relaySignature(policy, am.connector);
-          const sr = relaySignature(policy, rm.connector);
-          if (sa.anonymousRelay === sr.anonymousRelay && sa.externallySecured === sr.externallySecured) continue;
           if (dupKey(am.connector) === dupKey(rm.connector)) continue;
           const aFirstInPair = am.connector.identity <= rm.connector.identity;
-          const [x, y] = aFirstInPair ? [am, rm] : [rm, am];
-          const [xr, yr] = aFirstInPair ? [g.range[a] as IpRange, g.range[r] as IpRange] : [g.range[r] as IpRange, g.range[a] as IpRange];
-          const pairKey = `${x.connector.identity}\u0000${y.connector.identity}`;
-          let pair = pairs.get(pairKey);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [] }; pairs.set(pairKey, pair); }
+          const x = aFirstInPair ? am : rm;
+          const y = aFirstInPair ? rm : am;
+          let partners = pairOf.get(x.connector);
+          if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
+          let pair = partners.get(y.connector);
+          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
+          pair.count++;
+          if (pair.overlaps.length >= EVIDENCE_LIMIT) continue;
+          const xr = g.range[aFirstInPair ? a : r] as IpRange;
+          const yr = g.range[aFirstInPair ? r : a] as IpRange;
           pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
         }
         active[activeCount++] = r;
       }
     }
     const out: FindingDraft[] = [];
-    for (const { a, b, port, overlaps } of pairs.values()) {
-      const evidence: JsonValue[] = overlaps.slice(0, EVIDENCE_LIMIT).map((o) => {
+    for (const { a, b, port, overlaps, count } of pairs) {
+      const evidence: JsonValue[] = overlaps.map((o) => {
         const family = typeof o.first === 'number' ? 4 : 6;
         const interval = intervalEvidence({ family, first: BigInt(o.first), last: BigInt(o.last) });
         const winner = selectConnector(policy, { server: a.server, port, localAddress: o.local }, interval.first);
@@ -167,12 +176,12 @@ export default defineRule({
       out.push({
         connector: a,
         involves: [b],
-        message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${overlaps.length > 1 ? ` and ${overlaps.length - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
+        message: `${a.identity} and ${b.identity} partly overlap on port ${port} (${firstOverlap.interval.expression}${count > 1 ? ` and ${count - 1} more` : ''}, won by ${firstOverlap.winner ?? 'neither'}) but differ in relay rights`,
         evidence: {
           connectors: [a.identity, b.identity],
           port,
           overlaps: evidence,
-          overlapCount: overlaps.length,
+          overlapCount: count,
           relay: { [a.identity]: sa, [b.identity]: sb },
         },
       });

@@ -19,6 +19,7 @@ import { readOptionFile, loadConnectorSnapshot } from '../load.js';
 import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseIsoDate, parseList, parseSeverity } from '../options.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
+import { planFromLogs } from './plan.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -36,6 +37,8 @@ export interface AuditCliOptions extends QuietOption {
   replay?: string;
   /** The audit date for lifecycle rules and suppression expiry; today when absent. */
   asOf?: Date;
+  /** Protocol and message tracking logs: with --format html, the report gains the exit plan per sender. */
+  logs?: string[];
 }
 
 /** Checked in the action (not by commander) so a typo gives the contract's single line. */
@@ -104,10 +107,15 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       const shownSnapshot = redactor === null ? snapshot : redactor.redactSnapshot(snapshot);
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
+      // The exit plan per sender (plan's defaults: target m365, no egress, no licence count).
+      let exitPlan = opts.logs === undefined ? undefined
+        : (await planFromLogs(snapshot, opts.logs, { target: 'm365', egress: new Map(), licences: null, worksheet: null, madeOn: now }, io)).plan;
+      if (redactor !== null && exitPlan !== undefined) exitPlan = JSON.parse(redactor.redactText(JSON.stringify(exitPlan))) as typeof exitPlan;
       output = renderReportHtml({
         snapshot: shownSnapshot, findings: shown, rules: RULE_INFO, policy: buildPolicy(shownSnapshot), generatedAt,
         ...(shownReplay === undefined ? {} : { replay: shownReplay }),
         ...(opts.replay === undefined ? {} : { replayFile: opts.replay }),
+        ...(exitPlan === undefined ? {} : { exitPlan }),
       });
       break;
     }
@@ -140,7 +148,8 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--suppress <FILE>', 'accepted risks: JSON or YAML list of {rule, connector, reason, expires}')
     .option('--redact', 'replace host names, domains, addresses, users and thumbprints with placeholders (every format)', false)
     .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after')
-    .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate);
+    .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate)
+    .option('--logs <LOGFILE_OR_DIR...>', 'protocol and message tracking logs: with --format html the report gains the exit plan per sender (exrelay plan)');
   addQuietOption(cmd);
   withExamples(cmd, [
     { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
