@@ -352,14 +352,6 @@ describe('report view: what the summary says about the audit itself', () => {
     assert.equal(v.comparison, 'Before / after (2 replayed scenarios): 1 stop working, 0 newly accepted, 1 changed in total, 1 unchanged.');
     assert.equal(view().comparison, null);
   });
-
-  it('leaves a place for the exit plan: a nav entry and its partial only when the plan is given', () => {
-    assert.equal(view().exitPlan, null);
-    assert.ok(!view().nav.some((n) => n.anchor === 'exit-plan'));
-    const s = demoEstate();
-    const v = buildReportView({ rules: RULE_INFO, snapshot: s, findings: demoFindings(), policy: buildPolicy(s), generatedAt: NOW, exitPlan: { navLabel: 'Exit plan' } });
-    assert.deepEqual(v.nav.slice(0, 3).map((n) => n.anchor), ['summary', 'findings', 'exit-plan']);
-  });
 });
 
 describe('report HTML: nothing only on hover', () => {

@@ -31,15 +31,7 @@ export interface ReportInput {
   /** Name of the replay file, for error messages. */
   replayFile?: string;
   generatedAt: Date;
-  /**
-   * The exit plan's section (the `plan` feature builds it): rendered by the `exit-plan` partial
-   * with this value as its context, after the findings. Absent: no section, no nav entry.
-   */
-  exitPlan?: ExitPlanSlot;
 }
-
-/** The exit-plan section's own view; the report only gives it a place and a nav entry. */
-export interface ExitPlanSlot { navLabel: string; [field: string]: unknown }
 
 // ---------------------------------------------------------------- view types
 
@@ -137,7 +129,6 @@ export interface ReportView {
   scope: ScopeView;
   /** The before/after line of the summary when a `replay --compare` result was given. */
   comparison: string | null;
-  exitPlan: ExitPlanSlot | null;
   /** The organisation, named by its default accepted domain when the export has one. */
   organisation: string | null;
   generatedAt: string;
@@ -494,7 +485,6 @@ export function buildReportView(input: ReportInput): ReportView {
   const nav: NavEntry[] = [
     { anchor: 'summary', label: 'Summary' },
     { anchor: 'findings', label: `Findings (${ordered.length})` },
-    ...(input.exitPlan === undefined ? [] : [{ anchor: 'exit-plan', label: input.exitPlan.navLabel }]),
     ...(accepted.length > 0 ? [{ anchor: 'accepted', label: `Accepted risks (${accepted.length})` }] : []),
     { anchor: 'relay', label: 'Who can relay' },
     { anchor: 'map', label: 'Address map' },
@@ -506,7 +496,6 @@ export function buildReportView(input: ReportInput): ReportView {
   const relayConnectors = relay.filter((r) => r.relaysWithoutPassword).length;
   return {
     title: 'Exchange SMTP relay risk report',
-    exitPlan: input.exitPlan ?? null,
     scope: scopeView(snapshot, servers.map((x) => x.name)),
     comparison: replay === null ? null
       : `Before / after (${replay.total} replayed scenario${replay.total === 1 ? '' : 's'}): ${replay.breaks} stop working, ${replay.newlyAccepted} newly accepted, ${replay.changed} changed in total, ${replay.unchanged} unchanged.`,
