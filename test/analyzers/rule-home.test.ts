@@ -50,7 +50,7 @@ describe('a rule\'s knowledge comes from its file', () => {
   it('the fix commands are the rule\'s: AuthMechanism written as the connector\'s whole new set', () => {
     const { findings } = view(busy);
     const plain = findings.findings.find((f) => f.rule === 'basic-auth-without-tls' && f.connector === 'EX01\\Plain');
-    assert.equal(plain?.remediation, "Set-ReceiveConnector -Identity 'EX01\\Plain' -AuthMechanism 'BasicAuth, Tls, BasicAuthRequireTLS'");
+    assert.equal(plain?.remediation, "Set-ReceiveConnector -Identity 'EX01\\Plain' -AuthMechanism 'BasicAuth, Tls, BasicAuthRequireTLS' -ErrorAction Stop");
   });
 });
 
