@@ -19,6 +19,8 @@ export interface SenderStats {
   messages: number;
   tlsSessions: number;
   accounts: string[];
+  /** AUTH mechanisms of its successful logons (`LOGIN`, `PLAIN`, `NTLM`, …): `plan` tells Basic auth by them. */
+  mechanisms: string[];
   mailFromDomains: Map<string, number>;
   rcptDomains: Map<string, number>;
   rejectedRecipients: number;
@@ -137,7 +139,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   let st = agg.senders.get(key);
   if (st === undefined) {
     st = {
-      connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [],
+      connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
       mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: new Map(), recent: [],
     };
     agg.senders.set(key, st);
@@ -146,6 +148,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   st.messages += s.messages;
   if (s.tls) st.tlsSessions++;
   if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
+  if (s.authenticatedAs !== null && s.authMechanism !== null && !st.mechanisms.includes(s.authMechanism)) st.mechanisms.push(s.authMechanism);
   st.firstMs = minMs(st.firstMs, s.firstMs);
   st.lastMs = maxMs(st.lastMs, s.lastMs);
   const dayNo = dayOf(s.firstMs);
@@ -225,6 +228,7 @@ export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
     st.messages += s.messages;
     st.tlsSessions += s.tlsSessions;
     for (const a of s.accounts) if (!st.accounts.includes(a)) st.accounts.push(a);
+    for (const m of s.mechanisms) if (!st.mechanisms.includes(m)) st.mechanisms.push(m);
     for (const [d, n] of s.mailFromDomains) bump(st.mailFromDomains, d, n);
     for (const [d, n] of s.rcptDomains) bump(st.rcptDomains, d, n);
     st.rejectedRecipients += s.rejectedRecipients;
