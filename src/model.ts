@@ -343,6 +343,12 @@ export interface PlanSender {
   application: string;
   /** Where the path came from: the default decision table or the worksheet. */
   decidedBy: 'table' | 'worksheet';
+  /**
+   * For `connector-certificate`: the certificate name (subject or SAN domain) the sender
+   * presents, which the Exchange Online connector checks (`-TlsSenderCertificateName`). Optional:
+   * filled in by hand or by the worksheet; `emit exo` creates no connector without it.
+   */
+  tlsCertificateName?: string | null;
   /** Added by `plan` (optional so older producers stay valid): the busiest day's external recipients, which decision row 1 and the tenant limit judge. */
   maxExternalRecipientsPerDay?: number;
   /** `unknown` when only message tracking logs saw the sender on a connector that offers a logon. */

@@ -4,6 +4,11 @@
 // with public hosts), ExternalAuthoritative partner connectors, custom client connectors,
 // internal Exchange-server connectors — and enough AD entries to reach the asked count.
 // Same options and seed → the same snapshot, byte for byte.
+//
+// `shape` picks one of the estate shapes the audit must stay fast on (ESTATE_SHAPES); the
+// default, `mixed`, is the original estate, unchanged, so the import and replay benches keep
+// their figures.
+import { formatAddress } from '../../src/net/index.js';
 import {
   SNAPSHOT_SCHEMA,
   type AuthMechanism, type Binding, type ExchangeServer, type IpRange, type PermissionGroup,
@@ -21,7 +26,25 @@ export interface EstateOptions {
   /** Total AD permission entries. */
   permissions: number;
   seed?: number;
+  shape?: EstateShape;
 }
+
+export type EstateShape = 'mixed' | 'replicated' | 'overlapping' | 'ipv6' | 'dense';
+
+/** What each shape is, in one line (printed by the audit bench). */
+export const ESTATE_SHAPES: Record<EstateShape, string> = {
+  mixed: 'one server per 50 connectors, relay/partner/client/internal/app connectors with their own ranges',
+  replicated: 'the same custom connectors on 200 servers, each copy with mostly shared and some site-specific ranges',
+  overlapping: 'one server per 200 connectors in teams of ten whose ranges of every size overlap each other about 16 deep',
+  ipv6: 'as mixed, with 85% of the ranges IPv6 (single hosts, /120 blocks, a-b ranges)',
+  dense: 'as mixed on one server per 500 connectors',
+};
+
+/** Base names of the connectors a multi-site organisation repeats on every server (replicated shape). */
+const REPLICATED_NAMES: ReadonlyArray<[string, 'relay' | 'partner' | 'client' | 'internal' | 'app']> = [
+  ['Relay Apps', 'relay'], ['Relay Printers', 'relay'], ['Partner Inbound', 'partner'], ['Relay Scanners', 'relay'],
+  ['Internal Apps', 'internal'], ['Clients Site', 'client'], ['App Submit', 'app'], ['Relay Legacy', 'relay'],
+];
 
 const VERSION_CYCLE = [
   ['2016', 'Version 15.1 (Build 2507.6)'], ['2019', 'Version 15.2 (Build 1118.7)'],
@@ -51,6 +74,13 @@ const GROUP_ACES: Record<Exclude<PermissionGroup, 'Custom'>, Array<[string, stri
 })();
 
 
+const FD00 = 0xfd00n << 112n;
+
+/** The connector's name without its server's (as the replicated shape names copies). */
+function sharedNameOf(c: ReceiveConnector): string {
+  return c.name.slice(0, c.name.length - c.server.length).trim();
+}
+
 function v4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
@@ -60,7 +90,9 @@ type Kind = 'relay' | 'partner' | 'client' | 'internal' | 'app';
 export function generateEstate(options: EstateOptions): Snapshot {
   const rnd = prng(options.seed ?? 20161020);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
-  const serverCount = Math.max(1, options.servers ?? Math.ceil(options.connectors / 50));
+  const shape = options.shape ?? 'mixed';
+  const perServer = shape === 'replicated' ? 10 : shape === 'overlapping' ? 200 : shape === 'dense' ? 500 : 50;
+  const serverCount = Math.max(1, options.servers ?? Math.ceil(options.connectors / perServer));
 
   const servers: ExchangeServer[] = [];
   const connectors: ReceiveConnector[] = [];
@@ -106,20 +138,24 @@ export function generateEstate(options: EstateOptions): Snapshot {
     const legacy = srv.version?.startsWith('Version 14') === true;
     const fe: TransportRole | null = legacy ? null : 'FrontendTransport';
     const roll = rnd();
-    const kind: Kind = roll < 0.6 ? 'relay' : roll < 0.7 ? 'partner' : roll < 0.8 ? 'client' : roll < 0.9 ? 'internal' : 'app';
-    const n = String(i + 1).padStart(4, '0');
+    const replicated = shape === 'replicated' ? REPLICATED_NAMES[Math.floor(i / serverCount) % REPLICATED_NAMES.length] : undefined;
+    const kind: Kind = replicated !== undefined ? replicated[1]
+      : roll < 0.6 ? 'relay' : roll < 0.7 ? 'partner' : roll < 0.8 ? 'client' : roll < 0.9 ? 'internal' : 'app';
+    // A replicated connector carries the same name on every server (`Relay Apps EX07`).
+    const n = replicated !== undefined ? `${replicated[0]} ${Math.floor(i / (serverCount * REPLICATED_NAMES.length)) || ''}`.trim() : String(i + 1).padStart(4, '0');
+    const name = (plain: string): string => `${replicated !== undefined ? n : plain} ${srv.name}`;
     let c: ReceiveConnector;
     if (kind === 'relay') {
-      c = mk(srv, `Relay ${n} ${srv.name}`, fe, rnd() < 0.8 ? [{ address: '0.0.0.0', port: 25 }] : [{ address: srv.ipAddresses[0] ?? '0.0.0.0', port: 25 }],
+      c = mk(srv, name(`Relay ${n}`), fe, rnd() < 0.8 ? [{ address: '0.0.0.0', port: 25 }] : [{ address: srv.ipAddresses[0] ?? '0.0.0.0', port: 25 }],
         { permissionGroups: ['AnonymousUsers'], protocolLoggingLevel: rnd() < 0.3 ? 'Verbose' : 'None' });
     } else if (kind === 'partner') {
-      c = mk(srv, `Partner ${n} ${srv.name}`, fe, [{ address: '0.0.0.0', port: 25 }], { permissionGroups: ['ExchangeServers'], authMechanism: ['Tls', 'ExternalAuthoritative'] });
+      c = mk(srv, name(`Partner ${n}`), fe, [{ address: '0.0.0.0', port: 25 }], { permissionGroups: ['ExchangeServers'], authMechanism: ['Tls', 'ExternalAuthoritative'] });
     } else if (kind === 'client') {
-      c = mk(srv, `Clients ${n} ${srv.name}`, fe, [{ address: '0.0.0.0', port: 587 }], { permissionGroups: ['ExchangeUsers'], authMechanism: rnd() < 0.1 ? ['Tls', 'BasicAuth'] : AUTH_15 });
+      c = mk(srv, name(`Clients ${n}`), fe, [{ address: '0.0.0.0', port: 587 }], { permissionGroups: ['ExchangeUsers'], authMechanism: rnd() < 0.1 ? ['Tls', 'BasicAuth'] : AUTH_15 });
     } else if (kind === 'internal') {
-      c = mk(srv, `Internal ${n} ${srv.name}`, fe, [{ address: '0.0.0.0', port: 25 }], { permissionGroups: ['ExchangeServers', 'ExchangeLegacyServers'], authMechanism: ['Tls', 'ExchangeServer'] });
+      c = mk(srv, name(`Internal ${n}`), fe, [{ address: '0.0.0.0', port: 25 }], { permissionGroups: ['ExchangeServers', 'ExchangeLegacyServers'], authMechanism: ['Tls', 'ExchangeServer'] });
     } else {
-      c = mk(srv, `App ${n} ${srv.name}`, fe, [{ address: '0.0.0.0', port: 2587 }], { permissionGroups: ['AnonymousUsers'] });
+      c = mk(srv, name(`App ${n}`), fe, [{ address: '0.0.0.0', port: 2587 }], { permissionGroups: ['AnonymousUsers'] });
     }
     if (rnd() < 0.02) c.enabled = false;
     connectors.push(c);
@@ -148,8 +184,87 @@ export function generateEstate(options: EstateOptions): Snapshot {
     cursor += span;
     return (PRIVATE_START + at) >>> 0;
   };
+  // IPv6 shape: hosts, /120 blocks and a-b ranges each in a /64 of their own, so they never overlap.
+  const v6Host = (subnet: bigint, n: number): string => formatAddress(6, FD00 | (subnet << 64n) | BigInt(n));
+  // Replicated: every copy of a connector takes most of its ranges from the pool its name
+  // shares on all servers, the rest from its own site; so copies differ a little each.
+  const pools = new Map<string, IpRange[]>();
+  const poolRange = (): IpRange => {
+    if (rnd() < 0.03) {
+      const at = next(256, 256);
+      return { expression: `${v4(at)}/24`, first: v4(at), last: v4((at + 255) >>> 0) };
+    }
+    cursor += Math.floor(rnd() * 3);
+    const text = v4(next(1, 1));
+    return { expression: text, first: text, last: text };
+  };
+  // Overlapping: connectors of a server come in teams of ten (a site's relay, partner and app
+  // connectors) whose ranges fall in a region of their own, sized so that ranges of every kind
+  // (hosts, /24s, a-b ranges across /24 boundaries, /20s) lie about 16 deep.
+  const TEAM = 10;
+  const teams = Math.max(1, serverCount * Math.ceil(custom.length / serverCount / TEAM));
+  const regionSize = Math.max(4096, Math.ceil((budget / teams) * 232 / 16 / 4096) * 4096);
+  const slots = Math.max(1, Math.floor(PRIVATE_SIZE / regionSize));
+  const overlappingRange = (team: number): IpRange => {
+    const base = PRIVATE_START + (team % slots) * regionSize;
+    const r = rnd();
+    const offset = Math.floor(rnd() * regionSize);
+    if (r < 0.55) { const at = (base + offset) >>> 0; return { expression: v4(at), first: v4(at), last: v4(at) }; }
+    if (r < 0.85 || r >= 0.97) {
+      const size = r < 0.85 ? 256 : 4096;
+      const at = (base + Math.floor(offset / size) * size) >>> 0;
+      return { expression: `${v4(at)}/${32 - Math.log2(size)}`, first: v4(at), last: v4((at + size - 1) >>> 0) };
+    }
+    const at = (base + offset) >>> 0;
+    const end = (at + 16 + Math.floor(rnd() * 496)) >>> 0;
+    return { expression: `${v4(at)}-${v4(end)}`, first: v4(at), last: v4(end) };
+  };
+  const serverIndex = new Map(servers.map((s, i) => [s.name, i]));
   custom.forEach((c, i) => {
     const want = counts[i] ?? 0;
+    if (shape === 'replicated') {
+      const poolKey = sharedNameOf(c);
+      let pool = pools.get(poolKey);
+      if (pool === undefined) { pool = []; pools.set(poolKey, pool); }
+      const ranges: IpRange[] = [];
+      for (let k = 0; k < want; k++) {
+        while (pool.length <= k) pool.push(poolRange());
+        ranges.push(rnd() < 0.85 ? pool[k] as IpRange : poolRange());
+      }
+      c.remoteIPRanges = ranges;
+      return;
+    }
+    if (shape === 'overlapping') {
+      // Custom connectors go round-robin over the servers: i / servers is the index on its server.
+      const team = (serverIndex.get(c.server) ?? 0) * Math.ceil(custom.length / serverCount / TEAM) + Math.floor(Math.floor(i / serverCount) / TEAM);
+      c.remoteIPRanges = Array.from({ length: want }, () => overlappingRange(team));
+      return;
+    }
+    if (shape === 'ipv6') {
+      const ranges: IpRange[] = [];
+      for (let k = 0; k < want; k++) {
+        const r = rnd();
+        if (r < 0.6) {
+          const addr = v6Host(1n, v6++);
+          ranges.push({ expression: addr, first: addr, last: addr });
+        } else if (r < 0.75) {
+          const first = v6Host(2n, v6 * 256);
+          const last = v6Host(2n, v6 * 256 + 255);
+          v6++;
+          ranges.push({ expression: `${first}/120`, first, last });
+        } else if (r < 0.85) {
+          const first = v6Host(3n, v6 * 256 + 10);
+          const last = v6Host(3n, v6 * 256 + 200);
+          v6++;
+          ranges.push({ expression: `${first}-${last}`, first, last });
+        } else {
+          const text = v4(next(1, 1));
+          ranges.push({ expression: text, first: text, last: text });
+        }
+      }
+      c.remoteIPRanges = ranges;
+      return;
+    }
     const ranges: IpRange[] = [];
     const kind = kinds.get(c);
     const publicShare = kind === 'relay' ? (rnd() < 0.04 ? 1 : 0) : kind === 'partner' ? (rnd() < 0.3 ? 1 : 0) : 0;

@@ -77,6 +77,18 @@ export function effectiveRights(policy: PolicyIndex, connector: ReceiveConnector
   return policy.memo(`rights|${order}|${principalCacheKey(who)}`, compute);
 }
 
+// principalKey normalises Unicode and looks up every language's names: once per distinct user
+// string of a snapshot, not once per AD entry and principal asked about.
+const userKeys = new WeakMap<PolicyIndex, Map<string, string>>();
+
+function userKeyOf(policy: PolicyIndex, user: string): string {
+  let keys = userKeys.get(policy);
+  if (keys === undefined) { keys = new Map(); userKeys.set(policy, keys); }
+  let key = keys.get(user);
+  if (key === undefined) { key = principalKey(user); keys.set(user, key); }
+  return key;
+}
+
 function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
   const principals = new Set(sessionPrincipals(who));
   const acc = new Map<string, Acc>();
@@ -96,7 +108,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
   }
   for (const p of tablesOf(policy).permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
-    if (!principals.has(principalKey(p.user))) continue;
+    if (!principals.has(userKeyOf(policy, p.user))) continue;
     const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
     let rights = p.extendedRights;
     if (rights.length === 0) {

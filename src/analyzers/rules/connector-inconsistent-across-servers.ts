@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import type { ReceiveConnector, Snapshot } from '../../model.js';
-import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
+import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -13,8 +13,8 @@ export function sharedName(c: ReceiveConnector): string {
 }
 
 /** 2010 hubs and 2013+ Mailbox servers have different default connectors: compare like with like. */
-function generation(snapshot: Snapshot, c: ReceiveConnector): string {
-  const version = snapshot.servers.find((s) => s.name.toLowerCase() === c.server.toLowerCase())?.version ?? '';
+function generation(versions: ReadonlyMap<string, string>, c: ReceiveConnector): string {
+  const version = versions.get(c.server.toLowerCase()) ?? '';
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : '2013+';
 }
 
@@ -22,13 +22,72 @@ function generation(snapshot: Snapshot, c: ReceiveConnector): string {
 const rangeKey = (r: { first: string; last: string }): string => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`;
 const setKey = (xs: readonly string[]): string => [...new Set(xs)].sort().join(',');
 
+// A type alias (not an interface) so that it is a JsonValue.
+type RangeView = { expression: string; first: string; last: string };
+
+/**
+ * Per member, the ranges of the group's union it lacks: the first EVIDENCE_LIMIT in union order
+ * (members in order, each member's ranges in order, first occurrence) and how many in all; null
+ * when every member has the whole union. The missing ranges are counted, never listed: with
+ * 200 copies of a connector and tens of thousands of ranges, listing them is members × union.
+ * Each range is keyed once, and a member's first missing ranges are found by walking only the
+ * ranges some member lacks, so the work is the number of ranges plus members × EVIDENCE_LIMIT.
+ */
+function rangeDifferences(members: readonly ReceiveConnector[]): JsonValue[] | null {
+  const unionIndex = new Map<string, number>();
+  const union: RangeView[] = [];
+  const owned: number[][] = [];
+  for (const c of members) {
+    const own: number[] = [];
+    for (const r of c.remoteIPRanges) {
+      const key = rangeKey(r);
+      let u = unionIndex.get(key);
+      if (u === undefined) {
+        u = union.length;
+        unionIndex.set(key, u);
+        union.push({ expression: r.expression, first: r.first, last: r.last });
+      }
+      own.push(u);
+    }
+    owned.push(own);
+  }
+  // How many members hold each union range (each member counted once, however often it lists it).
+  const holders = new Int32Array(union.length);
+  const stamp = new Int32Array(union.length).fill(-1);
+  const sizes = owned.map((own, m) => {
+    let size = 0;
+    for (const u of own) {
+      if (stamp[u] === m) continue;
+      stamp[u] = m;
+      holders[u] = (holders[u] ?? 0) + 1;
+      size++;
+    }
+    return size;
+  });
+  if (sizes.every((n) => n === union.length)) return null;
+  // Union ranges some member lacks, in union order: the only candidates for "missing".
+  const partial: number[] = [];
+  for (let u = 0; u < union.length; u++) if ((holders[u] ?? 0) < members.length) partial.push(u);
+  stamp.fill(-1);
+  return members.map((c, m) => {
+    for (const u of owned[m] as number[]) stamp[u] = m;
+    const missing: RangeView[] = [];
+    for (let k = 0; k < partial.length && missing.length < EVIDENCE_LIMIT; k++) {
+      const u = partial[k] as number;
+      if (stamp[u] !== m) missing.push({ ...(union[u] as RangeView) });
+    }
+    const rangeCount = sizes[m] as number;
+    return { server: c.server, connector: c.identity, rangeCount, missing, missingCount: union.length - rangeCount };
+  });
+}
+
 export default defineRule({
   meta: {
     id: 'connector-inconsistent-across-servers',
     defaultSeverity: 'medium',
     title: 'The same connector differs between servers',
     description: 'Connectors that are the same connector on several servers (same name once the server name is removed) differ in remote ranges, permission groups or auth, or exist on only some of the servers that have the others.',
-    remediation: "# Make every copy match the intended one, e.g.:\nSet-ReceiveConnector -Identity {identity} -RemoteIPRanges (Get-ReceiveConnector -Identity <the reference copy>).RemoteIPRanges",
+    remediation: 'Decide which copy is the intended one, then align the others (Set-ReceiveConnector -RemoteIPRanges @{Add=…; Remove=…}, -PermissionGroups, -AuthMechanism) or create the connector on the servers that lack it.',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
     dependsOn: ['Enabled', 'TransportRole', 'RemoteIPRanges', 'PermissionGroups', 'AuthMechanism'],
     wording: {
@@ -37,18 +96,23 @@ export default defineRule({
     },
   },
   check: ({ snapshot }) => {
+    // The first server of a name wins, as a find over the list did.
+    const versions = new Map<string, string>();
+    for (const s of [...snapshot.servers].reverse()) versions.set(s.name.toLowerCase(), s.version ?? '');
     const groups = new Map<string, ReceiveConnector[]>();
     for (const c of snapshot.connectors) {
       if (!c.enabled) continue;
-      const key = `${generation(snapshot, c)}|${c.transportRole ?? ''}|${sharedName(c).toLowerCase()}`;
-      groups.set(key, [...(groups.get(key) ?? []), c]);
+      const key = `${generation(versions, c)}|${c.transportRole ?? ''}|${sharedName(c).toLowerCase()}`;
+      const list = groups.get(key);
+      if (list === undefined) groups.set(key, [c]); else list.push(c);
     }
     const serversOf = (list: ReceiveConnector[]): Set<string> => new Set(list.map((c) => c.server.toLowerCase()));
     const display = new Map(snapshot.connectors.map((c) => [c.server.toLowerCase(), c.server]));
     // "The servers that have the others": servers sharing at least one other connector name
     // with a server of this group — custom names for custom connectors (a dedicated relay
     // server beside plain mailbox servers is not an inconsistency), any name for setup's.
-    const multi = [...groups.entries()].filter(([, list]) => serversOf(list).size > 1);
+    const multi = [...groups.entries()].map(([k, list]) => ({ key: k, gen: k.split('|')[0], custom: isCustomConnector(list[0] as ReceiveConnector), servers: serversOf(list) }))
+      .filter((g) => g.servers.size > 1);
     const out: FindingDraft[] = [];
     for (const [key, list] of groups) {
       const members = [...list].sort((a, b) => (a.server.toLowerCase() < b.server.toLowerCase() ? -1 : 1));
@@ -57,12 +121,9 @@ export default defineRule({
       const gen = key.split('|')[0];
       const memberServers = serversOf(members);
       const peers = new Set<string>();
-      for (const [otherKey, otherList] of multi) {
-        if (otherKey === key || otherKey.split('|')[0] !== gen) continue;
-        if (custom && !isCustomConnector(otherList[0] as ReceiveConnector)) continue;
-        if (!custom && isCustomConnector(otherList[0] as ReceiveConnector)) continue;
-        const s = serversOf(otherList);
-        if ([...s].some((x) => memberServers.has(x))) for (const x of s) peers.add(x);
+      for (const other of multi) {
+        if (other.key === key || other.gen !== gen || other.custom !== custom) continue;
+        if ([...other.servers].some((x) => memberServers.has(x))) for (const x of other.servers) peers.add(x);
       }
       const missingOn = [...peers].filter((s) => !memberServers.has(s)).sort().map((s) => display.get(s) ?? s);
       const differences: Record<string, JsonValue> = {};
@@ -76,15 +137,9 @@ export default defineRule({
         };
         compare('permissionGroups', (c) => [...c.permissionGroups]);
         compare('authMechanism', (c) => [...c.authMechanism]);
-        const rangeSets = members.map((c) => new Set(c.remoteIPRanges.map(rangeKey)));
-        const union = new Map<string, { expression: string; first: string; last: string }>();
-        for (const c of members) for (const r of c.remoteIPRanges) if (!union.has(rangeKey(r))) union.set(rangeKey(r), { expression: r.expression, first: r.first, last: r.last });
-        if (rangeSets.some((s) => s.size !== union.size)) {
-          differences.remoteIPRanges = members.map((c, i) => {
-            const own = rangeSets[i] as Set<string>;
-            const missing = [...union.entries()].filter(([k]) => !own.has(k)).map(([, r]) => r);
-            return { server: c.server, connector: c.identity, rangeCount: own.size, missing: missing.slice(0, EVIDENCE_LIMIT), missingCount: missing.length };
-          });
+        const ranges = rangeDifferences(members);
+        if (ranges !== null) {
+          differences.remoteIPRanges = ranges;
           diffText.push('remote ranges');
         }
       }
@@ -107,4 +162,49 @@ export default defineRule({
     }
     return out;
   },
+  remediation: (draft) => inconsistentConnectorFix(draft).manual,
+  fix: (draft) => inconsistentConnectorFix(draft),
 });
+
+// ---------------------------------------------------------------- the fix (advice only)
+
+const textOf = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
+const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const records = (v: JsonValue | undefined): Array<Record<string, JsonValue>> => (Array.isArray(v)
+  ? v.filter((x): x is Record<string, JsonValue> => x !== null && typeof x === 'object' && !Array.isArray(x)) : []);
+
+/**
+ * Which copy is right, and which servers should carry a connector at all, are the customer's
+ * decisions (widening one copy's ranges to match another widens who may relay there), so the
+ * fix is advice: it names every copy, what each lacks, and the commands that align them.
+ */
+function inconsistentConnectorFix(draft: FindingDraft): FixCandidate {
+  const e = draft.evidence;
+  const name = typeof e['name'] === 'string' ? e['name'] : draft.connector?.name ?? 'the connector';
+  const servers = strings(e['servers']);
+  const missingOn = strings(e['missingOn']);
+  const differences = e['differences'];
+  const diff = differences !== null && typeof differences === 'object' && !Array.isArray(differences) ? differences : {};
+  const parts: string[] = [];
+  const ranges = records(diff['remoteIPRanges']);
+  if (ranges.length > 0) {
+    const lacks = ranges.filter((r) => typeof r['missingCount'] === 'number' && r['missingCount'] > 0).map((r) => {
+      const shown = records(r['missing']).slice(0, 5).map((x) => textOf(x['expression']));
+      const count = typeof r['missingCount'] === 'number' ? r['missingCount'] : shown.length;
+      return `${textOf(r['connector']) || textOf(r['server'])} lacks ${shown.join(', ')}${count > shown.length ? ` and ${count - shown.length} more` : ''}`;
+    });
+    parts.push(`remote ranges (${lacks.join('; ')})`);
+  }
+  for (const [label, property] of [['permissionGroups', 'PermissionGroups'], ['authMechanism', 'AuthMechanism']] as const) {
+    const rows = records(diff[label]);
+    if (rows.length > 0) parts.push(`${property} (${rows.map((r) => `${textOf(r['server'])}: ${strings(r['value']).join(', ') || 'None'}`).join('; ')})`);
+  }
+  const sentences = [`"${name}" is one connector on ${servers.join(', ')}, but the copies differ, so a client is answered differently depending on the server it reaches (a load balancer or a failover changes its rights).`];
+  if (parts.length > 0) {
+    sentences.push(`They differ in ${parts.join('; ')}. Decide which copy is the intended one: adding the missing ranges widens who may use the other copies, removing them narrows it. Then align the others with Set-ReceiveConnector (-RemoteIPRanges @{Add=…} or @{Remove=…}, -PermissionGroups, -AuthMechanism), and check the result with exrelay apply and exrelay audit.`);
+  }
+  if (missingOn.length > 0) {
+    sentences.push(`It does not exist on ${missingOn.join(', ')}, which carry the organisation's other connectors. Decide whether clients can reach those servers (DNS, load balancer, failover); if so, create it there with the intended copy's bindings, ranges, groups and AD permissions.`);
+  }
+  return { manual: sentences.join(' ') };
+}
