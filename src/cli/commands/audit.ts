@@ -194,12 +194,10 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--no-verify', 'do not prove the fixes (apply, re-audit, replay); every fix then says "not verified"');
   addQuietOption(cmd);
   withExamples(cmd, [
-    { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
-    { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
-    { what: 'the lifecycle as it stood on the day of an earlier assessment', run: 'exrelay audit exports/ --as-of 2025-10-01 --only unsupported-exchange-version' },
-    { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
+    { what: 'the risk report for the customer, with the exit plan from the logs', run: 'exrelay audit exports/ --logs logs/ --format html --out report.html' },
     { what: 'proved fixes that keep the hosts seen relaying, as one script to review', run: 'exrelay audit exports/ --logs logs/ --fixes fixes.ps1' },
-    { what: 'a quick look without proving the fixes', run: 'exrelay audit exports/ --no-verify' },
+    { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
+    { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
   ]);
   cmd.action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
 }
