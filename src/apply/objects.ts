@@ -43,9 +43,18 @@ export function connectorObject(c: ReceiveConnector): PsObject {
   return { object: 'ReceiveConnector', text: c.identity, props: withoutAssumed(props, c.extra), origin: { kind: 'connector', identity: c.identity } };
 }
 
+/**
+ * The accepted domain's Name (its identity for -Identity): the importers keep it as exported
+ * (`extra.Name`), snapshots written by hand may spell it `name`; DomainName when absent.
+ */
+export function acceptedDomainName(d: AcceptedDomain): string {
+  for (const [key, value] of Object.entries(d.extra ?? {})) if (key.toLowerCase() === 'name' && typeof value === 'string' && value !== '') return value;
+  return d.domainName;
+}
+
 /** An accepted domain as Get-AcceptedDomain returns it. */
 export function domainObject(d: AcceptedDomain): PsObject {
-  const name = typeof d.extra?.['name'] === 'string' ? d.extra['name'] : d.domainName;
+  const name = acceptedDomainName(d);
   const props: Array<[string, PsValue]> = [
     ['Name', name],
     ['DomainName', opaque('SmtpDomainWithSubdomains', d.domainName)],

@@ -261,3 +261,11 @@ test('the same script twice: the second run changes nothing', async () => {
   assert.equal(second.changed, 0);
   assert.deepEqual(second.snapshot, first.snapshot);
 });
+
+test('an imported accepted domain is found by its Name as the importer keeps it (extra.Name), as Exchange finds it', async () => {
+  const imported: Snapshot = { ...BASE, acceptedDomains: [...BASE.acceptedDomains,
+    { domainName: '*', domainType: 'ExternalRelay', default: false, extra: { Name: 'Everything' } }] };
+  const r = await run('Remove-AcceptedDomain -Identity Everything -Confirm:$false -ErrorAction Stop', imported);
+  assert.deepEqual(r.snapshot.acceptedDomains.map((d) => d.domainName), BASE.acceptedDomains.map((d) => d.domainName));
+  await refused('Remove-AcceptedDomain -Identity Nothing', 1, /couldn't find accepted domain "Nothing"/, imported);
+});
