@@ -1,6 +1,7 @@
 // Lint keeps the architecture honest (docs/architecture.md draws it):
-//   cli (commands) → features → policy → model and its neighbours (net, powershell, root modules)
-// where the features are importers, analyzers, emitters, sandbox, logs, apply, diff and replay.
+//   cli (commands) → proof → features → policy → model and its neighbours (net, powershell, root modules)
+// where the features are importers, analyzers, emitters, sandbox, logs, apply, diff and replay,
+// and proof (the fix verifier) combines analyzers, apply and replay, which may not import each other.
 // Layers only point down, a feature never imports a sibling feature, and the core (policy and
 // the pure features) never reaches for the disk, the network or the process.
 import js from '@eslint/js';
@@ -9,7 +10,7 @@ import tseslint from 'typescript-eslint';
 const FEATURES = ['importers', 'analyzers', 'emitters', 'sandbox', 'logs', 'apply', 'diff', 'replay'];
 /** Folders below the features: policy, then what everything may use. */
 const MODEL_LEVEL = ['net', 'powershell'];
-const PURE_CORE = ['policy', 'analyzers', 'emitters', 'replay', 'apply', 'diff'];
+const PURE_CORE = ['policy', 'analyzers', 'emitters', 'replay', 'apply', 'diff', 'proof'];
 
 // An import is matched by the path it names: a file of src/<folder>/ at depth d (d folders
 // below src/) names another top-level folder X as `../` × d + `X/`. One config per depth keeps
@@ -40,14 +41,16 @@ const NODE_IO = ['node:net', 'node:child_process', 'node:process'];
 const layering = [
   ...FEATURES.flatMap((feature) => layerRules(
     feature,
-    ['cli', ...FEATURES.filter((f) => f !== feature)],
+    ['cli', 'proof', ...FEATURES.filter((f) => f !== feature)],
     `${feature} is a feature layer: it may use policy, model, net and powershell, never cli or a sibling feature (docs/architecture.md)`,
     PURE_CORE.includes(feature) ? NODE_IO : [],
   )),
-  ...layerRules('policy', ['cli', ...FEATURES], 'policy sits below the features and the cli (docs/architecture.md)', NODE_IO),
+  // The fix verifier sits between the commands and the features: it may use any feature, only the cli uses it.
+  ...layerRules('proof', ['cli'], 'proof sits below the cli and above the features (docs/architecture.md)', NODE_IO),
+  ...layerRules('policy', ['cli', 'proof', ...FEATURES], 'policy sits below the features and the cli (docs/architecture.md)', NODE_IO),
   ...MODEL_LEVEL.flatMap((folder) => layerRules(
     folder,
-    ['cli', 'policy', ...FEATURES, ...MODEL_LEVEL.filter((f) => f !== folder)],
+    ['cli', 'proof', 'policy', ...FEATURES, ...MODEL_LEVEL.filter((f) => f !== folder)],
     `${folder} is model-level: it may use only src/*.ts modules (docs/architecture.md)`,
   )),
   {
@@ -55,7 +58,7 @@ const layering = [
     files: ['src/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ regex: `^\\./(?:${['cli', 'policy', ...FEATURES, ...MODEL_LEVEL].join('|')})/`, message: 'the root modules are the bottom layer (docs/architecture.md)' }],
+        patterns: [{ regex: `^\\./(?:${['cli', 'proof', 'policy', ...FEATURES, ...MODEL_LEVEL].join('|')})/`, message: 'the root modules are the bottom layer (docs/architecture.md)' }],
       }],
     },
   },

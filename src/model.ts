@@ -343,10 +343,27 @@ export interface PlanSender {
   application: string;
   /** Where the path came from: the default decision table or the worksheet. */
   decidedBy: 'table' | 'worksheet';
+  /**
+   * For `connector-certificate`: the certificate name (subject or SAN domain) the sender
+   * presents, which the Exchange Online connector checks (`-TlsSenderCertificateName`). Optional:
+   * filled in by hand or by the worksheet; `emit exo` creates no connector without it.
+   */
+  tlsCertificateName?: string | null;
+  /** Added by `plan` (optional so older producers stay valid): the busiest day's external recipients, which decision row 1 and the tenant limit judge. */
+  maxExternalRecipientsPerDay?: number;
+  /** `unknown` when only message tracking logs saw the sender on a connector that offers a logon. */
+  auth?: 'anonymous' | 'authenticated' | 'unknown';
+  /** AUTH mechanisms of its logons (`LOGIN`, `PLAIN` are Basic auth). */
+  authMechanisms?: string[];
 }
 
 export interface PlanDocument {
   schema: typeof PLAN_SCHEMA;
   target: PlanTarget;
   senders: PlanSender[];
+  /** Added by `plan`: the day it was made (YYYY-MM-DD; dates such as Basic auth's end are said relative to it). */
+  madeOn?: string;
+  /** `--licences`, and the tenant external recipient limit computed from it (null without). */
+  licences?: number | null;
+  tenantExternalRecipientLimit?: number | null;
 }

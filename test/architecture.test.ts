@@ -35,6 +35,16 @@ describe('layering (eslint no-restricted-imports)', () => {
     ['src/apply/cmdlets/lookup.ts', '../coercion.js', false],
     ['src/cli/commands/apply.ts', '../../apply/apply.js', false],
     ['src/sandbox/server.ts', '../net/address.js', false],
+    // The fix verifier (src/proof) combines features; no feature may reach up to it.
+    ['src/analyzers/run.ts', '../proof/verify.js', true],
+    ['src/apply/apply.ts', '../proof/verify.js', true],
+    ['src/analyzers/rules/x.ts', '../../proof/baseline.js', true],
+    ['src/proof/verify.ts', '../cli/io.js', true],
+    ['src/proof/verify.ts', 'node:process', true],
+    ['src/proof/verify.ts', '../apply/apply.js', false],
+    ['src/proof/verify.ts', '../analyzers/run.js', false],
+    ['src/proof/baseline.ts', '../replay/replay.js', false],
+    ['src/cli/commands/audit.ts', '../../proof/verify.js', false],
   ];
   for (const [file, specifier, expected] of cases) {
     it(`${file} importing ${specifier}: ${expected ? 'refused' : 'allowed'}`, async () => {

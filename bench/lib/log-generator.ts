@@ -184,6 +184,26 @@ export interface WriteOptions extends GeneratorOptions {
   gzipEvery?: number;
   /** stop after this many bytes in total (profiles are repeated as needed); default: one pass */
   totalBytes?: number;
+  /**
+   * damage about one line in this many (0: none), the ways real copies are damaged: a prose
+   * line, a blank line, a record hard-wrapped onto an indented line, a record cut short. The
+   * expected counts no longer hold then (the bench uses it for volume only).
+   */
+  damageEvery?: number;
+}
+
+/** `line` as a damaged copy would hold it (see WriteOptions.damageEvery). */
+function damaged(line: string, how: number): string {
+  switch (how % 4) {
+    case 0: return `---- copied from the server, part ${how} ----\n${line}`;
+    case 1: return `\n${line}`;
+    case 2: { // wrapped after the event field: the rest continues on an indented line
+      let comma = -1;
+      for (let i = 0; i < 7; i++) comma = line.indexOf(',', comma + 1);
+      return comma < 0 ? line : `${line.slice(0, comma + 1)}\n        ${line.slice(comma + 1)}`;
+    }
+    default: return `${line.slice(0, Math.min(line.length - 1, 30))}\n`;
+  }
 }
 
 /** Writes RECVyyyymmdd-n.log files into `dir`; returns the files and the expected counts. */
@@ -224,9 +244,13 @@ export async function writeGeneratedLogs(dir: string, profiles: readonly SenderP
     expected.lines += 5;
   };
   let pass = 0;
+  let lineNo = 0;
+  const damageEvery = options.damageEvery ?? 0;
   do {
-    for (const line of generateLogLines(profiles, { ...options, seed: (options.seed ?? 1) + pass, start: new Date(Date.parse(options.start ?? '2026-11-02T08:00:00.000Z') + pass * 86_400_000).toISOString() }, expected)) {
+    for (let line of generateLogLines(profiles, { ...options, seed: (options.seed ?? 1) + pass, start: new Date(Date.parse(options.start ?? '2026-11-02T08:00:00.000Z') + pass * 86_400_000).toISOString() }, expected)) {
       if (out === null || fileBytes >= options.fileBytes) await openNext(line.slice(0, 24));
+      lineNo++;
+      if (damageEvery > 0 && lineNo % damageEvery === 0) line = damaged(line, lineNo / damageEvery);
       buffered.push(line);
       bufferedBytes += line.length;
       fileBytes += line.length;

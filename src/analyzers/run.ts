@@ -1,8 +1,8 @@
 // runAudit: every selected rule over one snapshot, stamped, ordered and split into active
 // findings and accepted risks. Pure: the caller passes `now` and the options.
-import { FINDINGS_SCHEMA, SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type Snapshot } from '../model.js';
+import { FINDINGS_SCHEMA, SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ObservedSender, type ReceiveConnector, type Snapshot } from '../model.js';
 import { buildPolicy } from '../policy/index.js';
-import { psQuote, type ConnectorProperty, type FindingDraft, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
+import { psQuote, type ConnectorProperty, type FindingDraft, type FixCandidate, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
 import { isSuppressionExpired, matchesSuppression, type Suppression } from './suppressions.js';
 
@@ -16,6 +16,32 @@ export interface AuditOptions {
   suppressions?: readonly Suppression[];
   /** The rules to run; default every rule of the catalogue. */
   rules?: readonly Rule[];
+  /** Hosts seen in the logs (`audit --logs`), for the fix generators. */
+  observedSenders?: readonly ObservedSender[];
+}
+
+/**
+ * What a finding without a generator (or whose generator gave nothing) says: the script has
+ * to be decided by hand, because exrelay has no script it could prove for it.
+ */
+export function genericManual(rule: Rule): string {
+  return `${rule.meta.wording.action}: decide the change by hand. exrelay has no script it could prove in its own model for this finding (the remediation shows the usual commands, to adapt and review before use).`;
+}
+
+/**
+ * The candidate of one finding, stamped before any proof (rules.md "Fixes"): a script is
+ * `{script, verified: null}` ("not verified") until the verifier (src/proof) replaces it.
+ */
+export function fixCandidateOf(rule: Rule, draft: FindingDraft, context: RuleContext): FixCandidate {
+  const candidate = rule.fix?.(draft, context);
+  return candidate ?? { manual: genericManual(rule) };
+}
+
+/** A finding with its fix candidate, for the verifier. */
+export interface AuditWithCandidates {
+  doc: FindingsDocument;
+  /** Every finding of `doc` (active and accepted) and the candidate its rule offered. */
+  candidates: Map<Finding, FixCandidate>;
 }
 
 /** What each need means and which export (or option) provides it. */
@@ -69,7 +95,7 @@ export function assumedAmong(c: ReceiveConnector, needed: readonly ConnectorProp
 const severityRank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext): Finding {
+export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context)): Finding {
   const connector = draft.connector ?? null;
   const server = draft.server !== undefined ? draft.server : connector?.server ?? null;
   const template = rule.remediation?.(draft, context) ?? draft.remediation ?? rule.meta.remediation;
@@ -86,6 +112,8 @@ export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleConte
     evidence: draft.evidence,
     remediation,
     references: [...rule.meta.references],
+    fix: candidate.script === undefined ? null : { script: candidate.script, verified: null },
+    manual: candidate.script === undefined ? candidate.manual : null,
   };
 }
 
@@ -96,7 +124,14 @@ export function selectRules(rules: readonly Rule[], only: readonly string[] | un
 }
 
 export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): FindingsDocument {
+  return auditWithCandidates(snapshot, options, now).doc;
+}
+
+/** runAudit, keeping each finding's fix candidate (its fallback text included) for the verifier. */
+export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, now: Date): AuditWithCandidates {
   const ruleOptions: RuleOptions = { exchangeServers: [...(options.exchangeServers ?? [])], loadBalancers: [...(options.loadBalancers ?? [])] };
+  if (options.observedSenders !== undefined) ruleOptions.observedSenders = options.observedSenders;
+  const candidates = new Map<Finding, FixCandidate>();
   const context: RuleContext = { snapshot, policy: buildPolicy(snapshot), now, options: ruleOptions };
   const rules = selectRules(options.rules ?? ALL_RULES, options.only, options.skip);
 
@@ -125,7 +160,10 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
     }
     for (const draft of rule.check(context)) {
       if (unobserved.size > 0 && [draft.connector, ...(draft.involves ?? [])].some((c) => c !== undefined && c !== null && unobserved.has(c))) continue;
-      all.push(stampFinding(rule, draft, context));
+      const candidate = fixCandidateOf(rule, draft, context);
+      const finding = stampFinding(rule, draft, context, candidate);
+      candidates.set(finding, candidate);
+      all.push(finding);
     }
   }
   all.sort(compareFindings);
@@ -138,8 +176,11 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
     if (live !== undefined) { accepted.push({ finding, reason: live.reason, expires: live.expires }); continue; }
     const expired = matching[0];
     // An expired acceptance no longer hides the finding, and the finding says so.
-    findings.push(expired === undefined ? finding
-      : { ...finding, message: `${finding.message} (accepted risk expired ${expired.expires}: ${expired.reason})` });
+    if (expired === undefined) { findings.push(finding); continue; }
+    const shown = { ...finding, message: `${finding.message} (accepted risk expired ${expired.expires}: ${expired.reason})` };
+    const candidate = candidates.get(finding);
+    if (candidate !== undefined) candidates.set(shown, candidate);
+    findings.push(shown);
   }
 
   const summary = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
@@ -147,7 +188,7 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
   const doc: FindingsDocument = { schema: FINDINGS_SCHEMA, summary, findings };
   if (accepted.length > 0) doc.accepted = accepted;
   if (notRun.length > 0) doc.notRun = notRun.sort((a, b) => cmp(a.connector ?? '', b.connector ?? '') || cmp(a.rule, b.rule));
-  return doc;
+  return { doc, candidates };
 }
 
 /** Whether a gate at `threshold` fails: any active finding at that severity or worse. */

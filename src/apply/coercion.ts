@@ -6,10 +6,16 @@ import type { JsonValue } from '../json.js';
 import { parseByteSize } from '../powershell/values.js';
 import { parseBinding, parseRange } from '../net/index.js';
 import type { Params } from './binding.js';
-import { isHash, stringify, toStringList, type PsValue } from './values.js';
+import { isHash, isObject, stringify, toStringList, type PsValue } from './ps-types.js';
 
 /** What Exchange (or PowerShell) refuses at run time; reported with the statement's line. */
 export class Refusal extends Error {}
+
+/**
+ * What a cmdlet would do but the model cannot represent (e.g. an extended right that is not an
+ * SMTP right): reported as "cannot interpret" with the statement's line, never guessed.
+ */
+export class NotModelled extends Error {}
 
 export const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
@@ -90,5 +96,6 @@ export function toBinding(s: string): Binding {
 export function toJson(v: PsValue): JsonValue {
   if (Array.isArray(v)) return v.map(toJson);
   if (isHash(v)) return Object.fromEntries([...v.hash].map(([k, x]) => [k, toJson(x)]));
+  if (isObject(v)) return v.text;
   return v;
 }

@@ -4,16 +4,20 @@
 // Whatever it cannot interpret is reported (or skipped with skipUnknown), never guessed.
 import { InputError } from '../errors.js';
 import type { Snapshot } from '../model.js';
-import { commandName, lineOf, type SyntaxNode } from '../powershell/grammar.js';
-import { bindParameters, isSilent } from './binding.js';
+import { commandElements, commandName, lineOf, type SyntaxNode } from '../powershell/grammar.js';
+import { principalKey } from '../policy/rights.js';
+import { bindParameters, isSilent, type Params } from './binding.js';
 import { holdsEntry } from './cmdlets/ad-permission.js';
 import { MUTATORS } from './cmdlets/index.js';
 import { domainMatches, findConnector } from './cmdlets/lookup.js';
 import { connectorDiffers } from './cmdlets/migrate-guards.js';
 import { findCmdlet, HARMLESS_COMMANDS, KNOWN_FUNCTIONS, type CmdletSpec } from './cmdlets/specs.js';
-import { Refusal, eq } from './coercion.js';
+import { NotModelled, Refusal, eq } from './coercion.js';
+import { aceObjects, connectorObject, domainObject } from './objects.js';
+import { FOREACH, WHERE, asItems, innermost, scriptBlockArgument, scriptBlockStatements, variableName } from './syntax.js';
 import {
-  CannotEvaluate, evaluate, isTruthy, stringify, type EvalContext, type PsValue,
+  CannotEvaluate, applyOperator, evaluate, isGrowable, isHash, isObject, isTruthy, readMember, stringify,
+  type EvalContext, type PsObject, type PsValue,
 } from './values.js';
 
 export interface ApplyOptions {
@@ -96,6 +100,8 @@ export class Interpreter {
         }
         case 'if_statement':
           return this.ifStatement(node);
+        case 'foreach_statement':
+          return this.foreachStatement(node);
         case 'function_statement': {
           const name = node.namedChildren.find((c) => c !== null && c.type === 'function_name')?.text ?? '';
           if (KNOWN_FUNCTIONS.some((f) => eq(f, name))) return;
@@ -105,24 +111,70 @@ export class Interpreter {
           return this.unknown(node, `unsupported ${node.type.replace(/_/g, ' ')}`);
       }
     } catch (error) {
-      if (error instanceof CannotEvaluate) return this.unknown(node, error.message);
+      if (error instanceof CannotEvaluate || error instanceof NotModelled) return this.unknown(node, error.message);
       // A refusal outside a mutating command (e.g. an ambiguous name in a guard) is still bad input.
       if (error instanceof Refusal) this.fail(node, error.message);
       throw error;
     }
   }
 
+  /**
+   * `$name = value`, `$name += value`, and the same on a property (`$c.RemoteIPRanges += '10.0.0.5'`)
+   * of an object a Get- cmdlet returned or of a hashtable. `-=` is PowerShell's subtraction,
+   * which fails on a collection.
+   */
   private assign(node: SyntaxNode): void {
     const left = node.namedChildren.find((c) => c !== null && c.type === 'left_assignment_expression') ?? null;
     const op = node.namedChildren.find((c) => c !== null && c.type === 'assignement_operator')?.text ?? '=';
     const value = node.childForFieldName('value');
-    const variables = left?.descendantsOfType('variable') ?? [];
-    const variable = variables[0] ?? null;
-    if (left === null || value === null || variables.length !== 1 || variable === null || op !== '=') {
-      return this.unknown(node, 'only `$name = literal` assignments are supported');
+    if (left === null || value === null) return this.unknown(node, 'an incomplete assignment');
+    if (op !== '=' && op !== '+=' && op !== '-=') return this.unknown(node, `the assignment operator ${op}`);
+    const target = innermost(left);
+    const combine = (current: PsValue, next: PsValue): PsValue => {
+      if (op === '=') return next;
+      return applyOperator(node, op === '+=' ? '+' : '-', current, next);
+    };
+    if (target.type === 'variable') {
+      const name = variableName(target.text);
+      const next = evaluate(this.ctx, value);
+      this.variables.set(name, combine(op === '=' ? null : evaluate(this.ctx, target), next));
+      return;
     }
-    const name = variable.text.replace(/^\$\{?/, '').replace(/\}$/, '').replace(/^(script|global|local):/i, '').toLowerCase();
-    this.variables.set(name, evaluate(this.ctx, value));
+    if (target.type === 'member_access') {
+      const holder = target.namedChildren[0] ?? null;
+      const member = target.namedChildren.find((c) => c !== null && c.type === 'member_name') ?? null;
+      if (holder === null || member === null || member.namedChildren[0]?.type !== 'simple_name') {
+        return this.unknown(node, 'an assignment to a computed member');
+      }
+      const owner = evaluate(this.ctx, holder);
+      const key = member.text.toLowerCase();
+      const next = evaluate(this.ctx, value);
+      if (isObject(owner)) {
+        const current = op === '=' ? null : readMember(target, owner, member.text);
+        owner.props.set(key, combine(current, next));
+        return;
+      }
+      if (isHash(owner)) {
+        owner.hash.set(key, combine(op === '=' ? null : (owner.hash.get(key) ?? null), next));
+        return;
+      }
+      return this.unknown(node, `an assignment to a property of ${holder.text}`);
+    }
+    return this.unknown(node, 'only assignments to a variable or to a property of one are supported');
+  }
+
+  /** `foreach ($x in collection) { … }`: the body runs once per element, `$x` left set after the loop. */
+  private foreachStatement(node: SyntaxNode): void {
+    const variable = node.namedChildren.find((c) => c !== null && c.type === 'variable') ?? null;
+    const collection = node.namedChildren.find((c) => c !== null && c.type === 'pipeline') ?? null;
+    const body = node.namedChildren.find((c) => c !== null && c.type === 'statement_block') ?? null;
+    if (variable === null || collection === null || body === null) return this.unknown(node, 'an incomplete foreach');
+    if (/^foreach\s*-/i.test(node.text)) return this.unknown(node, 'foreach -parallel');
+    const name = variableName(variable.text);
+    for (const item of asItems(evaluate(this.ctx, collection))) {
+      this.variables.set(name, item);
+      this.block(body);
+    }
   }
 
   private ifStatement(node: SyntaxNode): void {
@@ -153,55 +205,236 @@ export class Interpreter {
     if (list !== null) this.runStatements(list);
   }
 
+  /**
+   * A pipeline: objects flow from its first stage (a Get- cmdlet, or values) through
+   * Where-Object filters and Get-ADPermission to the last stage, a cmdlet that takes each as
+   * pipeline input or a ForEach-Object block that runs once per object.
+   */
   private pipeline(chain: SyntaxNode): void {
     const parts = chain.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
     if (parts.length === 0) return;
-    if (!parts.every((p) => p.type === 'command')) {
-      if (parts.length === 1 && parts[0] !== undefined) {
-        evaluate(this.ctx, parts[0]); // an expression statement only prints its value
-        return;
-      }
-      return this.unknown(chain, 'a pipeline mixing commands and expressions');
-    }
     // `… | Out-Null` and similar only hide output.
-    const commands = parts.filter((p, i) => !(i > 0 && eq(commandName(p), 'Out-Null')));
-    const [first, second, ...rest] = commands;
+    const stages = parts.filter((p, i) => !(i > 0 && p.type === 'command' && eq(commandName(p), 'Out-Null')));
+    const [first, ...rest] = stages;
     if (first === undefined) return;
-    if (second === undefined) return this.command(first, null);
-    if (rest.length > 0) return this.unknown(chain, 'a pipeline of more than two commands');
-    const source = commandName(first);
-    if (!eq(source, 'Get-ReceiveConnector') && !eq(source, 'Get-AcceptedDomain')) {
-      return this.unknown(chain, `a pipeline from ${source}`);
+    if (rest.length === 0) {
+      if (first.type === 'command') return this.command(first, undefined);
+      const method = innermost(first);
+      if (method.type === 'invokation_expression') return this.methodStatement(method);
+      evaluate(this.ctx, first); // an expression statement only prints its value
+      return;
     }
-    const targets = this.getObjects(first);
-    for (const identity of targets) this.command(second, identity);
+    let items: PsValue[] = first.type === 'command' ? this.source(first, chain) : asItems(evaluate(this.ctx, first));
+    for (let i = 0; i < rest.length; i++) {
+      const stage = rest[i];
+      if (stage === undefined) continue;
+      const last = i === rest.length - 1;
+      if (stage.type !== 'command') return this.unknown(chain, 'an expression after a pipe');
+      const name = commandName(stage);
+      if (WHERE.some((w) => eq(w, name))) {
+        items = items.filter((item) => this.filter(stage, item));
+      } else if (FOREACH.some((f) => eq(f, name))) {
+        if (!last) return this.unknown(chain, `${name} before another pipeline stage (its output is not modelled)`);
+        const body = scriptBlockArgument(stage, 'Process');
+        if (body === null) return this.unknown(stage, `${name} without a single script block`);
+        for (const item of items) this.withItem(item, () => { this.runScriptBlock(body); });
+      } else if (eq(name, 'Get-ADPermission')) {
+        items = items.flatMap((item) => this.aclOf(stage, item));
+      } else if (last) {
+        for (const item of items) this.command(stage, item);
+      } else {
+        return this.unknown(chain, `${name} in the middle of a pipeline`);
+      }
+    }
   }
 
-  /** Identities `Get-ReceiveConnector`/`Get-AcceptedDomain` return (errors unless silenced). */
-  private getObjects(command: SyntaxNode): string[] {
+  /** A pipeline used as a value: its objects after Where-Object and Get-ADPermission stages. */
+  private valuePipeline(chain: SyntaxNode): PsValue[] {
+    const [first, ...rest] = chain.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
+    if (first === undefined) return [];
+    let items: PsValue[] = first.type === 'command' ? this.source(first, chain) : asItems(evaluate(this.ctx, first));
+    for (const stage of rest) {
+      const name = stage.type === 'command' ? commandName(stage) : '';
+      if (WHERE.some((w) => eq(w, name))) items = items.filter((item) => this.filter(stage, item));
+      else if (eq(name, 'Get-ADPermission')) items = items.flatMap((item) => this.aclOf(stage, item));
+      else throw new CannotEvaluate(chain, `${name === '' ? 'an expression' : name} in a pipeline used as a value`);
+    }
+    return items;
+  }
+
+  /** The objects the first command of a pipeline writes. */
+  private source(command: SyntaxNode, chain: SyntaxNode): PsValue[] {
+    const name = commandName(command);
+    const spec = findCmdlet(name);
+    if (spec === undefined || !['Get-ReceiveConnector', 'Get-AcceptedDomain', 'Get-ADPermission'].some((g) => eq(g, spec.name))) {
+      throw new CannotEvaluate(chain, `a pipeline from ${name}`);
+    }
+    return this.getObjects(command, false);
+  }
+
+  /** The entries Get-ADPermission writes for a connector piped into it. */
+  private aclOf(stage: SyntaxNode, item: PsValue): PsValue[] {
+    const spec = this.spec(stage);
+    const bound = bindParameters(spec, stage, this.ctx, this.options.file);
+    if (bound.has('Identity')) this.fail(stage, 'Get-ADPermission: -Identity given as well as pipeline input');
+    const identity = isObject(item) && item.origin !== undefined ? item.origin.identity : stringify(item);
+    const c = findConnector(this.snap, identity);
+    if (c === null) this.fail(stage, `Get-ADPermission: couldn't find "${identity}"`);
+    return this.filterByUser(aceObjects(this.snap, c), bound);
+  }
+
+  /** Get-ADPermission -User NAME keeps the entries of that principal. */
+  private filterByUser(aces: PsObject[], bound: Params): PsObject[] {
+    const user = bound.get('User');
+    if (user === undefined) return aces;
+    const key = principalKey(stringify(user.value));
+    return aces.filter((a) => a.origin?.kind === 'ace' && principalKey(a.origin.user) === key);
+  }
+
+  /** Where-Object: `{ script block }`, `-FilterScript { … }`, or `Property -Operator Value`. */
+  private filter(stage: SyntaxNode, item: PsValue): boolean {
+    const block = scriptBlockArgument(stage, 'FilterScript');
+    if (block !== null) {
+      const statements = scriptBlockStatements(block);
+      const only = statements[0];
+      if (statements.length !== 1 || only === undefined) throw new CannotEvaluate(stage, 'a Where-Object block that is not one expression');
+      return this.withItem(item, () => isTruthy(evaluate(this.ctx, only)));
+    }
+    return this.withItem(item, () => this.simplifiedWhere(stage, item));
+  }
+
+  /**
+   * `Where-Object User -like '*ANONYMOUS*'` (PowerShell 3's comparison statement). Only on
+   * single-valued properties: how it treats a collection is not established here.
+   */
+  private simplifiedWhere(stage: SyntaxNode, item: PsValue): boolean {
+    const elements = commandElements(stage);
+    let property: string | null = null;
+    let operator: string | null = null;
+    let value: PsValue = true;
+    let hasValue = false;
+    for (let i = 0; i < elements.length; i++) {
+      const el = elements[i];
+      if (el === undefined) continue;
+      const next = elements[i + 1];
+      if (el.kind === 'parameter') {
+        if (/^property$/i.test(el.name) && next?.kind === 'argument') { property = stringify(evaluate(this.ctx, next.node)); i++; continue; }
+        if (/^value$/i.test(el.name) && next?.kind === 'argument') { value = evaluate(this.ctx, next.node); hasValue = true; i++; continue; }
+        if (operator !== null) throw new CannotEvaluate(stage, `Where-Object with -${operator} and -${el.name}`);
+        operator = el.name;
+        continue;
+      }
+      if (property === null) property = stringify(evaluate(this.ctx, el.node));
+      else if (!hasValue) { value = evaluate(this.ctx, el.node); hasValue = true; }
+      else throw new CannotEvaluate(stage, 'Where-Object with more arguments than property and value');
+    }
+    if (property === null) throw new CannotEvaluate(stage, 'Where-Object without a filter');
+    const current = readMember(stage, item, property);
+    if (operator === null) return isTruthy(current);
+    if (Array.isArray(current)) throw new CannotEvaluate(stage, `Where-Object ${property} -${operator}: ${property} is a collection`);
+    return isTruthy(applyOperator(stage, `-${operator}`, current, value));
+  }
+
+  /** Runs `work` with `$_` (and `$PSItem`) set to the pipeline object, restoring them after. */
+  private withItem<T>(item: PsValue, work: () => T): T {
+    const saved = [this.variables.get('_'), this.variables.get('psitem')];
+    const had = [this.variables.has('_'), this.variables.has('psitem')];
+    this.variables.set('_', item);
+    this.variables.set('psitem', item);
+    try {
+      return work();
+    } finally {
+      if (had[0] === true) this.variables.set('_', saved[0] ?? null); else this.variables.delete('_');
+      if (had[1] === true) this.variables.set('psitem', saved[1] ?? null); else this.variables.delete('psitem');
+    }
+  }
+
+  /** A ForEach-Object block runs in the script's scope, statement by statement. */
+  private runScriptBlock(block: SyntaxNode): void {
+    for (const statement of scriptBlockStatements(block)) this.runStatement(statement);
+  }
+
+  /**
+   * `$c.RemoteIPRanges.Add('10.0.0.5')` as a statement. Collections Exchange hands over grow;
+   * a script's own array is fixed-size, so .Add fails as it does in PowerShell. `.Remove()`
+   * compares with the collection's own equality, which for an IPRange held deserialized is not
+   * established: not interpreted.
+   */
+  private methodStatement(node: SyntaxNode): void {
+    const [target, member] = node.namedChildren;
+    const argsList = node.namedChildren.find((c) => c !== null && c.type === 'argument_list') ?? null;
+    if (target === null || target === undefined || member === null || member === undefined || member.type !== 'member_name') {
+      return this.unknown(node, 'a method call');
+    }
+    const method = member.text.toLowerCase();
+    if (method === 'tostring') { evaluate(this.ctx, node); return; }
+    if (method !== 'add') return this.unknown(node, `the method call .${member.text}() (its effect on Exchange's collection is not established)`);
+    const list = argsList?.namedChildren.find((c) => c !== null && c.type === 'argument_expression_list') ?? null;
+    const args = list?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type === 'argument_expression') ?? [];
+    const only = args[0];
+    if (args.length !== 1 || only === undefined) return this.unknown(node, '.Add() with other than one argument');
+    const collection = evaluate(this.ctx, target);
+    if (!Array.isArray(collection)) return this.unknown(node, `.Add() on ${target.text}, which is not a collection the dry run holds`);
+    if (!isGrowable(collection)) {
+      this.fail(node, 'PowerShell fails here: "Collection was of a fixed size" (.Add() on an array the script built; use += or -RemoteIPRanges @{Add=…})');
+    }
+    collection.push(evaluate(this.ctx, only));
+  }
+
+  /** What a cmdlet binds from its pipeline input: a connector or domain's identity, or an ACL entry. */
+  private bindPipelineInput(spec: CmdletSpec, bound: Params, node: SyntaxNode, piped: PsValue): void {
+    const origin = isObject(piped) ? piped.origin : undefined;
+    if (origin?.kind === 'ace') {
+      if (!eq(spec.name, 'Remove-ADPermission')) throw new CannotEvaluate(node, `${spec.name} with an ACL entry as pipeline input`);
+      for (const p of ['Identity', 'User', 'ExtendedRights', 'Deny', 'Instance', 'AccessRights']) {
+        if (bound.has(p)) throw new CannotEvaluate(node, `Remove-ADPermission with a piped entry and -${p}`);
+      }
+      // UNSURE: what Remove-ADPermission does with an inherited entry (it lives on a parent
+      // object) is not established, so the dry run does not claim it.
+      if (origin.inherited) throw new NotModelled(`removing the inherited entry of ${origin.user} (${origin.rights.join(', ')}): what Exchange does with it is not established`);
+      bound.set('Identity', { value: origin.identity, node: null });
+      bound.set('User', { value: origin.user, node: null });
+      bound.set('ExtendedRights', { value: [...origin.rights], node: null });
+      bound.set('Deny', { value: origin.deny, node: null });
+      return;
+    }
+    if (bound.has('Identity')) this.fail(node, `${spec.name}: -Identity given as well as pipeline input`);
+    bound.set('Identity', { value: origin !== undefined ? origin.identity : stringify(piped), node: null });
+  }
+
+  /** The objects `Get-ReceiveConnector`/`Get-AcceptedDomain`/`Get-ADPermission` return (errors unless silenced). */
+  private getObjects(command: SyntaxNode, asValue: boolean): PsObject[] {
     const spec = this.spec(command);
     const bound = bindParameters(spec, command, this.ctx, this.options.file);
     const silent = isSilent(bound, this.variables);
-    if (eq(spec.name, 'Get-AcceptedDomain')) {
-      const id = bound.get('Identity');
-      const all = id === undefined ? this.snap.acceptedDomains : this.snap.acceptedDomains.filter((d) => domainMatches(d, stringify(id.value)));
-      if (all.length === 0 && !silent) this.fail(command, `Get-AcceptedDomain: couldn't find accepted domain "${stringify(id?.value ?? null)}"`);
-      return all.map((d) => d.domainName);
-    }
     const id = bound.get('Identity');
+    if (eq(spec.name, 'Get-AcceptedDomain')) {
+      const all = id === undefined ? this.snap.acceptedDomains : this.snap.acceptedDomains.filter((d) => domainMatches(d, stringify(id.value)));
+      if (all.length === 0 && id !== undefined && !silent && !asValue) this.fail(command, `Get-AcceptedDomain: couldn't find accepted domain "${stringify(id.value)}"`);
+      return all.map(domainObject);
+    }
+    if (eq(spec.name, 'Get-ADPermission')) {
+      if (id === undefined) throw new CannotEvaluate(command, 'Get-ADPermission without -Identity');
+      const c = findConnector(this.snap, stringify(id.value));
+      if (c === null) {
+        if (silent) return [];
+        this.fail(command, `Get-ADPermission: couldn't find "${stringify(id.value)}" (only receive connectors are modelled)`);
+      }
+      return this.filterByUser(aceObjects(this.snap, c), bound);
+    }
     const serverParam = bound.get('Server');
     if (id !== undefined) {
       const found = findConnector(this.snap, stringify(id.value));
       if (found === null) {
-        if (silent) return [];
+        if (silent || asValue) return [];
         this.fail(command, `Get-ReceiveConnector: couldn't find receive connector "${stringify(id.value)}"`);
       }
-      return [found.identity];
+      return [connectorObject(found)];
     }
     if (serverParam !== undefined) {
-      return this.snap.connectors.filter((c) => eq(c.server, stringify(serverParam.value))).map((c) => c.identity);
+      return this.snap.connectors.filter((c) => eq(c.server, stringify(serverParam.value))).map(connectorObject);
     }
-    return this.snap.connectors.map((c) => c.identity);
+    return this.snap.connectors.map(connectorObject);
   }
 
   private spec(command: SyntaxNode): CmdletSpec {
@@ -213,6 +446,10 @@ export class Interpreter {
 
   /** Guards: commands used as values in conditions. */
   private query(node: SyntaxNode): PsValue {
+    if (node.type === 'pipeline_chain') {
+      const out = this.valuePipeline(node);
+      return out.length === 0 ? null : out.length === 1 ? (out[0] ?? null) : out;
+    }
     if (node.type !== 'command') throw new CannotEvaluate(node, 'a pipeline inside a condition');
     const spec = this.spec(node);
     if (spec.mutates) throw new CannotEvaluate(node, `${spec.name} inside an expression`);
@@ -232,28 +469,20 @@ export class Interpreter {
       const comment = c?.extra?.['Comment'];
       return typeof comment === 'string' && comment.includes(stringify(bound.get('Mark')?.value ?? null));
     }
-    if (eq(spec.name, 'Get-ReceiveConnector')) {
-      const id = bound.get('Identity');
-      if (id === undefined) return this.snap.connectors.map((c) => c.identity);
-      return findConnector(this.snap, stringify(id.value))?.identity ?? null;
-    }
-    if (eq(spec.name, 'Get-AcceptedDomain')) {
-      const id = bound.get('Identity');
-      if (id === undefined) return this.snap.acceptedDomains.map((d) => d.domainName);
-      return this.snap.acceptedDomains.find((d) => domainMatches(d, stringify(id.value)))?.domainName ?? null;
+    if (eq(spec.name, 'Get-ReceiveConnector') || eq(spec.name, 'Get-AcceptedDomain') || eq(spec.name, 'Get-ADPermission')) {
+      const found = this.getObjects(node, true);
+      // A single object comes back as itself, none as $null (PowerShell unrolls the output).
+      return found.length === 0 ? null : found.length === 1 ? (found[0] ?? null) : found;
     }
     throw new CannotEvaluate(node, `${spec.name} inside an expression`);
   }
 
-  private command(node: SyntaxNode, piped: string | null): void {
+  private command(node: SyntaxNode, piped: PsValue | undefined): void {
     const name = commandName(node);
     if (HARMLESS_COMMANDS.some((h) => eq(h, name))) return;
     const spec = this.spec(node);
     const bound = bindParameters(spec, node, this.ctx, this.options.file);
-    if (piped !== null) {
-      if (bound.has('Identity')) this.fail(node, `${spec.name}: -Identity given as well as pipeline input`);
-      bound.set('Identity', { value: piped, node: null });
-    }
+    if (piped !== undefined) this.bindPipelineInput(spec, bound, node, piped);
     const line = lineOf(node);
     if (spec.mutates && isTruthy(bound.get('WhatIf')?.value ?? false)) {
       this.events.push({ line, kind: 'whatif', message: `${spec.name} with -WhatIf changes nothing` });

@@ -5,44 +5,13 @@
 import type { SyntaxNode } from '../powershell/grammar.js';
 import { psUnquoteVerbatim } from '../powershell/quote.js';
 
-export interface PsHash { readonly hash: ReadonlyMap<string, PsValue> }
-export type PsValue = string | number | boolean | null | PsValue[] | PsHash;
+import { Refusal } from './coercion.js';
+import { CannotEvaluate, isHash, isObject, isTruthy, stringify, type EvalContext, type PsValue } from './ps-types.js';
+import {
+  NotEvaluable, PowerShellFailure, addValues, compareValues, logicalOperator, subtractValues,
+} from './operators.js';
 
-/** Thrown for a construct the dry run cannot evaluate; `node` locates it. */
-export class CannotEvaluate extends Error {
-  constructor(readonly node: SyntaxNode, message: string) { super(message); }
-}
-
-export interface EvalContext {
-  /** Variables, keyed by lower-case name without `$`. */
-  variables: Map<string, PsValue>;
-  /** Evaluates a command used as a value (e.g. `(Get-ReceiveConnector X -ErrorAction SilentlyContinue)`). */
-  runQuery(command: SyntaxNode): PsValue;
-}
-
-export function isHash(v: PsValue): v is PsHash {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** PowerShell truthiness. */
-export function isTruthy(v: PsValue): boolean {
-  if (v === null) return false;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') return v.length > 0;
-  if (Array.isArray(v)) return v.length === 1 ? isTruthy(v[0] ?? null) : v.length > 0;
-  return true;
-}
-
-/** A value as PowerShell would turn it into a string (arrays joined by spaces). */
-export function stringify(v: PsValue): string {
-  if (v === null) return '';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map(stringify).join(' ');
-  return 'System.Collections.Hashtable';
-}
+export * from './ps-types.js';
 
 const MULTIPLIERS: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
 
@@ -183,9 +152,8 @@ export function evaluate(ctx: EvalContext, node: SyntaxNode): PsValue {
     case 'pipeline_chain': {
       const kids = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
       if (kids.length === 1 && kids[0] !== undefined) return evaluate(ctx, kids[0]);
-      // A pipeline of commands used as a value: the query callback decides.
-      const commands = kids.filter((k) => k.type === 'command');
-      if (commands.length === kids.length && commands.length > 0) return ctx.runQuery(node);
+      // A pipeline used as a value (`$keep = $list | Where-Object {…}`): the query callback decides.
+      if (kids.length > 1) return ctx.runQuery(node);
       throw new CannotEvaluate(node, 'cannot evaluate this expression');
     }
     case 'command': {
@@ -194,24 +162,130 @@ export function evaluate(ctx: EvalContext, node: SyntaxNode): PsValue {
       const n = node.childForFieldName('command_elements') === null ? parseNumberLiteral(name) : null;
       return n ?? ctx.runQuery(node);
     }
+    case 'comparison_expression':
+    case 'additive_expression':
+    case 'logical_expression':
+      if (node.children.length === 3) return binary(ctx, node);
+      return single(ctx, node);
+    case 'member_access':
+      return memberAccess(ctx, node);
+    case 'invokation_expression':
+      return invocation(ctx, node);
     case 'parenthesized_expression': {
       const inner = node.namedChildren.find((c) => c !== null) ?? null;
       if (inner === null) return null;
       return evaluate(ctx, inner);
     }
-    default: {
-      // Precedence wrappers (logical_expression, unary_expression, …) with a single child.
-      const kids = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
-      if (kids.length === 1 && kids[0] !== undefined && node.children.length === 1) return evaluate(ctx, kids[0]);
-      if (node.type === 'unary_expression' && kids.length === 1 && kids[0] !== undefined) return evaluate(ctx, kids[0]);
-      throw new CannotEvaluate(node, `cannot evaluate ${node.type.replace(/_/g, ' ')} \`${node.text.slice(0, 40)}\` in a dry run`);
-    }
+    default:
+      return single(ctx, node);
   }
 }
 
-/** Flattens a value into a list of strings (arrays and single values alike). */
-export function toStringList(v: PsValue): string[] {
-  if (v === null) return [];
-  if (Array.isArray(v)) return v.flatMap(toStringList);
-  return [stringify(v)];
+/** Precedence wrappers (unary_expression, range_expression, …) around one expression. */
+function single(ctx: EvalContext, node: SyntaxNode): PsValue {
+  const kids = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+  if (kids.length === 1 && kids[0] !== undefined && node.children.length === 1) return evaluate(ctx, kids[0]);
+  if (node.type === 'unary_expression' && kids.length === 1 && kids[0] !== undefined) return evaluate(ctx, kids[0]);
+  throw new CannotEvaluate(node, `cannot evaluate ${node.type.replace(/_/g, ' ')} \`${node.text.slice(0, 40)}\` in a dry run`);
+}
+
+/** Runs an operator, turning its "cannot answer" and PowerShell's own failures into the dry run's. */
+function operate(node: SyntaxNode, run: () => PsValue): PsValue {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof NotEvaluable) throw new CannotEvaluate(node, error.message);
+    if (error instanceof PowerShellFailure) throw new Refusal(error.message);
+    throw error;
+  }
+}
+
+/** `lhs OP rhs` for an operator as written (`+`, `-`, `-like`, …), reported against `node`. */
+export function applyOperator(node: SyntaxNode, op: string, lhs: PsValue, rhs: PsValue): PsValue {
+  if (op === '+') return operate(node, () => addValues(lhs, rhs));
+  if (op === '-') return operate(node, () => subtractValues(lhs, rhs));
+  return operate(node, () => compareValues(op, lhs, rhs));
+}
+
+/** `a OP b` for comparison, additive and logical operators (left-associative nesting). */
+function binary(ctx: EvalContext, node: SyntaxNode): PsValue {
+  const [left, opNode, right] = node.children;
+  if (left === null || left === undefined || right === null || right === undefined || opNode === null || opNode === undefined) {
+    throw new CannotEvaluate(node, 'incomplete expression');
+  }
+  const op = opNode.text;
+  if (node.type === 'logical_expression') {
+    const logical = logicalOperator(op);
+    if (logical === null) throw new CannotEvaluate(node, `the operator ${op} is not supported in a dry run`);
+    const l = isTruthy(evaluate(ctx, left));
+    // -and and -or stop early, as PowerShell does: the right side may not be evaluable then.
+    if (logical === 'and') return l && isTruthy(evaluate(ctx, right));
+    if (logical === 'or') return l || isTruthy(evaluate(ctx, right));
+    return l !== isTruthy(evaluate(ctx, right));
+  }
+  const l = evaluate(ctx, left);
+  const r = evaluate(ctx, right);
+  if (node.type === 'comparison_expression') return operate(node, () => compareValues(op, l, r));
+  if (op === '+') return operate(node, () => addValues(l, r));
+  if (op === '-') return operate(node, () => subtractValues(l, r));
+  throw new CannotEvaluate(node, `the operator ${op} is not supported in a dry run`);
+}
+
+/**
+ * `$x.Name`: a property of an object, a hashtable's key, or (member enumeration) the property of
+ * every element of a collection. A property the snapshot does not hold cannot be answered.
+ */
+function memberAccess(ctx: EvalContext, node: SyntaxNode): PsValue {
+  const target = node.namedChildren[0] ?? null;
+  const member = node.namedChildren.find((c) => c !== null && c.type === 'member_name') ?? null;
+  if (target === null || member === null || node.text.includes('::')) throw new CannotEvaluate(node, `cannot evaluate ${node.text.slice(0, 40)} in a dry run`);
+  return readMember(node, evaluate(ctx, target), memberText(ctx, member));
+}
+
+function memberText(ctx: EvalContext, member: SyntaxNode): string {
+  const inner = member.namedChildren[0] ?? null;
+  if (inner !== null && inner.type === 'string_literal') return stringify(evaluate(ctx, inner));
+  if (inner !== null && inner.type !== 'simple_name') throw new CannotEvaluate(member, `a computed member name ${member.text}`);
+  return member.text;
+}
+
+export function readMember(node: SyntaxNode, value: PsValue, name: string): PsValue {
+  const key = name.toLowerCase();
+  if (Array.isArray(value)) {
+    if (key === 'count' || key === 'length') return value.length;
+    return value.map((v) => readMember(node, v, name));
+  }
+  if (isHash(value)) {
+    if (key === 'count') return value.hash.size;
+    return value.hash.get(key) ?? null;
+  }
+  if (isObject(value)) {
+    if (!value.props.has(key)) {
+      throw new CannotEvaluate(node, value.props.size === 0
+        ? `${value.object} "${value.text}" has no property ${name} the dry run knows`
+        : `the snapshot does not hold ${value.object}.${name} for ${value.text} (not modelled, or not in the export)`);
+    }
+    return value.props.get(key) ?? null;
+  }
+  if (typeof value === 'string' && key === 'length') return value.length;
+  throw new CannotEvaluate(node, `${name} of ${value === null ? '$null' : typeof value} cannot be evaluated in a dry run`);
+}
+
+/** Method calls used as values: only .ToString(), which every object answers with its text. */
+function invocation(ctx: EvalContext, node: SyntaxNode): PsValue {
+  const [target, member] = node.namedChildren;
+  const args = node.namedChildren.find((c) => c !== null && c.type === 'argument_list') ?? null;
+  if (target === null || target === undefined || member === null || member === undefined || member.type !== 'member_name') {
+    throw new CannotEvaluate(node, `cannot evaluate ${node.text.slice(0, 40)} in a dry run`);
+  }
+  const hasArgs = (args?.namedChildren.filter((c) => c !== null).length ?? 0) > 0;
+  if (/^tostring$/i.test(member.text) && !hasArgs && !node.text.includes('::')) {
+    const v = evaluate(ctx, target);
+    if (isHash(v) || Array.isArray(v)) throw new CannotEvaluate(node, 'ToString() of a collection or hashtable');
+    if (isObject(v) && v.textUnknown !== undefined) throw new CannotEvaluate(node, v.textUnknown);
+    // A domain group's text is known only at its end: the string keeps that.
+    if (isObject(v) && v.domainUnknown !== undefined) return { object: 'String', text: v.text, props: new Map(), domainUnknown: v.domainUnknown };
+    return stringify(v);
+  }
+  throw new CannotEvaluate(node, `the method call .${member.text}() cannot be evaluated in a dry run`);
 }

@@ -13,13 +13,14 @@ import { registerApply } from './commands/apply.js';
 import { registerEmit } from './commands/emit.js';
 import { registerDiff } from './commands/diff.js';
 import { registerLogs } from './commands/logs.js';
+import { registerPlan } from './commands/plan.js';
 import { registerCollectScript } from './commands/collect-script.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerDoctor } from './commands/doctor.js';
 
 const COMMANDS: RegisterCommand[] = [
   registerImport, registerAudit, registerReplay, registerSandbox, registerMigrate,
-  registerApply, registerEmit, registerDiff, registerLogs, registerCollectScript, registerDoctor, registerCompletion,
+  registerApply, registerEmit, registerDiff, registerLogs, registerPlan, registerCollectScript, registerDoctor, registerCompletion,
 ];
 
 export const VERSION = '0.1.0';

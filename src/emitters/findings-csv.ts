@@ -6,6 +6,8 @@ import type { Finding, FindingsDocument } from '../model.js';
 
 export const CSV_COLUMNS = [
   'status', 'severity', 'rule', 'server', 'connector', 'title', 'message', 'evidence', 'remediation', 'references', 'acceptedReason', 'acceptedUntil',
+  // Added with proved fixes; at the end so existing columns keep their places.
+  'fix', 'fixVerified', 'manual',
 ] as const;
 
 export function csvCell(value: string): string {
@@ -18,7 +20,16 @@ function row(cells: readonly string[]): string {
 }
 
 function findingCells(status: string, f: Finding, reason = '', until = ''): string[] {
-  return [status, f.severity, f.rule, f.server ?? '', f.connector ?? '', f.title, f.message, JSON.stringify(f.evidence), f.remediation, f.references.join(' '), reason, until];
+  return [
+    status, f.severity, f.rule, f.server ?? '', f.connector ?? '', f.title, f.message, JSON.stringify(f.evidence), f.remediation, f.references.join(' '), reason, until,
+    f.fix?.script ?? '', fixVerifiedCell(f), f.manual ?? '',
+  ];
+}
+
+/** `yes` when proved, `not verified` when the proof was skipped, empty without a script. */
+function fixVerifiedCell(f: Finding): string {
+  if (f.fix === undefined || f.fix === null) return '';
+  return f.fix.verified === null ? 'not verified' : 'yes';
 }
 
 export function renderFindingsCsv(doc: FindingsDocument): string {
@@ -28,7 +39,7 @@ export function renderFindingsCsv(doc: FindingsDocument): string {
   for (const n of doc.notRun ?? []) {
     const connector = n.connector ?? '';
     const why = n.connector === undefined ? `could not run: ${n.missing} missing` : `not run for this connector: ${n.missing}`;
-    out += row(['not-run', '', n.rule, '', connector, '', why, '', n.export, '', '', '']);
+    out += row(['not-run', '', n.rule, '', connector, '', why, '', n.export, '', '', '', '', '', '']);
   }
   return out;
 }

@@ -41,6 +41,27 @@ function firstCommand(remediation: string): string {
   return lines.find((l) => !l.startsWith('#')) ?? lines[0] ?? '';
 }
 
+/** What exrelay proved about a fix, in one line (rules.md "Fixes"). */
+export function provedLine(f: Finding): string {
+  const verified = f.fix?.verified;
+  if (verified === undefined) return '';
+  if (verified === null) return 'not verified';
+  const parts = [verified.accepted ? 'accepted' : 'refused by apply', verified.resolves ? 'resolves' : 'does not resolve'];
+  if (verified.newFindings.length === 0) parts.push('adds nothing as severe');
+  if (verified.kept.length > 0) parts.push(`keeps ${verified.kept.length} checked flow${verified.kept.length === 1 ? '' : 's'} (${clip(verified.kept.slice(0, 2).join(', '), 70)})`);
+  return `proved: ${parts.join(' · ')}`;
+}
+
+/** The finding's fix: the proved script in full (a clipped command cannot be copied), or the manual advice. */
+function fixLines(f: Finding): string[] {
+  if (f.fix !== undefined && f.fix !== null) {
+    return [`      fix (${provedLine(f)}):`, ...f.fix.script.split('\n').filter((l) => l.trim() !== '').map((l) => `        ${l}`)];
+  }
+  if (f.fix === null && typeof f.manual === 'string') return wrap(`manual: ${f.manual}`, '      ', 4);
+  // A document written before fixes existed: the first command of the remediation.
+  return [`      fix: ${firstCommand(f.remediation)}`];
+}
+
 export function summaryLine(doc: FindingsDocument): string {
   const total = doc.findings.length;
   const parts = SEVERITIES.map((s) => `${doc.summary[s]} ${s}`).join(', ');
@@ -101,8 +122,7 @@ export function renderFindingsText(doc: FindingsDocument): string {
       for (const f of byScope.get(scope) ?? []) {
         out.push(`    [${f.rule}] ${f.title}`);
         out.push(...wrap(withoutScope(f.message, f.connector), '      '));
-        // The first command in full: a clipped command cannot be copied.
-        out.push(`      fix: ${firstCommand(f.remediation)}`);
+        out.push(...fixLines(f));
       }
     }
   }

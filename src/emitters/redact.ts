@@ -3,9 +3,17 @@
 // placeholders, so a report can leave the customer. One Redactor per run: the same value always
 // gets the same placeholder, in the snapshot, the findings and any text.
 //
-// Addresses stay valid addresses of the same family, so ranges and the address map still make
-// sense: each IPv4 /16 block (IPv6 /48) of the input is moved, in ascending order, to a block of
-// a private pool and keeps its low bits. Order, containment and the size of every range that
+// Certificate names (subject and issuer: CN, OU, O, L, ST, C, …) are replaced component by
+// component, and their organisation, unit, town and region values become words redacted
+// everywhere else too (a banner or connector name that repeats them).
+//
+// Addresses stay valid addresses of the same family and of the same class, so ranges and the
+// address map still make sense and nothing private is called public (nor the reverse): each
+// IPv4 /16 block (IPv6 /48) of the input is moved, in ascending order, to a block of a pool of
+// its class and keeps its low bits. Private blocks go to a private pool (10/8, 100.64/10 or
+// 172.16/12, one the input does not use; fd00::/8 for IPv6); public blocks go to 240.0.0.0/4
+// (reserved: public by rules.md's definition, routed to nobody) and 3fff::/20
+// (documentation). Order, containment and the size of every range that
 // lies inside one block are preserved; a range spanning several blocks keeps its order but not
 // its size. 0.0.0.0, 255.255.255.255, loopback, `::`, `::1` and the all-ones IPv6 address stay.
 // Blocks are numbered when the snapshot is redacted; an address in a block the snapshot never
@@ -13,8 +21,15 @@
 import ipaddr from 'ipaddr.js';
 import type { JsonValue } from '../json.js';
 import type { Certificate, FindingsDocument, Snapshot } from '../model.js';
+import { isPublicInterval } from '../net/index.js';
 
 export interface Redactor {
+  /**
+   * Learns every customer name of the snapshot (servers, domains, users, certificate names)
+   * without redacting anything yet: call it first, so findings redacted before the snapshot
+   * lose the same words.
+   */
+  learn(snapshot: Snapshot): void;
   redactSnapshot(snapshot: Snapshot): Snapshot;
   redactFindings(doc: FindingsDocument): FindingsDocument;
   redactText(text: string): string;
@@ -49,6 +64,15 @@ const THUMBPRINT_PLACEHOLDER_PREFIX = '0'.repeat(32);
 
 type IpPool = { family: 4 | 6; base: bigint; shift: bigint; capacity: number };
 
+/** Public addresses go here: 240.0.0.0/4 is public by rules.md's definition and belongs to nobody. */
+const V4_PUBLIC_POOL: IpPool = { family: 4, base: 240n << 24n, shift: 16n, capacity: 15 * 256 };
+/** 3fff::/20 (documentation, RFC 9637): public by rules.md's definition, routed to nobody. */
+const V6_PUBLIC_POOL: IpPool = { family: 6, base: 0x3fffn << 112n, shift: 80n, capacity: 0x10000 };
+
+/** A certificate name component: `O=Contoso Ltd`, `CN="a, b"`. */
+const DN_COMPONENT_RE = /(?<![A-Za-z0-9])(CN|OU|O|L|ST|S|C|E|DC|STREET|SERIALNUMBER)=("[^"]*"|[^,;+<>\n]*[^,;+<>\s])/g;
+const DN_PLACEHOLDER: Record<string, string> = { OU: 'unit', O: 'org', L: 'place', ST: 'region', S: 'region', E: 'mailbox', DC: 'dc', STREET: 'street', SERIALNUMBER: 'serial' };
+
 const V4_POOLS: Array<{ prefix: bigint; bits: number; base: bigint; capacity: number }> = [
   { prefix: 10n << 24n, bits: 8, base: 10n << 24n, capacity: 256 },
   { prefix: (100n << 24n) | (64n << 16n), bits: 10, base: (100n << 24n) | (64n << 16n), capacity: 64 },
@@ -79,10 +103,13 @@ export function createRedactor(): Redactor {
   const thumbprints = new Map<string, string>();
   const v4Blocks = new Map<bigint, bigint>();
   const v6Blocks = new Map<bigint, bigint>();
+  const v4PublicBlocks = new Map<bigint, bigint>();
+  const v6PublicBlocks = new Map<bigint, bigint>();
+  const dnValues = new Map<string, string>();
   let v4Pool: IpPool | null = null;
   let v6Pool: IpPool | null = null;
   let wordRe: RegExp | null = null;
-  const counters = { server: 0, domain: 0, netbios: 0, user: 0, host: 0, mailbox: 0, org: 0, cert: 0 };
+  const counters = { server: 0, domain: 0, netbios: 0, user: 0, host: 0, mailbox: 0, org: 0, cert: 0, dn: 0 };
 
   const logged = new Set<string>();
   function record(kind: string, original: string, placeholder: string): string {
@@ -124,19 +151,26 @@ export function createRedactor(): Redactor {
   function mapBlock(blocks: Map<bigint, bigint>, pool: IpPool, block: bigint): bigint {
     const hit = blocks.get(block);
     if (hit !== undefined) return hit;
-    // Beyond the pool's capacity blocks wrap around; ranges then may collide, never leak.
-    const index = BigInt(blocks.size % pool.capacity);
+    // Beyond the pool's capacity blocks wrap around; ranges then may collide, never leak. A
+    // block already inside the pool never keeps its own place (the original would show).
+    let index = BigInt(blocks.size % pool.capacity);
+    if ((pool.base >> pool.shift) + index === block) index = (index + 1n) % BigInt(pool.capacity);
     const mapped = (pool.base >> pool.shift) + index;
     blocks.set(block, mapped);
     return mapped;
   }
 
+  function isPublic(family: 4 | 6, v: bigint): boolean {
+    return isPublicInterval({ family, first: v, last: v });
+  }
+
   function mapV4(v: bigint): bigint {
     if (keepV4(v)) return v;
     choosePools([v], []);
-    const pool = v4Pool as IpPool;
+    const pub = isPublic(4, v);
+    const pool = pub ? V4_PUBLIC_POOL : v4Pool as IpPool;
     const mask = (1n << pool.shift) - 1n;
-    return (mapBlock(v4Blocks, pool, v >> pool.shift) << pool.shift) | (v & mask);
+    return (mapBlock(pub ? v4PublicBlocks : v4Blocks, pool, v >> pool.shift) << pool.shift) | (v & mask);
   }
 
   function mapV6(v: bigint): bigint {
@@ -144,9 +178,10 @@ export function createRedactor(): Redactor {
     // IPv4-mapped (::ffff:a.b.c.d) keeps its form and maps the IPv4 part.
     if (v >> 32n === 0xffffn) return (0xffffn << 32n) | mapV4(v & 0xffffffffn);
     choosePools([], [v]);
-    const pool = v6Pool as IpPool;
+    const pub = isPublic(6, v);
+    const pool = pub ? V6_PUBLIC_POOL : v6Pool as IpPool;
     const mask = (1n << pool.shift) - 1n;
-    return (mapBlock(v6Blocks, pool, v >> pool.shift) << pool.shift) | (v & mask);
+    return (mapBlock(pub ? v6PublicBlocks : v6Blocks, pool, v >> pool.shift) << pool.shift) | (v & mask);
   }
 
   function v4Value(text: string): bigint | null {
@@ -204,8 +239,15 @@ export function createRedactor(): Redactor {
     choosePools(v4, v6);
     const v4Pool0 = v4Pool as IpPool;
     const v6Pool0 = v6Pool as IpPool;
-    for (const b of [...new Set(v4.map((v) => v >> v4Pool0.shift))].sort((a, b) => (a < b ? -1 : 1))) mapBlock(v4Blocks, v4Pool0, b);
-    for (const b of [...new Set(v6.map((v) => v >> v6Pool0.shift))].sort((a, b) => (a < b ? -1 : 1))) mapBlock(v6Blocks, v6Pool0, b);
+    const order = (a: bigint, b: bigint): number => (a < b ? -1 : 1);
+    for (const b of [...new Set(v4.map((v) => v >> v4Pool0.shift))].sort(order)) {
+      const pub = isPublic(4, b << v4Pool0.shift);
+      mapBlock(pub ? v4PublicBlocks : v4Blocks, pub ? V4_PUBLIC_POOL : v4Pool0, b);
+    }
+    for (const b of [...new Set(v6.map((v) => v >> v6Pool0.shift))].sort(order)) {
+      const pub = isPublic(6, b << v6Pool0.shift);
+      mapBlock(pub ? v6PublicBlocks : v6Blocks, pub ? V6_PUBLIC_POOL : v6Pool0, b);
+    }
   }
 
   // ------------------------------------------------------------ names
@@ -334,10 +376,58 @@ export function createRedactor(): Redactor {
     return wordRe;
   }
 
+  // ------------------------------------------------------------ certificate names
+
+  /** One component's value → its placeholder: host names as host names, the country as XX. */
+  function mapDnValue(attr: string, raw: string): string {
+    const key = attr.toUpperCase();
+    const value = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+    if (value === '' || /^redacted-[a-z]+\d+$/.test(value) || value === 'XX') return raw;
+    if (key === 'C') return 'XX';
+    if (key === 'CN') {
+      if (value.includes('.')) return mapName(value);
+      const known = words.get(value.toLowerCase());
+      if (known !== undefined) return known;
+    }
+    const lookup = `${key}\u0000${value.toLowerCase()}`;
+    let mapped = dnValues.get(lookup);
+    if (mapped === undefined) {
+      counters.dn += 1;
+      mapped = `redacted-${DN_PLACEHOLDER[key] ?? 'name'}${counters.dn}`;
+      dnValues.set(lookup, mapped);
+      record(`certificate ${key}`, value, mapped);
+    }
+    return mapped;
+  }
+
+  /**
+   * The organisation, unit, town and region of a certificate name are words of the customer:
+   * registered so that a banner or connector name repeating them is redacted too (with the
+   * name's first word, "Contoso" of "Contoso Manufacturing Ltd", when it is distinctive).
+   */
+  function registerDn(dn: string): void {
+    for (const m of dn.matchAll(DN_COMPONENT_RE)) {
+      const attr = (m[1] ?? '').toUpperCase();
+      if (!['O', 'OU', 'L', 'ST', 'S', 'CN', 'STREET'].includes(attr)) continue;
+      const raw = m[2] ?? '';
+      const value = (raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw).trim();
+      if (value.length < 3 || (attr === 'CN' && value.includes('.'))) continue;
+      const placeholder = mapDnValue(attr, raw);
+      if (words.has(value.toLowerCase())) continue;
+      addWord(`certificate ${attr}`, value, placeholder);
+      const firstWord = value.split(/[\s,]+/)[0] ?? '';
+      if (firstWord !== value && firstWord.length >= 4 && !COMMON_WORDS.has(firstWord.toLowerCase()) && !words.has(firstWord.toLowerCase())) {
+        addWord(`certificate ${attr}`, firstWord, placeholder);
+      }
+    }
+  }
+
   // ------------------------------------------------------------ text
 
   function redactText(text: string): string {
-    let out = text.replace(ADDRESS_RE, (whole: string, v6: string | undefined, v4: string | undefined) => redactAddress(v6, v4, whole));
+    // Certificate names first, while their host names and words are still whole.
+    let out = text.replace(DN_COMPONENT_RE, (whole: string, attr: string, value: string) => `${attr}=${mapDnValue(attr, value)}`);
+    out = out.replace(ADDRESS_RE, (whole: string, v6: string | undefined, v4: string | undefined) => redactAddress(v6, v4, whole));
     // 40 hex digits in an Exchange export are a certificate thumbprint (SHA-1).
     out = out.replace(THUMBPRINT_RE, (t) => mapThumbprint(t));
     out = out.replace(EMAIL_RE, (whole, local: string, domain: string) => {
@@ -391,9 +481,11 @@ export function createRedactor(): Redactor {
     for (const c of s.certificates) for (const n of c.dnsNames) if (n.includes('.')) mapName(n);
     for (const u of [...new Set(s.permissions.map((p) => p.user))].sort()) registerUser(u);
     for (const c of s.certificates) mapThumbprint(c.thumbprint);
+    for (const c of s.certificates) { registerDn(c.subject); registerDn(c.issuer); }
   }
 
   return {
+    learn: registerSnapshot,
     redactSnapshot(snapshot: Snapshot): Snapshot {
       registerSnapshot(snapshot);
       const out = walk(snapshot as unknown as JsonValue, SNAPSHOT_KEEP) as unknown as Snapshot;

@@ -111,7 +111,8 @@ export function buildInventory(agg: LogAggregate, config: LogConfig | null): Inv
   const byAddress = new Map<string, Row[]>();
   for (const r of rows) {
     const key = addressKey(r.remoteIp);
-    byAddress.set(key, [...(byAddress.get(key) ?? []), r]);
+    const have = byAddress.get(key);
+    if (have === undefined) byAddress.set(key, [r]); else have.push(r);
   }
   for (const t of trackedSenders(agg.tracking, config)) {
     const candidates = (byAddress.get(t.remoteIp) ?? []).filter((r) => r.tracked === null);

@@ -84,8 +84,6 @@ function firstSeq(p: SessionPartial): number {
 interface Pending { kind: number; arg: string | null; bdatLast: boolean; intermediate: boolean }
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
-  const events = unpackEvents(partial);
-  if (!isSortedBySeq(events)) events.sort((x, y) => x.seq - y.seq); // stable: repeated numbers keep file order
   const remote = splitEndpoint(partial.remoteEndpoint);
   const local = splitEndpoint(partial.localEndpoint);
   const summary: SessionSummary = {
@@ -103,48 +101,68 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
     messages: 0,
     transactions: [],
   };
-  const queue: Pending[] = [];
-  let tx: Transaction | null = null;
-  let userName: string | null = null;
-  for (const ev of events) {
-    switch (ev.kind) {
-      case Ev.TlsOk: summary.tls = true; break;
-      case Ev.Authenticated:
-        // The record itself says the logon succeeded, even when the 235 is not in the excerpt.
-        summary.authenticatedAs = ev.arg;
-        break;
-      case Ev.UserName: userName = ev.arg; break;
-      case Ev.ClientAddr: if (ev.arg !== null && ev.arg !== '') summary.remoteIp = ev.arg; break;
-      case Ev.Other: {
-        // While AUTH waits for the client's next step, its lines are credentials, not commands.
-        const head = queue[0];
-        if (head !== undefined && head.kind === Ev.Auth && head.intermediate) break;
-        queue.push({ kind: ev.kind, arg: ev.arg, bdatLast: false, intermediate: false });
-        break;
-      }
-      case Ev.Reply: {
-        // A reply that names its subject (x.1.0 sender, x.1.5 recipient) cannot answer an earlier
-        // EHLO or AUTH whose reply the excerpt lost: those stay unanswered.
-        if (ev.arg !== null) while (queue.length > 0 && (queue[0] as Pending).kind !== Ev.Mail && (queue[0] as Pending).kind !== Ev.Rcpt) queue.shift();
-        const head = queue[0];
-        if (head === undefined) break; // the 220 banner, or a reply whose command is not in the log
-        if (ev.code >= 300 && ev.code < 400) { head.intermediate = true; break; } // 334 / 354: not final yet
-        if (ev.arg === 'sender' && head.kind !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
-        if (ev.arg === 'recipient' && head.kind === Ev.Mail) {
-          // The RCPT (and the MAIL reply) are missing, but reaching RCPT means the sender was accepted.
-          queue.shift();
-          tx = applyReply(summary, head, 250, tx, userName);
-          break;
-        }
-        queue.shift();
-        tx = applyReply(summary, head, ev.code, tx, userName);
-        break;
-      }
-      default:
-        queue.push({ kind: ev.kind, arg: ev.arg, bdatLast: ev.kind === Ev.Bdat && ev.code === 1, intermediate: false });
+  const state: Dialogue = { queue: [], tx: null, userName: null };
+  const ev = partial.events;
+  if (isPackedSortedBySeq(ev)) {
+    // The usual case: walk the packed numbers, no object per event (this runs once per session).
+    let a = 0;
+    for (let i = 0; i + 2 < ev.length; i += 3) {
+      const kind = ev[i + 1] as EvKind;
+      let code = ev[i + 2] as number;
+      let arg: string | null = null;
+      if (hasArg(kind)) arg = partial.args[a++] ?? null;
+      else if (kind === Ev.Reply && code >= 1000) { arg = code >= 2000 ? 'recipient' : 'sender'; code %= 1000; }
+      step(summary, state, kind, code, arg);
     }
+  } else {
+    const events = unpackEvents(partial);
+    events.sort((x, y) => x.seq - y.seq); // stable: repeated numbers keep file order
+    for (const e of events) step(summary, state, e.kind, e.code, e.arg);
   }
   return summary;
+}
+
+/** Where a session's dialogue stands while its events are replayed. */
+interface Dialogue { queue: Pending[]; tx: Transaction | null; userName: string | null }
+
+function step(summary: SessionSummary, state: Dialogue, kind: EvKind, code: number, arg: string | null): void {
+  const queue = state.queue;
+  switch (kind) {
+    case Ev.TlsOk: summary.tls = true; break;
+    case Ev.Authenticated:
+      // The record itself says the logon succeeded, even when the 235 is not in the excerpt.
+      summary.authenticatedAs = arg;
+      break;
+    case Ev.UserName: state.userName = arg; break;
+    case Ev.ClientAddr: if (arg !== null && arg !== '') summary.remoteIp = arg; break;
+    case Ev.Other: {
+      // While AUTH waits for the client's next step, its lines are credentials, not commands.
+      const head = queue[0];
+      if (head !== undefined && head.kind === Ev.Auth && head.intermediate) break;
+      queue.push({ kind, arg, bdatLast: false, intermediate: false });
+      break;
+    }
+    case Ev.Reply: {
+      // A reply that names its subject (x.1.0 sender, x.1.5 recipient) cannot answer an earlier
+      // EHLO or AUTH whose reply the excerpt lost: those stay unanswered.
+      if (arg !== null) while (queue.length > 0 && (queue[0] as Pending).kind !== Ev.Mail && (queue[0] as Pending).kind !== Ev.Rcpt) queue.shift();
+      const head = queue[0];
+      if (head === undefined) break; // the 220 banner, or a reply whose command is not in the log
+      if (code >= 300 && code < 400) { head.intermediate = true; break; } // 334 / 354: not final yet
+      if (arg === 'sender' && head.kind !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
+      if (arg === 'recipient' && head.kind === Ev.Mail) {
+        // The RCPT (and the MAIL reply) are missing, but reaching RCPT means the sender was accepted.
+        queue.shift();
+        state.tx = applyReply(summary, head, 250, state.tx, state.userName);
+        break;
+      }
+      queue.shift();
+      state.tx = applyReply(summary, head, code, state.tx, state.userName);
+      break;
+    }
+    default:
+      queue.push({ kind, arg, bdatLast: kind === Ev.Bdat && code === 1, intermediate: false });
+  }
 }
 
 function applyReply(s: SessionSummary, cmd: Pending, code: number, tx: Transaction | null, userName: string | null): Transaction | null {
@@ -194,7 +212,7 @@ function countMessage(s: SessionSummary, tx: Transaction | null): void {
   if (tx !== null) tx.delivered = true;
 }
 
-function isSortedBySeq(events: LogEvent[]): boolean {
-  for (let i = 1; i < events.length; i++) if ((events[i] as LogEvent).seq < (events[i - 1] as LogEvent).seq) return false;
+function isPackedSortedBySeq(events: readonly number[]): boolean {
+  for (let i = 3; i < events.length; i += 3) if ((events[i] as number) < (events[i - 3] as number)) return false;
   return true;
 }

@@ -67,7 +67,8 @@ function rowOf(s: LogsSender): Record<WorksheetColumn, string> {
   };
 }
 
-function cell(value: string): string {
+/** One CSV cell as the worksheet writes it: quoted when needed, a formula-looking value defused. */
+export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
@@ -77,7 +78,7 @@ export function renderWorksheet(doc: LogsDocument): string {
   const lines = [WORKSHEET_COLUMNS.join(',')];
   for (const s of doc.senders) {
     const row = rowOf(s);
-    lines.push(WORKSHEET_COLUMNS.map((c) => cell(row[c])).join(','));
+    lines.push(WORKSHEET_COLUMNS.map((c) => csvCell(row[c])).join(','));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

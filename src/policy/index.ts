@@ -11,3 +11,4 @@ export { isListening, selectConnector, selectConnectorDetailed } from './select.
 export { intervalsWonBy, intervalsWonByAll, preparePartitions, winningIntervals, wonIntervalCount } from './won.js';
 export * from './rights.js';
 export * from './accepted-domains.js';
+export * from './exo-tenant.js';

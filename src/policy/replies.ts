@@ -140,6 +140,46 @@ export const FLAVOR_REPLIES: Record<Flavor, FlavorReplies> = {
 export const DEFAULT_FLAVOR: Flavor = '2016';
 
 /**
+ * `replay --flavor exo`: Exchange Online's endpoints for the planned paths (docs/commands/replay.md).
+ * Only replay answers as exo (the sandbox contract lists no exo), so it is a replay flavour, not
+ * a session flavour.
+ */
+export const REPLAY_FLAVORS = [...FLAVORS, 'exo'] as const;
+export type ReplayFlavor = (typeof REPLAY_FLAVORS)[number];
+
+/**
+ * Exchange Online's replies (docs/reference/exchange-online.md, "Replies replay --flavor exo
+ * gives"). The wire adds a bracketed server name after some texts (`… [AM0PR01MB1234.eurprd01.prod.outlook.com]`);
+ * it is left out, as host names are not compared.
+ */
+export const EXO_REPLIES = {
+  /**
+   * Relay to an external recipient by a sender no OnPremises inbound connector recognises (by
+   * address or certificate). Code and text: Microsoft Learn, "550 5.7.64 TenantAttribution when
+   * sending mail externally in Microsoft 365". Given at RCPT: seen in bounces ("in reply to RCPT
+   * TO command"), not in Microsoft's text (UNCONFIRMED stage).
+   */
+  tenantRelayDenied: r(550, '5.7.64', 'TenantAttribution; Relay Access Denied'),
+  /**
+   * Direct Send with RejectDirectSend on: Exchange Team Blog text as quoted by secondary sources
+   * (reference: "Direct Send and Reject Direct Send"). The stage is UNCONFIRMED; given at RCPT.
+   */
+  directSendRejected: r(550, '5.7.68', 'TenantInboundAttribution; Direct Send not allowed for this organization from unauthorized sources'),
+  /** SMTP AUTH with Basic auth once it is disabled: Exchange Team Blog, "Exchange Online to retire Basic auth for Client Submission". */
+  basicAuthDisabled: r(550, '5.7.30', 'Basic authentication is not supported for Client Submission.'),
+} as const;
+
+/** Exchange Online texts that are UNCONFIRMED on a Microsoft page (reference); change them here when a transcript shows otherwise. */
+export const UNCONFIRMED_EXO_REPLIES = {
+  /** MAIL FROM without AUTH on an authenticated submission endpoint: text from secondary sources. */
+  notAuthenticated: r(530, '5.7.57', 'Client not authenticated to send mail.'),
+  /** HVE to an external recipient: a blog's quote; whether it is a RCPT reply or a later NDR is unknown (given at RCPT). */
+  hveExternalRecipient: r(550, '5.5.105', 'External sending is not supported for High Volume Email accounts'),
+  /** AUTH before STARTTLS (or on the MX endpoint, which offers no AUTH): Exchange's own reply is assumed. */
+  authNotOffered: r(504, '5.7.4', 'Unrecognized authentication type'),
+} as const;
+
+/**
  * The flavour from `Get-ExchangeServer`'s AdminDisplayVersion (`Version 15.1 (Build 2507.6)`)
  * or a build string (`15.01.2507.006`), read by src/exchange-version.ts: 14.x → 2010, 15.0 → 2013,
  * 15.1 → 2016, 15.2 → 2019, 15.2 build 2562 or later → se. 15.2 without a build answers as 2019,

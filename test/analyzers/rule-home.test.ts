@@ -28,7 +28,7 @@ describe('a rule\'s knowledge comes from its file', () => {
   it('the report\'s impact and summary actions are the rules\' own wording', () => {
     const { findings, view: v } = view(busy);
     assert.ok(findings.findings.length >= 4);
-    const cards = v.groups.flatMap((g) => g.connectors.flatMap((c) => c.findings));
+    const cards = v.groups.flatMap((g) => g.rules.flatMap((r) => r.affected));
     for (const card of cards) {
       const rule = ALL_RULES.find((r) => r.meta.id === card.rule);
       assert.ok(rule !== undefined);
@@ -42,7 +42,7 @@ describe('a rule\'s knowledge comes from its file', () => {
 
   it('the report numbers findings in the JSON document\'s order', () => {
     const { findings, view: v } = view(busy);
-    const cards = v.groups.flatMap((g) => g.connectors.flatMap((c) => c.findings));
+    const cards = v.groups.flatMap((g) => g.rules.flatMap((r) => r.affected));
     const byAnchor = [...cards].sort((a, b) => Number(a.anchor.slice(2)) - Number(b.anchor.slice(2)));
     assert.deepEqual(byAnchor.map((c) => `${c.rule} ${c.connector ?? ''} ${c.message}`), findings.findings.map((f) => `${f.rule} ${f.connector ?? ''} ${f.message}`));
   });
@@ -50,7 +50,7 @@ describe('a rule\'s knowledge comes from its file', () => {
   it('the fix commands are the rule\'s: AuthMechanism written as the connector\'s whole new set', () => {
     const { findings } = view(busy);
     const plain = findings.findings.find((f) => f.rule === 'basic-auth-without-tls' && f.connector === 'EX01\\Plain');
-    assert.equal(plain?.remediation, "Set-ReceiveConnector -Identity 'EX01\\Plain' -AuthMechanism 'BasicAuth, Tls, BasicAuthRequireTLS'");
+    assert.equal(plain?.remediation, "Set-ReceiveConnector -Identity 'EX01\\Plain' -AuthMechanism 'BasicAuth, Tls, BasicAuthRequireTLS' -ErrorAction Stop");
   });
 });
 

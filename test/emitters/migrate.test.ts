@@ -145,11 +145,14 @@ test('every emitted script parses without error: estate, hostile names, a target
   const noTarget = structuredClone(estate);
   noTarget.connectors = noTarget.connectors.filter((c) => c.server !== 'EX16');
   noTarget.servers = noTarget.servers.filter((s) => s.name !== 'EX16');
+  const with2019 = structuredClone(estate);
+  with2019.servers.push({ name: 'EX19', fqdn: 'ex19.corp.example', version: 'Version 15.2 (Build 1748.10)', roles: ['Mailbox'], ipAddresses: ['10.0.0.40'] });
   const cases: Array<[string, Snapshot, typeof OPTIONS & { targetVersion?: '2019' }]> = [
     ['estate', estate, OPTIONS],
     ['hostile', load('hostile.snapshot.json'), OPTIONS],
     ['no target', noTarget, OPTIONS],
-    ['2019', estate, { ...OPTIONS, targetVersion: '2019' }],
+    // From the 2016 server: a 2010 source cannot go to 2019 (refused, tested below).
+    ['2019', with2019, { sourceServer: 'EX16', targetServer: 'EX19', targetVersion: '2019' }],
   ];
   for (const [name, snap, options] of cases) {
     for (const [which, script] of Object.entries(render(snap, options))) {
@@ -194,4 +197,29 @@ test('Subscription Edition: detected from the target\'s build, named in the head
   assert.equal(planMigration(snap, options).targetVersion, '2019');
   assert.throws(() => planMigration(snap, { sourceServer: 'EX10', targetServer: 'EXSE', targetVersion: 'se' }),
     (e: unknown) => e instanceof UsageError && /EX10 is Exchange 2010, which cannot coexist with Exchange Server Subscription Edition: migrate it to an Exchange 2016 server first/.test(e.message));
+});
+
+test('2010 does not coexist with 2019 or SE: refused with the 2016 step; a 2016 source goes on; an unknown version is warned about, not refused', async () => {
+  const snap = structuredClone(estate);
+  snap.servers.push({ name: 'EX19', fqdn: 'ex19.corp.example', version: 'Version 15.2 (Build 1748.10)', roles: ['Mailbox'], ipAddresses: ['10.0.0.40'] });
+  for (const targetVersion of ['2019', 'se'] as const) {
+    assert.throws(() => planMigration(snap, { sourceServer: 'EX10', targetServer: 'EX19', targetVersion }),
+      (e: unknown) => e instanceof UsageError && /^EX10 is Exchange 2010, which cannot coexist with Exchange (2019|Server Subscription Edition): migrate it to an Exchange 2016 server first \(--target-version 2016\)/.test(e.message));
+  }
+  // Detected from the target's build too (no --target-version).
+  assert.throws(() => planMigration(snap, { sourceServer: 'EX10', targetServer: 'EX19' }), /cannot coexist with Exchange 2019/);
+  // 2010 to 2016 is the supported step.
+  assert.equal(planMigration(snap, { sourceServer: 'EX10', targetServer: 'EX16' }).targetVersion, '2016');
+  // From the 2016 server, 2019 is fine and named in the header.
+  const from2016 = planMigration(snap, { sourceServer: 'EX16', targetServer: 'EX19' });
+  assert.equal(from2016.targetVersion, '2019');
+  const { migrate } = render(snap, { sourceServer: 'EX16', targetServer: 'EX19' });
+  assert.match(migrate, /on EX19 \(Exchange 2019\)/);
+  assert.deepEqual((await parsePowerShell(migrate.slice(1))).errors, []);
+  // The source's version not exported: 2010-shaped connectors (no TransportRole) give a warning naming the 2016 step, not a refusal.
+  const unknown = structuredClone(snap);
+  unknown.servers = unknown.servers.filter((s) => s.name !== 'EX10');
+  const plan = planMigration(unknown, { sourceServer: 'EX10', targetServer: 'EX19' });
+  assert.equal(plan.targetVersion, '2019');
+  assert.ok(plan.warnings.some((w) => /EX10's version is not in the inputs.*if it is Exchange 2010, it cannot coexist with Exchange 2019: migrate it to an Exchange 2016 server first/.test(w)), plan.warnings.join('\n'));
 });

@@ -157,6 +157,7 @@ describe('redactText', () => {
     assert.match(out, /10:12:03/);
     assert.match(out, /https:\/\/learn\.microsoft\.com\/exchange/);
     assert.match(out, /0\.0\.0\.0-255\.255\.255\.255 \[::\]:25$/);
-    assert.match(out, /\[fd00::5\]:25/);
+    // A public address stays public (3fff::/20, documentation space), a private one private.
+    assert.match(out, /\[3fff::5\]:25/);
   });
 });

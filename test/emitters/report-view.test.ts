@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { RULE_INFO } from '../../src/analyzers/rules/index.js';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
-import { buildReportView, parseReplayComparison } from '../../src/emitters/report/index.js';
+import { buildReportView, parseReplayComparison, renderReportHtml } from '../../src/emitters/report/index.js';
 import { riskScore } from '../../src/emitters/report/view.js';
 import type { Finding, FindingsDocument, Severity, Snapshot } from '../../src/model.js';
 import { buildPolicy } from '../../src/policy/index.js';
+import { psQuote } from '../../src/powershell/quote.js';
 import { anonymousRelay, connector, defaultInstall, estate, range } from '../helpers/build.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
@@ -118,40 +119,63 @@ describe('report view: summary', () => {
 });
 
 describe('report view: findings', () => {
-  it('groups findings by severity, then by connector, organisation-wide last', () => {
+  it('groups findings by severity, then by rule, every place listed inside its rule\'s card', () => {
     const v = view();
     assert.deepEqual(v.groups.map((g) => g.severity), ['critical', 'high', 'low', 'info']);
     const critical = v.groups[0];
-    assert.deepEqual(critical?.connectors.map((c) => c.connector), ['EX01\\Legacy Relay EX01', 'Organisation-wide']);
-    const anchors = v.groups.flatMap((g) => g.connectors.flatMap((c) => c.findings.map((f) => f.anchor)));
+    assert.deepEqual(critical?.rules.map((r) => [r.rule, r.affected.map((a) => a.place)]), [
+      ['anonymous-open-relay', ['EX01\\Legacy Relay EX01']], ['wildcard-accepted-domain', ['Organisation-wide']],
+    ]);
+    const anchors = v.groups.flatMap((g) => g.rules.flatMap((r) => r.affected.map((f) => f.anchor)));
     assert.equal(new Set(anchors).size, 5, 'every finding has its own anchor');
     assert.ok(anchors.every((a) => /^f-\d+$/.test(a)));
   });
 
+  it('makes one card of nine connectors with the same finding, the shared advice written once', () => {
+    const names = Array.from({ length: 9 }, (_, i) => `EX01\\Relay ${i + 1}`);
+    const s = estate(defaultInstall('2016', { server: 'EX01', ipAddress: '10.0.0.10' }),
+      ...names.map((identity, i) => anonymousRelay({ identity, name: identity.slice(5), server: 'EX01', transportRole: 'FrontendTransport',
+        bindings: [{ address: '0.0.0.0', port: 2600 + i }], remoteIPRanges: [range(`10.9.${i}.0/28`)] })));
+    const v = view(s, doc(names.map((identity) => finding({ rule: 'anonymous-sender-spoofing', severity: 'low', connector: identity,
+      message: `${identity}: anonymous holds ms-Exch-SMTP-Accept-Any-Sender`, evidence: { transportRole: 'FrontendTransport', connector: identity },
+      remediation: `Get-ReceiveConnector -Identity ${psQuote(identity)} | Remove-ADPermission -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Sender'` }))));
+    const cards = v.groups.flatMap((g) => g.rules);
+    assert.equal(cards.length, 1, 'one card');
+    const card = cards[0];
+    assert.deepEqual(card?.affected.map((a) => a.connector), names);
+    assert.equal(card?.affectedText, '9 connectors');
+    assert.equal(card?.sharedPowershell, "Get-ReceiveConnector -Identity '<connector>' | Remove-ADPermission -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Sender'");
+    assert.ok(card?.affected.every((a) => a.powershell === null), 'the script is not repeated on every row');
+    assert.deepEqual(card?.commonEvidence, [{ label: 'Transport role', values: ['FrontendTransport'] }], 'what every row shares is said once');
+    assert.deepEqual(card?.affected[0]?.evidence, [{ label: 'Connector', values: [names[0]] }]);
+    assert.equal(card?.affected[0]?.rowMessage, 'anonymous holds ms-Exch-SMTP-Accept-Any-Sender', 'the row names the connector; the message need not');
+  });
+
   it('keeps rule-written PowerShell whole and fills the identity into prose remediations', () => {
     const v = view();
-    const all = v.groups.flatMap((g) => g.connectors.flatMap((c) => c.findings));
+    const all = v.groups.flatMap((g) => g.rules.flatMap((r) => r.affected));
     const relay = all.find((f) => f.rule === 'anonymous-open-relay');
     assert.equal(relay?.powershell, "Set-ReceiveConnector -Identity 'EX01\\Legacy Relay EX01' -RemoteIPRanges @{Remove='192.0.2.0/24'}");
     assert.equal(relay?.remediation, '');
     const basic = all.find((f) => f.rule === 'basic-auth-without-tls');
-    assert.equal(basic?.remediation, "Require TLS for 'EX01\\Handhelds EX01'.");
+    const basicCard = v.groups.flatMap((g) => g.rules).find((r) => r.rule === 'basic-auth-without-tls');
+    assert.equal(basicCard?.remediation, "Require TLS for 'EX01\\Handhelds EX01'.", 'one place: the advice is the card\'s');
     // The commands are the rule's (its remediation); the report adds none of its own.
     assert.equal(basic?.powershell, null);
   });
 
   it('renders evidence values readably and links only http(s) references', () => {
-    const all = view().groups.flatMap((g) => g.connectors.flatMap((c) => c.findings));
+    const all = view().groups.flatMap((g) => g.rules.flatMap((r) => r.affected));
     const relay = all.find((f) => f.rule === 'anonymous-open-relay');
     assert.deepEqual(relay?.evidence, [
-      { label: 'Public ranges', values: ['192.0.2.0/24 (192.0.2.0 – 192.0.2.255)'] },
+      { label: 'Public ranges', values: ['192.0.2.0/24'] },
       { label: 'Addresses', values: ['16,777,216'] },
     ]);
     assert.deepEqual(relay?.references.map((r) => r.href), ['https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay', null]);
   });
 
   it('shows where the anonymous rights come from (group and explicit AD entry)', () => {
-    const all = view().groups.flatMap((g) => g.connectors.flatMap((c) => c.findings));
+    const all = view().groups.flatMap((g) => g.rules.flatMap((r) => r.affected));
     const relay = all.find((f) => f.rule === 'anonymous-open-relay');
     const anyRecipient = relay?.rights.find((r) => r.right === 'ms-Exch-SMTP-Accept-Any-Recipient');
     assert.equal(anyRecipient?.allowed, true);
@@ -174,7 +198,8 @@ describe('report view: who can relay and the address map', () => {
   it('gives each connector the intervals it wins and what anonymous and authenticated clients may do', () => {
     const v = view();
     const legacy = v.relay.find((r) => r.identity === 'EX01\\Legacy Relay EX01');
-    assert.equal(legacy?.verdict, 'Open relay to public addresses');
+    assert.equal(legacy?.verdict, 'Open relay: broad public reach');
+    assert.equal(legacy?.verdictClass, 'sev-critical', 'the colour is the finding\'s severity');
     assert.match(legacy?.anonymous ?? '', /^May relay to any domain/);
     assert.deepEqual(legacy?.intervals.map((i) => [i.port, i.range, i.isPublic]), [[25, '192.0.2.0 – 192.0.2.255', true]]);
     const printers = v.relay.find((r) => r.identity === 'EX01\\Printers EX01');
@@ -187,6 +212,20 @@ describe('report view: who can relay and the address map', () => {
     const frontend = v.relay.find((r) => r.identity === 'EX01\\Default Frontend EX01');
     assert.match(frontend?.anonymous ?? '', /accepted domains only/);
     assert.equal(v.estate.relayConnectors, 2);
+  });
+
+  it('takes the verdict\'s severity from the findings\' tiers, never calling a narrow public reach an open relay', () => {
+    // The same configuration judged high (narrow public reach, rules.md) by the audit: the report
+    // must not raise it back to critical because public addresses reach it.
+    const v = view(demoEstate(), doc([finding({ rule: 'anonymous-open-relay', severity: 'high', connector: 'EX01\\Legacy Relay EX01' })]));
+    const legacy = v.relay.find((r) => r.identity === 'EX01\\Legacy Relay EX01');
+    assert.equal(legacy?.verdict, 'Anonymous relay: public addresses reach it');
+    assert.equal(legacy?.verdictClass, 'sev-high');
+    assert.doesNotMatch(JSON.stringify(v.relay), /[Oo]pen relay/);
+    assert.equal(v.summary.rating, 'High');
+    // No relay finding (accepted, or not run): the verdict states the fact in a neutral colour.
+    const none = view(demoEstate(), doc([])).relay.find((r) => r.identity === 'EX01\\Legacy Relay EX01');
+    assert.equal(none?.verdictClass, 'sev-info');
   });
 
   it('maps the whole address space of each port, gaps included, with a /32 still visible', () => {
@@ -240,5 +279,88 @@ describe('report view: replay comparison', () => {
     assert.throws(() => parseReplayComparison({ ...comparison, results: [{ ...comparison.results[0], after: { ...result('exploded', null) } }] }, 'r.json'),
       (e: unknown) => e instanceof InputError && /results\[0\]\.after\.outcome/.test(e.message));
     assert.throws(() => parseReplayComparison('<html>', 'r.json'), InputError);
+  });
+});
+
+describe('report view: proved fixes and manual decisions', () => {
+  const relayId = 'EX01\\Legacy Relay EX01';
+  const script = "Get-ReceiveConnector -Identity 'EX01\\Legacy Relay EX01' | Remove-ADPermission -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient' -Confirm:$false";
+  const proved = { accepted: true, resolves: true, newFindings: [], kept: ['inbound mail to corp.example on port 25', 'relay host 10.1.40.5'] };
+
+  function only(f: Finding) {
+    const v = view(demoEstate(), doc([f]));
+    const row = v.groups[0]?.rules[0]?.affected[0];
+    assert.ok(row !== undefined);
+    return row;
+  }
+
+  it('shows a proved fix with the line that says what was proved', () => {
+    const row = only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId, remediation: 'Set-ReceiveConnector -Identity x', fix: { script, verified: proved } }));
+    assert.equal(row.fix?.script, script);
+    assert.equal(row.fix?.proved, 'proved: accepted · resolves · adds no finding · keeps inbound mail to corp.example on port 25 · keeps relay host 10.1.40.5');
+    assert.equal(row.fix?.provedClass, 'ok');
+    assert.equal(row.manual, null);
+  });
+
+  it('says "not verified" when the proof was skipped, and names what a failed proof did not prove', () => {
+    assert.match(only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId, fix: { script, verified: null } })).fix?.proved ?? '', /^not verified/);
+    const failed = only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId,
+      fix: { script, verified: { ...proved, resolves: false, newFindings: ['anonymous-open-relay EX01\\Other'] } } }));
+    assert.match(failed.fix?.proved ?? '', /^not proved: accepted · does NOT resolve the finding · adds anonymous-open-relay EX01\\Other/);
+    assert.equal(failed.fix?.provedClass, 'warn');
+  });
+
+  it('shows the manual text, not an unproved script, when no fix could be proved', () => {
+    const row = only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId,
+      remediation: 'Set-ReceiveConnector -Identity x -RemoteIPRanges 10.0.0.1', fix: null, manual: 'The hosts that need the relay are unknown: run audit --logs.' }));
+    assert.equal(row.fix, null);
+    assert.equal(row.manual, 'The hosts that need the relay are unknown: run audit --logs.');
+    const html = renderReportHtml({ rules: RULE_INFO, snapshot: demoEstate(), policy: buildPolicy(demoEstate()), generatedAt: NOW,
+      findings: doc([finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId, remediation: 'Set-ReceiveConnector -Identity x -RemoteIPRanges 10.0.0.1', fix: null, manual: 'The hosts are unknown.' })]) });
+    assert.ok(html.includes('No proved script:</span> The hosts are unknown.'));
+    assert.ok(!html.includes('-RemoteIPRanges 10.0.0.1'), 'the unproved command is not offered');
+  });
+
+  it('falls back to the rule\'s remediation on documents written before fixes existed', () => {
+    const row = only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId, remediation: 'Set-ReceiveConnector -Identity x' }));
+    assert.equal(row.fix, null);
+    assert.equal(row.manual, null);
+    assert.equal(row.powershell, 'Set-ReceiveConnector -Identity x');
+  });
+});
+
+describe('report view: what the summary says about the audit itself', () => {
+  it('states the scope read, and that the collection date is unknown when the exports do not record it', () => {
+    const v = view();
+    assert.equal(v.scope.servers, '1 server (EX01)');
+    assert.match(v.scope.connectors, /^\d+ receive connectors, \d+ permission entr(y|ies), \d+ certificates?$/);
+    assert.match(v.scope.domains, /corp\.example/);
+    assert.equal(v.scope.collected, 'unknown (the exports record no collection date)');
+    const dated = demoEstate();
+    dated.connectors[0] = { ...dated.connectors[0] as Snapshot['connectors'][number], extra: { WhenChangedUTC: '2/17/2021 3:05:36 PM', source: { file: 'ex01/receive-connectors.xml', line: 2 } } };
+    const d = view(dated, demoFindings());
+    assert.match(d.scope.collected, /taken after 2021-02-17/);
+    assert.deepEqual(d.scope.inputs, ['ex01/receive-connectors.xml']);
+  });
+
+  it('puts the before/after of a replay comparison in the summary', () => {
+    const result = (outcome: string) => ({ name: 'x', connector: 'EX01\\A', outcome, replies: [{ stage: 'rcpt', code: outcome === 'accepted' ? 250 : 550, enhanced: null, text: 't' }], recipients: [] });
+    const v = view(demoEstate(), demoFindings(), { schema: 'exrelay.replay/1', summary: { total: 2, changed: 1 }, results: [
+      { name: 'printer', before: result('accepted'), after: result('rejected'), changed: true },
+      { name: 'app', before: result('accepted'), after: result('accepted'), changed: false },
+    ] });
+    assert.equal(v.comparison, 'Before / after (2 replayed scenarios): 1 stop working, 0 newly accepted, 1 changed in total, 1 unchanged.');
+    assert.equal(view().comparison, null);
+  });
+
+});
+
+describe('report HTML: nothing only on hover', () => {
+  it('has no title attribute: what a tooltip would say is printed', () => {
+    const s = demoEstate();
+    const html = renderReportHtml({ rules: RULE_INFO, snapshot: s, findings: demoFindings(), policy: buildPolicy(s), generatedAt: NOW });
+    assert.doesNotMatch(html, /\stitle=/, 'no title attribute');
+    assert.doesNotMatch(html, /<details(?![^>]*\sopen)/, 'no collapsed details');
+    assert.match(html, /anonymous-open-relay<\/span><\/a>/, 'the relay table names each finding\'s rule in text');
   });
 });

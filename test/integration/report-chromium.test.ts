@@ -110,24 +110,26 @@ describe('the HTML report in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report-demo.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'report-demo-full.png'), fullPage: true });
 
-    const shown = await inPage<Array<{ id: string; title: string; meta: string; visible: boolean }>>(page, `
-      [...document.querySelectorAll('article.finding')].map((a) => {
-        const h = a.querySelector('h4.finding-title');
-        const r = h && h.getBoundingClientRect();
-        const style = h && getComputedStyle(h);
-        return {
-          id: a.id,
-          title: (h && h.querySelector('.finding-heading') || {}).textContent || '',
-          meta: (a.querySelector('.meta') || {}).textContent || '',
-          visible: !!r && r.width > 0 && r.height > 0 && style.visibility === 'visible' && style.display !== 'none',
-        };
+    // One card per rule and severity; every finding is a visible row of its rule's card.
+    const shown = await inPage<Array<{ rule: string; severity: string; place: string; visible: boolean }>>(page, `
+      [...document.querySelectorAll('article.finding')].flatMap((a) => {
+        const rule = (a.querySelector('.meta code') || {}).textContent || '';
+        const severity = ((a.className.match(/b-(\\w+)/) || [])[1]) || '';
+        return [...a.querySelectorAll('tr.place')].map((tr) => {
+          const r = tr.getBoundingClientRect();
+          const style = getComputedStyle(tr);
+          return { rule, severity, place: (tr.querySelector('td.where') || {}).textContent || '', visible: r.width > 0 && r.height > 0 && style.visibility === 'visible' && style.display !== 'none' };
+        });
       })`);
-    assert.equal(shown.length, findings.findings.length, 'one article per finding');
+    assert.equal(shown.length, findings.findings.length, 'one row per finding');
+    const cards = await inPage<number>(page, `document.querySelectorAll('article.finding').length`);
+    assert.equal(cards, new Set(findings.findings.map((f) => `${f.severity} ${f.rule}`)).size, 'one card per rule and severity');
     const unmatched = [...shown];
     for (const f of findings.findings) {
-      const i = unmatched.findIndex((s) => s.title === f.title && (f.connector === null || s.meta.includes(f.connector)) && s.meta.includes(f.rule));
-      assert.ok(i >= 0, `finding ${f.rule} on ${f.connector ?? 'the organisation'} has a heading`);
-      assert.ok(unmatched[i]?.visible, `heading of ${f.rule} on ${f.connector ?? 'the organisation'} is visible`);
+      const place = f.connector ?? (f.server === null ? 'Organisation-wide' : `server ${f.server}`);
+      const i = unmatched.findIndex((s) => s.rule === f.rule && s.severity === f.severity && s.place.trim() === place);
+      assert.ok(i >= 0, `finding ${f.rule} on ${place} has a row in its rule's card`);
+      assert.ok(unmatched[i]?.visible, `row of ${f.rule} on ${place} is visible`);
       unmatched.splice(i, 1);
     }
     // Navigation by anchors reaches every section.

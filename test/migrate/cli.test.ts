@@ -26,11 +26,13 @@ test('migrate writes the script (UTF-8 with BOM) and its rollback; warnings on s
   assert.match(await readFile(rollback, 'utf8'), /Remove-ReceiveConnector -Identity 'EX16\\Relay EX16' -Confirm:\$false -ErrorAction Stop -WhatIf:\$WhatIf/);
 });
 
-test('migrate to standard output, --target-version 2019 in the header', async () => {
+test('migrate --target-version 2019 from a 2010 source names the 2016 step (2010 does not coexist with 2019)', async () => {
   const r = await runCli(['migrate', FIXTURE, '--source-server', 'EX10', '--target-server', 'EX16', '--target-version', '2019']);
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.ok(r.stdout.startsWith('\uFEFF# exrelay migrate: recreate the relay behaviour of EX10'));
-  assert.match(r.stdout, /on EX16 \(Exchange 2019\)/);
+  assert.equal(r.exitCode, 2);
+  assert.deepEqual(r.stderr.trimEnd().split('\n'), [
+    'exrelay: EX10 is Exchange 2010, which cannot coexist with Exchange 2019: migrate it to an Exchange 2016 server first (--target-version 2016), then from 2016 to Exchange 2019',
+  ]);
+  assert.equal(r.stdout, '');
 });
 
 test('migrate --target-version se: Subscription Edition in the header; from a 2010 source it names the 2016 step', async () => {

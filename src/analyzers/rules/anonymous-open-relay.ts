@@ -2,7 +2,39 @@ import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously } from '../../po
 import type { Interval } from '../../net/index.js';
 import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
-import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft } from '../rule.js';
+import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { observedHosts, removeAnonymousGrant } from '../relay-fixes.js';
+
+/**
+ * The fix of an open relay (rules.md "Fixes"). A built-in connector keeps its ranges (Default
+ * Frontend's carry inbound internet mail): the anonymous Accept-Any-Recipient grant goes. A
+ * custom relay keeps exactly the hosts the logs saw relaying through it; without logs the
+ * right hosts are unknown and the advice is manual.
+ */
+function openRelayFix(draft: FindingDraft, context: RuleContext): FixCandidate {
+  const c = draft.connector;
+  if (c === null || c === undefined) return { manual: 'Close the anonymous relay by hand.' };
+  const [grant] = rightsOf(context.policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT]);
+  if (defaultConnectorKind(c) !== null) {
+    const removal = grant === undefined ? null : removeAnonymousGrant(c, grant);
+    if (removal !== null) return { script: removal.join('\n'), fallback: `Remove the anonymous ms-Exch-SMTP-Accept-Any-Recipient grant from ${c.identity}; never remove its remote ranges (they carry its normal traffic).` };
+    return { manual: `Find where anonymous gets ms-Exch-SMTP-Accept-Any-Recipient on ${c.identity} (${grant === undefined ? 'not in the export' : describeRight(grant)}) and remove that grant; keep the connector's remote ranges, which carry its normal traffic.` };
+  }
+  const hosts = observedHosts(context, c);
+  if (hosts === null) {
+    return { manual: `The hosts that must keep relaying through ${c.identity} are unknown: read the protocol or message tracking logs (exrelay audit --logs LOGS) or ask the application owners, then set its RemoteIPRanges to exactly those hosts, one address each. exrelay does not guess addresses.` };
+  }
+  if (hosts.length === 0) {
+    return {
+      script: `Set-ReceiveConnector -Identity ${psQuote(c.identity)} -Enabled $false`,
+      fallback: `No host was seen relaying through ${c.identity} in the logs given: if the logs cover a full business cycle, disable it; otherwise read more logs first.`,
+    };
+  }
+  return {
+    script: `Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges ${hosts.map(psQuote).join(',')}`,
+    fallback: `Narrow ${c.identity} to the hosts seen relaying in the logs (${hosts.join(', ')}), checking that each public one is a dedicated host of the organisation.`,
+  };
+}
 
 /** rules.md: reach above this many addresses is "broad" (public IPv4, or private addresses). */
 export const BROAD_RELAY_ADDRESSES = 256n;
@@ -44,6 +76,7 @@ export default defineRule({
       },
     },
   },
+  fix: openRelayFix,
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!canRelayAnonymously(policy, c) || sessionsExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
@@ -80,7 +113,7 @@ export default defineRule({
       // Default Frontend must keep its ranges (inbound internet mail): take the relay right away instead.
       remediation: defaultConnectorKind(c) === 'Default Frontend'
         ? "Remove-ADPermission -Identity {identity} -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient' -Confirm:$false"
-        : `Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=${culprits.slice(0, 20).map((r) => psQuote(r.expression)).join(',')}}\n# then add back only the hosts that must relay, one address each:\n# Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Add='10.0.0.25'}`,
+        : `Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=${culprits.slice(0, 20).map((r) => psQuote(r.expression)).join(',')}}\n# then add back only the hosts that must relay, one address each (the logs name them: exrelay audit --logs)`,
     }];
   }),
 });

@@ -19,6 +19,8 @@ export default defineRule({
       action: 'Review the hosts allowed to relay anonymously',
     },
   },
+  // Information, not a problem: nothing to change, only a list to review.
+  fix: (draft) => ({ manual: `No change needed: review that every host allowed on ${draft.connector?.identity ?? 'this connector'} still needs to relay, and remove those that do not.` }),
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!canRelayAnonymously(policy, c) || sessionsExternallySecured(c)) return [];
     const reach = reachOf(policy, c);

@@ -1,6 +1,54 @@
-import { ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, isRelayCapable } from '../../policy/index.js';
+import { ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ROUTING, SMTP_SUBMIT, isRelayCapable } from '../../policy/index.js';
 import { describeRight, rightEvidence, rightsOf, sessionsExternallySecured } from '../evidence.js';
-import { defineRule, type FindingDraft } from '../rule.js';
+import type { ReceiveConnector } from '../../model.js';
+import { ANONYMOUS_USER, addAnonymousRights, peersOf, removeAnonymousGrant } from '../relay-fixes.js';
+import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+/** What the relay hosts need for their own mail once Accept-Any-Sender is gone (rules.md "Fixes"). */
+const KEEP = [SMTP_SUBMIT, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ROUTING];
+
+const FRONT_END_MANUAL = 'Front End Transport does not check anonymous senders, so removing ms-Exch-SMTP-Accept-Any-Sender here changes nothing and no script is offered. Protect the organisation\'s sender domains with SPF and DMARC, or a transport rule that rejects mail from outside using an internal sender domain, excepting the relay hosts (-ExceptIfSenderIpRanges) so their own mail still passes.';
+
+/**
+ * Hub and 2010 connectors: take Accept-Any-Sender from anonymous and keep Submit,
+ * Accept-Authoritative-Domain-Sender and Accept-Headers-Routing, so the relay hosts can still
+ * send as the organisation's own domains. Where the right comes from the AnonymousUsers group,
+ * the group goes and the three rights become explicit entries.
+ */
+function senderFix(draft: FindingDraft, context: RuleContext): FixCandidate {
+  const c = draft.connector;
+  if (c === null || c === undefined) return { manual: 'Withdraw ms-Exch-SMTP-Accept-Any-Sender from anonymous by hand.' };
+  if (c.transportRole === 'FrontendTransport') return { manual: FRONT_END_MANUAL };
+  const fallback = `Withdraw ms-Exch-SMTP-Accept-Any-Sender from anonymous on ${c.identity} and keep ${KEEP.join(', ')} (the relay hosts need them to send as the organisation's own domains).`;
+  const holdsAnySender = (p: ReceiveConnector): boolean => rightsOf(context.policy, p, 'anonymous', [ACCEPT_ANY_SENDER])[0]?.allowed === true;
+  const lines: string[] = [];
+  // The same connector on the other servers of its generation changes with it (they stay alike).
+  for (const peer of peersOf(context, c, (p) => p.transportRole !== 'FrontendTransport' && holdsAnySender(p))) {
+    const peerLines = senderLines(context, peer);
+    if (peerLines === null) return { manual: `${fallback} The grant on ${peer.identity} cannot be removed on the connector itself.` };
+    lines.push(...peerLines);
+  }
+  return { script: lines.join('\n'), fallback };
+}
+
+/** Add what the hosts need first, then take Accept-Any-Sender away; null when it cannot be taken on the connector. */
+function senderLines(context: RuleContext, c: ReceiveConnector): string[] | null {
+  const [anySender, ...kept] = rightsOf(context.policy, c, 'anonymous', [ACCEPT_ANY_SENDER, ...KEEP]);
+  if (anySender === undefined) return null;
+  const missing = KEEP.filter((_, i) => kept[i]?.allowed !== true);
+  const lines: string[] = [];
+  if (missing.length > 0) lines.push(addAnonymousRights(c, missing));
+  // Remove-ADPermission of a right the AnonymousUsers group wrote takes only that entry: the
+  // group's other entries stay, and PermissionGroups shows Custom (reference §2.3).
+  const viaGroup = anySender.grantedBy.some((g) => g.kind === 'group');
+  const explicit = { ...anySender, grantedBy: anySender.grantedBy.filter((g) => g.kind !== 'group') };
+  const removal = explicit.grantedBy.length === 0 ? [] : removeAnonymousGrant(c, explicit);
+  if (removal === null) return null;
+  const canonical = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${psQuote(ACCEPT_ANY_SENDER)} -Confirm:$false`;
+  lines.push(...removal);
+  if (viaGroup && !removal.includes(canonical)) lines.push(canonical);
+  return lines;
+}
 
 export default defineRule({
   meta: {
@@ -25,6 +73,7 @@ export default defineRule({
       },
     },
   },
+  fix: senderFix,
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!isRelayCapable(policy, c) || sessionsExternallySecured(c)) return [];
     const [anySender, authoritative] = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER]);

@@ -1,4 +1,23 @@
-import { authMechanismValue, defineRule } from '../rule.js';
+import { connectorFqdn } from '../../certificates.js';
+import { authMechanismSetting, remediationOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+// Requiring TLS before AUTH LOGIN is safe only where STARTTLS can work: with a valid certificate
+// for the connector's name. Without one, the change would lock every client out, so the
+// certificate comes first (tls-certificate-missing / tls-certificate-expired).
+function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const command = setConnector(c, authMechanismSetting(c, ['Tls', 'BasicAuthRequireTLS']));
+    if (usableCertificate(snapshot, c, now) === null) {
+      const fqdn = connectorFqdn(snapshot, c);
+      return {
+        manual: `No valid certificate with the SMTP service on ${c.server} covers ${fqdn ?? `the Fqdn of ${c.identity} (none known)`}${snapshot.certificates.length === 0 ? ' (the export holds no certificates)' : ''}, so STARTTLS cannot be offered and requiring it before AUTH LOGIN would stop every client that logs on. `
+          + `First enable a valid certificate for ${fqdn ?? 'the connector\'s name'} for SMTP on ${c.server}; then run: ${command}`,
+      };
+    }
+    return { script: command, fallback: `Require TLS before Basic authentication on ${c.identity} (AuthMechanism with Tls and BasicAuthRequireTLS added to ${c.authMechanism.join(', ')}) once Exchange accepts the connector's other settings.` };
+  });
+}
 
 export default defineRule({
   meta: {
@@ -7,7 +26,7 @@ export default defineRule({
     title: 'Basic authentication offered before TLS',
     description: '`BasicAuth` is in AuthMechanism without `BasicAuthRequireTLS` on an enabled connector: passwords can cross the network in clear text.',
     // AuthMechanism is a flags value, not a list: the command names the whole new set.
-    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism 'Tls, BasicAuth, BasicAuthRequireTLS'   # plus the connector's other mechanisms",
+    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism 'Tls, BasicAuth, BasicAuthRequireTLS' -ErrorAction Stop   # plus the connector's other mechanisms; needs a valid certificate for its Fqdn",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
@@ -25,7 +44,6 @@ export default defineRule({
       message: `${c.identity} accepts AUTH LOGIN before STARTTLS, so credentials can be sent in clear text`,
       evidence: { authMechanism: [...c.authMechanism] },
     })),
-  // Fix: the connector's own mechanisms with Tls and BasicAuthRequireTLS added.
-  remediation: ({ connector }) => (connector === null || connector === undefined ? undefined
-    : `Set-ReceiveConnector -Identity {identity} -AuthMechanism ${authMechanismValue(connector, ['Tls', 'BasicAuthRequireTLS'])}`),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

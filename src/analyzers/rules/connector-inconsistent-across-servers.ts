@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import type { ReceiveConnector } from '../../model.js';
-import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
+import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -87,7 +87,7 @@ export default defineRule({
     defaultSeverity: 'medium',
     title: 'The same connector differs between servers',
     description: 'Connectors that are the same connector on several servers (same name once the server name is removed) differ in remote ranges, permission groups or auth, or exist on only some of the servers that have the others.',
-    remediation: "# Make every copy match the intended one, e.g.:\nSet-ReceiveConnector -Identity {identity} -RemoteIPRanges (Get-ReceiveConnector -Identity <the reference copy>).RemoteIPRanges",
+    remediation: 'Decide which copy is the intended one, then align the others (Set-ReceiveConnector -RemoteIPRanges @{Add=…; Remove=…}, -PermissionGroups, -AuthMechanism) or create the connector on the servers that lack it.',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
     dependsOn: ['Enabled', 'TransportRole', 'RemoteIPRanges', 'PermissionGroups', 'AuthMechanism'],
     wording: {
@@ -162,4 +162,49 @@ export default defineRule({
     }
     return out;
   },
+  remediation: (draft) => inconsistentConnectorFix(draft).manual,
+  fix: (draft) => inconsistentConnectorFix(draft),
 });
+
+// ---------------------------------------------------------------- the fix (advice only)
+
+const textOf = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
+const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const records = (v: JsonValue | undefined): Array<Record<string, JsonValue>> => (Array.isArray(v)
+  ? v.filter((x): x is Record<string, JsonValue> => x !== null && typeof x === 'object' && !Array.isArray(x)) : []);
+
+/**
+ * Which copy is right, and which servers should carry a connector at all, are the customer's
+ * decisions (widening one copy's ranges to match another widens who may relay there), so the
+ * fix is advice: it names every copy, what each lacks, and the commands that align them.
+ */
+function inconsistentConnectorFix(draft: FindingDraft): FixCandidate {
+  const e = draft.evidence;
+  const name = typeof e['name'] === 'string' ? e['name'] : draft.connector?.name ?? 'the connector';
+  const servers = strings(e['servers']);
+  const missingOn = strings(e['missingOn']);
+  const differences = e['differences'];
+  const diff = differences !== null && typeof differences === 'object' && !Array.isArray(differences) ? differences : {};
+  const parts: string[] = [];
+  const ranges = records(diff['remoteIPRanges']);
+  if (ranges.length > 0) {
+    const lacks = ranges.filter((r) => typeof r['missingCount'] === 'number' && r['missingCount'] > 0).map((r) => {
+      const shown = records(r['missing']).slice(0, 5).map((x) => textOf(x['expression']));
+      const count = typeof r['missingCount'] === 'number' ? r['missingCount'] : shown.length;
+      return `${textOf(r['connector']) || textOf(r['server'])} lacks ${shown.join(', ')}${count > shown.length ? ` and ${count - shown.length} more` : ''}`;
+    });
+    parts.push(`remote ranges (${lacks.join('; ')})`);
+  }
+  for (const [label, property] of [['permissionGroups', 'PermissionGroups'], ['authMechanism', 'AuthMechanism']] as const) {
+    const rows = records(diff[label]);
+    if (rows.length > 0) parts.push(`${property} (${rows.map((r) => `${textOf(r['server'])}: ${strings(r['value']).join(', ') || 'None'}`).join('; ')})`);
+  }
+  const sentences = [`"${name}" is one connector on ${servers.join(', ')}, but the copies differ, so a client is answered differently depending on the server it reaches (a load balancer or a failover changes its rights).`];
+  if (parts.length > 0) {
+    sentences.push(`They differ in ${parts.join('; ')}. Decide which copy is the intended one: adding the missing ranges widens who may use the other copies, removing them narrows it. Then align the others with Set-ReceiveConnector (-RemoteIPRanges @{Add=…} or @{Remove=…}, -PermissionGroups, -AuthMechanism), and check the result with exrelay apply and exrelay audit.`);
+  }
+  if (missingOn.length > 0) {
+    sentences.push(`It does not exist on ${missingOn.join(', ')}, which carry the organisation's other connectors. Decide whether clients can reach those servers (DNS, load balancer, failover); if so, create it there with the intended copy's bindings, ranges, groups and AD permissions.`);
+  }
+  return { manual: sentences.join(' ') };
+}

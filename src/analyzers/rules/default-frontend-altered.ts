@@ -1,7 +1,36 @@
 import { ANONYMOUS_LOGON, SMTP_SUBMIT, canonicalPrincipal } from '../../policy/index.js';
 import type { ReceiveConnector } from '../../model.js';
 import { describeRight, rightEvidence, rightsOf } from '../evidence.js';
-import { defaultConnectorKind, defineRule, type FindingDraft } from '../rule.js';
+import { defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { addAnonymousRights } from '../relay-fixes.js';
+
+/**
+ * Restores what inbound internet mail needs (rules.md "Fixes"): the connector enabled, port 25
+ * bound, anonymous Submit (an explicit Deny removed first, then the AnonymousUsers group).
+ */
+function restoreFix(draft: FindingDraft, context: RuleContext): FixCandidate {
+  const c = draft.connector;
+  if (c === null || c === undefined) return { manual: 'Restore the Default Frontend connector by hand.' };
+  const id = psQuote(c.identity);
+  const lines: string[] = [];
+  if (!c.enabled) lines.push(`Set-ReceiveConnector -Identity ${id} -Enabled $true`);
+  if (!c.bindings.some((b) => b.port === 25)) lines.push(`Set-ReceiveConnector -Identity ${id} -Bindings @{Add='0.0.0.0:25','[::]:25'}`);
+  const [submit] = rightsOf(context.policy, c, 'anonymous', [SMTP_SUBMIT]);
+  if (submit !== undefined && !submit.allowed) {
+    for (const source of submit.deniedBy) {
+      if (source.kind !== 'permission' || source.inherited) {
+        return { manual: `Anonymous is denied ms-Exch-SMTP-Submit on ${c.identity} by ${describeRight(submit)}, which cannot be changed on the connector itself: remove that Deny where it is set, then restore the AnonymousUsers permission group.` };
+      }
+      const line = `Remove-ADPermission -Identity ${id} -User ${psQuote(source.user)} -ExtendedRights ${psQuote(SMTP_SUBMIT)} -Deny -Confirm:$false`;
+      if (!lines.includes(line)) lines.push(line);
+    }
+    const groups = c.permissionGroups.filter((g) => g !== 'Custom');
+    if (!groups.includes('AnonymousUsers')) lines.push(`Set-ReceiveConnector -Identity ${id} -PermissionGroups ${psQuote([...groups, 'AnonymousUsers'].join(', '))}`);
+    else if (submit.deniedBy.length === 0) lines.push(addAnonymousRights(c, [SMTP_SUBMIT]));
+  }
+  if (lines.length === 0) return { manual: `Restore ${c.identity} as setup created it (enabled, bound to port 25, AnonymousUsers in its permission groups).` };
+  return { script: lines.join('\n'), fallback: `Restore ${c.identity} as setup created it (enabled, bound to port 25, anonymous ms-Exch-SMTP-Submit through the AnonymousUsers group) and check that no other connector on the server took port 25 meanwhile.` };
+}
 import { formatBinding } from '../../net/index.js';
 
 export default defineRule({
@@ -22,6 +51,7 @@ export default defineRule({
     },
   },
   appliesTo: (c) => defaultConnectorKind(c) === 'Default Frontend',
+  fix: restoreFix,
   check: ({ snapshot, policy }) => {
     // PermissionGroups `Custom` without AnonymousUsers is what anti-spoofing hardening leaves
     // (reference §2.3): anonymous keeps Submit through its own AD entries. When the export

@@ -1,4 +1,16 @@
-import { defineRule } from '../rule.js';
+import { psQuote } from '../../powershell/quote.js';
+import { remediationOf, withConnector } from '../fixes.js';
+import { defineRule, type FindingDraft, type FixCandidate } from '../rule.js';
+
+// A disabled connector takes no part in selection, so removing it changes no conversation; it
+// only still counts in Exchange's binding and range conflict checks (reference §4.4), which
+// removing it can only relieve. Re-enabling it would change mail flow and is never the fix.
+function fix(draft: FindingDraft): FixCandidate {
+  return withConnector(draft, (c) => ({
+    script: `Remove-ReceiveConnector -Identity ${psQuote(c.identity)} -Confirm:$false -ErrorAction Stop`,
+    fallback: `${c.identity} is disabled and answers nobody. Remove it if nobody needs its settings; if it was disabled for a maintenance window, check its ranges and rights before enabling it again.`,
+  }));
+}
 import { formatBinding } from '../../net/index.js';
 
 export default defineRule({
@@ -7,7 +19,7 @@ export default defineRule({
     defaultSeverity: 'info',
     title: 'Disabled receive connector',
     description: 'A connector is disabled (it takes no part in connector selection; remove it or re-enable it on purpose).',
-    remediation: 'Remove-ReceiveConnector -Identity {identity}   # or: Set-ReceiveConnector -Identity {identity} -Enabled $true',
+    remediation: 'Remove-ReceiveConnector -Identity {identity} -Confirm:$false -ErrorAction Stop',
     references: ['https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector'],
     dependsOn: ['Enabled'],
     wording: {
@@ -22,4 +34,6 @@ export default defineRule({
       message: `${c.identity} is disabled`,
       evidence: { bindings: c.bindings.map(formatBinding) },
     })),
+  remediation: (draft) => remediationOf(fix(draft)),
+  fix,
 });

@@ -1,10 +1,68 @@
-import type { ReceiveConnector } from '../../model.js';
-import { defineRule, roleKey, type FindingDraft } from '../rule.js';
+import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
+import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
+import { psQuote } from '../../powershell/quote.js';
+import { remediationOf, withConnector } from '../fixes.js';
+import { defineRule, isCustomConnector, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { bindingSetKey, formatBinding } from '../../net/index.js';
 
 // first/last are RFC 5952 in the snapshot (contract), so the text compares as the address.
 export function rangeSetKey(c: ReceiveConnector): string {
   return [...new Set(c.remoteIPRanges.map((r) => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`))].sort().join(',');
+}
+
+/** The connector's own ACL entries (principal, allow/deny, inherited, rights), order-free. */
+function aclKey(snapshot: Snapshot, c: ReceiveConnector): string {
+  const id = c.identity.toLowerCase();
+  const rows = snapshot.permissions.filter((p: Permission) => p.identity.toLowerCase() === id)
+    .flatMap((p) => p.extendedRights.map((r) => `${principalKey(p.user)}|${p.deny ? 'deny' : 'allow'}|${p.inherited ? 'inh' : 'own'}|${canonicalRight(r).toLowerCase()}`));
+  return [...new Set(rows)].sort().join(';');
+}
+
+/** Extra settings that change a session (limits, timeouts, protocol switches), as exported. */
+const SESSION_EXTRA = /^(max|message|connection|tarpit|authtarpit)|enabled$|^(defaultdomain|advertiseclientsettings|requireehlodomain|suppressxanonymoustls|tlsdomaincapabilities|extendedprotectionpolicy)$/i;
+
+/** Everything that decides how the connector answers, except protocol logging; the names of what differs. */
+function behaviourDifferences(snapshot: Snapshot, a: ReceiveConnector, b: ReceiveConnector): string[] {
+  const set = (xs: readonly string[]): string => [...new Set(xs.map((x) => x.toLowerCase()))].sort().join(',');
+  const out: string[] = [];
+  const compare = (label: string, x: unknown, y: unknown): void => { if (JSON.stringify(x) !== JSON.stringify(y)) out.push(label); };
+  compare('PermissionGroups', set(a.permissionGroups), set(b.permissionGroups));
+  compare('AuthMechanism', set(a.authMechanism), set(b.authMechanism));
+  compare('AD permissions', aclKey(snapshot, a), aclKey(snapshot, b));
+  for (const k of ['requireTLS', 'domainSecureEnabled', 'fqdn', 'tlsCertificateName', 'banner', 'maxMessageSize', 'maxRecipientsPerMessage'] as const) compare(k, a[k], b[k]);
+  const extras = (c: ReceiveConnector): Record<string, string> => Object.fromEntries(Object.entries(c.extra ?? {})
+    .filter(([k]) => SESSION_EXTRA.test(k)).map(([k, v]) => [k.toLowerCase(), JSON.stringify(v)]));
+  const ea = extras(a);
+  const eb = extras(b);
+  for (const k of new Set([...Object.keys(ea), ...Object.keys(eb)])) compare(k, ea[k] ?? null, eb[k] ?? null);
+  return out;
+}
+
+// Two connectors Exchange cannot tell apart: when they would answer every client the same way,
+// removing the one that loses the tie changes no conversation (setup's connectors are never
+// removed by a fix). When they differ, which behaviour is intended is the
+// customer's decision: the advice names the differences.
+function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandidate {
+  return withConnector(draft, (b) => {
+    const a = draft.involves?.[0];
+    if (a === undefined) return { manual: `Merge ${b.identity} with the connector it duplicates, then remove one of them.` };
+    const differences = behaviourDifferences(snapshot, a, b);
+    if (differences.length > 0) {
+      return { manual: `${a.identity} and ${b.identity} serve the same bindings and ranges but differ in ${differences.join(', ')}, so which behaviour a client gets depends on AD order. Decide which is intended: keep that connector and remove the other (Remove-ReceiveConnector -Identity with its name), or give one of them the narrower ranges it is meant for.` };
+    }
+    // The one that loses the tie goes: the findings and the log stay with the one that answers.
+    preparePartitions(policy);
+    const [winner, loser] = wonIntervalCount(policy, a) > 0 || wonIntervalCount(policy, b) === 0 ? [a, b] : [b, a];
+    if (!isCustomConnector(loser)) {
+      return { manual: `${winner.identity} answers every client of setup's ${loser.identity} (same bindings and ranges, same settings). A fix does not remove setup's connectors: remove ${winner.identity} instead if nothing depends on its name (Remove-ReceiveConnector -Identity ${psQuote(winner.identity)}), after checking why it copies ${loser.identity}.` };
+    }
+    const drop = loser;
+    const keep = winner;
+    return {
+      script: `Remove-ReceiveConnector -Identity ${psQuote(drop.identity)} -Confirm:$false -ErrorAction Stop`,
+      fallback: `${drop.identity} answers exactly as ${keep.identity}; remove one of the two.`,
+    };
+  });
 }
 
 export default defineRule({
@@ -13,7 +71,7 @@ export default defineRule({
     defaultSeverity: 'high',
     title: 'Two connectors with the same bindings and remote ranges',
     description: 'Two enabled connectors on the same server and transport role have the same bindings and the same set of remote ranges, so Exchange cannot tell them apart.',
-    remediation: 'Remove-ReceiveConnector -Identity {identity}   # after merging its settings into the other connector',
+    remediation: 'Remove-ReceiveConnector -Identity {identity} -Confirm:$false -ErrorAction Stop   # when both answer alike; else decide which one to keep',
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/remove-receiveconnector',
@@ -64,4 +122,6 @@ export default defineRule({
     }
     return out;
   },
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

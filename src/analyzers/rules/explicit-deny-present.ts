@@ -1,7 +1,62 @@
 import type { JsonValue } from '../../json.js';
 import type { Permission, ReceiveConnector } from '../../model.js';
-import { canonicalPrincipal, canonicalRight, isSetupDeny } from '../../policy/index.js';
-import { defineRule, psQuote, type FindingDraft } from '../rule.js';
+import { PERMISSION_GROUP_ACES, canonicalPrincipal, canonicalRight, isSetupDeny, principalKey } from '../../policy/index.js';
+import { AUTHENTICATED_USERS, EVERYONE } from '../../principals.js';
+import { remediationOf, withConnector } from '../fixes.js';
+import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+/**
+ * The Allow grants (group ACEs and entries) on `c` naming `right` that a session of the denied
+ * principal could use: its own, and for an account or group (not a well-known principal) also
+ * those of Authenticated Users, Everyone and any other account or group, since memberships are
+ * not in the exports.
+ */
+function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user: string, right: string): string[] {
+  const key = principalKey(user);
+  const account = canonicalPrincipal(user) === null;
+  const reaches = (other: string): boolean => principalKey(other) === key
+    || (account && (canonicalPrincipal(other) === null || principalKey(other) === principalKey(AUTHENTICATED_USERS) || principalKey(other) === principalKey(EVERYONE)));
+  const r = right.toLowerCase();
+  const out: string[] = [];
+  for (const ace of PERMISSION_GROUP_ACES) {
+    if (!ace.deny && c.permissionGroups.includes(ace.group) && reaches(ace.principal) && ace.rights.some((x) => x.toLowerCase() === r)) out.push(`the ${ace.group} permission group`);
+  }
+  for (const p of snapshot.permissions) {
+    if (!p.deny && p.identity.toLowerCase() === c.identity.toLowerCase() && reaches(p.user)
+      && p.extendedRights.some((x) => canonicalRight(x).toLowerCase() === r)) out.push(`an ${p.inherited ? 'inherited' : 'explicit'} Allow entry for ${p.user}`);
+  }
+  return [...new Set(out)];
+}
+
+// A Deny is somebody's deliberate restriction; removing it is offered as a script only when it
+// restricts nothing: the principal holds no Allow for those rights on the connector, so the
+// removal changes no session. Where an Allow exists, removing the Deny grants it, and whether
+// that is wanted is the customer's decision. Entries for Authenticated Users or Everyone reach
+// every account (whose own grants the export may not show), so they are never removed by a fix.
+function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const user = typeof draft.evidence['principal'] === 'string' ? draft.evidence['principal'] : '';
+    const rightsValue = draft.evidence['rights'];
+    const rights = Array.isArray(rightsValue) ? rightsValue.filter((r): r is string => typeof r === 'string') : [];
+    const key = principalKey(user);
+    const entries = snapshot.permissions.filter((p) => p.deny && p.identity.toLowerCase() === c.identity.toLowerCase() && principalKey(p.user) === key);
+    if (entries.some((e) => e.inherited)) {
+      return { manual: `The Deny for ${user} on ${c.identity} is inherited from a parent object in Active Directory (the server or the protocol container), so it also applies to other connectors. Review it where it is set (ADSI Edit or Get-ADPermission on the parent); exrelay does not change inherited entries.` };
+    }
+    if (rights.length === 0) {
+      return { manual: `The Deny for ${user} on ${c.identity} names no extended right (see its AccessRights): it may deny every right. Review it with Get-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(user)} and document or remove it by hand.` };
+    }
+    const command = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(user)} -ExtendedRights ${rights.map(psQuote).join(',')} -Deny -Confirm:$false -ErrorAction Stop`;
+    if (key === principalKey(AUTHENTICATED_USERS) || key === principalKey(EVERYONE)) {
+      return { manual: `The Deny for ${user} on ${c.identity} restricts every account that logs on (${rights.join(', ')}); which accounts hold those rights otherwise is not in the export. Keep it if it is intended (and document why); to lift it: ${command}` };
+    }
+    const granted = rights.flatMap((r) => allowsFor(snapshot, c, user, r).map((source) => `${r} (granted by ${source})`));
+    if (granted.length > 0) {
+      return { manual: `The Deny for ${user} on ${c.identity} overrides ${granted.join('; ')}: removing it would give ${user} those rights. Keep it if the restriction is intended and document why; remove it only if the grant is wanted: ${command}` };
+    }
+    return { script: command, fallback: `The Deny for ${user} on ${c.identity} overrides no grant; remove it or document why it is there.` };
+  });
+}
 
 export default defineRule({
   meta: {
@@ -51,11 +106,10 @@ export default defineRule({
           rights: g.rights,
           entries: g.entries.map((e): JsonValue => ({ user: e.user, deny: e.deny, inherited: e.inherited, extendedRights: [...e.extendedRights] })),
         },
-        remediation: g.rights.length > 0 && !inherited
-          ? `# Keep it if the Deny is intended; otherwise:\nRemove-ADPermission -Identity {identity} -User ${psQuote(g.user)} -ExtendedRights ${g.rights.map(psQuote).join(',')} -Deny -Confirm:$false`
-          : undefined,
       });
     }
     return out;
   },
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

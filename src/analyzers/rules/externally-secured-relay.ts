@@ -2,7 +2,26 @@ import { isExternallySecured } from '../../policy/index.js';
 import type { Interval } from '../../net/index.js';
 import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
-import { defineRule, rangeEvidence, type FindingDraft } from '../rule.js';
+import { defineRule, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { observedHosts } from '../relay-fixes.js';
+
+/**
+ * Never a script that turns the partner into an anonymous relay (the open-relay finding it would
+ * raise is as severe, and its fix would remove the partner). What replaces the trust — the
+ * partner's named hosts, or mutual TLS with its certificate — is a decision with the partner;
+ * the logs, when given, name the hosts that used the connector.
+ */
+function partnerFix(draft: FindingDraft, context: RuleContext): FixCandidate {
+  const c = draft.connector;
+  if (c === null || c === undefined) return { manual: 'Replace the externally secured trust by hand.' };
+  const hosts = observedHosts(context, c);
+  const seen = hosts === null
+    ? 'The hosts that use it are unknown (exrelay audit --logs LOGS names them).'
+    : hosts.length === 0 ? 'No host was seen using it in the logs given.' : `The logs saw ${hosts.join(', ')} use it.`;
+  return {
+    manual: `Agree with the partner how ${c.identity} is secured, then narrow it: either mutual TLS with the partner's certificate (a domain-secured or certificate-bound connector), or RemoteIPRanges limited to the partner's own dedicated hosts. ${seen} Do not replace ExternalAuthoritative with anonymous relay for the same ranges: that makes the connector an open relay for them. No script is offered because the trust that replaces it is a decision with the partner.`,
+  };
+}
 
 export default defineRule({
   meta: {
@@ -10,7 +29,7 @@ export default defineRule({
     defaultSeverity: 'critical',
     title: 'Externally secured connector: hosts are trusted as Exchange servers',
     description: 'An enabled connector has `ExternalAuthoritative` and `ExchangeServers`: every client in its ranges relays, bypasses anti-spam and size limits and may send as anyone (critical when public addresses reach it, high otherwise).',
-    remediation: "# Prefer anonymous relay with only the rights needed (Microsoft's method A):\nSet-ReceiveConnector -Identity {identity} -AuthMechanism Tls -PermissionGroups AnonymousUsers\nGet-ReceiveConnector -Identity {identity} | Add-ADPermission -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient'",
+    remediation: "# Narrow the trust to the partner's own dedicated hosts (or mutual TLS with its certificate); never turn it into an anonymous relay for the same ranges:\nGet-ReceiveConnector -Identity {identity} | Format-List RemoteIPRanges,AuthMechanism,PermissionGroups",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
@@ -27,6 +46,7 @@ export default defineRule({
       },
     },
   },
+  fix: partnerFix,
   check: ({ snapshot, policy }) => snapshot.connectors.flatMap((c): FindingDraft[] => {
     if (!c.enabled || !isExternallySecured(c)) return [];
     const reach = reachOf(policy, c);

@@ -20,6 +20,11 @@ export default defineRule({
       action: 'Recreate the relay connector in the Front End Transport role',
     },
   },
+  // Moving a connector between transport services means a new connector, its rights for its
+  // hosts, and a switch-over moment; the name and bindings are the administrator's choice.
+  fix: (draft) => ({
+    manual: `Recreate ${draft.connector?.identity ?? 'the connector'} on Front End Transport (New-ReceiveConnector -TransportRole FrontendTransport with the same RemoteIPRanges and the rights its hosts need), move the hosts to it, then remove the hub connector. No script is offered: TransportRole cannot be changed in place, and the new connector's name and bindings are the administrator's decision.`,
+  }),
   check: ({ snapshot, policy }) => {
     const withFrontend = new Set(snapshot.connectors.filter((c) => c.transportRole === 'FrontendTransport').map((c) => c.server.toLowerCase()));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {

@@ -3,6 +3,7 @@ import { isRelayCapable } from '../../policy/index.js';
 import { normalizeAddress } from '../../net/index.js';
 import { selectionsFor } from '../selection.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
+import { excludeFromRelayFix } from '../relay-fixes.js';
 
 export default defineRule({
   meta: {
@@ -22,6 +23,7 @@ export default defineRule({
       action: 'Remove the load balancer address from the relay ranges',
     },
   },
+  fix: (draft, context) => excludeFromRelayFix(draft, context, draft.evidence.loadBalancers ?? null, 'load balancer'),
   check: ({ snapshot, policy, options }) => {
     const balancers = [...new Set(options.loadBalancers.map((a) => normalizeAddress(a)).filter((a): a is string => a !== null))];
     const selected = selectionsFor(policy, balancers, (c) => isRelayCapable(policy, c));

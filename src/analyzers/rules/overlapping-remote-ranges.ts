@@ -1,10 +1,12 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { selectConnector } from '../../policy/index.js';
-import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeInterval } from '../../net/index.js';
-import { intervalEvidence, relaySignature } from '../evidence.js';
+import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
+import { bindingSetKey, bindingsOverlap, formatAddress, intervalRelation, parseAddress, parseIpv4Number, tryRangeInterval, type Interval } from '../../net/index.js';
+import { psQuote } from '../../powershell/quote.js';
+import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
+import { remediationOf, setConnector, withConnector } from '../fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
-import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft } from '../rule.js';
+import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 type Pos = number | bigint;
 
@@ -54,7 +56,7 @@ export default defineRule({
     defaultSeverity: 'medium',
     title: 'Partly overlapping remote ranges with different relay rights',
     description: 'Two enabled connectors on the same server and transport role that can be selected for the same port (bindings overlap) have remote ranges that partly overlap, with different relay rights: which addresses may relay depends on range sizes nobody chose on purpose.',
-    remediation: 'Set-ReceiveConnector -Identity {identity} -RemoteIPRanges @{Remove=<the overlapping range>}   # split the ranges so that each address is listed where it is meant to be',
+    remediation: 'Make the ranges nested or disjoint: take the overlap out of the range of the connector that loses it (Set-ReceiveConnector -RemoteIPRanges @{Remove=…; Add=…}), so each address is listed where it is answered today.',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
     dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole', 'PermissionGroups', 'AuthMechanism'],
     wording: {
@@ -188,4 +190,106 @@ export default defineRule({
     }
     return out;
   },
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });
+
+interface OverlapEvidence { ranges: Record<string, { expression: string; first: string; last: string }>; winner: string | null }
+
+/** Every endpoint's winners, adjacent segments of one connector merged: what selection does. */
+function selectionOf(policy: PolicyIndex, endpoints: ReadonlyArray<{ server: string; port: number; localAddress: string }>): string {
+  return endpoints.map((e) => {
+    const rows: string[] = [];
+    let last: { id: string; family: number; first: bigint; last: bigint } | null = null;
+    for (const w of winningIntervals(policy, e)) {
+      const id = w.connector.identity.toLowerCase();
+      if (last !== null && last.id === id && last.family === w.family && last.last + 1n === w.first) { last.last = w.last; continue; }
+      if (last !== null) rows.push(`${last.id}|${last.family}|${last.first}|${last.last}`);
+      last = { id, family: w.family, first: w.first, last: w.last };
+    }
+    if (last !== null) rows.push(`${last.id}|${last.family}|${last.first}|${last.last}`);
+    return rows.join(';');
+  }).join('#');
+}
+
+/** A range of another connector on the server that `ranges` would still conflict with (reference §4.4), or null. */
+function remainingConflict(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): string | null {
+  for (const o of connectors) {
+    if (o === c || o.server.toLowerCase() !== c.server.toLowerCase() || (o.transportRole ?? '') !== (c.transportRole ?? '')) continue;
+    for (const b1 of c.bindings) {
+      for (const b2 of o.bindings) {
+        if (!bindingsOverlap(b1, b2)) continue;
+        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
+        for (const r1 of ranges) {
+          for (const r2 of o.remoteIPRanges) {
+            const i1 = tryRangeInterval(r1);
+            const i2 = tryRangeInterval(r2);
+            if (i1 === null || i2 === null) continue;
+            const rel = intervalRelation(i1, i2);
+            if (rel === 'partial' || (rel === 'equal' && identical)) return `${r1.expression} of ${c.identity} and ${r2.expression} of ${o.identity}`;
+          }
+        }
+      }
+    }
+  }
+  return null;
+}
+
+// Selection already decides every overlapping address (the smallest range wins); the fix writes
+// that decision down: the overlap leaves the range of the connector that loses it, so the
+// ranges become disjoint and no client changes connector. It is offered only when a dry
+// selection over the changed ranges gives every address of both connectors' endpoints the same
+// winner as today and Exchange would accept the new ranges; otherwise which connector should
+// own the overlap is a decision (it changes who may relay).
+function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandidate {
+  return withConnector(draft, (a) => {
+    const b = draft.involves?.[0];
+    const listed = Array.isArray(draft.evidence['overlaps']) ? (draft.evidence['overlaps'] as unknown as OverlapEvidence[]) : [];
+    const decide = (why: string): FixCandidate => ({ manual: `${why} Which connector should answer the overlapping addresses decides who may relay from them: choose it, then make the ranges of ${a.identity} and ${b?.identity ?? 'the other connector'} nested or disjoint (Set-ReceiveConnector -RemoteIPRanges @{Remove=…; Add=…}) and check the result with exrelay apply and exrelay audit.` });
+    if (b === undefined || listed.length === 0 || draft.evidence['overlapCount'] !== listed.length) return decide('The overlaps are too many to rewrite one by one.');
+    // Per losing connector and range: the winners' ranges to take out of it.
+    const cuts = new Map<ReceiveConnector, Map<string, { range: IpRange; remove: Interval[] }>>();
+    for (const o of listed) {
+      const loser = o.winner === a.identity ? b : o.winner === b.identity ? a : null;
+      if (loser === null) return decide('Part of the overlap is won by neither connector.');
+      const winner = loser === a ? b : a;
+      const lr = o.ranges[loser.identity];
+      const wr = o.ranges[winner.identity];
+      const range = lr === undefined ? undefined : loser.remoteIPRanges.find((r) => r.first === lr.first && r.last === lr.last);
+      const cut = wr === undefined ? null : tryRangeInterval({ expression: wr.expression, first: wr.first, last: wr.last });
+      if (range === undefined || cut === null) return decide('The overlapping ranges could not be read back.');
+      let perRange = cuts.get(loser);
+      if (perRange === undefined) { perRange = new Map(); cuts.set(loser, perRange); }
+      const entry = perRange.get(range.expression) ?? { range, remove: [] };
+      entry.remove.push(cut);
+      perRange.set(range.expression, entry);
+    }
+    const changed = new Map<ReceiveConnector, ReceiveConnector>();
+    const statements: string[] = [];
+    for (const [loser, perRange] of cuts) {
+      let ranges = [...loser.remoteIPRanges];
+      const removes: string[] = [];
+      const adds: string[] = [];
+      for (const { range, remove } of perRange.values()) {
+        const whole = tryRangeInterval(range);
+        if (whole === null) return decide('The overlapping ranges could not be read back.');
+        const pieces = subtractIntervals([whole], mergeIntervals(remove)).map(intervalEvidence);
+        ranges = [...ranges.filter((r) => r !== range), ...pieces];
+        removes.push(range.expression);
+        adds.push(...pieces.map((p) => p.expression));
+      }
+      if (ranges.length === 0) return decide(`Taking the overlap out would leave ${loser.identity} without remote ranges, which Exchange refuses.`);
+      const conflict = remainingConflict(snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
+      if (conflict !== null) return decide(`After the change ${conflict} would still overlap, which Exchange refuses.`);
+      changed.set(loser, { ...loser, remoteIPRanges: ranges });
+      const hash = `@{Remove=${removes.map(psQuote).join(',')}${adds.length > 0 ? `; Add=${adds.map(psQuote).join(',')}` : ''}}`;
+      statements.push(setConnector(loser, `-RemoteIPRanges ${hash}`));
+    }
+    const after = buildPolicy({ ...snapshot, connectors: snapshot.connectors.map((c) => changed.get(c) ?? c) });
+    const endpoints = [...new Map([a, b].flatMap((c) => c.bindings.map((x) => [`${x.port}|${x.address}`, { server: a.server, port: x.port, localAddress: x.address }] as const))).values()];
+    if (selectionOf(policy, endpoints) !== selectionOf(after, endpoints)) {
+      return decide('Taking the overlap out of the losing range would change which connector answers some hosts (its remaining part would then win addresses from a third connector).');
+    }
+    return { script: statements.join('\n'), fallback: `Make the ranges of ${a.identity} and ${b.identity} nested or disjoint, keeping every address with the connector that answers it today.` };
+  });
+}

@@ -1,6 +1,53 @@
 import type { ReceiveConnector } from '../../model.js';
-import { defineRule, type FindingDraft } from '../rule.js';
-import { bindingsOverlap, formatBinding } from '../../net/index.js';
+import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { bindingsOverlap, formatBinding, intervalRelation, tryRangeInterval } from '../../net/index.js';
+import { remediationOf, setConnector, withConnector } from '../fixes.js';
+
+/** A Front End connector `c` would clash with once it is FrontendTransport (reference §4.4 rules 3 and 4), or null. */
+function frontEndClash(connectors: readonly ReceiveConnector[], c: ReceiveConnector): ReceiveConnector | null {
+  for (const o of connectors) {
+    if (o === c || o.transportRole !== 'FrontendTransport' || o.server.toLowerCase() !== c.server.toLowerCase()) continue;
+    for (const b1 of c.bindings) {
+      for (const b2 of o.bindings) {
+        if (!bindingsOverlap(b1, b2)) continue;
+        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
+        for (const r1 of c.remoteIPRanges) {
+          for (const r2 of o.remoteIPRanges) {
+            const i1 = tryRangeInterval(r1);
+            const i2 = tryRangeInterval(r2);
+            if (i1 === null || i2 === null) continue;
+            const rel = intervalRelation(i1, i2);
+            if (rel === 'partial' || (rel === 'equal' && identical)) return o;
+          }
+        }
+      }
+    }
+  }
+  return null;
+}
+
+// A custom HubTransport connector on a Front End port is the classic mistake (reference §4.5:
+// port-25 relay and partner connectors belong to FrontendTransport); making it FrontendTransport
+// keeps its ranges and rights and lets both services start. That is provable only when it then
+// fits beside the Front End connectors (nested or disjoint ranges). A Front End connector on a
+// hub port, or setup's hub connector, needs a decision about where its clients should connect.
+function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
+  return withConnector(draft, (hub) => {
+    const front = draft.involves?.[0];
+    const port = hub.bindings.find((b) => front?.bindings.some((f) => bindingsOverlap(b, f)) === true)?.port;
+    if (!isCustomConnector(hub) || front === undefined) {
+      return { manual: `${front?.identity ?? 'A Front End connector'} binds port ${port ?? '?'} that setup's ${hub.identity} (HubTransport) needs. Move ${front?.identity ?? 'it'} to a port of its own (Set-ReceiveConnector -Bindings) after checking which clients connect to it, or make it a HubTransport connector if it serves Exchange servers.` };
+    }
+    const clash = frontEndClash(snapshot.connectors, hub);
+    if (clash !== null) {
+      return { manual: `${hub.identity} (HubTransport) would belong on the Front End Transport service, but as FrontendTransport its remote ranges would collide with ${clash.identity} (equal ranges on the same binding or partly overlapping), which Exchange refuses. Merge its clients into ${clash.identity} or give ${hub.identity} ranges nested in or apart from those of ${clash.identity}, then set -TransportRole FrontendTransport.` };
+    }
+    return {
+      script: setConnector(hub, '-TransportRole FrontendTransport'),
+      fallback: `Move ${hub.identity} to the Front End Transport service (-TransportRole FrontendTransport) or to a port of its own, after checking which clients connect to it.`,
+    };
+  });
+}
 
 /**
  * Whether every binding of `c` is also bound by an enabled connector of the other transport
@@ -19,7 +66,7 @@ export default defineRule({
     defaultSeverity: 'critical',
     title: 'Connectors of both transport services bind the same address and port',
     description: 'Two enabled connectors of different transport roles on the same server bind the same address and port: one transport service cannot bind the port, and mail on it stops (reference §4.4). The connector that loses the port is reported here, not as shadowed-connector.',
-    remediation: "# A port the Front End service owns needs a FrontendTransport connector; or move the hub connector to a port of its own.\nSet-ReceiveConnector -Identity {identity} -TransportRole FrontendTransport",
+    remediation: "Set-ReceiveConnector -Identity {identity} -TransportRole FrontendTransport -ErrorAction Stop   # a port the Front End service owns needs a FrontendTransport connector",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
@@ -61,4 +108,6 @@ export default defineRule({
     }
     return out;
   },
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

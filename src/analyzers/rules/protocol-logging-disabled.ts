@@ -1,5 +1,14 @@
 import { isRelayCapable } from '../../policy/index.js';
-import { defineRule, isCustomConnector } from '../rule.js';
+import { remediationOf, setConnector, withConnector } from '../fixes.js';
+import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
+
+// Verbose logging changes no SMTP answer: the one setting this finding is about.
+function fix(draft: FindingDraft): FixCandidate {
+  return withConnector(draft, (c) => ({
+    script: setConnector(c, '-ProtocolLoggingLevel Verbose'),
+    fallback: `Turn on protocol logging on ${c.identity} (ProtocolLoggingLevel Verbose) once whatever Exchange refuses in its current settings is corrected; logging itself changes no mail flow.`,
+  }));
+}
 
 export default defineRule({
   meta: {
@@ -7,7 +16,7 @@ export default defineRule({
     defaultSeverity: 'low',
     title: 'Protocol logging off on a relay or custom connector',
     description: 'A relay-capable or custom connector has ProtocolLoggingLevel `None`: nobody can tell later who relayed through it.',
-    remediation: 'Set-ReceiveConnector -Identity {identity} -ProtocolLoggingLevel Verbose',
+    remediation: 'Set-ReceiveConnector -Identity {identity} -ProtocolLoggingLevel Verbose -ErrorAction Stop',
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/protocol-logging',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
@@ -29,4 +38,6 @@ export default defineRule({
         evidence: { protocolLoggingLevel: c.protocolLoggingLevel, relayCapable: relay },
       }];
     }),
+  remediation: (draft) => remediationOf(fix(draft)),
+  fix,
 });

@@ -3,6 +3,7 @@ import { isRelayCapable } from '../../policy/index.js';
 import { normalizeAddress } from '../../net/index.js';
 import { selectionsFor } from '../selection.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft } from '../rule.js';
+import { excludeFromRelayFix } from '../relay-fixes.js';
 
 /** Exchange generation from a server's version text (`Version 14.3 (Build 123.4)`), or null when unknown. */
 export function exchangeGeneration(version: string | null | undefined): '2007' | '2010' | '2013+' | null {
@@ -30,6 +31,7 @@ export default defineRule({
       action: 'Remove the Exchange server addresses from the relay ranges',
     },
   },
+  fix: (draft, context) => excludeFromRelayFix(draft, context, draft.evidence.exchangeServers ?? null, 'Exchange server'),
   check: ({ snapshot, policy, options }) => {
     const addresses: Array<{ server: string | null; address: string; generation: ReturnType<typeof exchangeGeneration> }> = [];
     const seen = new Set<string>();

@@ -1,7 +1,25 @@
 import type { ReceiveConnector } from '../../model.js';
 import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
 import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
-import { defineRule, type FindingDraft } from '../rule.js';
+import { psQuote } from '../../powershell/quote.js';
+import { remediationOf, setConnector, withConnector } from '../fixes.js';
+import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
+
+// A connector selected for no address changes no conversation when it is disabled: the
+// provable step, reversible, and it keeps the settings for whoever meant the connector to win
+// some hosts (then its ranges must be narrowed on purpose: a decision, not a script). Setup's
+// connectors are never switched off by a fix.
+function fix(draft: FindingDraft): FixCandidate {
+  return withConnector(draft, (c) => {
+    if (!isCustomConnector(c)) {
+      return { manual: `${c.identity} is one of setup's connectors and is never selected: another connector with the same or smaller ranges takes all of its clients. Find out why that connector covers its clients (its ranges were probably meant to be narrower) rather than changing ${c.identity}.` };
+    }
+    return {
+      script: setConnector(c, '-Enabled $false'),
+      fallback: `${c.identity} is never selected. If it was meant to serve some hosts, give it ranges narrower than those of the connectors that win them; otherwise remove it (Remove-ReceiveConnector -Identity ${psQuote(c.identity)}).`,
+    };
+  });
+}
 import { lostToRoleConflict } from './port-conflict.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
@@ -43,7 +61,7 @@ export default defineRule({
     defaultSeverity: 'medium',
     title: 'Connector never selected',
     description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply. A connector that loses its port to the other transport role is reported by port-conflict instead.',
-    remediation: 'Remove-ReceiveConnector -Identity {identity}   # or give it the narrower ranges it was meant to win',
+    remediation: 'Set-ReceiveConnector -Identity {identity} -Enabled $false -ErrorAction Stop   # no client reaches it; or give it the narrower ranges it was meant to win',
     references: ['https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors'],
     dependsOn: ['Enabled', 'Bindings', 'RemoteIPRanges', 'TransportRole'],
     wording: {
@@ -70,4 +88,6 @@ export default defineRule({
       }];
     });
   },
+  remediation: (draft) => remediationOf(fix(draft)),
+  fix,
 });

@@ -1,5 +1,30 @@
 import { connectorFqdn, presentedCertificate } from '../../certificates.js';
-import { defineRule, type FindingDraft } from '../rule.js';
+import { psQuote } from '../../powershell/quote.js';
+import { describeCertificate, remediationOf, setConnector, tlsCertificateName, validSmtpCertificatesForFqdn, withConnector } from '../fixes.js';
+import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+// A connector that names an expired certificate while a valid SMTP certificate for its Fqdn is
+// installed: pointing TlsCertificateName at the valid one is the provably right change. When no
+// valid one exists, a new certificate must come from a CA first: advice, not a script.
+function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const presented = presentedCertificate(snapshot, c, now);
+    const fqdn = connectorFqdn(snapshot, c);
+    const expired = presented?.certificate;
+    const what = expired === undefined ? 'its certificate' : describeCertificate(expired);
+    const replacement = validSmtpCertificatesForFqdn(snapshot, c, now)[0];
+    if (presented?.namedByTlsCertificateName === true && replacement !== undefined) {
+      return {
+        script: setConnector(c, `-TlsCertificateName ${psQuote(tlsCertificateName(replacement))}`),
+        fallback: `Point TlsCertificateName of ${c.identity} at ${describeCertificate(replacement)}, the valid SMTP certificate for ${fqdn ?? 'its Fqdn'}, instead of the expired ${what}.`,
+      };
+    }
+    return {
+      manual: `${what} on ${c.server} has expired and no valid certificate with the SMTP service there covers ${fqdn ?? 'the connector\'s Fqdn'}. Renew it with the organisation's CA (or, for a self-signed one, New-ExchangeCertificate -Server ${psQuote(c.server)} -SubjectName ${psQuote(`CN=${fqdn ?? c.server}`)} -DomainName ${psQuote(fqdn ?? c.server)}), `
+        + `enable the new certificate for SMTP on ${c.server}${presented?.namedByTlsCertificateName === true ? `, set TlsCertificateName of ${c.identity} to it` : ''}, and only then remove the expired one (Remove-ExchangeCertificate). exrelay cannot dry-run certificate changes, so these steps are not proved.`,
+    };
+  });
+}
 
 export default defineRule({
   meta: {
@@ -36,4 +61,6 @@ export default defineRule({
       },
     }];
   }),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

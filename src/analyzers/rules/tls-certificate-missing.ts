@@ -1,5 +1,38 @@
 import { certificatesCoveringFqdn, connectorFqdn } from '../../certificates.js';
-import { defineRule, type FindingDraft } from '../rule.js';
+import { psQuote } from '../../powershell/quote.js';
+import { isExpired, nameCovers } from '../../certificates.js';
+import { describeCertificate, remediationOf, withConnector } from '../fixes.js';
+import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+// No script: every way out needs a step exrelay cannot prove. Enabling a certificate for SMTP
+// (Enable-ExchangeCertificate) is outside what the apply dry run models, and Exchange then asks
+// whether to replace the default SMTP certificate, which internal transport uses; binding a
+// certificate that does not cover the Fqdn would give clients a name mismatch; a new certificate
+// comes from the organisation's CA. The advice names the certificate when one would do.
+function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const fqdn = connectorFqdn(snapshot, c);
+    if (fqdn === null) {
+      return { manual: `${c.identity} announces no Fqdn and its server's FQDN is not in the export, so no certificate can be matched to it. Set the name clients connect to (Set-ReceiveConnector -Fqdn), then enable a valid certificate for that name for SMTP on ${c.server}.` };
+    }
+    const names = (cert: (typeof snapshot.certificates)[number]): string[] => {
+      const commonName = /(?:^|,)\s*CN=([^,]+)/i.exec(cert.subject)?.[1]?.trim();
+      return commonName === undefined ? cert.dnsNames : [...cert.dnsNames, commonName];
+    };
+    const covering = snapshot.certificates.filter((cert) => (cert.server === null || cert.server.toLowerCase() === c.server.toLowerCase())
+      && !isExpired(cert, now) && names(cert).some((n) => nameCovers(n, fqdn)));
+    const best = covering.sort((a, b) => Date.parse(b.notAfter) - Date.parse(a.notAfter))[0];
+    if (best !== undefined) {
+      return {
+        manual: `${describeCertificate(best)} on ${c.server} covers ${fqdn} but is not enabled for SMTP. Enable it: Enable-ExchangeCertificate -Server ${psQuote(c.server)} -Thumbprint ${psQuote(best.thumbprint)} -Services SMTP `
+          + `(answer No when Exchange asks to replace the default SMTP certificate: internal transport keeps using it). exrelay cannot dry-run certificate changes, so this step is not proved.`,
+      };
+    }
+    return {
+      manual: `No imported certificate on ${c.server} covers ${fqdn}. Request one for ${fqdn} from the organisation's CA (New-ExchangeCertificate -GenerateRequest, then Import-ExchangeCertificate), enable it for SMTP on ${c.server} (answer No to replacing the default SMTP certificate), and check that clients of ${c.identity} trust its issuer.`,
+    };
+  });
+}
 
 export default defineRule({
   meta: {
@@ -30,4 +63,6 @@ export default defineRule({
       evidence: { fqdn, tlsCertificateName: null },
     }];
   }),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

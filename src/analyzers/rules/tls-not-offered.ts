@@ -1,6 +1,8 @@
 import { mergeIntervals, reachOf } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
-import { authMechanismValue, defineRule, type FindingDraft } from '../rule.js';
+import { connectorFqdn } from '../../certificates.js';
+import { authMechanismSetting, remediationOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
 const SMTP_PORTS = [25, 587, 465];
@@ -11,7 +13,7 @@ export default defineRule({
     defaultSeverity: 'medium',
     title: 'STARTTLS not offered on an SMTP port',
     description: '`Tls` is not in AuthMechanism on an enabled connector that takes port 25, 587 or 465: high when the connector also offers BasicAuth, low when only 256 private addresses or fewer can reach it (a printer or application relay on the local network).',
-    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism 'Tls'   # plus the connector's other mechanisms",
+    remediation: "Set-ReceiveConnector -Identity {identity} -AuthMechanism 'Tls' -ErrorAction Stop   # plus the connector's other mechanisms; needs a valid certificate for its Fqdn",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
       'https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector',
@@ -46,7 +48,23 @@ export default defineRule({
       evidence: { ports, authMechanism: [...c.authMechanism], reachedBy: who },
     }];
   }),
-  // Fix: the connector's own mechanisms with Tls added (AuthMechanism is a flags value, not a list).
-  remediation: ({ connector }) => (connector === null || connector === undefined ? undefined
-    : `Set-ReceiveConnector -Identity {identity} -AuthMechanism ${authMechanismValue(connector, ['Tls'])}`),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });
+
+// Offering STARTTLS is opportunistic (a client that cannot do TLS goes on in clear text), so
+// adding Tls is safe wherever Exchange has a valid certificate to present; without one,
+// STARTTLS would not be advertised (reference §3.3) and the change would only hide the problem.
+function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const command = setConnector(c, authMechanismSetting(c, ['Tls']));
+    if (usableCertificate(snapshot, c, now) === null) {
+      const fqdn = connectorFqdn(snapshot, c);
+      return {
+        manual: `No valid certificate with the SMTP service on ${c.server} covers ${fqdn ?? `the Fqdn of ${c.identity} (none known)`}${snapshot.certificates.length === 0 ? ' (the export holds no certificates)' : ''}, so Exchange could not offer STARTTLS on ${c.identity} even with Tls set. `
+          + `Enable a valid certificate for ${fqdn ?? 'the connector\'s name'} for SMTP on ${c.server} first; then run: ${command}`,
+      };
+    }
+    return { script: command, fallback: `Add Tls to AuthMechanism on ${c.identity} (it now holds ${c.authMechanism.join(', ')}) once Exchange accepts the connector's other settings.` };
+  });
+}

@@ -1,4 +1,5 @@
-import { defineRule } from '../rule.js';
+import { psQuote } from '../../powershell/quote.js';
+import { defineRule, type FindingDraft, type FixCandidate } from '../rule.js';
 import { parseExchangeVersion, productName, type ExchangeProduct } from '../../exchange-version.js';
 
 /**
@@ -26,6 +27,22 @@ const SUPPORTED_TARGET = 'Exchange Server Subscription Edition (Version 15.2 bui
 
 /** A date-only string (`YYYY-MM-DD`) compared with the audit date's UTC day. */
 const dayOf = (d: Date): string => d.toISOString().slice(0, 10);
+
+// A retired version is left by a migration, never by a script: the advice names the supported
+// target, the 2016 step a 2010 server needs, and the exrelay commands that plan the move.
+function fix(draft: FindingDraft): FixCandidate {
+  const server = typeof draft.evidence['server'] === 'string' ? draft.evidence['server'] : draft.server ?? 'the server';
+  const product = typeof draft.evidence['product'] === 'string' ? draft.evidence['product'] : 'This Exchange version';
+  const is2010 = /2010/.test(product);
+  const target = is2010 ? '2016' : 'se';
+  return {
+    manual: `${server} runs ${product}, which Microsoft no longer supports: this is a migration, not a script. Supported: ${SUPPORTED_TARGET}.`
+      + `${is2010 ? ' Exchange 2010 cannot coexist with 2019 or Subscription Edition, so its connectors move to an Exchange 2016 server first, and from there to Subscription Edition.' : ''}`
+      + ` Plan it with exrelay: \`exrelay plan\` with the exports and the protocol logs of ${server} (--logs, --target se or m365) sorts every relay sender into what moves, what stays on premises and what blocks it;`
+      + ` \`exrelay migrate --source-server ${psQuote(server)} --target-server\` (the new server) \`--target-version ${target}\` writes the receive connectors and their rights for the new server, dry-run by \`exrelay apply\` before it is shown;`
+      + ' `exrelay replay --scenarios` (the traffic `exrelay logs --scenarios` extracts) with `--compare` and the migrated snapshot then shows which senders the new configuration still accepts.',
+  };
+}
 
 export default defineRule({
   meta: {
@@ -72,4 +89,6 @@ export default defineRule({
       }];
     });
   },
+  remediation: (draft) => fix(draft).manual,
+  fix,
 });

@@ -1,6 +1,36 @@
 import { parse } from 'tldts';
 import type { AcceptedDomain } from '../../model.js';
-import { defineRule, psQuote, type FindingDraft } from '../rule.js';
+import { remediationOf } from '../fixes.js';
+import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+
+/** The accepted domain's Name (its -Identity), as Get-AcceptedDomain printed it; null when the export lacks it. */
+function domainIdentity(d: AcceptedDomain): string | null {
+  const name = d.extra?.['name'] ?? d.extra?.['Name'];
+  return typeof name === 'string' && name.trim() !== '' ? name : null;
+}
+
+// Removing the relay domain is the fix: mail to the organisation's own (Authoritative) domains
+// and every relay connector's own rights are untouched. Two things block a script: Exchange
+// cannot remove the default accepted domain, and an -Identity with `*` is a wildcard pattern
+// to the cmdlet (it could name several domains), so the domain must be named by its Name.
+function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
+  const evidence = draft.evidence['acceptedDomain'];
+  const domainName = evidence !== null && typeof evidence === 'object' && !Array.isArray(evidence) && typeof evidence['domainName'] === 'string' ? evidence['domainName'] : '';
+  const d = snapshot.acceptedDomains.find((x) => x.domainName === domainName);
+  if (d === undefined) return { manual: 'The accepted domain of this finding is not in the snapshot any more: review the accepted domains by hand.' };
+  const byPipeline = `Get-AcceptedDomain | Where-Object { $_.DomainName -eq ${psQuote(d.domainName)} } | Remove-AcceptedDomain -Confirm:$false`;
+  if (d.default) {
+    return { manual: `"${d.domainName}" is the default accepted domain, which Exchange does not remove. Make the organisation's own domain the default first (Set-AcceptedDomain -Identity with that domain's name -MakeDefault $true; the default domain is also the one email address policies and postmaster replies use, so choose it deliberately), then remove "${d.domainName}": ${byPipeline}` };
+  }
+  const identity = domainIdentity(d);
+  if (identity === null || identity.includes('*')) {
+    return { manual: `Remove the accepted domain "${d.domainName}". The export does not give its Name${identity === null ? '' : ` without a wildcard (it is "${identity}")`}, and an -Identity containing * is a pattern to Exchange, so select it by DomainName: ${byPipeline}` };
+  }
+  return {
+    script: `Remove-AcceptedDomain -Identity ${psQuote(identity)} -Confirm:$false -ErrorAction Stop`,
+    fallback: `Remove the accepted domain "${d.domainName}" (Name "${identity}"): ${byPipeline}`,
+  };
+}
 
 /**
  * The part of a domain nobody can own that `domainName` covers: `*` (every domain), or the
@@ -44,7 +74,8 @@ export default defineRule({
       server: null,
       message: `Accepted domain "${d.domainName}" (${d.domainType}) makes ${covers} accepted: anyone who may submit, anonymous internet hosts on Default Frontend included, may relay to ${scope === '*' ? 'any domain' : `any .${scope} domain`}`,
       evidence: { acceptedDomain: { domainName: d.domainName, domainType: d.domainType, default: d.default }, covers: scope === '*' ? 'every domain' : `*.${scope} (a public suffix)` },
-      remediation: `Get-AcceptedDomain | Where-Object { $_.DomainName -eq ${psQuote(d.domainName)} } | Remove-AcceptedDomain -Confirm:$false`,
     }];
   }),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  fix,
 });

@@ -62,6 +62,7 @@ export const CMDLETS: readonly CmdletSpec[] = [
   spec('Get-ReceiveConnector', 'Identity', { Identity: 'value', Server: 'value' }, false),
   spec('Add-ADPermission', 'Identity', ACL, true),
   spec('Remove-ADPermission', 'Identity', { ...ACL, Instance: 'value' }, true),
+  spec('Get-ADPermission', 'Identity', { Identity: 'value', User: 'value' }, false),
   spec('New-AcceptedDomain', 'Name', { Name: 'value', DomainName: 'value', DomainType: 'value', AddressBookEnabled: 'value', MatchSubDomains: 'value' }, true),
   spec('Set-AcceptedDomain', 'Identity', { Identity: 'value', Name: 'value', DomainType: 'value', MakeDefault: 'value', AddressBookEnabled: 'value', MatchSubDomains: 'value' }, true),
   spec('Remove-AcceptedDomain', 'Identity', { Identity: 'value' }, true),

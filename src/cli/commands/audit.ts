@@ -1,8 +1,15 @@
 // `exrelay audit`: every rule of the catalogue over the inputs, printed as text, JSON
 // (exrelay.findings/1), CSV or the HTML risk report; `--fail-on` turns it into a CI gate.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { RULE_INFO } from '../../analyzers/rules/index.js';
 import { gateFails, runAudit } from '../../analyzers/run.js';
+import { buildLogsDocument } from '../../logs/aggregate.js';
+import { logConfigFrom } from '../../logs/config.js';
+import { readLogs } from '../../logs/reader.js';
+import { combineFixes } from '../../proof/combined.js';
+import { observedSendersFrom } from '../../proof/observed.js';
+import { auditWithProof } from '../../proof/verify.js';
 import { isSuppressionExpired, matchesSuppression, parseSuppressions, type Suppression } from '../../analyzers/suppressions.js';
 import { renderFindingsCsv } from '../../emitters/findings-csv.js';
 import { renderFindingsJson } from '../../emitters/findings-json.js';
@@ -10,7 +17,7 @@ import { renderFindingsText } from '../../emitters/findings-text.js';
 import { createRedactor } from '../../emitters/redact.js';
 import { renderReportHtml } from '../../emitters/report/index.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
-import { RULE_IDS, SEVERITIES, type FindingsDocument, type Severity, type Snapshot } from '../../model.js';
+import { RULE_IDS, SEVERITIES, type FindingsDocument, type ObservedSender, type Severity, type Snapshot } from '../../model.js';
 import { buildPolicy } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import type { Io } from '../io.js';
@@ -19,6 +26,7 @@ import { readOptionFile, loadConnectorSnapshot } from '../load.js';
 import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseIsoDate, parseList, parseSeverity } from '../options.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
+import { planFromLogs } from './plan.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -36,6 +44,23 @@ export interface AuditCliOptions extends QuietOption {
   replay?: string;
   /** The audit date for lifecycle rules and suppression expiry; today when absent. */
   asOf?: Date;
+  /**
+   * Protocol or message tracking logs: the traffic fixes must keep (rules.md "Fixes"); with
+   * --format html the report also gains the exit plan per sender.
+   */
+  logs?: string[];
+  /** Write every proved fix as one ordered script to this file. */
+  fixes?: string;
+  /** commander's `--no-verify`: false skips the proofs (every fix then says "not verified"). */
+  verify: boolean;
+}
+
+/** The hosts seen in the logs, with the audited configuration as the logs' config. */
+async function observedSenders(io: Io, paths: readonly string[], snapshot: Snapshot): Promise<ObservedSender[]> {
+  const result = await readLogs(paths.map((p) => resolve(io.cwd, p)));
+  if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs or message tracking logs found');
+  for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
+  return observedSendersFrom(buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines, trackingFiles: result.trackingFiles }, logConfigFrom(snapshot)));
 }
 
 /** Checked in the action (not by commander) so a typo gives the contract's single line. */
@@ -68,6 +93,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   checkRuleList('--only', opts.only);
   checkRuleList('--skip', opts.skip);
   if (opts.replay !== undefined && opts.format !== 'html') throw new UsageError('--replay only applies to --format html');
+  if (opts.fixes !== undefined && !opts.verify) throw new UsageError('--fixes writes proved fixes only: it cannot be combined with --no-verify');
   let suppressions: Suppression[] = [];
   if (opts.suppress !== undefined) suppressions = parseSuppressions(opts.suppress, await readText(io, opts.suppress));
   let replay: unknown;
@@ -81,9 +107,25 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   // Rules and suppression expiry judge the audit date; the report's timestamp stays the real time.
   const generatedAt = new Date();
   const now = opts.asOf ?? generatedAt;
-  const doc = runAudit(snapshot, {
+  const observed = opts.logs === undefined ? undefined : await observedSenders(io, opts.logs, snapshot);
+  const auditOptions = {
     exchangeServers: opts.exchangeServers, loadBalancers: opts.loadBalancers, only: opts.only, skip: opts.skip, suppressions,
-  }, now);
+    ...(observed === undefined ? {} : { observedSenders: observed }),
+  };
+  let doc: FindingsDocument;
+  if (opts.verify) {
+    // Each script is applied, re-audited and replayed in exrelay's model before it is shown.
+    const proved = await auditWithProof(snapshot, auditOptions, now, observed === undefined ? {} : { observedSenders: observed });
+    doc = proved.doc;
+    if (opts.fixes !== undefined) {
+      const combined = await combineFixes(proved.context, doc);
+      for (const { finding, reason } of combined.leftOut) {
+        io.stderr(`exrelay: warning: ${opts.fixes}: the fix of ${finding.rule} on ${finding.connector ?? finding.server ?? 'the organisation'} is left out: ${reason}\n`);
+      }
+      const path = await writeOutputFile(io, opts.fixes, combined.script === '' ? '# exrelay: no fix could be proved for this configuration\n' : combined.script);
+      reportWritten(io, opts, `${path} (${combined.included.length} proved fix${combined.included.length === 1 ? '' : 'es'})`);
+    }
+  } else doc = runAudit(snapshot, auditOptions, now);
   // Data the engine had to skip (e.g. a remote range that is not an address range) would
   // otherwise vanish silently from every selection-based finding.
   for (const problem of buildPolicy(snapshot).problems) io.stderr(`exrelay: warning: ${problem}\n`);
@@ -93,6 +135,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
 
   // Redaction happens on the finished documents, so every format leaves with the same placeholders.
   const redactor = opts.redact ? createRedactor() : null;
+  redactor?.learn(snapshot);
   const shown = redactor === null ? doc : redactor.redactFindings(doc);
   let output: string;
   switch (opts.format) {
@@ -103,10 +146,15 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       const shownSnapshot = redactor === null ? snapshot : redactor.redactSnapshot(snapshot);
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
+      // The exit plan per sender (plan's defaults: target m365, no egress, no licence count).
+      let exitPlan = opts.logs === undefined ? undefined
+        : (await planFromLogs(snapshot, opts.logs, { target: 'm365', egress: new Map(), licences: null, worksheet: null, madeOn: now }, io)).plan;
+      if (redactor !== null && exitPlan !== undefined) exitPlan = JSON.parse(redactor.redactText(JSON.stringify(exitPlan))) as typeof exitPlan;
       output = renderReportHtml({
         snapshot: shownSnapshot, findings: shown, rules: RULE_INFO, policy: buildPolicy(shownSnapshot), generatedAt,
         ...(shownReplay === undefined ? {} : { replay: shownReplay }),
         ...(opts.replay === undefined ? {} : { replayFile: opts.replay }),
+        ...(exitPlan === undefined ? {} : { exitPlan }),
       });
       break;
     }
@@ -139,13 +187,18 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--suppress <FILE>', 'accepted risks: JSON or YAML list of {rule, connector, reason, expires}')
     .option('--redact', 'replace host names, domains, addresses, users and thumbprints with placeholders (every format)', false)
     .option('--replay <FILE>', 'with --format html: a `replay --compare --format json` result to show before/after')
-    .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate);
+    .option('--as-of <DATE>', 'audit as on this day, YYYY-MM-DD (default today): end of support, suppression expiry', parseIsoDate)
+    .option('--logs <LOGFILE_OR_DIR...>', 'protocol or message tracking logs: relay fixes keep exactly the hosts seen relaying, replay checks them, and with --format html the report gains the exit plan per sender')
+    .option('--fixes <FILE>', 'write every proved fix as one ordered script (additions before removals, each cmdlet -ErrorAction Stop)')
+    .option('--no-verify', 'do not prove the fixes (apply, re-audit, replay); every fix then says "not verified"');
   addQuietOption(cmd);
   withExamples(cmd, [
     { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
     { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
     { what: 'the lifecycle as it stood on the day of an earlier assessment', run: 'exrelay audit exports/ --as-of 2025-10-01 --only unsupported-exchange-version' },
     { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
+    { what: 'proved fixes that keep the hosts seen relaying, as one script to review', run: 'exrelay audit exports/ --logs logs/ --fixes fixes.ps1' },
+    { what: 'a quick look without proving the fixes', run: 'exrelay audit exports/ --no-verify' },
   ]);
   cmd.action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
 }

@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { stableStringify } from '../../json.js';
 import { REPLAY_SCHEMA, type ReplayComparison, type ReplayDocument, type ReplayResult, type Scenario } from '../../model.js';
-import { buildPolicy, serverNames, serverOf, type PolicyIndex } from '../../policy/index.js';
-import { FLAVORS, type Flavor, flavorWithNote } from '../../policy/replies.js';
+import { buildPolicy, plannedTenant, serverNames, serverOf, type PolicyIndex } from '../../policy/index.js';
+import { parsePlanDocument } from '../../policy/plan-file.js';
+import { REPLAY_FLAVORS, type Flavor, type ReplayFlavor, flavorWithNote } from '../../policy/replies.js';
+import { runExoScenario } from '../../replay/exo.js';
 import { renderComparisonText, renderResultsText } from '../../replay/format.js';
 import { changeKind, compareResults, runScenario } from '../../replay/replay.js';
 import { parseScenarios, scenarioLine } from '../../replay/scenarios.js';
@@ -23,7 +25,9 @@ interface ReplayCliOptions {
   compareServer?: string;
   format: 'text' | 'json';
   failOnChange?: boolean;
-  flavor?: Flavor;
+  flavor?: ReplayFlavor;
+  plan?: string;
+  rejectDirectSend?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -99,15 +103,25 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
     .option('--compare-server <SERVER>', 'run the after side against this server (e.g. the replacement of --server)')
     .option('--format <FORMAT>', 'text (one line per scenario) or json (exrelay.replay/1)', parseChoice(['text', 'json'] as const), 'text')
     .option('--fail-on-change', 'exit 1 when any scenario changed between before and after (needs --compare or --compare-server)')
-    .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own', parseChoice(FLAVORS));
+    .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own; exo: compare today with Exchange Online after the exit plan (needs --plan)', parseChoice(REPLAY_FLAVORS))
+    .option('--plan <FILE>', 'with --flavor exo: the exit plan (exrelay.plan/1 JSON) whose Exchange Online setup is the after side')
+    .option('--reject-direct-send', 'with --flavor exo: the tenant has Set-OrganizationConfig -RejectDirectSend $true');
   withExamples(cmd, [
     { what: 'who breaks after the migration: the old server today against the new one after the script', run: 'exrelay replay exports/ --scenarios traffic.json --server EX10 --compare after.json --compare-server EX16' },
     { what: 'what a printer at 10.1.2.3 gets today', run: 'exrelay replay exports/ --scenarios printer.yaml --server EX10' },
     { what: 'a gate in the change pipeline', run: 'exrelay replay before.json --scenarios traffic.json --compare after.json --fail-on-change --format json' },
+    { what: 'who breaks when the relay moves to Exchange Online as the exit plan says', run: 'exrelay replay exports/ --scenarios traffic.json --flavor exo --plan plan.json' },
   ]);
   cmd.action(async (inputs: string[], opts: ReplayCliOptions) => {
-      const comparing = opts.compare !== undefined || opts.compareServer !== undefined;
+      const exo = opts.flavor === 'exo';
+      if (exo && opts.plan === undefined) throw new UsageError('--flavor exo needs --plan FILE (the exit plan whose Exchange Online setup is the after side)');
+      if (!exo && (opts.plan !== undefined || opts.rejectDirectSend === true)) throw new UsageError(`${opts.plan !== undefined ? '--plan' : '--reject-direct-send'} needs --flavor exo`);
+      if (exo && (opts.compare !== undefined || opts.compareServer !== undefined)) throw new UsageError('--flavor exo compares today with Exchange Online itself: leave out --compare and --compare-server');
+      const comparing = exo || opts.compare !== undefined || opts.compareServer !== undefined;
       if (opts.failOnChange === true && !comparing) throw new UsageError('--fail-on-change needs --compare or --compare-server');
+      const flavor: Flavor | undefined = opts.flavor === 'exo' ? undefined : opts.flavor;
+      const planSource = opts.plan === undefined ? null : await readOptionFile(ctx.io, opts.plan);
+      const plan = planSource === null ? null : parsePlanDocument(planSource.text, planSource.name);
 
       const source = await readOptionFile(ctx.io, opts.scenarios);
       const { document, warnings } = parseScenarios(source);
@@ -118,8 +132,8 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       const override = opts.server === undefined ? undefined : requireServer(before, opts.server, '--server', 'before');
       const beforeServers = serversFor(before, document.scenarios, override, source, 'before');
       const now = nowFromEnvironment();
-      const notes = flavorNotes(before, beforeServers, opts.flavor);
-      const beforeResults = runAll(before, document.scenarios, beforeServers, document.users, opts.flavor, now);
+      const notes = flavorNotes(before, beforeServers, flavor);
+      const beforeResults = runAll(before, document.scenarios, beforeServers, document.users, flavor, now);
 
       let doc: ReplayDocument;
       let changed = 0;
@@ -128,14 +142,32 @@ export function registerReplay(program: Command, ctx: CommandContext): void {
       if (!comparing) {
         doc = { schema: REPLAY_SCHEMA, results: beforeResults };
         ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderResultsText(beforeResults));
+      } else if (plan !== null) {
+        // The after side is the planned tenant; keep-on-premises senders keep today's answer.
+        const setup = {
+          plan, tenant: plannedTenant(beforeSnapshot, before, plan), policy: before,
+          rejectDirectSend: opts.rejectDirectSend === true, now,
+        };
+        const afterResults = beforeResults.map((today, i) => {
+          const scenario = document.scenarios[i];
+          if (scenario === undefined) return today;
+          const { result, note } = runExoScenario(setup, scenario, () => today);
+          if (note !== null) notes.push(note);
+          return result;
+        });
+        const comparisons = beforeResults.map((b, i) => compareResults(b, afterResults[i] ?? b, document.scenarios[i], { ignoreConnector: true }));
+        changed = comparisons.filter((c) => c.changed).length;
+        gateChanges = comparisons.filter((c, i) => c.changed && changeKind(c, document.scenarios[i]?.expect) !== 'fixed').length;
+        doc = { schema: REPLAY_SCHEMA, summary: { total: comparisons.length, changed }, results: comparisons };
+        ctx.io.stdout(opts.format === 'json' ? stableStringify(doc) : renderComparisonText(comparisons, document.scenarios.map((s) => s.expect)));
       } else {
         const after = opts.compare === undefined ? before : buildPolicy(await loadConnectorSnapshot(opts.compare, ctx.io));
         afterPolicy = after;
         const afterOverride = opts.compareServer !== undefined ? requireServer(after, opts.compareServer, '--compare-server', 'after')
           : opts.server !== undefined ? requireServer(after, opts.server, '--server', 'after') : undefined;
         const afterServers = serversFor(after, document.scenarios, afterOverride, source, 'after');
-        notes.push(...flavorNotes(after, afterServers, opts.flavor).filter((n) => !notes.includes(n)));
-        const afterResults = runAll(after, document.scenarios, afterServers, document.users, opts.flavor, now);
+        notes.push(...flavorNotes(after, afterServers, flavor).filter((n) => !notes.includes(n)));
+        const afterResults = runAll(after, document.scenarios, afterServers, document.users, flavor, now);
         const comparisons: ReplayComparison[] = beforeResults.map((b, i) => compareResults(b, afterResults[i] ?? b, document.scenarios[i]));
         changed = comparisons.filter((c) => c.changed).length;
         // A scenario that reached its `expect` is fixed, not a failure of the gate.

@@ -299,11 +299,17 @@ export function planMigration(snapshot: Snapshot, options: MigrateOptions): Migr
     throw new UsageError(`--target-server ${targetName} is an Exchange 2010 server; the target must be 2016, 2019 or SE`);
   }
   const targetVersion: TargetVersion = options.targetVersion ?? detectedTargetVersion(targetObj?.version ?? null);
-  // Exchange 2010 cannot coexist with Subscription Edition in one organisation (contract), so
-  // no script can move its connectors straight there.
-  const sourceIs2010 = parseExchangeVersion(source?.version ?? null)?.product === '2010' || sourceConnectors.some((c) => c.transportRole === null);
-  if (sourceIs2010 && targetVersion === 'se') {
-    throw new UsageError(`${sourceName} is Exchange 2010, which cannot coexist with ${productName(targetVersion)}: migrate it to an Exchange 2016 server first (--target-version 2016), then from 2016 to ${productName(targetVersion)}`);
+  // Exchange 2010 cannot coexist with 2019 or Subscription Edition in one organisation (2019's
+  // setup refuses an organisation with 2010 servers; docs/reference/lifecycle.md), so no script
+  // can move its connectors straight there: the way is through 2016. Judged from the source's
+  // exported version; without one, 2010-shaped connectors (no TransportRole) only warn.
+  if (targetVersion === '2019' || targetVersion === 'se') {
+    const twoStep = `migrate it to an Exchange 2016 server first (--target-version 2016), then from 2016 to ${productName(targetVersion)}`;
+    const product = parseExchangeVersion(source?.version ?? null)?.product ?? null;
+    if (product === '2010') throw new UsageError(`${sourceName} is Exchange 2010, which cannot coexist with ${productName(targetVersion)}: ${twoStep}`);
+    if (product === null && sourceConnectors.some((c) => c.transportRole === null)) {
+      warnings.push(`${sourceName}'s version is not in the inputs and its connectors have no TransportRole, as Exchange 2010's do: if it is Exchange 2010, it cannot coexist with ${productName(targetVersion)}: ${twoStep} (export Get-ExchangeServer to check)`);
+    }
   }
 
   const ctx: Context = {

@@ -4,7 +4,7 @@
 // customer values, so a hostile connector name cannot break navigation or ids.
 import type { JsonValue } from '../../json.js';
 import {
-  SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ReceiveConnector, type RuleInfo, type Severity, type Snapshot,
+  SEVERITIES, compareFindings, type Finding, type FindingFix, type FindingsDocument, type FixVerification, type ReceiveConnector, type RuleInfo, type Severity, type Snapshot,
 } from '../../model.js';
 import { presentedCertificate } from '../../certificates.js';
 import { ipv4SizeText, ipv6SizeText, scopeText } from '../../sizes.js';
@@ -40,20 +40,48 @@ export interface TopFix { anchor: string; severity: Severity; severityLabel: str
 export interface EvidenceItem { label: string; values: string[] }
 export interface ReferenceView { text: string; href: string | null }
 export interface RightLine { right: string; allowed: boolean; sources: string[] }
+/** A proved fix as the report shows it: the script and the one line that says what was proved. */
+export interface FixView { script: string; proved: string; provedClass: string }
+/** One affected place (connector, server or the organisation) of a rule group. */
 export interface FindingView {
   anchor: string; rule: string; severity: Severity; severityLabel: string;
   title: string; message: string; server: string | null; connector: string | null; connectorAnchor: string | null;
+  /** Where the finding is: the connector, else the server, else "Organisation-wide". */
+  place: string;
+  /** The message as its row shows it (without the connector the row already names). */
+  rowMessage: string;
   evidence: EvidenceItem[]; rights: RightLine[]; rightsPrincipal: string | null;
   impact: string; remediation: string; powershell: string | null; references: ReferenceView[];
+  /** The proved fix (audit's verifier), when the document carries one. */
+  fix: FixView | null;
+  /** Why no script is safe, when the verifier found none (`fix: null`). */
+  manual: string | null;
 }
-export interface ConnectorFindings { connector: string; anchor: string | null; findings: FindingView[] }
-export interface SeverityGroup { severity: Severity; label: string; anchor: string; count: number; countText: string; connectors: ConnectorFindings[] }
+/**
+ * One rule at one severity, with every place it fired listed inside: nine connectors with the
+ * same problem are one card, not nine.
+ */
+export interface RuleGroupView {
+  anchor: string; rule: string; severity: Severity; severityLabel: string;
+  title: string; impact: string; action: string; affectedText: string;
+  affected: FindingView[];
+  /** Prose remediation shared by every place (identity already filled in per place otherwise). */
+  remediation: string;
+  /** PowerShell that is the same for every place but the identity, written once with `<connector>`. */
+  sharedPowershell: string | null;
+  /** Evidence every place shares, said once for the card instead of on every row. */
+  commonEvidence: EvidenceItem[];
+  /** Rights' provenance every place shares, said once for the card. */
+  commonRights: RightLine[]; commonRightsPrincipal: string | null;
+  references: ReferenceView[];
+}
+export interface SeverityGroup { severity: Severity; label: string; anchor: string; count: number; countText: string; rules: RuleGroupView[] }
 export interface AcceptedView {
   rule: string; severity: Severity; severityLabel: string; title: string; connector: string | null;
   reason: string; expires: string; expired: boolean;
 }
 export interface NotRunView { rule: string; missing: string; export: string }
-export interface FindingLink { anchor: string; severity: Severity; severityLabel: string; title: string }
+export interface FindingLink { anchor: string; rule: string; severity: Severity; severityLabel: string; title: string }
 export interface ConnectorView {
   anchor: string; identity: string; name: string; role: string; enabled: boolean;
   bindings: string[]; ranges: string[]; rangesMore: number;
@@ -87,8 +115,20 @@ export interface ReplayView { total: number; changed: number; breaks: number; ne
 export interface UniformPort { title: string; connector: string; colourIndex: number }
 export interface NavEntry { anchor: string; label: string }
 
+/** What the audit read: the executive summary's scope line, so nobody signs for more than was read. */
+export interface ScopeView {
+  servers: string; connectors: string; domains: string;
+  /** The export files read (from the snapshot's record sources), at most MAX_INPUTS_SHOWN. */
+  inputs: string[]; inputsMore: number;
+  /** When the exports were taken, as far as they say it. */
+  collected: string;
+}
+
 export interface ReportView {
   title: string;
+  scope: ScopeView;
+  /** The before/after line of the summary when a `replay --compare` result was given. */
+  comparison: string | null;
   /** The organisation, named by its default accepted domain when the export has one. */
   organisation: string | null;
   generatedAt: string;
@@ -124,8 +164,6 @@ const SUBMIT = 'ms-exch-smtp-submit';
 const ANY_RECIPIENT = 'ms-exch-smtp-accept-any-recipient';
 const ANY_SENDER = 'ms-exch-smtp-accept-any-sender';
 
-const MAX_RANGES_SHOWN = 40;
-const MAX_INTERVALS_SHOWN = 8;
 
 function lc(s: string): string { return s.toLowerCase(); }
 
@@ -176,7 +214,8 @@ function scalarText(v: JsonValue): string {
     return `${v.right as string} — ${v.allowed === true ? 'allowed' : 'not allowed'}${[...granted, ...denied].length > 0 ? `: ${[...granted, ...denied].join('; ')}` : ''}`;
   }
   if (isRangeObject(v)) {
-    return v.first === v.last || v.expression === `${v.first}-${v.last}` ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
+    // A CIDR block or a single address says its bounds itself; an other form gets them spelled out.
+    return v.first === v.last || v.expression === `${v.first}-${v.last}` || v.expression.includes('/') ? v.expression : `${v.expression} (${v.first} – ${v.last})`;
   }
   if (Array.isArray(v)) return v.map(scalarText).join(', ');
   return Object.entries(v as { [k: string]: JsonValue }).map(([k, x]) => `${humanLabel(k)}: ${scalarText(x)}`).join('; ');
@@ -233,6 +272,77 @@ function referenceView(ref: string): ReferenceView {
   return { text: ref, href: /^https?:\/\/[^\s"'<>`]+$/i.test(ref) ? ref : null };
 }
 
+/**
+ * Rules whose finding is about who may relay or send: for them the rights' provenance (which
+ * permission group or AD entry grants them) explains the finding; on a TLS or logging finding
+ * it would only be noise.
+ */
+const RIGHTS_EXPLAIN: ReadonlySet<string> = new Set([
+  'anonymous-open-relay', 'anonymous-relay-inventory', 'externally-secured-relay', 'anonymous-sender-spoofing',
+  'relay-range-includes-exchange-server', 'load-balancer-in-relay-range', 'default-frontend-altered', 'hub-transport-relay-connector',
+]);
+
+/** "proved: accepted · resolves · adds no finding · keeps …", from what the verifier recorded. */
+function provedLine(verified: FixVerification | null): { text: string; ok: boolean } {
+  if (verified === null) return { text: 'not verified: the proof was skipped (audit --no-verify)', ok: false };
+  const parts = [
+    verified.accepted ? 'accepted' : 'NOT accepted (apply refused it)',
+    verified.resolves ? 'resolves' : 'does NOT resolve the finding',
+    verified.newFindings.length === 0 ? 'adds no finding' : `adds ${verified.newFindings.join(', ')}`,
+    ...verified.kept.map((k) => `keeps ${k}`),
+  ];
+  const ok = verified.accepted && verified.resolves && verified.newFindings.length === 0;
+  return { text: `${ok ? 'proved' : 'not proved'}: ${parts.join(' · ')}`, ok };
+}
+
+function fixView(fix: FindingFix): FixView {
+  const proved = provedLine(fix.verified);
+  return { script: fix.script.trim(), proved: proved.text, provedClass: proved.ok ? 'ok' : 'warn' };
+}
+
+const CONNECTOR_PLACEHOLDER = "'<connector>'";
+
+/** One card for one rule at one severity: what it means once, then every place it fired. */
+function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<string, RuleInfo>): RuleGroupView {
+  const first = list[0] as FindingView;
+  const words = wordingFor(rules, first.rule, first.severity);
+  const sameTitle = list.every((f) => f.title === first.title);
+  const title = sameTitle ? first.title : rules.get(first.rule)?.title ?? first.title;
+  // Advice that differs only by the connector's identity is written once, with a placeholder.
+  let sharedPowershell: string | null = null;
+  if (list.length > 1 && list.every((f) => f.powershell !== null && f.connector !== null && f.fix === null && f.manual === null)) {
+    const generic = list.map((f) => (f.powershell as string).split(psQuote(f.connector as string)).join(CONNECTOR_PLACEHOLDER));
+    if (generic.every((g) => g === generic[0]) && generic[0]?.includes(CONNECTOR_PLACEHOLDER) === true) sharedPowershell = generic[0];
+  }
+  const sameProse = list.every((f) => f.remediation === first.remediation);
+  const references: ReferenceView[] = [];
+  for (const f of list) for (const r of f.references) if (!references.some((x) => x.text === r.text)) references.push(r);
+  // Evidence lines and rights that are the same on every row are said once, above the rows.
+  const key = (x: unknown): string => JSON.stringify(x);
+  const commonEvidence = list.length < 2 ? [] : first.evidence.filter((e) => list.every((f) => f.evidence.some((x) => key(x) === key(e))));
+  const commonKeys = new Set(commonEvidence.map(key));
+  const sameRights = list.length > 1 && first.rights.length > 0
+    && list.every((f) => key(f.rights) === key(first.rights) && f.rightsPrincipal === first.rightsPrincipal);
+  const affected = list.map((f) => ({
+    ...f,
+    evidence: f.evidence.filter((e) => !commonKeys.has(key(e))),
+    rights: sameRights ? [] : f.rights,
+    title: sameTitle ? '' : f.title,
+    powershell: sharedPowershell === null ? f.powershell : null,
+    remediation: sameProse ? '' : f.remediation,
+  }));
+  const places = list.filter((f) => f.connector !== null).length;
+  const affectedText = places === list.length
+    ? `${list.length} connector${list.length === 1 ? '' : 's'}`
+    : `${list.length} place${list.length === 1 ? '' : 's'}`;
+  return {
+    anchor, rule: first.rule, severity: first.severity, severityLabel: first.severityLabel,
+    title, impact: words.impact, action: words.action, affectedText, affected,
+    remediation: sameProse ? first.remediation : '', sharedPowershell, references,
+    commonEvidence, commonRights: sameRights ? first.rights : [], commonRightsPrincipal: sameRights ? first.rightsPrincipal : null,
+  };
+}
+
 // ---------------------------------------------------------------- builder
 
 export function buildReportView(input: ReportInput): ReportView {
@@ -253,14 +363,18 @@ export function buildReportView(input: ReportInput): ReportView {
   const findingViews = ordered.map((f, i): FindingView => {
     const c = f.connector === null ? null : connectorByIdentity.get(lc(f.connector)) ?? null;
     const { prose, code: powershell } = remediationParts(f);
-    // Where the rights come from, unless the rule's evidence already says it.
+    // Where the rights come from, only where it explains the finding (the relay rules) and the
+    // rule's evidence does not already say it.
     const evidenceHasRights = Object.values(f.evidence).some((v) => Array.isArray(v) && v.some((x) => isRightObject(x) || isSourceObject(x)));
-    const principal: PrincipalKind | null = c === null || evidenceHasRights ? null : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
+    const principal: PrincipalKind | null = c === null || evidenceHasRights || !RIGHTS_EXPLAIN.has(f.rule) ? null
+      : isExternallySecured(c) ? 'externallySecured' : 'anonymous';
     const rights = c === null || principal === null ? [] : rightsFor(policy, c, principal);
     return {
       anchor: `f-${i + 1}`, rule: f.rule, severity: f.severity, severityLabel: SEVERITY_LABEL[f.severity],
       title: f.title, message: f.message, server: f.server, connector: f.connector,
       connectorAnchor: f.connector === null ? null : connectorAnchor.get(lc(f.connector)) ?? null,
+      place: f.connector ?? (f.server === null ? 'Organisation-wide' : `server ${f.server}`),
+      rowMessage: f.connector !== null && f.message.startsWith(`${f.connector}: `) ? f.message.slice(f.connector.length + 2) : f.message,
       evidence: evidenceItems(f.evidence),
       rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
@@ -268,13 +382,15 @@ export function buildReportView(input: ReportInput): ReportView {
       remediation: prose,
       powershell,
       references: f.references.map(referenceView),
+      fix: f.fix === undefined || f.fix === null ? null : fixView(f.fix),
+      manual: f.fix === null ? (f.manual ?? 'No script could be proved safe for this finding: decide the change by hand.') : null,
     };
   });
   const linksByConnector = new Map<string, FindingLink[]>();
   for (const f of findingViews) {
     if (f.connector === null) continue;
     const list = linksByConnector.get(lc(f.connector)) ?? [];
-    list.push({ anchor: f.anchor, severity: f.severity, severityLabel: f.severityLabel, title: f.title });
+    list.push({ anchor: f.anchor, rule: f.rule, severity: f.severity, severityLabel: f.severityLabel, title: f.title });
     linksByConnector.set(lc(f.connector), list);
   }
 
@@ -306,24 +422,19 @@ export function buildReportView(input: ReportInput): ReportView {
     : `${counts.critical + counts.high} finding${counts.critical + counts.high === 1 ? '' : 's'} need${counts.critical + counts.high === 1 ? 's' : ''} prompt action` +
       (counts.critical > 0 ? `, ${counts.critical} of them critical.` : '.');
 
-  // Findings grouped by severity, then by connector (organisation-wide findings last).
+  // Findings grouped by severity, then by rule (one card per rule with every place inside).
   const groups: SeverityGroup[] = [];
+  let ruleGroupIndex = 0;
   for (const severity of SEVERITIES) {
     const inSeverity = findingViews.filter((f) => f.severity === severity);
     if (inSeverity.length === 0) continue;
-    const byConnector = new Map<string, ConnectorFindings>();
-    for (const f of inSeverity) {
-      const key = f.connector === null ? '\u0000org' : lc(f.connector);
-      let group = byConnector.get(key);
-      if (group === undefined) {
-        group = { connector: f.connector ?? 'Organisation-wide', anchor: f.connectorAnchor, findings: [] };
-        byConnector.set(key, group);
-      }
-      group.findings.push(f);
-    }
-    // Connectors in the order of their first finding (the document's order); organisation-wide last.
-    const list = [...byConnector.entries()].sort(([a], [b]) => Number(a.startsWith('\u0000')) - Number(b.startsWith('\u0000'))).map(([, g]) => g);
-    groups.push({ severity, label: SEVERITY_LABEL[severity], anchor: `sev-${severity}`, count: inSeverity.length, countText: `${inSeverity.length} finding${inSeverity.length === 1 ? '' : 's'}`, connectors: list });
+    const byRule = new Map<string, FindingView[]>();
+    for (const f of inSeverity) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+    const rules = [...byRule.values()].map((list) => {
+      ruleGroupIndex += 1;
+      return ruleGroupView(`g-${ruleGroupIndex}`, list, ruleInfo);
+    });
+    groups.push({ severity, label: SEVERITY_LABEL[severity], anchor: `sev-${severity}`, count: inSeverity.length, countText: `${inSeverity.length} finding${inSeverity.length === 1 ? '' : 's'}`, rules });
   }
 
   const now = input.generatedAt.getTime();
@@ -385,6 +496,9 @@ export function buildReportView(input: ReportInput): ReportView {
   const relayConnectors = relay.filter((r) => r.relaysWithoutPassword).length;
   return {
     title: 'Exchange SMTP relay risk report',
+    scope: scopeView(snapshot, servers.map((x) => x.name)),
+    comparison: replay === null ? null
+      : `Before / after (${replay.total} replayed scenario${replay.total === 1 ? '' : 's'}): ${replay.breaks} stop working, ${replay.newlyAccepted} newly accepted, ${replay.changed} changed in total, ${replay.unchanged} unchanged.`,
     organisation: snapshot.acceptedDomains.find((d) => d.default)?.domainName ?? snapshot.acceptedDomains[0]?.domainName ?? null,
     generatedAt: input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     nav,
@@ -403,6 +517,49 @@ export function buildReportView(input: ReportInput): ReportView {
     chart: buildSeverityChart(counts, SEVERITIES),
     groups, accepted, notRun, servers, relay, maps, uniformPorts, replay,
     warnings: snapshot.warnings.map((w) => `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
+  };
+}
+
+const MAX_INPUTS_SHOWN = 40;
+
+function sourceFile(extra: Record<string, JsonValue> | undefined): string | null {
+  const src = extra?.source;
+  if (typeof src === 'string') return src;
+  if (typeof src === 'object' && src !== null && !Array.isArray(src) && typeof src.file === 'string') return src.file;
+  return null;
+}
+
+/**
+ * Exchange exports carry no export timestamp; the newest WhenChanged of a connector is the only
+ * date they hold, and it bounds the collection from below. Without it the date is unknown.
+ */
+function collectedText(snapshot: Snapshot): string {
+  let newest: number | null = null;
+  for (const c of snapshot.connectors) {
+    for (const key of ['WhenChangedUTC', 'WhenChanged']) {
+      const v = c.extra?.[key];
+      const t = typeof v === 'string' ? Date.parse(v) : NaN;
+      if (Number.isFinite(t) && (newest === null || t > newest)) newest = t;
+    }
+  }
+  return newest === null
+    ? 'unknown (the exports record no collection date)'
+    : `unknown (the exports record no collection date); they were taken after ${new Date(newest).toISOString().slice(0, 10)}, the newest connector change they show`;
+}
+
+function scopeView(snapshot: Snapshot, servers: string[]): ScopeView {
+  const files = new Set<string>();
+  for (const list of [snapshot.servers, snapshot.connectors, snapshot.permissions, snapshot.acceptedDomains, snapshot.certificates]) {
+    for (const r of list) { const f = sourceFile(r.extra); if (f !== null) files.add(f); }
+  }
+  const inputs = [...files].sort();
+  const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+  return {
+    servers: `${plural(servers.length, 'server')}${servers.length === 0 ? '' : ` (${servers.join(', ')})`}`,
+    connectors: `${plural(snapshot.connectors.length, 'receive connector')}, ${plural(snapshot.permissions.length, 'permission entry', 'permission entries')}, ${plural(snapshot.certificates.length, 'certificate')}`,
+    domains: snapshot.acceptedDomains.length === 0 ? 'no accepted domain imported' : `${plural(snapshot.acceptedDomains.length, 'accepted domain')} (${snapshot.acceptedDomains.map((d) => d.domainName).join(', ')})`,
+    inputs: inputs.slice(0, MAX_INPUTS_SHOWN), inputsMore: Math.max(0, inputs.length - MAX_INPUTS_SHOWN),
+    collected: collectedText(snapshot),
   };
 }
 
@@ -436,7 +593,7 @@ function connectorView(c: ReceiveConnector, snapshot: Snapshot, anchors: Map<str
     anchor: anchors.get(lc(c.identity)) ?? '', identity: c.identity, name: c.name,
     role: c.transportRole ?? 'Hub Transport (2010)', enabled: c.enabled,
     bindings: c.bindings.map(formatBinding),
-    ranges: ranges.slice(0, MAX_RANGES_SHOWN), rangesMore: Math.max(0, ranges.length - MAX_RANGES_SHOWN),
+    ranges, rangesMore: 0,
     groups: c.permissionGroups.length === 0 ? 'None' : c.permissionGroups.join(', '),
     auth: c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '),
     tls: tlsParts.join('; '),
@@ -494,23 +651,46 @@ function relayView(policy: PolicyIndex, c: ReceiveConnector, anchors: Map<string
     const local = w.localAddress === '0.0.0.0' || w.localAddress === '::' ? '' : w.localAddress;
     return { port: w.port, local, range: rangeText(w.family, w.first, w.last), size: countText(intervalSize(i), w.family), isPublic: pub && relays };
   });
+  // The verdict says what the configuration does; how bad it is comes from the findings on this
+  // connector (their severity tiers, rules.md), never from the report's own judgement: a narrow
+  // public reach is a high finding, not an "open relay".
+  const worst = relayFindingSeverity(links.get(lc(c.identity)) ?? []);
+  const severityClass = worst === null ? 'sev-info' : `sev-${worst}`;
   let verdict: string; let verdictClass: string;
   if (!c.enabled) { verdict = 'Disabled'; verdictClass = 'sev-info'; }
   else if (won.length === 0) { verdict = 'Answers nobody (shadowed)'; verdictClass = 'sev-low'; }
-  else if (relays && publicWon) { verdict = secured ? 'Trusted relay open to public addresses' : 'Open relay to public addresses'; verdictClass = 'sev-critical'; }
-  else if (relays) { verdict = secured ? 'Trusted relay (externally secured)' : 'Anonymous relay'; verdictClass = secured ? 'sev-high' : 'sev-medium'; }
-  else if (authenticatedClass === 'warn' || (authenticatedClass === 'ok' && authd.has(ANY_RECIPIENT))) { verdict = 'Authenticated relay'; verdictClass = authenticatedClass === 'warn' ? 'sev-high' : 'sev-none'; }
+  else if (relays) {
+    const reach = publicWon ? 'public addresses reach it' : 'private addresses only';
+    verdict = secured ? `Trusted relay (externally secured): ${reach}`
+      : worst === 'critical' && publicWon ? 'Open relay: broad public reach' : `Anonymous relay: ${reach}`;
+    verdictClass = severityClass;
+  }
+  else if (authenticatedClass === 'warn' || (authenticatedClass === 'ok' && authd.has(ANY_RECIPIENT))) {
+    verdict = 'Authenticated relay';
+    verdictClass = authenticatedClass === 'warn' ? (worst === null ? 'sev-info' : severityClass) : 'sev-none';
+  }
   else { verdict = 'No relay'; verdictClass = 'sev-none'; }
   return {
     anchor: `r-${anchors.get(lc(c.identity)) ?? ''}`, identity: c.identity, server: c.server, enabled: c.enabled,
     colourIndex: colours.get(lc(c.identity)) ?? 0,
     colour: paletteColour(colours.get(lc(c.identity)) ?? 0),
     verdict, verdictClass, anonymous, anonymousClass, authenticated, authenticatedClass,
-    intervals: intervals.slice(0, MAX_INTERVALS_SHOWN), intervalsMore: Math.max(0, intervals.length - MAX_INTERVALS_SHOWN),
+    intervals, intervalsMore: 0,
     wins: won.length === 0 ? 'no address' : `${scopeText(won)} in ${won.length} interval${won.length === 1 ? '' : 's'}`,
     findings: links.get(lc(c.identity)) ?? [],
     relaysWithoutPassword: relays && won.length > 0,
   };
+}
+
+/** Findings that judge who may relay through a connector (their severity is the verdict's colour). */
+const RELAY_VERDICT_RULES: ReadonlySet<string> = new Set([
+  'anonymous-open-relay', 'anonymous-relay-inventory', 'externally-secured-relay', 'relay-range-includes-exchange-server',
+  'load-balancer-in-relay-range', 'basic-auth-without-tls', 'hub-transport-relay-connector', 'default-frontend-altered',
+]);
+
+function relayFindingSeverity(links: readonly FindingLink[]): Severity | null {
+  const relevant = links.filter((l) => RELAY_VERDICT_RULES.has(l.rule)).map((l) => l.severity);
+  return SEVERITIES.find((s) => relevant.includes(s)) ?? null;
 }
 
 const FAMILY_MAX: Record<Family, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };

@@ -1,0 +1,174 @@
+// The verifier (rules.md "Fixes"): a fix script is shown only when exrelay has proved it in its
+// own model — `apply` accepts it on the audited snapshot, re-auditing the result no longer
+// reports the finding and adds nothing of equal or higher severity, and replaying the estate's
+// baseline traffic (inbound internet mail, authenticated submission, the other relay hosts, the
+// hosts seen in the logs) shows it still works. Otherwise the finding gets `fix: null` and a
+// `manual` text saying what to decide by hand and why the script was not safe.
+import { auditWithCandidates, type AuditOptions } from '../analyzers/run.js';
+import type { FixCandidate } from '../analyzers/rule.js';
+import { applyTree } from '../apply/apply.js';
+import { normaliseCommaLists } from '../apply/normalise.js';
+import { SEVERITIES, type Finding, type FindingsDocument, type FixVerification, type ObservedSender, type Snapshot } from '../model.js';
+import { buildPolicy } from '../policy/index.js';
+import { parsePowerShell } from '../powershell/grammar.js';
+import { buildBaseline, worksOn, type Baseline } from './baseline.js';
+
+/** A finding's identity across audits: its rule and what it is about (never its wording). */
+export function findingKey(f: Pick<Finding, 'rule' | 'connector' | 'server'>): string {
+  return `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}`;
+}
+
+const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
+
+/**
+ * Findings about who may relay through a connector: their fix changes exactly that, so the
+ * connector's own sample host is not held against it (hosts seen in the logs still are). Every
+ * other fix must keep the connector's own relay hosts too (e.g. a sender-rights fix).
+ */
+export const RELAY_SCOPE_RULES: ReadonlySet<string> = new Set(['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range']);
+
+/** The configuration after a script, audited and replayed once (several findings may share a script). */
+export interface ScriptOutcome {
+  /** null when apply accepted it; else why Exchange (the dry run) refused it. */
+  refusal: string | null;
+  /** Worst severity per finding key after the script. */
+  after: Map<string, Finding['severity']>;
+  /** The baseline scenarios (by index) that no longer work. */
+  broken: Set<number>;
+}
+
+/** What the verifier needs of the audited state, built once per audit. */
+export interface ProofContext {
+  snapshot: Snapshot;
+  /** Options of the re-audit: every rule (a fix may add a finding of a rule the user left out). */
+  auditOptions: AuditOptions;
+  now: Date;
+  /** Worst severity per finding key before any fix (every rule, suppressed findings included). */
+  before: Map<string, Finding['severity']>;
+  baseline: Baseline;
+  outcomes: Map<string, Promise<ScriptOutcome>>;
+}
+
+function severities(doc: FindingsDocument): Map<string, Finding['severity']> {
+  const out = new Map<string, Finding['severity']>();
+  for (const f of [...doc.findings, ...(doc.accepted ?? []).map((a) => a.finding)]) {
+    const key = findingKey(f);
+    const known = out.get(key);
+    if (known === undefined || rank(f.severity) < rank(known)) out.set(key, f.severity);
+  }
+  return out;
+}
+
+export interface ProofOptions {
+  observedSenders?: readonly ObservedSender[];
+}
+
+/** The audited state and its baseline traffic, once per audit. */
+export function prepareProof(snapshot: Snapshot, options: AuditOptions, now: Date, proof: ProofOptions = {}, audited?: FindingsDocument): ProofContext {
+  const auditOptions: AuditOptions = {
+    exchangeServers: options.exchangeServers ?? [], loadBalancers: options.loadBalancers ?? [],
+    ...(proof.observedSenders === undefined ? {} : { observedSenders: proof.observedSenders }),
+  };
+  // The audit already ran every rule (suppressed findings are kept under `accepted`): reuse it.
+  const everyRule = (options.only?.length ?? 0) === 0 && (options.skip?.length ?? 0) === 0 && options.rules === undefined;
+  const before = severities(audited !== undefined && everyRule ? audited : auditWithCandidates(snapshot, auditOptions, now).doc);
+  return { snapshot, auditOptions, now, before, baseline: buildBaseline(buildPolicy(snapshot), proof.observedSenders ?? []), outcomes: new Map() };
+}
+
+/** Applies, re-audits and replays one script (parsed once: the grammar is tree-sitter). */
+async function outcomeOf(context: ProofContext, script: string): Promise<ScriptOutcome> {
+  const parsed = await parsePowerShell(normaliseCommaLists(script).text);
+  try {
+    const syntax = parsed.errors[0];
+    if (syntax !== undefined) return { refusal: `PowerShell syntax error near "${syntax.text}"`, after: new Map(), broken: new Set() };
+    let fixed: Snapshot;
+    try {
+      fixed = applyTree(context.snapshot, parsed.tree.rootNode, { file: 'fix' }).snapshot;
+    } catch (error) {
+      return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
+    }
+    const after = severities(auditWithCandidates(fixed, context.auditOptions, context.now).doc);
+    const policy = buildPolicy(fixed);
+    const broken = new Set<number>();
+    context.baseline.scenarios.forEach((entry, i) => { if (!worksOn(policy, entry, context.baseline.users)) broken.add(i); });
+    return { refusal: null, after, broken };
+  } finally {
+    parsed.tree.delete();
+  }
+}
+
+/** The proof of one script for one finding. */
+export async function proveScript(context: ProofContext, finding: Finding, script: string): Promise<{ verification: FixVerification; problems: string[] }> {
+  let pending = context.outcomes.get(script);
+  if (pending === undefined) { pending = outcomeOf(context, script); context.outcomes.set(script, pending); }
+  const outcome = await pending;
+  if (outcome.refusal !== null) {
+    return { verification: { accepted: false, resolves: false, newFindings: [], kept: [] }, problems: [`apply refuses it (${outcome.refusal})`] };
+  }
+  const key = findingKey(finding);
+  const resolves = !outcome.after.has(key);
+  const newFindings: string[] = [];
+  const sameConnector = `|${(finding.connector ?? '\u0000').toLowerCase()}`;
+  for (const [k, severity] of outcome.after) {
+    // Equal or higher severity anywhere; on the connector itself also any new high one: an
+    // externally secured partner (critical) turned into a narrow anonymous relay (high) has
+    // moved the problem, not solved it (rules.md "Fixes").
+    const moved = k.endsWith(sameConnector) && rank(severity) <= rank('high');
+    if (k === key || (rank(severity) > rank(finding.severity) && !moved)) continue;
+    const was = context.before.get(k);
+    if (was === undefined || rank(severity) < rank(was)) newFindings.push(`${severity} ${k.replace('|', ' on ')}`);
+  }
+  newFindings.sort();
+  const kept: string[] = [];
+  const lost: string[] = [];
+  const connector = RELAY_SCOPE_RULES.has(finding.rule) ? finding.connector?.toLowerCase() ?? null : null;
+  context.baseline.scenarios.forEach((entry, i) => {
+    // The sample host of the connector the finding is about is what its fix may change.
+    if (entry.sampleOf !== null && entry.sampleOf.identity.toLowerCase() === connector) return;
+    (outcome.broken.has(i) ? lost : kept).push(entry.kept);
+  });
+  const problems: string[] = [];
+  if (!resolves) problems.push('re-auditing the result still reports the finding');
+  if (newFindings.length > 0) problems.push(`the result adds ${newFindings.join(', ')}`);
+  if (lost.length > 0) problems.push(`replay shows it stops ${[...new Set(lost)].join('; ')}`);
+  return { verification: { accepted: true, resolves, newFindings, kept: [...new Set(kept)] }, problems };
+}
+
+function manualAfterFailure(candidate: Extract<FixCandidate, { script: string }>, finding: Finding, problems: readonly string[]): string {
+  const why = `The script exrelay considered was not safe: ${problems.join('; ')}.`;
+  if (candidate.fallback !== undefined) return `${candidate.fallback} ${why}`;
+  return `Decide the change for ${finding.connector ?? finding.server ?? 'the organisation'} by hand (${finding.title.toLowerCase()}). ${why}`;
+}
+
+/** Stamps a finding with its proved fix, or `fix: null` and `manual`. */
+async function proveFinding(context: ProofContext, finding: Finding, candidate: FixCandidate | undefined): Promise<Finding> {
+  if (candidate?.script === undefined) return finding;
+  const { verification, problems } = await proveScript(context, finding, candidate.script);
+  if (problems.length === 0) return { ...finding, fix: { script: candidate.script, verified: verification }, manual: null };
+  return { ...finding, fix: null, manual: manualAfterFailure(candidate, finding, problems) };
+}
+
+export interface VerifiedAudit {
+  doc: FindingsDocument;
+  context: ProofContext;
+}
+
+/**
+ * The audit with every script candidate proved (or replaced by manual advice). Baseline
+ * traffic and the before-state are built once; each distinct script is applied, re-audited
+ * and replayed once.
+ */
+export async function auditWithProof(snapshot: Snapshot, options: AuditOptions, now: Date, proof: ProofOptions = {}): Promise<VerifiedAudit> {
+  const withObserved = proof.observedSenders === undefined ? options : { ...options, observedSenders: proof.observedSenders };
+  const { doc, candidates } = auditWithCandidates(snapshot, withObserved, now);
+  const context = prepareProof(snapshot, options, now, proof, doc);
+  const findings: Finding[] = [];
+  for (const f of doc.findings) findings.push(await proveFinding(context, f, candidates.get(f)));
+  const out: FindingsDocument = { ...doc, findings };
+  if (doc.accepted !== undefined) {
+    const accepted: NonNullable<FindingsDocument['accepted']> = [];
+    for (const a of doc.accepted) accepted.push({ ...a, finding: await proveFinding(context, a.finding, candidates.get(a.finding)) });
+    out.accepted = accepted;
+  }
+  return { doc: out, context };
+}
