@@ -4,7 +4,7 @@
 // export did not contain (`extra.assumed`) is left out, so a filter that reads it is reported
 // instead of being answered from a default.
 import type { AcceptedDomain, Binding, Permission, ReceiveConnector, Snapshot } from '../model.js';
-import { PERMISSION_GROUP_ACES } from '../policy/rights.js';
+import { PERMISSION_GROUP_ACES, principalKey } from '../policy/rights.js';
 import { findWellKnownPrincipal } from '../principals.js';
 import { eq } from './coercion.js';
 import { growable, opaque, type PsObject, type PsValue } from './ps-types.js';
@@ -98,14 +98,19 @@ function principalObject(user: string, printed: PrincipalText | undefined): PsOb
  */
 export function aceObjects(snap: Snapshot, connector: ReceiveConnector): PsObject[] {
   const out: PsObject[] = [];
+  const own = snap.permissions.filter((p) => eq(p.identity, connector.identity));
+  // An export of the full ACL lists the groups' entries too: those rows are the same ACEs.
+  const exported = (principal: string, right: string, deny: boolean): boolean => own.some((p) => !p.inherited && p.deny === deny
+    && principalKey(p.user) === principalKey(principal) && p.extendedRights.some((r) => eq(r, right)));
   for (const ace of PERMISSION_GROUP_ACES) {
     if (!connector.permissionGroups.includes(ace.group)) continue;
     const printed = printedPrincipal(snap, ace.principal);
     const principal = 'text' in printed ? printed.text : ace.principal.replace('<DOMAIN>\\', 'DOMAIN\\');
-    for (const right of ace.rights) out.push(aceObject(connector, principal, ace.deny, false, [right], undefined, printed));
+    for (const right of ace.rights) {
+      if (!exported(ace.principal, right, ace.deny)) out.push(aceObject(connector, principal, ace.deny, false, [right], undefined, printed));
+    }
   }
-  for (const p of snap.permissions) {
-    if (!eq(p.identity, connector.identity)) continue;
+  for (const p of own) {
     out.push(aceObject(connector, p.user, p.deny, p.inherited, p.extendedRights, permissionExtra(p)));
   }
   return out;

@@ -321,6 +321,19 @@ describe('report view: proved fixes and manual decisions', () => {
     assert.ok(!html.includes('-RemoteIPRanges 10.0.0.1'), 'the unproved command is not offered');
   });
 
+  it('writes a fix that differs only by the connector once, each row keeping what was proved for it', () => {
+    const fixFor = (identity: string, host: string) => ({ script: `Set-ReceiveConnector -Identity ${psQuote(identity)} -ProtocolLoggingLevel Verbose`,
+      verified: { ...proved, kept: [`relay host ${host}`] } });
+    const v = view(demoEstate(), doc([
+      finding({ rule: 'protocol-logging-disabled', severity: 'low', connector: 'EX01\\Printers EX01', fix: fixFor('EX01\\Printers EX01', '10.1.40.5') }),
+      finding({ rule: 'protocol-logging-disabled', severity: 'low', connector: relayId, fix: fixFor(relayId, '192.0.2.7') }),
+    ]));
+    const card = v.groups[0]?.rules[0];
+    assert.equal(card?.sharedPowershell, "Set-ReceiveConnector -Identity '<connector>' -ProtocolLoggingLevel Verbose");
+    assert.equal(card?.sharedIsFix, true);
+    assert.deepEqual(card?.affected.map((a) => [a.fix?.script, a.fix?.proved.endsWith(a.connector === relayId ? 'keeps relay host 192.0.2.7' : 'keeps relay host 10.1.40.5')]), [['', true], ['', true]]);
+  });
+
   it('falls back to the rule\'s remediation on documents written before fixes existed', () => {
     const row = only(finding({ rule: 'anonymous-open-relay', severity: 'critical', connector: relayId, remediation: 'Set-ReceiveConnector -Identity x' }));
     assert.equal(row.fix, null);
@@ -352,7 +365,6 @@ describe('report view: what the summary says about the audit itself', () => {
     assert.equal(v.comparison, 'Before / after (2 replayed scenarios): 1 stop working, 0 newly accepted, 1 changed in total, 1 unchanged.');
     assert.equal(view().comparison, null);
   });
-
 });
 
 describe('report HTML: nothing only on hover', () => {

@@ -118,12 +118,13 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
     const proved = await auditWithProof(snapshot, auditOptions, now, observed === undefined ? {} : { observedSenders: observed });
     doc = proved.doc;
     if (opts.fixes !== undefined) {
-      const combined = await combineFixes(proved.context, doc);
+      const combined = await combineFixes(proved.context, doc, proved.rescoped);
       for (const { finding, reason } of combined.leftOut) {
         io.stderr(`exrelay: warning: ${opts.fixes}: the fix of ${finding.rule} on ${finding.connector ?? finding.server ?? 'the organisation'} is left out: ${reason}\n`);
       }
       const path = await writeOutputFile(io, opts.fixes, combined.script === '' ? '# exrelay: no fix could be proved for this configuration\n' : combined.script);
-      reportWritten(io, opts, `${path} (${combined.included.length} proved fix${combined.included.length === 1 ? '' : 'es'})`);
+      const also = combined.alsoResolved.length === 0 ? '' : `; ${combined.alsoResolved.length} more finding${combined.alsoResolved.length === 1 ? '' : 's'} resolved by them`;
+      reportWritten(io, opts, `${path} (${combined.included.length} proved fix${combined.included.length === 1 ? '' : 'es'}${also})`);
     }
   } else doc = runAudit(snapshot, auditOptions, now);
   // Data the engine had to skip (e.g. a remote range that is not an address range) would

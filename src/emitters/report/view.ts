@@ -69,6 +69,8 @@ export interface RuleGroupView {
   remediation: string;
   /** PowerShell that is the same for every place but the identity, written once with `<connector>`. */
   sharedPowershell: string | null;
+  /** Whether that script is the rows' proved fix (each row then says what was proved for it). */
+  sharedIsFix: boolean;
   /** Evidence every place shares, said once for the card instead of on every row. */
   commonEvidence: EvidenceItem[];
   /** Rights' provenance every place shares, said once for the card. */
@@ -309,11 +311,17 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
   const sameTitle = list.every((f) => f.title === first.title);
   const title = sameTitle ? first.title : rules.get(first.rule)?.title ?? first.title;
   // Advice that differs only by the connector's identity is written once, with a placeholder.
-  let sharedPowershell: string | null = null;
-  if (list.length > 1 && list.every((f) => f.powershell !== null && f.connector !== null && f.fix === null && f.manual === null)) {
-    const generic = list.map((f) => (f.powershell as string).split(psQuote(f.connector as string)).join(CONNECTOR_PLACEHOLDER));
-    if (generic.every((g) => g === generic[0]) && generic[0]?.includes(CONNECTOR_PLACEHOLDER) === true) sharedPowershell = generic[0];
-  }
+  // A proved fix that is the same script for every row but the identity is written once too;
+  // each row keeps its own "proved" line (what was kept differs from connector to connector).
+  const generic = (script: string | null, connector: string | null): string | null =>
+    script === null || connector === null ? null : script.split(psQuote(connector)).join(CONNECTOR_PLACEHOLDER);
+  const sharedOf = (scripts: Array<string | null>): string | null => {
+    const g = scripts[0];
+    return list.length > 1 && g !== null && g !== undefined && g.includes(CONNECTOR_PLACEHOLDER) && scripts.every((x) => x === g) ? g : null;
+  };
+  const sharedFix = list.every((f) => f.fix !== null) ? sharedOf(list.map((f) => generic(f.fix?.script ?? null, f.connector))) : null;
+  const sharedPowershell = sharedFix ?? (list.every((f) => f.fix === null && f.manual === null)
+    ? sharedOf(list.map((f) => generic(f.powershell, f.connector))) : null);
   const sameProse = list.every((f) => f.remediation === first.remediation);
   const references: ReferenceView[] = [];
   for (const f of list) for (const r of f.references) if (!references.some((x) => x.text === r.text)) references.push(r);
@@ -329,6 +337,7 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
     rights: sameRights ? [] : f.rights,
     title: sameTitle ? '' : f.title,
     powershell: sharedPowershell === null ? f.powershell : null,
+    fix: f.fix === null || sharedFix === null ? f.fix : { ...f.fix, script: '' },
     remediation: sameProse ? '' : f.remediation,
   }));
   const places = list.filter((f) => f.connector !== null).length;
@@ -338,7 +347,7 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
   return {
     anchor, rule: first.rule, severity: first.severity, severityLabel: first.severityLabel,
     title, impact: words.impact, action: words.action, affectedText, affected,
-    remediation: sameProse ? first.remediation : '', sharedPowershell, references,
+    remediation: sameProse ? first.remediation : '', sharedPowershell, sharedIsFix: sharedFix !== null, references,
     commonEvidence, commonRights: sameRights ? first.rights : [], commonRightsPrincipal: sameRights ? first.rightsPrincipal : null,
   };
 }
