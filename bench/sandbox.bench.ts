@@ -182,7 +182,7 @@ async function main(): Promise<void> {
 
     await mkdir(join(work, 'store'), { recursive: true });
     const storeRate = await captureStoreRate(join(work, 'store', 'capture'), messages, 50, 10240);
-    console.log(`\ncapture store alone: ${storeRate.toFixed(0)} msg/s (no SMTP: 50 writers making <id>.eml + <id>.json durable; the sandbox cannot go faster)`);
+    console.log(`\ncapture store alone: ${storeRate.toFixed(0)} msg/s (no SMTP: 50 writers making <id>.eml + <id>.json durable: the ceiling the disk puts on the sandbox at the same load)`);
 
     // Every 250 in the capture exactly once, at 1,000 concurrent sessions (ids from the replies).
     const sessions = 1000;

@@ -6,7 +6,8 @@
 // Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission and Remove-AcceptedDomain statements,
 // no pipelines, no Select-Object, no placeholders.
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
-import type { AuthMechanism, Certificate, ReceiveConnector, Snapshot } from '../model.js';
+import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
+import { bindingsOverlap, intervalRelation, tryRangeInterval } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
 import type { FindingDraft, FixCandidate } from './rule.js';
 
@@ -65,4 +66,39 @@ export function remediationOf(candidate: FixCandidate): string {
 export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) => FixCandidate): FixCandidate {
   const c = draft.connector;
   return c === null || c === undefined ? { manual: 'The finding names no connector, so no change can be written for it: review it by hand.' } : make(c);
+}
+
+/**
+ * Why Exchange would refuse any Set-ReceiveConnector on `c` (with `ranges` as its remote ranges):
+ * it validates the whole connector against every other one of its server, disabled ones
+ * included (reference §4.4) — a binding shared with the other transport role, equal ranges on
+ * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
+ */
+export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
+  for (const o of connectors) {
+    if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase() || o.server.toLowerCase() !== c.server.toLowerCase()) continue;
+    for (const b1 of c.bindings) {
+      for (const b2 of o.bindings) {
+        if (!bindingsOverlap(b1, b2)) continue;
+        if ((o.transportRole ?? '') !== (c.transportRole ?? '')) return `${c.identity} shares a binding with ${o.identity} of the other transport role`;
+        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
+        for (const r1 of ranges) {
+          const i1 = tryRangeInterval(r1);
+          if (i1 === null) continue;
+          for (const r2 of o.remoteIPRanges) {
+            const i2 = tryRangeInterval(r2);
+            if (i2 === null) continue;
+            const rel = intervalRelation(i1, i2);
+            if (rel === 'partial' || (rel === 'equal' && identical)) return `${r1.expression} of ${c.identity} and ${r2.expression} of ${o.identity} ${rel === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
+          }
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** Advice for a change Exchange would refuse until a conflict of the connector is resolved. */
+export function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): FixCandidate {
+  return { manual: `Exchange refuses every change to ${c.identity} while ${conflict} (see the port-conflict, duplicate-connector-scope or overlapping-remote-ranges finding): resolve that first, then ${change}` };
 }

@@ -88,7 +88,7 @@ function generationOf(context: RuleContext, c: ReceiveConnector): string {
 
 /**
  * The copies of a connector on the servers of its generation (same name once the server name is
- * removed) that `also` holds for, the connector itself first: a fix changes them together, so
+ * removed) that `also` holds for, the connector itself included, by identity: a fix changes them together, so
  * the servers stay alike (connector-inconsistent-across-servers compares them).
  */
 export function peersOf(context: RuleContext, c: ReceiveConnector, also: (peer: ReceiveConnector) => boolean): ReceiveConnector[] {
@@ -96,7 +96,8 @@ export function peersOf(context: RuleContext, c: ReceiveConnector, also: (peer: 
   const generation = generationOf(context, c);
   const others = context.snapshot.connectors.filter((p) => p !== c && sharedName(p).toLowerCase() === name
     && generationOf(context, p) === generation && also(p));
-  return [c, ...others.sort((a, b) => (a.identity < b.identity ? -1 : 1))];
+  // One order for every copy, so the findings of all copies share one script (proved once).
+  return [c, ...others].sort((a, b) => (a.identity.toLowerCase() < b.identity.toLowerCase() ? -1 : 1));
 }
 
 /**

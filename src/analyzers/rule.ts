@@ -64,7 +64,15 @@ export interface RuleOptions {
  * `manual` text, never shown.
  */
 export type FixCandidate =
-  | { script: string; manual?: undefined; /** what to do by hand if the proof fails */ fallback?: string }
+  | {
+    script: string; manual?: undefined; /** what to do by hand if the proof fails */ fallback?: string;
+    /**
+     * Connectors (identities) whose relay hosts the script deliberately changes beyond the
+     * finding's own (the copies on the other servers): their sample hosts are not held against
+     * it; hosts seen in the logs still are.
+     */
+    changesRelayHostsOf?: readonly string[];
+  }
   | { manual: string; script?: undefined };
 
 export interface RuleContext {

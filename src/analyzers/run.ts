@@ -18,6 +18,8 @@ export interface AuditOptions {
   rules?: readonly Rule[];
   /** Hosts seen in the logs (`audit --logs`), for the fix generators. */
   observedSenders?: readonly ObservedSender[];
+  /** Skip the fix generators (the verifier's re-audits only compare findings). */
+  withoutFixes?: boolean;
 }
 
 /**
@@ -160,7 +162,7 @@ export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, n
     }
     for (const draft of rule.check(context)) {
       if (unobserved.size > 0 && [draft.connector, ...(draft.involves ?? [])].some((c) => c !== undefined && c !== null && unobserved.has(c))) continue;
-      const candidate = fixCandidateOf(rule, draft, context);
+      const candidate = options.withoutFixes === true ? { manual: '' } : fixCandidateOf(rule, draft, context);
       const finding = stampFinding(rule, draft, context, candidate);
       candidates.set(finding, candidate);
       all.push(finding);

@@ -30,11 +30,22 @@ function endpointsOf(policy: PolicyIndex): Endpoint[] {
 
 /**
  * For each address, the connectors Exchange selects for it on every endpoint of the
- * organisation, grouped by connector: connector → [{address, binding, selection}].
+ * organisation, grouped by connector: connector → [{address, binding, selection}]. With
+ * `wanted`, only the selections of wanted connectors are sure to be there.
  */
-export function selectionsFor(policy: PolicyIndex, addresses: readonly string[]): Map<ReceiveConnector, Array<{ address: string } & SelectedHit>> {
+export function selectionsFor(policy: PolicyIndex, addresses: readonly string[], wanted?: (c: ReceiveConnector) => boolean): Map<ReceiveConnector, Array<{ address: string } & SelectedHit>> {
   const out = new Map<ReceiveConnector, Array<{ address: string } & SelectedHit>>();
-  const endpoints = endpointsOf(policy);
+  let endpoints = endpointsOf(policy);
+  if (wanted !== undefined) {
+    // Exchange selects among the connectors of the endpoint's server bound to its port: where
+    // none of them is wanted, no selection there can be (addresses × endpoints is servers²).
+    const ports = new Set<string>();
+    for (const c of policy.snapshot.connectors) {
+      if (!c.enabled || !wanted(c)) continue;
+      for (const b of c.bindings) ports.add(`${c.server.toLowerCase()}|${b.port}`);
+    }
+    endpoints = endpoints.filter((ep) => ports.has(`${ep.server.toLowerCase()}|${ep.port}`));
+  }
   for (const address of addresses) {
     const remote = parseAddress(address);
     if (remote === null) continue;

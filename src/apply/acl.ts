@@ -48,6 +48,9 @@ export function removeRight(connector: ReceiveConnector, permissions: Permission
       for (const r of grant.rights) {
         if (grant === owning && eq(r, right)) continue;
         if (isImpliedByGroups(connector.permissionGroups, principal, r, grant.deny)) continue;
+        // An export of the full ACL already lists the group's entries: keep one of each.
+        if (permissions.some((p) => eq(p.identity, connector.identity) && !p.inherited && p.deny === grant.deny
+          && principalMatches(grant, p.user) && p.extendedRights.some((x) => eq(x, r)))) continue;
         permissions.push({ identity: connector.identity, user: principal, deny: grant.deny, inherited: false, extendedRights: [r] });
       }
     }

@@ -30,6 +30,9 @@ export interface ApplyOptions {
 export type ApplyEventKind = 'changed' | 'unchanged' | 'whatif' | 'skipped' | 'suppressed';
 export interface ApplyEvent { line: number; kind: ApplyEventKind; message: string }
 
+/** Commands that only shape or print what reaches them; at the end of a read they change nothing. */
+const OUTPUT_ONLY = ['Select-Object', 'select', 'Format-List', 'fl', 'Format-Table', 'ft', 'Sort-Object', 'sort', 'Out-String', 'Measure-Object', 'Out-Host'];
+
 export class Interpreter {
   readonly events: ApplyEvent[] = [];
   private readonly variables = new Map<string, PsValue>();
@@ -222,6 +225,14 @@ export class Interpreter {
       const method = innermost(first);
       if (method.type === 'invokation_expression') return this.methodStatement(method);
       evaluate(this.ctx, first); // an expression statement only prints its value
+      return;
+    }
+    // A pipeline that only reads and prints (`… | Select-Object -ExpandProperty RemoteIPRanges`,
+    // `| Format-List`) changes nothing; its source still fails as the cmdlet would.
+    const last = rest[rest.length - 1];
+    if (last !== undefined && last.type === 'command' && OUTPUT_ONLY.some((o) => eq(o, commandName(last)))
+      && rest.slice(0, -1).every((st) => st.type === 'command' && [...WHERE, 'Get-ADPermission', ...OUTPUT_ONLY].some((o) => eq(o, commandName(st))))) {
+      if (first.type === 'command') this.source(first, chain);
       return;
     }
     let items: PsValue[] = first.type === 'command' ? this.source(first, chain) : asItems(evaluate(this.ctx, first));

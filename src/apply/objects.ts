@@ -4,7 +4,7 @@
 // export did not contain (`extra.assumed`) is left out, so a filter that reads it is reported
 // instead of being answered from a default.
 import type { AcceptedDomain, Binding, Permission, ReceiveConnector, Snapshot } from '../model.js';
-import { PERMISSION_GROUP_ACES } from '../policy/rights.js';
+import { PERMISSION_GROUP_ACES, principalKey } from '../policy/rights.js';
 import { findWellKnownPrincipal } from '../principals.js';
 import { eq } from './coercion.js';
 import { growable, opaque, type PsObject, type PsValue } from './ps-types.js';
@@ -43,9 +43,18 @@ export function connectorObject(c: ReceiveConnector): PsObject {
   return { object: 'ReceiveConnector', text: c.identity, props: withoutAssumed(props, c.extra), origin: { kind: 'connector', identity: c.identity } };
 }
 
+/**
+ * The accepted domain's Name (its identity for -Identity): the importers keep it as exported
+ * (`extra.Name`), snapshots written by hand may spell it `name`; DomainName when absent.
+ */
+export function acceptedDomainName(d: AcceptedDomain): string {
+  for (const [key, value] of Object.entries(d.extra ?? {})) if (key.toLowerCase() === 'name' && typeof value === 'string' && value !== '') return value;
+  return d.domainName;
+}
+
 /** An accepted domain as Get-AcceptedDomain returns it. */
 export function domainObject(d: AcceptedDomain): PsObject {
-  const name = typeof d.extra?.['name'] === 'string' ? d.extra['name'] : d.domainName;
+  const name = acceptedDomainName(d);
   const props: Array<[string, PsValue]> = [
     ['Name', name],
     ['DomainName', opaque('SmtpDomainWithSubdomains', d.domainName)],
@@ -98,14 +107,19 @@ function principalObject(user: string, printed: PrincipalText | undefined): PsOb
  */
 export function aceObjects(snap: Snapshot, connector: ReceiveConnector): PsObject[] {
   const out: PsObject[] = [];
+  const own = snap.permissions.filter((p) => eq(p.identity, connector.identity));
+  // An export of the full ACL lists the groups' entries too: those rows are the same ACEs.
+  const exported = (principal: string, right: string, deny: boolean): boolean => own.some((p) => !p.inherited && p.deny === deny
+    && principalKey(p.user) === principalKey(principal) && p.extendedRights.some((r) => eq(r, right)));
   for (const ace of PERMISSION_GROUP_ACES) {
     if (!connector.permissionGroups.includes(ace.group)) continue;
     const printed = printedPrincipal(snap, ace.principal);
     const principal = 'text' in printed ? printed.text : ace.principal.replace('<DOMAIN>\\', 'DOMAIN\\');
-    for (const right of ace.rights) out.push(aceObject(connector, principal, ace.deny, false, [right], undefined, printed));
+    for (const right of ace.rights) {
+      if (!exported(ace.principal, right, ace.deny)) out.push(aceObject(connector, principal, ace.deny, false, [right], undefined, printed));
+    }
   }
-  for (const p of snap.permissions) {
-    if (!eq(p.identity, connector.identity)) continue;
+  for (const p of own) {
     out.push(aceObject(connector, p.user, p.deny, p.inherited, p.extendedRights, permissionExtra(p)));
   }
   return out;

@@ -83,7 +83,38 @@ function stringLiteral(ctx: EvalContext, node: SyntaxNode): string {
   if (text.startsWith('@')) {
     return expand(ctx, node, text.replace(/^@["\u201C\u201D\u201E][^\n]*\n/, '').replace(/\r?\n["\u201C\u201D\u201E]@$/, ''));
   }
+  if (inner !== null && inner.type === 'expandable_string_literal') {
+    const subs = inner.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type === 'sub_expression');
+    if (subs.length > 0) return withSubexpressions(ctx, node, text, subs);
+  }
   return expand(ctx, node, text.slice(1, -1));
+}
+
+/**
+ * `"… $(expression) …"`: each subexpression is evaluated (one expression, no command with an
+ * effect) and put in as PowerShell converts it to text; the rest expands as usual.
+ */
+function withSubexpressions(ctx: EvalContext, node: SyntaxNode, text: string, subs: SyntaxNode[]): string {
+  let out = '';
+  let at = 1; // after the opening quote
+  for (const sub of subs) {
+    const start = sub.startIndex - node.startIndex;
+    if (text.slice(start, start + sub.text.length) !== sub.text) throw new CannotEvaluate(node, 'a $(...) subexpression the dry run cannot locate');
+    out += expand(ctx, node, text.slice(at, start));
+    const list = sub.namedChildren.find((c) => c !== null && c.type === 'statement_list') ?? null;
+    const statements = list?.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment') ?? [];
+    const only = statements[0];
+    if (statements.length !== 1 || only === undefined) throw new CannotEvaluate(sub, 'a $(...) subexpression that is not one expression');
+    const value = evaluate(ctx, only);
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (isObject(v) && (v.textUnknown !== undefined || v.domainUnknown !== undefined)) {
+        throw new CannotEvaluate(sub, v.textUnknown ?? v.domainUnknown?.why ?? 'unknown text');
+      }
+    }
+    out += stringify(value);
+    at = start + sub.text.length;
+  }
+  return out + expand(ctx, node, text.slice(at, -1));
 }
 
 /** Evaluates an expression node (argument, assignment value, condition). */

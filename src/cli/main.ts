@@ -31,6 +31,7 @@ const DAY: readonly Example[] = [
   { what: '2. the risk report of what came back', run: 'exrelay audit exports/ --format html --out report.html' },
   { what: '3. who relays today, as scenarios', run: 'exrelay logs logs/ --config exports/ --scenarios traffic.json' },
   { what: '4. the migration script, then its dry run and the proof nothing breaks', run: 'exrelay migrate exports/ --source-server EX10 --target-server EX16 --out migrate.ps1' },
+  { what: '5. or the exit: per sender, the Microsoft 365 path and what blocks it', run: 'exrelay plan exports/ --logs logs/ --worksheet senders.csv --licences 400' },
 ];
 
 export function createProgram(ctx: CommandContext): Command {

@@ -188,7 +188,7 @@ function egressBlocker(f: Facts): { id: string; text: string } | null {
 }
 
 /** The blockers of the path chosen (default or worksheet) for the m365 target. */
-function blockersOf(f: Facts, path: PlanPath, madeOn: Date): Array<{ id: string; text: string }> {
+function blockersOf(f: Facts, path: PlanPath, madeOn: Date, certificate: string | undefined): Array<{ id: string; text: string }> {
   const out: Array<{ id: string; text: string }> = [];
   const basic = f.input.mechanisms.filter((m) => BASIC_AUTH_MECHANISMS.includes(m));
   if (path === 'client-submission-basic') {
@@ -202,6 +202,9 @@ function blockersOf(f: Facts, path: PlanPath, madeOn: Date): Array<{ id: string;
   if (path === 'connector-ip') {
     const b = egressBlocker(f);
     if (b !== null) out.push(b);
+  }
+  if (path === 'connector-certificate' && (certificate ?? '') === '') {
+    out.push({ id: 'certificate-name-missing', text: 'no certificate name for it: add a tlsCertificateName column to the worksheet with the name (subject or SAN domain) the device presents' });
   }
   if (path === 'high-volume-email' && f.externalTotal > 0) {
     out.push({ id: 'external-recipients', text: `it sends to external recipients (${f.externalTotal} in these logs): High Volume Email takes internal recipients only` });
@@ -254,10 +257,10 @@ export function planFromInputs(inputs: readonly PlanInput[], snapshot: Snapshot,
     } else if (ws?.path != null) {
       decidedBy = 'worksheet';
       d = { path: ws.path, reasons: [f.authWhy, `the worksheet says ${ws.path} (${options.worksheet?.file ?? ''} line ${ws.entry.line})`], blockers: [] };
-      d.blockers = blockersOf(f, d.path, options.madeOn);
+      d.blockers = blockersOf(f, d.path, options.madeOn, ws.entry.tlsCertificateName);
     } else {
       d = decide(f, limit, options.licences);
-      d.blockers.push(...blockersOf(f, d.path, options.madeOn));
+      d.blockers.push(...blockersOf(f, d.path, options.madeOn, undefined));
       if (d.path === 'keep-on-premises' && f.auth === 'anonymous' && f.externalTotal > 0) {
         const b = egressBlocker(f);
         if (b !== null) d.blockers.push(b);
@@ -274,6 +277,7 @@ export function planFromInputs(inputs: readonly PlanInput[], snapshot: Snapshot,
       authenticated: f.auth === 'authenticated', auth: f.auth, accounts: [...s.authenticatedAs], authMechanisms: [...f.input.mechanisms].sort(),
       senderDomains: f.senderDomains, egressIp: f.egressIp,
       owner: ws?.entry.owner ?? '', application: ws?.entry.application ?? '', decidedBy,
+      ...(ws?.entry.tlsCertificateName === undefined ? {} : { tlsCertificateName: ws.entry.tlsCertificateName }),
     });
   }
 
@@ -294,6 +298,7 @@ export function planFromInputs(inputs: readonly PlanInput[], snapshot: Snapshot,
       messagesPerDay: 0, externalRecipientsPerDay: 0, internalRecipientsPerDay: 0, maxExternalRecipientsPerDay: 0,
       authenticated: false, auth: 'unknown', accounts: [], authMechanisms: [], senderDomains: [], egressIp: options.egress.get(addressKey(w.entry.remoteIp)) ?? null,
       owner: w.entry.owner, application: w.entry.application, decidedBy: 'worksheet',
+      ...(w.entry.tlsCertificateName === undefined ? {} : { tlsCertificateName: w.entry.tlsCertificateName }),
     });
   }
   if (options.target !== 'm365') {

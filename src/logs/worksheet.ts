@@ -27,6 +27,8 @@ export interface WorksheetEntry {
   decision: string;
   /** 1-based line of the row in the file (for messages) */
   line: number;
+  /** Optional column `tlsCertificateName` (added by hand): the certificate a `connector-certificate` sender presents. */
+  tlsCertificateName?: string;
 }
 
 /** `anonymous` / `authenticated` from protocol logs; `unknown` when only tracking logs saw the sender. */
@@ -102,13 +104,16 @@ export function readWorksheet(text: string, file: string): WorksheetEntry[] {
   const missing = ['remoteIp', 'connector', ...WORKSHEET_INPUT_COLUMNS].filter((c) => at(c) < 0);
   if (missing.length > 0) throw new InputError(file, 1, `not an exrelay worksheet: no ${missing.join(', ')} column`);
   const col = { remoteIp: at('remoteIp'), connector: at('connector'), owner: at('owner'), application: at('application'), decision: at('decision') };
+  const certificateCol = at('tlsCertificateName');
   const out: WorksheetEntry[] = [];
   for (const { record, info } of records.slice(1)) {
     const get = (n: number): string => unprotect((record[n] ?? '').trim());
     const remoteIp = get(col.remoteIp);
     if (remoteIp === '') continue;
     // info.lines: the line the record ends on (a quoted cell may span lines).
-    out.push({ remoteIp, connector: get(col.connector), owner: get(col.owner), application: get(col.application), decision: get(col.decision), line: info.lines });
+    const entry: WorksheetEntry = { remoteIp, connector: get(col.connector), owner: get(col.owner), application: get(col.application), decision: get(col.decision), line: info.lines };
+    if (certificateCol >= 0 && get(certificateCol) !== '') entry.tlsCertificateName = get(certificateCol);
+    out.push(entry);
   }
   return out;
 }

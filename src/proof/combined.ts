@@ -18,6 +18,8 @@ export interface CombinedFixes {
   script: string;
   /** Findings whose fix is in the script. */
   included: Finding[];
+  /** Findings whose own fix was not needed: the fixes before it resolved them already. */
+  alsoResolved: Finding[];
   /** Findings with a proved fix of their own that could not join the others, and why. */
   leftOut: Array<{ finding: Finding; reason: string }>;
 }
@@ -61,6 +63,10 @@ export async function withErrorActionStop(script: string): Promise<string> {
 
 interface Step { findings: Finding[]; script: string }
 
+function keysOf(doc: FindingsDocument): Set<string> {
+  return new Set([...doc.findings, ...(doc.accepted ?? []).map((a) => a.finding)].map(findingKey));
+}
+
 async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot | string> {
   const parsed = await parsePowerShell(normaliseCommaLists(script).text);
   try {
@@ -77,17 +83,19 @@ async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot |
 }
 
 /** Why the state after the steps so far is not acceptable, or null when it is. */
-function problemsOf(context: ProofContext, state: Snapshot, fixed: readonly Finding[]): string | null {
-  const after = auditWithCandidates(state, context.auditOptions, context.now).doc;
+function problemsOf(context: ProofContext, state: Snapshot, fixed: readonly Finding[], rescoped: ReadonlyMap<Finding, readonly string[]>): string | null {
+  const after = auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc;
   const keys = new Set(fixed.map(findingKey));
   const unresolved = [...after.findings, ...(after.accepted ?? []).map((a) => a.finding)].filter((f) => keys.has(findingKey(f)));
   if (unresolved.length > 0) return `${unresolved[0]?.rule ?? ''} is reported again once the fixes before it have run`;
-  const floor = Math.max(...fixed.map((f) => rank(f.severity)));
+  // As for one fix: a new finding counts when it is as severe as the worst finding fixed.
+  const floor = Math.min(...fixed.map((f) => rank(f.severity)));
   for (const f of [...after.findings, ...(after.accepted ?? []).map((a) => a.finding)]) {
     const was = context.before.get(findingKey(f));
     if (rank(f.severity) <= floor && (was === undefined || rank(f.severity) < rank(was))) return `together with the fixes before it, it adds ${f.severity} ${f.rule} on ${f.connector ?? f.server ?? 'the organisation'}`;
   }
   const about = new Set(fixed.filter((f) => RELAY_SCOPE_RULES.has(f.rule)).map((f) => f.connector?.toLowerCase()).filter((c) => c !== undefined));
+  for (const f of fixed) for (const c of rescoped.get(f) ?? []) about.add(c.toLowerCase());
   const policy = buildPolicy(state);
   for (const entry of context.baseline.scenarios) {
     if (entry.sampleOf !== null && about.has(entry.sampleOf.identity.toLowerCase())) continue;
@@ -101,7 +109,7 @@ function comment(f: Finding): string {
 }
 
 /** The proved fixes of `doc` (active findings) as one script, proved again as a whole. */
-export async function combineFixes(context: ProofContext, doc: FindingsDocument): Promise<CombinedFixes> {
+export async function combineFixes(context: ProofContext, doc: FindingsDocument, rescoped: ReadonlyMap<Finding, readonly string[]> = new Map()): Promise<CombinedFixes> {
   const steps: Step[] = [];
   const byScript = new Map<string, Step>();
   for (const f of doc.findings) {
@@ -118,34 +126,38 @@ export async function combineFixes(context: ProofContext, doc: FindingsDocument)
   let state = context.snapshot;
   const kept: Step[] = [];
   const leftOut: CombinedFixes['leftOut'] = [];
+  const alsoResolved: Finding[] = [];
+  let present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
   for (const step of ordered) {
+    if (step.findings.every((f) => !present.has(findingKey(f)))) { alsoResolved.push(...step.findings); continue; }
     const next = await applyText(state, step.script);
     const problem = typeof next === 'string'
       ? `apply refuses it after the fixes before it (${next})`
-      : problemsOf(context, next, [...kept.flatMap((k) => k.findings), ...step.findings]);
+      : problemsOf(context, next, [...kept.flatMap((k) => k.findings), ...step.findings], rescoped);
     if (problem !== null || typeof next === 'string') {
       for (const finding of step.findings) leftOut.push({ finding, reason: problem ?? '' });
       continue;
     }
     state = next;
+    present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
     kept.push(step);
   }
-  if (kept.length === 0) return { script: '', included: [], leftOut };
+  if (kept.length === 0) return { script: '', included: [], alsoResolved, leftOut };
 
   const body = kept.map((s) => `${s.findings.map(comment).join('\n')}\n${s.script.trim()}`).join('\n\n');
   const script = await withErrorActionStop(`${body}\n`);
   // The whole script as written, once more from the audited snapshot.
   const whole = await applyText(context.snapshot, script);
   const included = kept.flatMap((s) => s.findings);
-  const problem = typeof whole === 'string' ? `apply refuses the combined script (${whole})` : problemsOf(context, whole, included);
+  const problem = typeof whole === 'string' ? `apply refuses the combined script (${whole})` : problemsOf(context, whole, included, rescoped);
   if (problem !== null) {
     // Not expected (each step held on the same model); never write a script that failed its proof.
-    return { script: '', included: [], leftOut: [...leftOut, ...included.map((finding) => ({ finding, reason: problem }))] };
+    return { script: '', included: [], alsoResolved: [], leftOut: [...leftOut, ...included.map((finding) => ({ finding, reason: problem }))] };
   }
   const header = [
     '# exrelay: proved fixes, one after another (additions before removals).',
     `# Each step was applied to the audited configuration in exrelay's model, re-audited and replayed`,
     '# (inbound internet mail, authenticated submission, the other relay hosts); review before running.',
   ].join('\n');
-  return { script: `${header}\n\n${script}`, included, leftOut };
+  return { script: `${header}\n\n${script}`, included, alsoResolved, leftOut };
 }

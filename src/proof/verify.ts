@@ -87,7 +87,7 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
     } catch (error) {
       return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
     }
-    const after = severities(auditWithCandidates(fixed, context.auditOptions, context.now).doc);
+    const after = severities(auditWithCandidates(fixed, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
     const policy = buildPolicy(fixed);
     const broken = new Set<number>();
     context.baseline.scenarios.forEach((entry, i) => { if (!worksOn(policy, entry, context.baseline.users)) broken.add(i); });
@@ -98,7 +98,7 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
 }
 
 /** The proof of one script for one finding. */
-export async function proveScript(context: ProofContext, finding: Finding, script: string): Promise<{ verification: FixVerification; problems: string[] }> {
+export async function proveScript(context: ProofContext, finding: Finding, script: string, changesRelayHostsOf: readonly string[] = []): Promise<{ verification: FixVerification; problems: string[] }> {
   let pending = context.outcomes.get(script);
   if (pending === undefined) { pending = outcomeOf(context, script); context.outcomes.set(script, pending); }
   const outcome = await pending;
@@ -121,10 +121,11 @@ export async function proveScript(context: ProofContext, finding: Finding, scrip
   newFindings.sort();
   const kept: string[] = [];
   const lost: string[] = [];
-  const connector = RELAY_SCOPE_RULES.has(finding.rule) ? finding.connector?.toLowerCase() ?? null : null;
+  const rescoped = new Set(changesRelayHostsOf.map((c) => c.toLowerCase()));
+  if (RELAY_SCOPE_RULES.has(finding.rule) && finding.connector !== null) rescoped.add(finding.connector.toLowerCase());
   context.baseline.scenarios.forEach((entry, i) => {
     // The sample host of the connector the finding is about is what its fix may change.
-    if (entry.sampleOf !== null && entry.sampleOf.identity.toLowerCase() === connector) return;
+    if (entry.sampleOf !== null && rescoped.has(entry.sampleOf.identity.toLowerCase())) return;
     (outcome.broken.has(i) ? lost : kept).push(entry.kept);
   });
   const problems: string[] = [];
@@ -143,7 +144,7 @@ function manualAfterFailure(candidate: Extract<FixCandidate, { script: string }>
 /** Stamps a finding with its proved fix, or `fix: null` and `manual`. */
 async function proveFinding(context: ProofContext, finding: Finding, candidate: FixCandidate | undefined): Promise<Finding> {
   if (candidate?.script === undefined) return finding;
-  const { verification, problems } = await proveScript(context, finding, candidate.script);
+  const { verification, problems } = await proveScript(context, finding, candidate.script, candidate.changesRelayHostsOf);
   if (problems.length === 0) return { ...finding, fix: { script: candidate.script, verified: verification }, manual: null };
   return { ...finding, fix: null, manual: manualAfterFailure(candidate, finding, problems) };
 }
@@ -151,6 +152,8 @@ async function proveFinding(context: ProofContext, finding: Finding, candidate: 
 export interface VerifiedAudit {
   doc: FindingsDocument;
   context: ProofContext;
+  /** Per finding with a proved script: the other connectors whose relay hosts it changes on purpose. */
+  rescoped: Map<Finding, readonly string[]>;
 }
 
 /**
@@ -163,12 +166,19 @@ export async function auditWithProof(snapshot: Snapshot, options: AuditOptions, 
   const { doc, candidates } = auditWithCandidates(snapshot, withObserved, now);
   const context = prepareProof(snapshot, options, now, proof, doc);
   const findings: Finding[] = [];
-  for (const f of doc.findings) findings.push(await proveFinding(context, f, candidates.get(f)));
+  const rescoped = new Map<Finding, readonly string[]>();
+  const prove = async (f: Finding): Promise<Finding> => {
+    const candidate = candidates.get(f);
+    const out = await proveFinding(context, f, candidate);
+    if (candidate?.script !== undefined && candidate.changesRelayHostsOf !== undefined) rescoped.set(out, candidate.changesRelayHostsOf);
+    return out;
+  };
+  for (const f of doc.findings) findings.push(await prove(f));
   const out: FindingsDocument = { ...doc, findings };
   if (doc.accepted !== undefined) {
     const accepted: NonNullable<FindingsDocument['accepted']> = [];
-    for (const a of doc.accepted) accepted.push({ ...a, finding: await proveFinding(context, a.finding, candidates.get(a.finding)) });
+    for (const a of doc.accepted) accepted.push({ ...a, finding: await prove(a.finding) });
     out.accepted = accepted;
   }
-  return { doc: out, context };
+  return { doc: out, context, rescoped };
 }

@@ -2,7 +2,8 @@
 // Online's endpoints would answer it once the device has moved the way the exit plan says.
 //
 // The model (docs/commands/replay.md, "Replaying the exit to Exchange Online"):
-// - the scenario's client address finds its plan row; no row: nothing answers it after cut-over;
+// - the scenario's client address finds its plan row; no row: the tenant's MX endpoint answers
+//   it as an unknown sender (inbound mail is delivered, relay is refused);
 // - the device is set up as its instruction-sheet row says (host, port, STARTTLS, the account of
 //   its path) and keeps what it does today: its sender, its recipients and, when it
 //   authenticates today, its SASL mechanism (LOGIN/PLAIN are Basic auth);
@@ -121,9 +122,12 @@ function submissionEndpoint(setup: ExoReplaySetup, scenario: Scenario, sender: P
 export function runExoScenario(setup: ExoReplaySetup, scenario: Scenario, onPremises: () => ReplayResult): ExoReplayOutcome {
   const sender = planSenderOf(setup.plan, scenario.clientIp);
   if (sender === null) {
+    // Not in the plan (e.g. inbound internet mail, which the plan leaves out): once the MX record
+    // points to Exchange Online, the tenant's MX endpoint answers it as an unknown sender —
+    // mail for the tenant's domains is delivered, relay to anyone else is refused.
     return {
-      result: { name: scenario.name, connector: null, outcome: 'refused', replies: [], recipients: [] },
-      note: `scenario "${scenario.name}": the plan has no sender ${scenario.clientIp}: after cut-over nothing answers it`,
+      result: mxEndpoint(setup, scenario, scenario.clientIp, null),
+      note: `scenario "${scenario.name}": the plan has no sender ${scenario.clientIp}: answered as the tenant's MX endpoint answers an unknown sender`,
     };
   }
   const { tenant } = setup;

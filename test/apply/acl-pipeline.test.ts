@@ -199,3 +199,17 @@ test('Microsoft\'s Add-/Remove-ADPermission examples (the "IP Secured Inbound" c
   const removed = await run('Remove-ADPermission "IP Secured Inbound" -User "NT AUTHORITY\\ANONYMOUS LOGON" -ExtendedRights ms-Exch-SMTP-Submit,ms-Exch-SMTP-Accept-Any-Recipient,ms-Exch-Bypass-Anti-Spam', r.snapshot);
   assert.deepEqual(removed.snapshot.permissions.filter((p) => p.identity === ip), []);
 });
+
+test('an export that lists the groups\' own entries: each ACE is piped once, and removing one right leaves no duplicates', async () => {
+  const created = await run("New-ReceiveConnector -Name 'App Relay' -Server EX16 -TransportRole FrontendTransport -Custom -Bindings 0.0.0.0:25 -RemoteIPRanges 10.1.1.5 -PermissionGroups AnonymousUsers", BASE);
+  const id = 'EX16\\App Relay';
+  // Get-ADPermission exports every ACE, the AnonymousUsers group's four included (demo estate, 2010).
+  const exported = ['ms-Exch-SMTP-Submit', 'ms-Exch-SMTP-Accept-Any-Sender', 'ms-Exch-SMTP-Accept-Authoritative-Domain-Sender', 'ms-Exch-Accept-Headers-Routing', ANY_RECIPIENT]
+    .map((right): Permission => ({ identity: id, user: ANON, deny: false, inherited: false, extendedRights: [right] }));
+  const snapshot: Snapshot = { ...created.snapshot, permissions: exported };
+  const r = await run(`Get-ADPermission -Identity '${id}' -User '${ANON}' | Where-Object { $_.ExtendedRights -like 'ms-Exch-SMTP-Accept-Any-Sender' } | Remove-ADPermission -Confirm:$false`, snapshot);
+  assert.equal(r.changed, 1);
+  const left = r.snapshot.permissions.filter((p) => p.identity === id).map((p) => p.extendedRights.join());
+  assert.deepEqual([...left].sort(), ['ms-Exch-Accept-Headers-Routing', ANY_RECIPIENT, 'ms-Exch-SMTP-Accept-Authoritative-Domain-Sender', 'ms-Exch-SMTP-Submit'].sort());
+  assert.ok(!r.snapshot.connectors.find((c) => c.identity === id)?.permissionGroups.includes('AnonymousUsers'));
+});

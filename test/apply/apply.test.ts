@@ -140,7 +140,7 @@ test('binding and range conflicts (§4.4) are refused with the statement\'s line
 test('unknown statements exit 2 naming their line, or are skipped with --skip-unknown', async () => {
   await refused(`${NEW_RELAY}\n\nStart-Process calc.exe\n`, 3, /cannot interpret this statement .*Start-Process/);
   await refused(`${NEW_RELAY}\nwhile ($true) { Write-Host 'x' }`, 2, /unsupported while statement/);
-  await refused(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $(hostname)"`, 2, /subexpression/);
+  await refused(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $(hostname)"`, 2, /hostname is not a command the dry run knows/);
   const r = await run(`${NEW_RELAY}\nStart-Process calc.exe\nSet-ReceiveConnector Relay -Banner '220 ok'`, BASE, true);
   assert.equal(conn(r, 'Relay').banner, '220 ok');
   assert.deepEqual(r.events.filter((e) => e.kind === 'skipped').map((e) => e.line), [2]);
@@ -260,4 +260,12 @@ test('the same script twice: the second run changes nothing', async () => {
   const second = await run(script, first.snapshot);
   assert.equal(second.changed, 0);
   assert.deepEqual(second.snapshot, first.snapshot);
+});
+
+test('an imported accepted domain is found by its Name as the importer keeps it (extra.Name), as Exchange finds it', async () => {
+  const imported: Snapshot = { ...BASE, acceptedDomains: [...BASE.acceptedDomains,
+    { domainName: '*', domainType: 'ExternalRelay', default: false, extra: { Name: 'Everything' } }] };
+  const r = await run('Remove-AcceptedDomain -Identity Everything -Confirm:$false -ErrorAction Stop', imported);
+  assert.deepEqual(r.snapshot.acceptedDomains.map((d) => d.domainName), BASE.acceptedDomains.map((d) => d.domainName));
+  await refused('Remove-AcceptedDomain -Identity Nothing', 1, /couldn't find accepted domain "Nothing"/, imported);
 });

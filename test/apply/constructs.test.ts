@@ -143,3 +143,25 @@ test('should-refuse: a refusal inside a loop names the line inside the body', as
   await refusedAt(`${NEW_RELAY}\n'a' | ForEach-Object -Begin { Write-Host 'start' } -Process { Write-Host $_ }`, 2, /cannot interpret .*ForEach-Object without a single script block/);
   await refusedAt(`${NEW_RELAY}\n'a','b' | ForEach-Object { $_ } | Set-ReceiveConnector`, 2, /cannot interpret .*ForEach-Object before another pipeline stage/);
 });
+
+test('a pipeline that only reads and prints changes nothing; its source still has to exist', async () => {
+  const r = await run([
+    NEW_RELAY,
+    "Get-ReceiveConnector -Identity 'EX16\\Relay' | Select-Object -ExpandProperty RemoteIPRanges   # review the hosts",
+    "Get-ADPermission 'EX16\\Relay' | Where-Object { $_.ExtendedRights -like '*Any-Recipient*' } | Format-Table -Property User,ExtendedRights",
+  ].join('\n'));
+  assert.deepEqual(ranges(r), ['10.0.0.6', '10.0.0.7']);
+  assert.equal(r.changed, 1);
+  await refusedAt(`${NEW_RELAY}\nGet-ReceiveConnector 'EX16\\Nope' | Select-Object -ExpandProperty RemoteIPRanges`, 2, /couldn't find receive connector "EX16\\Nope"/);
+  await refusedAt(`${NEW_RELAY}\nGet-ReceiveConnector 'EX16\\Relay' | Select-Object Identity | Set-ReceiveConnector -Banner '220 x'`, 2, /cannot interpret .*Select-Object in the middle of a pipeline/);
+});
+
+test('"$(…)" subexpressions in strings, as ForEach-Object bodies write them', async () => {
+  const r = await run([
+    NEW_RELAY,
+    "Get-ReceiveConnector | Where-Object { $_.Name -like 'Relay' } | ForEach-Object { Set-ReceiveConnector \"$($_.Identity)\" -Banner \"220 $($_.Name) ready\" }",
+  ].join('\n'));
+  assert.equal(relay(r).banner, '220 Relay ready');
+  await refusedAt(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $(hostname)"`, 2, /cannot interpret .*hostname/);
+  await refusedAt(`${NEW_RELAY}\nSet-ReceiveConnector Relay -Banner "220 $($env:COMPUTERNAME)"`, 2, /cannot interpret/);
+});

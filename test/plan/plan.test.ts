@@ -130,6 +130,7 @@ describe('plan: the fixture estate', async () => {
     assert.equal(cert.path, 'connector-certificate');
     assert.equal(cert.decidedBy, 'worksheet');
     assert.match(cert.reasons.join(' '), /worksheet\.csv line 7/);
+    assert.equal(cert.tlsCertificateName, 'edi.contoso-mfg.example');
     assert.deepEqual(cert.blockers, []);
     const basic = byIp(plan, '10.20.50.33');
     assert.equal(basic.path, 'client-submission-basic');
@@ -150,6 +151,8 @@ describe('plan: the fixture estate', async () => {
   it('blocker tenant-outbound-limit: the worksheet sends the bulk sender through a connector', async () => {
     const over = await planOf([...CONFIG, '--logs', LOGS, '--worksheet', join(REPO_ROOT, 'fixtures/estate-exit/worksheet-bulk-through-connector.csv'),
       '--licences', '10', '--egress', '10.20.60.10=203.0.113.30', '--as-of', '2026-12-07']);
+    // That worksheet has no tlsCertificateName column: the certificate connector cannot be built.
+    assert.deepEqual(blockerIds(byIp(over, '10.20.60.15')), ['certificate-name-missing']);
     const s = byIp(over, '10.20.60.10');
     assert.equal(s.path, 'connector-ip');
     assert.deepEqual(blockerIds(s), ['tenant-outbound-limit']);

@@ -99,12 +99,16 @@ test('high-volume-email: the device logs in with its HVE account; internal recip
   sameReply(replyOf(runExoScenario(bare, scenario('10.9.9.40', ['colleague@corp.example']), () => TODAY).result, 'auth'), COMMON_REPLIES.authUnsuccessful);
 });
 
-test('keep-on-premises: answered by today\'s configuration; a sender the plan does not list: nothing answers after cut-over', () => {
+test('keep-on-premises: answered by today\'s configuration; a sender the plan does not list: the MX endpoint answers it as an unknown sender', () => {
   assert.equal(run(scenario('10.7.7.7', ['someone@external.example'])), TODAY);
   const forgotten = runExoScenario(setup(), scenario('10.1.1.99', ['someone@external.example']), () => TODAY);
-  assert.equal(forgotten.result.outcome, 'refused');
-  assert.equal(forgotten.result.connector, null);
+  sameReply(forgotten.result.recipients[0], EXO_REPLIES.tenantRelayDenied);
+  assert.equal(forgotten.result.outcome, 'rejected');
+  assert.equal(forgotten.result.connector, 'EXO\\corp-example.mail.protection.outlook.com');
   assert.match(forgotten.note ?? '', /no sender 10\.1\.1\.99/);
+  // Inbound internet mail (which the plan leaves out) is still delivered once the MX moves: not a break.
+  const inbound = runExoScenario(setup(), scenario('203.0.113.50', ['staff@corp.example'], { mailFrom: 'news@newsletter.example' }), () => TODAY);
+  assert.equal(inbound.result.outcome, 'accepted');
 });
 
 test('a device that logs in today and is sent to the MX endpoint gets Exchange\'s reply to an AUTH that is not offered', () => {
@@ -120,7 +124,7 @@ test('CLI: replay --flavor exo --plan compares today with the planned tenant and
   assert.equal(doc.summary.total, 7);
   assert.equal(byName.get('door controller to a supplier')?.changed, false, 'same outcome and replies: the connector rename is not a change');
   assert.equal(byName.get('crm with LOGIN')?.after.outcome, 'rejected');
-  assert.equal(byName.get('a host the plan forgot')?.after.outcome, 'refused');
+  assert.equal(byName.get('a host the plan forgot')?.after.outcome, 'rejected');
   assert.equal(byName.get('old app stays on premises')?.changed, false);
   assert.match(r.stderr, /the plan has no sender 10\.1\.1\.99/);
   const gate = await runCli(['replay', SNAPSHOT, '--scenarios', 'fixtures/plans/m365.scenarios.json', '--flavor', 'exo', '--plan', 'fixtures/plans/m365.plan.json', '--fail-on-change']);

@@ -3,7 +3,7 @@ import type { Interval } from '../../net/index.js';
 import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
-import { observedHosts, removeAnonymousGrant } from '../relay-fixes.js';
+import { observedHosts, peersOf, removeAnonymousGrant } from '../relay-fixes.js';
 
 /**
  * The fix of an open relay (rules.md "Fixes"). A built-in connector keeps its ranges (Default
@@ -20,19 +20,26 @@ function openRelayFix(draft: FindingDraft, context: RuleContext): FixCandidate {
     if (removal !== null) return { script: removal.join('\n'), fallback: `Remove the anonymous ms-Exch-SMTP-Accept-Any-Recipient grant from ${c.identity}; never remove its remote ranges (they carry its normal traffic).` };
     return { manual: `Find where anonymous gets ms-Exch-SMTP-Accept-Any-Recipient on ${c.identity} (${grant === undefined ? 'not in the export' : describeRight(grant)}) and remove that grant; keep the connector's remote ranges, which carry its normal traffic.` };
   }
-  const hosts = observedHosts(context, c);
-  if (hosts === null) {
+  // The same connector on the other servers of its generation changes with it (the servers stay
+  // alike), to the hosts seen on any of them.
+  const peers = peersOf(context, c, (p) => p.enabled && defaultConnectorKind(p) === null && canRelayAnonymously(context.policy, p) && !sessionsExternallySecured(p));
+  const seen = peers.map((p) => observedHosts(context, p));
+  if (seen.some((h) => h === null)) {
     return { manual: `The hosts that must keep relaying through ${c.identity} are unknown: read the protocol or message tracking logs (exrelay audit --logs LOGS) or ask the application owners, then set its RemoteIPRanges to exactly those hosts, one address each. exrelay does not guess addresses.` };
   }
+  const hosts = [...new Set(seen.flatMap((h) => h ?? []))];
+  const names = peers.map((p) => p.identity).join(', ');
   if (hosts.length === 0) {
     return {
-      script: `Set-ReceiveConnector -Identity ${psQuote(c.identity)} -Enabled $false`,
-      fallback: `No host was seen relaying through ${c.identity} in the logs given: if the logs cover a full business cycle, disable it; otherwise read more logs first.`,
+      script: peers.map((p) => `Set-ReceiveConnector -Identity ${psQuote(p.identity)} -Enabled $false`).join('\n'),
+      fallback: `No host was seen relaying through ${names} in the logs given: if the logs cover a full business cycle, disable it; otherwise read more logs first.`,
+      changesRelayHostsOf: peers.map((p) => p.identity),
     };
   }
   return {
-    script: `Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges ${hosts.map(psQuote).join(',')}`,
-    fallback: `Narrow ${c.identity} to the hosts seen relaying in the logs (${hosts.join(', ')}), checking that each public one is a dedicated host of the organisation.`,
+    script: peers.map((p) => `Set-ReceiveConnector -Identity ${psQuote(p.identity)} -RemoteIPRanges ${hosts.map(psQuote).join(',')}`).join('\n'),
+    fallback: `Narrow ${names} to the hosts seen relaying in the logs (${hosts.join(', ')}), checking that each public one is a dedicated host of the organisation.`,
+    changesRelayHostsOf: peers.map((p) => p.identity),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../json.js';
-import type { ReceiveConnector, Snapshot } from '../../model.js';
+import type { ReceiveConnector } from '../../model.js';
 import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
 
 function escapeRegExp(s: string): string {

@@ -2,6 +2,7 @@ import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
 import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { remediationOf, withConnector } from '../fixes.js';
+import { sharedName } from './connector-inconsistent-across-servers.js';
 import { defineRule, isCustomConnector, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { bindingSetKey, formatBinding } from '../../net/index.js';
 
@@ -55,6 +56,10 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
     const [winner, loser] = wonIntervalCount(policy, a) > 0 || wonIntervalCount(policy, b) === 0 ? [a, b] : [b, a];
     if (!isCustomConnector(loser)) {
       return { manual: `${winner.identity} answers every client of setup's ${loser.identity} (same bindings and ranges, same settings). A fix does not remove setup's connectors: remove ${winner.identity} instead if nothing depends on its name (Remove-ReceiveConnector -Identity ${psQuote(winner.identity)}), after checking why it copies ${loser.identity}.` };
+    }
+    const copies = snapshot.connectors.filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(loser).toLowerCase());
+    if (copies.length > 0) {
+      return { manual: `${loser.identity} answers exactly as ${winner.identity} and can go, but the same connector also exists as ${copies.map((o) => o.identity).join(', ')}: removing only this copy would make the servers differ. Remove it on every server together (Remove-ReceiveConnector for each copy), or keep all of them.` };
     }
     const drop = loser;
     const keep = winner;

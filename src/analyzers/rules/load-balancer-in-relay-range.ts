@@ -26,7 +26,7 @@ export default defineRule({
   fix: (draft, context) => excludeFromRelayFix(draft, context, draft.evidence.loadBalancers ?? null, 'load balancer'),
   check: ({ snapshot, policy, options }) => {
     const balancers = [...new Set(options.loadBalancers.map((a) => normalizeAddress(a)).filter((a): a is string => a !== null))];
-    const selected = selectionsFor(policy, balancers);
+    const selected = selectionsFor(policy, balancers, (c) => isRelayCapable(policy, c));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
       const mine = selected.get(c);
       if (mine === undefined || !isRelayCapable(policy, c)) return [];

@@ -1,11 +1,12 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
 import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
-import { bindingSetKey, bindingsOverlap, formatAddress, intervalRelation, parseAddress, parseIpv4Number, tryRangeInterval, type Interval } from '../../net/index.js';
+import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeInterval, type Interval } from '../../net/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
-import { remediationOf, setConnector, withConnector } from '../fixes.js';
+import { conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
+import { sharedName } from './connector-inconsistent-across-servers.js';
 import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 type Pos = number | bigint;
@@ -212,29 +213,6 @@ function selectionOf(policy: PolicyIndex, endpoints: ReadonlyArray<{ server: str
   }).join('#');
 }
 
-/** A range of another connector on the server that `ranges` would still conflict with (reference §4.4), or null. */
-function remainingConflict(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): string | null {
-  for (const o of connectors) {
-    if (o === c || o.server.toLowerCase() !== c.server.toLowerCase() || (o.transportRole ?? '') !== (c.transportRole ?? '')) continue;
-    for (const b1 of c.bindings) {
-      for (const b2 of o.bindings) {
-        if (!bindingsOverlap(b1, b2)) continue;
-        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
-        for (const r1 of ranges) {
-          for (const r2 of o.remoteIPRanges) {
-            const i1 = tryRangeInterval(r1);
-            const i2 = tryRangeInterval(r2);
-            if (i1 === null || i2 === null) continue;
-            const rel = intervalRelation(i1, i2);
-            if (rel === 'partial' || (rel === 'equal' && identical)) return `${r1.expression} of ${c.identity} and ${r2.expression} of ${o.identity}`;
-          }
-        }
-      }
-    }
-  }
-  return null;
-}
-
 // Selection already decides every overlapping address (the smallest range wins); the fix writes
 // that decision down: the overlap leaves the range of the connector that loses it, so the
 // ranges become disjoint and no client changes connector. It is offered only when a dry
@@ -279,8 +257,10 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
         adds.push(...pieces.map((p) => p.expression));
       }
       if (ranges.length === 0) return decide(`Taking the overlap out would leave ${loser.identity} without remote ranges, which Exchange refuses.`);
-      const conflict = remainingConflict(snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
-      if (conflict !== null) return decide(`After the change ${conflict} would still overlap, which Exchange refuses.`);
+      const copies = snapshot.connectors.filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(loser).toLowerCase());
+      if (copies.length > 0) return decide(`${loser.identity} also exists as ${copies.map((o) => o.identity).join(', ')}; changing the ranges of one copy alone would make the servers answer differently, so the copies are changed together.`);
+      const conflict = conflictOf(snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
+      if (conflict !== null) return decide(`After the change Exchange would still refuse it: ${conflict}.`);
       changed.set(loser, { ...loser, remoteIPRanges: ranges });
       const hash = `@{Remove=${removes.map(psQuote).join(',')}${adds.length > 0 ? `; Add=${adds.map(psQuote).join(',')}` : ''}}`;
       statements.push(setConnector(loser, `-RemoteIPRanges ${hash}`));

@@ -1,13 +1,17 @@
 import { isRelayCapable } from '../../policy/index.js';
-import { remediationOf, setConnector, withConnector } from '../fixes.js';
-import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
+import { blockedByConflict, conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
+import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // Verbose logging changes no SMTP answer: the one setting this finding is about.
-function fix(draft: FindingDraft): FixCandidate {
-  return withConnector(draft, (c) => ({
+function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
+  return withConnector(draft, (c) => {
+    const conflict = conflictOf(snapshot.connectors, c);
+    if (conflict !== null) return blockedByConflict(c, conflict, `turn on protocol logging: ${setConnector(c, '-ProtocolLoggingLevel Verbose')}`);
+    return {
     script: setConnector(c, '-ProtocolLoggingLevel Verbose'),
     fallback: `Turn on protocol logging on ${c.identity} (ProtocolLoggingLevel Verbose) once whatever Exchange refuses in its current settings is corrected; logging itself changes no mail flow.`,
-  }));
+    };
+  });
 }
 
 export default defineRule({
@@ -38,6 +42,6 @@ export default defineRule({
         evidence: { protocolLoggingLevel: c.protocolLoggingLevel, relayCapable: relay },
       }];
     }),
-  remediation: (draft) => remediationOf(fix(draft)),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
   fix,
 });

@@ -43,7 +43,7 @@ export default defineRule({
     };
     for (const s of snapshot.servers) for (const a of s.ipAddresses) add(s.name, a, exchangeGeneration(s.version));
     for (const a of options.exchangeServers) add(null, a, null);
-    const selected = selectionsFor(policy, addresses.map((a) => a.address));
+    const selected = selectionsFor(policy, addresses.map((a) => a.address), (c) => isRelayCapable(policy, c));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {
       const mine = selected.get(c);
       if (mine === undefined || !isRelayCapable(policy, c)) return [];

@@ -2,17 +2,28 @@ import type { ReceiveConnector } from '../../model.js';
 import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
 import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
 import { psQuote } from '../../powershell/quote.js';
-import { remediationOf, setConnector, withConnector } from '../fixes.js';
-import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
+import { conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
+import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // A connector selected for no address changes no conversation when it is disabled: the
 // provable step, reversible, and it keeps the settings for whoever meant the connector to win
 // some hosts (then its ranges must be narrowed on purpose: a decision, not a script). Setup's
 // connectors are never switched off by a fix.
-function fix(draft: FindingDraft): FixCandidate {
+function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
   return withConnector(draft, (c) => {
     if (!isCustomConnector(c)) {
       return { manual: `${c.identity} is one of setup's connectors and is never selected: another connector with the same or smaller ranges takes all of its clients. Find out why that connector covers its clients (its ranges were probably meant to be narrower) rather than changing ${c.identity}.` };
+    }
+    // Switching off one server's copy of a connector the other servers also have would make the
+    // copies inconsistent (a finding of the same severity): the copies are decided together.
+    const copies = snapshot.connectors.filter((o) => o.enabled && o !== c && o.server.toLowerCase() !== c.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(c).toLowerCase());
+    if (copies.length > 0) {
+      return { manual: `${c.identity} is never selected, but the same connector also exists as ${copies.map((o) => o.identity).join(', ')}: switching off only this copy would make the servers answer differently. Decide for every copy together: if none is needed, remove them all; if this one was meant to win some hosts, give it (and its copies) the narrower ranges it was meant for.` };
+    }
+    // Exchange refuses any Set on a connector in conflict (equal ranges on its binding, …);
+    // removing it is not validated and changes no conversation either.
+    if (conflictOf(snapshot.connectors, c) !== null) {
+      return { script: `Remove-ReceiveConnector -Identity ${psQuote(c.identity)} -Confirm:$false -ErrorAction Stop`, fallback: `${c.identity} is never selected; remove it or give it the narrower ranges it was meant to win.` };
     }
     return {
       script: setConnector(c, '-Enabled $false'),
@@ -21,6 +32,7 @@ function fix(draft: FindingDraft): FixCandidate {
   });
 }
 import { lostToRoleConflict } from './port-conflict.js';
+import { sharedName } from './connector-inconsistent-across-servers.js';
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
 function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map<string, WonInterval[]>): string[] {
@@ -88,6 +100,6 @@ export default defineRule({
       }];
     });
   },
-  remediation: (draft) => remediationOf(fix(draft)),
+  remediation: (draft, context) => remediationOf(fix(draft, context)),
   fix,
 });

@@ -3,6 +3,7 @@ import type { AcceptedDomain, ReceiveConnector, Snapshot } from '../../model.js'
 import type { Params } from '../binding.js';
 import { Refusal, eq, str } from '../coercion.js';
 import { stringify } from '../values.js';
+import { acceptedDomainName } from '../objects.js';
 
 /** `SERVER\Name`, or a bare name when it is unique across servers. */
 export function findConnector(snap: Snapshot, identity: string): ReceiveConnector | null {
@@ -23,8 +24,7 @@ export function requireConnector(snap: Snapshot, b: Params): ReceiveConnector {
 
 /** An accepted domain is named by its domain name or by its Name. */
 export function domainMatches(d: AcceptedDomain, id: string): boolean {
-  const name = d.extra?.['name'];
-  return eq(d.domainName, id) || (typeof name === 'string' && eq(name, id));
+  return eq(d.domainName, id) || eq(acceptedDomainName(d), id);
 }
 
 export function requireDomain(snap: Snapshot, b: Params): AcceptedDomain {

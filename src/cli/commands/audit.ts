@@ -118,12 +118,13 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
     const proved = await auditWithProof(snapshot, auditOptions, now, observed === undefined ? {} : { observedSenders: observed });
     doc = proved.doc;
     if (opts.fixes !== undefined) {
-      const combined = await combineFixes(proved.context, doc);
+      const combined = await combineFixes(proved.context, doc, proved.rescoped);
       for (const { finding, reason } of combined.leftOut) {
         io.stderr(`exrelay: warning: ${opts.fixes}: the fix of ${finding.rule} on ${finding.connector ?? finding.server ?? 'the organisation'} is left out: ${reason}\n`);
       }
       const path = await writeOutputFile(io, opts.fixes, combined.script === '' ? '# exrelay: no fix could be proved for this configuration\n' : combined.script);
-      reportWritten(io, opts, `${path} (${combined.included.length} proved fix${combined.included.length === 1 ? '' : 'es'})`);
+      const also = combined.alsoResolved.length === 0 ? '' : `; ${combined.alsoResolved.length} more finding${combined.alsoResolved.length === 1 ? '' : 's'} resolved by them`;
+      reportWritten(io, opts, `${path} (${combined.included.length} proved fix${combined.included.length === 1 ? '' : 'es'}${also})`);
     }
   } else doc = runAudit(snapshot, auditOptions, now);
   // Data the engine had to skip (e.g. a remote range that is not an address range) would
@@ -193,12 +194,10 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option('--no-verify', 'do not prove the fixes (apply, re-audit, replay); every fix then says "not verified"');
   addQuietOption(cmd);
   withExamples(cmd, [
-    { what: 'the risk report for the customer', run: 'exrelay audit exports/ --format html --out report.html' },
-    { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
-    { what: 'the lifecycle as it stood on the day of an earlier assessment', run: 'exrelay audit exports/ --as-of 2025-10-01 --only unsupported-exchange-version' },
-    { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
+    { what: 'the risk report for the customer, with the exit plan from the logs', run: 'exrelay audit exports/ --logs logs/ --format html --out report.html' },
     { what: 'proved fixes that keep the hosts seen relaying, as one script to review', run: 'exrelay audit exports/ --logs logs/ --fixes fixes.ps1' },
-    { what: 'a quick look without proving the fixes', run: 'exrelay audit exports/ --no-verify' },
+    { what: 'a CI gate on the change repository', run: 'exrelay audit after.json --fail-on high --format json --out findings.json' },
+    { what: 'a report to share outside the customer', run: 'exrelay audit exports/ --format html --redact --suppress accepted.yaml --out report.html' },
   ]);
   cmd.action(async (inputs: string[], opts: AuditCliOptions) => { await auditCommand(inputs, opts, ctx); });
 }

@@ -6,12 +6,12 @@
 // and more missing ranges than the limit.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import rule from '../../../src/analyzers/rules/connector-inconsistent-across-servers.js';
-import { EVIDENCE_LIMIT } from '../../../src/analyzers/rule.js';
-import { buildPolicy } from '../../../src/policy/index.js';
-import type { IpRange, ReceiveConnector, Snapshot } from '../../../src/model.js';
-import { anonymousRelay, defaults, estate, range } from '../../helpers/build.js';
-import { prng } from '../../../bench/lib/prng.js';
+import rule from '../../src/analyzers/rules/connector-inconsistent-across-servers.js';
+import { EVIDENCE_LIMIT } from '../../src/analyzers/rule.js';
+import { buildPolicy } from '../../src/policy/index.js';
+import type { IpRange, ReceiveConnector, Snapshot } from '../../src/model.js';
+import { anonymousRelay, defaults, estate, range } from '../helpers/build.js';
+import { prng } from '../../bench/lib/prng.js';
 
 /** The definition, written the plain way: members × union. */
 function naiveDifferences(members: readonly ReceiveConnector[]): unknown {

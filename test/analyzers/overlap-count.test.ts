@@ -3,10 +3,10 @@
 // and the evidence must stay what the full list gave.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import rule from '../../../src/analyzers/rules/overlapping-remote-ranges.js';
-import { EVIDENCE_LIMIT } from '../../../src/analyzers/rule.js';
-import { buildPolicy } from '../../../src/policy/index.js';
-import { anonymousRelay, connector, defaults, estate, range } from '../../helpers/build.js';
+import rule from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { EVIDENCE_LIMIT } from '../../src/analyzers/rule.js';
+import { buildPolicy } from '../../src/policy/index.js';
+import { anonymousRelay, connector, defaults, estate, range } from '../helpers/build.js';
 
 describe('overlapping-remote-ranges: more overlaps than the evidence shows', () => {
   it('counts every overlap of a pair and shows the first EVIDENCE_LIMIT in address order', () => {

@@ -1,0 +1,75 @@
+// Every script the audit offers as proved is checked again here, without the verifier: applied
+// with `apply`, re-audited with the runner, and replayed with the replay engine (inbound
+// internet mail to every Authoritative domain on 25, and the relay hosts of the other relay
+// connectors). None may fail (rules.md "Fixes").
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runAudit } from '../../src/analyzers/run.js';
+import { applyScript } from '../../src/apply/apply.js';
+import { SEVERITIES, type Finding, type Scenario, type Snapshot } from '../../src/model.js';
+import { buildPolicy, canRelayAnonymously, intervalsWonBy, isExternallySecured, serverNames } from '../../src/policy/index.js';
+import { formatAddress } from '../../src/net/index.js';
+import { auditWithProof } from '../../src/proof/verify.js';
+import { runScenario } from '../../src/replay/replay.js';
+import { TEST_NOW } from '../helpers/rule-tester.js';
+import { proofEstates } from './estates.js';
+
+const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
+const key = (f: Finding): string => `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}`;
+
+/** Inbound mail per server and Authoritative domain, and one host per relay connector (with the connector). */
+function traffic(snapshot: Snapshot): Array<{ server: string; scenario: Scenario; connector: string | null }> {
+  const policy = buildPolicy(snapshot);
+  const out: Array<{ server: string; scenario: Scenario; connector: string | null }> = [];
+  const domains = snapshot.acceptedDomains.filter((d) => d.domainType === 'Authoritative').map((d) => d.domainName.replace(/^\*\./, ''));
+  for (const server of serverNames(policy)) {
+    for (const domain of domains) {
+      out.push({ server, connector: null, scenario: { name: `in ${domain}`, clientIp: '203.0.113.250', port: 25, tls: false, auth: null, helo: 'mx.example', mailFrom: 'a@elsewhere.invalid', rcptTo: [`postmaster@${domain}`] } });
+    }
+  }
+  for (const c of snapshot.connectors) {
+    if (!c.enabled || !(canRelayAnonymously(policy, c) || isExternallySecured(c))) continue;
+    const won = intervalsWonBy(policy, c)[0];
+    if (won === undefined) continue;
+    const host = formatAddress(won.family, won.last > won.first ? won.first + 1n : won.first);
+    out.push({ server: c.server, connector: c.identity.toLowerCase(), scenario: {
+      name: `relay ${host}`, clientIp: host, port: won.port, tls: false, auth: null, helo: 'host.example',
+      mailFrom: `app@${domains[0] ?? 'elsewhere.invalid'}`, rcptTo: ['someone@far-away.invalid'],
+    } });
+  }
+  return out;
+}
+
+const accepted = (snapshot: Snapshot, t: { server: string; scenario: Scenario }): boolean =>
+  runScenario(buildPolicy(snapshot), t.scenario, [], { server: t.server }).outcome === 'accepted';
+
+const estates = await proofEstates();
+
+describe('every offered script passes apply, re-audit and replay, checked without the verifier', () => {
+  for (const { name, snapshot, loadBalancers } of estates) {
+    it(name, async () => {
+      const options = { loadBalancers: loadBalancers ?? [] };
+      const { doc } = await auditWithProof(snapshot, options, TEST_NOW);
+      const before = runAudit(snapshot, options, TEST_NOW).findings;
+      const baseline = traffic(snapshot).filter((t) => accepted(snapshot, t));
+      for (const finding of doc.findings) {
+        if (finding.fix === undefined || finding.fix === null) continue;
+        const where = `${finding.rule} on ${finding.connector ?? finding.server ?? ''}`;
+        assert.ok(finding.fix.verified, `${where}: a shown script is proved`);
+        assert.doesNotMatch(finding.fix.script, /<[a-z][^>]*>|-Server ''|'10\.0\.0\.25'/i, `${where}: runnable as is`);
+        const after = (await applyScript(snapshot, finding.fix.script, { file: where })).snapshot;
+        const afterFindings = runAudit(after, options, TEST_NOW).findings;
+        assert.ok(!afterFindings.some((f) => key(f) === key(finding)), `${where}: resolved`);
+        for (const f of afterFindings) {
+          if (rank(f.severity) > rank(finding.severity)) continue;
+          assert.ok(before.some((b) => key(b) === key(f) && rank(b.severity) <= rank(f.severity)), `${where}: adds ${f.severity} ${f.rule} on ${f.connector ?? ''}`);
+        }
+        for (const t of baseline) {
+          // Only a fix about who relays through a connector may change its own relay host.
+          if (t.connector !== null && t.connector === finding.connector?.toLowerCase() && ['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range'].includes(finding.rule)) continue;
+          assert.ok(accepted(after, t), `${where}: keeps ${t.scenario.name} via ${t.server}`);
+        }
+      }
+    });
+  }
+});
