@@ -30,8 +30,10 @@ function pdfPageCount(pdf: Buffer): number {
 }
 
 /** Text compared without any whitespace: a line wrapped in the PDF is the same text. */
+// Compared without white space and hyphens: pdftotext joins a word broken after a hyphen at the
+// end of a line and drops that hyphen (`ms-Exch-` + `SMTP` becomes `ms-ExchSMTP`).
 function squash(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/g, '');
+  return text.normalize('NFKC').replace(/[\s\u00ad-]+/g, '');
 }
 
 async function inPage<T>(page: Page, expression: string): Promise<T> {

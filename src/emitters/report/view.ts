@@ -432,7 +432,8 @@ export function buildReportView(input: ReportInput): ReportView {
       rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
       impact: wordingFor(ruleInfo, f.rule, f.severity).impact,
-      remediation: prose,
+      // A rule whose remediation is its manual text would say the same paragraph twice.
+      remediation: f.fix === null && typeof f.manual === 'string' && f.manual.trim() === f.remediation.trim() ? '' : prose,
       powershell,
       references: f.references.map(referenceView),
       fix: f.fix === undefined || f.fix === null ? null : fixView(f.fix),
