@@ -57,11 +57,6 @@ export function describeCertificate(cert: Certificate): string {
   return `${cert.subject} (thumbprint ${cert.thumbprint}, ${cert.notAfter.slice(0, 10)})`;
 }
 
-/** The remediation text a finding carries: the candidate script, or the manual advice. */
-export function remediationOf(candidate: FixCandidate): string {
-  return candidate.script ?? candidate.manual;
-}
-
 /** For a draft that names no connector although the rule speaks about one (never expected). */
 export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) => FixCandidate): FixCandidate {
   const c = draft.connector;

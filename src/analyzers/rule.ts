@@ -112,6 +112,12 @@ export interface Rule {
    * exrelay.findings/1, rules.md "Fixes") takes its place rule by rule.
    */
   remediation?(draft: FindingDraft, context: RuleContext): string | undefined;
+  /**
+   * The remediation text is the fix candidate's own script or manual text, so the two never
+   * disagree; the runner takes it from the candidate it already computed (a generator may be
+   * costly, e.g. reading the ACL of a connector, and runs once per finding).
+   */
+  remediationFromFix?: boolean;
   /** The fix generator (rules.md "Fixes"): a candidate script or manual advice for one finding. */
   fix?(draft: FindingDraft, context: RuleContext): FixCandidate;
 }

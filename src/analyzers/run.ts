@@ -100,7 +100,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context)): Finding {
   const connector = draft.connector ?? null;
   const server = draft.server !== undefined ? draft.server : connector?.server ?? null;
-  const template = rule.remediation?.(draft, context) ?? draft.remediation ?? rule.meta.remediation;
+  const template = (rule.remediationFromFix === true ? candidate.script ?? candidate.manual : rule.remediation?.(draft, context)) ?? draft.remediation ?? rule.meta.remediation;
   const remediation = template
     .replaceAll('{identity}', psQuote(connector?.identity ?? '<identity>'))
     .replaceAll('{server}', psQuote(server ?? '<server>'));

@@ -121,7 +121,8 @@ describe('the demo report printed by Chromium', () => {
       const place = f.connector ?? (f.server === null ? 'Organisation-wide' : `server ${f.server}`);
       assert.ok(text.includes(squash(f.rule)), `rule ${f.rule} is printed`);
       assert.ok(text.includes(squash(place)), `${place} (${f.rule}) is printed`);
-      const said = f.connector !== null && f.message.startsWith(`${f.connector}: `) ? f.message.slice(f.connector.length + 2) : f.message;
+      const said = f.connector === null ? f.message : f.message.startsWith(`${f.connector}: `) ? f.message.slice(f.connector.length + 2)
+        : f.message.startsWith(`${f.connector} `) ? f.message.slice(f.connector.length + 1) : f.message;
       assert.ok(text.includes(squash(said)), `the message of ${f.rule} on ${place} is printed: ${said}`);
     }
 

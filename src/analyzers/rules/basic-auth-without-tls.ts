@@ -1,5 +1,5 @@
 import { connectorFqdn } from '../../certificates.js';
-import { authMechanismSetting, blockedByConflict, conflictOf, remediationOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { authMechanismSetting, blockedByConflict, conflictOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // Requiring TLS before AUTH LOGIN is safe only where STARTTLS can work: with a valid certificate
@@ -46,6 +46,6 @@ export default defineRule({
       message: `${c.identity} accepts AUTH LOGIN before STARTTLS, so credentials can be sent in clear text`,
       evidence: { authMechanism: [...c.authMechanism] },
     })),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

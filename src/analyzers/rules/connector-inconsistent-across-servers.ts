@@ -8,9 +8,16 @@ function escapeRegExp(s: string): string {
 
 /** The connector's name with its server's name taken out (`Relay EX01` → `Relay`); compared case-insensitively. */
 export function sharedName(c: ReceiveConnector): string {
+  const known = sharedNames.get(c);
+  if (known !== undefined) return known;
   const re = new RegExp(`(^|[\\s_.-])${escapeRegExp(c.server)}(?=$|[\\s_.-])`, 'gi');
-  return c.name.replace(re, ' ').replace(/[\s_.-]+$/, '').replace(/\s+/g, ' ').trim();
+  const name = c.name.replace(re, ' ').replace(/[\s_.-]+$/, '').replace(/\s+/g, ' ').trim();
+  sharedNames.set(c, name);
+  return name;
 }
+
+// The check and every copy's fix ask for the same names: one regular expression per connector, not per call.
+const sharedNames = new WeakMap<ReceiveConnector, string>();
 
 /** 2010 hubs and 2013+ Mailbox servers have different default connectors: compare like with like. */
 function generation(versions: ReadonlyMap<string, string>, c: ReceiveConnector): string {

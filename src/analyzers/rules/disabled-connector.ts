@@ -1,5 +1,5 @@
 import { psQuote } from '../../powershell/quote.js';
-import { remediationOf, withConnector } from '../fixes.js';
+import { withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate } from '../rule.js';
 
 // A disabled connector takes no part in selection, so removing it changes no conversation; it
@@ -34,6 +34,6 @@ export default defineRule({
       message: `${c.identity} is disabled`,
       evidence: { bindings: c.bindings.map(formatBinding) },
     })),
-  remediation: (draft) => remediationOf(fix(draft)),
+  remediationFromFix: true,
   fix,
 });

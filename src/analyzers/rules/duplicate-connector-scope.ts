@@ -1,7 +1,7 @@
 import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
 import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
 import { psQuote } from '../../powershell/quote.js';
-import { remediationOf, withConnector } from '../fixes.js';
+import { withConnector } from '../fixes.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
 import { defineRule, isCustomConnector, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { bindingSetKey, formatBinding } from '../../net/index.js';
@@ -127,6 +127,6 @@ export default defineRule({
     }
     return out;
   },
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

@@ -1,8 +1,8 @@
 import type { JsonValue } from '../../json.js';
-import type { Permission, ReceiveConnector } from '../../model.js';
+import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
 import { PERMISSION_GROUP_ACES, canonicalPrincipal, canonicalRight, isSetupDeny, principalKey } from '../../policy/index.js';
 import { AUTHENTICATED_USERS, EVERYONE } from '../../principals.js';
-import { remediationOf, withConnector } from '../fixes.js';
+import { withConnector } from '../fixes.js';
 import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 /**
@@ -11,6 +11,23 @@ import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleCon
  * those of Authenticated Users, Everyone and any other account or group, since memberships are
  * not in the exports.
  */
+const entriesByConnector = new WeakMap<Snapshot, Map<string, Permission[]>>();
+
+/** The AD entries of one connector, indexed once per snapshot (one finding per Deny entry would otherwise read the whole ACL export each). */
+function entriesOf(snapshot: Snapshot, c: ReceiveConnector): readonly Permission[] {
+  let index = entriesByConnector.get(snapshot);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of snapshot.permissions) {
+      const key = p.identity.toLowerCase();
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [p]); else list.push(p);
+    }
+    entriesByConnector.set(snapshot, index);
+  }
+  return index.get(c.identity.toLowerCase()) ?? [];
+}
+
 function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user: string, right: string): string[] {
   const key = principalKey(user);
   const account = canonicalPrincipal(user) === null;
@@ -21,8 +38,8 @@ function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user:
   for (const ace of PERMISSION_GROUP_ACES) {
     if (!ace.deny && c.permissionGroups.includes(ace.group) && reaches(ace.principal) && ace.rights.some((x) => x.toLowerCase() === r)) out.push(`the ${ace.group} permission group`);
   }
-  for (const p of snapshot.permissions) {
-    if (!p.deny && p.identity.toLowerCase() === c.identity.toLowerCase() && reaches(p.user)
+  for (const p of entriesOf(snapshot, c)) {
+    if (!p.deny && reaches(p.user)
       && p.extendedRights.some((x) => canonicalRight(x).toLowerCase() === r)) out.push(`an ${p.inherited ? 'inherited' : 'explicit'} Allow entry for ${p.user}`);
   }
   return [...new Set(out)];
@@ -110,6 +127,6 @@ export default defineRule({
     }
     return out;
   },
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

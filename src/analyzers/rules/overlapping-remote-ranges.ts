@@ -4,7 +4,7 @@ import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from
 import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeInterval, type Interval } from '../../net/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
-import { conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
+import { conflictOf, setConnector, withConnector } from '../fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
 import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
@@ -191,7 +191,7 @@ export default defineRule({
     }
     return out;
   },
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });
 

@@ -1,7 +1,7 @@
 import type { ReceiveConnector } from '../../model.js';
 import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { bindingsOverlap, formatBinding, intervalRelation, tryRangeInterval } from '../../net/index.js';
-import { remediationOf, setConnector, withConnector } from '../fixes.js';
+import { setConnector, withConnector } from '../fixes.js';
 
 /** A Front End connector `c` would clash with once it is FrontendTransport (reference §4.4 rules 3 and 4), or null. */
 function frontEndClash(connectors: readonly ReceiveConnector[], c: ReceiveConnector): ReceiveConnector | null {
@@ -108,6 +108,6 @@ export default defineRule({
     }
     return out;
   },
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

@@ -1,5 +1,5 @@
 import { isRelayCapable } from '../../policy/index.js';
-import { blockedByConflict, conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
+import { blockedByConflict, conflictOf, setConnector, withConnector } from '../fixes.js';
 import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // Verbose logging changes no SMTP answer: the one setting this finding is about.
@@ -42,6 +42,6 @@ export default defineRule({
         evidence: { protocolLoggingLevel: c.protocolLoggingLevel, relayCapable: relay },
       }];
     }),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

@@ -2,7 +2,7 @@ import type { ReceiveConnector } from '../../model.js';
 import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
 import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
 import { psQuote } from '../../powershell/quote.js';
-import { conflictOf, remediationOf, setConnector, withConnector } from '../fixes.js';
+import { conflictOf, setConnector, withConnector } from '../fixes.js';
 import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // A connector selected for no address changes no conversation when it is disabled: the
@@ -100,6 +100,6 @@ export default defineRule({
       }];
     });
   },
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

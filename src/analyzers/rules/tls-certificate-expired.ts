@@ -1,6 +1,6 @@
 import { connectorFqdn, presentedCertificate } from '../../certificates.js';
 import { psQuote } from '../../powershell/quote.js';
-import { blockedByConflict, conflictOf, describeCertificate, remediationOf, setConnector, tlsCertificateName, validSmtpCertificatesForFqdn, withConnector } from '../fixes.js';
+import { blockedByConflict, conflictOf, describeCertificate, setConnector, tlsCertificateName, validSmtpCertificatesForFqdn, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // A connector that names an expired certificate while a valid SMTP certificate for its Fqdn is
@@ -63,6 +63,6 @@ export default defineRule({
       },
     }];
   }),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

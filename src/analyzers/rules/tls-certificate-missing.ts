@@ -1,7 +1,7 @@
 import { certificatesCoveringFqdn, connectorFqdn } from '../../certificates.js';
 import { psQuote } from '../../powershell/quote.js';
 import { isExpired, nameCovers } from '../../certificates.js';
-import { describeCertificate, remediationOf, withConnector } from '../fixes.js';
+import { describeCertificate, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // No script: every way out needs a step exrelay cannot prove. Enabling a certificate for SMTP
@@ -63,6 +63,6 @@ export default defineRule({
       evidence: { fqdn, tlsCertificateName: null },
     }];
   }),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

@@ -1,7 +1,7 @@
 import { mergeIntervals, reachOf } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { connectorFqdn } from '../../certificates.js';
-import { authMechanismSetting, blockedByConflict, conflictOf, remediationOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { authMechanismSetting, blockedByConflict, conflictOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -48,7 +48,7 @@ export default defineRule({
       evidence: { ports, authMechanism: [...c.authMechanism], reachedBy: who },
     }];
   }),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });
 

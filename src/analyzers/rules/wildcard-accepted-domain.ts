@@ -1,6 +1,5 @@
 import { parse } from 'tldts';
 import type { AcceptedDomain } from '../../model.js';
-import { remediationOf } from '../fixes.js';
 import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 /** The accepted domain's Name (its -Identity), as Get-AcceptedDomain printed it; null when the export lacks it. */
@@ -76,6 +75,6 @@ export default defineRule({
       evidence: { acceptedDomain: { domainName: d.domainName, domainType: d.domainType, default: d.default }, covers: scope === '*' ? 'every domain' : `*.${scope} (a public suffix)` },
     }];
   }),
-  remediation: (draft, context) => remediationOf(fix(draft, context)),
+  remediationFromFix: true,
   fix,
 });

@@ -56,6 +56,8 @@ export interface FindingView {
   fix: FixView | null;
   /** Why no script is safe, when the verifier found none (`fix: null`). */
   manual: string | null;
+  /** False when the card says the manual text once for every row. */
+  manualShown: boolean;
 }
 /**
  * One rule at one severity, with every place it fired listed inside: nine connectors with the
@@ -71,6 +73,10 @@ export interface RuleGroupView {
   sharedPowershell: string | null;
   /** Whether that script is the rows' proved fix (each row then says what was proved for it). */
   sharedIsFix: boolean;
+  /** What was proved, when it is the same for every row (said once; the rows then say nothing). */
+  commonProved: string; commonProvedClass: string;
+  /** Why no script is safe, when it is the same for every row. */
+  commonManual: string;
   /** Evidence every place shares, said once for the card instead of on every row. */
   commonEvidence: EvidenceItem[];
   /** Rights' provenance every place shares, said once for the card. */
@@ -291,10 +297,41 @@ function provedLine(verified: FixVerification | null): { text: string; ok: boole
     verified.accepted ? 'accepted' : 'NOT accepted (apply refused it)',
     verified.resolves ? 'resolves' : 'does NOT resolve the finding',
     verified.newFindings.length === 0 ? 'adds no finding' : `adds ${verified.newFindings.join(', ')}`,
-    ...verified.kept.map((k) => `keeps ${k}`),
+    ...keptText(verified.kept),
   ];
   const ok = verified.accepted && verified.resolves && verified.newFindings.length === 0;
   return { text: `${ok ? 'proved' : 'not proved'}: ${parts.join(' · ')}`, ok };
+}
+
+/**
+ * The behaviour a fix keeps, said compactly: the inbound mail of several domains on one port is
+ * one item, and the relay hosts kept are one list ("relay from 10.0.0.1 through A; 10.0.0.2
+ * through B"). Every item the verifier recorded is still named.
+ */
+function keptText(kept: readonly string[]): string[] {
+  const out: string[] = [];
+  const inbound = new Map<string, string[]>();
+  const relays: string[] = [];
+  for (const k of kept) {
+    const mail = /^inbound internet mail to (\S+) on (port \d+)$/.exec(k);
+    const relay = /^relay from (.+)$/.exec(k);
+    if (mail !== null) {
+      const port = mail[2] as string;
+      if (!inbound.has(port)) { inbound.set(port, []); out.push(`\u0000mail ${port}`); }
+      inbound.get(port)?.push(mail[1] as string);
+    } else if (relay !== null) {
+      if (relays.length === 0) out.push('\u0000relay');
+      relays.push(relay[1] as string);
+    } else out.push(`keeps ${k}`);
+  }
+  return out.map((item) => {
+    if (item === '\u0000relay') return `keeps relay from ${relays.join('; ')}`;
+    if (item.startsWith('\u0000mail ')) {
+      const port = item.slice('\u0000mail '.length);
+      return `keeps inbound internet mail to ${(inbound.get(port) ?? []).join(', ')} on ${port}`;
+    }
+    return item;
+  });
 }
 
 function fixView(fix: FindingFix): FixView {
@@ -323,6 +360,8 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
   const sharedPowershell = sharedFix ?? (list.every((f) => f.fix === null && f.manual === null)
     ? sharedOf(list.map((f) => generic(f.powershell, f.connector))) : null);
   const sameProse = list.every((f) => f.remediation === first.remediation);
+  const sameProved = list.length > 1 && first.fix !== null && list.every((f) => f.fix !== null && f.fix.proved === first.fix?.proved);
+  const sameManual = list.length > 1 && first.manual !== null && list.every((f) => f.manual === first.manual);
   const references: ReferenceView[] = [];
   for (const f of list) for (const r of f.references) if (!references.some((x) => x.text === r.text)) references.push(r);
   // Evidence lines and rights that are the same on every row are said once, above the rows.
@@ -337,7 +376,8 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
     rights: sameRights ? [] : f.rights,
     title: sameTitle ? '' : f.title,
     powershell: sharedPowershell === null ? f.powershell : null,
-    fix: f.fix === null || sharedFix === null ? f.fix : { ...f.fix, script: '' },
+    fix: f.fix === null ? null : { ...f.fix, script: sharedFix === null ? f.fix.script : '', proved: sameProved ? '' : f.fix.proved },
+    manualShown: !sameManual,
     remediation: sameProse ? '' : f.remediation,
   }));
   const places = list.filter((f) => f.connector !== null).length;
@@ -348,6 +388,8 @@ function ruleGroupView(anchor: string, list: FindingView[], rules: ReadonlyMap<s
     anchor, rule: first.rule, severity: first.severity, severityLabel: first.severityLabel,
     title, impact: words.impact, action: words.action, affectedText, affected,
     remediation: sameProse ? first.remediation : '', sharedPowershell, sharedIsFix: sharedFix !== null, references,
+    commonProved: sameProved ? first.fix?.proved ?? '' : '', commonProvedClass: first.fix?.provedClass ?? '',
+    commonManual: sameManual ? first.manual ?? '' : '',
     commonEvidence, commonRights: sameRights ? first.rights : [], commonRightsPrincipal: sameRights ? first.rightsPrincipal : null,
   };
 }
@@ -383,7 +425,9 @@ export function buildReportView(input: ReportInput): ReportView {
       title: f.title, message: f.message, server: f.server, connector: f.connector,
       connectorAnchor: f.connector === null ? null : connectorAnchor.get(lc(f.connector)) ?? null,
       place: f.connector ?? (f.server === null ? 'Organisation-wide' : `server ${f.server}`),
-      rowMessage: f.connector !== null && f.message.startsWith(`${f.connector}: `) ? f.message.slice(f.connector.length + 2) : f.message,
+      // The row already names its connector: a message that starts with it need not say it again.
+      rowMessage: f.connector !== null && f.message.startsWith(`${f.connector}: `) ? f.message.slice(f.connector.length + 2)
+        : f.connector !== null && f.message.startsWith(`${f.connector} `) ? `… ${f.message.slice(f.connector.length + 1)}` : f.message,
       evidence: evidenceItems(f.evidence),
       rights, rightsPrincipal: rights.length === 0 ? null : principal === 'externallySecured'
         ? 'Externally secured session (MS Exchange\\Externally Secured Servers)' : 'Anonymous client (NT AUTHORITY\\ANONYMOUS LOGON)',
@@ -393,6 +437,7 @@ export function buildReportView(input: ReportInput): ReportView {
       references: f.references.map(referenceView),
       fix: f.fix === undefined || f.fix === null ? null : fixView(f.fix),
       manual: f.fix === null ? (f.manual ?? 'No script could be proved safe for this finding: decide the change by hand.') : null,
+      manualShown: true,
     };
   });
   const linksByConnector = new Map<string, FindingLink[]>();
