@@ -9,6 +9,17 @@ export interface BoundListener extends ListenerPlan { server: net.Server }
 
 export const DEFAULT_PORT_OFFSET = 10000;
 
+/**
+ * Connections the kernel may hold for a listener before the sandbox accepts them (Linux caps it
+ * at net.core.somaxconn, 4096 by default since kernel 5.4). Node's default, 511, is smaller than
+ * a burst of clients connecting at once, and past it Linux does not refuse: it drops the
+ * handshake's last ACK and, after a few SYN-ACK retries, forgets the connection without a reset
+ * (net.ipv4.tcp_abort_on_overflow=0). The client then holds an established connection and, SMTP's
+ * server speaking first, waits for a greeting that never comes. 5,000 is Exchange's default
+ * MaxInboundConnection (shared reference), the most clients a connector takes at once.
+ */
+export const LISTEN_BACKLOG = 5000;
+
 /** `portFor` lets tests ask for port 0 (any free port); the CLI uses port + offset. */
 export function planListeners(exchangePorts: readonly number[], host: string, portFor: (exchangePort: number) => number): ListenerPlan[] {
   return exchangePorts.map((exchangePort) => {
@@ -27,7 +38,7 @@ export async function bindListeners(plans: readonly ListenerPlan[], serverName: 
       const server = net.createServer((socket) => onConnection(socket, { ...plan, port: actualPort(server, plan.port) }));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: plan.host, port: plan.port, exclusive: true }, () => { server.removeListener('error', reject); resolve(); });
+        server.listen({ host: plan.host, port: plan.port, exclusive: true, backlog: LISTEN_BACKLOG }, () => { server.removeListener('error', reject); resolve(); });
       });
       // Later socket-level errors of the listener are not fatal to the sandbox.
       server.on('error', () => undefined);

@@ -4,13 +4,24 @@ import net from 'node:net';
 
 export interface LoadResult { finals: string[]; errors: string[] }
 
-function session(port: number, messages: number, body: string, finals: string[], errors: string[]): Promise<void> {
+// RFC 5321 §4.5.3.2: a client waits 5 minutes for the greeting and for each command's reply,
+// 10 minutes for the reply to the message's final dot. A session silent for the longest of these
+// is recorded as an error and closed, so that a connection the server never serves fails the run instead of
+// hanging it (a connection the kernel completed but the listener's full queue dropped is such a
+// one: the client sees it established and waits for a greeting that never comes).
+const REPLY_WAIT_MS = 10 * 60 * 1000;
+
+/** One SMTP session on `socket` (connecting or connected): EHLO, `messages` messages, QUIT. */
+export function runSession(socket: net.Socket, messages: number, body: string, finals: string[], errors: string[]): Promise<void> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
     socket.setEncoding('latin1');
     let buffer = '';
     let expect: 'greeting' | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'final' | 'quit' = 'greeting';
     let sent = 0;
+    socket.setTimeout(REPLY_WAIT_MS, () => {
+      errors.push(`no reply within ${REPLY_WAIT_MS / 60000} minutes (waiting for ${expect}${sent > 0 ? ` of message ${sent}` : ''})`);
+      socket.destroy();
+    });
     const next = (): void => {
       if (sent === messages) { expect = 'quit'; socket.write('QUIT\r\n'); return; }
       sent++;
@@ -48,10 +59,19 @@ function session(port: number, messages: number, body: string, finals: string[],
   });
 }
 
+/** A message body of about `bodyBytes` bytes in 78-byte lines. */
+export function loadBody(bodyBytes: number): string {
+  return 'x'.repeat(Math.max(0, bodyBytes - 2)).replace(/(.{76})/g, '$1\r\n');
+}
+
+function session(port: number, messages: number, body: string, finals: string[], errors: string[]): Promise<void> {
+  return runSession(net.connect({ host: '127.0.0.1', port }), messages, body, finals, errors);
+}
+
 export async function runLoad(port: number, sessions: number, messages: number, bodyBytes: number): Promise<LoadResult> {
   const finals: string[] = [];
   const errors: string[] = [];
-  const body = 'x'.repeat(Math.max(0, bodyBytes - 2)).replace(/(.{76})/g, '$1\r\n');
+  const body = loadBody(bodyBytes);
   await Promise.all(Array.from({ length: sessions }, () => session(port, messages, body, finals, errors)));
   return { finals, errors };
 }
