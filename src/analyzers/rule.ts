@@ -126,11 +126,6 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-/** A single-quoted PowerShell list of AuthMechanism values (a flags enum: no @{Add=…}). */
-export function authMechanismValue(c: ReceiveConnector, add: readonly string[]): string {
-  return psQuote([...new Set([...c.authMechanism, ...add])].join(', '));
-}
-
 // ---------------------------------------------------------------- helpers shared by rules
 
 export { psQuote } from '../powershell/quote.js';

@@ -42,7 +42,7 @@ function connector(name: string): ReceiveConnector {
     remoteIPRanges: Array.from({ length: 1 + rnd(15) }, range),
     permissionGroups: [], authMechanism: ['Tls'], requireTLS: false, domainSecureEnabled: false, fqdn: null,
     tlsCertificateName: null, banner: null, protocolLoggingLevel: 'None', maxMessageSize: null, maxRecipientsPerMessage: null,
-  } as ReceiveConnector;
+  };
 }
 
 test('conflictOf names the same clash as the pairwise definition on 300 random servers', () => {
