@@ -6,7 +6,6 @@
 import type { JsonValue } from '../json.js';
 import type { IpRange, ObservedSender, ReceiveConnector, RuleId, RuleInfo, RuleWording, Severity, Snapshot } from '../model.js';
 import { type PolicyIndex } from '../policy/index.js';
-import { psQuote } from '../powershell/quote.js';
 import { builtInConnectorBase } from '../connectors.js';
 
 /**
