@@ -70,8 +70,8 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
-  for (const o of connectors) {
-    if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase() || o.server.toLowerCase() !== c.server.toLowerCase()) continue;
+  for (const o of connectorsOfServer(connectors, c.server)) {
+    if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase()) continue;
     for (const b1 of c.bindings) {
       for (const b2 of o.bindings) {
         if (!bindingsOverlap(b1, b2)) continue;
@@ -83,6 +83,23 @@ export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveCo
     }
   }
   return null;
+}
+
+const byServerCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
+
+/** The connectors of one server, in their order, from an index built once per connector list. */
+function connectorsOfServer(connectors: readonly ReceiveConnector[], server: string): readonly ReceiveConnector[] {
+  let index = byServerCache.get(connectors);
+  if (index === undefined) {
+    index = new Map();
+    for (const o of connectors) {
+      const key = o.server.toLowerCase();
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [o]); else list.push(o);
+    }
+    byServerCache.set(connectors, index);
+  }
+  return index.get(server.toLowerCase()) ?? [];
 }
 
 interface SortedRange { interval: Interval; range: IpRange; index: number }
