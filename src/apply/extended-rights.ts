@@ -4,6 +4,7 @@
 // rights are the ones its transport code knows (docs/reference/extended-rights.md): the
 // reference's catalogue (§2.2) and the rest of Exchange's WellKnownPermission table.
 import { KNOWN_RIGHTS, canonicalRight } from '../policy/rights.js';
+import { editDistance } from '../edit-distance.js';
 
 /**
  * Every SMTP-related extended right Exchange defines, spelled as Microsoft spells it. Beyond the
@@ -51,16 +52,4 @@ export function closestRight(written: string): string | null {
   // A typo changes a few characters; anything further is a different name, not a misspelling.
   const limit = Math.max(3, Math.floor(wanted.length * 0.15));
   return best !== null && !tie && bestDistance <= limit ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

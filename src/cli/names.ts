@@ -2,6 +2,7 @@
 // it before anything runs: a typo is exit 2 with the names that exist, never a script written
 // for a server that is not there.
 import { UsageError } from '../errors.js';
+import { editDistance } from '../edit-distance.js';
 
 /**
  * The name as the input spells it (names compare case-insensitively, as Exchange does), or a
@@ -24,16 +25,4 @@ function plural(what: string): string {
 function closest(wanted: string, known: readonly string[]): string | null {
   const near = known.filter((k) => editDistance(wanted, k.toLowerCase()) <= 2);
   return near.length === 1 ? near[0] ?? null : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -8,22 +8,11 @@
 // relay domains and hub connectors on a Front End port. Subscription Edition (2019's connectors,
 // a supported build) appears alone and beside 2016 or 2019. Same seed, same estates.
 import type { Snapshot } from '../../src/model.js';
+import { prng } from '../../bench/lib/prng.js';
 import {
   R, acceptedDomain, anonymousRelay, certificate, connector, defaultInstall, estate, permission, range,
   type ExchangeVersion,
 } from './build.js';
-
-/** mulberry32: a small seeded PRNG, enough for picking features. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Layout = ExchangeVersion | 'se';
 /** Subscription Edition: 2019's connectors with a 15.2 build of 2562 or later. */
