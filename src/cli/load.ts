@@ -3,7 +3,7 @@
 // content. Files are read one at a time and their bytes dropped once decoded, so a large
 // export is never held more than twice (bytes + text) at once.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { errnoMessage, InputError } from '../errors.js';
 import type { ImportWarning, Snapshot } from '../model.js';
 import { detectKind, importSource, mergeSnapshots } from '../importers/index.js';
@@ -109,9 +109,19 @@ export function formatWarning(w: ImportWarning): string {
   return `exrelay: warning: ${where}${w.message}\n`;
 }
 
+export interface LoadOptions {
+  /**
+   * Log folders or files the command reads itself (`--logs`): a log below an INPUT directory that
+   * one of them covers is not "skipped" (the collect script puts logs beside the exports).
+   */
+  logsReadElsewhere?: readonly string[];
+}
+
 /** Loads and merges INPUT... into one snapshot; prints one stderr line per warning. */
-export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<Snapshot> {
+export async function loadSnapshot(inputs: readonly string[], io: Io, options: LoadOptions = {}): Promise<Snapshot> {
   const parts: Snapshot[] = [];
+  const readElsewhere = (options.logsReadElsewhere ?? []).map((p) => resolve(io.cwd, p));
+  const coveredByLogs = (path: string): boolean => readElsewhere.some((p) => path === p || path.startsWith(p.endsWith(sep) ? p : p + sep));
   for (const input of inputs) {
     const full = resolve(io.cwd, input);
     let info;
@@ -123,7 +133,7 @@ export async function loadSnapshot(inputs: readonly string[], io: Io): Promise<S
     if (info.isDirectory()) {
       const logs: string[] = [];
       for (const file of await listFiles(full, input)) {
-        if (await isProtocolLog(file.path)) { logs.push(file.shown); continue; }
+        if (await isProtocolLog(file.path)) { if (!coveredByLogs(file.path)) logs.push(file.shown); continue; }
         let source: SourceText;
         try {
           source = await readSource(file.path, file.shown);
@@ -184,8 +194,8 @@ function count(n: number, one: string, many = `${one}s`): string | null {
 }
 
 /** loadSnapshot for the commands that reason about connectors: no connector is exit 2. */
-export async function loadConnectorSnapshot(inputs: readonly string[], io: Io): Promise<Snapshot> {
-  const snapshot = await loadSnapshot(inputs, io);
+export async function loadConnectorSnapshot(inputs: readonly string[], io: Io, options: LoadOptions = {}): Promise<Snapshot> {
+  const snapshot = await loadSnapshot(inputs, io, options);
   requireConnectors(snapshot, inputs);
   return snapshot;
 }

@@ -103,7 +103,7 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
     try { replay = JSON.parse(replayText); } catch { throw new InputError(opts.replay, null, 'not valid JSON (expected the output of `exrelay replay --compare --format json`)'); }
   }
 
-  const snapshot: Snapshot = await loadConnectorSnapshot(inputs, io);
+  const snapshot: Snapshot = await loadConnectorSnapshot(inputs, io, { logsReadElsewhere: opts.logs ?? [] });
   // Rules and suppression expiry judge the audit date; the report's timestamp stays the real time.
   const generatedAt = new Date();
   const now = opts.asOf ?? generatedAt;

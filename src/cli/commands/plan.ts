@@ -76,7 +76,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     const licences = opts.licences === undefined ? null : parseLicences(opts.licences);
     const worksheet = opts.worksheet === undefined ? null
       : { file: opts.worksheet, entries: readWorksheet((await readOptionFile(io, opts.worksheet)).text, opts.worksheet) };
-    const snapshot = await loadConnectorSnapshot(inputs, io);
+    const snapshot = await loadConnectorSnapshot(inputs, io, { logsReadElsewhere: opts.logs });
     const { plan } = await planFromLogs(snapshot, opts.logs, { target: opts.target, egress, licences, worksheet, madeOn: opts.asOf ?? new Date() }, io);
     let output: string;
     switch (opts.format) {
