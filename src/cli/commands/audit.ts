@@ -1,12 +1,11 @@
 // `exrelay audit`: every rule of the catalogue over the inputs, printed as text, JSON
 // (exrelay.findings/1), CSV or the HTML risk report; `--fail-on` turns it into a CI gate.
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { RULE_INFO } from '../../analyzers/rules/index.js';
 import { gateFails, runAudit } from '../../analyzers/run.js';
 import { buildLogsDocument } from '../../logs/aggregate.js';
 import { logConfigFrom } from '../../logs/config.js';
-import { readLogs } from '../../logs/reader.js';
+import type { ReadResult } from '../../logs/reader.js';
 import { combineFixes } from '../../proof/combined.js';
 import { observedSendersFrom } from '../../proof/observed.js';
 import { auditWithProof } from '../../proof/verify.js';
@@ -26,7 +25,7 @@ import { readOptionFile, loadConnectorSnapshot } from '../load.js';
 import { requireKnownName } from '../names.js';
 import { parseChoice, parseIpList, parseIsoDate, parseList, parseSeverity } from '../options.js';
 import { addQuietOption, reportWritten, writeOutputFile, type QuietOption } from '../output.js';
-import { planFromLogs } from './plan.js';
+import { planFromLogs, readRelayLogs } from './plan.js';
 
 export const AUDIT_FORMATS = ['text', 'json', 'html', 'csv'] as const;
 type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -56,11 +55,8 @@ export interface AuditCliOptions extends QuietOption {
 }
 
 /** The hosts seen in the logs, with the audited configuration as the logs' config. */
-async function observedSenders(io: Io, paths: readonly string[], snapshot: Snapshot): Promise<ObservedSender[]> {
-  const result = await readLogs(paths.map((p) => resolve(io.cwd, p)));
-  if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs or message tracking logs found');
-  for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
-  return observedSendersFrom(buildLogsDocument(result.aggregate, { files: result.files, lines: result.lines, trackingFiles: result.trackingFiles }, logConfigFrom(snapshot)));
+function observedSenders(logs: ReadResult, snapshot: Snapshot): ObservedSender[] {
+  return observedSendersFrom(buildLogsDocument(logs.aggregate, { files: logs.files, lines: logs.lines, trackingFiles: logs.trackingFiles }, logConfigFrom(snapshot)));
 }
 
 /** Checked in the action (not by commander) so a typo gives the contract's single line. */
@@ -107,7 +103,9 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
   // Rules and suppression expiry judge the audit date; the report's timestamp stays the real time.
   const generatedAt = new Date();
   const now = opts.asOf ?? generatedAt;
-  const observed = opts.logs === undefined ? undefined : await observedSenders(io, opts.logs, snapshot);
+  // Read once: the fixes' traffic and the report's exit plan come from the same logs.
+  const logs = opts.logs === undefined ? undefined : await readRelayLogs(opts.logs, io);
+  const observed = logs === undefined ? undefined : observedSenders(logs, snapshot);
   const auditOptions = {
     exchangeServers: opts.exchangeServers, loadBalancers: opts.loadBalancers, only: opts.only, skip: opts.skip, suppressions,
     ...(observed === undefined ? {} : { observedSenders: observed }),
@@ -148,8 +146,8 @@ export async function auditCommand(inputs: string[], opts: AuditCliOptions, ctx:
       let shownReplay = replay;
       if (redactor !== null && replayText !== undefined) shownReplay = JSON.parse(redactor.redactText(replayText)) as unknown;
       // The exit plan per sender (plan's defaults: target m365, no egress, no licence count).
-      let exitPlan = opts.logs === undefined ? undefined
-        : (await planFromLogs(snapshot, opts.logs, { target: 'm365', egress: new Map(), licences: null, worksheet: null, madeOn: now }, io)).plan;
+      let exitPlan = logs === undefined ? undefined
+        : planFromLogs(snapshot, logs, { target: 'm365', egress: new Map(), licences: null, worksheet: null, madeOn: now }, io).plan;
       if (redactor !== null && exitPlan !== undefined) exitPlan = JSON.parse(redactor.redactText(JSON.stringify(exitPlan))) as typeof exitPlan;
       output = renderReportHtml({
         snapshot: shownSnapshot, findings: shown, rules: RULE_INFO, policy: buildPolicy(shownSnapshot), generatedAt,

@@ -5,10 +5,9 @@ import type { Command } from 'commander';
 import { renderExitPlanPage } from '../../emitters/report/exit-plan.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { stableStringify } from '../../json.js';
-import type { LogAggregate } from '../../logs/aggregate.js';
 import { buildPlan, parseEgress, parseLicences, type PlanOptions, type PlanResult } from '../../logs/plan.js';
 import { renderPlanCsv, renderPlanText } from '../../logs/plan-render.js';
-import { readLogs } from '../../logs/reader.js';
+import { readLogs, type ReadResult } from '../../logs/reader.js';
 import { readWorksheet } from '../../logs/worksheet.js';
 import type { PlanTarget, Snapshot } from '../../model.js';
 import type { CommandContext } from '../context.js';
@@ -32,17 +31,17 @@ interface PlanCliOptions extends QuietOption {
   asOf?: Date;
 }
 
-/** Reads the logs of `--logs` (protocol and message tracking); exit 2 when there are none. Shared with `audit --logs`. */
-export async function readRelayLogs(paths: readonly string[], io: Io): Promise<LogAggregate> {
+/** Reads the logs of `--logs` (protocol and message tracking) once; exit 2 when there are none. Shared with `audit --logs`. */
+export async function readRelayLogs(paths: readonly string[], io: Io): Promise<ReadResult> {
   const result = await readLogs(paths.map((p) => resolve(io.cwd, p)));
   if (result.files === 0) throw new InputError(paths.join(' '), null, 'no SMTP receive protocol logs or message tracking logs found');
   for (const w of result.warnings) io.stderr(`exrelay: warning: ${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}\n`);
-  return result.aggregate;
+  return result;
 }
 
-/** The exit plan of a snapshot and its logs (also the HTML report's exit-plan section). */
-export async function planFromLogs(snapshot: Snapshot, logPaths: readonly string[], options: PlanOptions, io: Io): Promise<PlanResult> {
-  const result = buildPlan(await readRelayLogs(logPaths, io), snapshot, options);
+/** The exit plan of a snapshot and the logs read (also the HTML report's exit-plan section). */
+export function planFromLogs(snapshot: Snapshot, logs: ReadResult, options: PlanOptions, io: Io): PlanResult {
+  const result = buildPlan(logs.aggregate, snapshot, options);
   for (const w of result.warnings) io.stderr(`exrelay: warning: ${w}\n`);
   return result;
 }
@@ -77,7 +76,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     const worksheet = opts.worksheet === undefined ? null
       : { file: opts.worksheet, entries: readWorksheet((await readOptionFile(io, opts.worksheet)).text, opts.worksheet) };
     const snapshot = await loadConnectorSnapshot(inputs, io, { logsReadElsewhere: opts.logs });
-    const { plan } = await planFromLogs(snapshot, opts.logs, { target: opts.target, egress, licences, worksheet, madeOn: opts.asOf ?? new Date() }, io);
+    const { plan } = planFromLogs(snapshot, await readRelayLogs(opts.logs, io), { target: opts.target, egress, licences, worksheet, madeOn: opts.asOf ?? new Date() }, io);
     let output: string;
     switch (opts.format) {
       case 'json': output = stableStringify(plan); break;
