@@ -135,7 +135,7 @@ describe('plan: the fixture estate', async () => {
     const basic = byIp(plan, '10.20.50.33');
     assert.equal(basic.path, 'client-submission-basic');
     assert.equal(basic.decidedBy, 'worksheet');
-    assert.deepEqual(basic.authMechanisms, ['PLAIN']);
+    assert.deepEqual(basic.authMechanisms, ['LOGIN']);
     assert.deepEqual(blockerIds(basic), ['basic-auth']);
   });
 
