@@ -78,6 +78,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
 export default defineRule({
   meta: {
     id: 'explicit-deny-present',
+    scope: 'connector',
     defaultSeverity: 'info',
     title: 'Deny entry on a receive connector',
     description: 'A Deny entry that setup did not create exists on a connector (the ExchangeLegacyInterop Deny entries that come with the ExchangeLegacyServers group do not count).',
