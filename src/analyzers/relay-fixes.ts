@@ -81,9 +81,35 @@ export function excludeAddressesScript(c: ReceiveConnector, ranges: readonly IpR
   return lines.join('\n');
 }
 
+const versionCache = new WeakMap<RuleContext['snapshot']['servers'], Map<string, string>>();
+
 function generationOf(context: RuleContext, c: ReceiveConnector): string {
-  const version = context.snapshot.servers.find((s) => s.name.toLowerCase() === c.server.toLowerCase())?.version ?? '';
+  // The first server of that name, as a search of the list would find it, from an index built once per list.
+  let versions = versionCache.get(context.snapshot.servers);
+  if (versions === undefined) {
+    versions = new Map();
+    for (const s of context.snapshot.servers) if (!versions.has(s.name.toLowerCase())) versions.set(s.name.toLowerCase(), s.version ?? '');
+    versionCache.set(context.snapshot.servers, versions);
+  }
+  const version = versions.get(c.server.toLowerCase()) ?? '';
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : `2013+|${c.transportRole}`;
+}
+
+const byNameCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
+
+/** The connectors of the list with this shared name (lower case), in list order, from an index built once per list. */
+function connectorsNamed(connectors: readonly ReceiveConnector[], name: string): readonly ReceiveConnector[] {
+  let index = byNameCache.get(connectors);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of connectors) {
+      const key = sharedName(p).toLowerCase();
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [p]); else list.push(p);
+    }
+    byNameCache.set(connectors, index);
+  }
+  return index.get(name) ?? [];
 }
 
 /**
@@ -94,7 +120,7 @@ function generationOf(context: RuleContext, c: ReceiveConnector): string {
 export function peersOf(context: RuleContext, c: ReceiveConnector, also: (peer: ReceiveConnector) => boolean): ReceiveConnector[] {
   const name = sharedName(c).toLowerCase();
   const generation = generationOf(context, c);
-  const others = context.snapshot.connectors.filter((p) => p !== c && sharedName(p).toLowerCase() === name
+  const others = connectorsNamed(context.snapshot.connectors, name).filter((p) => p !== c && sharedName(p).toLowerCase() === name
     && generationOf(context, p) === generation && also(p));
   // One order for every copy, so the findings of all copies share one script (proved once).
   return [c, ...others].sort((a, b) => (a.identity.toLowerCase() < b.identity.toLowerCase() ? -1 : 1));
