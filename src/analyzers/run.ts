@@ -97,10 +97,12 @@ export function assumedAmong(c: ReceiveConnector, needed: readonly ConnectorProp
 const severityRank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context)): Finding {
+/** `withRemediation: false` leaves the remediation empty (the verifier's re-audits compare findings, not advice). */
+export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context), withRemediation = true): Finding {
   const connector = draft.connector ?? null;
   const server = draft.server !== undefined ? draft.server : connector?.server ?? null;
-  const template = (rule.remediationFromFix === true ? candidate.script ?? candidate.manual : rule.remediation?.(draft, context)) ?? draft.remediation ?? rule.meta.remediation;
+  const template = !withRemediation ? ''
+    : (rule.remediationFromFix === true ? candidate.script ?? candidate.manual : rule.remediation?.(draft, context)) ?? draft.remediation ?? rule.meta.remediation;
   const remediation = template
     .replaceAll('{identity}', psQuote(connector?.identity ?? '<identity>'))
     .replaceAll('{server}', psQuote(server ?? '<server>'));
@@ -267,8 +269,9 @@ export interface AuditedState {
 }
 
 /**
- * The findings of `after` (active and accepted together, unsorted, without fix candidates), as
- * auditWithCandidates would give them with `withoutFixes`, computed from the audit of `before`:
+ * The findings of `after` (active and accepted together, unsorted, without fix candidates; those
+ * run again without remediation text), as auditWithCandidates would give them with
+ * `withoutFixes`, computed from the audit of `before`:
  * a rule runs again only where `change` can have changed its findings (its meta.scope), the
  * rest is taken from before. The verifier's re-audit of each candidate script.
  */
@@ -293,7 +296,7 @@ export function reauditChanged(before: AuditedState, after: Snapshot, change: Au
   const notRun: NotRun = [];
   const rerun = (rule: Rule, context: RuleContext, keep: (f: Finding) => boolean): void => {
     for (const draft of checkRule(rule, context, notRun)) {
-      const finding = stampFinding(rule, draft, context, { manual: '' });
+      const finding = stampFinding(rule, draft, context, { manual: '' }, false);
       if (keep(finding)) out.push(finding);
     }
   };
