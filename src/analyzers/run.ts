@@ -227,6 +227,35 @@ export interface AuditChange {
   connectors: ReadonlySet<string>;
   /** Servers (name, lower case) of those connectors, and servers whose connectors changed order. */
   servers: ReadonlySet<string>;
+  /**
+   * When every change is to connector properties of RULE_LEAF_PROPERTIES (no AD entry, no
+   * connector added, removed or moved): those properties (model field names); else null.
+   */
+  leafProperties: ReadonlySet<string> | null;
+}
+
+/**
+ * Connector properties (model field → PowerShell name) that the policy engine's selection and
+ * rights never read: a rule reads one only in its own trigger, and then names it in
+ * meta.dependsOn (rules.md "Assumed is not observed" asks that of every rule). Those without a
+ * PowerShell name are not in CONNECTOR_PROPERTIES: no rule reads them. A change to nothing but
+ * these properties leaves the findings of every rule that does not name them as they were (a
+ * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental.test.ts
+ * changes each of them on every connector of its estates.
+ */
+export const RULE_LEAF_PROPERTIES: Readonly<Record<string, ConnectorProperty | null>> = {
+  protocolLoggingLevel: 'ProtocolLoggingLevel', fqdn: 'Fqdn', tlsCertificateName: 'TlsCertificateName', requireTLS: 'RequireTLS',
+  banner: null, maxMessageSize: null, maxRecipientsPerMessage: null, domainSecureEnabled: null,
+};
+
+/** Whether the rule names (in meta.dependsOn) one of the leaf properties changed. */
+function readsLeaf(rule: Rule, changed: ReadonlySet<string>): boolean {
+  const named = rule.meta.dependsOn ?? [];
+  for (const field of changed) {
+    const property = RULE_LEAF_PROPERTIES[field];
+    if (property === undefined || (property !== null && named.includes(property))) return true;
+  }
+  return false;
 }
 
 /** The snapshot cut down to some connectors and their permission entries (servers, domains and certificates whole). */
@@ -305,7 +334,9 @@ export function reauditChanged(before: AuditedState, after: Snapshot, change: Au
     const previously = beforeByRule.get(rule.meta.id) ?? [];
     const scope = rule.meta.scope ?? 'organisation';
     // A rule that did not run before (a need was unmet) has nothing to start from.
-    if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
+    if (unmetNeeds(rule, previous).length === 0 && change.leafProperties !== null && !readsLeaf(rule, change.leafProperties)) {
+      out.push(...previously);
+    } else if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
       rerun(rule, full, () => true);
     } else if (scope === 'connector') {
       out.push(...previously.filter((f) => !inConnectors(f)));

@@ -112,6 +112,9 @@ export interface AfterScript {
   broken: Set<number>;
 }
 
+/** Connector properties that neither selection, rights nor the session model (policy/session.ts, which replay drives) read. */
+const UNREAD_BY_REPLAY: ReadonlySet<string> = new Set(['protocolLoggingLevel', 'tlsCertificateName', 'domainSecureEnabled']);
+
 // `audit --fixes` asks twice about each state (is it acceptable, which findings are left).
 const afterScripts = new WeakMap<Snapshot, { context: ProofContext; result: AfterScript }>();
 
@@ -122,6 +125,7 @@ function computeAfterScript(context: ProofContext, fixed: Snapshot): AfterScript
   const after = severities(findings);
   const broken = new Set<number>();
   if (!change.everything && change.servers.size === 0) return { findings, after, broken };
+  if (change.leafProperties !== null && [...change.leafProperties].every((p) => UNREAD_BY_REPLAY.has(p))) return { findings, after, broken };
   const policy = buildPolicy(change.everything ? fixed : serverRegion(fixed, change.servers));
   context.baseline.scenarios.forEach((entry, i) => {
     if (!change.everything && !change.servers.has(entry.server.toLowerCase())) return;
