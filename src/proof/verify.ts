@@ -14,9 +14,15 @@ import { parsePowerShell } from '../powershell/grammar.js';
 import { buildBaseline, worksOn, type Baseline } from './baseline.js';
 import { changeBetween } from './change.js';
 
-/** A finding's identity across audits: its rule and what it is about (never its wording). */
-export function findingKey(f: Pick<Finding, 'rule' | 'connector' | 'server'>): string {
-  return `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}`;
+/**
+ * A finding's identity across audits: its rule and what it is about (never its wording). An
+ * organisation-wide finding about an accepted domain is about that domain: removing `*` must not
+ * count as leaving the `*.com` finding of the same rule in place.
+ */
+export function findingKey(f: Pick<Finding, 'rule' | 'connector' | 'server'> & { evidence?: Finding['evidence'] }): string {
+  const domain = f.evidence?.['acceptedDomain'];
+  const about = domain !== null && typeof domain === 'object' && !Array.isArray(domain) && typeof domain['domainName'] === 'string' ? `|domain:${domain['domainName'].toLowerCase()}` : '';
+  return `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}${about}`;
 }
 
 const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);

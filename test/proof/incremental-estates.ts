@@ -34,5 +34,5 @@ function neighbours(): Snapshot {
 }
 
 export function incrementalEstates(): NamedEstate[] {
-  return [{ name: 'neighbouring connectors on three servers', loadBalancers: ['10.5.0.9'], snapshot: neighbours() }];
+  return [{ name: 'neighbouring connectors on three servers', kind: 'bundled', loadBalancers: ['10.5.0.9'], snapshot: neighbours() }];
 }
