@@ -64,6 +64,11 @@ export function relayed(s: ObservedSender): boolean {
   return s.externalRecipients === null || s.externalRecipients > 0;
 }
 
+/** One host as a remote range (the form Exchange accepts for a single address). */
+export function hostRange(host: string): IpRange {
+  return { expression: host, first: host, last: host };
+}
+
 /** rules.md "Public address". */
 export function isPublicAddress(address: string): boolean {
   const parsed = parseAddress(address);

@@ -4,7 +4,8 @@ import type { ReceiveConnector } from '../../model.js';
 import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
-import { addAnonymousRights, hostsToKeep, isPublicAddress, observedSendersOn, peersOf, relayed, removeAnonymousGrant, sortedHosts } from '../relay-fixes.js';
+import { blockedByConflict, conflictOf } from '../fixes.js';
+import { addAnonymousRights, hostRange, hostsToKeep, isPublicAddress, observedSendersOn, peersOf, relayed, removeAnonymousGrant, sortedHosts } from '../relay-fixes.js';
 
 /**
  * The fix of an open relay (rules.md "Fixes"). A built-in connector keeps its ranges (Default
@@ -35,6 +36,8 @@ function openRelayFix(draft: FindingDraft, context: RuleContext): FixCandidate {
       changesRelayHostsOf: peers.map((p) => p.identity),
     };
   }
+  const blocked = peers.map((p) => conflictOf(context.snapshot.connectors, p, hosts.map(hostRange))).find((x) => x !== null);
+  if (blocked !== undefined && blocked !== null) return blockedByConflict(c, blocked, `narrow it to the hosts seen relaying (${hosts.join(', ')}).`);
   return {
     script: peers.map((p) => `Set-ReceiveConnector -Identity ${psQuote(p.identity)} -RemoteIPRanges ${hosts.map(psQuote).join(',')} -ErrorAction Stop`).join('\n'),
     fallback: `Narrow ${names} to the hosts seen relaying in the logs (${hosts.join(', ')}), checking that each public one is a dedicated host of the organisation.`,
