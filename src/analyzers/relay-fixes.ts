@@ -53,12 +53,6 @@ export function sortedHosts(rows: readonly ObservedSender[]): string[] {
   });
 }
 
-/** Hosts seen sending anonymously through this connector in the logs (`audit --logs`), sorted. */
-export function observedHosts(context: RuleContext, c: ReceiveConnector): string[] | null {
-  const rows = observedSendersOn(context, c);
-  return rows === null ? null : sortedHosts(rows);
-}
-
 /** A host the logs saw send to outside recipients (or could not tell): it needs relay. */
 export function relayed(s: ObservedSender): boolean {
   return s.externalRecipients === null || s.externalRecipients > 0;
