@@ -16,7 +16,11 @@ import { TEST_NOW } from '../helpers/rule-tester.js';
 import { proofEstates } from './estates.js';
 
 const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
-const key = (f: Finding): string => `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}`;
+/** What a finding is about: its connector or server, and for an organisation-wide accepted-domain finding, the domain. */
+const key = (f: Finding): string => {
+  const domain = (f.evidence['acceptedDomain'] as { domainName?: unknown } | undefined)?.domainName;
+  return `${f.rule}|${(f.connector ?? `server:${f.server ?? ''}`).toLowerCase()}|${typeof domain === 'string' ? domain.toLowerCase() : ''}`;
+};
 
 /** Inbound mail per server and Authoritative domain, and one host per relay connector (with the connector). */
 function traffic(snapshot: Snapshot): Array<{ server: string; scenario: Scenario; connector: string | null }> {
