@@ -2,7 +2,7 @@
 // as written (values quoted with psQuote, no placeholders), which the verifier then proves.
 import type { JsonValue } from '../json.js';
 import type { IpRange, ObservedSender, ReceiveConnector } from '../model.js';
-import { formatAddress, parseAddress, rangeInterval } from '../net/index.js';
+import { formatAddress, isPublicInterval, parseAddress, rangeInterval } from '../net/index.js';
 import { ANONYMOUS_LOGON, canonicalPrincipal, isRelayCapable, type EffectiveRight } from '../policy/index.js';
 import { psQuote, type FindingDraft, type FixCandidate, type RuleContext } from './rule.js';
 import { sharedName } from './rules/connector-inconsistent-across-servers.js';
@@ -19,7 +19,7 @@ export function removeAnonymousGrant(c: ReceiveConnector, right: EffectiveRight)
   for (const source of right.grantedBy) {
     if (source.kind !== 'permission' || source.inherited || source.deny) return null;
     if (canonicalPrincipal(source.user) !== ANONYMOUS_LOGON) return null;
-    const line = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(source.user)} -ExtendedRights ${psQuote(right.right)} -Confirm:$false`;
+    const line = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(source.user)} -ExtendedRights ${psQuote(right.right)} -Confirm:$false -ErrorAction Stop`;
     if (!out.includes(line)) out.push(line);
   }
   return out.length === 0 ? null : out;
@@ -27,17 +27,21 @@ export function removeAnonymousGrant(c: ReceiveConnector, right: EffectiveRight)
 
 /** `Get-ReceiveConnector … | Add-ADPermission` of rights for anonymous. */
 export function addAnonymousRights(c: ReceiveConnector, rights: readonly string[]): string {
-  return `Get-ReceiveConnector -Identity ${psQuote(c.identity)} | Add-ADPermission -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${rights.map(psQuote).join(',')}`;
+  return `Get-ReceiveConnector -Identity ${psQuote(c.identity)} | Add-ADPermission -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${rights.map(psQuote).join(',')} -ErrorAction Stop`;
 }
 
-/** Hosts seen sending anonymously through this connector in the logs (`audit --logs`), sorted. */
-export function observedHosts(context: RuleContext, c: ReceiveConnector): string[] | null {
+/** The logs' rows of anonymous senders through this connector (`audit --logs`); null without logs. */
+export function observedSendersOn(context: RuleContext, c: ReceiveConnector): ObservedSender[] | null {
   const observed: readonly ObservedSender[] | undefined = context.options.observedSenders;
   if (observed === undefined) return null;
   const identity = c.identity.toLowerCase();
+  return observed.filter((s) => !s.authenticated && s.connector?.toLowerCase() === identity && parseAddress(s.remoteIp) !== null);
+}
+
+/** Addresses as Exchange prints them (RFC 5952), once each, in address order. */
+export function sortedHosts(rows: readonly ObservedSender[]): string[] {
   const hosts = new Set<string>();
-  for (const s of observed) {
-    if (s.authenticated || s.connector?.toLowerCase() !== identity) continue;
+  for (const s of rows) {
     const parsed = parseAddress(s.remoteIp);
     if (parsed !== null) hosts.add(formatAddress(parsed.family, parsed.value));
   }
@@ -47,6 +51,32 @@ export function observedHosts(context: RuleContext, c: ReceiveConnector): string
     if (x === null || y === null || x.family !== y.family) return a < b ? -1 : 1;
     return x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
   });
+}
+
+/** A host the logs saw send to outside recipients (or could not tell): it needs relay. */
+export function relayed(s: ObservedSender): boolean {
+  return s.externalRecipients === null || s.externalRecipients > 0;
+}
+
+/** One host as a remote range (the form Exchange accepts for a single address). */
+export function hostRange(host: string): IpRange {
+  return { expression: host, first: host, last: host };
+}
+
+/** rules.md "Public address". */
+export function isPublicAddress(address: string): boolean {
+  const parsed = parseAddress(address);
+  return parsed !== null && isPublicInterval({ family: parsed.family, first: parsed.value, last: parsed.value });
+}
+
+/**
+ * The hosts a relay connector must keep, from its logs: every host seen relaying, and every
+ * private host seen at all (the organisation's own devices keep the connector they use). A
+ * public host that only wrote to the organisation's own recipients does not need relay: without
+ * the range it is taken as internet mail, which the verifier replays.
+ */
+export function hostsToKeep(rows: readonly ObservedSender[]): string[] {
+  return sortedHosts(rows.filter((s) => relayed(s) || !isPublicAddress(s.remoteIp)));
 }
 
 /**
@@ -76,8 +106,8 @@ export function rangeWithout(range: IpRange, addresses: readonly string[]): stri
 export function excludeAddressesScript(c: ReceiveConnector, ranges: readonly IpRange[], addresses: readonly string[]): string {
   const remainders = [...new Set(ranges.flatMap((r) => rangeWithout(r, addresses)))];
   const lines: string[] = [];
-  if (remainders.length > 0) lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${remainders.map(psQuote).join(',')}}`);
-  lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Remove=${ranges.map((r) => psQuote(r.expression)).join(',')}}`);
+  if (remainders.length > 0) lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${remainders.map(psQuote).join(',')}} -ErrorAction Stop`);
+  lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Remove=${ranges.map((r) => psQuote(r.expression)).join(',')}} -ErrorAction Stop`);
   return lines.join('\n');
 }
 
