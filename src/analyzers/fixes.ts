@@ -7,7 +7,7 @@
 // no pipelines, no Select-Object, no placeholders.
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
 import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
-import { bindingsOverlap, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import { bindingConflict } from '../policy/binding-conflict.js';
 import { psQuote } from '../powershell/quote.js';
 import type { FindingDraft, FixCandidate } from './rule.js';
 
@@ -70,19 +70,10 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
-  for (const o of connectorsOfServer(connectors, c.server)) {
-    if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase()) continue;
-    for (const b1 of c.bindings) {
-      for (const b2 of o.bindings) {
-        if (!bindingsOverlap(b1, b2)) continue;
-        if ((o.transportRole ?? '') !== (c.transportRole ?? '')) return `${c.identity} shares a binding with ${o.identity} of the other transport role`;
-        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
-        const clash = rangeClash(ranges, o.remoteIPRanges, identical);
-        if (clash !== null) return `${clash.mine.expression} of ${c.identity} and ${clash.theirs.expression} of ${o.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
-      }
-    }
-  }
-  return null;
+  const clash = bindingConflict(c, connectorsOfServer(connectors, c.server), ranges);
+  if (clash === null) return null;
+  if (clash.kind === 'role') return `${c.identity} shares a binding with ${clash.other.identity} of the other transport role`;
+  return `${clash.range.expression} of ${c.identity} and ${clash.otherRange.expression} of ${clash.other.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
 }
 
 const byServerCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
@@ -100,64 +91,6 @@ function connectorsOfServer(connectors: readonly ReceiveConnector[], server: str
     byServerCache.set(connectors, index);
   }
   return index.get(server.toLowerCase()) ?? [];
-}
-
-interface SortedRange { interval: Interval; range: IpRange; index: number }
-interface SortedRanges { entries: SortedRange[]; /** running maximum of `last` (per family run) */ maxLast: bigint[] }
-
-const sortedCache = new WeakMap<readonly IpRange[], SortedRanges>();
-
-/** A connector's ranges parsed and sorted by family and first address, once per list. */
-function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
-  const known = sortedCache.get(ranges);
-  if (known !== undefined) return known;
-  const entries: SortedRange[] = [];
-  ranges.forEach((range, index) => {
-    const interval = tryRangeInterval(range);
-    if (interval !== null) entries.push({ interval, range, index });
-  });
-  entries.sort((x, y) => x.interval.family - y.interval.family || (x.interval.first < y.interval.first ? -1 : x.interval.first > y.interval.first ? 1 : 0));
-  const maxLast: bigint[] = [];
-  entries.forEach((e, i) => {
-    const prev = entries[i - 1];
-    const before = prev !== undefined && prev.interval.family === e.interval.family ? maxLast[i - 1] ?? e.interval.last : e.interval.last;
-    maxLast.push(before > e.interval.last ? before : e.interval.last);
-  });
-  const sorted = { entries, maxLast };
-  sortedCache.set(ranges, sorted);
-  return sorted;
-}
-
-/**
- * The first range of `mine` (in its order) that partly overlaps a range of `theirs`, or equals
- * one when the bindings are identical, with the first such range of `theirs`. A sweep over the
- * sorted lists: a fix generator asks this for every finding, and relay connectors carry
- * thousands of ranges (pairwise it cost seconds per finding on large estates).
- */
-function rangeClash(mine: readonly IpRange[], theirs: readonly IpRange[], identical: boolean): { mine: IpRange; theirs: IpRange; relation: 'equal' | 'partial' } | null {
-  const other = sortedRanges(theirs);
-  for (const range of mine) {
-    const i1 = tryRangeInterval(range);
-    if (i1 === null) continue;
-    // Entries starting at or before i1.last; walk back while some earlier one may still reach i1.first.
-    let lo = 0;
-    let hi = other.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const e = (other.entries[mid] as SortedRange).interval;
-      if (e.family < i1.family || (e.family === i1.family && e.first <= i1.last)) lo = mid + 1; else hi = mid;
-    }
-    let best: SortedRange | null = null;
-    let bestRelation: 'equal' | 'partial' = 'partial';
-    for (let j = lo - 1; j >= 0; j--) {
-      const e = other.entries[j] as SortedRange;
-      if (e.interval.family !== i1.family || (other.maxLast[j] as bigint) < i1.first) break;
-      const relation = intervalRelation(i1, e.interval);
-      if ((relation === 'partial' || (relation === 'equal' && identical)) && (best === null || e.index < best.index)) { best = e; bestRelation = relation; }
-    }
-    if (best !== null) return { mine: range, theirs: best.range, relation: bestRelation };
-  }
-  return null;
 }
 
 /** Advice for a change Exchange would refuse until a conflict of the connector is resolved. */
