@@ -3,13 +3,15 @@
 // with `-ErrorAction Stop` so a refused step stops the script instead of leaving a half-applied
 // change — and the facts a generator needs before it may offer a script (is there a certificate
 // STARTTLS can present?). Only forms the `apply` dry run interprets are written: single
-// Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission and Remove-AcceptedDomain statements,
-// no pipelines, no Select-Object, no placeholders.
+// New-/Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission and Remove-AcceptedDomain
+// statements (an accepted domain without a usable Name through one Get-AcceptedDomain |
+// Where-Object pipeline), no Select-Object, no placeholders.
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
 import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
-import { bindingConflict } from '../policy/binding-conflict.js';
+import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
+import { formatBinding } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
-import type { FindingDraft, FixCandidate } from './rule.js';
+import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
 
 /** `Set-ReceiveConnector -Identity '…' <settings> -ErrorAction Stop`. */
 export function setConnector(c: ReceiveConnector, settings: string): string {
@@ -71,7 +73,10 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
   const clash = bindingConflict(c, connectorsOfServer(connectors, c.server), ranges);
-  if (clash === null) return null;
+  return clash === null ? null : conflictText(c, clash);
+}
+
+function conflictText(c: ReceiveConnector, clash: BindingClash): string {
   if (clash.kind === 'role') return `${c.identity} shares a binding with ${clash.other.identity} of the other transport role`;
   return `${clash.range.expression} of ${c.identity} and ${clash.otherRange.expression} of ${clash.other.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
 }
@@ -93,7 +98,115 @@ function connectorsOfServer(connectors: readonly ReceiveConnector[], server: str
   return index.get(server.toLowerCase()) ?? [];
 }
 
+/**
+ * Settings the model keeps only in `extra` that New-ReceiveConnector takes (reference §1.2): the
+ * new connector must carry them over, or the move would silently change them.
+ */
+const CARRIED_SETTINGS = [
+  'Comment', 'ConnectionTimeout', 'ConnectionInactivityTimeout', 'MessageRateLimit', 'MessageRateSource',
+  'MaxInboundConnection', 'MaxInboundConnectionPerSource', 'MaxInboundConnectionPercentagePerSource',
+  'MaxHeaderSize', 'MaxHopCount', 'MaxLocalHopCount', 'MaxLogonFailures', 'MaxProtocolErrors',
+  'BinaryMimeEnabled', 'ChunkingEnabled', 'DeliveryStatusNotificationEnabled', 'EightBitMimeEnabled',
+  'SmtpUtf8Enabled', 'BareLinefeedRejectionEnabled', 'EnhancedStatusCodesEnabled', 'LongAddressesEnabled',
+  'OrarEnabled', 'SuppressXAnonymousTls', 'PipeliningEnabled', 'RequireEHLODomain', 'EnableAuthGSSAPI',
+  'ExtendedProtectionPolicy', 'SizeEnabled', 'TarpitInterval', 'AuthTarpitInterval', 'MaxAcknowledgementDelay',
+];
+
+/** `-Name value` for a carried setting as the export printed it; null when it cannot be written back as is. */
+function carriedSetting(name: string, value: unknown): string | null {
+  if (typeof value === 'boolean') return `-${name} $${String(value)}`;
+  if (typeof value === 'number') return `-${name} ${value}`;
+  if (typeof value !== 'string') return null;
+  if (/^(true|false)$/i.test(value)) return `-${name} $${value.toLowerCase()}`;
+  // A ByteQuantifiedSize prints as `128 KB (131,072 bytes)`: the byte count is what it means.
+  const bytes = /\(([\d,]+) bytes\)$/.exec(value);
+  if (bytes?.[1] !== undefined) return `-${name} ${bytes[1].replace(/,/g, '')}`;
+  if (name === 'Comment') return `-Comment ${psQuote(value)}`;
+  // Unlimited, counts, time spans, enum names (IPAddress, None): written back as printed.
+  return /^[\w.:-]+$/.test(value) ? `-${name} ${psQuote(value)}` : null;
+}
+
+/** The setting-carrying part of New-ReceiveConnector for `c`, or the names it could not carry. */
+function newConnectorSettings(c: ReceiveConnector): { settings: string[] } | { uncarried: string[] } {
+  const assumed = new Set((c.extra?.assumed ?? []).map((x) => x.toLowerCase()));
+  const settings: string[] = [];
+  const uncarried: string[] = [];
+  for (const [key, value] of Object.entries(c.extra ?? {})) {
+    const name = CARRIED_SETTINGS.find((n) => n.toLowerCase() === key.toLowerCase());
+    if (name === undefined || assumed.has(name.toLowerCase()) || value === null || value === '') continue;
+    const written = carriedSetting(name, value);
+    if (written === null) uncarried.push(name); else settings.push(written);
+  }
+  return uncarried.length > 0 ? { uncarried } : { settings };
+}
+
+/**
+ * The move to Front End Transport as one ordered script: the hub connector goes first, because
+ * a Front End connector on the same bindings beside it is a role conflict Exchange refuses
+ * (reference §4.4 rule 2); the new one takes its name, bindings, ranges, groups, mechanisms and
+ * settings, then its explicit rights. The moment between the two steps is a short interruption
+ * for its hosts, which is why the step is taken with -ErrorAction Stop on each line.
+ */
+export function moveToFrontend(snapshot: Snapshot, c: ReceiveConnector): FixCandidate {
+  const manual = `Recreate ${c.identity} on Front End Transport: remove the hub connector first (a Front End connector on the same bindings beside it is a role conflict Exchange refuses), then New-ReceiveConnector -TransportRole FrontendTransport -Custom with the same bindings, RemoteIPRanges, PermissionGroups, AuthMechanism and settings, and add its explicit rights again (Add-ADPermission).`;
+  const carried = newConnectorSettings(c);
+  if ('uncarried' in carried) {
+    return { manual: `${manual} No script is offered: the export prints ${carried.uncarried.join(', ')} in a form exrelay cannot write back, so the new connector would not keep ${carried.uncarried.length === 1 ? 'it' : 'them'}.` };
+  }
+  if (c.bindings.length === 0 || c.remoteIPRanges.length === 0) return { manual: `${manual} No script is offered: the export gives no bindings or RemoteIPRanges for it.` };
+  const groups = c.permissionGroups.filter((g) => g !== 'Custom');
+  const params = [
+    `-Name ${psQuote(c.name)}`, `-Server ${psQuote(c.server)}`, '-TransportRole FrontendTransport', '-Custom',
+    `-Bindings ${c.bindings.map((b) => psQuote(formatBinding(b))).join(',')}`,
+    `-RemoteIPRanges ${c.remoteIPRanges.map((r) => psQuote(r.expression)).join(',')}`,
+    `-PermissionGroups ${psQuote(groups.length === 0 ? 'None' : groups.join(', '))}`,
+    `-AuthMechanism ${psQuote(c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '))}`,
+    ...(c.fqdn === null ? [] : [`-Fqdn ${psQuote(c.fqdn)}`]),
+    ...(c.requireTLS ? ['-RequireTLS $true'] : []),
+    ...(c.domainSecureEnabled ? ['-DomainSecureEnabled $true'] : []),
+    ...(c.tlsCertificateName === null ? [] : [`-TlsCertificateName ${psQuote(c.tlsCertificateName)}`]),
+    ...(c.banner === null ? [] : [`-Banner ${psQuote(c.banner)}`]),
+    `-ProtocolLoggingLevel ${c.protocolLoggingLevel}`,
+    `-MaxMessageSize ${c.maxMessageSize === null ? "'Unlimited'" : c.maxMessageSize}`,
+    `-MaxRecipientsPerMessage ${c.maxRecipientsPerMessage === null ? "'Unlimited'" : c.maxRecipientsPerMessage}`,
+    ...carried.settings,
+    ...(c.enabled ? [] : ['-Enabled $false']),
+  ];
+  const rights = snapshot.permissions.filter((p) => !p.inherited && p.identity.toLowerCase() === c.identity.toLowerCase() && p.extendedRights.length > 0)
+    .map((p) => `Add-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(p.user)} -ExtendedRights ${p.extendedRights.map(psQuote).join(',')}${p.deny ? ' -Deny' : ''} -ErrorAction Stop`);
+  return {
+    script: [
+      `Remove-ReceiveConnector -Identity ${psQuote(c.identity)} -Confirm:$false -ErrorAction Stop`,
+      `New-ReceiveConnector ${params.join(' ')} -ErrorAction Stop`,
+      ...rights,
+    ].join('\n'),
+    fallback: manual,
+  };
+}
+
+/**
+ * A change Exchange refuses until a conflict of `c` is resolved (reference §4.4). When the
+ * conflict is the one a custom hub connector on a Front End port always has — its binding shared
+ * with a Front End connector — the resolution is known and proved elsewhere (the hub connector
+ * moved to Front End Transport, hub-transport-relay-connector), so the change is offered as one
+ * ordered script: the move, with the change made on the new connector (`change` applies it to a
+ * copy). Any other clash (equal or partly overlapping ranges, a built-in connector) needs a
+ * decision about which connector keeps what: advice.
+ */
+export function changeBlockedByConflict(snapshot: Snapshot, c: ReceiveConnector, change: (copy: ReceiveConnector) => void, changeText: string): FixCandidate | null {
+  const clash = bindingConflict(c, connectorsOfServer(snapshot.connectors, c.server), c.remoteIPRanges);
+  if (clash === null) return null;
+  const blocked = blockedByConflict(c, conflictText(c, clash), changeText);
+  if (clash.kind === 'role' && c.transportRole === 'HubTransport' && clash.other.transportRole === 'FrontendTransport' && isCustomConnector(c)) {
+    const changed = structuredClone(c);
+    change(changed);
+    const move = moveToFrontend(snapshot, changed);
+    if (move.script !== undefined) return { script: move.script, fallback: blocked.manual };
+  }
+  return blocked;
+}
+
 /** Advice for a change Exchange would refuse until a conflict of the connector is resolved. */
-export function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): FixCandidate {
+function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): { manual: string } {
   return { manual: `Exchange refuses every change to ${c.identity} while ${conflict} (see the port-conflict, duplicate-connector-scope or overlapping-remote-ranges finding): resolve that first, then ${change}` };
 }
