@@ -29,6 +29,18 @@ export function splitEndpoint(endpoint: string): { ip: string; port: number | nu
   return { ip: text.slice(0, colon), port: hasPort ? port : null };
 }
 
+// A server has a few endpoints, seen in every session: split each once.
+const localEndpoints = new Map<string, { ip: string; port: number | null }>();
+function localEndpointOf(endpoint: string): { ip: string; port: number | null } {
+  let split = localEndpoints.get(endpoint);
+  if (split === undefined) {
+    split = splitEndpoint(endpoint);
+    if (localEndpoints.size >= 256) localEndpoints.clear();
+    localEndpoints.set(endpoint, split);
+  }
+  return split;
+}
+
 /** `SERVER\Connector Name` → `SERVER`; an id without a backslash names no server. */
 export function serverOfConnector(connector: string): string {
   const slash = connector.indexOf('\\');
@@ -85,7 +97,7 @@ interface Pending { kind: number; arg: string | null; bdatLast: boolean; interme
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
   const remote = splitEndpoint(partial.remoteEndpoint);
-  const local = splitEndpoint(partial.localEndpoint);
+  const local = localEndpointOf(partial.localEndpoint);
   const summary: SessionSummary = {
     connector: partial.connector,
     server: serverOfConnector(partial.connector),
