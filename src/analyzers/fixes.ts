@@ -8,6 +8,7 @@
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
 import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
 import { bindingsOverlap, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import { rangeClashPartners } from '../policy/index.js';
 import { psQuote } from '../powershell/quote.js';
 import type { FindingDraft, FixCandidate } from './rule.js';
 
@@ -70,8 +71,13 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
-  for (const o of connectorsOfServer(connectors, c.server)) {
+  const mates = connectorsOfServer(connectors, c.server);
+  // With its own ranges, only the connectors of the other role and those whose ranges clash with
+  // c's (one index per server) can make Exchange refuse; the others are skipped unread.
+  const partners = ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null;
+  for (const o of mates) {
     if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase()) continue;
+    if (partners !== null && (o.transportRole ?? '') === (c.transportRole ?? '') && !partners.mayClash(c, o)) continue;
     for (const b1 of c.bindings) {
       for (const b2 of o.bindings) {
         if (!bindingsOverlap(b1, b2)) continue;
@@ -103,7 +109,7 @@ function connectorsOfServer(connectors: readonly ReceiveConnector[], server: str
 }
 
 interface SortedRange { interval: Interval; range: IpRange; index: number }
-interface SortedRanges { entries: SortedRange[]; /** running maximum of `last` (per family run) */ maxLast: bigint[] }
+interface SortedRanges { entries: SortedRange[]; /** running maximum of `last` (per family run) */ maxLast: bigint[]; /** each range's interval, in the list's order */ intervals: Array<Interval | null> }
 
 const sortedCache = new WeakMap<readonly IpRange[], SortedRanges>();
 
@@ -112,9 +118,10 @@ function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
   const known = sortedCache.get(ranges);
   if (known !== undefined) return known;
   const entries: SortedRange[] = [];
-  ranges.forEach((range, index) => {
+  const intervals = ranges.map((range, index) => {
     const interval = tryRangeInterval(range);
     if (interval !== null) entries.push({ interval, range, index });
+    return interval;
   });
   entries.sort((x, y) => x.interval.family - y.interval.family || (x.interval.first < y.interval.first ? -1 : x.interval.first > y.interval.first ? 1 : 0));
   const maxLast: bigint[] = [];
@@ -123,7 +130,7 @@ function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
     const before = prev !== undefined && prev.interval.family === e.interval.family ? maxLast[i - 1] ?? e.interval.last : e.interval.last;
     maxLast.push(before > e.interval.last ? before : e.interval.last);
   });
-  const sorted = { entries, maxLast };
+  const sorted = { entries, maxLast, intervals };
   sortedCache.set(ranges, sorted);
   return sorted;
 }
@@ -136,8 +143,9 @@ function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
  */
 function rangeClash(mine: readonly IpRange[], theirs: readonly IpRange[], identical: boolean): { mine: IpRange; theirs: IpRange; relation: 'equal' | 'partial' } | null {
   const other = sortedRanges(theirs);
-  for (const range of mine) {
-    const i1 = tryRangeInterval(range);
+  const own = sortedRanges(mine).intervals;
+  for (const [index, range] of mine.entries()) {
+    const i1 = own[index] ?? null;
     if (i1 === null) continue;
     // Entries starting at or before i1.last; walk back while some earlier one may still reach i1.first.
     let lo = 0;

@@ -8,22 +8,31 @@ function domainIdentity(d: AcceptedDomain): string | null {
   return typeof name === 'string' && name.trim() !== '' ? name : null;
 }
 
-// Removing the relay domain is the fix: mail to the organisation's own (Authoritative) domains
-// and every relay connector's own rights are untouched. Two things block a script: Exchange
-// cannot remove the default accepted domain, and an -Identity with `*` is a wildcard pattern
-// to the cmdlet (it could name several domains), so the domain must be named by its Name.
+// Removing the relay domain is the fix (docs/reference/wildcard-accepted-domain.md): mail to the
+// organisation's own (Authoritative) domains and every relay connector's own rights are
+// untouched; hosts that relayed only because of it need a relay connector of their own, which
+// the proof catches when the logs show them (their relay would stop). Exchange cannot remove
+// the default accepted domain, so that stays manual. The domain is named by its Name when the
+// export gives one without `*` (an -Identity with `*` is a pattern to the cmdlet); otherwise it
+// is selected by DomainName. DomainName is an SmtpDomainWithSubdomains object: whether `-eq`
+// matches it against a string in the Management Shell is not established, and `-like '*'`
+// would match every domain, so the filter compares its text (.ToString(), which prints `*`
+// or `*.co.uk` as Get-AcceptedDomain shows it).
 function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
   const evidence = draft.evidence['acceptedDomain'];
   const domainName = evidence !== null && typeof evidence === 'object' && !Array.isArray(evidence) && typeof evidence['domainName'] === 'string' ? evidence['domainName'] : '';
   const d = snapshot.acceptedDomains.find((x) => x.domainName === domainName);
   if (d === undefined) return { manual: 'The accepted domain of this finding is not in the snapshot any more: review the accepted domains by hand.' };
-  const byPipeline = `Get-AcceptedDomain | Where-Object { $_.DomainName -eq ${psQuote(d.domainName)} } | Remove-AcceptedDomain -Confirm:$false`;
+  const byPipeline = `Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq ${psQuote(d.domainName)} } | Remove-AcceptedDomain -Confirm:$false -ErrorAction Stop`;
   if (d.default) {
     return { manual: `"${d.domainName}" is the default accepted domain, which Exchange does not remove. Make the organisation's own domain the default first (Set-AcceptedDomain -Identity with that domain's name -MakeDefault $true; the default domain is also the one email address policies and postmaster replies use, so choose it deliberately), then remove "${d.domainName}": ${byPipeline}` };
   }
   const identity = domainIdentity(d);
   if (identity === null || identity.includes('*')) {
-    return { manual: `Remove the accepted domain "${d.domainName}". The export does not give its Name${identity === null ? '' : ` without a wildcard (it is "${identity}")`}, and an -Identity containing * is a pattern to Exchange, so select it by DomainName: ${byPipeline}` };
+    return {
+      script: byPipeline,
+      fallback: `Remove the accepted domain "${d.domainName}", selected by DomainName (${identity === null ? 'the export does not give its Name' : `its Name "${identity}" contains *, which -Identity reads as a pattern`}): ${byPipeline}`,
+    };
   }
   return {
     script: `Remove-AcceptedDomain -Identity ${psQuote(identity)} -Confirm:$false -ErrorAction Stop`,
@@ -50,10 +59,11 @@ export function unownableScope(domainName: string): string | null {
 export default defineRule({
   meta: {
     id: 'wildcard-accepted-domain',
+    scope: 'no-connector',
     defaultSeverity: 'critical',
     title: 'Relay accepted domain covering domains nobody can own',
     description: 'An accepted domain of type InternalRelay or ExternalRelay is `*`, or a wildcard whose suffix is a public suffix on the Public Suffix List (`*.com`, `*.co.uk`): every recipient domain under it counts as accepted, so anyone who may submit may relay there. Each such domain fires on its own.',
-    remediation: "Get-AcceptedDomain | Where-Object { $_.DomainName -eq '*' } | Remove-AcceptedDomain -Confirm:$false",
+    remediation: "Get-AcceptedDomain | Where-Object { $_.DomainName.ToString() -eq '*' } | Remove-AcceptedDomain -Confirm:$false -ErrorAction Stop",
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/accepted-domains/accepted-domains',
       'https://learn.microsoft.com/powershell/module/exchange/remove-accepteddomain',
