@@ -9,6 +9,7 @@
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
 import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
 import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
+import { rangeClashPartners } from '../policy/index.js';
 import { formatBinding } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
 import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
@@ -72,8 +73,21 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
-  const clash = bindingConflict(c, connectorsOfServer(connectors, c.server), ranges);
+  const clash = clashOf(connectors, c, ranges);
   return clash === null ? null : conflictText(c, clash);
+}
+
+/**
+ * The §4.4 clash of `c` on its server. With its own ranges, only the connectors of the other role
+ * and those whose ranges clash with c's (one index per server, rangeClashPartners) can make
+ * Exchange refuse; the others are left out before the finder reads them.
+ */
+function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): BindingClash | null {
+  const mates = connectorsOfServer(connectors, c.server);
+  const partners = ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null;
+  const role = c.transportRole ?? '';
+  const candidates = partners === null ? mates : mates.filter((o) => (o.transportRole ?? '') !== role || partners.mayClash(c, o));
+  return bindingConflict(c, candidates, ranges);
 }
 
 function conflictText(c: ReceiveConnector, clash: BindingClash): string {
@@ -194,7 +208,7 @@ export function moveToFrontend(snapshot: Snapshot, c: ReceiveConnector): FixCand
  * decision about which connector keeps what: advice.
  */
 export function changeBlockedByConflict(snapshot: Snapshot, c: ReceiveConnector, change: (copy: ReceiveConnector) => void, changeText: string): FixCandidate | null {
-  const clash = bindingConflict(c, connectorsOfServer(snapshot.connectors, c.server), c.remoteIPRanges);
+  const clash = clashOf(snapshot.connectors, c);
   if (clash === null) return null;
   const blocked = blockedByConflict(c, conflictText(c, clash), changeText);
   if (clash.kind === 'role' && c.transportRole === 'HubTransport' && clash.other.transportRole === 'FrontendTransport' && isCustomConnector(c)) {

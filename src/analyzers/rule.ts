@@ -25,8 +25,23 @@ export const CONNECTOR_PROPERTIES = [
 ] as const;
 export type ConnectorProperty = (typeof CONNECTOR_PROPERTIES)[number];
 
+/**
+ * What a rule's findings depend on, so that the fix verifier re-audits after a script only the
+ * rules and connectors it can have changed (src/proof). A change to the servers, certificates or
+ * accepted domains re-audits every rule; otherwise a finding depends on:
+ * - 'connector': the connector it is about alone (its properties and its AD permission entries);
+ * - 'server': the connectors of its server (e.g. which one wins an address or a port);
+ * - 'organisation': connectors of any server (e.g. the same connector compared across servers);
+ * - 'no-connector': no connector at all (only servers, certificates or accepted domains).
+ * Too narrow a scope makes the verifier wrong: test/proof/incremental.test.ts compares the
+ * incremental re-audit with the full one for every candidate fix of every test estate.
+ */
+export type RuleScope = 'connector' | 'server' | 'organisation' | 'no-connector';
+
 export interface RuleMeta extends RuleInfo {
   id: RuleId;
+  /** What its findings depend on (see RuleScope); absent: 'organisation' (always re-run). */
+  scope?: RuleScope;
   defaultSeverity: Severity;
   /** One line, the finding's title. */
   title: string;

@@ -1,7 +1,7 @@
 // runAudit: every selected rule over one snapshot, stamped, ordered and split into active
 // findings and accepted risks. Pure: the caller passes `now` and the options.
 import { FINDINGS_SCHEMA, SEVERITIES, compareFindings, type Finding, type FindingsDocument, type ObservedSender, type ReceiveConnector, type Snapshot } from '../model.js';
-import { buildPolicy } from '../policy/index.js';
+import { buildPolicy, type PolicyIndex } from '../policy/index.js';
 import { psQuote, type ConnectorProperty, type FindingDraft, type FixCandidate, type Need, type Rule, type RuleContext, type RuleOptions } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
 import { isSuppressionExpired, matchesSuppression, type Suppression } from './suppressions.js';
@@ -129,39 +129,58 @@ export function runAudit(snapshot: Snapshot, options: AuditOptions, now: Date): 
   return auditWithCandidates(snapshot, options, now).doc;
 }
 
-/** runAudit, keeping each finding's fix candidate (its fallback text included) for the verifier. */
-export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, now: Date): AuditWithCandidates {
+type NotRun = NonNullable<FindingsDocument['notRun']>;
+
+/** The needs of a rule the context lacks (the rule does not run). */
+function unmetNeeds(rule: Rule, context: RuleContext): Need[] {
+  return (rule.meta.needs ?? []).filter((n) => !NEEDS[n].has(context));
+}
+
+/**
+ * One rule's drafts over a context. Assumed is not observed: the rule does not speak about a
+ * connector whose properties it reads were filled with defaults, nor through one (the other side
+ * of a conflict); those connectors are listed in `notRun`.
+ */
+function checkRule(rule: Rule, context: RuleContext, notRun: NotRun): FindingDraft[] {
+  const needed = rule.meta.dependsOn ?? [];
+  const unobserved = new Set<ReceiveConnector>();
+  for (const c of context.snapshot.connectors) {
+    const assumed = assumedAmong(c, needed);
+    if (assumed.length === 0) continue;
+    unobserved.add(c);
+    if (rule.appliesTo !== undefined && !rule.appliesTo(c)) continue;
+    notRun.push({
+      rule: rule.meta.id, connector: c.identity,
+      missing: `${assumed.join(', ')} of ${c.identity} (not in the export; a default was assumed)`,
+      export: FULL_CONNECTOR_EXPORT,
+    });
+  }
+  const drafts = rule.check(context);
+  if (unobserved.size === 0) return drafts;
+  return drafts.filter((draft) => ![draft.connector, ...(draft.involves ?? [])].some((c) => c !== undefined && c !== null && unobserved.has(c)));
+}
+
+function ruleOptionsOf(options: AuditOptions): RuleOptions {
   const ruleOptions: RuleOptions = { exchangeServers: [...(options.exchangeServers ?? [])], loadBalancers: [...(options.loadBalancers ?? [])] };
   if (options.observedSenders !== undefined) ruleOptions.observedSenders = options.observedSenders;
+  return ruleOptions;
+}
+
+/** runAudit, keeping each finding's fix candidate (its fallback text included) for the verifier. */
+export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, now: Date): AuditWithCandidates {
   const candidates = new Map<Finding, FixCandidate>();
-  const context: RuleContext = { snapshot, policy: buildPolicy(snapshot), now, options: ruleOptions };
+  const context: RuleContext = { snapshot, policy: buildPolicy(snapshot), now, options: ruleOptionsOf(options) };
   const rules = selectRules(options.rules ?? ALL_RULES, options.only, options.skip);
 
-  const notRun: NonNullable<FindingsDocument['notRun']> = [];
+  const notRun: NotRun = [];
   const all: Finding[] = [];
   for (const rule of rules) {
-    const unmet = (rule.meta.needs ?? []).filter((n) => !NEEDS[n].has(context));
+    const unmet = unmetNeeds(rule, context);
     if (unmet.length > 0) {
       notRun.push({ rule: rule.meta.id, missing: unmet.map((n) => NEEDS[n].missing).join('; '), export: unmet.map((n) => NEEDS[n].export).join('; ') });
       continue;
     }
-    // Assumed is not observed: the rule does not speak about a connector whose properties it
-    // reads were filled with defaults, nor through one (the other side of a conflict).
-    const needed = rule.meta.dependsOn ?? [];
-    const unobserved = new Set<ReceiveConnector>();
-    for (const c of snapshot.connectors) {
-      const assumed = assumedAmong(c, needed);
-      if (assumed.length === 0) continue;
-      unobserved.add(c);
-      if (rule.appliesTo !== undefined && !rule.appliesTo(c)) continue;
-      notRun.push({
-        rule: rule.meta.id, connector: c.identity,
-        missing: `${assumed.join(', ')} of ${c.identity} (not in the export; a default was assumed)`,
-        export: FULL_CONNECTOR_EXPORT,
-      });
-    }
-    for (const draft of rule.check(context)) {
-      if (unobserved.size > 0 && [draft.connector, ...(draft.involves ?? [])].some((c) => c !== undefined && c !== null && unobserved.has(c))) continue;
+    for (const draft of checkRule(rule, context, notRun)) {
       const candidate = options.withoutFixes === true ? { manual: '' } : fixCandidateOf(rule, draft, context);
       const finding = stampFinding(rule, draft, context, candidate);
       candidates.set(finding, candidate);
@@ -191,6 +210,111 @@ export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, n
   if (accepted.length > 0) doc.accepted = accepted;
   if (notRun.length > 0) doc.notRun = notRun.sort((a, b) => cmp(a.connector ?? '', b.connector ?? '') || cmp(a.rule, b.rule));
   return { doc, candidates };
+}
+
+// ---------------------------------------------------------------- incremental re-audit
+
+/**
+ * What a change script changed, as the incremental re-audit needs it (src/proof computes it
+ * by comparing the snapshots before and after).
+ */
+export interface AuditChange {
+  /** The servers, certificates or accepted domains changed: every rule runs again. */
+  everything: boolean;
+  /** Connectors (identity, lower case) added, removed, or whose properties or AD permission entries changed. */
+  connectors: ReadonlySet<string>;
+  /** Servers (name, lower case) of those connectors, and servers whose connectors changed order. */
+  servers: ReadonlySet<string>;
+}
+
+/** The snapshot cut down to some connectors and their permission entries (servers, domains and certificates whole). */
+function cutDown(snapshot: Snapshot, keep: (c: ReceiveConnector) => boolean): Snapshot {
+  const connectors = snapshot.connectors.filter(keep);
+  const identities = new Set(connectors.map((c) => c.identity.toLowerCase()));
+  return { ...snapshot, connectors, permissions: snapshot.permissions.filter((p) => identities.has(p.identity.toLowerCase())) };
+}
+
+const regions = new WeakMap<Snapshot, Map<string, Snapshot>>();
+
+/**
+ * The connectors of some servers (lower-case names) with their permission entries: all that a
+ * server-scoped rule or a replay through those servers reads. One object per snapshot and set
+ * of servers, so the policy index built over it (buildPolicy caches per object) is shared.
+ */
+export function serverRegion(snapshot: Snapshot, servers: ReadonlySet<string>): Snapshot {
+  let known = regions.get(snapshot);
+  if (known === undefined) { known = new Map(); regions.set(snapshot, known); }
+  const key = [...servers].sort().join('\n');
+  let region = known.get(key);
+  if (region === undefined) {
+    region = cutDown(snapshot, (c) => servers.has(c.server.toLowerCase()));
+    known.set(key, region);
+  }
+  return region;
+}
+
+/** A rule context whose policy index is built only if a rule asks for it. */
+function lazyContext(snapshot: Snapshot, now: Date, options: RuleOptions): RuleContext {
+  let policy: PolicyIndex | undefined;
+  return { snapshot, now, options, get policy(): PolicyIndex { policy ??= buildPolicy(snapshot); return policy; } };
+}
+
+/** The findings a previous audit of a snapshot gave (active and accepted): what a re-audit starts from. */
+export interface AuditedState {
+  snapshot: Snapshot;
+  /** Every finding of every selected rule, suppressed ones included. */
+  findings: readonly Finding[];
+}
+
+/**
+ * The findings of `after` (active and accepted together, unsorted, without fix candidates), as
+ * auditWithCandidates would give them with `withoutFixes`, computed from the audit of `before`:
+ * a rule runs again only where `change` can have changed its findings (its meta.scope), the
+ * rest is taken from before. The verifier's re-audit of each candidate script.
+ */
+export function reauditChanged(before: AuditedState, after: Snapshot, change: AuditChange, options: AuditOptions, now: Date): Finding[] {
+  if (!change.everything && change.connectors.size === 0 && change.servers.size === 0) return [...before.findings];
+  const ruleOptions = ruleOptionsOf(options);
+  const full = lazyContext(after, now, ruleOptions);
+  const previous = lazyContext(before.snapshot, now, ruleOptions);
+  let byConnector: RuleContext | undefined;
+  let byServer: RuleContext | undefined;
+  const connectorContext = (): RuleContext => (byConnector ??= lazyContext(cutDown(after, (c) => change.connectors.has(c.identity.toLowerCase())), now, ruleOptions));
+  const serverContext = (): RuleContext => (byServer ??= lazyContext(serverRegion(after, change.servers), now, ruleOptions));
+  const inConnectors = (f: Pick<Finding, 'connector'>): boolean => f.connector !== null && change.connectors.has(f.connector.toLowerCase());
+  const inServers = (f: Pick<Finding, 'server'>): boolean => f.server !== null && change.servers.has(f.server.toLowerCase());
+  const beforeByRule = new Map<string, Finding[]>();
+  for (const f of before.findings) {
+    const list = beforeByRule.get(f.rule);
+    if (list === undefined) beforeByRule.set(f.rule, [f]); else list.push(f);
+  }
+
+  const out: Finding[] = [];
+  const notRun: NotRun = [];
+  const rerun = (rule: Rule, context: RuleContext, keep: (f: Finding) => boolean): void => {
+    for (const draft of checkRule(rule, context, notRun)) {
+      const finding = stampFinding(rule, draft, context, { manual: '' });
+      if (keep(finding)) out.push(finding);
+    }
+  };
+  for (const rule of selectRules(options.rules ?? ALL_RULES, options.only, options.skip)) {
+    if (unmetNeeds(rule, full).length > 0) continue;
+    const previously = beforeByRule.get(rule.meta.id) ?? [];
+    const scope = rule.meta.scope ?? 'organisation';
+    // A rule that did not run before (a need was unmet) has nothing to start from.
+    if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
+      rerun(rule, full, () => true);
+    } else if (scope === 'connector') {
+      out.push(...previously.filter((f) => !inConnectors(f)));
+      rerun(rule, connectorContext(), inConnectors);
+    } else if (scope === 'server') {
+      out.push(...previously.filter((f) => !inServers(f)));
+      rerun(rule, serverContext(), inServers);
+    } else {
+      out.push(...previously);
+    }
+  }
+  return out;
 }
 
 /** Whether a gate at `threshold` fails: any active finding at that severity or worse. */

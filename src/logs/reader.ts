@@ -4,7 +4,7 @@
 // reader folds the sessions it sees completely into its own aggregate and hands back the
 // sessions it saw only part of (they span files or ranges); those are merged by session key and
 // replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +22,7 @@ export type LogFileKind = 'protocol' | 'tracking';
 export interface LogFile { path: string; size: number; gzip: boolean; kind: LogFileKind }
 
 export interface ReadOptions {
-  /** worker threads; 0 reads in this thread. Default: 2 (or the core count if lower) for inputs over 16 MB. */
+  /** worker threads; 0 reads in this thread. Default: see `defaultWorkers` (2 on an idle machine for inputs over 16 MB). */
   workers?: number;
   /** plain files larger than this are cut into ranges of about this size */
   chunkBytes?: number;
@@ -45,6 +45,19 @@ export interface ReadResult {
 const SNIFF_BYTES = 8192;
 const DEFAULT_CHUNK = 32 * 1024 * 1024;
 const WORKER_THRESHOLD = 16 * 1024 * 1024;
+
+/**
+ * Reader threads for `totalBytes` of logs on a machine with `cores` cores whose one-minute load
+ * average is `load`. Two threads only pay for themselves when both cores are free: each has its
+ * own V8 heap and start-up, sessions cut at file boundaries are merged afterwards and each
+ * thread's aggregate is copied back. Measured on the 2-core machine (docs/performance.md, Logs):
+ * at load 14–19, no thread read the rolled shape in about half the wall time and half the CPU
+ * time of two threads; on an idle machine the two threads are what doubles the rate.
+ */
+export function defaultWorkers(totalBytes: number, cores: number, load: number): number {
+  if (totalBytes < WORKER_THRESHOLD || cores < 2) return 0;
+  return load < cores / 2 ? 2 : 0;
+}
 
 export type LogKind = 'receive' | 'tracking' | 'tracking-headerless' | 'send' | 'gzip' | 'unknown';
 
@@ -156,7 +169,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   const { files, warnings } = await findLogFiles(inputs);
   const items = planWork(files, options.chunkBytes ?? DEFAULT_CHUNK);
   const total = files.reduce((n, f) => n + f.size, 0);
-  const wanted = options.workers ?? (total >= WORKER_THRESHOLD ? Math.min(2, availableParallelism()) : 0);
+  const wanted = options.workers ?? defaultWorkers(total, availableParallelism(), loadavg()[0] ?? 0);
   const workers = Math.min(wanted, items.length);
   let done = 0;
   const progress = (bytes: number): void => {

@@ -4,7 +4,7 @@
 // baseline traffic (inbound internet mail, authenticated submission, the other relay hosts, the
 // hosts seen in the logs) shows it still works. Otherwise the finding gets `fix: null` and a
 // `manual` text saying what to decide by hand and why the script was not safe.
-import { auditWithCandidates, type AuditOptions } from '../analyzers/run.js';
+import { auditWithCandidates, reauditChanged, serverRegion, type AuditOptions } from '../analyzers/run.js';
 import type { FixCandidate } from '../analyzers/rule.js';
 import { applyTree } from '../apply/apply.js';
 import { normaliseCommaLists } from '../apply/normalise.js';
@@ -12,6 +12,7 @@ import { SEVERITIES, type Finding, type FindingsDocument, type FixVerification, 
 import { buildPolicy } from '../policy/index.js';
 import { parsePowerShell } from '../powershell/grammar.js';
 import { buildBaseline, worksOn, type Baseline } from './baseline.js';
+import { changeBetween } from './change.js';
 
 /**
  * A finding's identity across audits: its rule and what it is about (never its wording). An
@@ -51,13 +52,21 @@ export interface ProofContext {
   now: Date;
   /** Worst severity per finding key before any fix (every rule, suppressed findings included). */
   before: Map<string, Finding['severity']>;
+  /** Those findings themselves: what each re-audit starts from. */
+  beforeFindings: readonly Finding[];
   baseline: Baseline;
   outcomes: Map<string, Promise<ScriptOutcome>>;
 }
 
-function severities(doc: FindingsDocument): Map<string, Finding['severity']> {
+/** Active and accepted findings together (the proof compares with both). */
+function everyFinding(doc: FindingsDocument): Finding[] {
+  return [...doc.findings, ...(doc.accepted ?? []).map((a) => a.finding)];
+}
+
+/** Worst severity per finding key. */
+export function severities(findings: readonly Finding[]): Map<string, Finding['severity']> {
   const out = new Map<string, Finding['severity']>();
-  for (const f of [...doc.findings, ...(doc.accepted ?? []).map((a) => a.finding)]) {
+  for (const f of findings) {
     const key = findingKey(f);
     const known = out.get(key);
     if (known === undefined || rank(f.severity) < rank(known)) out.set(key, f.severity);
@@ -77,8 +86,32 @@ export function prepareProof(snapshot: Snapshot, options: AuditOptions, now: Dat
   };
   // The audit already ran every rule (suppressed findings are kept under `accepted`): reuse it.
   const everyRule = (options.only?.length ?? 0) === 0 && (options.skip?.length ?? 0) === 0 && options.rules === undefined;
-  const before = severities(audited !== undefined && everyRule ? audited : auditWithCandidates(snapshot, auditOptions, now).doc);
-  return { snapshot, auditOptions, now, before, baseline: buildBaseline(buildPolicy(snapshot), proof.observedSenders ?? []), outcomes: new Map() };
+  const beforeFindings = everyFinding(audited !== undefined && everyRule ? audited : auditWithCandidates(snapshot, auditOptions, now).doc);
+  return {
+    snapshot, auditOptions, now, before: severities(beforeFindings), beforeFindings,
+    baseline: buildBaseline(buildPolicy(snapshot), proof.observedSenders ?? []), outcomes: new Map(),
+  };
+}
+
+/**
+ * The audited configuration changed by a script (`fixed`): its findings and the baseline
+ * scenarios it breaks. Only what the script changed is looked at again: the rules whose scope
+ * it touched, over the connectors or servers it changed (reauditChanged), and the baseline
+ * scenarios through those servers (a scenario only meets the connectors of its own server);
+ * the rest is the audited state's. test/proof/incremental.test.ts holds it to the full re-audit.
+ */
+export function afterScript(context: ProofContext, fixed: Snapshot): { after: Map<string, Finding['severity']>; broken: Set<number> } {
+  const change = changeBetween(context.snapshot, fixed);
+  const options = { ...context.auditOptions, withoutFixes: true };
+  const after = severities(reauditChanged({ snapshot: context.snapshot, findings: context.beforeFindings }, fixed, change, options, context.now));
+  const broken = new Set<number>();
+  if (!change.everything && change.servers.size === 0) return { after, broken };
+  const policy = buildPolicy(change.everything ? fixed : serverRegion(fixed, change.servers));
+  context.baseline.scenarios.forEach((entry, i) => {
+    if (!change.everything && !change.servers.has(entry.server.toLowerCase())) return;
+    if (!worksOn(policy, entry, context.baseline.users)) broken.add(i);
+  });
+  return { after, broken };
 }
 
 /** Applies, re-audits and replays one script (parsed once: the grammar is tree-sitter). */
@@ -93,11 +126,7 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
     } catch (error) {
       return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
     }
-    const after = severities(auditWithCandidates(fixed, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
-    const policy = buildPolicy(fixed);
-    const broken = new Set<number>();
-    context.baseline.scenarios.forEach((entry, i) => { if (!worksOn(policy, entry, context.baseline.users)) broken.add(i); });
-    return { refusal: null, after, broken };
+    return { refusal: null, ...afterScript(context, fixed) };
   } finally {
     parsed.tree.delete();
   }

@@ -3,11 +3,10 @@
 // Screenshots and a PDF print are kept in test-artifacts/ for people to look at.
 import assert from 'node:assert/strict';
 import { RULE_INFO } from '../../src/analyzers/rules/index.js';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
 import { runAudit } from '../../src/analyzers/run.js';
 import { renderReportHtml } from '../../src/emitters/report/index.js';
 import { importSources } from '../../src/importers/index.js';
@@ -16,11 +15,9 @@ import { buildPolicy } from '../../src/policy/index.js';
 import { decodeSource } from '../../src/source.js';
 import { anonymousRelay, connector, defaultInstall, estate, permission, range } from '../helpers/build.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
-import { findTool } from '../helpers/tools.js';
+import { ARTIFACTS, chromiumSuite, inPage } from '../helpers/chromium.js';
 
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const ESTATE = join(REPO_ROOT, 'fixtures', 'estate-2010-2016');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
@@ -62,12 +59,6 @@ function hostileReport(): string {
 
 interface Watch { requests: string[]; errors: string[] }
 
-/** Runs browser-side code given as text (the project compiles without the DOM library). */
-async function inPage<T>(page: Page, expression: string): Promise<T> {
-  const value: T = await page.evaluate(expression);
-  return value;
-}
-
 /** Opens HTML as the only document of a fresh page; every other request is counted and refused. */
 async function open(browser: Browser, html: string, watch: Watch, width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
@@ -79,31 +70,12 @@ async function open(browser: Browser, html: string, watch: Watch, width = 1280):
 }
 
 describe('the HTML report in headless Chromium', () => {
-  let browser: Browser | null = null;
-  let work = '';
-  before(async () => {
-    const executablePath = findTool('chromium');
-    if (executablePath === null) return;
-    work = mkdtempSync(join(tmpdir(), 'exrelay-report-'));
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    if (work !== '') rmSync(work, { recursive: true, force: true });
-  });
-
-  function needBrowser(t: { skip(reason: string): void }): Browser | null {
-    if (browser !== null) return browser;
-    if (process.env.CI === 'true') throw new Error('chromium is required in CI (install it in .ci/run)');
-    t.skip('chromium is not installed (CI installs it; see .ci/run)');
-    return null;
-  }
+  const suite = chromiumSuite('exrelay-report-');
 
   it('shows every finding of the demo estate, fetches nothing and logs no error', async (t) => {
-    const b = needBrowser(t);
+    const b = suite.need(t);
     if (b === null) return;
-    const { html, findings } = await demoReport(work);
+    const { html, findings } = await demoReport(suite.work());
     assert.ok(findings.findings.length >= 10, 'the demo estate has findings to show');
     const watch: Watch = { requests: [], errors: [] };
     const page = await open(b, html, watch);
@@ -152,7 +124,7 @@ describe('the HTML report in headless Chromium', () => {
   });
 
   it('keeps hostile customer values as text: no element, script, frame or handler comes from them', async (t) => {
-    const b = needBrowser(t);
+    const b = suite.need(t);
     if (b === null) return;
     const watch: Watch = { requests: [], errors: [] };
     const page = await open(b, hostileReport(), watch);

@@ -4,14 +4,13 @@
 // no heading alone at the bottom of a page. The screenshot and the PDF stay in test-artifacts/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
 import type { FindingsDocument } from '../../src/model.js';
-import { REPO_ROOT, runCli } from '../helpers/cli.js';
-import { findTool, requireTool } from '../helpers/tools.js';
+import { runCli } from '../helpers/cli.js';
+import { ARTIFACTS, chromiumSuite, inPage } from '../helpers/chromium.js';
+import { requireTool } from '../helpers/tools.js';
 
 /**
  * A4 pages of the demo report before this layout (commit 02d4088), measured exactly as this
@@ -21,8 +20,6 @@ import { findTool, requireTool } from '../helpers/tools.js';
  * --no-pdf-header-footer --print-to-pdf=base.pdf report.html` printed the same report on 36.)
  */
 const BASELINE_A4_PAGES = 33;
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Page objects of a PDF (not the /Pages tree nodes). */
 function pdfPageCount(pdf: Buffer): number {
@@ -36,41 +33,17 @@ function squash(text: string): string {
   return text.normalize('NFKC').replace(/[\s\u00ad-]+/g, '');
 }
 
-async function inPage<T>(page: Page, expression: string): Promise<T> {
-  const value: T = await page.evaluate(expression);
-  return value;
-}
-
 describe('the demo report printed by Chromium', () => {
-  let browser: Browser | null = null;
-  let work = '';
-  before(async () => {
-    const executablePath = findTool('chromium');
-    if (executablePath === null) return;
-    work = mkdtempSync(join(tmpdir(), 'exrelay-print-'));
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    if (work !== '') rmSync(work, { recursive: true, force: true });
-  });
-
-  function needBrowser(t: TestContext): Browser | null {
-    if (browser !== null) return browser;
-    if (process.env.CI === 'true') throw new Error('chromium is required in CI (install it in .ci/run)');
-    t.skip('chromium is not installed (CI installs it; see .ci/run)');
-    return null;
-  }
+  const suite = chromiumSuite('exrelay-print-');
 
   it(`prints on at most a third of ${BASELINE_A4_PAGES} A4 pages, non-blank, with every finding and no orphaned heading`, async (t) => {
-    const b = needBrowser(t);
+    const b = suite.need(t);
     if (b === null) return;
     const pdftotext = requireTool(t, 'pdftotext');
     if (pdftotext === null) return;
 
     // The report exactly as `npm run demo` writes it (the built CLI), and its findings as JSON.
-    const out = join(work, 'report.html');
+    const out = join(suite.work(), 'report.html');
     const html = await runCli(['audit', 'fixtures/estate-2010-2016', '--format', 'html', '--out', out]);
     assert.equal(html.exitCode, 0, `the demo report is written (run npm run build first): ${html.stderr}`);
     const json = await runCli(['audit', 'fixtures/estate-2010-2016', '--format', 'json']);

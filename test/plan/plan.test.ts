@@ -90,7 +90,7 @@ describe('plan: the fixture estate', async () => {
     assert.deepEqual(login.authMechanisms, ['LOGIN']);
     assert.deepEqual(blockerIds(login), ['basic-auth']);
     assert.match(login.blockers[0]?.text ?? '', /disables Basic auth for SMTP AUTH by default at the end of December 2026/);
-    const ntlm = byIp(plan, '10.20.50.40');
+    const ntlm = byIp(plan, '10.20.70.40');
     assert.equal(ntlm.path, 'client-submission-oauth');
     assert.deepEqual(ntlm.authMechanisms, ['NTLM']);
     assert.deepEqual(ntlm.blockers, []);
@@ -135,7 +135,7 @@ describe('plan: the fixture estate', async () => {
     const basic = byIp(plan, '10.20.50.33');
     assert.equal(basic.path, 'client-submission-basic');
     assert.equal(basic.decidedBy, 'worksheet');
-    assert.deepEqual(basic.authMechanisms, ['PLAIN']);
+    assert.deepEqual(basic.authMechanisms, ['LOGIN']);
     assert.deepEqual(blockerIds(basic), ['basic-auth']);
   });
 

@@ -1,12 +1,13 @@
 // Every script the audit offers as proved is checked again here, without the verifier: applied
 // with `apply`, re-audited with the runner, and replayed with the replay engine (inbound
 // internet mail to every Authoritative domain on 25, and the relay hosts of the other relay
-// connectors). None may fail (rules.md "Fixes").
+// connectors, and with the estate's logs every host seen sending). None may fail (rules.md
+// "Fixes"). Estates that come with traffic are audited with it, as a consultant does.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runAudit } from '../../src/analyzers/run.js';
 import { applyScript } from '../../src/apply/apply.js';
-import { SEVERITIES, type Finding, type Scenario, type Snapshot } from '../../src/model.js';
+import { SEVERITIES, type Finding, type ObservedSender, type Scenario, type Snapshot } from '../../src/model.js';
 import { buildPolicy, canRelayAnonymously, intervalsWonBy, isExternallySecured, serverNames } from '../../src/policy/index.js';
 import { formatAddress } from '../../src/net/index.js';
 import { auditWithProof } from '../../src/proof/verify.js';
@@ -44,18 +45,46 @@ function traffic(snapshot: Snapshot): Array<{ server: string; scenario: Scenario
   return out;
 }
 
+/** Every anonymous host the logs saw, through the server it used, relaying when the logs saw it relay. */
+function logged(snapshot: Snapshot, observed: readonly ObservedSender[]): Array<{ server: string; scenario: Scenario; connector: string | null }> {
+  const domain = snapshot.acceptedDomains.find((d) => d.domainType === 'Authoritative')?.domainName.replace(/^\*\./, '') ?? 'elsewhere.invalid';
+  return observed.filter((o) => !o.authenticated && o.server !== null).map((o) => {
+    const c = snapshot.connectors.find((x) => x.identity.toLowerCase() === o.connector?.toLowerCase());
+    const binding = c?.bindings[0];
+    const outside = o.externalRecipients === null || o.externalRecipients > 0;
+    return { server: c?.server ?? o.server ?? '', connector: null, scenario: {
+      name: `logged ${o.remoteIp}`, clientIp: o.remoteIp, port: binding?.port ?? 25, tls: false, auth: null, helo: 'host.example',
+      ...(binding === undefined || binding.address === '0.0.0.0' || binding.address === '::' ? {} : { localAddress: binding.address }),
+      mailFrom: `app@${domain}`, rcptTo: [outside ? 'someone@far-away.invalid' : `postmaster@${domain}`],
+    } };
+  });
+}
+
 const accepted = (snapshot: Snapshot, t: { server: string; scenario: Scenario }): boolean =>
   runScenario(buildPolicy(snapshot), t.scenario, [], { server: t.server }).outcome === 'accepted';
 
 const estates = await proofEstates();
 
+/** Rules whose fix may change who relays through the connector (and its copies on other servers). */
+const RESCOPING_RULES = ['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range', 'connector-inconsistent-across-servers'];
+
+/** The connector and its copies on other servers: the same name once the server's name is taken out (lower case identities). */
+function copiesOf(snapshot: Snapshot, identity: string): Set<string> {
+  const base = (c: { name: string; server: string }): string => c.name.toLowerCase().split(c.server.toLowerCase()).join('').replace(/\s+/g, ' ').trim();
+  const self = snapshot.connectors.find((c) => c.identity.toLowerCase() === identity.toLowerCase());
+  if (self === undefined) return new Set([identity.toLowerCase()]);
+  return new Set(snapshot.connectors.filter((c) => base(c) === base(self)).map((c) => c.identity.toLowerCase()));
+}
+
 describe('every offered script passes apply, re-audit and replay, checked without the verifier', () => {
-  for (const { name, snapshot, loadBalancers } of estates) {
-    it(name, async () => {
-      const options = { loadBalancers: loadBalancers ?? [] };
-      const { doc } = await auditWithProof(snapshot, options, TEST_NOW);
+  // Estates with traffic are checked both ways: a consultant may audit without the logs too.
+  const variants = estates.flatMap((e) => (e.observedSenders === undefined ? [e] : [{ ...e, observedSenders: undefined }, e]));
+  for (const { name, snapshot, loadBalancers, observedSenders } of variants) {
+    it(`${name}${observedSenders === undefined ? '' : ' (with its logs)'}`, async () => {
+      const options = { loadBalancers: loadBalancers ?? [], ...(observedSenders === undefined ? {} : { observedSenders }) };
+      const { doc } = await auditWithProof(snapshot, options, TEST_NOW, observedSenders === undefined ? {} : { observedSenders });
       const before = runAudit(snapshot, options, TEST_NOW).findings;
-      const baseline = traffic(snapshot).filter((t) => accepted(snapshot, t));
+      const baseline = [...traffic(snapshot), ...logged(snapshot, observedSenders ?? [])].filter((t) => accepted(snapshot, t));
       for (const finding of doc.findings) {
         if (finding.fix === undefined || finding.fix === null) continue;
         const where = `${finding.rule} on ${finding.connector ?? finding.server ?? ''}`;
@@ -68,9 +97,11 @@ describe('every offered script passes apply, re-audit and replay, checked withou
           if (rank(f.severity) > rank(finding.severity)) continue;
           assert.ok(before.some((b) => key(b) === key(f) && rank(b.severity) <= rank(f.severity)), `${where}: adds ${f.severity} ${f.rule} on ${f.connector ?? ''}`);
         }
+        const rescoped = RESCOPING_RULES.includes(finding.rule) && finding.connector !== null ? copiesOf(snapshot, finding.connector) : new Set<string>();
         for (const t of baseline) {
-          // Only a fix about who relays through a connector may change its own relay host.
-          if (t.connector !== null && t.connector === finding.connector?.toLowerCase() && ['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range'].includes(finding.rule)) continue;
+          // Only a fix about who relays through a connector may change its relay hosts (on every
+          // copy of it, so the servers stay alike); hosts seen in the logs are always kept.
+          if (t.connector !== null && rescoped.has(t.connector)) continue;
           assert.ok(accepted(after, t), `${where}: keeps ${t.scenario.name} via ${t.server}`);
         }
       }

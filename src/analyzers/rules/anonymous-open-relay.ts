@@ -62,6 +62,7 @@ export function openRelayTier(publicIntervals: readonly Interval[], breadth: big
 export default defineRule({
   meta: {
     id: 'anonymous-open-relay',
+    scope: 'server',
     defaultSeverity: 'critical',
     title: 'Anonymous relay open to public or broad address ranges',
     description: 'Anonymous relay holds on an enabled connector for remote addresses where that connector is the selected one: critical when the public addresses among them are broad (more than 256 public IPv4 addresses, or public IPv6 wider than one /64); high when they are narrow (named external hosts, to be checked as dedicated rather than shared cloud egress) or when only private addresses reach it but more than 256. Connectors whose sessions are all externally secured are not anonymous (see externally-secured-relay).',

@@ -7,6 +7,7 @@ import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 export default defineRule({
   meta: {
     id: 'anonymous-relay-inventory',
+    scope: 'server',
     defaultSeverity: 'info',
     title: 'Anonymous relay for a short list of private hosts',
     description: 'Anonymous relay holds and at most 256 private addresses select the connector (the normal, narrow relay connector: listed so it can be reviewed).',

@@ -53,6 +53,7 @@ function senderLines(context: RuleContext, c: ReceiveConnector): string[] | null
 export default defineRule({
   meta: {
     id: 'anonymous-sender-spoofing',
+    scope: 'connector',
     defaultSeverity: 'medium',
     title: 'Relay hosts may send as any address',
     description: 'On a relay-capable connector, anonymous holds `ms-Exch-SMTP-Accept-Any-Sender` (any sender address is accepted from those hosts, including the organisation\'s own): medium on hub and Exchange 2010 connectors, where Exchange enforces sender rights; low on FrontendTransport connectors, where Exchange does not enforce them for anonymous sessions (removing the right changes nothing there: SPF/DMARC or a transport rule does). Not on connectors whose sessions are all externally secured.',

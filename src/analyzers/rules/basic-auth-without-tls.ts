@@ -24,6 +24,7 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
 export default defineRule({
   meta: {
     id: 'basic-auth-without-tls',
+    scope: 'connector',
     defaultSeverity: 'high',
     title: 'Basic authentication offered before TLS',
     description: '`BasicAuth` is in AuthMechanism without `BasicAuthRequireTLS` on an enabled connector: passwords can cross the network in clear text.',

@@ -91,6 +91,7 @@ function rangeDifferences(members: readonly ReceiveConnector[]): JsonValue[] | n
 export default defineRule({
   meta: {
     id: 'connector-inconsistent-across-servers',
+    scope: 'organisation',
     defaultSeverity: 'medium',
     title: 'The same connector differs between servers',
     description: 'Connectors that are the same connector on several servers (same name once the server name is removed) differ in remote ranges, permission groups or auth, or exist on only some of the servers that have the others.',

@@ -36,6 +36,7 @@ import { formatBinding } from '../../net/index.js';
 export default defineRule({
   meta: {
     id: 'default-frontend-altered',
+    scope: 'connector',
     defaultSeverity: 'high',
     title: 'Default Frontend no longer takes anonymous internet mail',
     description: 'On a `Default Frontend` connector anonymous no longer effectively holds `ms-Exch-SMTP-Submit`, or it no longer binds port 25, or it is disabled (inbound internet mail stops). Removing only sender rights (anti-spoofing hardening) is not this finding.',

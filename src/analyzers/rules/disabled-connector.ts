@@ -16,6 +16,7 @@ import { formatBinding } from '../../net/index.js';
 export default defineRule({
   meta: {
     id: 'disabled-connector',
+    scope: 'connector',
     defaultSeverity: 'info',
     title: 'Disabled receive connector',
     description: 'A connector is disabled (it takes no part in connector selection; remove it or re-enable it on purpose).',

@@ -73,6 +73,7 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
 export default defineRule({
   meta: {
     id: 'duplicate-connector-scope',
+    scope: 'server',
     defaultSeverity: 'high',
     title: 'Two connectors with the same bindings and remote ranges',
     description: 'Two enabled connectors on the same server and transport role have the same bindings and the same set of remote ranges, so Exchange cannot tell them apart.',

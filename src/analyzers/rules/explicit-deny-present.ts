@@ -56,7 +56,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
     const rightsValue = draft.evidence['rights'];
     const rights = Array.isArray(rightsValue) ? rightsValue.filter((r): r is string => typeof r === 'string') : [];
     const key = principalKey(user);
-    const entries = snapshot.permissions.filter((p) => p.deny && p.identity.toLowerCase() === c.identity.toLowerCase() && principalKey(p.user) === key);
+    const entries = entriesOf(snapshot, c).filter((p) => p.deny && principalKey(p.user) === key);
     if (entries.some((e) => e.inherited)) {
       return { manual: `The Deny for ${user} on ${c.identity} is inherited from a parent object in Active Directory (the server or the protocol container), so it also applies to other connectors. Review it where it is set (ADSI Edit or Get-ADPermission on the parent); exrelay does not change inherited entries.` };
     }
@@ -78,6 +78,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
 export default defineRule({
   meta: {
     id: 'explicit-deny-present',
+    scope: 'connector',
     defaultSeverity: 'info',
     title: 'Deny entry on a receive connector',
     description: 'A Deny entry that setup did not create exists on a connector (the ExchangeLegacyInterop Deny entries that come with the ExchangeLegacyServers group do not count).',

@@ -26,6 +26,7 @@ function partnerFix(draft: FindingDraft, context: RuleContext): FixCandidate {
 export default defineRule({
   meta: {
     id: 'externally-secured-relay',
+    scope: 'server',
     defaultSeverity: 'critical',
     title: 'Externally secured connector: hosts are trusted as Exchange servers',
     description: 'An enabled connector has `ExternalAuthoritative` and `ExchangeServers`: every client in its ranges relays, bypasses anti-spam and size limits and may send as anyone (critical when public addresses reach it, high otherwise).',

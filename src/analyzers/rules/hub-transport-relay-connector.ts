@@ -7,6 +7,7 @@ import { formatBinding } from '../../net/index.js';
 export default defineRule({
   meta: {
     id: 'hub-transport-relay-connector',
+    scope: 'server',
     defaultSeverity: 'medium',
     title: 'Custom relay connector on the hub Transport service',
     description: 'On a server that has FrontendTransport connectors (2013 or later), a custom HubTransport connector grants anonymous relay or is bound to port 25 (a 2010 habit: on 2013+ such connectors belong to Front End Transport).',

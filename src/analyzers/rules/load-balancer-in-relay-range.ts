@@ -8,6 +8,7 @@ import { excludeFromRelayFix } from '../relay-fixes.js';
 export default defineRule({
   meta: {
     id: 'load-balancer-in-relay-range',
+    scope: 'server',
     defaultSeverity: 'critical',
     title: 'A load balancer is inside a relay range',
     description: 'A `--load-balancers` address is inside a relay-capable connector\'s ranges where that connector is selected: every client behind the balancer (internet included, when it does source NAT) can relay.',

@@ -54,6 +54,7 @@ interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange
 export default defineRule({
   meta: {
     id: 'overlapping-remote-ranges',
+    scope: 'server',
     defaultSeverity: 'medium',
     title: 'Partly overlapping remote ranges with different relay rights',
     description: 'Two enabled connectors on the same server and transport role that can be selected for the same port (bindings overlap) have remote ranges that partly overlap, with different relay rights: which addresses may relay depends on range sizes nobody chose on purpose.',

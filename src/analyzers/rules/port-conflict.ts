@@ -63,6 +63,7 @@ export function lostToRoleConflict(connectors: readonly ReceiveConnector[], c: R
 export default defineRule({
   meta: {
     id: 'port-conflict',
+    scope: 'server',
     defaultSeverity: 'critical',
     title: 'Connectors of both transport services bind the same address and port',
     description: 'Two enabled connectors of different transport roles on the same server bind the same address and port: one transport service cannot bind the port, and mail on it stops (reference §4.4). The connector that loses the port is reported here, not as shadowed-connector.',

@@ -17,6 +17,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
 export default defineRule({
   meta: {
     id: 'protocol-logging-disabled',
+    scope: 'connector',
     defaultSeverity: 'low',
     title: 'Protocol logging off on a relay or custom connector',
     description: 'A relay-capable or custom connector has ProtocolLoggingLevel `None`: nobody can tell later who relayed through it.',

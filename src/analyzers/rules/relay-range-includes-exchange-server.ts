@@ -16,6 +16,7 @@ export function exchangeGeneration(version: string | null | undefined): '2007' |
 export default defineRule({
   meta: {
     id: 'relay-range-includes-exchange-server',
+    scope: 'server',
     defaultSeverity: 'high',
     title: 'A relay connector captures an Exchange server',
     description: 'A relay-capable connector\'s remote ranges contain an address of an Exchange server of the organisation (snapshot or `--exchange-servers`) and that connector would be selected for it: high when an Exchange 2010 or 2007 server is in range (they send to port 25, so their mail lands on the relay connector); medium when only 2013 or later servers are (they talk to each other on 2525 and 465), or the version is not in the export.',

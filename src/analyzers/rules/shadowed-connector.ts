@@ -70,6 +70,7 @@ function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map
 export default defineRule({
   meta: {
     id: 'shadowed-connector',
+    scope: 'server',
     defaultSeverity: 'medium',
     title: 'Connector never selected',
     description: 'An enabled connector is selected for no remote address at all: every address of its ranges is won by another connector, so its settings never apply. A connector that loses its port to the other transport role is reported by port-conflict instead.',

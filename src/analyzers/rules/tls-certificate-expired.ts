@@ -31,6 +31,7 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
 export default defineRule({
   meta: {
     id: 'tls-certificate-expired',
+    scope: 'connector',
     defaultSeverity: 'high',
     title: 'The connector\'s TLS certificate has expired',
     description: 'The certificate named by `TlsCertificateName`, or the one covering its Fqdn, has `notAfter` in the past.',

@@ -37,6 +37,7 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
 export default defineRule({
   meta: {
     id: 'tls-certificate-missing',
+    scope: 'connector',
     defaultSeverity: 'medium',
     title: 'No certificate for STARTTLS on a connector with Basic authentication',
     description: 'An enabled connector with `BasicAuth` has no `TlsCertificateName`, and no imported certificate with the SMTP service covers its Fqdn.',

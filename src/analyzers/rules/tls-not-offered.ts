@@ -10,6 +10,7 @@ const SMTP_PORTS = [25, 587, 465];
 export default defineRule({
   meta: {
     id: 'tls-not-offered',
+    scope: 'server',
     defaultSeverity: 'medium',
     title: 'STARTTLS not offered on an SMTP port',
     description: '`Tls` is not in AuthMechanism on an enabled connector that takes port 25, 587 or 465: high when the connector also offers BasicAuth, low when only 256 private addresses or fewer can reach it (a printer or application relay on the local network).',

@@ -47,6 +47,7 @@ function fix(draft: FindingDraft): FixCandidate {
 export default defineRule({
   meta: {
     id: 'unsupported-exchange-version',
+    scope: 'no-connector',
     defaultSeverity: 'high',
     title: 'Exchange version past end of support',
     description: 'A server\'s version is past Microsoft\'s end of support on the audit date (`--as-of`, default today): 2010 after 2020-10-13, 2013 after 2023-04-11, 2016 and 2019 after 2025-10-14 (the paid Extended Security Update period is named when the date falls in it). Subscription Edition (15.2 build 2562 or later) is supported; a 15.2 version without its build is not judged.',

@@ -59,6 +59,7 @@ export function unownableScope(domainName: string): string | null {
 export default defineRule({
   meta: {
     id: 'wildcard-accepted-domain',
+    scope: 'no-connector',
     defaultSeverity: 'critical',
     title: 'Relay accepted domain covering domains nobody can own',
     description: 'An accepted domain of type InternalRelay or ExternalRelay is `*`, or a wildcard whose suffix is a public suffix on the Public Suffix List (`*.com`, `*.co.uk`): every recipient domain under it counts as accepted, so anyone who may submit may relay there. Each such domain fires on its own.',

@@ -1,0 +1,77 @@
+// What a change script changed, found by comparing the snapshot before and after it (not by
+// trusting the dry run's own account of what it did): the connectors whose properties or AD
+// permission entries differ, and their servers. The incremental re-audit (analyzers/run.ts,
+// reauditChanged) and the baseline replay run again only there.
+import type { AuditChange } from '../analyzers/run.js';
+import type { JsonValue } from '../json.js';
+import type { Snapshot } from '../model.js';
+
+/** Structural equality of JSON-like values (the snapshot is plain data); keys in any order. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, JsonValue | undefined>;
+  const y = b as Record<string, JsonValue | undefined>;
+  let defined = 0;
+  for (const key in x) {
+    const value = x[key];
+    if (value === undefined) continue;
+    defined++;
+    if (!sameValue(value, y[key])) return false;
+  }
+  for (const key in y) if (y[key] !== undefined) defined--;
+  return defined === 0;
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [item]); else list.push(item);
+  }
+  return out;
+}
+
+/** The identities on each server, in snapshot order (ties between connectors go by that order). */
+function orderByServer(snapshot: Snapshot): Map<string, string> {
+  const out = new Map<string, string[]>();
+  for (const c of snapshot.connectors) {
+    const server = c.server.toLowerCase();
+    const list = out.get(server);
+    if (list === undefined) out.set(server, [c.identity.toLowerCase()]); else list.push(c.identity.toLowerCase());
+  }
+  return new Map([...out].map(([server, list]) => [server, list.join('\n')]));
+}
+
+/** What changed from `before` to `after` (after is typically the dry run's copy of before). */
+export function changeBetween(before: Snapshot, after: Snapshot): AuditChange {
+  const connectors = new Set<string>();
+  const servers = new Set<string>();
+  if (!sameValue(before.servers, after.servers) || !sameValue(before.certificates, after.certificates) || !sameValue(before.acceptedDomains, after.acceptedDomains)) {
+    return { everything: true, connectors, servers };
+  }
+  const identity = (x: { identity: string }): string => x.identity.toLowerCase();
+  const connectorsBefore = groupBy(before.connectors, identity);
+  const connectorsAfter = groupBy(after.connectors, identity);
+  for (const [key, list] of connectorsBefore) if (!sameValue(list, connectorsAfter.get(key))) connectors.add(key);
+  for (const key of connectorsAfter.keys()) if (!connectorsBefore.has(key)) connectors.add(key);
+  const permissionsBefore = groupBy(before.permissions, identity);
+  const permissionsAfter = groupBy(after.permissions, identity);
+  for (const [key, list] of permissionsBefore) if (!sameValue(list, permissionsAfter.get(key))) connectors.add(key);
+  for (const key of permissionsAfter.keys()) if (!permissionsBefore.has(key)) connectors.add(key);
+  for (const key of connectors) {
+    for (const c of [...(connectorsBefore.get(key) ?? []), ...(connectorsAfter.get(key) ?? [])]) servers.add(c.server.toLowerCase());
+  }
+  const orderBefore = orderByServer(before);
+  const orderAfter = orderByServer(after);
+  for (const [server, order] of orderBefore) if (orderAfter.get(server) !== order) servers.add(server);
+  for (const server of orderAfter.keys()) if (!orderBefore.has(server)) servers.add(server);
+  return { everything: false, connectors, servers };
+}

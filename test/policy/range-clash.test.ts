@@ -1,0 +1,115 @@
+// rangeClashPartners tells conflictOf which connectors of a server need a range-by-range look;
+// these tests pin it to the pairwise definition (two connectors are partners when a range of
+// one partly overlaps or equals a range of the other) and conflictOf, which now skips the
+// non-partners of its own role, to the plain reading of reference §4.4 — on random servers with
+// both roles, IPv4 and IPv6, nested, equal, single-address and unreadable ranges.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { conflictOf } from '../../src/analyzers/fixes.js';
+import { rangeClashPartners } from '../../src/policy/index.js';
+import type { IpRange, ReceiveConnector } from '../../src/model.js';
+import { bindingsOverlap, formatAddress, intervalRelation, tryRangeInterval } from '../../src/net/index.js';
+import { prng } from '../../bench/lib/prng.js';
+
+function naivePartners(a: ReceiveConnector, b: ReceiveConnector): boolean {
+  for (const r1 of a.remoteIPRanges) for (const r2 of b.remoteIPRanges) {
+    const i1 = tryRangeInterval(r1);
+    const i2 = tryRangeInterval(r2);
+    if (i1 === null || i2 === null || i1.family !== i2.family) continue;
+    const relation = intervalRelation(i1, i2);
+    if (relation === 'partial' || relation === 'equal') return true;
+  }
+  return false;
+}
+
+/** reference §4.4 read plainly: every other connector of the server, every binding pair, every range pair. */
+function naiveConflict(connectors: readonly ReceiveConnector[], c: ReceiveConnector): string | null {
+  for (const o of connectors) {
+    if (o === c || o.server.toLowerCase() !== c.server.toLowerCase() || o.identity.toLowerCase() === c.identity.toLowerCase()) continue;
+    for (const b1 of c.bindings) for (const b2 of o.bindings) {
+      if (!bindingsOverlap(b1, b2)) continue;
+      if ((o.transportRole ?? '') !== (c.transportRole ?? '')) return `${c.identity} shares a binding with ${o.identity} of the other transport role`;
+      const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
+      for (const r1 of c.remoteIPRanges) {
+        const i1 = tryRangeInterval(r1);
+        if (i1 === null) continue;
+        let hit: { r2: IpRange; rel: string } | null = null;
+        for (const r2 of o.remoteIPRanges) {
+          const i2 = tryRangeInterval(r2);
+          if (i2 === null || i2.family !== i1.family) continue;
+          const rel = intervalRelation(i1, i2);
+          if (rel === 'partial' || (rel === 'equal' && identical)) { hit = { r2, rel }; break; }
+        }
+        if (hit !== null) return `${r1.expression} of ${c.identity} and ${hit.r2.expression} of ${o.identity} ${hit.rel === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
+      }
+    }
+  }
+  return null;
+}
+
+function randomServer(seed: number, count: number): ReceiveConnector[] {
+  const random = prng(seed);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const range = (): IpRange => {
+    if (pick(20) === 0) return { expression: 'bogus', first: 'not-an-address', last: '10.0.0.1' };
+    const family = pick(4) === 0 ? 6 : 4;
+    const a = pick(300);
+    const b = pick(3) === 0 ? a : a + pick(40);
+    const address = (v: number): string => formatAddress(family, family === 4 ? 0x0a000000n + BigInt(v) : 0x20010db8n << 96n | BigInt(v));
+    const first = address(a);
+    const last = address(b);
+    return { expression: a === b ? first : `${first}-${last}`, first, last };
+  };
+  return Array.from({ length: count }, (_, i): ReceiveConnector => {
+    const server = pick(5) === 0 ? 'ex02' : 'EX01';
+    const name = `C${i}`;
+    return {
+      identity: `${server}\\${pick(15) === 0 ? 'C0' : name}`, server, name,
+      transportRole: pick(6) === 0 ? 'HubTransport' : 'FrontendTransport', enabled: true,
+      bindings: Array.from({ length: 1 + pick(2) }, () => ({ address: ['0.0.0.0', '192.0.2.1', '192.0.2.2', '[::]'][pick(4)] as string, port: [25, 587, 2525][pick(3)] as number })),
+      remoteIPRanges: Array.from({ length: pick(12) }, range),
+      permissionGroups: [], authMechanism: ['Tls'], requireTLS: false, domainSecureEnabled: false, fqdn: null,
+      tlsCertificateName: null, banner: null, protocolLoggingLevel: 'None', maxMessageSize: null, maxRecipientsPerMessage: null,
+    };
+  });
+}
+
+test('rangeClashPartners marks exactly the pairs with a partly overlapping or equal range (200 random servers)', () => {
+  let partners = 0;
+  let others = 0;
+  for (let round = 0; round < 200; round++) {
+    const connectors = randomServer(round + 1, 2 + (round % 12));
+    const index = rangeClashPartners(connectors);
+    for (const a of connectors) for (const b of connectors) {
+      if (a === b) continue;
+      const expected = naivePartners(a, b);
+      if (expected) partners++; else others++;
+      assert.equal(index.mayClash(a, b), expected, `round ${round}: ${a.identity} ${b.identity}`);
+    }
+  }
+  assert.ok(partners > 500 && others > 500, `both answers occur (${partners} partners, ${others} not)`);
+});
+
+test('a connector the index was not built from may always clash (the caller checks it range by range)', () => {
+  const connectors = randomServer(3, 4);
+  const outsider = { ...(connectors[0] as ReceiveConnector) };
+  assert.equal(rangeClashPartners(connectors).mayClash(outsider, connectors[1] as ReceiveConnector), true);
+});
+
+test('conflictOf names the same conflict as the plain reading of §4.4 on 300 random servers', () => {
+  let conflicts = 0;
+  let roles = 0;
+  let clean = 0;
+  for (let round = 0; round < 300; round++) {
+    const connectors = randomServer(1000 + round, 2 + (round % 15));
+    for (const c of connectors) {
+      const expected = naiveConflict(connectors, c);
+      if (expected === null) clean++; else if (expected.includes('other transport role')) roles++; else conflicts++;
+      assert.equal(conflictOf(connectors, c), expected, `round ${round}: ${c.identity}`);
+      // With other ranges (a generator's proposed change) the index is not used: same answer as the plain reading.
+      const changed = { ...c, remoteIPRanges: [...c.remoteIPRanges].reverse() };
+      assert.equal(conflictOf(connectors.map((o) => (o === c ? changed : o)), changed, changed.remoteIPRanges), naiveConflict(connectors.map((o) => (o === c ? changed : o)), changed));
+    }
+  }
+  assert.ok(conflicts > 100 && roles > 100 && clean > 100, `range clashes ${conflicts}, role conflicts ${roles}, none ${clean}`);
+});

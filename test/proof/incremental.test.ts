@@ -1,0 +1,140 @@
+// The verifier re-audits a fixed configuration incrementally (only the rules and connectors a
+// script can have changed, by each rule's meta.scope) and replays only the baseline scenarios
+// through the servers it changed. Here that is held to the full re-audit and the full replay,
+// over every estate of the proof tests and every candidate script the rules generate there,
+// plus probes that disable one connector at a time (a change beside the connectors the
+// findings are about). A rule whose declared scope is too narrow must make this fail: the last
+// tests narrow some scopes on purpose and expect the comparison to catch them.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { auditWithCandidates, reauditChanged, type AuditOptions } from '../../src/analyzers/run.js';
+import type { Rule, RuleScope } from '../../src/analyzers/rule.js';
+import { ALL_RULES } from '../../src/analyzers/rules/index.js';
+import { applyTree } from '../../src/apply/apply.js';
+import { normaliseCommaLists } from '../../src/apply/normalise.js';
+import type { Finding, Snapshot } from '../../src/model.js';
+import { buildPolicy } from '../../src/policy/index.js';
+import { parsePowerShell } from '../../src/powershell/grammar.js';
+import { psQuote } from '../../src/powershell/quote.js';
+import { worksOn } from '../../src/proof/baseline.js';
+import { changeBetween } from '../../src/proof/change.js';
+import { afterScript, findingKey, prepareProof, severities, type ProofContext } from '../../src/proof/verify.js';
+import { TEST_NOW } from '../helpers/rule-tester.js';
+import { proofEstates } from './estates.js';
+import { incrementalEstates } from './incremental-estates.js';
+
+interface Case { estate: string; script: string; context: ProofContext; fixed: Snapshot }
+
+async function applied(snapshot: Snapshot, script: string): Promise<Snapshot | null> {
+  const parsed = await parsePowerShell(normaliseCommaLists(script).text);
+  try {
+    if (parsed.errors.length > 0) return null;
+    try {
+      return applyTree(snapshot, parsed.tree.rootNode, { file: 'candidate' }).snapshot;
+    } catch {
+      return null;
+    }
+  } finally {
+    parsed.tree.delete();
+  }
+}
+
+/**
+ * Every candidate script of the estate's findings, and probes per enabled connector: disable it,
+ * grant anonymous relay on it, take its first range away (changes that move what its
+ * neighbours on the server win or are compared with).
+ */
+async function casesOf(name: string, snapshot: Snapshot, options: AuditOptions): Promise<Case[]> {
+  const { doc, candidates } = auditWithCandidates(snapshot, options, TEST_NOW);
+  const context = prepareProof(snapshot, options, TEST_NOW, {}, doc);
+  const scripts = new Set<string>();
+  for (const candidate of candidates.values()) if (candidate.script !== undefined) scripts.add(candidate.script);
+  for (const c of snapshot.connectors) {
+    if (!c.enabled) continue;
+    const identity = psQuote(c.identity);
+    scripts.add(`Set-ReceiveConnector -Identity ${identity} -Enabled $false`);
+    scripts.add(`Add-ADPermission -Identity ${identity} -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient'`);
+    const [first, second] = c.remoteIPRanges;
+    if (first !== undefined && second !== undefined) scripts.add(`Set-ReceiveConnector -Identity ${identity} -RemoteIPRanges @{Remove=${psQuote(first.expression)}}`);
+  }
+  const out: Case[] = [];
+  for (const script of scripts) {
+    const fixed = await applied(snapshot, script);
+    if (fixed !== null) out.push({ estate: name, script, context, fixed });
+  }
+  return out;
+}
+
+/** A finding as the comparison sees it: what it is about, its severity and what it says. */
+const line = (f: Finding): string => `${findingKey(f)} ${f.severity} ${f.server ?? ''} ${f.message} ${JSON.stringify(f.evidence)}`;
+
+/** What the incremental re-audit and replay get wrong on one case (empty: nothing). */
+function differences(c: Case, rules: readonly Rule[] = ALL_RULES): string[] {
+  const options: AuditOptions = { ...c.context.auditOptions, rules, withoutFixes: true };
+  const full = auditWithCandidates(c.fixed, options, TEST_NOW).doc;
+  const fullFindings = [...full.findings, ...(full.accepted ?? []).map((a) => a.finding)];
+  const incremental = reauditChanged({ snapshot: c.context.snapshot, findings: c.context.beforeFindings }, c.fixed, changeBetween(c.context.snapshot, c.fixed), options, TEST_NOW);
+  const out: string[] = [];
+  const expected = fullFindings.map(line).sort();
+  const got = incremental.map(line).sort();
+  for (const x of expected) if (!got.includes(x)) out.push(`misses ${x}`);
+  for (const x of got) if (!expected.includes(x)) out.push(`reports ${x} the full re-audit does not`);
+  if (expected.length !== got.length && out.length === 0) out.push(`${got.length} findings instead of ${expected.length}`);
+  // What the verifier itself uses: worst severity per finding, and the broken baseline scenarios.
+  const proof = afterScript({ ...c.context, auditOptions: { ...c.context.auditOptions, rules } }, c.fixed);
+  const worst = (m: Map<string, string>): string => [...m].map(([k, v]) => `${k} ${v}`).sort().join('\n');
+  if (worst(proof.after) !== worst(severities(fullFindings))) out.push(`worst severities differ: ${worst(proof.after)} instead of ${worst(severities(fullFindings))}`);
+  const policy = buildPolicy(c.fixed);
+  const broken = new Set<number>();
+  c.context.baseline.scenarios.forEach((entry, i) => { if (!worksOn(policy, entry, c.context.baseline.users)) broken.add(i); });
+  const brokenNames = (set: Set<number>): string[] => [...set].sort((a, b) => a - b).map((i) => c.context.baseline.scenarios[i]?.scenario.name ?? String(i));
+  if (brokenNames(broken).join('\n') !== brokenNames(proof.broken).join('\n')) out.push(`breaks ${brokenNames(proof.broken).join(', ')} instead of ${brokenNames(broken).join(', ')}`);
+  return out;
+}
+
+const estates = [...await proofEstates(), ...incrementalEstates()];
+const cases: Case[] = [];
+for (const { name, snapshot, loadBalancers } of estates) cases.push(...await casesOf(name, snapshot, { loadBalancers: loadBalancers ?? [] }));
+
+describe('the incremental re-audit and replay give what the full ones give', () => {
+  it('covers every estate with candidate scripts and probes', () => {
+    assert.ok(cases.length > 100, `${cases.length} cases`);
+    assert.ok(cases.some((c) => !c.script.endsWith('-Enabled $false') && !c.script.startsWith('Add-ADPermission') && !c.script.includes('-RemoteIPRanges @{Remove=')), 'rule candidates among them');
+  });
+  for (const { name } of estates) {
+    it(name, () => {
+      for (const c of cases.filter((x) => x.estate === name)) {
+        assert.deepEqual(differences(c), [], `${name}: after\n${c.script}`);
+      }
+    });
+  }
+});
+
+function narrowed(id: string, scope: RuleScope): Rule[] {
+  return ALL_RULES.map((r) => (r.meta.id === id ? { ...r, meta: { ...r.meta, scope } } : r));
+}
+
+/** Whether the comparison catches a rule declared narrower than it is. */
+function caught(id: string, scope: RuleScope): boolean {
+  const rules = narrowed(id, scope);
+  // Only where the rule reports something: elsewhere its scope cannot matter.
+  return cases.some((c) => c.context.beforeFindings.some((f) => f.rule === id) && differences(c, rules).length > 0);
+}
+
+describe('a scope declared too narrow is caught', () => {
+  for (const [id, scope] of [
+    ['anonymous-open-relay', 'connector'],
+    ['duplicate-connector-scope', 'connector'],
+    ['load-balancer-in-relay-range', 'connector'],
+    ['overlapping-remote-ranges', 'connector'],
+    ['port-conflict', 'connector'],
+    ['relay-range-includes-exchange-server', 'connector'],
+    ['shadowed-connector', 'connector'],
+    ['connector-inconsistent-across-servers', 'server'],
+  ] as const) {
+    it(`${id} as '${scope}'`, () => {
+      assert.notEqual(ALL_RULES.find((r) => r.meta.id === id)?.meta.scope, scope);
+      assert.ok(caught(id, scope), `declaring ${id} '${scope}' goes unnoticed`);
+    });
+  }
+});
