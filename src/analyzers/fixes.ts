@@ -77,17 +77,11 @@ export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveCo
   return clash === null ? null : conflictText(c, clash);
 }
 
-/**
- * The §4.4 clash of `c` on its server. With its own ranges, only the connectors of the other role
- * and those whose ranges clash with c's (one index per server, rangeClashPartners) can make
- * Exchange refuse; the others are left out before the finder reads them.
- */
-function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): BindingClash | null {
+function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): BindingClash | null {
   const mates = connectorsOfServer(connectors, c.server);
-  const partners = ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null;
-  const role = c.transportRole ?? '';
-  const candidates = partners === null ? mates : mates.filter((o) => (o.transportRole ?? '') !== role || partners.mayClash(c, o));
-  return bindingConflict(c, candidates, ranges);
+  // With its own ranges, only the connectors of the other role and those whose ranges clash with
+  // c's (one index per server) can make Exchange refuse; the others are skipped unread.
+  return bindingConflict(c, mates, ranges, ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null);
 }
 
 function conflictText(c: ReceiveConnector, clash: BindingClash): string {
@@ -208,7 +202,7 @@ export function moveToFrontend(snapshot: Snapshot, c: ReceiveConnector): FixCand
  * decision about which connector keeps what: advice.
  */
 export function changeBlockedByConflict(snapshot: Snapshot, c: ReceiveConnector, change: (copy: ReceiveConnector) => void, changeText: string): FixCandidate | null {
-  const clash = clashOf(snapshot.connectors, c);
+  const clash = clashOf(snapshot.connectors, c, c.remoteIPRanges);
   if (clash === null) return null;
   const blocked = blockedByConflict(c, conflictText(c, clash), changeText);
   if (clash.kind === 'role' && c.transportRole === 'HubTransport' && clash.other.transportRole === 'FrontendTransport' && isCustomConnector(c)) {
@@ -221,6 +215,6 @@ export function changeBlockedByConflict(snapshot: Snapshot, c: ReceiveConnector,
 }
 
 /** Advice for a change Exchange would refuse until a conflict of the connector is resolved. */
-function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): { manual: string } {
+export function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): { manual: string } {
   return { manual: `Exchange refuses every change to ${c.identity} while ${conflict} (see the port-conflict, duplicate-connector-scope or overlapping-remote-ranges finding): resolve that first, then ${change}` };
 }

@@ -97,10 +97,12 @@ export function assumedAmong(c: ReceiveConnector, needed: readonly ConnectorProp
 const severityRank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context)): Finding {
+/** `withRemediation: false` leaves the remediation empty (the verifier's re-audits compare findings, not advice). */
+export function stampFinding(rule: Rule, draft: FindingDraft, context: RuleContext, candidate: FixCandidate = fixCandidateOf(rule, draft, context), withRemediation = true): Finding {
   const connector = draft.connector ?? null;
   const server = draft.server !== undefined ? draft.server : connector?.server ?? null;
-  const template = (rule.remediationFromFix === true ? candidate.script ?? candidate.manual : rule.remediation?.(draft, context)) ?? draft.remediation ?? rule.meta.remediation;
+  const template = !withRemediation ? ''
+    : (rule.remediationFromFix === true ? candidate.script ?? candidate.manual : rule.remediation?.(draft, context)) ?? draft.remediation ?? rule.meta.remediation;
   const remediation = template
     .replaceAll('{identity}', psQuote(connector?.identity ?? '<identity>'))
     .replaceAll('{server}', psQuote(server ?? '<server>'));
@@ -225,6 +227,35 @@ export interface AuditChange {
   connectors: ReadonlySet<string>;
   /** Servers (name, lower case) of those connectors, and servers whose connectors changed order. */
   servers: ReadonlySet<string>;
+  /**
+   * When every change is to connector properties of RULE_LEAF_PROPERTIES (no AD entry, no
+   * connector added, removed or moved): those properties (model field names); else null.
+   */
+  leafProperties: ReadonlySet<string> | null;
+}
+
+/**
+ * Connector properties (model field → PowerShell name) that the policy engine's selection and
+ * rights never read: a rule reads one only in its own trigger, and then names it in
+ * meta.dependsOn (rules.md "Assumed is not observed" asks that of every rule). Those without a
+ * PowerShell name are not in CONNECTOR_PROPERTIES: no rule reads them. A change to nothing but
+ * these properties leaves the findings of every rule that does not name them as they were (a
+ * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental.test.ts
+ * changes each of them on every connector of its estates.
+ */
+export const RULE_LEAF_PROPERTIES: Readonly<Record<string, ConnectorProperty | null>> = {
+  protocolLoggingLevel: 'ProtocolLoggingLevel', fqdn: 'Fqdn', tlsCertificateName: 'TlsCertificateName', requireTLS: 'RequireTLS',
+  banner: null, maxMessageSize: null, maxRecipientsPerMessage: null, domainSecureEnabled: null,
+};
+
+/** Whether the rule names (in meta.dependsOn) one of the leaf properties changed. */
+function readsLeaf(rule: Rule, changed: ReadonlySet<string>): boolean {
+  const named = rule.meta.dependsOn ?? [];
+  for (const field of changed) {
+    const property = RULE_LEAF_PROPERTIES[field];
+    if (property === undefined || (property !== null && named.includes(property))) return true;
+  }
+  return false;
 }
 
 /** The snapshot cut down to some connectors and their permission entries (servers, domains and certificates whole). */
@@ -267,8 +298,9 @@ export interface AuditedState {
 }
 
 /**
- * The findings of `after` (active and accepted together, unsorted, without fix candidates), as
- * auditWithCandidates would give them with `withoutFixes`, computed from the audit of `before`:
+ * The findings of `after` (active and accepted together, unsorted, without fix candidates; those
+ * run again without remediation text), as auditWithCandidates would give them with
+ * `withoutFixes`, computed from the audit of `before`:
  * a rule runs again only where `change` can have changed its findings (its meta.scope), the
  * rest is taken from before. The verifier's re-audit of each candidate script.
  */
@@ -293,7 +325,7 @@ export function reauditChanged(before: AuditedState, after: Snapshot, change: Au
   const notRun: NotRun = [];
   const rerun = (rule: Rule, context: RuleContext, keep: (f: Finding) => boolean): void => {
     for (const draft of checkRule(rule, context, notRun)) {
-      const finding = stampFinding(rule, draft, context, { manual: '' });
+      const finding = stampFinding(rule, draft, context, { manual: '' }, false);
       if (keep(finding)) out.push(finding);
     }
   };
@@ -302,7 +334,9 @@ export function reauditChanged(before: AuditedState, after: Snapshot, change: Au
     const previously = beforeByRule.get(rule.meta.id) ?? [];
     const scope = rule.meta.scope ?? 'organisation';
     // A rule that did not run before (a need was unmet) has nothing to start from.
-    if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
+    if (unmetNeeds(rule, previous).length === 0 && change.leafProperties !== null && !readsLeaf(rule, change.leafProperties)) {
+      out.push(...previously);
+    } else if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
       rerun(rule, full, () => true);
     } else if (scope === 'connector') {
       out.push(...previously.filter((f) => !inConnectors(f)));

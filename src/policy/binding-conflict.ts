@@ -9,6 +9,7 @@
 // conflict, and equal ranges do when the bindings are identical. Nested or disjoint ranges never.
 import type { Binding, IpRange, ReceiveConnector } from '../model.js';
 import { bindingOverlap, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import type { RangeClashPartners } from './range-clash.js';
 
 export type BindingClash =
   | { kind: 'role'; other: ReceiveConnector; binding: Binding; otherBinding: Binding }
@@ -22,12 +23,17 @@ type ConflictSubject = Pick<ReceiveConnector, 'identity' | 'transportRole' | 'bi
  * connectors of its server (it and any connector of the same identity are skipped), in their
  * order: per other connector, per pair of bindings, the role first, then the first range of
  * `ranges` (in its order) that clashes, with the first such range of the other. Null when
- * Exchange would accept it. Unreadable ranges take part in no clash.
+ * Exchange would accept it. Unreadable ranges take part in no clash. `partners` must index
+ * `sameServer` with `c`'s current ranges (see rangeClashPartners).
  */
-export function bindingConflict(c: ConflictSubject, sameServer: Iterable<ReceiveConnector>, ranges: readonly IpRange[]): BindingClash | null {
+export function bindingConflict(c: ConflictSubject, sameServer: Iterable<ReceiveConnector>, ranges: readonly IpRange[], partners: RangeClashPartners | null = null): BindingClash | null {
   const identity = c.identity.toLowerCase();
   for (const other of sameServer) {
     if (other === c || other.identity.toLowerCase() === identity) continue;
+    // `partners` (an index of the server's connectors whose ranges may clash, built once per
+    // list) lets a caller that asks for many connectors skip, unread, the same-role connectors
+    // whose ranges cannot clash; only valid for `c`'s own ranges.
+    if (partners !== null && (other.transportRole ?? '') === (c.transportRole ?? '') && !partners.mayClash(c, other)) continue;
     for (const binding of c.bindings) {
       for (const otherBinding of other.bindings) {
         const overlap = bindingOverlap(binding, otherBinding);

@@ -2,9 +2,9 @@
 // trusting the dry run's own account of what it did): the connectors whose properties or AD
 // permission entries differ, and their servers. The incremental re-audit (analyzers/run.ts,
 // reauditChanged) and the baseline replay run again only there.
-import type { AuditChange } from '../analyzers/run.js';
+import { RULE_LEAF_PROPERTIES, type AuditChange } from '../analyzers/run.js';
 import type { JsonValue } from '../json.js';
-import type { Snapshot } from '../model.js';
+import type { ReceiveConnector, Snapshot } from '../model.js';
 
 /** Structural equality of JSON-like values (the snapshot is plain data); keys in any order. */
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -55,23 +55,45 @@ export function changeBetween(before: Snapshot, after: Snapshot): AuditChange {
   const connectors = new Set<string>();
   const servers = new Set<string>();
   if (!sameValue(before.servers, after.servers) || !sameValue(before.certificates, after.certificates) || !sameValue(before.acceptedDomains, after.acceptedDomains)) {
-    return { everything: true, connectors, servers };
+    return { everything: true, connectors, servers, leafProperties: null };
   }
   const identity = (x: { identity: string }): string => x.identity.toLowerCase();
   const connectorsBefore = groupBy(before.connectors, identity);
   const connectorsAfter = groupBy(after.connectors, identity);
   for (const [key, list] of connectorsBefore) if (!sameValue(list, connectorsAfter.get(key))) connectors.add(key);
   for (const key of connectorsAfter.keys()) if (!connectorsBefore.has(key)) connectors.add(key);
+  // Which properties changed, while every change is one connector's properties alone.
+  let leafProperties: Set<string> | null = new Set<string>();
+  for (const key of connectors) {
+    const [was, more] = connectorsBefore.get(key) ?? [];
+    const [now, more2] = connectorsAfter.get(key) ?? [];
+    leafProperties = was === undefined || now === undefined || more !== undefined || more2 !== undefined ? null : changedLeaves(was, now, leafProperties);
+    if (leafProperties === null) break;
+  }
   const permissionsBefore = groupBy(before.permissions, identity);
   const permissionsAfter = groupBy(after.permissions, identity);
-  for (const [key, list] of permissionsBefore) if (!sameValue(list, permissionsAfter.get(key))) connectors.add(key);
-  for (const key of permissionsAfter.keys()) if (!permissionsBefore.has(key)) connectors.add(key);
+  const aclChanged = (key: string): void => { connectors.add(key); leafProperties = null; };
+  for (const [key, list] of permissionsBefore) if (!sameValue(list, permissionsAfter.get(key))) aclChanged(key);
+  for (const key of permissionsAfter.keys()) if (!permissionsBefore.has(key)) aclChanged(key);
   for (const key of connectors) {
     for (const c of [...(connectorsBefore.get(key) ?? []), ...(connectorsAfter.get(key) ?? [])]) servers.add(c.server.toLowerCase());
   }
   const orderBefore = orderByServer(before);
   const orderAfter = orderByServer(after);
-  for (const [server, order] of orderBefore) if (orderAfter.get(server) !== order) servers.add(server);
-  for (const server of orderAfter.keys()) if (!orderBefore.has(server)) servers.add(server);
-  return { everything: false, connectors, servers };
+  const reordered = (server: string): void => { servers.add(server); leafProperties = null; };
+  for (const [server, order] of orderBefore) if (orderAfter.get(server) !== order) reordered(server);
+  for (const server of orderAfter.keys()) if (!orderBefore.has(server)) reordered(server);
+  return { everything: false, connectors, servers, leafProperties };
+}
+
+/** `into` plus the fields that differ between two versions of a connector, or null when one is not a leaf property. */
+function changedLeaves(was: ReceiveConnector, now: ReceiveConnector, into: Set<string>): Set<string> | null {
+  const x = was as unknown as Record<string, unknown>;
+  const y = now as unknown as Record<string, unknown>;
+  for (const field of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (sameValue(x[field], y[field])) continue;
+    if (!(field in RULE_LEAF_PROPERTIES)) return null;
+    into.add(field);
+  }
+  return into;
 }

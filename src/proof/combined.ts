@@ -4,14 +4,11 @@
 // no longer holds after the ones before it is left out (and named). Every Exchange cmdlet stops
 // the script on error (`-ErrorAction Stop`), and the whole script is applied, re-audited and
 // replayed once more before it is written.
-import { auditWithCandidates } from '../analyzers/run.js';
 import { applyTree } from '../apply/apply.js';
 import { normaliseCommaLists } from '../apply/normalise.js';
-import { SEVERITIES, type Finding, type FindingsDocument, type Snapshot } from '../model.js';
-import { buildPolicy } from '../policy/index.js';
+import { SEVERITIES, compareFindings, type Finding, type FindingsDocument, type Snapshot } from '../model.js';
 import { commandNodes, commandName, parsePowerShell, type SyntaxNode } from '../powershell/grammar.js';
-import { worksOn } from './baseline.js';
-import { RELAY_SCOPE_RULES, findingKey, type ProofContext } from './verify.js';
+import { RELAY_SCOPE_RULES, afterScript, findingKey, type ProofContext } from './verify.js';
 
 export interface CombinedFixes {
   /** The script to write (empty when nothing was proved). */
@@ -63,10 +60,6 @@ export async function withErrorActionStop(script: string): Promise<string> {
 
 interface Step { findings: Finding[]; script: string }
 
-function keysOf(doc: FindingsDocument): Set<string> {
-  return new Set([...doc.findings, ...(doc.accepted ?? []).map((a) => a.finding)].map(findingKey));
-}
-
 async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot | string> {
   const parsed = await parsePowerShell(normaliseCommaLists(script).text);
   try {
@@ -82,26 +75,34 @@ async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot |
   }
 }
 
-/** Why the state after the steps so far is not acceptable, or null when it is. */
+/**
+ * Why the state after the steps so far is not acceptable, or null when it is. The state is
+ * re-audited and replayed as a single fix is (afterScript: what changed since the audited
+ * configuration, incrementally).
+ */
 function problemsOf(context: ProofContext, state: Snapshot, fixed: readonly Finding[], rescoped: ReadonlyMap<Finding, readonly string[]>): string | null {
-  const after = auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc;
+  const { findings: after, broken } = afterScript(context, state);
   const keys = new Set(fixed.map(findingKey));
-  const unresolved = [...after.findings, ...(after.accepted ?? []).map((a) => a.finding)].filter((f) => keys.has(findingKey(f)));
+  const unresolved = after.filter((f) => keys.has(findingKey(f)));
   if (unresolved.length > 0) return `${unresolved[0]?.rule ?? ''} is reported again once the fixes before it have run`;
   // As for one fix: a new finding counts when it is as severe as the worst finding fixed.
   const floor = Math.min(...fixed.map((f) => rank(f.severity)));
-  for (const f of [...after.findings, ...(after.accepted ?? []).map((a) => a.finding)]) {
+  for (const f of [...after].sort(compareFindings)) {
     const was = context.before.get(findingKey(f));
     if (rank(f.severity) <= floor && (was === undefined || rank(f.severity) < rank(was))) return `together with the fixes before it, it adds ${f.severity} ${f.rule} on ${f.connector ?? f.server ?? 'the organisation'}`;
   }
   const about = new Set(fixed.filter((f) => RELAY_SCOPE_RULES.has(f.rule)).map((f) => f.connector?.toLowerCase()).filter((c) => c !== undefined));
   for (const f of fixed) for (const c of rescoped.get(f) ?? []) about.add(c.toLowerCase());
-  const policy = buildPolicy(state);
-  for (const entry of context.baseline.scenarios) {
+  for (const [i, entry] of context.baseline.scenarios.entries()) {
     if (entry.sampleOf !== null && about.has(entry.sampleOf.identity.toLowerCase())) continue;
-    if (!worksOn(policy, entry, context.baseline.users)) return `together with the fixes before it, it stops ${entry.kept}`;
+    if (broken.has(i)) return `together with the fixes before it, it stops ${entry.kept}`;
   }
   return null;
+}
+
+/** The findings present in a state (the audited one or one after some fixes). */
+function keysOf(context: ProofContext, state: Snapshot): Set<string> {
+  return new Set(state === context.snapshot ? context.before.keys() : afterScript(context, state).after.keys());
 }
 
 function comment(f: Finding): string {
@@ -127,7 +128,7 @@ export async function combineFixes(context: ProofContext, doc: FindingsDocument,
   const kept: Step[] = [];
   const leftOut: CombinedFixes['leftOut'] = [];
   const alsoResolved: Finding[] = [];
-  let present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
+  let present = keysOf(context, state);
   for (const step of ordered) {
     if (step.findings.every((f) => !present.has(findingKey(f)))) { alsoResolved.push(...step.findings); continue; }
     const next = await applyText(state, step.script);
@@ -139,7 +140,7 @@ export async function combineFixes(context: ProofContext, doc: FindingsDocument,
       continue;
     }
     state = next;
-    present = keysOf(auditWithCandidates(state, { ...context.auditOptions, withoutFixes: true }, context.now).doc);
+    present = keysOf(context, state);
     kept.push(step);
   }
   if (kept.length === 0) return { script: '', included: [], alsoResolved, leftOut };

@@ -100,18 +100,44 @@ export function prepareProof(snapshot: Snapshot, options: AuditOptions, now: Dat
  * scenarios through those servers (a scenario only meets the connectors of its own server);
  * the rest is the audited state's. test/proof/incremental.test.ts holds it to the full re-audit.
  */
-export function afterScript(context: ProofContext, fixed: Snapshot): { after: Map<string, Finding['severity']>; broken: Set<number> } {
+export function afterScript(context: ProofContext, fixed: Snapshot): AfterScript {
+  const known = afterScripts.get(fixed);
+  if (known?.context === context) return known.result;
+  const result = computeAfterScript(context, fixed);
+  afterScripts.set(fixed, { context, result });
+  return result;
+}
+
+/** What afterScript finds for one changed configuration. */
+export interface AfterScript {
+  /** Every finding (active and accepted together; those re-run have no remediation text). */
+  findings: Finding[];
+  /** Worst severity per finding key. */
+  after: Map<string, Finding['severity']>;
+  /** The baseline scenarios (by index) that no longer work. */
+  broken: Set<number>;
+}
+
+/** Connector properties that neither selection, rights nor the session model (policy/session.ts, which replay drives) read. */
+const UNREAD_BY_REPLAY: ReadonlySet<string> = new Set(['protocolLoggingLevel', 'tlsCertificateName', 'domainSecureEnabled']);
+
+// `audit --fixes` asks twice about each state (is it acceptable, which findings are left).
+const afterScripts = new WeakMap<Snapshot, { context: ProofContext; result: AfterScript }>();
+
+function computeAfterScript(context: ProofContext, fixed: Snapshot): AfterScript {
   const change = changeBetween(context.snapshot, fixed);
   const options = { ...context.auditOptions, withoutFixes: true };
-  const after = severities(reauditChanged({ snapshot: context.snapshot, findings: context.beforeFindings }, fixed, change, options, context.now));
+  const findings = reauditChanged({ snapshot: context.snapshot, findings: context.beforeFindings }, fixed, change, options, context.now);
+  const after = severities(findings);
   const broken = new Set<number>();
-  if (!change.everything && change.servers.size === 0) return { after, broken };
+  if (!change.everything && change.servers.size === 0) return { findings, after, broken };
+  if (change.leafProperties !== null && [...change.leafProperties].every((p) => UNREAD_BY_REPLAY.has(p))) return { findings, after, broken };
   const policy = buildPolicy(change.everything ? fixed : serverRegion(fixed, change.servers));
   context.baseline.scenarios.forEach((entry, i) => {
     if (!change.everything && !change.servers.has(entry.server.toLowerCase())) return;
     if (!worksOn(policy, entry, context.baseline.users)) broken.add(i);
   });
-  return { after, broken };
+  return { findings, after, broken };
 }
 
 /** Applies, re-audits and replays one script (parsed once: the grammar is tree-sitter). */
@@ -126,7 +152,8 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
     } catch (error) {
       return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
     }
-    return { refusal: null, ...afterScript(context, fixed) };
+    const { after, broken } = afterScript(context, fixed);
+    return { refusal: null, after, broken };
   } finally {
     parsed.tree.delete();
   }

@@ -7,7 +7,7 @@
 // tests narrow some scopes on purpose and expect the comparison to catch them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditWithCandidates, reauditChanged, type AuditOptions } from '../../src/analyzers/run.js';
+import { RULE_LEAF_PROPERTIES, auditWithCandidates, reauditChanged, type AuditOptions } from '../../src/analyzers/run.js';
 import type { Rule, RuleScope } from '../../src/analyzers/rule.js';
 import { ALL_RULES } from '../../src/analyzers/rules/index.js';
 import { applyTree } from '../../src/apply/apply.js';
@@ -49,6 +49,15 @@ async function casesOf(name: string, snapshot: Snapshot, options: AuditOptions):
   const context = prepareProof(snapshot, options, TEST_NOW, {}, doc);
   const scripts = new Set<string>();
   for (const candidate of candidates.values()) if (candidate.script !== undefined) scripts.add(candidate.script);
+  // The leaf properties are probed on the first 3 connectors and on two connectors of each
+  // rule that reads one (those its findings are about).
+  const about = new Set<string>();
+  for (const rule of ALL_RULES) {
+    if (!(rule.meta.dependsOn ?? []).some((p) => Object.values(RULE_LEAF_PROPERTIES).includes(p))) continue;
+    const subjects = context.beforeFindings.filter((f) => f.rule === rule.meta.id && f.connector !== null).map((f) => (f.connector ?? '').toLowerCase());
+    for (const identity of [...new Set(subjects)].slice(0, 2)) about.add(identity);
+  }
+  const leafProbed = new Set([...snapshot.connectors.filter((c) => about.has(c.identity.toLowerCase())), ...snapshot.connectors.slice(0, 3)]);
   for (const c of snapshot.connectors) {
     if (!c.enabled) continue;
     const identity = psQuote(c.identity);
@@ -56,6 +65,19 @@ async function casesOf(name: string, snapshot: Snapshot, options: AuditOptions):
     scripts.add(`Add-ADPermission -Identity ${identity} -User 'NT AUTHORITY\\ANONYMOUS LOGON' -ExtendedRights 'ms-Exch-SMTP-Accept-Any-Recipient'`);
     const [first, second] = c.remoteIPRanges;
     if (first !== undefined && second !== undefined) scripts.add(`Set-ReceiveConnector -Identity ${identity} -RemoteIPRanges @{Remove=${psQuote(first.expression)}}`);
+    // The properties only some rules' own triggers read (RULE_LEAF_PROPERTIES), each changed
+    // towards what those rules look for: the server's name and certificate, logging on or off.
+    if (!leafProbed.has(c)) continue;
+    const server = snapshot.servers.find((s) => s.name.toLowerCase() === c.server.toLowerCase());
+    const certificate = snapshot.certificates.find((x) => x.server?.toLowerCase() === c.server.toLowerCase());
+    const set = (parameters: string): void => { scripts.add(`Set-ReceiveConnector -Identity ${identity} ${parameters}`); };
+    set(`-ProtocolLoggingLevel ${c.protocolLoggingLevel === 'None' ? 'Verbose' : 'None'}`);
+    set(`-Fqdn ${psQuote(c.fqdn === server?.fqdn || server?.fqdn === undefined || server.fqdn === null ? 'probe.exrelay-check.invalid' : server.fqdn)}`);
+    if (certificate !== undefined) set(`-TlsCertificateName ${psQuote(`<I>${certificate.issuer}<S>${certificate.subject}`)}`);
+    set(`-RequireTLS $${String(!c.requireTLS)}`);
+    set(`-Banner '220 probe'`);
+    set('-MaxMessageSize 1MB');
+    set(`-DomainSecureEnabled $${String(!c.domainSecureEnabled)}`);
   }
   const out: Case[] = [];
   for (const script of scripts) {
@@ -93,21 +115,37 @@ function differences(c: Case, rules: readonly Rule[] = ALL_RULES): string[] {
 }
 
 const estates = [...await proofEstates(), ...incrementalEstates()];
-const cases: Case[] = [];
-for (const { name, snapshot, loadBalancers } of estates) cases.push(...await casesOf(name, snapshot, { loadBalancers: loadBalancers ?? [] }));
+// Built on first use, one estate at a time (each test stays within the runner's timeout).
+const casesByEstate = new Map<string, Promise<Case[]>>();
+function casesFor(name: string): Promise<Case[]> {
+  let cases = casesByEstate.get(name);
+  if (cases === undefined) {
+    const e = estates.find((x) => x.name === name);
+    cases = e === undefined ? Promise.resolve([]) : casesOf(name, e.snapshot, { loadBalancers: e.loadBalancers ?? [] });
+    casesByEstate.set(name, cases);
+  }
+  return cases;
+}
+async function allCases(): Promise<Case[]> {
+  return (await Promise.all(estates.map((e) => casesFor(e.name)))).flat();
+}
 
 describe('the incremental re-audit and replay give what the full ones give', () => {
-  it('covers every estate with candidate scripts and probes', () => {
-    assert.ok(cases.length > 100, `${cases.length} cases`);
-    assert.ok(cases.some((c) => !c.script.endsWith('-Enabled $false') && !c.script.startsWith('Add-ADPermission') && !c.script.includes('-RemoteIPRanges @{Remove=')), 'rule candidates among them');
-  });
   for (const { name } of estates) {
-    it(name, () => {
-      for (const c of cases.filter((x) => x.estate === name)) {
-        assert.deepEqual(differences(c), [], `${name}: after\n${c.script}`);
-      }
+    it(name, async () => {
+      const cases = await casesFor(name);
+      assert.ok(cases.length > 0, 'probes at least');
+      for (const c of cases) assert.deepEqual(differences(c), [], `${name}: after\n${c.script}`);
     });
   }
+  it('covered rule candidates and every kind of probe', async () => {
+    const scripts = (await allCases()).map((c) => c.script);
+    assert.ok(scripts.length > 500, `${scripts.length} cases`);
+    assert.ok(scripts.some((x) => !x.startsWith('Set-ReceiveConnector') && !x.startsWith('Add-ADPermission')), 'rule candidates among them');
+    for (const probe of ['-Enabled $false', 'Add-ADPermission', '@{Remove=', '-ProtocolLoggingLevel', '-Fqdn', '-TlsCertificateName', '-RequireTLS', '-Banner', '-MaxMessageSize', '-DomainSecureEnabled']) {
+      assert.ok(scripts.some((x) => x.includes(probe)), probe);
+    }
+  });
 });
 
 function narrowed(id: string, scope: RuleScope): Rule[] {
@@ -115,11 +153,24 @@ function narrowed(id: string, scope: RuleScope): Rule[] {
 }
 
 /** Whether the comparison catches a rule declared narrower than it is. */
-function caught(id: string, scope: RuleScope): boolean {
+async function caught(id: string, scope: RuleScope): Promise<boolean> {
   const rules = narrowed(id, scope);
   // Only where the rule reports something: elsewhere its scope cannot matter.
-  return cases.some((c) => c.context.beforeFindings.some((f) => f.rule === id) && differences(c, rules).length > 0);
+  return (await allCases()).some((c) => c.context.beforeFindings.some((f) => f.rule === id) && differences(c, rules).length > 0);
 }
+
+describe('a leaf property a rule reads without naming it in dependsOn is caught', () => {
+  for (const [id, property] of [
+    ['protocol-logging-disabled', 'ProtocolLoggingLevel'],
+    ['tls-certificate-missing', 'Fqdn'],
+    ['tls-certificate-missing', 'TlsCertificateName'],
+  ] as const) {
+    it(`${id} without ${property}`, async () => {
+      const rules = ALL_RULES.map((r) => (r.meta.id === id ? { ...r, meta: { ...r.meta, dependsOn: (r.meta.dependsOn ?? []).filter((p) => p !== property) } } : r));
+      assert.ok((await allCases()).some((c) => c.context.beforeFindings.some((f) => f.rule === id) && differences(c, rules).length > 0), `${id} reading ${property} unnamed goes unnoticed`);
+    });
+  }
+});
 
 describe('a scope declared too narrow is caught', () => {
   for (const [id, scope] of [
@@ -132,9 +183,9 @@ describe('a scope declared too narrow is caught', () => {
     ['shadowed-connector', 'connector'],
     ['connector-inconsistent-across-servers', 'server'],
   ] as const) {
-    it(`${id} as '${scope}'`, () => {
+    it(`${id} as '${scope}'`, async () => {
       assert.notEqual(ALL_RULES.find((r) => r.meta.id === id)?.meta.scope, scope);
-      assert.ok(caught(id, scope), `declaring ${id} '${scope}' goes unnoticed`);
+      assert.ok(await caught(id, scope), `declaring ${id} '${scope}' goes unnoticed`);
     });
   }
 });
