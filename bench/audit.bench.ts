@@ -6,6 +6,9 @@
 //     serialises the findings (what `exrelay audit` holds at its peak), one process per run so
 //     peaks never mix.
 // Every target missed prints a FAIL line and the bench exits 1.
+// What is timed is what `exrelay audit --no-verify` runs (src/cli/commands/audit.ts): runAudit
+// with the fix generators, which write each finding's remediation and candidate script; the
+// proofs of `audit` without --no-verify have their own bench (verify.bench.ts).
 //
 // npm run bench -- audit                                  every shape
 // AUDIT_SHAPES=replicated,ipv6 npm run bench -- audit     some shapes

@@ -2,7 +2,7 @@
 // as written (values quoted with psQuote, no placeholders), which the verifier then proves.
 import type { JsonValue } from '../json.js';
 import type { IpRange, ObservedSender, ReceiveConnector } from '../model.js';
-import { formatAddress, parseAddress, rangeInterval } from '../net/index.js';
+import { formatAddress, isPublicInterval, parseAddress, rangeInterval } from '../net/index.js';
 import { ANONYMOUS_LOGON, canonicalPrincipal, isRelayCapable, type EffectiveRight } from '../policy/index.js';
 import { psQuote, type FindingDraft, type FixCandidate, type RuleContext } from './rule.js';
 import { sharedName } from './rules/connector-inconsistent-across-servers.js';
@@ -19,7 +19,7 @@ export function removeAnonymousGrant(c: ReceiveConnector, right: EffectiveRight)
   for (const source of right.grantedBy) {
     if (source.kind !== 'permission' || source.inherited || source.deny) return null;
     if (canonicalPrincipal(source.user) !== ANONYMOUS_LOGON) return null;
-    const line = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(source.user)} -ExtendedRights ${psQuote(right.right)} -Confirm:$false`;
+    const line = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(source.user)} -ExtendedRights ${psQuote(right.right)} -Confirm:$false -ErrorAction Stop`;
     if (!out.includes(line)) out.push(line);
   }
   return out.length === 0 ? null : out;
@@ -27,17 +27,21 @@ export function removeAnonymousGrant(c: ReceiveConnector, right: EffectiveRight)
 
 /** `Get-ReceiveConnector … | Add-ADPermission` of rights for anonymous. */
 export function addAnonymousRights(c: ReceiveConnector, rights: readonly string[]): string {
-  return `Get-ReceiveConnector -Identity ${psQuote(c.identity)} | Add-ADPermission -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${rights.map(psQuote).join(',')}`;
+  return `Get-ReceiveConnector -Identity ${psQuote(c.identity)} | Add-ADPermission -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${rights.map(psQuote).join(',')} -ErrorAction Stop`;
 }
 
-/** Hosts seen sending anonymously through this connector in the logs (`audit --logs`), sorted. */
-export function observedHosts(context: RuleContext, c: ReceiveConnector): string[] | null {
+/** The logs' rows of anonymous senders through this connector (`audit --logs`); null without logs. */
+export function observedSendersOn(context: RuleContext, c: ReceiveConnector): ObservedSender[] | null {
   const observed: readonly ObservedSender[] | undefined = context.options.observedSenders;
   if (observed === undefined) return null;
   const identity = c.identity.toLowerCase();
+  return observed.filter((s) => !s.authenticated && s.connector?.toLowerCase() === identity && parseAddress(s.remoteIp) !== null);
+}
+
+/** Addresses as Exchange prints them (RFC 5952), once each, in address order. */
+export function sortedHosts(rows: readonly ObservedSender[]): string[] {
   const hosts = new Set<string>();
-  for (const s of observed) {
-    if (s.authenticated || s.connector?.toLowerCase() !== identity) continue;
+  for (const s of rows) {
     const parsed = parseAddress(s.remoteIp);
     if (parsed !== null) hosts.add(formatAddress(parsed.family, parsed.value));
   }
@@ -47,6 +51,32 @@ export function observedHosts(context: RuleContext, c: ReceiveConnector): string
     if (x === null || y === null || x.family !== y.family) return a < b ? -1 : 1;
     return x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
   });
+}
+
+/** A host the logs saw send to outside recipients (or could not tell): it needs relay. */
+export function relayed(s: ObservedSender): boolean {
+  return s.externalRecipients === null || s.externalRecipients > 0;
+}
+
+/** One host as a remote range (the form Exchange accepts for a single address). */
+export function hostRange(host: string): IpRange {
+  return { expression: host, first: host, last: host };
+}
+
+/** rules.md "Public address". */
+export function isPublicAddress(address: string): boolean {
+  const parsed = parseAddress(address);
+  return parsed !== null && isPublicInterval({ family: parsed.family, first: parsed.value, last: parsed.value });
+}
+
+/**
+ * The hosts a relay connector must keep, from its logs: every host seen relaying, and every
+ * private host seen at all (the organisation's own devices keep the connector they use). A
+ * public host that only wrote to the organisation's own recipients does not need relay: without
+ * the range it is taken as internet mail, which the verifier replays.
+ */
+export function hostsToKeep(rows: readonly ObservedSender[]): string[] {
+  return sortedHosts(rows.filter((s) => relayed(s) || !isPublicAddress(s.remoteIp)));
 }
 
 /**
@@ -76,14 +106,40 @@ export function rangeWithout(range: IpRange, addresses: readonly string[]): stri
 export function excludeAddressesScript(c: ReceiveConnector, ranges: readonly IpRange[], addresses: readonly string[]): string {
   const remainders = [...new Set(ranges.flatMap((r) => rangeWithout(r, addresses)))];
   const lines: string[] = [];
-  if (remainders.length > 0) lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${remainders.map(psQuote).join(',')}}`);
-  lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Remove=${ranges.map((r) => psQuote(r.expression)).join(',')}}`);
+  if (remainders.length > 0) lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${remainders.map(psQuote).join(',')}} -ErrorAction Stop`);
+  lines.push(`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Remove=${ranges.map((r) => psQuote(r.expression)).join(',')}} -ErrorAction Stop`);
   return lines.join('\n');
 }
 
+const versionCache = new WeakMap<RuleContext['snapshot']['servers'], Map<string, string>>();
+
 function generationOf(context: RuleContext, c: ReceiveConnector): string {
-  const version = context.snapshot.servers.find((s) => s.name.toLowerCase() === c.server.toLowerCase())?.version ?? '';
+  // The first server of that name, as a search of the list would find it, from an index built once per list.
+  let versions = versionCache.get(context.snapshot.servers);
+  if (versions === undefined) {
+    versions = new Map();
+    for (const s of context.snapshot.servers) if (!versions.has(s.name.toLowerCase())) versions.set(s.name.toLowerCase(), s.version ?? '');
+    versionCache.set(context.snapshot.servers, versions);
+  }
+  const version = versions.get(c.server.toLowerCase()) ?? '';
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : `2013+|${c.transportRole}`;
+}
+
+const byNameCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
+
+/** The connectors of the list with this shared name (lower case), in list order, from an index built once per list. */
+function connectorsNamed(connectors: readonly ReceiveConnector[], name: string): readonly ReceiveConnector[] {
+  let index = byNameCache.get(connectors);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of connectors) {
+      const key = sharedName(p).toLowerCase();
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [p]); else list.push(p);
+    }
+    byNameCache.set(connectors, index);
+  }
+  return index.get(name) ?? [];
 }
 
 /**
@@ -94,7 +150,7 @@ function generationOf(context: RuleContext, c: ReceiveConnector): string {
 export function peersOf(context: RuleContext, c: ReceiveConnector, also: (peer: ReceiveConnector) => boolean): ReceiveConnector[] {
   const name = sharedName(c).toLowerCase();
   const generation = generationOf(context, c);
-  const others = context.snapshot.connectors.filter((p) => p !== c && sharedName(p).toLowerCase() === name
+  const others = connectorsNamed(context.snapshot.connectors, name).filter((p) => p !== c && sharedName(p).toLowerCase() === name
     && generationOf(context, p) === generation && also(p));
   // One order for every copy, so the findings of all copies share one script (proved once).
   return [c, ...others].sort((a, b) => (a.identity.toLowerCase() < b.identity.toLowerCase() ? -1 : 1));

@@ -61,43 +61,67 @@ export function parseIpv4Number(text: string): number | null {
  * tail); null when it is not one of them.
  */
 function parseV6Value(text: string): bigint | null {
+  // One pass over the text into a fixed array of eight groups (no split, no intermediate
+  // arrays): IPv6-heavy estates parse millions of range bounds.
   const double = text.indexOf('::');
   if (double >= 0 && text.indexOf('::', double + 1) >= 0) return null;
-  const head = double >= 0 ? text.slice(0, double) : text;
-  const tail = double >= 0 ? text.slice(double + 2) : '';
-  const groups = (part: string, v4TailAllowed: boolean): number[] | null => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i] as string;
-      if (v4TailAllowed && i === pieces.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4Number(p);
-        if (v4 === null) return null;
-        out.push(Math.floor(v4 / 65536), v4 % 65536);
-        continue;
-      }
-      if (p.length === 0 || p.length > 4) return null;
-      let g = 0;
-      for (let k = 0; k < p.length; k++) {
-        const c = p.charCodeAt(k);
-        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-        if (d < 0) return null;
-        g = g * 16 + d;
-      }
-      out.push(g);
-    }
-    return out;
-  };
-  const h = groups(head, double < 0);
-  const t = groups(tail, true);
-  if (h === null || t === null) return null;
-  const missing = 8 - h.length - t.length;
-  if (double >= 0 ? missing < 1 : missing !== 0) return null;
-  const all = h.length === 8 ? h : [...h, ...new Array<number>(missing).fill(0), ...t];
+  const groups = V6_GROUPS;
+  let head: number;
+  let tail = 0;
+  if (double < 0) {
+    head = readV6Groups(text, 0, text.length, true, groups, 0);
+    if (head !== 8) return null;
+  } else {
+    head = readV6Groups(text, 0, double, false, groups, 0);
+    if (head < 0) return null;
+    tail = readV6Groups(text, double + 2, text.length, true, V6_TAIL, 0);
+    if (tail < 0 || head + tail > 7) return null;
+    groups.fill(0, head, 8 - tail);
+    for (let i = 0; i < tail; i++) groups[8 - tail + i] = V6_TAIL[i] as number;
+  }
   // Four exact 32-bit chunks: four BigInt conversions instead of eight shifts and ors.
-  const chunk = (i: number) => BigInt((all[i] as number) * 65536 + (all[i + 1] as number));
+  const chunk = (i: number): bigint => BigInt((groups[i] as number) * 65536 + (groups[i + 1] as number));
   return (chunk(0) << 96n) | (chunk(2) << 64n) | (chunk(4) << 32n) | chunk(6);
+}
+
+const V6_GROUPS = new Array<number>(8).fill(0);
+const V6_TAIL = new Array<number>(8).fill(0);
+
+/**
+ * Reads the colon-separated groups of text[from, to) into out from `at`: one to four hex digits
+ * each, and, when `v4TailAllowed`, a dotted IPv4 address as the last piece (two groups). Returns
+ * how many groups `out` then holds, or -1 when a piece is not a group or there are more than eight.
+ */
+function readV6Groups(text: string, from: number, to: number, v4TailAllowed: boolean, out: number[], at: number): number {
+  if (from === to) return at;
+  let count = at;
+  let start = from;
+  while (true) {
+    let end = text.indexOf(':', start);
+    if (end < 0 || end > to) end = to;
+    if (v4TailAllowed && end === to) {
+      const dot = text.indexOf('.', start);
+      if (dot >= 0 && dot < to) {
+        const v4 = parseIpv4Number(text.slice(start, to));
+        if (v4 === null || count > 6) return -1;
+        out[count++] = Math.floor(v4 / 65536);
+        out[count++] = v4 % 65536;
+        return count;
+      }
+    }
+    const length = end - start;
+    if (length === 0 || length > 4 || count >= 8) return -1;
+    let g = 0;
+    for (let k = start; k < end; k++) {
+      const c = text.charCodeAt(k);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) return -1;
+      g = g * 16 + d;
+    }
+    out[count++] = g;
+    if (end === to) return count;
+    start = end + 1;
+  }
 }
 
 /** Brackets (`[::1]`) and an IPv6 zone id (`%11`) removed, surrounding blanks trimmed. */

@@ -6,14 +6,15 @@
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { ReceiveConnector } from '../model.js';
-import { tryRangeInterval } from '../net/index.js';
+import { parseIpv4Number, tryRangeInterval } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: ReceiveConnector, b: ReceiveConnector): boolean }
 
 const cache = new WeakMap<readonly ReceiveConnector[], RangeClashPartners>();
 
-interface Entry { first: bigint; last: bigint; owner: number }
+/** A family's ranges in flat arrays: bounds as numbers (IPv4) or bigints (IPv6), and the owner's position. */
+interface Ranges<P extends number | bigint> { first: P[]; last: P[]; owner: number[] }
 
 /**
  * The clash partners among `connectors` (one server's, in any order), built once per list object.
@@ -28,19 +29,29 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   connectors.forEach((c, i) => { if (!position.has(c)) position.set(c, i); });
   const k = connectors.length;
   const pairs = new Uint8Array(k * k);
-  const mark = (a: number, b: number): void => {
-    if (a === b) return;
-    pairs[a * k + b] = 1;
-    pairs[b * k + a] = 1;
-  };
-  const families: [Entry[], Entry[]] = [[], []];
+  // IPv4 bounds stay numbers (a million ranges would otherwise be a million intervals of bigints).
+  const v4: Ranges<number> = { first: [], last: [], owner: [] };
+  const v6: Ranges<bigint> = { first: [], last: [], owner: [] };
   connectors.forEach((c, owner) => {
     for (const range of c.remoteIPRanges) {
+      // tryRangeInterval's own fast path, without making the interval; every other form goes through it.
+      const f4 = parseIpv4Number(range.first);
+      const l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
+      if (f4 !== null && l4 !== null) {
+        if (f4 <= l4) { v4.first.push(f4); v4.last.push(l4); v4.owner.push(owner); }
+        continue;
+      }
       const interval = tryRangeInterval(range);
-      if (interval !== null) families[interval.family === 4 ? 0 : 1].push({ first: interval.first, last: interval.last, owner });
+      if (interval === null) continue;
+      if (interval.family === 4) { v4.first.push(Number(interval.first)); v4.last.push(Number(interval.last)); v4.owner.push(owner); } else { v6.first.push(interval.first); v6.last.push(interval.last); v6.owner.push(owner); }
     }
   });
-  for (const entries of families) markClashes(entries, mark);
+  markClashes(Float64Array.from(v4.first), Float64Array.from(v4.last), v4.owner, pairs, k);
+  // IPv6 bounds as their ranks among the family's bounds: clashes are decided by order alone.
+  const bounds = [...new Set([...v6.first, ...v6.last])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const rankOf = new Map<bigint, number>();
+  bounds.forEach((v, i) => rankOf.set(v, i));
+  markClashes(Float64Array.from(v6.first, (v) => rankOf.get(v) as number), Float64Array.from(v6.last, (v) => rankOf.get(v) as number), v6.owner, pairs, k);
   const partners: RangeClashPartners = {
     mayClash(a, b) {
       const i = position.get(a);
@@ -53,67 +64,114 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   return partners;
 }
 
-const compareBig = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
+const INDEX_SPACE = 2 ** 21;
+
+/**
+ * Indices ordered by `primary`, ties by `secondary` (values below 2^32). value·2^21 + index is an
+ * exact double, so a native numeric sort of those keys replaces a comparator call per comparison;
+ * only runs of equal primaries are then ordered by the comparator.
+ */
+function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Array {
+  const n = primary.length;
+  const order = new Int32Array(n);
+  if (n >= INDEX_SPACE) {
+    const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (primary[x] as number) - (primary[y] as number) || (secondary[x] as number) - (secondary[y] as number));
+    order.set(all);
+    return order;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * INDEX_SPACE + i;
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
+  if (primary === secondary) return order;
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && primary[order[j] as number] === primary[order[i] as number]) j++;
+    if (j - i > 1) {
+      const run = Array.from(order.subarray(i, j)).sort((x, y) => (secondary[x] as number) - (secondary[y] as number));
+      order.set(run, i);
+    }
+    i = j;
+  }
+  return order;
+}
 
 /**
  * Marks every pair of owners with equal ranges, and with partly overlapping ones: x and y
  * partly overlap when x.first < y.first ≤ x.last < y.last, i.e. y starts inside x (after its
  * first address) and ends after it. Sorted by first address, the ranges starting inside x are a
  * slice; a max-tree over their last addresses finds those ending after x without visiting the
- * ones nested in x.
+ * ones nested in x. Bounds are below 2^32 (IPv4 addresses, or IPv6 ranks).
  */
-function markClashes(entries: Entry[], mark: (a: number, b: number) => void): void {
-  const n = entries.length;
+function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwner: readonly number[], pairs: Uint8Array, k: number): void {
+  const n = rangeFirst.length;
   if (n < 2) return;
-  entries.sort((x, y) => compareBig(x.first, y.first) || compareBig(x.last, y.last));
+  const order = sortedIndices(rangeFirst, rangeLast);
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const owner = new Int32Array(n);
+  for (let p = 0; p < n; p++) {
+    const i = order[p] as number;
+    first[p] = rangeFirst[i] as number;
+    last[p] = rangeLast[i] as number;
+    owner[p] = rangeOwner[i] as number;
+  }
+  const mark = (a: number, b: number): void => {
+    if (a === b) return;
+    pairs[a * k + b] = 1;
+    pairs[b * k + a] = 1;
+  };
   // Equal ranges are neighbours once sorted.
   for (let i = 0; i < n;) {
-    const e = entries[i] as Entry;
     let j = i + 1;
-    while (j < n && (entries[j] as Entry).first === e.first && (entries[j] as Entry).last === e.last) j++;
-    if (j - i > 1) {
-      const owners = [...new Set(entries.slice(i, j).map((x) => x.owner))];
-      for (let a = 0; a < owners.length; a++) for (let b = a + 1; b < owners.length; b++) mark(owners[a] as number, owners[b] as number);
-    }
+    while (j < n && first[j] === first[i] && last[j] === last[i]) j++;
+    for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) mark(owner[a] as number, owner[b] as number);
     i = j;
   }
-  // Last addresses as ranks, so the tree holds small integers instead of bigints.
-  const lasts = [...new Set(entries.map((e) => e.last))].sort(compareBig);
-  const rankOf = new Map<bigint, number>();
-  lasts.forEach((v, i) => rankOf.set(v, i));
+  // Last addresses as ranks, so the tree holds small integers.
+  const byLast = sortedIndices(last, last);
   const rank = new Int32Array(n);
-  const owner = new Int32Array(n);
-  entries.forEach((e, i) => { rank[i] = rankOf.get(e.last) as number; owner[i] = e.owner; });
+  let r = -1;
+  for (let p = 0; p < n; p++) {
+    const i = byLast[p] as number;
+    if (p === 0 || last[i] !== last[byLast[p - 1] as number]) r++;
+    rank[i] = r;
+  }
   let size = 1;
   while (size < n) size <<= 1;
   const tree = new Int32Array(2 * size).fill(-1);
   tree.set(rank, size);
   for (let node = size - 1; node >= 1; node--) tree[node] = Math.max(tree[2 * node] as number, tree[2 * node + 1] as number);
-
-  // Reports every index in [lo, hi) whose rank exceeds `above`, descending only into subtrees that hold one.
-  const collect = (node: number, nodeLo: number, nodeHi: number, lo: number, hi: number, above: number, from: number): void => {
-    if (nodeHi <= lo || hi <= nodeLo || (tree[node] as number) <= above) return;
-    if (nodeHi - nodeLo === 1) { mark(from, owner[nodeLo] as number); return; }
-    const mid = (nodeLo + nodeHi) >> 1;
-    collect(2 * node, nodeLo, mid, lo, hi, above, from);
-    collect(2 * node + 1, mid, nodeHi, lo, hi, above, from);
-  };
-  // First index whose first address is greater than `value`.
-  const after = (value: bigint, from: number): number => {
-    let lo = from;
+  const stack = new Int32Array(256); // the slice's cover (≤ 2 per level) and one open path down
+  let start = 0; // first index whose first address is greater than the current range's
+  for (let i = 0; i < n; i++) {
+    const x = first[i] as number;
+    const xLast = last[i] as number;
+    if (start <= i) start = i + 1;
+    while (start < n && (first[start] as number) <= x) start++;
+    if (x === xLast || start >= n || (first[start] as number) > xLast) continue;
+    // First index whose first address is greater than xLast.
+    let lo = start;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((entries[mid] as Entry).first <= value) lo = mid + 1; else hi = mid;
+      if ((first[mid] as number) <= xLast) lo = mid + 1; else hi = mid;
     }
-    return lo;
-  };
-  for (let i = 0; i < n; i++) {
-    const x = entries[i] as Entry;
-    if (x.first === x.last) continue; // a single address has no room for a range to start inside it
-    const start = after(x.first, i + 1);
-    if (start >= n) continue;
-    const end = after(x.last, start);
-    if (end > start) collect(1, 0, size, start, end, rank[i] as number, x.owner);
+    const above = rank[i] as number;
+    const from = owner[i] as number;
+    // Leaves of [start, lo) whose rank exceeds `above`: walk down from the nodes covering the
+    // slice, into subtrees whose maximum exceeds it only.
+    let top = 0;
+    for (let l = start + size, h = lo + size; l < h; l >>= 1, h >>= 1) {
+      if (l & 1) stack[top++] = l++;
+      if (h & 1) stack[top++] = --h;
+    }
+    while (top > 0) {
+      const node = stack[--top] as number;
+      if ((tree[node] as number) <= above) continue;
+      if (node >= size) { mark(from, owner[node - size] as number); continue; }
+      stack[top++] = 2 * node;
+      stack[top++] = 2 * node + 1;
+    }
   }
 }

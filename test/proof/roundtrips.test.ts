@@ -45,7 +45,7 @@ describe('round-trip: open Default Frontend', () => {
     const finding = await proved(open, 'anonymous-open-relay', FRONTEND);
     assert.equal(finding.manual, null);
     assert.ok(finding.fix);
-    assert.equal(finding.fix.script, `Remove-ADPermission -Identity '${FRONTEND}' -User '${ANONYMOUS}' -ExtendedRights '${R.anyRecipient}' -Confirm:$false`);
+    assert.equal(finding.fix.script, `Remove-ADPermission -Identity '${FRONTEND}' -User '${ANONYMOUS}' -ExtendedRights '${R.anyRecipient}' -Confirm:$false -ErrorAction Stop`);
     assert.deepEqual(finding.fix.verified && { ...finding.fix.verified, kept: finding.fix.verified.kept.filter((k) => k.startsWith('inbound')) },
       { accepted: true, resolves: true, newFindings: [], kept: ['inbound internet mail to corp.example on port 25'] });
     const after = (await applyScript(open, finding.fix.script, { file: 'fix.ps1' })).snapshot;
@@ -112,7 +112,7 @@ describe('round-trip: anonymous sender rights on a hub connector and on a Front 
     const hub = estate(defaults.exchange2016(), anonymousRelay({ remoteIPRanges: [range('10.1.1.5')], transportRole: 'HubTransport', bindings: [{ address: '0.0.0.0', port: 2526 }] }));
     const finding = await proved(hub, 'anonymous-sender-spoofing', RELAY);
     assert.ok(finding.fix, finding.manual ?? '');
-    assert.equal(finding.fix.script, `Remove-ADPermission -Identity '${RELAY}' -User '${ANONYMOUS}' -ExtendedRights '${R.anySender}' -Confirm:$false`);
+    assert.equal(finding.fix.script, `Remove-ADPermission -Identity '${RELAY}' -User '${ANONYMOUS}' -ExtendedRights '${R.anySender}' -Confirm:$false -ErrorAction Stop`);
     assert.ok(finding.fix.verified?.kept.includes(`relay from 10.1.1.5 through ${RELAY}`));
     const after = (await applyScript(hub, finding.fix.script, { file: 'fix.ps1' })).snapshot;
     assert.equal(outcome(hub, own), 'accepted 250');
@@ -127,7 +127,7 @@ describe('round-trip: anonymous sender rights on a hub connector and on a Front 
     assert.equal(finding.fix, null);
     assert.match(finding.manual ?? '', /SPF/);
     assert.match(finding.manual ?? '', /transport rule/);
-    const removal = `Remove-ADPermission -Identity '${RELAY}' -User '${ANONYMOUS}' -ExtendedRights '${R.anySender}' -Confirm:$false`;
+    const removal = `Remove-ADPermission -Identity '${RELAY}' -User '${ANONYMOUS}' -ExtendedRights '${R.anySender}' -Confirm:$false -ErrorAction Stop`;
     const after = (await applyScript(fe, removal, { file: 'removal.ps1' })).snapshot;
     const spoofedFe = { ...spoofed, port: 25 };
     assert.equal(outcome(fe, spoofedFe), 'accepted 250');

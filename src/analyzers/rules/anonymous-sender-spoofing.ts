@@ -44,7 +44,7 @@ function senderLines(context: RuleContext, c: ReceiveConnector): string[] | null
   const explicit = { ...anySender, grantedBy: anySender.grantedBy.filter((g) => g.kind !== 'group') };
   const removal = explicit.grantedBy.length === 0 ? [] : removeAnonymousGrant(c, explicit);
   if (removal === null) return null;
-  const canonical = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${psQuote(ACCEPT_ANY_SENDER)} -Confirm:$false`;
+  const canonical = `Remove-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(ANONYMOUS_USER)} -ExtendedRights ${psQuote(ACCEPT_ANY_SENDER)} -Confirm:$false -ErrorAction Stop`;
   lines.push(...removal);
   if (viaGroup && !removal.includes(canonical)) lines.push(canonical);
   return lines;

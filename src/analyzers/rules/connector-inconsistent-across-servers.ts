@@ -1,6 +1,11 @@
 import type { JsonValue } from '../../json.js';
-import type { ReceiveConnector } from '../../model.js';
-import { EVIDENCE_LIMIT, defineRule, isCustomConnector, type FindingDraft, type FixCandidate } from '../rule.js';
+import type { IpRange, ReceiveConnector } from '../../model.js';
+import { canRelayAnonymously } from '../../policy/index.js';
+import { mergeIntervals, reachOf } from '../evidence.js';
+import { conflictOf } from '../fixes.js';
+import { hostRange, hostsToKeep, observedSendersOn } from '../relay-fixes.js';
+import { EVIDENCE_LIMIT, defineRule, isCustomConnector, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { openRelayTier } from './anonymous-open-relay.js';
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -170,8 +175,8 @@ export default defineRule({
     }
     return out;
   },
-  remediation: (draft) => inconsistentConnectorFix(draft).manual,
-  fix: (draft) => inconsistentConnectorFix(draft),
+  remediation: (draft) => inconsistentConnectorAdvice(draft),
+  fix: (draft, context) => alignCopiesFix(draft, context),
 });
 
 // ---------------------------------------------------------------- the fix (advice only)
@@ -186,7 +191,7 @@ const records = (v: JsonValue | undefined): Array<Record<string, JsonValue>> => 
  * decisions (widening one copy's ranges to match another widens who may relay there), so the
  * fix is advice: it names every copy, what each lacks, and the commands that align them.
  */
-function inconsistentConnectorFix(draft: FindingDraft): FixCandidate {
+function inconsistentConnectorAdvice(draft: FindingDraft): string {
   const e = draft.evidence;
   const name = typeof e['name'] === 'string' ? e['name'] : draft.connector?.name ?? 'the connector';
   const servers = strings(e['servers']);
@@ -214,5 +219,58 @@ function inconsistentConnectorFix(draft: FindingDraft): FixCandidate {
   if (missingOn.length > 0) {
     sentences.push(`It does not exist on ${missingOn.join(', ')}, which carry the organisation's other connectors. Decide whether clients can reach those servers (DNS, load balancer, failover); if so, create it there with the intended copy's bindings, ranges, groups and AD permissions.`);
   }
-  return { manual: sentences.join(' ') };
+  return sentences.join(' ');
+}
+
+/**
+ * Copies that differ only in their remote ranges can be made to agree where that widens or
+ * narrows nothing the audit objects to:
+ * - when no copy is an open relay, every copy gets the ranges the others have (the hosts are
+ *   already trusted on a sibling server, and a load balancer or a failover sends them anywhere);
+ *   the verifier refuses it if the union raises any finding of equal or higher severity;
+ * - when a copy is an open relay and the logs were given, every copy becomes the hosts seen
+ *   relaying through any of them (the open-relay finding's own fix, so the two agree).
+ * Missing copies, or differences in groups or authentication, stay the customer's decision.
+ */
+function alignCopiesFix(draft: FindingDraft, context: RuleContext): FixCandidate {
+  const advice = inconsistentConnectorAdvice(draft);
+  const e = draft.evidence;
+  const diff = e['differences'];
+  const differences = diff !== null && typeof diff === 'object' && !Array.isArray(diff) ? Object.keys(diff) : [];
+  if (strings(e['missingOn']).length > 0 || differences.length !== 1 || differences[0] !== 'remoteIPRanges') return { manual: advice };
+  const identities = new Set(strings(e['connectors']).map((x) => x.toLowerCase()));
+  const members = context.snapshot.connectors.filter((c) => identities.has(c.identity.toLowerCase()));
+  if (members.length !== identities.size || members.length < 2) return { manual: advice };
+  const open = members.some((c) => {
+    if (!canRelayAnonymously(context.policy, c)) return false;
+    const reach = reachOf(context.policy, c);
+    return openRelayTier(mergeIntervals(reach.publicParts.map((p) => p.interval)), reach.breadth) !== null;
+  });
+  const identitiesOf = members.map((c) => c.identity);
+  if (open) {
+    const rows = members.map((c) => observedSendersOn(context, c));
+    if (rows.some((r) => r === null) || !members.every((c) => canRelayAnonymously(context.policy, c))) return { manual: advice };
+    const hosts = hostsToKeep(rows.flatMap((r) => r ?? []));
+    if (hosts.length === 0) return { manual: advice };
+    const blocked = members.map((c) => conflictOf(context.snapshot.connectors, c, hosts.map(hostRange))).find((x) => x !== null);
+    if (blocked !== undefined && blocked !== null) return { manual: `${advice} Exchange refuses changes to the copies while ${blocked}: resolve that first.` };
+    return {
+      script: members.map((c) => `Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges ${hosts.map(psQuote).join(',')} -ErrorAction Stop`).join('\n'),
+      fallback: `${advice} The logs saw ${hosts.join(', ')} relay through the copies: giving every copy exactly those hosts makes them agree and closes the open relay.`,
+      changesRelayHostsOf: identitiesOf,
+    };
+  }
+  const union: IpRange[] = [];
+  const keys = new Set<string>();
+  for (const c of members) for (const r of c.remoteIPRanges) if (!keys.has(rangeKey(r))) { keys.add(rangeKey(r)); union.push(r); }
+  let blocked: string | null = null;
+  const lines = members.flatMap((c) => {
+    const own = new Set(c.remoteIPRanges.map(rangeKey));
+    const missing = union.filter((r) => !own.has(rangeKey(r)));
+    blocked ??= missing.length === 0 ? null : conflictOf(context.snapshot.connectors, c, [...c.remoteIPRanges, ...missing]);
+    return missing.length === 0 ? [] : [`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${missing.map((r) => psQuote(r.expression)).join(',')}} -ErrorAction Stop`];
+  });
+  if (blocked !== null) return { manual: `${advice} Exchange refuses changes to the copies while ${String(blocked)}: resolve that first.` };
+  if (lines.length === 0) return { manual: advice };
+  return { script: lines.join('\n'), fallback: `${advice} Giving every copy the ranges of the others was considered.` };
 }

@@ -1,4 +1,4 @@
-import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
+import type { IpRange, Permission, ReceiveConnector, Snapshot } from '../../model.js';
 import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { withConnector } from '../fixes.js';
@@ -8,8 +8,15 @@ import { bindingSetKey, formatBinding } from '../../net/index.js';
 
 // first/last are RFC 5952 in the snapshot (contract), so the text compares as the address.
 export function rangeSetKey(c: ReceiveConnector): string {
-  return [...new Set(c.remoteIPRanges.map((r) => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`))].sort().join(',');
+  // This rule and overlapping-remote-ranges both ask, per connector: one sorted key per range list.
+  const known = rangeSetKeys.get(c.remoteIPRanges);
+  if (known !== undefined) return known;
+  const key = [...new Set(c.remoteIPRanges.map((r) => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`))].sort().join(',');
+  rangeSetKeys.set(c.remoteIPRanges, key);
+  return key;
 }
+
+const rangeSetKeys = new WeakMap<readonly IpRange[], string>();
 
 /** The connector's own ACL entries (principal, allow/deny, inherited, rights), order-free. */
 function aclKey(snapshot: Snapshot, c: ReceiveConnector): string {

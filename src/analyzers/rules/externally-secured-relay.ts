@@ -1,25 +1,61 @@
-import { isExternallySecured } from '../../policy/index.js';
+import { ACCEPT_ANY_RECIPIENT, isExternallySecured } from '../../policy/index.js';
+import type { ReceiveConnector } from '../../model.js';
 import type { Interval } from '../../net/index.js';
 import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
-import { defineRule, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
-import { observedHosts } from '../relay-fixes.js';
+import { defineRule, psQuote, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { addAnonymousRights, hostsToKeep, isPublicAddress, observedSendersOn, peersOf, relayed, sortedHosts } from '../relay-fixes.js';
+import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
 /**
- * Never a script that turns the partner into an anonymous relay (the open-relay finding it would
- * raise is as severe, and its fix would remove the partner). What replaces the trust — the
- * partner's named hosts, or mutual TLS with its certificate — is a decision with the partner;
- * the logs, when given, name the hosts that used the connector.
+ * Never a script that turns the partner into an anonymous relay for its ranges (the open-relay
+ * finding it would raise is as severe, and its fix would remove the partner). With the logs,
+ * two least-privilege changes can be proved:
+ * - every host seen wrote only to the organisation's own recipients: it does not need to be
+ *   trusted as an Exchange server, nor to relay. The connector keeps its ranges and takes them
+ *   as anonymous senders (AnonymousUsers, Tls): their mail to the organisation still arrives,
+ *   they can no longer relay, bypass anti-spam and size limits, or send as anyone.
+ * - every host seen relaying is private (the organisation's application servers, Microsoft's
+ *   method B used for them): the connector becomes the anonymous relay of exactly those hosts
+ *   (method A: AnonymousUsers and the Accept-Any-Recipient entry), at most 256 private
+ *   addresses, which the audit lists for review instead of trusting a range as Exchange servers.
+ * Anything else (no logs, no host seen, a public host relaying) is a decision with the partner or
+ * the application owners. The copies of the connector on the other servers change alike.
  */
 function partnerFix(draft: FindingDraft, context: RuleContext): FixCandidate {
   const c = draft.connector;
   if (c === null || c === undefined) return { manual: 'Replace the externally secured trust by hand.' };
-  const hosts = observedHosts(context, c);
+  const peers = peersOf(context, c, (p) => p.enabled && isExternallySecured(p));
+  const perPeer = peers.map((p) => observedSendersOn(context, p));
+  const rows = perPeer.some((r) => r === null) ? null : perPeer.flatMap((r) => r ?? []);
+  const hosts = rows === null ? null : sortedHosts(rows);
+  const relaying = rows === null ? [] : sortedHosts(rows.filter(relayed));
   const seen = hosts === null
     ? 'The hosts that use it are unknown (exrelay audit --logs LOGS names them).'
-    : hosts.length === 0 ? 'No host was seen using it in the logs given.' : `The logs saw ${hosts.join(', ')} use it.`;
+    : hosts.length === 0 ? 'No host was seen using it in the logs given.' : `The logs saw ${hosts.join(', ')} use it${relaying.length > 0 ? ` (${relaying.join(', ')} relaying to outside recipients)` : ', only to write to the organisation\'s own recipients'}.`;
+  const manual: FixCandidate = {
+    manual: `Agree with the partner how ${c.identity} is secured, then narrow it: either mutual TLS with the partner's certificate (a domain-secured or certificate-bound connector), or RemoteIPRanges limited to the partner's own dedicated hosts. ${seen} Do not replace ExternalAuthoritative with anonymous relay for the same ranges: that makes the connector an open relay for them. No script is offered because the trust that replaces it is a decision with the partner${relaying.some(isPublicAddress) ? ' (public hosts relay through it)' : ''}.`,
+  };
+  if (hosts === null || hosts.length === 0) return manual;
+  const names = peers.map((p) => p.identity).join(', ');
+  const anonymous = (p: ReceiveConnector): string => `Set-ReceiveConnector -Identity ${psQuote(p.identity)} -AuthMechanism Tls -PermissionGroups AnonymousUsers -ErrorAction Stop`;
+  if (relaying.length === 0) {
+    return {
+      script: peers.map(anonymous).join('\n'),
+      fallback: `The hosts seen using ${names} (${hosts.join(', ')}) only wrote to the organisation's own recipients: they need no Exchange-server trust. Take it away (AuthMechanism Tls, PermissionGroups AnonymousUsers): their mail keeps arriving, as mail from outside (anti-spam applies, no relay).`,
+      changesRelayHostsOf: peers.map((p) => p.identity),
+    };
+  }
+  if (relaying.some(isPublicAddress)) return manual;
+  const keep = hostsToKeep(rows ?? []);
+  if (keep.some(isPublicAddress) || BigInt(keep.length) > BROAD_RELAY_ADDRESSES) return manual;
   return {
-    manual: `Agree with the partner how ${c.identity} is secured, then narrow it: either mutual TLS with the partner's certificate (a domain-secured or certificate-bound connector), or RemoteIPRanges limited to the partner's own dedicated hosts. ${seen} Do not replace ExternalAuthoritative with anonymous relay for the same ranges: that makes the connector an open relay for them. No script is offered because the trust that replaces it is a decision with the partner.`,
+    script: peers.flatMap((p) => [
+      `Set-ReceiveConnector -Identity ${psQuote(p.identity)} -RemoteIPRanges ${keep.map(psQuote).join(',')} -AuthMechanism Tls -PermissionGroups AnonymousUsers -ErrorAction Stop`,
+      addAnonymousRights(p, [ACCEPT_ANY_RECIPIENT]),
+    ]).join('\n'),
+    fallback: `The hosts seen relaying through ${names} (${relaying.join(', ')}) are the organisation's own: make it the anonymous relay of exactly ${keep.join(', ')} (AnonymousUsers and the Accept-Any-Recipient entry) instead of trusting its ranges as Exchange servers. They no longer bypass anti-spam and message size limits.`,
+    changesRelayHostsOf: peers.map((p) => p.identity),
   };
 }
 

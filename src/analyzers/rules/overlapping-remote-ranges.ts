@@ -120,6 +120,12 @@ export default defineRule({
       if (g.members.length < 2) continue;
       const { first, last } = g;
       const order = sweepOrder(first, last);
+      // What the sweep asks of two members (relay rights, bindings, duplicates, which pair) does
+      // not depend on the ranges: it is decided once per pair of members, not once per overlap.
+      // 0 not decided yet, 1 never reported, 2 reported with the same local address, 3 with the wildcard on one side.
+      const memberCount = g.members.length;
+      const verdict = new Uint8Array(memberCount * memberCount);
+      const pairByMembers: Array<Pair | undefined> = new Array<Pair | undefined>(memberCount * memberCount);
       // Ranges still open at the current start; nesting depth is small, so a plain scan is enough.
       const active: number[] = [];
       let activeCount = 0; // the live prefix of `active` (no length writes in the hot loop)
@@ -133,30 +139,44 @@ export default defineRule({
           if ((last[a] as Pos) >= rFirst) active[keep++] = a;
         }
         activeCount = keep;
-        const rm = g.members[g.member[r] as number] as Member;
+        const rmIndex = g.member[r] as number;
+        const rm = g.members[rmIndex] as Member;
         for (let k = 0; k < activeCount; k++) {
           const a = active[k] as number;
-          const am = g.members[g.member[a] as number] as Member;
-          // Same relay rights: nothing to report, whatever the ranges (the cheapest test first).
-          if (am.sig === rm.sig || am.connector === rm.connector) continue;
+          const amIndex = g.member[a] as number;
+          const cell = amIndex * memberCount + rmIndex;
+          let state = verdict[cell] as number;
+          if (state === 1) continue;
+          const am = g.members[amIndex] as Member;
+          if (state === 0) {
+            // Same relay rights: nothing to report, whatever the ranges; bindings must overlap:
+            // the same address, or one side the wildcard (reference §4.4); connectors with the
+            // same bindings and ranges are duplicate-connector-scope's finding.
+            const sameLocal = am.local === rm.local;
+            state = am.sig === rm.sig || am.connector === rm.connector || (!sameLocal && am.local !== 0n && rm.local !== 0n)
+              || dupKey(am.connector) === dupKey(rm.connector) ? 1 : sameLocal ? 2 : 3;
+            verdict[cell] = state;
+            if (state === 1) continue;
+          }
           const aFirst = first[a] as Pos;
           const aLast = last[a] as Pos;
           const partial = aFirst < rFirst && aLast < rLast;
           const equal = aFirst === rFirst && aLast === rLast;
           if (!partial && !equal) continue;
-          // Bindings overlap: the same address, or one side the wildcard (reference §4.4).
-          const sameLocal = am.local === rm.local;
-          if (!sameLocal && am.local !== 0n && rm.local !== 0n) continue;
+          const sameLocal = state === 2;
           // Equal ranges are allowed across a wildcard and an exact binding (the exact one wins).
           if (equal && !sameLocal) continue;
-          if (dupKey(am.connector) === dupKey(rm.connector)) continue;
           const aFirstInPair = am.connector.identity <= rm.connector.identity;
           const x = aFirstInPair ? am : rm;
           const y = aFirstInPair ? rm : am;
-          let partners = pairOf.get(x.connector);
-          if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
-          let pair = partners.get(y.connector);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
+          let pair = pairByMembers[cell];
+          if (pair === undefined) {
+            let partners = pairOf.get(x.connector);
+            if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
+            pair = partners.get(y.connector);
+            if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
+            pairByMembers[cell] = pair;
+          }
           pair.count++;
           if (pair.overlaps.length >= EVIDENCE_LIMIT) continue;
           const xr = g.range[aFirstInPair ? a : r] as IpRange;

@@ -9,7 +9,7 @@ import { applyScript } from '../../../src/apply/apply.js';
 import type { FixCandidate, Rule, RuleContext } from '../../../src/analyzers/rule.js';
 import { ALL_RULES } from '../../../src/analyzers/rules/index.js';
 import { runAudit, stampFinding, type AuditOptions } from '../../../src/analyzers/run.js';
-import { SEVERITIES, type Finding, type FindingsDocument, type Scenario, type ScenarioUser, type Snapshot } from '../../../src/model.js';
+import { SEVERITIES, type Finding, type FindingsDocument, type ObservedSender, type Scenario, type ScenarioUser, type Snapshot } from '../../../src/model.js';
 import { buildPolicy, canRelayAnonymously, connectorsOf, intervalsWonBy, type PolicyIndex } from '../../../src/policy/index.js';
 import { runScenario } from '../../../src/replay/replay.js';
 import { formatAddress } from '../../../src/net/index.js';
@@ -33,6 +33,9 @@ export const passes = (p: Proof): boolean => p.candidate.script !== undefined &&
 
 const rank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 
+/** Rules whose finding is about who relays through its connector (rules.md "Fixes": the other relay hosts are kept). */
+const RELAY_SCOPE: ReadonlySet<string> = new Set(['anonymous-open-relay', 'externally-secured-relay', 'load-balancer-in-relay-range']);
+
 /** What a finding is about, beyond its rule and connector (pair rules, principals, domains, servers). */
 function identityOf(f: Finding): string {
   const e = f.evidence;
@@ -47,11 +50,11 @@ const SUBMISSION_CLIENT = '10.250.250.250';
 const PROOF_USER: ScenarioUser = { user: 'CORP\\fixproof', password: 'proof-secret', addresses: [] };
 
 /** Inbound internet mail to every Authoritative domain on 25, authenticated submission on 587, one host per anonymous relay connector. */
-export function baselineScenarios(snapshot: Snapshot, policy: PolicyIndex): { scenarios: Array<Scenario & { server: string }>; users: ScenarioUser[] } {
+export function baselineScenarios(snapshot: Snapshot, policy: PolicyIndex, observed: readonly ObservedSender[] = []): { scenarios: Array<Scenario & { server: string; sampleOf?: string }>; users: ScenarioUser[] } {
   const authoritative = snapshot.acceptedDomains.filter((d) => d.domainType === 'Authoritative' && !d.domainName.includes('*')).map((d) => d.domainName);
   const home = authoritative[0] ?? 'corp.example';
   const users = [{ ...PROOF_USER, addresses: [`fixproof@${home}`] }];
-  const scenarios: Array<Scenario & { server: string }> = [];
+  const scenarios: Array<Scenario & { server: string; sampleOf?: string }> = [];
   for (const s of snapshot.servers) {
     const server = s.name;
     // Only conversations accepted before the fix are compared, so every server gets them all.
@@ -65,8 +68,15 @@ export function baselineScenarios(snapshot: Snapshot, policy: PolicyIndex): { sc
       if (won === undefined) continue;
       const host = formatAddress(won.family, won.first);
       const local = won.binding === 'exact' ? { localAddress: won.localAddress } : {};
-      scenarios.push({ name: `relay host ${host} through ${c.identity}`, server, clientIp: host, port: won.port, ...local, tls: true, auth: null, helo: 'app.corp.example', mailFrom: `app@${home}`, rcptTo: ['someone@example.net'] });
+      scenarios.push({ name: `relay host ${host} through ${c.identity}`, sampleOf: c.identity.toLowerCase(), server, clientIp: host, port: won.port, ...local, tls: true, auth: null, helo: 'app.corp.example', mailFrom: `app@${home}`, rcptTo: ['someone@example.net'] });
     }
+  }
+  // Every anonymous host the logs saw (`audit --logs`) must keep its mail, relayed or not.
+  for (const o of observed) {
+    const c = snapshot.connectors.find((x) => x.identity.toLowerCase() === o.connector?.toLowerCase());
+    if (o.authenticated || c === undefined) continue;
+    const outside = o.externalRecipients === null || o.externalRecipients > 0;
+    scenarios.push({ name: `logged host ${o.remoteIp} through ${c.identity}`, server: c.server, clientIp: o.remoteIp, port: c.bindings[0]?.port ?? 25, tls: true, auth: null, helo: 'host.corp.example', mailFrom: `app@${home}`, rcptTo: [outside ? 'someone@example.net' : `postmaster@${home}`] });
   }
   return { scenarios, users };
 }
@@ -80,7 +90,10 @@ function accepted(policy: PolicyIndex, scenario: Scenario & { server: string }, 
 }
 
 export function contextFor(snapshot: Snapshot, now: Date, options: AuditOptions = {}): RuleContext {
-  return { snapshot, policy: buildPolicy(snapshot), now, options: { exchangeServers: [...(options.exchangeServers ?? [])], loadBalancers: [...(options.loadBalancers ?? [])] } };
+  return {
+    snapshot, policy: buildPolicy(snapshot), now,
+    options: { exchangeServers: [...(options.exchangeServers ?? [])], loadBalancers: [...(options.loadBalancers ?? [])], ...(options.observedSenders === undefined ? {} : { observedSenders: options.observedSenders }) },
+  };
 }
 
 /** Every finding of `rule` on `snapshot` (as the full audit reports it) with its candidate and what the proof showed. */
@@ -89,7 +102,7 @@ export async function proveRule(rule: Rule, snapshot: Snapshot, now: Date, optio
   const context = contextFor(snapshot, now, options);
   const audit = before ?? runAudit(snapshot, options, now);
   const reported = new Set(audit.findings.map((f) => `${f.rule}|${f.connector ?? ''}|${f.message}`));
-  const baseline = baselineScenarios(snapshot, context.policy);
+  const baseline = baselineScenarios(snapshot, context.policy, options.observedSenders ?? []);
   const baselineAccepted = baseline.scenarios.filter((s) => accepted(context.policy, s, baseline.users));
   const proofs: Proof[] = [];
   for (const draft of rule.check(context)) {
@@ -121,7 +134,14 @@ export async function proveRule(rule: Rule, snapshot: Snapshot, now: Date, optio
     const policyAfter = buildPolicy(after);
     proof.broken = [];
     proof.kept = [];
-    for (const s of baselineAccepted) (accepted(policyAfter, s, baseline.users) ? proof.kept : proof.broken).push(s.name);
+    // A fix about who relays through a connector may change its sample relay host (and those of
+    // the copies it declares); hosts seen in the logs are always held against it.
+    const rescoped = new Set((candidate.changesRelayHostsOf ?? []).map((x) => x.toLowerCase()));
+    if (RELAY_SCOPE.has(finding.rule) && finding.connector !== null) rescoped.add(finding.connector.toLowerCase());
+    for (const s of baselineAccepted) {
+      if (s.sampleOf !== undefined && rescoped.has(s.sampleOf)) continue;
+      (accepted(policyAfter, s, baseline.users) ? proof.kept : proof.broken).push(s.name);
+    }
   }
   return proofs;
 }
