@@ -240,7 +240,7 @@ export interface AuditChange {
  * meta.dependsOn (rules.md "Assumed is not observed" asks that of every rule). Those without a
  * PowerShell name are not in CONNECTOR_PROPERTIES: no rule reads them. A change to nothing but
  * these properties leaves the findings of every rule that does not name them as they were (a
- * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental.test.ts
+ * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental*.test.ts
  * changes each of them on every connector of its estates.
  */
 export const RULE_LEAF_PROPERTIES: Readonly<Record<string, ConnectorProperty | null>> = {
