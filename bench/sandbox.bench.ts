@@ -16,9 +16,10 @@
 // skipped with the reason (in CI, where everything is installed, that fails the bench).
 // BENCH_SCALE (default 1) scales the message counts; BENCH_RUNS (default 2) the rounds (peers
 // take turns within a round; each peer's best round counts, the load is printed). Captures go
-// under TMPDIR (os.tmpdir()). On ext4 without a journal, creating files where many were
-// deleted minutes before costs the kernel up to milliseconds: TMPDIR=/var/tmp, or a pause
-// between runs, shows the sandbox without that.
+// under TMPDIR (os.tmpdir()) and are removed when the whole run ends, not between peers. On
+// ext4 without a journal, creating files where many were deleted minutes before costs the
+// kernel up to milliseconds per file (other work deleting files in TMPDIR does that too):
+// TMPDIR on a quieter directory, or a pause between runs, shows the peers without that.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -104,8 +105,12 @@ async function drive(source: string, spec: PeerSpec, work: string, sessions: num
     const note = acknowledged ? '' : `smtp-source failed: ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-2).join(' | ')}`;
     return { rate: messages / seconds, seconds, kept, peakRssMb: peer.peakRssMb(), ok: acknowledged, note };
   } finally {
+    // The peer's files stay until the whole run ends: on ext4 without a journal, creating a
+    // file scans the inodes freed in the last minutes (the kernel's recently_deleted()), so
+    // removing 5,000–10,000 files here made the next peer's every file creation cost
+    // hundreds of microseconds of kernel time (perf: 600 us per creation), a penalty each peer
+    // paid for the one before it (and the sandbox twice: it creates two files per message).
     await peer.stop();
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

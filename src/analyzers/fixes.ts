@@ -3,14 +3,16 @@
 // with `-ErrorAction Stop` so a refused step stops the script instead of leaving a half-applied
 // change — and the facts a generator needs before it may offer a script (is there a certificate
 // STARTTLS can present?). Only forms the `apply` dry run interprets are written: single
-// Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission and Remove-AcceptedDomain statements,
-// no pipelines, no Select-Object, no placeholders.
+// New-/Set-/Remove-ReceiveConnector, Add-/Remove-ADPermission and Remove-AcceptedDomain
+// statements (an accepted domain without a usable Name through one Get-AcceptedDomain |
+// Where-Object pipeline), no Select-Object, no placeholders.
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
 import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
-import { bindingsOverlap, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
 import { rangeClashPartners } from '../policy/index.js';
+import { formatBinding } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
-import type { FindingDraft, FixCandidate } from './rule.js';
+import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
 
 /** `Set-ReceiveConnector -Identity '…' <settings> -ErrorAction Stop`. */
 export function setConnector(c: ReceiveConnector, settings: string): string {
@@ -71,24 +73,20 @@ export function withConnector(draft: FindingDraft, make: (c: ReceiveConnector) =
  * the same binding, or partly overlapping ranges on overlapping bindings. Null when it would not.
  */
 export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[] = c.remoteIPRanges): string | null {
+  const clash = clashOf(connectors, c, ranges);
+  return clash === null ? null : conflictText(c, clash);
+}
+
+function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): BindingClash | null {
   const mates = connectorsOfServer(connectors, c.server);
   // With its own ranges, only the connectors of the other role and those whose ranges clash with
   // c's (one index per server) can make Exchange refuse; the others are skipped unread.
-  const partners = ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null;
-  for (const o of mates) {
-    if (o === c || o.identity.toLowerCase() === c.identity.toLowerCase()) continue;
-    if (partners !== null && (o.transportRole ?? '') === (c.transportRole ?? '') && !partners.mayClash(c, o)) continue;
-    for (const b1 of c.bindings) {
-      for (const b2 of o.bindings) {
-        if (!bindingsOverlap(b1, b2)) continue;
-        if ((o.transportRole ?? '') !== (c.transportRole ?? '')) return `${c.identity} shares a binding with ${o.identity} of the other transport role`;
-        const identical = b1.address.toLowerCase() === b2.address.toLowerCase() && b1.port === b2.port;
-        const clash = rangeClash(ranges, o.remoteIPRanges, identical);
-        if (clash !== null) return `${clash.mine.expression} of ${c.identity} and ${clash.theirs.expression} of ${o.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
-      }
-    }
-  }
-  return null;
+  return bindingConflict(c, mates, ranges, ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null);
+}
+
+function conflictText(c: ReceiveConnector, clash: BindingClash): string {
+  if (clash.kind === 'role') return `${c.identity} shares a binding with ${clash.other.identity} of the other transport role`;
+  return `${clash.range.expression} of ${c.identity} and ${clash.otherRange.expression} of ${clash.other.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
 }
 
 const byServerCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
@@ -108,67 +106,115 @@ function connectorsOfServer(connectors: readonly ReceiveConnector[], server: str
   return index.get(server.toLowerCase()) ?? [];
 }
 
-interface SortedRange { interval: Interval; range: IpRange; index: number }
-interface SortedRanges { entries: SortedRange[]; /** running maximum of `last` (per family run) */ maxLast: bigint[]; /** each range's interval, in the list's order */ intervals: Array<Interval | null> }
+/**
+ * Settings the model keeps only in `extra` that New-ReceiveConnector takes (reference §1.2): the
+ * new connector must carry them over, or the move would silently change them.
+ */
+const CARRIED_SETTINGS = [
+  'Comment', 'ConnectionTimeout', 'ConnectionInactivityTimeout', 'MessageRateLimit', 'MessageRateSource',
+  'MaxInboundConnection', 'MaxInboundConnectionPerSource', 'MaxInboundConnectionPercentagePerSource',
+  'MaxHeaderSize', 'MaxHopCount', 'MaxLocalHopCount', 'MaxLogonFailures', 'MaxProtocolErrors',
+  'BinaryMimeEnabled', 'ChunkingEnabled', 'DeliveryStatusNotificationEnabled', 'EightBitMimeEnabled',
+  'SmtpUtf8Enabled', 'BareLinefeedRejectionEnabled', 'EnhancedStatusCodesEnabled', 'LongAddressesEnabled',
+  'OrarEnabled', 'SuppressXAnonymousTls', 'PipeliningEnabled', 'RequireEHLODomain', 'EnableAuthGSSAPI',
+  'ExtendedProtectionPolicy', 'SizeEnabled', 'TarpitInterval', 'AuthTarpitInterval', 'MaxAcknowledgementDelay',
+];
 
-const sortedCache = new WeakMap<readonly IpRange[], SortedRanges>();
+/** `-Name value` for a carried setting as the export printed it; null when it cannot be written back as is. */
+function carriedSetting(name: string, value: unknown): string | null {
+  if (typeof value === 'boolean') return `-${name} $${String(value)}`;
+  if (typeof value === 'number') return `-${name} ${value}`;
+  if (typeof value !== 'string') return null;
+  if (/^(true|false)$/i.test(value)) return `-${name} $${value.toLowerCase()}`;
+  // A ByteQuantifiedSize prints as `128 KB (131,072 bytes)`: the byte count is what it means.
+  const bytes = /\(([\d,]+) bytes\)$/.exec(value);
+  if (bytes?.[1] !== undefined) return `-${name} ${bytes[1].replace(/,/g, '')}`;
+  if (name === 'Comment') return `-Comment ${psQuote(value)}`;
+  // Unlimited, counts, time spans, enum names (IPAddress, None): written back as printed.
+  return /^[\w.:-]+$/.test(value) ? `-${name} ${psQuote(value)}` : null;
+}
 
-/** A connector's ranges parsed and sorted by family and first address, once per list. */
-function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
-  const known = sortedCache.get(ranges);
-  if (known !== undefined) return known;
-  const entries: SortedRange[] = [];
-  const intervals = ranges.map((range, index) => {
-    const interval = tryRangeInterval(range);
-    if (interval !== null) entries.push({ interval, range, index });
-    return interval;
-  });
-  entries.sort((x, y) => x.interval.family - y.interval.family || (x.interval.first < y.interval.first ? -1 : x.interval.first > y.interval.first ? 1 : 0));
-  const maxLast: bigint[] = [];
-  entries.forEach((e, i) => {
-    const prev = entries[i - 1];
-    const before = prev !== undefined && prev.interval.family === e.interval.family ? maxLast[i - 1] ?? e.interval.last : e.interval.last;
-    maxLast.push(before > e.interval.last ? before : e.interval.last);
-  });
-  const sorted = { entries, maxLast, intervals };
-  sortedCache.set(ranges, sorted);
-  return sorted;
+/** The setting-carrying part of New-ReceiveConnector for `c`, or the names it could not carry. */
+function newConnectorSettings(c: ReceiveConnector): { settings: string[] } | { uncarried: string[] } {
+  const assumed = new Set((c.extra?.assumed ?? []).map((x) => x.toLowerCase()));
+  const settings: string[] = [];
+  const uncarried: string[] = [];
+  for (const [key, value] of Object.entries(c.extra ?? {})) {
+    const name = CARRIED_SETTINGS.find((n) => n.toLowerCase() === key.toLowerCase());
+    if (name === undefined || assumed.has(name.toLowerCase()) || value === null || value === '') continue;
+    const written = carriedSetting(name, value);
+    if (written === null) uncarried.push(name); else settings.push(written);
+  }
+  return uncarried.length > 0 ? { uncarried } : { settings };
 }
 
 /**
- * The first range of `mine` (in its order) that partly overlaps a range of `theirs`, or equals
- * one when the bindings are identical, with the first such range of `theirs`. A sweep over the
- * sorted lists: a fix generator asks this for every finding, and relay connectors carry
- * thousands of ranges (pairwise it cost seconds per finding on large estates).
+ * The move to Front End Transport as one ordered script: the hub connector goes first, because
+ * a Front End connector on the same bindings beside it is a role conflict Exchange refuses
+ * (reference §4.4 rule 2); the new one takes its name, bindings, ranges, groups, mechanisms and
+ * settings, then its explicit rights. The moment between the two steps is a short interruption
+ * for its hosts, which is why the step is taken with -ErrorAction Stop on each line.
  */
-function rangeClash(mine: readonly IpRange[], theirs: readonly IpRange[], identical: boolean): { mine: IpRange; theirs: IpRange; relation: 'equal' | 'partial' } | null {
-  const other = sortedRanges(theirs);
-  const own = sortedRanges(mine).intervals;
-  for (const [index, range] of mine.entries()) {
-    const i1 = own[index] ?? null;
-    if (i1 === null) continue;
-    // Entries starting at or before i1.last; walk back while some earlier one may still reach i1.first.
-    let lo = 0;
-    let hi = other.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const e = (other.entries[mid] as SortedRange).interval;
-      if (e.family < i1.family || (e.family === i1.family && e.first <= i1.last)) lo = mid + 1; else hi = mid;
-    }
-    let best: SortedRange | null = null;
-    let bestRelation: 'equal' | 'partial' = 'partial';
-    for (let j = lo - 1; j >= 0; j--) {
-      const e = other.entries[j] as SortedRange;
-      if (e.interval.family !== i1.family || (other.maxLast[j] as bigint) < i1.first) break;
-      const relation = intervalRelation(i1, e.interval);
-      if ((relation === 'partial' || (relation === 'equal' && identical)) && (best === null || e.index < best.index)) { best = e; bestRelation = relation; }
-    }
-    if (best !== null) return { mine: range, theirs: best.range, relation: bestRelation };
+export function moveToFrontend(snapshot: Snapshot, c: ReceiveConnector): FixCandidate {
+  const manual = `Recreate ${c.identity} on Front End Transport: remove the hub connector first (a Front End connector on the same bindings beside it is a role conflict Exchange refuses), then New-ReceiveConnector -TransportRole FrontendTransport -Custom with the same bindings, RemoteIPRanges, PermissionGroups, AuthMechanism and settings, and add its explicit rights again (Add-ADPermission).`;
+  const carried = newConnectorSettings(c);
+  if ('uncarried' in carried) {
+    return { manual: `${manual} No script is offered: the export prints ${carried.uncarried.join(', ')} in a form exrelay cannot write back, so the new connector would not keep ${carried.uncarried.length === 1 ? 'it' : 'them'}.` };
   }
-  return null;
+  if (c.bindings.length === 0 || c.remoteIPRanges.length === 0) return { manual: `${manual} No script is offered: the export gives no bindings or RemoteIPRanges for it.` };
+  const groups = c.permissionGroups.filter((g) => g !== 'Custom');
+  const params = [
+    `-Name ${psQuote(c.name)}`, `-Server ${psQuote(c.server)}`, '-TransportRole FrontendTransport', '-Custom',
+    `-Bindings ${c.bindings.map((b) => psQuote(formatBinding(b))).join(',')}`,
+    `-RemoteIPRanges ${c.remoteIPRanges.map((r) => psQuote(r.expression)).join(',')}`,
+    `-PermissionGroups ${psQuote(groups.length === 0 ? 'None' : groups.join(', '))}`,
+    `-AuthMechanism ${psQuote(c.authMechanism.length === 0 ? 'None' : c.authMechanism.join(', '))}`,
+    ...(c.fqdn === null ? [] : [`-Fqdn ${psQuote(c.fqdn)}`]),
+    ...(c.requireTLS ? ['-RequireTLS $true'] : []),
+    ...(c.domainSecureEnabled ? ['-DomainSecureEnabled $true'] : []),
+    ...(c.tlsCertificateName === null ? [] : [`-TlsCertificateName ${psQuote(c.tlsCertificateName)}`]),
+    ...(c.banner === null ? [] : [`-Banner ${psQuote(c.banner)}`]),
+    `-ProtocolLoggingLevel ${c.protocolLoggingLevel}`,
+    `-MaxMessageSize ${c.maxMessageSize === null ? "'Unlimited'" : c.maxMessageSize}`,
+    `-MaxRecipientsPerMessage ${c.maxRecipientsPerMessage === null ? "'Unlimited'" : c.maxRecipientsPerMessage}`,
+    ...carried.settings,
+    ...(c.enabled ? [] : ['-Enabled $false']),
+  ];
+  const rights = snapshot.permissions.filter((p) => !p.inherited && p.identity.toLowerCase() === c.identity.toLowerCase() && p.extendedRights.length > 0)
+    .map((p) => `Add-ADPermission -Identity ${psQuote(c.identity)} -User ${psQuote(p.user)} -ExtendedRights ${p.extendedRights.map(psQuote).join(',')}${p.deny ? ' -Deny' : ''} -ErrorAction Stop`);
+  return {
+    script: [
+      `Remove-ReceiveConnector -Identity ${psQuote(c.identity)} -Confirm:$false -ErrorAction Stop`,
+      `New-ReceiveConnector ${params.join(' ')} -ErrorAction Stop`,
+      ...rights,
+    ].join('\n'),
+    fallback: manual,
+  };
+}
+
+/**
+ * A change Exchange refuses until a conflict of `c` is resolved (reference §4.4). When the
+ * conflict is the one a custom hub connector on a Front End port always has — its binding shared
+ * with a Front End connector — the resolution is known and proved elsewhere (the hub connector
+ * moved to Front End Transport, hub-transport-relay-connector), so the change is offered as one
+ * ordered script: the move, with the change made on the new connector (`change` applies it to a
+ * copy). Any other clash (equal or partly overlapping ranges, a built-in connector) needs a
+ * decision about which connector keeps what: advice.
+ */
+export function changeBlockedByConflict(snapshot: Snapshot, c: ReceiveConnector, change: (copy: ReceiveConnector) => void, changeText: string): FixCandidate | null {
+  const clash = clashOf(snapshot.connectors, c, c.remoteIPRanges);
+  if (clash === null) return null;
+  const blocked = blockedByConflict(c, conflictText(c, clash), changeText);
+  if (clash.kind === 'role' && c.transportRole === 'HubTransport' && clash.other.transportRole === 'FrontendTransport' && isCustomConnector(c)) {
+    const changed = structuredClone(c);
+    change(changed);
+    const move = moveToFrontend(snapshot, changed);
+    if (move.script !== undefined) return { script: move.script, fallback: blocked.manual };
+  }
+  return blocked;
 }
 
 /** Advice for a change Exchange would refuse until a conflict of the connector is resolved. */
-export function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): FixCandidate {
+export function blockedByConflict(c: ReceiveConnector, conflict: string, change: string): { manual: string } {
   return { manual: `Exchange refuses every change to ${c.identity} while ${conflict} (see the port-conflict, duplicate-connector-scope or overlapping-remote-ranges finding): resolve that first, then ${change}` };
 }

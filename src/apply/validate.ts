@@ -3,7 +3,8 @@
 // same server, disabled ones included). Messages paraphrase Exchange (its exact texts are
 // unconfirmed, reference §11).
 import type { ReceiveConnector } from '../model.js';
-import { bindingOverlap, formatBinding, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import { formatBinding } from '../net/index.js';
+import { bindingConflict } from '../policy/binding-conflict.js';
 
 /** §3.2: the reasons Exchange refuses this connector's settings (empty when it accepts them). */
 export function authMechanismProblems(c: ReceiveConnector): string[] {
@@ -29,39 +30,14 @@ export function tlsCertificateNameProblem(name: string): string | null {
   return /^<I>.+<S>.+$/s.test(name) ? null : 'TlsCertificateName must have the form <I>issuer<S>subject';
 }
 
-/** Ranges with their intervals; an imported range that is not an address range is left out. */
-function intervals(c: ReceiveConnector): Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: Interval }> {
-  const out: Array<{ r: ReceiveConnector['remoteIPRanges'][number]; i: Interval }> = [];
-  for (const r of c.remoteIPRanges) {
-    const i = tryRangeInterval(r);
-    if (i !== null) out.push({ r, i });
-  }
-  return out;
-}
-
 /** §4.4: the first conflict between `c` and another connector of its server, or null. */
 export function conflictWith(c: ReceiveConnector, others: readonly ReceiveConnector[]): string | null {
-  const mine = intervals(c);
-  for (const o of others) {
-    if (o === c || o.server.toLowerCase() !== c.server.toLowerCase()) continue;
-    for (const b1 of c.bindings) {
-      for (const b2 of o.bindings) {
-        const overlap = bindingOverlap(b1, b2);
-        if (overlap === null) continue;
-        if ((c.transportRole ?? '') !== (o.transportRole ?? '')) {
-          return `binding ${formatBinding(b1)} conflicts with ${o.identity} (${formatBinding(b2)}), which belongs to the ${o.transportRole ?? 'other'} role`;
-        }
-        const theirs = intervals(o);
-        for (const { r: r1, i: i1 } of mine) {
-          for (const { r: r2, i: i2 } of theirs) {
-            const rel = intervalRelation(i1, i2);
-            if (rel === 'partial' || (rel === 'equal' && overlap === 'identical')) {
-              return `remote range ${r1.expression} on ${formatBinding(b1)} conflicts with ${r2.expression} of ${o.identity} on ${formatBinding(b2)} (${rel === 'equal' ? 'equal ranges on the same binding' : 'partially overlapping ranges'})`;
-            }
-          }
-        }
-      }
-    }
+  const server = c.server.toLowerCase();
+  const clash = bindingConflict(c, others.filter((o) => o.server.toLowerCase() === server), c.remoteIPRanges);
+  if (clash === null) return null;
+  const where = formatBinding(clash.binding);
+  if (clash.kind === 'role') {
+    return `binding ${where} conflicts with ${clash.other.identity} (${formatBinding(clash.otherBinding)}), which belongs to the ${clash.other.transportRole ?? 'other'} role`;
   }
-  return null;
+  return `remote range ${clash.range.expression} on ${where} conflicts with ${clash.otherRange.expression} of ${clash.other.identity} on ${formatBinding(clash.otherBinding)} (${clash.relation === 'equal' ? 'equal ranges on the same binding' : 'partially overlapping ranges'})`;
 }

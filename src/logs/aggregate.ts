@@ -11,6 +11,50 @@ import type { SessionSummary } from './types.js';
 /** Messages and accepted recipients (by domain) of one UTC day. */
 export interface DayCounts { messages: number; rcpt: Map<string, number> }
 
+/**
+ * Counts by name, compact for the aggregate of tens of thousands of senders: a flat
+ * `[name, count, name, count, …]` list while short (nearly every sender names one or two
+ * domains), a Map once it holds more than COUNT_LIST_MAX names (a hub relaying to thousands).
+ */
+export type Counts = Array<string | number> | Map<string, number>;
+const COUNT_LIST_MAX = 16;
+
+/** Adds `by` to `key`; returns the container to keep (a long list becomes a Map). */
+export function addCount(counts: Counts, key: string, by = 1): Counts {
+  if (counts instanceof Map) { counts.set(key, (counts.get(key) ?? 0) + by); return counts; }
+  for (let i = 0; i < counts.length; i += 2) {
+    if (counts[i] === key) { counts[i + 1] = (counts[i + 1] as number) + by; return counts; }
+  }
+  if (counts.length < 2 * COUNT_LIST_MAX) { counts.push(key, by); return counts; }
+  const map = countsMap(counts);
+  map.set(key, by);
+  return map;
+}
+
+/** The counts as a Map, in the order the names were first counted (a Map is returned as it is: do not change it). */
+export function countsMap(counts: Counts): Map<string, number> {
+  if (counts instanceof Map) return counts;
+  const map = new Map<string, number>();
+  for (let i = 0; i < counts.length; i += 2) map.set(counts[i] as string, counts[i + 1] as number);
+  return map;
+}
+
+/** One UTC day of one sender (NO_DAY: no readable date). */
+export interface SenderDay { day: number; messages: number; rcpt: Counts }
+
+/** A sender's day: sessions arrive nearly in time order, so the search starts at the newest. */
+function findDay(days: SenderDay[], dayNo: number): SenderDay | undefined {
+  for (let i = days.length - 1; i >= 0; i--) if ((days[i] as SenderDay).day === dayNo) return days[i];
+  return undefined;
+}
+
+/** A sender's days as the inventory merges them with the tracking logs'. */
+export function dayCounts(days: readonly SenderDay[]): Map<number, DayCounts> {
+  const out = new Map<number, DayCounts>();
+  for (const d of days) out.set(d.day, { messages: d.messages, rcpt: countsMap(d.rcpt) });
+  return out;
+}
+
 export interface SenderStats {
   connector: string;
   server: string;
@@ -21,14 +65,14 @@ export interface SenderStats {
   accounts: string[];
   /** AUTH mechanisms of its successful logons (`LOGIN`, `PLAIN`, `NTLM`, …): `plan` tells Basic auth by them. */
   mechanisms: string[];
-  mailFromDomains: Map<string, number>;
-  rcptDomains: Map<string, number>;
+  mailFromDomains: Counts;
+  rcptDomains: Counts;
   rejectedRecipients: number;
   /** ms since the epoch (NaN: none readable) */
   firstMs: number;
   lastMs: number;
-  /** by UTC day number of the session's start (NO_DAY: no readable date) */
-  days: Map<number, DayCounts>;
+  /** by UTC day number of the session's start */
+  days: SenderDay[];
   /** this sender's last few combinations (they recur session after session): found without a key */
   recent: TrafficCombo[];
 }
@@ -117,8 +161,10 @@ export function domainOf(address: string): string {
   return hit;
 }
 
-// The same few addresses recur in every session of a sender: remember their domains.
-const DOMAIN_CACHE_SIZE = 4096;
+// The same few addresses recur in every session of a sender: remember their domains. Sized for
+// thousands of senders (4,096, emptied whenever full, missed nearly always on 3,000 senders'
+// ~7,000 addresses); past that the cache would hold more memory than it saves work.
+const DOMAIN_CACHE_SIZE = 1 << 14;
 const domainCache = new Map<string, string>();
 
 const minStr = (a: string, b: string): string => (b < a ? b : a);
@@ -128,19 +174,16 @@ const maxMs = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.is
 export const isoDate = (ms: number): string => (Number.isNaN(ms) ? '' : new Date(ms).toISOString());
 const minNullable = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : minStr(a, b));
 
-function bump(map: Map<string, number>, key: string, by = 1): void {
-  map.set(key, (map.get(key) ?? 0) + by);
-}
-
 export function addSession(agg: LogAggregate, s: SessionSummary): void {
   agg.sessions++;
   agg.messages += s.messages;
-  const key = `${s.connector}\u0000${s.remoteIp}`;
+  // join, not a template: a template's key stays a tree of string pieces in the Map.
+  const key = [s.connector, s.remoteIp].join('\u0000');
   let st = agg.senders.get(key);
   if (st === undefined) {
     st = {
       connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
-      mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: new Map(), recent: [],
+      mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: [], recent: [],
     };
     agg.senders.set(key, st);
   }
@@ -152,15 +195,15 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   st.firstMs = minMs(st.firstMs, s.firstMs);
   st.lastMs = maxMs(st.lastMs, s.lastMs);
   const dayNo = dayOf(s.firstMs);
-  let day = st.days.get(dayNo);
-  if (day === undefined) { day = { messages: 0, rcpt: new Map() }; st.days.set(dayNo, day); }
+  let day = findDay(st.days, dayNo);
+  if (day === undefined) { day = { day: dayNo, messages: 0, rcpt: [] }; st.days.push(day); }
   day.messages += s.messages;
-  let sessionKey: string | null = null;
+  let sessionKey: Array<string | number> | null = null;
   // `0.0.0.0` / `::` (the sandbox when it did not know the address) and an empty field name none.
   const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
-    if (tx.mailCode === 250) bump(st.mailFromDomains, senderDomain);
+    if (tx.mailCode === 250) st.mailFromDomains = addCount(st.mailFromDomains, senderDomain);
     if (s.authenticatedAs !== null) {
       let addrs = agg.accountAddresses.get(s.authenticatedAs);
       if (addrs === undefined) { addrs = new Set(); agg.accountAddresses.set(s.authenticatedAs, addrs); }
@@ -168,7 +211,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
     }
     for (const r of tx.recipients) {
       const rcptDomain = domainOf(r.address);
-      if (r.code >= 200 && r.code < 300) { bump(st.rcptDomains, rcptDomain); bump(day.rcpt, rcptDomain); }
+      if (r.code >= 200 && r.code < 300) { st.rcptDomains = addCount(st.rcptDomains, rcptDomain); day.rcpt = addCount(day.rcpt, rcptDomain); }
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
       let have: TrafficCombo | undefined;
@@ -177,8 +220,10 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
           && c.account === s.authenticatedAs && c.port === s.localPort && c.localIp === localIp && c.server === s.server) { have = c; break; }
       }
       if (have === undefined) {
-        sessionKey ??= `${s.connector}\u0001${s.server}\u0001${s.localPort ?? ''}\u0001${localIp ?? ''}\u0001${s.remoteIp}\u0001${s.authenticatedAs ?? ''}\u0001${s.tls ? 'tls' : ''}\u0001`;
-        const key = `${sessionKey}${senderDomain}\u0001${rcptDomain}`;
+        // The same text as comboKey, joined into one flat string (a template's pieces would
+        // stay in the Map as a tree of a dozen strings per key).
+        sessionKey ??= [s.connector, s.server, s.localPort ?? '', localIp ?? '', s.remoteIp, s.authenticatedAs ?? '', s.tls ? 'tls' : ''];
+        const key = [...sessionKey, senderDomain, rcptDomain].join('\u0001');
         have = agg.combos.get(key);
         if (have === undefined) {
           have = {
@@ -229,16 +274,16 @@ export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
     st.tlsSessions += s.tlsSessions;
     for (const a of s.accounts) if (!st.accounts.includes(a)) st.accounts.push(a);
     for (const m of s.mechanisms) if (!st.mechanisms.includes(m)) st.mechanisms.push(m);
-    for (const [d, n] of s.mailFromDomains) bump(st.mailFromDomains, d, n);
-    for (const [d, n] of s.rcptDomains) bump(st.rcptDomains, d, n);
+    for (const [d, n] of countsMap(s.mailFromDomains)) st.mailFromDomains = addCount(st.mailFromDomains, d, n);
+    for (const [d, n] of countsMap(s.rcptDomains)) st.rcptDomains = addCount(st.rcptDomains, d, n);
     st.rejectedRecipients += s.rejectedRecipients;
     st.firstMs = minMs(st.firstMs, s.firstMs);
     st.lastMs = maxMs(st.lastMs, s.lastMs);
-    for (const [d, counts] of s.days) {
-      const have = st.days.get(d);
-      if (have === undefined) { st.days.set(d, counts); continue; }
+    for (const counts of s.days) {
+      const have = findDay(st.days, counts.day);
+      if (have === undefined) { st.days.push(counts); continue; }
       have.messages += counts.messages;
-      for (const [domain, n] of counts.rcpt) bump(have.rcpt, domain, n);
+      for (const [domain, n] of countsMap(counts.rcpt)) have.rcpt = addCount(have.rcpt, domain, n);
     }
   }
   mergeTracking(into.tracking, from.tracking);

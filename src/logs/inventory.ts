@@ -4,7 +4,7 @@
 // the row is one: per day the larger of the two counts (the same traffic, seen twice), never
 // their sum. Pure.
 import { formatAddress, parseAddress } from '../net/index.js';
-import { compareAddresses, isoDate, sortedCounts, type DayCounts, type LogAggregate, type LogsSender, type SenderStats } from './aggregate.js';
+import { compareAddresses, countsMap, dayCounts, isoDate, sortedCounts, type DayCounts, type LogAggregate, type LogsSender, type SenderStats } from './aggregate.js';
 import type { LogConfig } from './config.js';
 import { dayText, NO_DAY, normalizeLoggedAddress, shortServerName, type TrackingAggregate, type TrackRow } from './tracking.js';
 
@@ -141,13 +141,13 @@ function senderOf(r: Row, config: LogConfig | null): LogsSender {
       for (const [domain, n] of d.rcpt) have.rcpt.set(domain, Math.max(have.rcpt.get(domain) ?? 0, n));
     }
   };
-  if (p !== null) take(p.days);
+  if (p !== null) take(dayCounts(p.days));
   if (t !== null) take(t.days);
   let rcptDomains: Map<string, number>;
   let mailFrom: Map<string, number>;
   let messages: number;
   if (t === null && p !== null) {
-    rcptDomains = p.rcptDomains; mailFrom = p.mailFromDomains; messages = p.messages;
+    rcptDomains = countsMap(p.rcptDomains); mailFrom = countsMap(p.mailFromDomains); messages = p.messages;
   } else {
     rcptDomains = new Map();
     messages = 0;
@@ -156,7 +156,7 @@ function senderOf(r: Row, config: LogConfig | null): LogsSender {
       for (const [domain, n] of d.rcpt) bump(rcptDomains, domain, n);
     }
     mailFrom = new Map(t?.mailFrom ?? []);
-    if (p !== null) for (const [domain, n] of p.mailFromDomains) mailFrom.set(domain, Math.max(mailFrom.get(domain) ?? 0, n));
+    if (p !== null) for (const [domain, n] of countsMap(p.mailFromDomains)) mailFrom.set(domain, Math.max(mailFrom.get(domain) ?? 0, n));
   }
   const external = (counts: Map<string, number>): number | null => (config === null ? null
     : [...counts].reduce((sum, [d, n]) => sum + (config.isExternal(d) ? n : 0), 0));

@@ -66,8 +66,8 @@ async function readRange(item: WorkItem, reader: Reader, onBytes: (bytes: number
   try { fd = openSync(item.path, 'r'); } catch (error) {
     throw new InputError(item.path, null, `cannot read: ${errnoMessage(error)}`);
   }
+  let buf = takeBuffer();
   try {
-    let buf = Buffer.allocUnsafe(BUFFER_BYTES);
     // Start one byte early: if that byte ends a line, the range begins exactly on a line start.
     let fileOff = item.start > 0 ? item.start - 1 : 0;
     let skipping = item.start > 0;
@@ -114,7 +114,17 @@ async function readRange(item: WorkItem, reader: Reader, onBytes: (bytes: number
     return { lines: scanner.lines, records: scanner.records, warnings: scanner.warnings };
   } finally {
     closeSync(fd);
+    spareBuffer = buf;
   }
+}
+
+// One read buffer per thread, reused from file to file: a new 4 MB buffer per file stays
+// allocated until the collector finds it (tens of MB of peak RSS over a folder of logs).
+let spareBuffer: Buffer | null = null;
+function takeBuffer(): Buffer {
+  const buf = spareBuffer ?? Buffer.allocUnsafe(BUFFER_BYTES);
+  spareBuffer = null;
+  return buf;
 }
 
 async function readGzip(item: WorkItem, reader: Reader, onBytes: (bytes: number) => void): Promise<ItemResult> {

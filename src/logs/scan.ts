@@ -4,7 +4,7 @@
 // in real samples: missing #Fields, stray leading/trailing spaces, blank lines, records hard-
 // wrapped onto an indented continuation line, markdown quotes around an excerpt, an empty
 // event field, and trailing spaces in connector ids.
-import { Ev, HAS_CONNECT, HAS_DISCONNECT, hasArg, type EvKind, type SessionPartial } from './types.js';
+import { Ev, HAS_CONNECT, HAS_DISCONNECT, hasArg, packEvent, type EvKind, type SessionPartial } from './types.js';
 
 export const DEFAULT_FIELDS = [
   'date-time', 'connector-id', 'session-id', 'sequence-number', 'local-endpoint', 'remote-endpoint', 'event', 'data', 'context',
@@ -42,6 +42,8 @@ export class SessionTable {
   readonly byKey = new Map<string, SessionPartial>();
   /** records seen by this table (the clock of the idle sweep) */
   tick = 0;
+  readonly connectors = new InternTable();
+  readonly endpoints = new InternTable();
   /** `sweepEvery`: records between sweeps, a power of two */
   constructor(readonly onComplete: (partial: SessionPartial) => void, readonly sweepEvery: number = SWEEP_EVERY) {}
 
@@ -82,6 +84,32 @@ export class SessionTable {
   }
 }
 
+/**
+ * The few strings that recur in every session (connector ids, the server's endpoints), made
+ * once from their bytes instead of once per session: fewer strings for the collector, and
+ * one copy of each in the aggregates that keep them.
+ */
+class InternTable {
+  private readonly bytes: Buffer[] = [];
+  private readonly texts: string[] = [];
+  lookup(buf: Uint8Array, s: number, e: number): string | undefined {
+    const n = e - s;
+    for (let i = 0; i < this.bytes.length; i++) {
+      const b = this.bytes[i] as Buffer;
+      if (b.length !== n) continue;
+      let k = 0;
+      while (k < n && b[k] === buf[s + k]) k++;
+      if (k === n) return this.texts[i];
+    }
+    return undefined;
+  }
+  add(buf: Uint8Array, s: number, e: number, text: string): string {
+    if (this.bytes.length < INTERN_LIMIT) { this.bytes.push(Buffer.from(buf.subarray(s, e))); this.texts.push(text); }
+    return text;
+  }
+}
+const INTERN_LIMIT = 64;
+
 export interface ScanWarning { file: string; line: number | null; message: string }
 
 const SPACE = Buffer.from(' ');
@@ -93,6 +121,7 @@ const L_EHLO = lit('EHLO'), L_HELO = lit('HELO'), L_STARTTLS = lit('STARTTLS'), 
 const L_MAIL = lit('MAIL FROM:'), L_RCPT = lit('RCPT TO:'), L_DATA = lit('DATA'), L_BDAT = lit('BDAT');
 const L_RSET = lit('RSET'), L_XEXPS = lit('X-EXPS'), L_XANONTLS = lit('X-ANONYMOUSTLS'), L_LAST = lit('LAST');
 const L_SESSION_PERMS = lit(',Set Session Permissions'), L_RECEIVING = lit(',receiving message');
+const L_SUCCEEDED = lit('succeeded');
 const L_AUTHENTICATED = lit('AUTHENTICATED'), L_USERNAME = lit('USER NAME:'), L_TLS = lit('TLS '), L_XCLIENT = lit('XCLIENT ADDR=');
 
 function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array): boolean {
@@ -187,6 +216,47 @@ export function extractAddress(text: string): string {
     addr = text.trim().split(/\s+/)[0] ?? '';
   }
   return addr.replace(/\s+/g, '');
+}
+
+/**
+ * What `extractAddress` gives for the bytes [s, e) when they hold `<address>` in printable ASCII
+ * (the usual case): read from the bytes without decoding the field. Null for anything else
+ * (no `<`, whitespace, control or non-ASCII bytes in the address): the text path decides.
+ */
+export function asciiAddress(buf: Buffer, s: number, e: number): string | null {
+  let lt = s;
+  while (lt < e && buf[lt] !== 60) lt++;
+  if (lt === e) return null;
+  let gt = lt + 1;
+  for (; gt < e; gt++) {
+    const c = buf[gt] as number;
+    if (c === 62) break;
+    if (c <= 32 || c >= 127) return null;
+  }
+  return buf.toString('latin1', lt + 1, gt);
+}
+
+/** The bytes [s, e) as text without surrounding whitespace, when they are ASCII; null otherwise. */
+export function asciiTrimmed(buf: Buffer, s: number, e: number): string | null {
+  for (let i = s; i < e; i++) if ((buf[i] as number) >= 128) return null;
+  while (s < e && isSpace(buf[s] as number)) s++;
+  while (e > s && isSpace(buf[e - 1] as number)) e--;
+  return buf.toString('latin1', s, e);
+}
+
+// What String.prototype.trim removes among ASCII characters.
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+function containsAscii(buf: Uint8Array, s: number, e: number, literal: Uint8Array): boolean {
+  const n = literal.length;
+  const first = literal[0];
+  for (let i = s; i + n <= e; i++) {
+    if (buf[i] !== first) continue;
+    let k = 1;
+    while (k < n && buf[i + k] === literal[k]) k++;
+    if (k === n) return true;
+  }
+  return false;
 }
 
 /** Scans one file (or one chunk of it) into a SessionTable. Not re-entrant; one per input stream. */
@@ -414,7 +484,7 @@ export class LogScanner {
     const ms = L.date >= 0 && L.date < this.nf ? dateMs(buf, fs[L.date] as number, fe[L.date] as number) : Number.NaN;
 
     if (partial === undefined) {
-      const localEndpoint = latin1(buf, locS, locE);
+      const localEndpoint = table.endpoints.lookup(buf, locS, locE) ?? table.endpoints.add(buf, locS, locE, latin1(buf, locS, locE));
       const remoteEndpoint = latin1(buf, remS, remE);
       key ??= `${latin1(buf, sidS, sidE)} ${localEndpoint} ${remoteEndpoint}`;
       const slot = num >= 0 && !table.byId.has(num) ? num : key;
@@ -423,7 +493,7 @@ export class LogScanner {
         slot,
         sidHi: hi,
         sidLo: lo,
-        connector: L.connector >= 0 && L.connector < this.nf ? this.text(buf, L.connector).trim() : '',
+        connector: L.connector >= 0 && L.connector < this.nf ? this.connector(buf, L.connector) : '',
         localEndpoint,
         remoteEndpoint,
         firstMs: ms,
@@ -497,6 +567,14 @@ export class LogScanner {
     push(partial, seq, Ev.Reply, code + subject, null);
   }
 
+  /** The connector id of a record (trimmed: real logs have trailing spaces in it). */
+  private connector(buf: Buffer, field: number): string {
+    const s = this.fs[field] as number, e = this.fe[field] as number;
+    if (this.esc[field] === 1) return this.text(buf, field).trim();
+    const connectors = this.table.connectors;
+    return connectors.lookup(buf, s, e) ?? connectors.add(buf, s, e, this.text(buf, field).trim());
+  }
+
   private text(buf: Buffer, field: number): string {
     const s = buf.toString('utf8', this.fs[field], this.fe[field]);
     return this.esc[field] === 1 ? s.replaceAll('""', '"') : s;
@@ -506,25 +584,26 @@ export class LogScanner {
     if (e <= s) return;
     let c = buf[s] as number;
     if (c >= 97) c -= 32;
-    const data = (): string => this.text(buf, dataField);
+    // Plain ASCII fields (nearly all) are read from the bytes; anything else takes the text path.
+    const plain = this.esc[dataField] === 0;
     let kind: EvKind = Ev.Other;
     let code = 0;
     let arg: string | null = null;
     switch (c) {
       case 69: case 72: // E H
-        if (hasPrefixCI(buf, s, e, L_EHLO) || hasPrefixCI(buf, s, e, L_HELO)) { kind = Ev.Ehlo; arg = data().slice(4).trim(); }
+        if (hasPrefixCI(buf, s, e, L_EHLO) || hasPrefixCI(buf, s, e, L_HELO)) { kind = Ev.Ehlo; arg = (plain ? asciiTrimmed(buf, s + 4, e) : null) ?? this.text(buf, dataField).slice(4).trim(); }
         break;
       case 83: // S
         if (hasPrefixCI(buf, s, e, L_STARTTLS)) kind = Ev.StartTls;
         break;
       case 65: // A
-        if (hasPrefixCI(buf, s, e, L_AUTH) && (e - s === 4 || buf[s + 4] === 32)) { kind = Ev.Auth; arg = (data().slice(5).trim().split(/\s+/)[0] ?? '').toUpperCase(); }
+        if (hasPrefixCI(buf, s, e, L_AUTH) && (e - s === 4 || buf[s + 4] === 32)) { kind = Ev.Auth; arg = (this.text(buf, dataField).slice(5).trim().split(/\s+/)[0] ?? '').toUpperCase(); }
         break;
       case 77: // M
-        if (hasPrefixCI(buf, s, e, L_MAIL)) { kind = Ev.Mail; arg = extractAddress(data().slice(10)); }
+        if (hasPrefixCI(buf, s, e, L_MAIL)) { kind = Ev.Mail; arg = (plain ? asciiAddress(buf, s + 10, e) : null) ?? extractAddress(this.text(buf, dataField).slice(10)); }
         break;
       case 82: // R
-        if (hasPrefixCI(buf, s, e, L_RCPT)) { kind = Ev.Rcpt; arg = extractAddress(data().slice(8)); }
+        if (hasPrefixCI(buf, s, e, L_RCPT)) { kind = Ev.Rcpt; arg = (plain ? asciiAddress(buf, s + 8, e) : null) ?? extractAddress(this.text(buf, dataField).slice(8)); }
         else if (hasPrefixCI(buf, s, e, L_RSET)) kind = Ev.Rset;
         break;
       case 68: // D
@@ -572,7 +651,8 @@ export class LogScanner {
         return;
       }
       if (hasPrefixCI(buf, t, e, L_TLS)) {
-        if (this.text(buf, field).includes('succeeded')) push(partial, seq, Ev.TlsOk, 0, null);
+        // On the bytes: UTF-8 decoding and the "" unescape keep ASCII words as they are.
+        if (containsAscii(buf, s, e, L_SUCCEEDED)) push(partial, seq, Ev.TlsOk, 0, null);
         return;
       }
     }
@@ -580,7 +660,7 @@ export class LogScanner {
 }
 
 function push(partial: SessionPartial, seq: number, kind: EvKind, code: number, arg: string | null): void {
-  partial.events.push(seq, kind, code);
+  partial.events.push(packEvent(seq, kind, code));
   if (hasArg(kind)) partial.args.push(arg);
 }
 

@@ -1,7 +1,7 @@
 // Replays one session's logged dialogue: SMTP answers commands in order (pipelined or not),
 // so replies are matched to the oldest command still waiting for one. Pure.
 import { parseAddress } from '../net/index.js';
-import { Ev, hasArg, type EvKind, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
+import { Ev, eventCode, eventKind, eventSeq, hasArg, type EvKind, type LogEvent, type SessionPartial, type SessionSummary, type Transaction } from './types.js';
 
 export function splitEndpoint(endpoint: string): { ip: string; port: number | null } {
   const text = endpoint.trim();
@@ -27,6 +27,18 @@ export function splitEndpoint(endpoint: string): { ip: string; port: number | nu
     return { ip: text, port: null };
   }
   return { ip: text.slice(0, colon), port: hasPort ? port : null };
+}
+
+// A server has a few endpoints, seen in every session: split each once.
+const localEndpoints = new Map<string, { ip: string; port: number | null }>();
+function localEndpointOf(endpoint: string): { ip: string; port: number | null } {
+  let split = localEndpoints.get(endpoint);
+  if (split === undefined) {
+    split = splitEndpoint(endpoint);
+    if (localEndpoints.size >= 256) localEndpoints.clear();
+    localEndpoints.set(endpoint, split);
+  }
+  return split;
 }
 
 /** `SERVER\Connector Name` → `SERVER`; an id without a backslash names no server. */
@@ -66,26 +78,26 @@ export function unpackEvents(p: SessionPartial): LogEvent[] {
   const out: LogEvent[] = [];
   const ev = p.events;
   let a = 0;
-  for (let i = 0; i + 2 < ev.length; i += 3) {
-    const kind = ev[i + 1] as EvKind;
-    let code = ev[i + 2] as number;
+  for (const packed of ev) {
+    const kind = eventKind(packed);
+    let code = eventCode(packed);
     let arg: string | null = null;
     if (hasArg(kind)) arg = p.args[a++] ?? null;
     else if (kind === Ev.Reply && code >= 1000) { arg = code >= 2000 ? 'recipient' : 'sender'; code %= 1000; }
-    out.push({ seq: ev[i] as number, kind, code, arg });
+    out.push({ seq: eventSeq(packed), kind, code, arg });
   }
   return out;
 }
 
 function firstSeq(p: SessionPartial): number {
-  return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : p.events[0] as number;
+  return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : eventSeq(p.events[0] as number);
 }
 
 interface Pending { kind: number; arg: string | null; bdatLast: boolean; intermediate: boolean }
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
   const remote = splitEndpoint(partial.remoteEndpoint);
-  const local = splitEndpoint(partial.localEndpoint);
+  const local = localEndpointOf(partial.localEndpoint);
   const summary: SessionSummary = {
     connector: partial.connector,
     server: serverOfConnector(partial.connector),
@@ -106,9 +118,9 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
   if (isPackedSortedBySeq(ev)) {
     // The usual case: walk the packed numbers, no object per event (this runs once per session).
     let a = 0;
-    for (let i = 0; i + 2 < ev.length; i += 3) {
-      const kind = ev[i + 1] as EvKind;
-      let code = ev[i + 2] as number;
+    for (const packed of ev) {
+      const kind = eventKind(packed);
+      let code = eventCode(packed);
       let arg: string | null = null;
       if (hasArg(kind)) arg = partial.args[a++] ?? null;
       else if (kind === Ev.Reply && code >= 1000) { arg = code >= 2000 ? 'recipient' : 'sender'; code %= 1000; }
@@ -213,6 +225,7 @@ function countMessage(s: SessionSummary, tx: Transaction | null): void {
 }
 
 function isPackedSortedBySeq(events: readonly number[]): boolean {
-  for (let i = 3; i < events.length; i += 3) if ((events[i] as number) < (events[i - 3] as number)) return false;
+  // Packed events order by sequence number first; equal numbers keep file order either way.
+  for (let i = 1; i < events.length; i++) if (eventSeq(events[i] as number) < eventSeq(events[i - 1] as number)) return false;
   return true;
 }

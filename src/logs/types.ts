@@ -66,14 +66,29 @@ export interface SessionPartial {
   /** the scanner (one file or byte range) all its records came from; -1 when several */
   origin: number;
   /**
-   * The dialogue, packed to keep long-lived sessions cheap for the garbage collector: three
-   * numbers per record (sequence number, Ev kind, code) and, for kinds that carry text (see
-   * `hasArg`), one entry in `args` in the same order. A reply's code carries its subject:
-   * +1000 sender (x.1.0), +2000 recipient (x.1.5).
+   * The dialogue, packed to keep long-lived sessions cheap for the garbage collector: one
+   * number per record (see `packEvent`: sequence number, Ev kind and code) and, for kinds that
+   * carry text (see `hasArg`), one entry in `args` in the same order. A reply's code carries its
+   * subject: +1000 sender (x.1.0), +2000 recipient (x.1.5).
    */
   events: number[];
   args: Array<string | null>;
 }
+
+// One number per event: the sequence number (-1 when the record had none) times 2^16, the kind
+// times 2^12 and the code (below 3,000 with its subject). Exact in a double for any sequence
+// number below 2^36, and ordered by sequence number first.
+const SEQ_UNIT = 65536;
+const KIND_UNIT = 4096;
+
+export function packEvent(seq: number, kind: number, code: number): number {
+  return seq * SEQ_UNIT + kind * KIND_UNIT + code;
+}
+export function eventSeq(packed: number): number { return Math.floor(packed / SEQ_UNIT); }
+export function eventKind(packed: number): EvKind {
+  return Math.floor((packed - eventSeq(packed) * SEQ_UNIT) / KIND_UNIT) as EvKind;
+}
+export function eventCode(packed: number): number { return (packed - eventSeq(packed) * SEQ_UNIT) % KIND_UNIT; }
 
 export function hasArg(kind: number): boolean {
   return kind === Ev.Ehlo || kind === Ev.Auth || kind === Ev.Mail || kind === Ev.Rcpt || kind === Ev.Authenticated || kind === Ev.UserName || kind === Ev.ClientAddr;

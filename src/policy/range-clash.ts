@@ -9,7 +9,7 @@ import type { ReceiveConnector } from '../model.js';
 import { parseIpv4Number, tryRangeInterval } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
-export interface RangeClashPartners { mayClash(a: ReceiveConnector, b: ReceiveConnector): boolean }
+export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
 
 const cache = new WeakMap<readonly ReceiveConnector[], RangeClashPartners>();
 
@@ -25,7 +25,7 @@ interface Ranges<P extends number | bigint> { first: P[]; last: P[]; owner: numb
 export function rangeClashPartners(connectors: readonly ReceiveConnector[]): RangeClashPartners {
   const known = cache.get(connectors);
   if (known !== undefined) return known;
-  const position = new Map<ReceiveConnector, number>();
+  const position = new Map<Pick<ReceiveConnector, 'identity'>, number>();
   connectors.forEach((c, i) => { if (!position.has(c)) position.set(c, i); });
   const k = connectors.length;
   const pairs = new Uint8Array(k * k);

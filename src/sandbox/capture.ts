@@ -11,14 +11,14 @@
 // what a killed run left — temporary files, and an <id>.eml whose <id>.json never followed.
 // Neither was acknowledged (the 250 waits for both names), so the client sent it again.
 //
-// Commits are grouped: an accepted message's temporary files are created and written at once,
-// without waiting for the disk; the messages whose files are written while a flush is running
-// (or in the same turn of the event loop) make the next batch, which syncs every one of its
-// files in parallel (fdatasync on libuv's pool), renames them into place and then syncs the
-// directory once for the whole batch; only then do its commits resolve and the 250s go out.
-// A sync costs about the same for one file as for many at once, so the disk's sync rate no
-// longer caps the message rate.
-import { closeSync, constants, fdatasync, open as openCallback, renameSync, rmSync, writevSync } from 'node:fs';
+// Each accepted message goes to disk at once, without waiting for the others: both temporary
+// files are created and written, synced (fdatasync, both at once on libuv's pool), closed and
+// renamed into place. Only the directory's sync is shared: the messages
+// renamed while one directory sync runs (or in the same turn of the event loop) are made
+// durable by the next one, and only then do their commits resolve and their 250s go out. So a
+// message waits for no batch before its own data sync, and one directory sync covers every
+// message that finished meanwhile.
+import { closeSync, constants, fdatasync, fsync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoMessage, InputError } from '../errors.js';
@@ -77,10 +77,8 @@ class MemoryBudget {
   give(bytes: number): void { this.used = Math.max(0, this.used - bytes); }
   get exhausted(): boolean { return this.used >= MEMORY_BUDGET; }
 }
-/** A new file, never an existing one. Durability comes from the batch's fdatasync, not O_DSYNC. */
+/** A new file, never an existing one. Durability comes from each file's fdatasync, not O_DSYNC. */
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-/** Messages per flush at most, so one batch cannot hold the libuv pool for long. */
-const MAX_BATCH = 256;
 
 /** Names the sandbox itself writes in a capture directory. */
 const LOCK_NAME = '.exrelay-sandbox.lock';
@@ -90,7 +88,7 @@ const TEMPORARY_NAME = /^\.(\d+)\.(eml|json)\.tmp$/;
 export class CaptureStore {
   private sequence = 0n;
   private base: bigint;
-  private readonly group: GroupCommit;
+  private readonly group: DirectorySync;
   private readonly budget = new MemoryBudget();
 
   /** `unfinishedRemoved`: messages a killed run left unfinished (never acknowledged) that opening removed. */
@@ -100,7 +98,7 @@ export class CaptureStore {
     // set back) continues after them.
     const fromClock = BigInt(Date.now()) * 10000n;
     this.base = fromClock > highest ? fromClock : highest + 1n;
-    this.group = new GroupCommit(dir);
+    this.group = new DirectorySync(dir);
   }
 
   static async open(dir: string): Promise<CaptureStore> {
@@ -135,6 +133,7 @@ export class CaptureStore {
 
   /** Gives the directory up (the commits in flight are the sandbox's to wait for). */
   async close(): Promise<void> {
+    this.group.close();
     await rm(this.lock, { force: true });
   }
 
@@ -152,7 +151,7 @@ export class CaptureWriter {
   private handle: FileHandle | null = null;
   private done = false;
 
-  constructor(private readonly dir: string, readonly id: string, private readonly group: GroupCommit, private readonly budget: MemoryBudget = new MemoryBudget()) {}
+  constructor(private readonly dir: string, readonly id: string, private readonly group: DirectorySync, private readonly budget: MemoryBudget = new MemoryBudget()) {}
 
   /** Drops the in-memory chunks and gives their bytes back to the budget. */
   private release(): Buffer[] {
@@ -185,53 +184,61 @@ export class CaptureWriter {
 
   /**
    * Makes the message durable and visible: resolves once both files are synced, renamed into
-   * place and the directory synced (with the other messages of the same batch).
+   * place and the directory synced (with the other messages renamed meanwhile).
    */
   async commit(envelope: CaptureEnvelope): Promise<void> {
     if (this.done) throw new Error('capture: message already finished');
     this.done = true;
-    let files: Array<number | FileHandle>;
     try {
-      files = await this.writeTemporary(Buffer.from(stableStringify(envelope)));
+      const files = await this.writeTemporary(Buffer.from(stableStringify(envelope)));
+      try {
+        // Every byte on disk before any name points at it.
+        await Promise.all(files.map(datasync));
+      } finally {
+        await closeAll(files);
+      }
+      this.publish();
     } catch (error) {
       await this.discard();
       throw error;
     }
-    await this.group.commit(this, files);
+    // The renames on disk (one directory sync for all the messages renamed meanwhile) before the 250.
+    await this.group.sync();
   }
 
   /**
-   * Step 1, as soon as the message is accepted (not waiting for a batch): both temporary files created (on libuv's pool: creating a file can cost the
-   * kernel far more than writing 10 KB, and the event loop should not wait for it) and written
-   * directly (a write into the page cache is cheaper than a pool round trip). A spilled
-   * message's file is already open; its tail goes through the pool like the spill did.
-   * Returns the open files, which still need their fdatasync and close (the batch's job).
+   * Both temporary files created and written directly on the event loop. Handing each creation
+   * to libuv's pool cost more than it saved: under load the pool's queue of syncs delayed every
+   * creation behind them, and each hand-off woke a thread that took the main thread's core
+   * (profiled: most of the main thread's time under smtp-source was in those hand-offs). A
+   * spilled message's file is already open; its tail goes through the pool like the spill did.
+   * Returns the open files, which still need their fdatasync and close.
    */
-  async writeTemporary(json: Buffer): Promise<Array<number | FileHandle>> {
-    const toSync: Array<number | FileHandle> = [];
+  private async writeTemporary(json: Buffer): Promise<Array<number | FileHandle>> {
+    const open: Array<number | FileHandle> = [];
     try {
       if (this.handle !== null) {
-        const handle = this.handle;
-        toSync.push(handle);
+        const spilled = this.handle;
         this.handle = null;
-        await writeAll(handle, this.release());
+        open.push(spilled);
+        await writeAll(spilled, this.release());
       } else {
-        const fd = await createFile(this.emlTemp);
-        toSync.push(fd);
-        writeAllSync(fd, this.release());
+        const eml = openSync(this.emlTemp, CREATE);
+        open.push(eml);
+        writeAllSync(eml, this.release());
       }
-      const fd = await createFile(this.jsonTemp);
-      toSync.push(fd);
-      writeAllSync(fd, [json]);
-      return toSync;
+      const envelope = openSync(this.jsonTemp, CREATE);
+      open.push(envelope);
+      writeAllSync(envelope, [json]);
+      return open;
     } catch (error) {
-      await closeAll(toSync);
+      await closeAll(open);
       throw error;
     }
   }
 
-  /** Batch step 2: the .eml, then the .json under their final names. */
-  publish(): void {
+  /** The .eml, then the .json under their final names. */
+  private publish(): void {
     const eml = join(this.dir, `${this.id}.eml`);
     renameSync(this.emlTemp, eml);
     try {
@@ -324,10 +331,6 @@ function rest(chunks: readonly Buffer[], written: number): Buffer[] {
   return out;
 }
 
-function createFile(path: string): Promise<number> {
-  return new Promise((resolve, reject) => { openCallback(path, CREATE, 0o666, (error, fd) => { if (error === null) resolve(fd); else reject(error); }); });
-}
-
 function datasync(file: number | FileHandle): Promise<void> {
   if (typeof file !== 'number') return file.datasync();
   return new Promise((resolve, reject) => { fdatasync(file, (error) => { if (error === null) resolve(); else reject(error); }); });
@@ -339,29 +342,29 @@ async function closeAll(files: ReadonlyArray<number | FileHandle>): Promise<void
   }
 }
 
-interface Pending { writer: CaptureWriter; files: Array<number | FileHandle>; resolve: () => void; reject: (error: unknown) => void }
-
 /**
- * Group commit of written temporary files. A commit that finds no flush running starts one at
- * the end of this turn of the event loop (so the messages finishing together share it); commits
- * arriving while a flush runs wait for the next one, which starts as soon as the running one ends. Under load a batch is
- * every message that finished during the previous flush; alone, a message waits for nothing.
- *
- * The short calls (write, close, rename: tens of microseconds each) run directly on the event
- * loop: a round trip through libuv's pool costs more than the call itself. File creation (whose
- * cost depends on the filesystem's state: on ext4 without a journal it can take milliseconds
- * after many deletions) and the calls that wait for the disk (fdatasync, the directory's fsync)
- * go to the pool, all of a batch's at once.
+ * Group commit of the directory's sync. A message whose files are renamed into place asks for a
+ * sync: with none running, one starts at the end of this turn of the event loop (so the
+ * messages finishing together share it); while one runs, the request waits for the next, which
+ * starts as soon as the running one ends and covers every rename made meanwhile. The directory
+ * stays open for the store's life (one pool round trip per sync, not three).
  */
-class GroupCommit {
-  private waiting: Pending[] = [];
+class DirectorySync {
+  private waiting: Array<() => void> = [];
   private running = false;
+  private closing = false;
+  private fd: number | null;
 
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    // Some filesystems refuse to open or fsync a directory; then the files' own syncs are all
+    // there is to do.
+    try { this.fd = openSync(dir, 'r'); } catch { this.fd = null; }
+  }
 
-  commit(writer: CaptureWriter, files: Array<number | FileHandle>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ writer, files, resolve, reject });
+  sync(): Promise<void> {
+    if (this.fd === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
       if (!this.running) {
         this.running = true;
         setImmediate(() => { void this.drain(); });
@@ -369,56 +372,27 @@ class GroupCommit {
     });
   }
 
+  /** Closes the directory once the syncs already asked for are done. */
+  close(): void {
+    this.closing = true;
+    if (!this.running) this.release();
+  }
+
+  private release(): void {
+    if (this.fd !== null) { try { closeSync(this.fd); } catch { /* already gone */ } }
+    this.fd = null;
+  }
+
   private async drain(): Promise<void> {
-    while (this.waiting.length > 0) await this.flush(this.waiting.splice(0, MAX_BATCH));
+    while (this.waiting.length > 0 && this.fd !== null) {
+      const batch = this.waiting;
+      this.waiting = [];
+      const fd = this.fd;
+      // An error here (a filesystem that cannot sync a directory) leaves nothing more to do.
+      await new Promise<void>((resolve) => { fsync(fd, () => { resolve(); }); });
+      for (const resolve of batch) resolve();
+    }
     this.running = false;
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
-    const failed = new Map<Pending, unknown>();
-    // 1. Every temporary file (written when its message was accepted) synced, all in parallel.
-    const synced: Pending[] = [];
-    await Promise.all(batch.map(async (p) => {
-      const files = p.files;
-      try {
-        await Promise.all(files.map(datasync));
-        synced.push(p);
-      } catch (error) {
-        failed.set(p, error);
-      } finally {
-        await closeAll(files);
-      }
-    }));
-    // 2. Every file's data is on disk before any name points at it; the renames are on disk
-    //    (one directory sync for all of them) before any 250.
-    const published: Pending[] = [];
-    for (const p of synced) {
-      try {
-        p.writer.publish();
-        published.push(p);
-      } catch (error) {
-        failed.set(p, error);
-      }
-    }
-    if (published.length > 0) await syncDirectory(this.dir);
-    for (const p of published) p.resolve();
-    for (const [p, error] of failed) {
-      await p.writer.discard();
-      p.reject(error);
-    }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  // Some filesystems refuse to fsync a directory handle (EINVAL/EISDIR); then there is
-  // nothing more to do.
-  let handle: FileHandle | null = null;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // not supported here
-  } finally {
-    await handle?.close();
+    if (this.closing) this.release();
   }
 }

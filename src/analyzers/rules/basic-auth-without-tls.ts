@@ -1,5 +1,5 @@
 import { connectorFqdn } from '../../certificates.js';
-import { authMechanismSetting, blockedByConflict, conflictOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { authMechanismSetting, changeBlockedByConflict, setConnector, usableCertificate, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // Requiring TLS before AUTH LOGIN is safe only where STARTTLS can work: with a valid certificate
@@ -15,8 +15,8 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
           + `First enable a valid certificate for ${fqdn ?? 'the connector\'s name'} for SMTP on ${c.server}; then run: ${command}`,
       };
     }
-    const conflict = conflictOf(snapshot.connectors, c);
-    if (conflict !== null) return blockedByConflict(c, conflict, `require TLS before Basic authentication: ${command}`);
+    const blocked = changeBlockedByConflict(snapshot, c, (copy) => { copy.authMechanism = [...new Set([...c.authMechanism, 'Tls' as const, 'BasicAuthRequireTLS' as const])]; }, `require TLS before Basic authentication: ${command}`);
+    if (blocked !== null) return blocked;
     return { script: command, fallback: `Require TLS before Basic authentication on ${c.identity} (AuthMechanism with Tls and BasicAuthRequireTLS added to ${c.authMechanism.join(', ')}) once Exchange accepts the connector's other settings.` };
   });
 }

@@ -1,5 +1,6 @@
 import { canRelayAnonymously } from '../../policy/index.js';
 import { sessionsExternallySecured } from '../evidence.js';
+import { moveToFrontend, withConnector } from '../fixes.js';
 import { defineRule, isCustomConnector, type FindingDraft } from '../rule.js';
 import { formatBinding } from '../../net/index.js';
 
@@ -10,7 +11,7 @@ export default defineRule({
     defaultSeverity: 'medium',
     title: 'Custom relay connector on the hub Transport service',
     description: 'On a server that has FrontendTransport connectors (2013 or later), a custom HubTransport connector grants anonymous relay or is bound to port 25 (a 2010 habit: on 2013+ such connectors belong to Front End Transport).',
-    remediation: '# Recreate it on Front End Transport (TransportRole cannot express the move for a hub port), then remove the hub one:\nNew-ReceiveConnector -Name <name> -Server {server} -TransportRole FrontendTransport -Custom -Bindings 0.0.0.0:25 -RemoteIPRanges <ranges>\nRemove-ReceiveConnector -Identity {identity}',
+    remediation: 'Remove the hub connector, then recreate it with the same name, bindings, RemoteIPRanges, PermissionGroups, AuthMechanism and settings with New-ReceiveConnector -TransportRole FrontendTransport -Custom (in this order: a Front End connector on the same bindings beside the hub one is a role conflict Exchange refuses), and add its explicit rights again with Add-ADPermission.',
     references: [
       'https://learn.microsoft.com/exchange/mail-flow/connectors/allow-anonymous-relay',
       'https://learn.microsoft.com/exchange/mail-flow/connectors/receive-connectors',
@@ -21,11 +22,8 @@ export default defineRule({
       action: 'Recreate the relay connector in the Front End Transport role',
     },
   },
-  // Moving a connector between transport services means a new connector, its rights for its
-  // hosts, and a switch-over moment; the name and bindings are the administrator's choice.
-  fix: (draft) => ({
-    manual: `Recreate ${draft.connector?.identity ?? 'the connector'} on Front End Transport (New-ReceiveConnector -TransportRole FrontendTransport with the same RemoteIPRanges and the rights its hosts need), move the hosts to it, then remove the hub connector. No script is offered: TransportRole cannot be changed in place, and the new connector's name and bindings are the administrator's decision.`,
-  }),
+  remediationFromFix: true,
+  fix: (draft, { snapshot }) => withConnector(draft, (c) => moveToFrontend(snapshot, c)),
   check: ({ snapshot, policy }) => {
     const withFrontend = new Set(snapshot.connectors.filter((c) => c.transportRole === 'FrontendTransport').map((c) => c.server.toLowerCase()));
     return snapshot.connectors.flatMap((c): FindingDraft[] => {

@@ -1,12 +1,12 @@
 import { isRelayCapable } from '../../policy/index.js';
-import { blockedByConflict, conflictOf, setConnector, withConnector } from '../fixes.js';
+import { changeBlockedByConflict, setConnector, withConnector } from '../fixes.js';
 import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // Verbose logging changes no SMTP answer: the one setting this finding is about.
 function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
   return withConnector(draft, (c) => {
-    const conflict = conflictOf(snapshot.connectors, c);
-    if (conflict !== null) return blockedByConflict(c, conflict, `turn on protocol logging: ${setConnector(c, '-ProtocolLoggingLevel Verbose')}`);
+    const blocked = changeBlockedByConflict(snapshot, c, (copy) => { copy.protocolLoggingLevel = 'Verbose'; }, `turn on protocol logging: ${setConnector(c, '-ProtocolLoggingLevel Verbose')}`);
+    if (blocked !== null) return blocked;
     return {
     script: setConnector(c, '-ProtocolLoggingLevel Verbose'),
     fallback: `Turn on protocol logging on ${c.identity} (ProtocolLoggingLevel Verbose) once whatever Exchange refuses in its current settings is corrected; logging itself changes no mail flow.`,

@@ -1,6 +1,6 @@
 import { connectorFqdn, presentedCertificate } from '../../certificates.js';
 import { psQuote } from '../../powershell/quote.js';
-import { blockedByConflict, conflictOf, describeCertificate, setConnector, tlsCertificateName, validSmtpCertificatesForFqdn, withConnector } from '../fixes.js';
+import { changeBlockedByConflict, describeCertificate, setConnector, tlsCertificateName, validSmtpCertificatesForFqdn, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // A connector that names an expired certificate while a valid SMTP certificate for its Fqdn is
@@ -14,8 +14,8 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
     const what = expired === undefined ? 'its certificate' : describeCertificate(expired);
     const replacement = validSmtpCertificatesForFqdn(snapshot, c, now)[0];
     if (presented?.namedByTlsCertificateName === true && replacement !== undefined) {
-      const conflict = conflictOf(snapshot.connectors, c);
-      if (conflict !== null) return blockedByConflict(c, conflict, `name the valid certificate: ${setConnector(c, `-TlsCertificateName ${psQuote(tlsCertificateName(replacement))}`)}`);
+      const blocked = changeBlockedByConflict(snapshot, c, (copy) => { copy.tlsCertificateName = tlsCertificateName(replacement); }, `name the valid certificate: ${setConnector(c, `-TlsCertificateName ${psQuote(tlsCertificateName(replacement))}`)}`);
+      if (blocked !== null) return blocked;
       return {
         script: setConnector(c, `-TlsCertificateName ${psQuote(tlsCertificateName(replacement))}`),
         fallback: `Point TlsCertificateName of ${c.identity} at ${describeCertificate(replacement)}, the valid SMTP certificate for ${fqdn ?? 'its Fqdn'}, instead of the expired ${what}.`,

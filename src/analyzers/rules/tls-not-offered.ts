@@ -1,7 +1,7 @@
 import { mergeIntervals, reachOf } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { connectorFqdn } from '../../certificates.js';
-import { authMechanismSetting, blockedByConflict, conflictOf, setConnector, usableCertificate, withConnector } from '../fixes.js';
+import { authMechanismSetting, changeBlockedByConflict, setConnector, usableCertificate, withConnector } from '../fixes.js';
 import { defineRule, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 
@@ -66,8 +66,8 @@ function fix(draft: FindingDraft, { snapshot, now }: RuleContext): FixCandidate 
           + `Enable a valid certificate for ${fqdn ?? 'the connector\'s name'} for SMTP on ${c.server} first; then run: ${command}`,
       };
     }
-    const conflict = conflictOf(snapshot.connectors, c);
-    if (conflict !== null) return blockedByConflict(c, conflict, `offer TLS: ${command}`);
+    const blocked = changeBlockedByConflict(snapshot, c, (copy) => { copy.authMechanism = [...new Set([...c.authMechanism, 'Tls' as const])]; }, `offer TLS: ${command}`);
+    if (blocked !== null) return blocked;
     return { script: command, fallback: `Add Tls to AuthMechanism on ${c.identity} (it now holds ${c.authMechanism.join(', ')}) once Exchange accepts the connector's other settings.` };
   });
 }
