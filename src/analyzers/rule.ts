@@ -33,7 +33,7 @@ export type ConnectorProperty = (typeof CONNECTOR_PROPERTIES)[number];
  * - 'server': the connectors of its server (e.g. which one wins an address or a port);
  * - 'organisation': connectors of any server (e.g. the same connector compared across servers);
  * - 'no-connector': no connector at all (only servers, certificates or accepted domains).
- * Too narrow a scope makes the verifier wrong: test/proof/incremental.test.ts compares the
+ * Too narrow a scope makes the verifier wrong: test/proof/incremental*.test.ts compares the
  * incremental re-audit with the full one for every candidate fix of every test estate.
  */
 export type RuleScope = 'connector' | 'server' | 'organisation' | 'no-connector';

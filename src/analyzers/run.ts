@@ -240,7 +240,7 @@ export interface AuditChange {
  * meta.dependsOn (rules.md "Assumed is not observed" asks that of every rule). Those without a
  * PowerShell name are not in CONNECTOR_PROPERTIES: no rule reads them. A change to nothing but
  * these properties leaves the findings of every rule that does not name them as they were (a
- * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental.test.ts
+ * protocol-logging fix re-runs protocol-logging-disabled alone). test/proof/incremental*.test.ts
  * changes each of them on every connector of its estates.
  */
 export const RULE_LEAF_PROPERTIES: Readonly<Record<string, ConnectorProperty | null>> = {
@@ -334,9 +334,10 @@ export function reauditChanged(before: AuditedState, after: Snapshot, change: Au
     const previously = beforeByRule.get(rule.meta.id) ?? [];
     const scope = rule.meta.scope ?? 'organisation';
     // A rule that did not run before (a need was unmet) has nothing to start from.
-    if (unmetNeeds(rule, previous).length === 0 && change.leafProperties !== null && !readsLeaf(rule, change.leafProperties)) {
+    const ranBefore = unmetNeeds(rule, previous).length === 0;
+    if (ranBefore && !change.everything && change.leafProperties !== null && !readsLeaf(rule, change.leafProperties)) {
       out.push(...previously);
-    } else if (change.everything || scope === 'organisation' || unmetNeeds(rule, previous).length > 0) {
+    } else if (change.everything || scope === 'organisation' || !ranBefore) {
       rerun(rule, full, () => true);
     } else if (scope === 'connector') {
       out.push(...previously.filter((f) => !inConnectors(f)));

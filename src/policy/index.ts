@@ -9,7 +9,7 @@ export { PolicyIndex, buildPolicy, type Selection, type WonInterval } from './po
 export { connectorsOf, portsOf, serverNames, serverOf } from './servers.js';
 export { isListening, selectConnector, selectConnectorDetailed } from './select.js';
 export { intervalsWonBy, intervalsWonByAll, preparePartitions, winningIntervals, wonIntervalCount } from './won.js';
-export { rangeClashPartners, type RangeClashPartners } from './range-clash.js';
+export { rangeClashPartners } from './range-clash.js';
 export * from './rights.js';
 export * from './accepted-domains.js';
 export * from './exo-tenant.js';

@@ -98,7 +98,7 @@ export function prepareProof(snapshot: Snapshot, options: AuditOptions, now: Dat
  * scenarios it breaks. Only what the script changed is looked at again: the rules whose scope
  * it touched, over the connectors or servers it changed (reauditChanged), and the baseline
  * scenarios through those servers (a scenario only meets the connectors of its own server);
- * the rest is the audited state's. test/proof/incremental.test.ts holds it to the full re-audit.
+ * the rest is the audited state's. test/proof/incremental*.test.ts holds it to the full re-audit.
  */
 export function afterScript(context: ProofContext, fixed: Snapshot): AfterScript {
   const known = afterScripts.get(fixed);

@@ -62,6 +62,7 @@ const headline = figure(counted(asAudited));
 const bare = figure(counted(withoutLogs));
 const realistic = figure(asAudited.filter((r) => r.kind === 'realistic'));
 const demo = figure(asAudited.filter((r) => r.estate.startsWith('demo')));
+const bundled = figure(asAudited.filter((r) => r.kind === 'bundled'));
 const stress = figure(asAudited.filter((r) => r.kind === 'stress'));
 const share = headline.all === 0 ? 0 : headline.proved / headline.all;
 
@@ -84,6 +85,7 @@ describe('proved-fix coverage', () => {
     t.diagnostic(`without logs: ${bare.text}`);
     t.diagnostic(`  per rule: ${bare.perRule}`);
     t.diagnostic(`demo with its logs: ${demo.text}`);
+    t.diagnostic(`bundled (demo with its logs, fixtures, the issue's situations): ${bundled.text}`);
     t.diagnostic(`realistic generated organisations with their traffic: ${realistic.text}`);
     t.diagnostic(`not counted, the performance generator's random estates: ${stress.text}`);
     assert.ok(headline.proved <= headline.all - headline.contract, 'a finding the contract makes manual never carries a script');

@@ -1,4 +1,4 @@
-// Estates for the incremental re-audit's comparison (incremental.test.ts) where the rules whose
+// Estates for the incremental re-audit's comparison (incremental-cases.ts) where the rules whose
 // findings rest on neighbouring connectors fire: overlapping and shadowed ranges, duplicates,
 // a port taken by both transport roles, a load balancer and an Exchange server inside relay
 // ranges, and one connector that differs between two servers (and is missing on a third).
