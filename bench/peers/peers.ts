@@ -72,13 +72,14 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 const randomOffset = (): number => 20000 + Math.floor(Math.random() * 20000);
 
 /** `exrelay sandbox` as users start it, capturing every message; an offset whose ports are taken is tried again. */
-export async function startSandbox(snapshot: string, captureDir: string): Promise<Started> {
+/** `extra`: more sandbox options (`--capture-sync`). */
+export async function startSandbox(snapshot: string, captureDir: string, extra: readonly string[] = []): Promise<Started> {
   for (let attempt = 0; ; attempt++) {
     const child = spawn(process.execPath, [EXRELAY, 'sandbox', snapshot, '--server', 'EX01', '--client-ip', '192.0.2.5',
-      '--port-offset', String(randomOffset()), '--capture', captureDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--port-offset', String(randomOffset()), '--capture', captureDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     const m = await waitForLine(child, /listening [^ ]+:(\d+) for EX01 port 25\r?\n/, 60000);
     if (m !== null) {
-      return { peer: { name: 'exrelay sandbox', port: Number(m[1]), kept: () => emlCount(captureDir), peakRssMb: () => peakOf(child.pid), stop: () => stopChild(child) } };
+      return { peer: { name: ['exrelay sandbox', ...extra].join(' '), port: Number(m[1]), kept: () => emlCount(captureDir), peakRssMb: () => peakOf(child.pid), stop: () => stopChild(child) } };
     }
     if (attempt >= 4) throw new Error('exrelay sandbox did not start (ports in use?)');
   }

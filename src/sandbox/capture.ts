@@ -1,19 +1,28 @@
 // The capture directory: the sandbox's only "delivery". Every accepted message becomes
 // <id>.eml (as received, with the Received header the server added) and <id>.json (its
-// envelope), both written under temporary dot-names, synced to disk, and renamed into place before the
-// final 250 is sent, so a reader never sees half a message and a 250 always has its files.
+// envelope), both written under temporary dot-names and renamed into place before the final 250
+// is sent, so a reader never sees half a message and a 250 always has its files.
 // The .eml is renamed first: a <id>.json on disk means the message beside it is complete.
 // A message is held in memory until it is accepted (large ones spill to their temporary file),
 // so a rejected message costs no disk work.
+//
+// Two durabilities, chosen when the store opens:
+// - default ("written"): both files complete and renamed before the 250. The kernel holds the
+//   data, so a crash or SIGKILL of the sandbox loses nothing acknowledged; a power loss may.
+//   This is what a test mail catcher (MailDev) promises, and what the contract asks: written to
+//   the capture directory before the 250.
+// - `sync` (`--capture-sync`): additionally each file's fdatasync before its rename and a sync of
+//   the directory after the renames, all before the 250: an acknowledged message survives a
+//   power loss, as a message in Postfix's queue does.
 //
 // One sandbox at a time owns a capture directory (the lock file .exrelay-sandbox.lock holds its
 // process id): ids are made from the clock and must not collide, and on start the owner tidies
 // what a killed run left — temporary files, and an <id>.eml whose <id>.json never followed.
 // Neither was acknowledged (the 250 waits for both names), so the client sent it again.
 //
-// Each accepted message goes to disk at once, without waiting for the others: both temporary
-// files are created and written, synced (fdatasync, both at once on libuv's pool), closed and
-// renamed into place. Only the directory's sync is shared: the messages
+// With sync, each accepted message goes to disk at once, without waiting for the others: both
+// temporary files are created and written, synced (fdatasync, both at once on libuv's pool),
+// closed and renamed into place. Only the directory's sync is shared: the messages
 // renamed while one directory sync runs (or in the same turn of the event loop) are made
 // durable by the next one, and only then do their commits resolve and their 250s go out. So a
 // message waits for no batch before its own data sync, and one directory sync covers every
@@ -77,7 +86,7 @@ class MemoryBudget {
   give(bytes: number): void { this.used = Math.max(0, this.used - bytes); }
   get exhausted(): boolean { return this.used >= MEMORY_BUDGET; }
 }
-/** A new file, never an existing one. Durability comes from each file's fdatasync, not O_DSYNC. */
+/** A new file, never an existing one. With sync, durability comes from each file's fdatasync, not O_DSYNC. */
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 /** Names the sandbox itself writes in a capture directory. */
@@ -85,23 +94,32 @@ const LOCK_NAME = '.exrelay-sandbox.lock';
 const CAPTURE_NAME = /^(\d+)\.(eml|json)$/;
 const TEMPORARY_NAME = /^\.(\d+)\.(eml|json)\.tmp$/;
 
+export interface CaptureOptions {
+  /**
+   * Make every message durable against a power loss before its commit resolves (fdatasync of
+   * both files before their renames, then a sync of the directory). Default false: the files
+   * are complete and renamed, which a crash of the process does not undo.
+   */
+  sync?: boolean;
+}
+
 export class CaptureStore {
   private sequence = 0n;
   private base: bigint;
-  private readonly group: DirectorySync;
+  private readonly group: DirectorySync | null;
   private readonly budget = new MemoryBudget();
 
   /** `unfinishedRemoved`: messages a killed run left unfinished (never acknowledged) that opening removed. */
-  private constructor(readonly dir: string, highest: bigint, private readonly lock: string, readonly unfinishedRemoved: number) {
+  private constructor(readonly dir: string, highest: bigint, private readonly lock: string, readonly unfinishedRemoved: number, readonly sync: boolean) {
     // Ids are decimal, time-ordered and unique per directory: they double as Exchange's
     // numeric InternalId in the final reply. A directory that already holds later ids (a clock
     // set back) continues after them.
     const fromClock = BigInt(Date.now()) * 10000n;
     this.base = fromClock > highest ? fromClock : highest + 1n;
-    this.group = new DirectorySync(dir);
+    this.group = sync ? new DirectorySync(dir) : null;
   }
 
-  static async open(dir: string): Promise<CaptureStore> {
+  static async open(dir: string, options: CaptureOptions = {}): Promise<CaptureStore> {
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
@@ -128,12 +146,12 @@ export class CaptureStore {
       await rm(lock, { force: true });
       throw error;
     }
-    return new CaptureStore(dir, highest, lock, unfinished.size);
+    return new CaptureStore(dir, highest, lock, unfinished.size, options.sync === true);
   }
 
   /** Gives the directory up (the commits in flight are the sandbox's to wait for). */
   async close(): Promise<void> {
-    this.group.close();
+    this.group?.close();
     await rm(this.lock, { force: true });
   }
 
@@ -151,7 +169,8 @@ export class CaptureWriter {
   private handle: FileHandle | null = null;
   private done = false;
 
-  constructor(private readonly dir: string, readonly id: string, private readonly group: DirectorySync, private readonly budget: MemoryBudget = new MemoryBudget()) {}
+  /** `group`: the directory sync to wait for (null: no sync, the files are written and renamed only). */
+  constructor(private readonly dir: string, readonly id: string, private readonly group: DirectorySync | null, private readonly budget: MemoryBudget = new MemoryBudget()) {}
 
   /** Drops the in-memory chunks and gives their bytes back to the budget. */
   private release(): Buffer[] {
@@ -183,8 +202,9 @@ export class CaptureWriter {
   }
 
   /**
-   * Makes the message durable and visible: resolves once both files are synced, renamed into
-   * place and the directory synced (with the other messages renamed meanwhile).
+   * Makes the message visible: resolves once both files are complete and renamed into place;
+   * with sync, once both were synced before their renames and the directory synced after them
+   * (with the other messages renamed meanwhile).
    */
   async commit(envelope: CaptureEnvelope): Promise<void> {
     if (this.done) throw new Error('capture: message already finished');
@@ -192,8 +212,8 @@ export class CaptureWriter {
     try {
       const files = await this.writeTemporary(Buffer.from(stableStringify(envelope)));
       try {
-        // Every byte on disk before any name points at it.
-        await Promise.all(files.map(datasync));
+        // With sync, every byte on disk before any name points at it.
+        if (this.group !== null) await Promise.all(files.map(datasync));
       } finally {
         await closeAll(files);
       }
@@ -203,7 +223,7 @@ export class CaptureWriter {
       throw error;
     }
     // The renames on disk (one directory sync for all the messages renamed meanwhile) before the 250.
-    await this.group.sync();
+    await this.group?.sync();
   }
 
   /**
@@ -212,7 +232,7 @@ export class CaptureWriter {
    * creation behind them, and each hand-off woke a thread that took the main thread's core
    * (profiled: most of the main thread's time under smtp-source was in those hand-offs). A
    * spilled message's file is already open; its tail goes through the pool like the spill did.
-   * Returns the open files, which still need their fdatasync and close.
+   * Returns the open files, which still need their close (and with sync, their fdatasync first).
    */
   private async writeTemporary(json: Buffer): Promise<Array<number | FileHandle>> {
     const open: Array<number | FileHandle> = [];

@@ -39,6 +39,8 @@ export interface SandboxOptions {
   trustProxy: readonly string[];
   users: readonly ScenarioUser[];
   captureDir: string;
+  /** `--capture-sync`: each message survives a power loss before its 250 (default: written and renamed, survives a crash). */
+  captureSync?: boolean;
   protocolLogDir: string | null;
   flavor: Flavor | null;
   tarpit: boolean;
@@ -92,7 +94,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.protocolLogDir === null ? null : new ProtocolLog(options.protocolLogDir, flavor === '2010' ? '14.0.0.0' : '15.0.0.0');
   let capture: CaptureStore;
   try {
-    capture = await CaptureStore.open(options.captureDir);
+    capture = await CaptureStore.open(options.captureDir, { sync: options.captureSync === true });
   } catch (error) {
     await log?.close();
     throw error;

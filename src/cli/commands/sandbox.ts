@@ -26,6 +26,7 @@ interface SandboxCliOptions {
   trustProxy?: string[];
   users?: string;
   capture: string;
+  captureSync?: boolean;
   protocolLog?: string;
   flavor?: Flavor;
   tarpit?: boolean;
@@ -71,6 +72,8 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--trust-proxy <ADDR,...>', 'addresses besides loopback that may use XCLIENT and the PROXY protocol', parseIpList)
     .option('--users <FILE>', 'accounts AUTH LOGIN accepts: JSON or YAML with a "users" array as in exrelay.scenarios/1')
     .option('--capture <DIR>', 'where accepted messages go (<id>.eml and <id>.json)', './exrelay-capture')
+    .option('--capture-sync', 'sync each message to disk (both files and the folder) before its 250, so that it survives a power loss, as a queue does; '
+      + 'by default each message is complete in the folder before its 250 and survives a crash of the sandbox, not a power loss')
     .option('--protocol-log <DIR>', "write Exchange's SMTP receive protocol log (RECVyyyymmdd-1.LOG) to DIR, readable by `exrelay logs`")
     .option('--flavor <VERSION>', 'answer as this Exchange version instead of the server\'s own', parseChoice(FLAVORS))
     .option('--tarpit', "delay error replies by the connector's TarpitInterval (5 s by default), as Exchange does")
@@ -81,6 +84,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
   withExamples(cmd, [
     { what: 'try the new server\'s connectors with swaks or a printer pointed at 127.0.0.1:10025', run: 'exrelay sandbox exports/ --server EX16' },
     { what: 'test as if from a device\'s address, without being on its network', run: 'exrelay sandbox exports/ --server EX16 --xclient' },
+    { what: 'keep every acknowledged message through a power loss (slower: two file syncs and a folder sync per message)', run: 'exrelay sandbox exports/ --server EX16 --capture-sync' },
     { what: 'reachable by a real device on the LAN, logging as Exchange would', run: 'exrelay sandbox exports/ --server EX16 --host 0.0.0.0 --client-ip 10.1.2.3 --protocol-log sandbox-logs/' },
   ]);
   cmd.action(async (inputs: string[], opts: SandboxCliOptions) => {
@@ -108,6 +112,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         trustProxy: opts.trustProxy ?? [],
         users,
         captureDir: resolve(ctx.io.cwd, opts.capture),
+        captureSync: opts.captureSync === true,
         protocolLogDir: opts.protocolLog === undefined ? null : resolve(ctx.io.cwd, opts.protocolLog),
         flavor: opts.flavor ?? null,
         tarpit: opts.tarpit === true,
