@@ -367,3 +367,21 @@ export interface PlanDocument {
   licences?: number | null;
   tenantExternalRecipientLimit?: number | null;
 }
+
+/**
+ * Receive connector properties of reference §1.2 that New-/Set-ReceiveConnector take and that the
+ * model keeps only in `extra` (as the export printed them): apply sets them, and a fix that
+ * recreates a connector carries every one of them over or is not offered.
+ */
+export const CONNECTOR_EXTRA_SETTINGS: readonly string[] = [
+  'Comment', 'ConnectionTimeout', 'ConnectionInactivityTimeout', 'MessageRateLimit', 'MessageRateSource',
+  'MaxInboundConnection', 'MaxInboundConnectionPerSource', 'MaxInboundConnectionPercentagePerSource',
+  'MaxHeaderSize', 'MaxHopCount', 'MaxLocalHopCount', 'MaxLogonFailures', 'MaxProtocolErrors',
+  'BinaryMimeEnabled', 'ChunkingEnabled', 'DefaultDomain', 'DeliveryStatusNotificationEnabled',
+  'EightBitMimeEnabled', 'SmtpUtf8Enabled', 'BareLinefeedRejectionEnabled', 'EnhancedStatusCodesEnabled',
+  'LongAddressesEnabled', 'OrarEnabled', 'SuppressXAnonymousTls', 'ProxyEnabled', 'AdvertiseClientSettings',
+  'ServiceDiscoveryFqdn', 'PipeliningEnabled', 'RequireEHLODomain', 'EnableAuthGSSAPI',
+  'ExtendedProtectionPolicy', 'LiveCredentialEnabled', 'TlsDomainCapabilities', 'SizeEnabled',
+  'TarpitInterval', 'AuthTarpitInterval', 'MaxAcknowledgementDelay', 'RejectReservedTopLevelRecipientDomains',
+  'RejectReservedSecondLevelRecipientDomains', 'RejectSingleLabelRecipientDomains', 'AcceptConsumerMail',
+];

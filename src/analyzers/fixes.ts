@@ -7,7 +7,7 @@
 // statements (an accepted domain without a usable Name through one Get-AcceptedDomain |
 // Where-Object pipeline), no Select-Object, no placeholders.
 import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } from '../certificates.js';
-import type { AuthMechanism, Certificate, IpRange, ReceiveConnector, Snapshot } from '../model.js';
+import { CONNECTOR_EXTRA_SETTINGS, type AuthMechanism, type Certificate, type IpRange, type ReceiveConnector, type Snapshot } from '../model.js';
 import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
 import { rangeClashPartners } from '../policy/index.js';
 import { formatBinding } from '../net/index.js';
@@ -106,20 +106,6 @@ function connectorsOfServer(connectors: readonly ReceiveConnector[], server: str
   return index.get(server.toLowerCase()) ?? [];
 }
 
-/**
- * Settings the model keeps only in `extra` that New-ReceiveConnector takes (reference §1.2): the
- * new connector must carry them over, or the move would silently change them.
- */
-const CARRIED_SETTINGS = [
-  'Comment', 'ConnectionTimeout', 'ConnectionInactivityTimeout', 'MessageRateLimit', 'MessageRateSource',
-  'MaxInboundConnection', 'MaxInboundConnectionPerSource', 'MaxInboundConnectionPercentagePerSource',
-  'MaxHeaderSize', 'MaxHopCount', 'MaxLocalHopCount', 'MaxLogonFailures', 'MaxProtocolErrors',
-  'BinaryMimeEnabled', 'ChunkingEnabled', 'DeliveryStatusNotificationEnabled', 'EightBitMimeEnabled',
-  'SmtpUtf8Enabled', 'BareLinefeedRejectionEnabled', 'EnhancedStatusCodesEnabled', 'LongAddressesEnabled',
-  'OrarEnabled', 'SuppressXAnonymousTls', 'PipeliningEnabled', 'RequireEHLODomain', 'EnableAuthGSSAPI',
-  'ExtendedProtectionPolicy', 'SizeEnabled', 'TarpitInterval', 'AuthTarpitInterval', 'MaxAcknowledgementDelay',
-];
-
 /** `-Name value` for a carried setting as the export printed it; null when it cannot be written back as is. */
 function carriedSetting(name: string, value: unknown): string | null {
   if (typeof value === 'boolean') return `-${name} $${String(value)}`;
@@ -140,7 +126,7 @@ function newConnectorSettings(c: ReceiveConnector): { settings: string[] } | { u
   const settings: string[] = [];
   const uncarried: string[] = [];
   for (const [key, value] of Object.entries(c.extra ?? {})) {
-    const name = CARRIED_SETTINGS.find((n) => n.toLowerCase() === key.toLowerCase());
+    const name = CONNECTOR_EXTRA_SETTINGS.find((n) => n.toLowerCase() === key.toLowerCase());
     if (name === undefined || assumed.has(name.toLowerCase()) || value === null || value === '') continue;
     const written = carriedSetting(name, value);
     if (written === null) uncarried.push(name); else settings.push(written);

@@ -2,6 +2,7 @@
 // switches, and which go unmodelled into `extra` (Exchange has many knobs we keep but do not
 // reason about). Parameter names match as PowerShell does: case-insensitive, and any
 // unambiguous prefix.
+import { CONNECTOR_EXTRA_SETTINGS } from '../../model.js';
 
 export type ParamKind = 'value' | 'switch';
 
@@ -22,19 +23,6 @@ const COMMON: Record<string, ParamKind> = {
   DomainController: 'value', OutVariable: 'value',
 };
 
-/** Properties of reference §1.2 that a script may set and that the model keeps only in `extra`. */
-const CONNECTOR_EXTRAS = [
-  'Comment', 'ConnectionTimeout', 'ConnectionInactivityTimeout', 'MessageRateLimit', 'MessageRateSource',
-  'MaxInboundConnection', 'MaxInboundConnectionPerSource', 'MaxInboundConnectionPercentagePerSource',
-  'MaxHeaderSize', 'MaxHopCount', 'MaxLocalHopCount', 'MaxLogonFailures', 'MaxProtocolErrors',
-  'BinaryMimeEnabled', 'ChunkingEnabled', 'DefaultDomain', 'DeliveryStatusNotificationEnabled',
-  'EightBitMimeEnabled', 'SmtpUtf8Enabled', 'BareLinefeedRejectionEnabled', 'EnhancedStatusCodesEnabled',
-  'LongAddressesEnabled', 'OrarEnabled', 'SuppressXAnonymousTls', 'ProxyEnabled', 'AdvertiseClientSettings',
-  'ServiceDiscoveryFqdn', 'PipeliningEnabled', 'RequireEHLODomain', 'EnableAuthGSSAPI',
-  'ExtendedProtectionPolicy', 'LiveCredentialEnabled', 'TlsDomainCapabilities', 'SizeEnabled',
-  'TarpitInterval', 'AuthTarpitInterval', 'MaxAcknowledgementDelay', 'RejectReservedTopLevelRecipientDomains',
-  'RejectReservedSecondLevelRecipientDomains', 'RejectSingleLabelRecipientDomains', 'AcceptConsumerMail',
-];
 
 const CONNECTOR_SETTABLE: Record<string, ParamKind> = {
   Bindings: 'value', RemoteIPRanges: 'value', PermissionGroups: 'value', AuthMechanism: 'value',
@@ -56,8 +44,8 @@ export const CMDLETS: readonly CmdletSpec[] = [
   spec('New-ReceiveConnector', 'Name', {
     ...CONNECTOR_SETTABLE, Server: 'value', Usage: 'value',
     Custom: 'switch', Internet: 'switch', Internal: 'switch', Client: 'switch', Partner: 'switch',
-  }, true, CONNECTOR_EXTRAS),
-  spec('Set-ReceiveConnector', 'Identity', { ...CONNECTOR_SETTABLE, Identity: 'value' }, true, CONNECTOR_EXTRAS),
+  }, true, CONNECTOR_EXTRA_SETTINGS),
+  spec('Set-ReceiveConnector', 'Identity', { ...CONNECTOR_SETTABLE, Identity: 'value' }, true, CONNECTOR_EXTRA_SETTINGS),
   spec('Remove-ReceiveConnector', 'Identity', { Identity: 'value' }, true),
   spec('Get-ReceiveConnector', 'Identity', { Identity: 'value', Server: 'value' }, false),
   spec('Add-ADPermission', 'Identity', ACL, true),
