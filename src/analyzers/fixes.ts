@@ -89,22 +89,30 @@ function conflictText(c: ReceiveConnector, clash: BindingClash): string {
   return `${clash.range.expression} of ${c.identity} and ${clash.otherRange.expression} of ${clash.other.identity} ${clash.relation === 'equal' ? 'are equal on the same binding' : 'partly overlap'}`;
 }
 
-const byServerCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
-
-/** The connectors of one server, in their order, from an index built once per connector list. */
-function connectorsOfServer(connectors: readonly ReceiveConnector[], server: string): readonly ReceiveConnector[] {
-  let index = byServerCache.get(connectors);
-  if (index === undefined) {
-    index = new Map();
-    for (const o of connectors) {
-      const key = o.server.toLowerCase();
-      const list = index.get(key);
-      if (list === undefined) index.set(key, [o]); else list.push(o);
+/**
+ * Groups of a connector list by a key (lower case), built once per list object: the fix
+ * generators ask per finding ("the connectors of this server", "the copies of this connector"),
+ * and walking the estate each time cost seconds on large estates.
+ */
+export function connectorIndex(keyOf: (c: ReceiveConnector) => string): (connectors: readonly ReceiveConnector[], key: string) => readonly ReceiveConnector[] {
+  const cache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
+  return (connectors, key) => {
+    let index = cache.get(connectors);
+    if (index === undefined) {
+      index = new Map();
+      for (const o of connectors) {
+        const k = keyOf(o).toLowerCase();
+        const list = index.get(k);
+        if (list === undefined) index.set(k, [o]); else list.push(o);
+      }
+      cache.set(connectors, index);
     }
-    byServerCache.set(connectors, index);
-  }
-  return index.get(server.toLowerCase()) ?? [];
+    return index.get(key.toLowerCase()) ?? [];
+  };
 }
+
+/** The connectors of one server, in their order. */
+const connectorsOfServer = connectorIndex((c) => c.server);
 
 /** `-Name value` for a carried setting as the export printed it; null when it cannot be written back as is. */
 function carriedSetting(name: string, value: unknown): string | null {

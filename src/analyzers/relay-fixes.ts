@@ -5,6 +5,7 @@ import type { IpRange, ObservedSender, ReceiveConnector } from '../model.js';
 import { formatAddress, isPublicInterval, parseAddress, rangeInterval } from '../net/index.js';
 import { ANONYMOUS_LOGON, canonicalPrincipal, isRelayCapable, type EffectiveRight } from '../policy/index.js';
 import { psQuote, type FindingDraft, type FixCandidate, type RuleContext } from './rule.js';
+import { connectorIndex } from './fixes.js';
 import { sharedName } from './rules/connector-inconsistent-across-servers.js';
 
 export const ANONYMOUS_USER = 'NT AUTHORITY\\ANONYMOUS LOGON';
@@ -125,22 +126,8 @@ function generationOf(context: RuleContext, c: ReceiveConnector): string {
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : `2013+|${c.transportRole}`;
 }
 
-const byNameCache = new WeakMap<readonly ReceiveConnector[], Map<string, ReceiveConnector[]>>();
-
-/** The connectors of the list with this shared name (lower case), in list order, from an index built once per list. */
-function connectorsNamed(connectors: readonly ReceiveConnector[], name: string): readonly ReceiveConnector[] {
-  let index = byNameCache.get(connectors);
-  if (index === undefined) {
-    index = new Map();
-    for (const p of connectors) {
-      const key = sharedName(p).toLowerCase();
-      const list = index.get(key);
-      if (list === undefined) index.set(key, [p]); else list.push(p);
-    }
-    byNameCache.set(connectors, index);
-  }
-  return index.get(name) ?? [];
-}
+/** The connectors of the list with this shared name, in list order. */
+const connectorsNamed = connectorIndex(sharedName);
 
 /**
  * The copies of a connector on the servers of its generation (same name once the server name is
