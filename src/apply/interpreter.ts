@@ -25,6 +25,12 @@ export interface ApplyOptions {
   file: string;
   /** Skip statements the dry run cannot interpret (each reported as an event) instead of failing. */
   skipUnknown?: boolean;
+  /**
+   * Tell a command that changed nothing from one that did (default true). Finding out compares
+   * the whole configuration before and after each changing command; the fix proofs read only the
+   * resulting snapshot and turn it off (each changing command is then reported as `changed`).
+   */
+  reportUnchanged?: boolean;
 }
 
 export type ApplyEventKind = 'changed' | 'unchanged' | 'whatif' | 'skipped' | 'suppressed';
@@ -509,13 +515,14 @@ export class Interpreter {
       return;
     }
     if (!spec.mutates) return;
-    const before = JSON.stringify([this.snap.connectors, this.snap.permissions, this.snap.acceptedDomains]);
+    const state = (): string | null => (this.options.reportUnchanged === false ? null : JSON.stringify([this.snap.connectors, this.snap.permissions, this.snap.acceptedDomains]));
+    const before = state();
     try {
       const mutator = MUTATORS[spec.name];
       if (mutator === undefined) throw new Refusal(`${spec.name} is not supported`);
       const message = mutator(this.snap, bound);
-      const after = JSON.stringify([this.snap.connectors, this.snap.permissions, this.snap.acceptedDomains]);
-      this.events.push({ line, kind: before === after ? 'unchanged' : 'changed', message });
+      const after = state();
+      this.events.push({ line, kind: before !== null && before === after ? 'unchanged' : 'changed', message });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       if (isSilent(bound, this.variables)) {

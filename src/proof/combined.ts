@@ -66,7 +66,7 @@ async function applyText(snapshot: Snapshot, script: string): Promise<Snapshot |
     const syntax = parsed.errors[0];
     if (syntax !== undefined) return `PowerShell syntax error near "${syntax.text}"`;
     try {
-      return applyTree(snapshot, parsed.tree.rootNode, { file: 'fixes' }).snapshot;
+      return applyTree(snapshot, parsed.tree.rootNode, { file: 'fixes', reportUnchanged: false }).snapshot;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }

@@ -148,7 +148,7 @@ async function outcomeOf(context: ProofContext, script: string): Promise<ScriptO
     if (syntax !== undefined) return { refusal: `PowerShell syntax error near "${syntax.text}"`, after: new Map(), broken: new Set() };
     let fixed: Snapshot;
     try {
-      fixed = applyTree(context.snapshot, parsed.tree.rootNode, { file: 'fix' }).snapshot;
+      fixed = applyTree(context.snapshot, parsed.tree.rootNode, { file: 'fix', reportUnchanged: false }).snapshot;
     } catch (error) {
       return { refusal: error instanceof Error ? error.message : String(error), after: new Map(), broken: new Set() };
     }
