@@ -180,9 +180,12 @@ function knownServers(snap: Snapshot): string[] {
 export function setReceiveConnector(snap: Snapshot, b: Params): string {
   const current = requireConnector(snap, b);
   const c = structuredClone(current);
-  const permissions = structuredClone(snap.permissions);
   const newName = str(b, 'Name');
-  if (newName !== undefined && newName !== c.name) {
+  // Only a rename and PermissionGroups touch the ACL; the copy (kept until the change is
+  // validated) is made only for them: it is the whole organisation's permission list.
+  const renames = newName !== undefined && newName !== c.name;
+  const permissions = renames || b.has('PermissionGroups') ? structuredClone(snap.permissions) : snap.permissions;
+  if (renames) {
     const identity = `${c.server}\\${newName}`;
     if (snap.connectors.some((o) => o !== current && eq(o.identity, identity))) throw new Refusal(`a receive connector named "${newName}" already exists on ${c.server}`);
     for (const p of permissions) if (eq(p.identity, c.identity)) p.identity = identity;
