@@ -3,7 +3,7 @@
 // permission-groups.ts) together with the imported AD entries, resolved in Windows order:
 // explicit Deny > explicit Allow > inherited Deny > inherited Allow.
 import type { JsonValue } from '../json.js';
-import type { PermissionGroup, ReceiveConnector } from '../model.js';
+import type { Permission, PermissionGroup, ReceiveConnector } from '../model.js';
 import { extraValue } from './extra.js';
 import { type PolicyIndex, tablesOf } from './policy-index.js';
 import {
@@ -107,7 +107,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
     for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
   }
-  for (const p of tablesOf(policy).permissionsByIdentity.get(connector.identity.toLowerCase()) ?? []) {
+  for (const p of permissionEntriesOf(policy, connector)) {
     if (!principals.has(userKeyOf(policy, p.user))) continue;
     const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
     let rights = p.extendedRights;
@@ -170,4 +170,9 @@ export function isExternallySecured(connector: ReceiveConnector): boolean {
 /** rules.md "Relay-capable connector": enabled, with anonymous relay or externally secured relay. */
 export function isRelayCapable(policy: PolicyIndex, connector: ReceiveConnector): boolean {
   return connector.enabled && (canRelayAnonymously(policy, connector) || isExternallySecured(connector));
+}
+
+/** The AD permission entries of one connector, in export order (the engine's index, built once per snapshot). */
+export function permissionEntriesOf(policy: PolicyIndex, connector: Pick<ReceiveConnector, 'identity'>): readonly Permission[] {
+  return tablesOf(policy).permissionsByIdentity.get(connector.identity.toLowerCase()) ?? [];
 }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
-import type { Permission, ReceiveConnector, Snapshot } from '../../model.js';
-import { PERMISSION_GROUP_ACES, canonicalPrincipal, canonicalRight, isSetupDeny, principalKey } from '../../policy/index.js';
+import type { Permission, ReceiveConnector } from '../../model.js';
+import { PERMISSION_GROUP_ACES, canonicalPrincipal, canonicalRight, isSetupDeny, permissionEntriesOf, principalKey } from '../../policy/index.js';
 import { AUTHENTICATED_USERS, EVERYONE } from '../../principals.js';
 import { withConnector } from '../fixes.js';
 import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
@@ -11,24 +11,7 @@ import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleCon
  * those of Authenticated Users, Everyone and any other account or group, since memberships are
  * not in the exports.
  */
-const entriesByConnector = new WeakMap<Snapshot, Map<string, Permission[]>>();
-
-/** The AD entries of one connector, indexed once per snapshot (one finding per Deny entry would otherwise read the whole ACL export each). */
-function entriesOf(snapshot: Snapshot, c: ReceiveConnector): readonly Permission[] {
-  let index = entriesByConnector.get(snapshot);
-  if (index === undefined) {
-    index = new Map();
-    for (const p of snapshot.permissions) {
-      const key = p.identity.toLowerCase();
-      const list = index.get(key);
-      if (list === undefined) index.set(key, [p]); else list.push(p);
-    }
-    entriesByConnector.set(snapshot, index);
-  }
-  return index.get(c.identity.toLowerCase()) ?? [];
-}
-
-function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user: string, right: string): string[] {
+function allowsFor(policy: RuleContext['policy'], c: ReceiveConnector, user: string, right: string): string[] {
   const key = principalKey(user);
   const account = canonicalPrincipal(user) === null;
   const reaches = (other: string): boolean => principalKey(other) === key
@@ -38,7 +21,7 @@ function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user:
   for (const ace of PERMISSION_GROUP_ACES) {
     if (!ace.deny && c.permissionGroups.includes(ace.group) && reaches(ace.principal) && ace.rights.some((x) => x.toLowerCase() === r)) out.push(`the ${ace.group} permission group`);
   }
-  for (const p of entriesOf(snapshot, c)) {
+  for (const p of permissionEntriesOf(policy, c)) {
     if (!p.deny && reaches(p.user)
       && p.extendedRights.some((x) => canonicalRight(x).toLowerCase() === r)) out.push(`an ${p.inherited ? 'inherited' : 'explicit'} Allow entry for ${p.user}`);
   }
@@ -50,13 +33,13 @@ function allowsFor(snapshot: RuleContext['snapshot'], c: ReceiveConnector, user:
 // removal changes no session. Where an Allow exists, removing the Deny grants it, and whether
 // that is wanted is the customer's decision. Entries for Authenticated Users or Everyone reach
 // every account (whose own grants the export may not show), so they are never removed by a fix.
-function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
+function fix(draft: FindingDraft, { policy }: RuleContext): FixCandidate {
   return withConnector(draft, (c) => {
     const user = typeof draft.evidence['principal'] === 'string' ? draft.evidence['principal'] : '';
     const rightsValue = draft.evidence['rights'];
     const rights = Array.isArray(rightsValue) ? rightsValue.filter((r): r is string => typeof r === 'string') : [];
     const key = principalKey(user);
-    const entries = entriesOf(snapshot, c).filter((p) => p.deny && principalKey(p.user) === key);
+    const entries = permissionEntriesOf(policy, c).filter((p) => p.deny && principalKey(p.user) === key);
     if (entries.some((e) => e.inherited)) {
       return { manual: `The Deny for ${user} on ${c.identity} is inherited from a parent object in Active Directory (the server or the protocol container), so it also applies to other connectors. Review it where it is set (ADSI Edit or Get-ADPermission on the parent); exrelay does not change inherited entries.` };
     }
@@ -67,7 +50,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
     if (key === principalKey(AUTHENTICATED_USERS) || key === principalKey(EVERYONE)) {
       return { manual: `The Deny for ${user} on ${c.identity} restricts every account that logs on (${rights.join(', ')}); which accounts hold those rights otherwise is not in the export. Keep it if it is intended (and document why); to lift it: ${command}` };
     }
-    const granted = rights.flatMap((r) => allowsFor(snapshot, c, user, r).map((source) => `${r} (granted by ${source})`));
+    const granted = rights.flatMap((r) => allowsFor(policy, c, user, r).map((source) => `${r} (granted by ${source})`));
     if (granted.length > 0) {
       return { manual: `The Deny for ${user} on ${c.identity} overrides ${granted.join('; ')}: removing it would give ${user} those rights. Keep it if the restriction is intended and document why; remove it only if the grant is wanted: ${command}` };
     }
