@@ -41,13 +41,8 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 /** The identities on each server, in snapshot order (ties between connectors go by that order). */
 function orderByServer(snapshot: Snapshot): Map<string, string> {
-  const out = new Map<string, string[]>();
-  for (const c of snapshot.connectors) {
-    const server = c.server.toLowerCase();
-    const list = out.get(server);
-    if (list === undefined) out.set(server, [c.identity.toLowerCase()]); else list.push(c.identity.toLowerCase());
-  }
-  return new Map([...out].map(([server, list]) => [server, list.join('\n')]));
+  const byServer = groupBy(snapshot.connectors, (c) => c.server.toLowerCase());
+  return new Map([...byServer].map(([server, list]) => [server, list.map((c) => c.identity.toLowerCase()).join('\n')]));
 }
 
 /** What changed from `before` to `after` (after is typically the dry run's copy of before). */
