@@ -6,7 +6,7 @@
 // and include both ends of the address space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparatorRanks, partsRanks } from '../../src/policy/range-clash.js';
+import { comparatorRanks, partsRanks } from '../../src/net/index.js';
 import { ADDRESS_PARTS, IPV6_MAX, formatAddress, parseAddressExact, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
