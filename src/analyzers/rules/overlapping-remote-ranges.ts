@@ -179,7 +179,7 @@ export default defineRule({
         for (const r of c.remoteIPRanges) {
           if (local.family === 4) {
             const f = parseIpv4Number(r.first);
-            const l = parseIpv4Number(r.last);
+            const l = r.last === r.first ? f : parseIpv4Number(r.last);
             if (f === null || l === null) continue;
             g.first.push(f); g.last.push(l);
           } else {
