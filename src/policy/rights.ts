@@ -100,12 +100,15 @@ function allowedKeys(policy: PolicyIndex, connector: ReceiveConnector, who: Prin
 // string of a snapshot, not once per AD entry and principal asked about.
 const userKeys = new WeakMap<PolicyIndex, Map<string, string>>();
 
-function userKeyOf(policy: PolicyIndex, user: string): string {
+function userKeysOf(policy: PolicyIndex): (user: string) => string {
   let keys = userKeys.get(policy);
   if (keys === undefined) { keys = new Map(); userKeys.set(policy, keys); }
-  let key = keys.get(user);
-  if (key === undefined) { key = principalKey(user); keys.set(user, key); }
-  return key;
+  const known = keys;
+  return (user) => {
+    let key = known.get(user);
+    if (key === undefined) { key = principalKey(user); known.set(user, key); }
+    return key;
+  };
 }
 
 // Constant tables of computeRights, made once instead of per connector and principal.
@@ -114,9 +117,26 @@ const KNOWN_RIGHT_ORDER: ReadonlyMap<string, number> = new Map<string, number>(K
 
 const ENTRY_KEYS_MEMO = 'entry-keys';
 
+// A few right spellings repeat over every AD entry: each one canonicalised once (bounded cache).
+const rightNames = new Map<string, readonly [string, string]>();
+
+function canonicalRightAndKey(right: string): readonly [string, string] {
+  let known = rightNames.get(right);
+  if (known === undefined) {
+    const name = canonicalRight(right);
+    known = [name, name.toLowerCase()] as const;
+    if (rightNames.size >= 10_000) rightNames.clear();
+    rightNames.set(right, known);
+  }
+  return known;
+}
+
 /** The principal key of each AD entry of a connector (in entry order), once per connector: every principal asked about reads them. */
 function entryKeysOf(policy: PolicyIndex, connector: ReceiveConnector, entries: readonly Permission[]): readonly string[] {
-  const make = (): string[] => entries.map((p) => userKeyOf(policy, p.user));
+  const make = (): string[] => {
+    const keyOf = userKeysOf(policy);
+    return entries.map((p) => keyOf(p.user));
+  };
   if (!policy.knows(connector)) return make();
   const memo = policy.memoMap(connector);
   let keys = memo.get(ENTRY_KEYS_MEMO) as string[] | undefined;
@@ -128,8 +148,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
   const principals = new Set(sessionPrincipals(who));
   const acc = new Map<string, Acc>();
   const slot = (right: string): Acc => {
-    const name = canonicalRight(right);
-    const key = name.toLowerCase();
+    const [name, key] = canonicalRightAndKey(right);
     let a = acc.get(key);
     if (a === undefined) {
       a = { right: name, explicitDeny: [], explicitAllow: [], inheritedDeny: [], inheritedAllow: [] };
@@ -175,7 +194,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
 }
 
 export function hasRight(policy: PolicyIndex, connector: ReceiveConnector, who: Principal, right: string): boolean {
-  return allowedKeys(policy, connector, who).has(canonicalRight(right).toLowerCase());
+  return allowedKeys(policy, connector, who).has(canonicalRightAndKey(right)[1]);
 }
 
 /** The set of rights a principal effectively holds (canonical spelling). */
