@@ -79,10 +79,21 @@ export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveCo
 
 function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): BindingClash | null {
   const mates = connectorsOfServer(connectors, c.server);
+  if (ranges !== c.remoteIPRanges) return bindingConflict(c, mates, ranges, null);
   // With its own ranges, only the connectors of the other role and those whose ranges clash with
-  // c's (one index per server) can make Exchange refuse; the others are skipped unread.
-  return bindingConflict(c, mates, ranges, ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null);
+  // c's (one index per server) can make Exchange refuse; the others are skipped unread. Several
+  // rules' checks and fixes ask this of the same connector: the answer is kept per server list
+  // (as the index is), for the connector object and its range list.
+  let known = ownClashes.get(mates);
+  if (known === undefined) { known = new Map(); ownClashes.set(mates, known); }
+  const kept = known.get(c);
+  if (kept !== undefined && kept.ranges === ranges) return kept.clash;
+  const clash = bindingConflict(c, mates, ranges, rangeClashPartners(mates));
+  known.set(c, { ranges, clash });
+  return clash;
 }
+
+const ownClashes = new WeakMap<readonly ReceiveConnector[], Map<ReceiveConnector, { ranges: readonly IpRange[]; clash: BindingClash | null }>>();
 
 function conflictText(c: ReceiveConnector, clash: BindingClash): string {
   if (clash.kind === 'role') return `${c.identity} shares a binding with ${clash.other.identity} of the other transport role`;
