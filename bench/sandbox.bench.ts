@@ -27,7 +27,8 @@
 // kernel up to milliseconds per file (other work deleting files in TMPDIR does that too):
 // TMPDIR on a quieter directory, or a pause between runs, shows the peers without that.
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { closeSync, constants, openSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,14 +74,15 @@ function benchEnvelope(id: string, size: number): CaptureEnvelope {
 
 
 type PeerKey = 'sandbox' | 'sandbox-sync' | 'postfix' | 'maildev' | 'sink';
-interface PeerSpec { key: PeerKey; start(dir: string): Promise<Started> }
-interface Outcome { rate: number; seconds: number; kept: number | null; peakRssMb: number | null; ok: boolean; note: string }
+/** `deletesFiles`: the peer removes files as it works (Postfix's queue), see outlastRecentDeletions. */
+interface PeerSpec { key: PeerKey; deletesFiles?: boolean; start(dir: string): Promise<Started> }
+interface Outcome { rate: number; seconds: number; kept: number | null; peakRssMb: number | null; cpuUsPerMessage: number | null; ok: boolean; note: string }
 
 const PEERS: PeerSpec[] = [
   { key: 'sink', start: () => startSink() },
   { key: 'sandbox', start: (dir) => startSandbox(SNAPSHOT, join(dir, 'capture')) },
   { key: 'sandbox-sync', start: (dir) => startSandbox(SNAPSHOT, join(dir, 'capture'), ['--capture-sync']) },
-  { key: 'postfix', start: (dir) => startPostfixPeer(SNAPSHOT, dir) },
+  { key: 'postfix', deletesFiles: true, start: (dir) => startPostfixPeer(SNAPSHOT, dir) },
   { key: 'maildev', start: (dir) => startMailDev(join(dir, 'maildev')) },
 ];
 
@@ -102,16 +104,19 @@ async function drive(source: string, spec: PeerSpec, work: string, sessions: num
   if ('skipped' in started) return started.skipped;
   const peer: Peer = started.peer;
   try {
+    const cpuBefore = peer.cpuMs();
     const t0 = process.hrtime.bigint();
     // -d: each session sends its messages over one connection; one recipient per message.
     const r = spawnSync(source, ['-d', '-s', String(sessions), '-l', '10240', '-m', String(messages), '-f', 'load@corp.example', '-t', 'user@corp.example', `127.0.0.1:${peer.port}`],
       { encoding: 'utf8', timeout: 15 * 60 * 1000 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpuAfter = peer.cpuMs();
     // smtp-source stops at the first reply it did not expect: exit 0 means every message got its 250.
     const acknowledged = r.status === 0;
     const kept = await settled(() => peer.kept(), messages);
     const note = acknowledged ? '' : `smtp-source failed: ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-2).join(' | ')}`;
-    return { rate: messages / seconds, seconds, kept, peakRssMb: peer.peakRssMb(), ok: acknowledged, note };
+    const cpuUsPerMessage = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / messages;
+    return { rate: messages / seconds, seconds, kept, peakRssMb: peer.peakRssMb(), cpuUsPerMessage, ok: acknowledged, note };
   } finally {
     // The peer's files stay until the whole run ends: on ext4 without a journal, creating a
     // file scans the inodes freed in the last minutes (the kernel's recently_deleted()), so
@@ -122,6 +127,38 @@ async function drive(source: string, spec: PeerSpec, work: string, sessions: num
   }
 }
 
+/**
+ * What creating one new file costs in the work directory right now, in microseconds (200
+ * empty files, kept until the run ends so that measuring adds no deletions). Every peer that
+ * keeps messages creates files: the sandbox two per message (<id>.eml and <id>.json, the
+ * capture layout), MailDev one, Postfix one queue file. This cost is the machine's, not the
+ * peers', and moves with what else runs on it (see outlastRecentDeletions); printed with each
+ * round so the rates can be read against it.
+ */
+async function creationCostUs(work: string): Promise<number> {
+  const dir = await mkdtemp(join(work, 'probe-'));
+  const count = 200;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) closeSync(openSync(join(dir, `${i}`), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL));
+  return Number(process.hrtime.bigint() - t0) / 1e3 / count;
+}
+
+/**
+ * Waits until files removed just now no longer slow down creating new ones. On ext4 without a
+ * journal, allocating an inode skips every inode of the group freed less than
+ * vm.dirty_expire_centisecs ago (the kernel's recently_deleted()), reading each one: after
+ * Postfix's run (it creates and removes a queue file per message, 5,000 in a few seconds) the
+ * next peer's file creations cost up to a millisecond each (measured: 54 us per creation in a
+ * quiet directory, 840-960 us beside fresh deletions). Which peer follows Postfix alternates
+ * between rounds, so without this pause that penalty fell on MailDev in one round and on both
+ * sandbox modes in the other: the pause lets each peer meet the disk as it found it.
+ */
+async function outlastRecentDeletions(): Promise<void> {
+  let centiseconds = 3000;
+  try { centiseconds = Number((await readFile('/proc/sys/vm/dirty_expire_centisecs', 'utf8')).trim()) || centiseconds; } catch { /* not Linux: the default */ }
+  await new Promise((resolve) => setTimeout(resolve, centiseconds * 10 + 1000));
+}
+
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 const failures: string[] = [];
 
@@ -130,14 +167,18 @@ async function throughput(source: string, work: string, sessions: number, messag
   const best = new Map<PeerKey, Outcome>();
   const skipped = new Map<PeerKey, string>();
   const rounds = new Map<PeerKey, number[]>();
+  const cpuRounds = new Map<PeerKey, number[]>();
   for (let round = 0; round < RUNS; round++) {
     // Take turns in a different order each round, so that no peer always follows the same one.
     const order = round % 2 === 0 ? PEERS : [...PEERS].reverse();
+    console.log(`  round ${round + 1}: load ${load()}; creating a file here costs ${(await creationCostUs(work)).toFixed(0)} us`);
     for (const spec of order) {
       if (skipped.has(spec.key)) continue;
       const o = await drive(source, spec, work, sessions, messages);
       if (typeof o === 'string') { skipped.set(spec.key, o); continue; }
       rounds.set(spec.key, [...(rounds.get(spec.key) ?? []), o.rate]);
+      if (o.cpuUsPerMessage !== null) cpuRounds.set(spec.key, [...(cpuRounds.get(spec.key) ?? []), o.cpuUsPerMessage]);
+      if (spec.deletesFiles === true) await outlastRecentDeletions();
       if (!o.ok) failures.push(`${sessions} sessions: ${spec.key} ${o.note}`);
       const have = best.get(spec.key);
       if (have === undefined || o.rate > have.rate) best.set(spec.key, o);
@@ -148,8 +189,9 @@ async function throughput(source: string, work: string, sessions: number, messag
     const o = best.get(key);
     if (o === undefined) { console.log(`  ${label.padEnd(22)} skipped: ${skipped.get(key) ?? 'not run'}`); return; }
     const rss = o.peakRssMb === null ? '' : `, peak RSS ${o.peakRssMb.toFixed(0)} MB`;
+    const cpu = (cpuRounds.get(key) ?? []).length === 0 ? '' : `, CPU ${(cpuRounds.get(key) ?? []).map((c) => c.toFixed(0)).join('/')} us/msg`;
     const kept = o.kept === null ? '' : `, kept ${o.kept}`;
-    console.log(`  ${label.padEnd(22)} ${o.rate.toFixed(0).padStart(6)} msg/s (rounds: ${(rounds.get(key) ?? []).map((r) => r.toFixed(0)).join(', ')})${kept}${rss}${extra}`);
+    console.log(`  ${label.padEnd(22)} ${o.rate.toFixed(0).padStart(6)} msg/s (rounds: ${(rounds.get(key) ?? []).map((r) => r.toFixed(0)).join(', ')})${kept}${rss}${cpu}${extra}`);
   };
   line('sandbox', 'exrelay sandbox', ' (written, not synced)');
   line('maildev', 'MailDev 2.2', ' (files, not synced)');

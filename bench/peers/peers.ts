@@ -15,6 +15,8 @@ export interface Peer {
   kept(): Promise<number | null>;
   /** peak resident memory of its process so far, in MB (null: several processes, not measured) */
   peakRssMb(): number | null;
+  /** CPU time its process has used so far (user + system, all threads), in ms (null: several processes, not measured) */
+  cpuMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,21 @@ function peakOf(pid: number | undefined): number | null {
     return m === null ? null : Number(m[1]) / 1024;
   } catch { return null; }
 }
+
+/** utime + stime of a process (all its threads), in ms. */
+function cpuOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch { return null; }
+}
+
+/** The kernel's clock ticks per second for /proc/PID/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 async function emlCount(dir: string): Promise<number> {
   return (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml')).length;
@@ -79,7 +96,7 @@ export async function startSandbox(snapshot: string, captureDir: string, extra: 
       '--port-offset', String(randomOffset()), '--capture', captureDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     const m = await waitForLine(child, /listening [^ ]+:(\d+) for EX01 port 25\r?\n/, 60000);
     if (m !== null) {
-      return { peer: { name: ['exrelay sandbox', ...extra].join(' '), port: Number(m[1]), kept: () => emlCount(captureDir), peakRssMb: () => peakOf(child.pid), stop: () => stopChild(child) } };
+      return { peer: { name: ['exrelay sandbox', ...extra].join(' '), port: Number(m[1]), kept: () => emlCount(captureDir), peakRssMb: () => peakOf(child.pid), cpuMs: () => cpuOf(child.pid), stop: () => stopChild(child) } };
     }
     if (attempt >= 4) throw new Error('exrelay sandbox did not start (ports in use?)');
   }
@@ -93,7 +110,7 @@ export async function startSink(): Promise<Started> {
   // backlog 1024: the 1,000-session run connects all at once
   const child = spawn(sink, ['-u', 'nobody', `127.0.0.1:${port}`, '1024'], { stdio: 'ignore' });
   await waitForPort(port);
-  return { peer: { name: 'smtp-sink', port, kept: () => Promise.resolve(null), peakRssMb: () => peakOf(child.pid), stop: () => stopChild(child) } };
+  return { peer: { name: 'smtp-sink', port, kept: () => Promise.resolve(null), peakRssMb: () => peakOf(child.pid), cpuMs: () => cpuOf(child.pid), stop: () => stopChild(child) } };
 }
 
 /**
@@ -121,6 +138,7 @@ export async function startPostfixPeer(snapshot: string, workDir: string): Promi
       // cleanup logs each message it queued durably; the discard transport then logs it sent
       kept: async () => (await readFile(maillog, 'utf8').catch(() => '')).split('\n').filter((l) => /postfix\/cleanup\[\d+\]: [0-9A-F]+: message-id=/.test(l)).length,
       peakRssMb: () => null,
+      cpuMs: () => null,
       stop: () => instance.stop(),
     },
   };
@@ -133,5 +151,5 @@ export async function startMailDev(dir: string): Promise<Started> {
   const port = randomOffset() + 25;
   const child = spawn(process.execPath, [MAILDEV, '--smtp', String(port), '--ip', '127.0.0.1', '--disable-web', '--mail-directory', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForPort(port, 60000);
-  return { peer: { name: 'MailDev', port, kept: () => emlCount(dir), peakRssMb: () => peakOf(child.pid), stop: () => stopChild(child) } };
+  return { peer: { name: 'MailDev', port, kept: () => emlCount(dir), peakRssMb: () => peakOf(child.pid), cpuMs: () => cpuOf(child.pid), stop: () => stopChild(child) } };
 }

@@ -104,7 +104,7 @@ export interface PolicyTables {
    * IPv6 bounds as parts (see ADDRESS_PARTS; the first address's, then the last's) of the range
    * whose slot is k at rangeParts6[k * 2 * ADDRESS_PARTS ..]; rangeSlot6[id] is the slot, -1 for IPv4.
    */
-  readonly rangeParts6: number[];
+  rangeParts6: Float64Array;
   readonly rangeSlot6: Int32Array;
   /** bigint view of a range, made on first use */
   readonly rangeEntries: Map<number, RangeEntry>;
@@ -175,14 +175,15 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
     connectorsByServer: new Map(), entries: new Map(), serversByName: new Map(), serversByRawName: new Map(),
     permissionsByIdentity: new Map(), partitions: new Map(), partitionsByRaw: new Map(), defaultLocals: new Map(),
     endpointPartitions: new Map(), rangeOwner: [], rangeRaw: [], rangeFirst4: new Float64Array(total),
-    rangeLast4: new Float64Array(total), rangeParts6: [], rangeSlot6: new Int32Array(total).fill(-1), rangeEntries: new Map(), wildcardSweeps4: new Map(), caches: new Map(),
+    rangeLast4: new Float64Array(total), rangeParts6: new Float64Array(0), rangeSlot6: new Int32Array(total).fill(-1), rangeEntries: new Map(), wildcardSweeps4: new Map(), caches: new Map(),
     connectorMemo: new Map(),
   };
   for (const s of snapshot.servers) {
     const key = s.name.toLowerCase();
     if (!tables.serversByName.has(key)) tables.serversByName.set(key, s);
   }
-  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeParts6, rangeSlot6 } = tables;
+  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeSlot6 } = tables;
+  let slots6 = 0;
   const parts = BOUND_PARTS;
   let id = 0;
   snapshot.connectors.forEach((connector, order) => {
@@ -204,8 +205,11 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
           continue;
         }
         if (family === 6) {
-          rangeSlot6[id] = rangeParts6.length / (2 * PARTS);
-          for (let k = 0; k < 2 * PARTS; k++) rangeParts6.push(parts[k] as number);
+          // Sized once, at the first IPv6 range, for every range after it (pages never written
+          // are not touched).
+          if (slots6 === 0) tables.rangeParts6 = new Float64Array(2 * PARTS * (total - id));
+          tables.rangeParts6.set(parts, 2 * PARTS * slots6);
+          rangeSlot6[id] = slots6++;
           rangeOwner.push(entry);
           rangeRaw.push(range);
           entry.ids6.push(id++);
@@ -283,7 +287,7 @@ const SIZE_PARTS = new Float64Array(2 * PARTS);
  * last - first of the IPv6 range whose parts start at `at`, as parts into out[to ..] (the size
  * less one: sizes compare as these do). Parts are 48, 48 and 32 bits wide; the subtraction borrows.
  */
-export function sizeParts6(parts: readonly number[], at: number, out: Float64Array, to: number): void {
+export function sizeParts6(parts: Float64Array, at: number, out: Float64Array, to: number): void {
   let low = (parts[at + PARTS + 2] as number) - (parts[at + 2] as number);
   let borrow = 0;
   if (low < 0) { low += 2 ** 32; borrow = 1; }

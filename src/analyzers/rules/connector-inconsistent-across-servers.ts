@@ -269,13 +269,20 @@ function alignCopiesFix(draft: FindingDraft, context: RuleContext): FixCandidate
       changesRelayHostsOf: identitiesOf,
     };
   }
+  // Each range's key is made once (copies × union key strings were most of this fix on estates
+  // whose copies carry thousands of ranges).
   const union: IpRange[] = [];
+  const unionKeys: string[] = [];
+  const ownKeys = members.map((c) => c.remoteIPRanges.map(rangeKey));
   const keys = new Set<string>();
-  for (const c of members) for (const r of c.remoteIPRanges) if (!keys.has(rangeKey(r))) { keys.add(rangeKey(r)); union.push(r); }
+  members.forEach((c, m) => c.remoteIPRanges.forEach((r, i) => {
+    const key = ownKeys[m]?.[i] as string;
+    if (!keys.has(key)) { keys.add(key); union.push(r); unionKeys.push(key); }
+  }));
   let blocked: string | null = null;
-  const lines = members.flatMap((c) => {
-    const own = new Set(c.remoteIPRanges.map(rangeKey));
-    const missing = union.filter((r) => !own.has(rangeKey(r)));
+  const lines = members.flatMap((c, m) => {
+    const own = new Set(ownKeys[m]);
+    const missing = union.filter((_, i) => !own.has(unionKeys[i] as string));
     blocked ??= missing.length === 0 ? null : conflictOf(context.snapshot.connectors, c, [...c.remoteIPRanges, ...missing]);
     return missing.length === 0 ? [] : [`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${missing.map((r) => psQuote(r.expression)).join(',')}} -ErrorAction Stop`];
   });

@@ -5,6 +5,7 @@ import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeIn
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
+import { connectorsNamed } from '../relay-fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
 import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
@@ -346,9 +347,10 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
         adds.push(...pieces.map((p) => p.expression));
       }
       if (ranges.length === 0) return decide(`Taking the overlap out would leave ${loser.identity} without remote ranges, which Exchange refuses.`);
-      const copies = snapshot.connectors.filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(loser).toLowerCase());
+      const copies = connectorsNamed(snapshot.connectors, sharedName(loser)).filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase());
       if (copies.length > 0) return decide(`${loser.identity} also exists as ${copies.map((o) => o.identity).join(', ')}; changing the ranges of one copy alone would make the servers answer differently, so the copies are changed together.`);
-      const conflict = conflictOf(snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
+      // The snapshot's own list while nothing has changed yet (its per-server index is built once).
+      const conflict = conflictOf(changed.size === 0 ? snapshot.connectors : snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
       if (conflict !== null) return decide(`After the change Exchange would still refuse it: ${conflict}.`);
       changed.set(loser, { ...loser, remoteIPRanges: ranges });
       const hash = `@{Remove=${removes.map(psQuote).join(',')}${adds.length > 0 ? `; Add=${adds.map(psQuote).join(',')}` : ''}}`;
