@@ -7,7 +7,8 @@
 // Targets, on every shape: within 20x of the baseline and at most 300 MB peak RSS; a shape
 // past either prints FAIL and the bench exits 1. The reader runs in a child process so that
 // the peak RSS it reports (process.resourceUsage().maxRSS, which covers its worker threads) is
-// its own, not the generator's. BENCH_CPU_PROF=DIR writes a CPU profile of each reader run.
+// its own, not the generator's. BENCH_CPU_PROF=DIR writes a CPU profile of each reader run;
+// BENCH_LOG_WORKERS=2 makes the reader use two threads even on a loaded machine.
 // Run: npm run bench -- logs
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -29,7 +30,9 @@ async function readMode(paths: string[]): Promise<void> {
   const { buildLogsDocument } = (built ? await import(DIST_AGGREGATE) : await import('../src/logs/aggregate.js')) as typeof import('../src/logs/aggregate.js');
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage(); // from here: loading tsx and this file is not the reader's cost
-  const r = await readLogs(paths);
+  // BENCH_LOG_WORKERS=N reads with N threads whatever the load (the reader decides otherwise).
+  const workers = process.env.BENCH_LOG_WORKERS;
+  const r = await readLogs(paths, workers === undefined || workers === '' ? {} : { workers: Number(workers) });
   const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(c0); // the whole process: main thread and reader threads

@@ -102,8 +102,25 @@ for (const p of WELL_KNOWN_PRINCIPALS) {
   for (const n of p.names) (p.domainScoped ? BY_GROUP : BY_NAME).set(fold(n), p);
 }
 
+// An estate repeats a few principal names across tens of thousands of AD entries, and every
+// lookup folds Unicode: the answers are kept per distinct string (bounded, as the input is).
+const LOOKUP_CACHE_LIMIT = 10_000;
+const foundByUser = new Map<string, WellKnownPrincipal | null>();
+const keyByUser = new Map<string, string>();
+
+function remember<T>(cache: Map<string, T>, user: string, value: T): T {
+  if (cache.size >= LOOKUP_CACHE_LIMIT) cache.clear();
+  cache.set(user, value);
+  return value;
+}
+
 /** The well-known principal a `User` value names (by SID or localised name), or null. */
 export function findWellKnownPrincipal(user: string): WellKnownPrincipal | null {
+  const known = foundByUser.get(user);
+  return known !== undefined ? known : remember(foundByUser, user, lookUpWellKnownPrincipal(user));
+}
+
+function lookUpWellKnownPrincipal(user: string): WellKnownPrincipal | null {
   const text = user.trim();
   const sid = BY_SID.get(text.toUpperCase());
   if (sid !== undefined) return sid;
@@ -155,6 +172,10 @@ export function expandTruncatedPrincipal(cell: string): string | null {
  * else the name as written.
  */
 export function principalKey(user: string): string {
+  return keyByUser.get(user) ?? remember(keyByUser, user, keyOfPrincipal(user));
+}
+
+function keyOfPrincipal(user: string): string {
   const hit = findWellKnownPrincipal(user);
   if (hit === null) return user.trim().toLowerCase();
   return (hit.domainScoped ? `<DOMAIN>\\${hit.canonical}` : hit.canonical).toLowerCase();

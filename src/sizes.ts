@@ -6,14 +6,22 @@ const UNITS: Array<[number, string]> = [[1e12, 'trillion'], [1e9, 'billion'], [1
 
 /** "256", "9,999", "about 65 thousand", "about 4.3 billion". */
 export function countWords(n: number): string {
-  if (n < 10000) return n.toLocaleString('en-US');
+  if (n < 10000) return groupedDigits(n);
   for (const [unit, name] of UNITS) {
     if (n >= unit) {
       const v = n / unit;
-      return `about ${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v).toLocaleString('en-US')} ${name}`;
+      return `about ${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : groupedDigits(Math.round(v))} ${name}`;
     }
   }
-  return n.toLocaleString('en-US');
+  return groupedDigits(n);
+}
+
+/**
+ * n as en-US prints it ("1,234"). Whole numbers are grouped here: toLocaleString goes through
+ * Intl, which cost tens of milliseconds when every finding of a large estate states its sizes.
+ */
+function groupedDigits(n: number): string {
+  return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US');
 }
 
 const IPV4_ALL = 2 ** 32;

@@ -10,7 +10,8 @@ import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } 
 import { CONNECTOR_EXTRA_SETTINGS, type AuthMechanism, type Certificate, type IpRange, type ReceiveConnector, type Snapshot } from '../model.js';
 import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
 import { rangeClashPartners } from '../policy/index.js';
-import { formatBinding } from '../net/index.js';
+import type { RangeClashPartners } from '../policy/range-clash.js';
+import { formatBinding, tryRangeInterval } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
 import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
 
@@ -79,10 +80,62 @@ export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveCo
 
 function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): BindingClash | null {
   const mates = connectorsOfServer(connectors, c.server);
+  // Changed ranges (a fix's result): a connector of the same role can clash only where its
+  // ranges' span meets theirs, so the others are skipped unread (the server's index holds the
+  // current ranges only).
+  if (ranges !== c.remoteIPRanges) return bindingConflict(c, mates, ranges, spanPartners(ranges));
   // With its own ranges, only the connectors of the other role and those whose ranges clash with
-  // c's (one index per server) can make Exchange refuse; the others are skipped unread.
-  return bindingConflict(c, mates, ranges, ranges === c.remoteIPRanges ? rangeClashPartners(mates) : null);
+  // c's (one index per server) can make Exchange refuse; the others are skipped unread. Several
+  // rules' checks and fixes ask this of the same connector: the answer is kept per server list
+  // (as the index is), for the connector object and its range list.
+  let known = ownClashes.get(mates);
+  if (known === undefined) { known = new Map(); ownClashes.set(mates, known); }
+  const kept = known.get(c);
+  if (kept !== undefined && kept.ranges === ranges) return kept.clash;
+  const clash = bindingConflict(c, mates, ranges, rangeClashPartners(mates));
+  known.set(c, { ranges, clash });
+  return clash;
 }
+
+/** Per address family, the lowest first and highest last address of a range list's readable ranges. */
+interface RangeSpan { v4: { first: bigint; last: bigint } | null; v6: { first: bigint; last: bigint } | null }
+
+// Range lists are replaced, never changed in place (see binding-conflict.ts), so a span is kept with its list.
+const spans = new WeakMap<readonly IpRange[], RangeSpan>();
+
+function spanOf(ranges: readonly IpRange[]): RangeSpan {
+  let span = spans.get(ranges);
+  if (span !== undefined) return span;
+  span = { v4: null, v6: null };
+  for (const range of ranges) {
+    const i = tryRangeInterval(range);
+    if (i === null) continue;
+    const key = i.family === 4 ? 'v4' : 'v6';
+    const known = span[key];
+    if (known === null) span[key] = { first: i.first, last: i.last };
+    else { if (i.first < known.first) known.first = i.first; if (i.last > known.last) known.last = i.last; }
+  }
+  spans.set(ranges, span);
+  return span;
+}
+
+/**
+ * Partners for a list of ranges: another connector may clash only if its span meets theirs in
+ * one family (a partial overlap or an equal range needs a shared address). Never says "cannot"
+ * of a clash, so bindingConflict's answer is unchanged.
+ */
+function spanPartners(ranges: readonly IpRange[]): RangeClashPartners {
+  const mine = spanOf(ranges);
+  const meets = (x: RangeSpan['v4'], y: RangeSpan['v4']): boolean => x !== null && y !== null && x.first <= y.last && y.first <= x.last;
+  return {
+    mayClash(_c, other) {
+      const theirs = 'remoteIPRanges' in other && Array.isArray(other.remoteIPRanges) ? spanOf(other.remoteIPRanges as readonly IpRange[]) : null;
+      return theirs === null || meets(mine.v4, theirs.v4) || meets(mine.v6, theirs.v6);
+    },
+  };
+}
+
+const ownClashes = new WeakMap<readonly ReceiveConnector[], Map<ReceiveConnector, { ranges: readonly IpRange[]; clash: BindingClash | null }>>();
 
 function conflictText(c: ReceiveConnector, clash: BindingClash): string {
   if (clash.kind === 'role') return `${c.identity} shares a binding with ${clash.other.identity} of the other transport role`;

@@ -126,8 +126,8 @@ function generationOf(context: RuleContext, c: ReceiveConnector): string {
   return c.transportRole === null || /Version 14\./i.test(version) ? '2010' : `2013+|${c.transportRole}`;
 }
 
-/** The connectors of the list with this shared name, in list order. */
-const connectorsNamed = connectorIndex(sharedName);
+/** The connectors of the list with this shared name (case-insensitive), in list order. */
+export const connectorsNamed = connectorIndex(sharedName);
 
 /**
  * The copies of a connector on the servers of its generation (same name once the server name is

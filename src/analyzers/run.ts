@@ -138,16 +138,30 @@ function unmetNeeds(rule: Rule, context: RuleContext): Need[] {
   return (rule.meta.needs ?? []).filter((n) => !NEEDS[n].has(context));
 }
 
+/** The connectors some of whose properties were assumed, in snapshot order, with those properties (lower case). */
+type AssumedIndex = ReadonlyArray<readonly [ReceiveConnector, ReadonlySet<string>]>;
+
+// Built once per audit and shared by every rule: assumedProperties made a set per connector and rule.
+function assumedIndexOf(connectors: readonly ReceiveConnector[]): AssumedIndex {
+  const index: Array<readonly [ReceiveConnector, ReadonlySet<string>]> = [];
+  for (const c of connectors) {
+    if (c.extra === undefined) continue;
+    const assumed = assumedProperties(c);
+    if (assumed.size > 0) index.push([c, assumed]);
+  }
+  return index;
+}
+
 /**
  * One rule's drafts over a context. Assumed is not observed: the rule does not speak about a
  * connector whose properties it reads were filled with defaults, nor through one (the other side
  * of a conflict); those connectors are listed in `notRun`.
  */
-function checkRule(rule: Rule, context: RuleContext, notRun: NotRun): FindingDraft[] {
+function checkRule(rule: Rule, context: RuleContext, notRun: NotRun, assumedOf: AssumedIndex = assumedIndexOf(context.snapshot.connectors)): FindingDraft[] {
   const needed = rule.meta.dependsOn ?? [];
   const unobserved = new Set<ReceiveConnector>();
-  for (const c of context.snapshot.connectors) {
-    const assumed = assumedAmong(c, needed);
+  for (const [c, assumedHere] of needed.length === 0 ? [] : assumedOf) {
+    const assumed = needed.filter((p) => assumedHere.has(p.toLowerCase()));
     if (assumed.length === 0) continue;
     unobserved.add(c);
     if (rule.appliesTo !== undefined && !rule.appliesTo(c)) continue;
@@ -176,13 +190,14 @@ export function auditWithCandidates(snapshot: Snapshot, options: AuditOptions, n
 
   const notRun: NotRun = [];
   const all: Finding[] = [];
+  const assumedOf = assumedIndexOf(snapshot.connectors);
   for (const rule of rules) {
     const unmet = unmetNeeds(rule, context);
     if (unmet.length > 0) {
       notRun.push({ rule: rule.meta.id, missing: unmet.map((n) => NEEDS[n].missing).join('; '), export: unmet.map((n) => NEEDS[n].export).join('; ') });
       continue;
     }
-    for (const draft of checkRule(rule, context, notRun)) {
+    for (const draft of checkRule(rule, context, notRun, assumedOf)) {
       const candidate = options.withoutFixes === true ? { manual: '' } : fixCandidateOf(rule, draft, context);
       const finding = stampFinding(rule, draft, context, candidate);
       candidates.set(finding, candidate);

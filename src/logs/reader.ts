@@ -1,9 +1,9 @@
 // Streaming reader for SMTP receive protocol logs and message tracking logs: finds the log
-// files (by content), cuts large plain files
-// into line-aligned byte ranges, and spreads the work over worker threads (both cores). Each
-// reader folds the sessions it sees completely into its own aggregate and hands back the
-// sessions it saw only part of (they span files or ranges); those are merged by session key and
-// replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
+// files (by content), cuts large plain files into line-aligned byte ranges, and on an idle
+// machine reads the first half of them in this thread and the second half in a worker thread
+// (both cores). Each reader folds the sessions it sees completely into its own aggregate and
+// hands back the sessions it saw only part of (they cross from one half into the other, or are
+// damaged excerpts); those are merged by session key and replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
 import { availableParallelism, loadavg } from 'node:os';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +22,11 @@ export type LogFileKind = 'protocol' | 'tracking';
 export interface LogFile { path: string; size: number; gzip: boolean; kind: LogFileKind }
 
 export interface ReadOptions {
-  /** worker threads; 0 reads in this thread. Default: see `defaultWorkers` (2 on an idle machine for inputs over 16 MB). */
+  /**
+   * threads that read: 0 or 1 reads in this thread alone; n reads in this thread and n - 1 worker
+   * threads at once, each a run of consecutive files. Default: see `defaultWorkers` (2 on an idle
+   * machine for inputs over 16 MB).
+   */
   workers?: number;
   /** plain files larger than this are cut into ranges of about this size */
   chunkBytes?: number;
@@ -47,10 +51,11 @@ const DEFAULT_CHUNK = 32 * 1024 * 1024;
 const WORKER_THRESHOLD = 16 * 1024 * 1024;
 
 /**
- * Reader threads for `totalBytes` of logs on a machine with `cores` cores whose one-minute load
- * average is `load`. Two threads only pay for themselves when both cores are free: each has its
- * own V8 heap and start-up, sessions cut at file boundaries are merged afterwards and each
- * thread's aggregate is copied back. Measured on the 2-core machine (docs/performance.md, Logs):
+ * Reading threads for `totalBytes` of logs on a machine with `cores` cores whose one-minute load
+ * average is `load` (0: this thread alone; 2: this thread and one worker thread). Two threads
+ * only pay for themselves when both cores are free: the worker has its own V8 heap and start-up,
+ * sessions that cross from one thread's files into the other's are merged afterwards and the
+ * worker's aggregate is copied back. Measured on the 2-core machine (docs/performance.md, Logs):
  * at load 14–19, no thread read the rolled shape in about half the wall time and half the CPU
  * time of two threads; on an idle machine the two threads are what doubles the rate.
  */
@@ -170,20 +175,22 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   const items = planWork(files, options.chunkBytes ?? DEFAULT_CHUNK);
   const total = files.reduce((n, f) => n + f.size, 0);
   const wanted = options.workers ?? defaultWorkers(total, availableParallelism(), loadavg()[0] ?? 0);
-  const workers = Math.min(wanted, items.length);
+  const shares = splitShares(items, Math.max(1, wanted));
   let done = 0;
   const progress = (bytes: number): void => {
     done += bytes;
     options.onProgress?.(Math.min(done, total), total);
   };
-  const results = workers === 0 ? [await readInThread(items, progress, options.sweepEvery)] : await readInWorkers(items, workers, progress, options.sweepEvery);
+  const results = await readShares(shares, progress, options.sweepEvery);
 
-  const aggregate = createAggregate();
+  // The first share's aggregate is the base: the others are added to it.
+  const first = results[0] as ReaderResult;
+  const aggregate = first.aggregate;
   const open = new Map<string, SessionPartial>();
   let lines = 0;
   let records = 0;
   for (const r of results) {
-    mergeAggregate(aggregate, r.aggregate);
+    if (r !== first) mergeAggregate(aggregate, r.aggregate);
     lines += r.lines;
     records += r.records;
     warnings.push(...r.warnings);
@@ -197,6 +204,45 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   // Tracked messages held for the network-message-id check: every log is read now.
   settlePending(aggregate.tracking);
   return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings };
+}
+
+/**
+ * The work cut into `count` runs of consecutive items with about the same number of bytes each.
+ * Consecutive, because a session that continues into the next file or range is then finished
+ * by the same reader, in its own table: only the sessions that cross from one run into the next
+ * are merged afterwards (dealt out item by item, nearly every session cut by a file roll was).
+ * Runs are cut between items only, so that a file read whole keeps its line numbers.
+ */
+export function splitShares(items: readonly WorkItem[], count: number): WorkItem[][] {
+  const total = items.reduce((n, i) => n + i.end - i.start, 0);
+  const shares: WorkItem[][] = [[]];
+  let before = 0;
+  for (const item of items) {
+    const size = item.end - item.start;
+    // An item goes to the run its middle byte falls in.
+    const at = total === 0 ? 0 : Math.min(count - 1, Math.floor(((before + size / 2) * count) / total));
+    while (shares.length <= at) shares.push([]);
+    (shares[shares.length - 1] as WorkItem[]).push(item);
+    before += size;
+  }
+  const used = shares.filter((s) => s.length > 0);
+  return used.length === 0 ? [[]] : used;
+}
+
+/** Reads the first share in this thread and every other share in a worker thread of its own, at the same time. */
+async function readShares(shares: readonly WorkItem[][], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
+  if (shares.length === 1) return [await readInThread(shares[0] as WorkItem[], progress, sweepEvery)];
+  const workers = shares.slice(1).map((share) => readInWorker(share, progress, sweepEvery));
+  try {
+    // The workers start up while this thread reads its own share.
+    const own = await readInThread(shares[0] as WorkItem[], progress, sweepEvery);
+    return [own, ...await Promise.all(workers.map((w) => w.result))];
+  } catch (error) {
+    for (const w of workers) void w.worker.terminate();
+    // The first failure is reported; the others' rejections are expected now.
+    for (const w of workers) w.result.catch(() => undefined);
+    throw error;
+  }
 }
 
 /** One reader's work: fold complete sessions, keep the open ones for the merge. */
@@ -224,10 +270,9 @@ async function readInThread(items: readonly WorkItem[], progress: (bytes: number
 }
 
 /** Messages between this thread and a worker (see worker.ts). */
-export type ToWorker = { type: 'item'; item: WorkItem } | { type: 'finish' };
+export type ToWorker = { type: 'items'; items: WorkItem[] };
 export type FromWorker =
   | { type: 'progress'; bytes: number }
-  | { type: 'done' }
   | { type: 'result'; result: ReaderResult }
   | { type: 'error'; file: string | null; line: number | null; message: string };
 
@@ -243,43 +288,24 @@ function spawnWorker(sweepEvery: number | undefined): Worker {
   return new Worker(new URL('./worker.js', here), { workerData });
 }
 
-function readInWorkers(items: readonly WorkItem[], count: number, progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
-  return new Promise((resolve, reject) => {
-    const queue = [...items];
-    const results: ReaderResult[] = [];
-    const pool: Worker[] = [];
-    let failed = false;
-    const fail = (error: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of pool) void w.terminate();
-      reject(error);
-    };
-    const next = (w: Worker): void => {
-      const item = queue.shift();
-      w.postMessage(item === undefined ? { type: 'finish' } satisfies ToWorker : { type: 'item', item } satisfies ToWorker);
-    };
-    for (let i = 0; i < count; i++) {
-      const w = spawnWorker(sweepEvery);
-      let finished = false;
-      pool.push(w);
-      w.on('message', (msg: FromWorker) => {
-        switch (msg.type) {
-          case 'progress': progress(msg.bytes); break;
-          case 'done': next(w); break;
-          case 'result':
-            finished = true;
-            results.push(msg.result);
-            if (results.length === count) resolve(results);
-            break;
-          case 'error':
-            fail(msg.file === null ? new InternalError(msg.message) : new InputError(msg.file, msg.line, msg.message));
-            break;
-        }
-      });
-      w.on('error', (error) => fail(error));
-      w.on('exit', (code) => { if (!finished) fail(new InternalError(`log reader thread exited with code ${code}`)); });
-      next(w);
-    }
+/** One worker thread reading `items` in order into its own reader. */
+function readInWorker(items: WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): { worker: Worker; result: Promise<ReaderResult> } {
+  const worker = spawnWorker(sweepEvery);
+  const result = new Promise<ReaderResult>((resolve, reject) => {
+    let finished = false;
+    worker.on('message', (msg: FromWorker) => {
+      switch (msg.type) {
+        case 'progress': progress(msg.bytes); break;
+        case 'result': finished = true; resolve(msg.result); break;
+        case 'error':
+          finished = true;
+          reject(msg.file === null ? new InternalError(msg.message) : new InputError(msg.file, msg.line, msg.message));
+          break;
+      }
+    });
+    worker.on('error', (error) => { finished = true; reject(error); });
+    worker.on('exit', (code) => { if (!finished) reject(new InternalError(`log reader thread exited with code ${code}`)); });
   });
+  worker.postMessage({ type: 'items', items } satisfies ToWorker);
+  return { worker, result };
 }

@@ -93,7 +93,29 @@ function firstSeq(p: SessionPartial): number {
   return p.events.length === 0 ? Number.MAX_SAFE_INTEGER : eventSeq(p.events[0] as number);
 }
 
-interface Pending { kind: number; arg: string | null; bdatLast: boolean; intermediate: boolean }
+/**
+ * The commands still waiting for their reply, oldest first (`waiting.head` up to `tail`): parallel
+ * arrays reused from one session to the next instead of an object per command, because this
+ * runs for every session of the logs. Summaries are made one at a time (nothing here awaits).
+ */
+const waiting = {
+  kind: [] as number[],
+  arg: [] as Array<string | null>,
+  /** a BDAT … LAST */
+  bdatLast: [] as boolean[],
+  /** answered 334/354: the command goes on */
+  intermediate: [] as boolean[],
+  head: 0,
+  tail: 0,
+};
+
+function enqueue(kind: number, arg: string | null, bdatLast: boolean): void {
+  const at = waiting.tail++;
+  waiting.kind[at] = kind;
+  waiting.arg[at] = arg;
+  waiting.bdatLast[at] = bdatLast;
+  waiting.intermediate[at] = false;
+}
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
   const remote = splitEndpoint(partial.remoteEndpoint);
@@ -113,7 +135,9 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
     messages: 0,
     transactions: [],
   };
-  const state: Dialogue = { queue: [], tx: null, userName: null };
+  const state: Dialogue = { tx: null, userName: null };
+  waiting.head = 0;
+  waiting.tail = 0;
   const ev = partial.events;
   if (isPackedSortedBySeq(ev)) {
     // The usual case: walk the packed numbers, no object per event (this runs once per session).
@@ -134,11 +158,11 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
   return summary;
 }
 
-/** Where a session's dialogue stands while its events are replayed. */
-interface Dialogue { queue: Pending[]; tx: Transaction | null; userName: string | null }
+/** Where a session's dialogue stands while its events are replayed (and `waiting`). */
+interface Dialogue { tx: Transaction | null; userName: string | null }
 
 function step(summary: SessionSummary, state: Dialogue, kind: EvKind, code: number, arg: string | null): void {
-  const queue = state.queue;
+  const q = waiting;
   switch (kind) {
     case Ev.TlsOk: summary.tls = true; break;
     case Ev.Authenticated:
@@ -149,51 +173,48 @@ function step(summary: SessionSummary, state: Dialogue, kind: EvKind, code: numb
     case Ev.ClientAddr: if (arg !== null && arg !== '') summary.remoteIp = arg; break;
     case Ev.Other: {
       // While AUTH waits for the client's next step, its lines are credentials, not commands.
-      const head = queue[0];
-      if (head !== undefined && head.kind === Ev.Auth && head.intermediate) break;
-      queue.push({ kind, arg, bdatLast: false, intermediate: false });
+      if (q.head < q.tail && q.kind[q.head] === Ev.Auth && q.intermediate[q.head] === true) break;
+      enqueue(kind, arg, false);
       break;
     }
     case Ev.Reply: {
       // A reply that names its subject (x.1.0 sender, x.1.5 recipient) cannot answer an earlier
       // EHLO or AUTH whose reply the excerpt lost: those stay unanswered.
-      if (arg !== null) while (queue.length > 0 && (queue[0] as Pending).kind !== Ev.Mail && (queue[0] as Pending).kind !== Ev.Rcpt) queue.shift();
-      const head = queue[0];
-      if (head === undefined) break; // the 220 banner, or a reply whose command is not in the log
-      if (code >= 300 && code < 400) { head.intermediate = true; break; } // 334 / 354: not final yet
-      if (arg === 'sender' && head.kind !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
-      if (arg === 'recipient' && head.kind === Ev.Mail) {
-        // The RCPT (and the MAIL reply) are missing, but reaching RCPT means the sender was accepted.
-        queue.shift();
-        state.tx = applyReply(summary, head, 250, state.tx, state.userName);
-        break;
-      }
-      queue.shift();
-      state.tx = applyReply(summary, head, code, state.tx, state.userName);
+      if (arg !== null) while (q.head < q.tail && q.kind[q.head] !== Ev.Mail && q.kind[q.head] !== Ev.Rcpt) q.head++;
+      if (q.head === q.tail) break; // the 220 banner, or a reply whose command is not in the log
+      const head = q.head;
+      if (code >= 300 && code < 400) { q.intermediate[head] = true; break; } // 334 / 354: not final yet
+      if (arg === 'sender' && q.kind[head] !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
+      q.head++;
+      // An x.1.5 reply to a MAIL FROM: the RCPT (and the MAIL reply) are missing, but reaching
+      // RCPT means the sender was accepted.
+      state.tx = applyReply(summary, head, arg === 'recipient' && q.kind[head] === Ev.Mail ? 250 : code, state.tx, state.userName);
       break;
     }
     default:
-      queue.push({ kind, arg, bdatLast: kind === Ev.Bdat && code === 1, intermediate: false });
+      enqueue(kind, arg, kind === Ev.Bdat && code === 1);
   }
 }
 
-function applyReply(s: SessionSummary, cmd: Pending, code: number, tx: Transaction | null, userName: string | null): Transaction | null {
+/** The reply `code` to the waiting command at `at`. */
+function applyReply(s: SessionSummary, at: number, code: number, tx: Transaction | null, userName: string | null): Transaction | null {
   const ok = code >= 200 && code < 300;
-  switch (cmd.kind) {
+  const arg = waiting.arg[at] ?? null;
+  switch (waiting.kind[at]) {
     case Ev.Ehlo:
-      if (ok && cmd.arg !== null && cmd.arg !== '') s.helo = cmd.arg;
+      if (ok && arg !== null && arg !== '') s.helo = arg;
       return null; // EHLO resets the mail transaction
     case Ev.StartTls:
       if (code === 220) s.tls = true;
       return null;
     case Ev.Auth:
       if (ok) {
-        s.authMechanism = cmd.arg;
+        s.authMechanism = arg;
         if (s.authenticatedAs === null) s.authenticatedAs = userName ?? '(unnamed account)';
       }
       return tx;
     case Ev.Mail: {
-      const next: Transaction = { mailFrom: cmd.arg ?? '', mailCode: code, recipients: [], delivered: false };
+      const next: Transaction = { mailFrom: arg ?? '', mailCode: code, recipients: [], delivered: false };
       s.transactions.push(next);
       return next;
     }
@@ -201,14 +222,14 @@ function applyReply(s: SessionSummary, cmd: Pending, code: number, tx: Transacti
       // Without its MAIL FROM in the log the recipient still counts; the sender stays unknown (code 0).
       const into = tx ?? { mailFrom: '', mailCode: 0, recipients: [], delivered: false };
       if (tx === null) s.transactions.push(into);
-      into.recipients.push({ address: cmd.arg ?? '', code });
+      into.recipients.push({ address: arg ?? '', code });
       return into;
     }
     case Ev.Data:
       if (code === 250) countMessage(s, tx);
       return null;
     case Ev.Bdat:
-      if (!cmd.bdatLast) return ok ? tx : null;
+      if (waiting.bdatLast[at] !== true) return ok ? tx : null;
       if (code === 250) countMessage(s, tx);
       return null;
     case Ev.Rset:

@@ -61,7 +61,20 @@ export function createTrackingAggregate(): TrackingAggregate {
 const DAY_MS = 86_400_000;
 export const NO_DAY = -1;
 export const dayOf = (ms: number): number => (Number.isNaN(ms) ? NO_DAY : Math.floor(ms / DAY_MS));
-export const dayText = (day: number): string => (day === NO_DAY ? '' : new Date(day * DAY_MS).toISOString().slice(0, 10));
+/** `YYYY-MM-DD` of a UTC day number ('' for NO_DAY). */
+export function dayText(day: number): string {
+  if (day === NO_DAY) return '';
+  // A document names the same few days for every sender: format each once.
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (dayTexts.size >= DAY_TEXTS_MAX) dayTexts.clear();
+    dayTexts.set(day, text);
+  }
+  return text;
+}
+const dayTexts = new Map<number, string>();
+const DAY_TEXTS_MAX = 4096;
 
 function intern(agg: TrackingAggregate, sig: string): number {
   let i = agg.sigIndex.get(sig);

@@ -1,5 +1,5 @@
-// A log reader thread: reads the work items it is given into its own session table and
-// aggregate, then hands back the aggregate and the sessions it saw only part of.
+// A log reader thread: reads the work items it is given, in order, into its own session table
+// and aggregate, then hands back the aggregate and the sessions it saw only part of.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError, describeError } from '../errors.js';
 import { createReader, type FromWorker, type ToWorker } from './reader.js';
@@ -10,28 +10,27 @@ const port = parentPort;
 if (port === null) throw new Error('worker.ts runs only as a worker thread');
 const data: unknown = workerData;
 const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in data && typeof data.sweepEvery === 'number' ? data.sweepEvery : undefined;
-const reader = createReader(sweepEvery);
-const { table, aggregate } = reader;
-let lines = 0;
-let records = 0;
-const warnings: ScanWarning[] = [];
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
-port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'finish') {
-    send({ type: 'result', result: { aggregate, open: table.drain(), lines, records, warnings } });
-    port.close();
-    return;
+async function readAll(msg: ToWorker): Promise<void> {
+  const reader = createReader(sweepEvery);
+  let lines = 0;
+  let records = 0;
+  const warnings: ScanWarning[] = [];
+  for (const item of msg.items) {
+    const r = await readItem(item, reader, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); });
+    lines += r.lines;
+    records += r.records;
+    warnings.push(...r.warnings);
   }
-  readItem(msg.item, reader, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); })
-    .then((r) => {
-      lines += r.lines;
-      records += r.records;
-      warnings.push(...r.warnings);
-      send({ type: 'done' });
-    })
+  send({ type: 'result', result: { aggregate: reader.aggregate, open: reader.table.drain(), lines, records, warnings } });
+}
+
+port.once('message', (msg: ToWorker) => {
+  readAll(msg)
     .catch((error: unknown) => {
       if (error instanceof InputError) send({ type: 'error', file: error.file, line: error.line, message: error.message });
       else send({ type: 'error', file: null, line: null, message: describeError(error) });
-    });
+    })
+    .finally(() => port.close());
 });

@@ -3,3 +3,4 @@
 export * from './address.js';
 export * from './range.js';
 export * from './binding.js';
+export * from './address-parts.js';

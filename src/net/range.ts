@@ -133,8 +133,11 @@ export function tryRangeInterval(range: IpRange): Interval | null {
     }
   }
   const first = parseAddressExact(range.first);
+  if (first === null) return null;
+  // A single address (most IPv6 entries) is read once.
+  if (range.last === range.first) return { family: first.family, first: first.value, last: first.value };
   const last = parseAddressExact(range.last);
-  if (first === null || last === null || first.family !== last.family || first.value > last.value) return null;
+  if (last === null || first.family !== last.family || first.value > last.value) return null;
   return { family: first.family, first: first.value, last: last.value };
 }
 

@@ -4,7 +4,9 @@
 // won intervals, memos) is cached in the index's private tables, which only the policy
 // modules reach (through `tablesOf`).
 import type { AcceptedDomain, ExchangeServer, IpRange, Permission, ReceiveConnector, Snapshot, TransportRole } from '../model.js';
-import { type Family, type Interval, intervalSize, parseIpv4Number, tryRangeInterval } from '../net/index.js';
+import {
+  ADDRESS_PARTS, type Family, type Interval, addressPartsValue, comparePartsAt, intervalSize, parseIpv4Number, readAddressExact,
+} from '../net/index.js';
 
 /** How a connector won: the range that matched and whether through an exact or wildcard binding. */
 export interface Selection {
@@ -98,7 +100,13 @@ export interface PolicyTables {
   readonly rangeRaw: IpRange[];
   readonly rangeFirst4: Float64Array;
   readonly rangeLast4: Float64Array;
-  /** bigint view of a range: made at import for IPv6, on first use for IPv4 */
+  /**
+   * IPv6 bounds as parts (see ADDRESS_PARTS; the first address's, then the last's) of the range
+   * whose slot is k at rangeParts6[k * 2 * ADDRESS_PARTS ..]; rangeSlot6[id] is the slot, -1 for IPv4.
+   */
+  rangeParts6: Float64Array;
+  readonly rangeSlot6: Int32Array;
+  /** bigint view of a range, made on first use */
   readonly rangeEntries: Map<number, RangeEntry>;
   /** IPv4 wildcard-binding sweeps per (server, port, owner role): every local address of the port shares it */
   readonly wildcardSweeps4: Map<string, { segments: Segments4; ties: string[] }>;
@@ -167,36 +175,48 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
     connectorsByServer: new Map(), entries: new Map(), serversByName: new Map(), serversByRawName: new Map(),
     permissionsByIdentity: new Map(), partitions: new Map(), partitionsByRaw: new Map(), defaultLocals: new Map(),
     endpointPartitions: new Map(), rangeOwner: [], rangeRaw: [], rangeFirst4: new Float64Array(total),
-    rangeLast4: new Float64Array(total), rangeEntries: new Map(), wildcardSweeps4: new Map(), caches: new Map(),
+    rangeLast4: new Float64Array(total), rangeParts6: new Float64Array(0), rangeSlot6: new Int32Array(total).fill(-1), rangeEntries: new Map(), wildcardSweeps4: new Map(), caches: new Map(),
     connectorMemo: new Map(),
   };
   for (const s of snapshot.servers) {
     const key = s.name.toLowerCase();
     if (!tables.serversByName.has(key)) tables.serversByName.set(key, s);
   }
-  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeEntries } = tables;
+  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeSlot6 } = tables;
+  let slots6 = 0;
+  const parts = BOUND_PARTS;
   let id = 0;
   snapshot.connectors.forEach((connector, order) => {
     const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [] };
     for (const range of connector.remoteIPRanges) {
-      // Same decision as tryRangeInterval, without its bigints for the common IPv4 case.
+      // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) without its
+      // bigints: IPv4 bounds as numbers, IPv6 ones as parts.
       let f4 = parseIpv4Number(range.first);
       let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
       if (f4 === null || l4 === null) {
-        const interval = tryRangeInterval(range);
-        if (interval === null) {
+        const family = readExact(range.first, parts, 0);
+        if (family !== 0 && range.last === range.first) {
+          parts[3] = parts[0] as number;
+          parts[4] = parts[1] as number;
+          parts[5] = parts[2] as number;
+        }
+        if (family === 0 || (range.last !== range.first && (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0))) {
           problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
           continue;
         }
-        if (interval.family === 6) {
-          rangeEntries.set(id, { interval, range, size: intervalSize(interval) });
+        if (family === 6) {
+          // Sized once, at the first IPv6 range, for every range after it (pages never written
+          // are not touched).
+          if (slots6 === 0) tables.rangeParts6 = new Float64Array(2 * PARTS * (total - id));
+          tables.rangeParts6.set(parts, 2 * PARTS * slots6);
+          rangeSlot6[id] = slots6++;
           rangeOwner.push(entry);
           rangeRaw.push(range);
           entry.ids6.push(id++);
           continue;
         }
-        f4 = Number(interval.first);
-        l4 = Number(interval.last);
+        f4 = parts[2] as number;
+        l4 = parts[5] as number;
       } else if (f4 > l4) {
         problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
         continue;
@@ -221,18 +241,62 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
   return tables;
 }
 
-/** The bigint view of a range (made once per range; IPv6 ones exist from the start). */
+// Read once: an imported binding may cost a property read per use on hot paths.
+const PARTS = ADDRESS_PARTS;
+const readExact = readAddressExact;
+const compareParts = comparePartsAt;
+const BOUND_PARTS = new Float64Array(2 * PARTS);
+
+/** The bigint view of a range (made once per range, on first use). */
 export function rangeEntry(tables: PolicyTables, id: number): RangeEntry {
   let entry = tables.rangeEntries.get(id);
   if (entry === undefined) {
-    const f4 = tables.rangeFirst4[id] as number;
-    const l4 = tables.rangeLast4[id] as number;
-    const first = BigInt(f4);
-    const interval: Interval = { family: 4, first, last: l4 === f4 ? first : BigInt(l4) };
+    const slot = tables.rangeSlot6[id] as number;
+    let interval: Interval;
+    if (slot >= 0) {
+      const at = slot * 2 * PARTS;
+      const first = addressPartsValue(tables.rangeParts6, at);
+      const single = compareParts(tables.rangeParts6, at, tables.rangeParts6, at + PARTS) === 0;
+      interval = { family: 6, first, last: single ? first : addressPartsValue(tables.rangeParts6, at + PARTS) };
+    } else {
+      const f4 = tables.rangeFirst4[id] as number;
+      const l4 = tables.rangeLast4[id] as number;
+      const first = BigInt(f4);
+      interval = { family: 4, first, last: l4 === f4 ? first : BigInt(l4) };
+    }
     entry = { interval, range: tables.rangeRaw[id] as IpRange, size: intervalSize(interval) };
     tables.rangeEntries.set(id, entry);
   }
   return entry;
+}
+
+/**
+ * Compares the sizes (address counts) of two IPv6 ranges of the table without bigints: the
+ * sign of size(a) - size(b).
+ */
+export function compareSize6(tables: PolicyTables, a: number, b: number): number {
+  const d = SIZE_PARTS;
+  sizeParts6(tables.rangeParts6, (tables.rangeSlot6[a] as number) * 2 * PARTS, d, 0);
+  sizeParts6(tables.rangeParts6, (tables.rangeSlot6[b] as number) * 2 * PARTS, d, PARTS);
+  return compareParts(d, 0, d, PARTS);
+}
+
+const SIZE_PARTS = new Float64Array(2 * PARTS);
+
+/**
+ * last - first of the IPv6 range whose parts start at `at`, as parts into out[to ..] (the size
+ * less one: sizes compare as these do). Parts are 48, 48 and 32 bits wide; the subtraction borrows.
+ */
+export function sizeParts6(parts: Float64Array, at: number, out: Float64Array, to: number): void {
+  let low = (parts[at + PARTS + 2] as number) - (parts[at + 2] as number);
+  let borrow = 0;
+  if (low < 0) { low += 2 ** 32; borrow = 1; }
+  let middle = (parts[at + PARTS + 1] as number) - (parts[at + 1] as number) - borrow;
+  borrow = 0;
+  if (middle < 0) { middle += 2 ** 48; borrow = 1; }
+  out[to] = (parts[at + PARTS] as number) - (parts[at] as number) - borrow;
+  out[to + 1] = middle;
+  out[to + 2] = low;
 }
 
 const built = new WeakMap<Snapshot, PolicyIndex>();

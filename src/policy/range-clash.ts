@@ -6,15 +6,35 @@
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { ReceiveConnector } from '../model.js';
-import { parseIpv4Number, tryRangeInterval } from '../net/index.js';
+import { ADDRESS_PARTS, comparePartsAt, partsRanks, readAddressExact } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
 
 const cache = new WeakMap<readonly ReceiveConnector[], RangeClashPartners>();
 
-/** A family's ranges in flat arrays: bounds as numbers (IPv4) or bigints (IPv6), and the owner's position. */
-interface Ranges<P extends number | bigint> { first: P[]; last: P[]; owner: number[] }
+/** A family's ranges in flat arrays: bounds as values (IPv4) or ADDRESS_PARTS parts each (IPv6), and the owner's position. */
+interface Ranges { first: number[]; last: number[]; owner: number[] }
+
+// Read once: an imported binding may cost a property read per use on hot paths.
+const PARTS = ADDRESS_PARTS;
+const readExact = readAddressExact;
+const compareParts = comparePartsAt;
+const BOUND_PARTS = new Float64Array(2 * PARTS);
+
+/**
+ * IPv6 bounds (parts, PARTS per bound) replaced by their ranks among all of them: equal
+ * addresses get equal ranks, a smaller address a smaller rank.
+ */
+function ranks6(first: readonly number[], last: readonly number[]): [Float64Array, Float64Array] {
+  const n = first.length / PARTS;
+  // Bound b < n is first[b], bound n + b is last[b].
+  const all = new Float64Array(2 * n * PARTS);
+  all.set(first, 0);
+  all.set(last, n * PARTS);
+  const rank = partsRanks(all, 2 * n);
+  return [rank.subarray(0, n), rank.subarray(n)];
+}
 
 /**
  * The clash partners among `connectors` (one server's, in any order), built once per list object.
@@ -29,29 +49,36 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   connectors.forEach((c, i) => { if (!position.has(c)) position.set(c, i); });
   const k = connectors.length;
   const pairs = new Uint8Array(k * k);
-  // IPv4 bounds stay numbers (a million ranges would otherwise be a million intervals of bigints).
-  const v4: Ranges<number> = { first: [], last: [], owner: [] };
-  const v6: Ranges<bigint> = { first: [], last: [], owner: [] };
+  // Bounds stay numbers: IPv4 as its value, IPv6 as its three parts (see ADDRESS_PARTS) until
+  // ranked (a million ranges would otherwise be a million intervals of bigints).
+  const v4: Ranges = { first: [], last: [], owner: [] };
+  const v6: Ranges = { first: [], last: [], owner: [] };
+  const parts = BOUND_PARTS;
   connectors.forEach((c, owner) => {
     for (const range of c.remoteIPRanges) {
-      // tryRangeInterval's own fast path, without making the interval; every other form goes through it.
-      const f4 = parseIpv4Number(range.first);
-      const l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
-      if (f4 !== null && l4 !== null) {
-        if (f4 <= l4) { v4.first.push(f4); v4.last.push(l4); v4.owner.push(owner); }
-        continue;
+      // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) on the parts.
+      const family = readExact(range.first, parts, 0);
+      if (family === 0) continue;
+      if (range.last === range.first) {
+        parts[3] = parts[0] as number;
+        parts[4] = parts[1] as number;
+        parts[5] = parts[2] as number;
+      } else if (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0) continue;
+      if (family === 4) {
+        v4.first.push(parts[2] as number);
+        v4.last.push(parts[5] as number);
+        v4.owner.push(owner);
+      } else {
+        v6.first.push(parts[0] as number, parts[1] as number, parts[2] as number);
+        v6.last.push(parts[3] as number, parts[4] as number, parts[5] as number);
+        v6.owner.push(owner);
       }
-      const interval = tryRangeInterval(range);
-      if (interval === null) continue;
-      if (interval.family === 4) { v4.first.push(Number(interval.first)); v4.last.push(Number(interval.last)); v4.owner.push(owner); } else { v6.first.push(interval.first); v6.last.push(interval.last); v6.owner.push(owner); }
     }
   });
   markClashes(Float64Array.from(v4.first), Float64Array.from(v4.last), v4.owner, pairs, k);
   // IPv6 bounds as their ranks among the family's bounds: clashes are decided by order alone.
-  const bounds = [...new Set([...v6.first, ...v6.last])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  const rankOf = new Map<bigint, number>();
-  bounds.forEach((v, i) => rankOf.set(v, i));
-  markClashes(Float64Array.from(v6.first, (v) => rankOf.get(v) as number), Float64Array.from(v6.last, (v) => rankOf.get(v) as number), v6.owner, pairs, k);
+  const [first6, last6] = ranks6(v6.first, v6.last);
+  markClashes(first6, last6, v6.owner, pairs, k);
   const partners: RangeClashPartners = {
     mayClash(a, b) {
       const i = position.get(a);

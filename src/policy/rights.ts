@@ -7,7 +7,7 @@ import type { Permission, PermissionGroup, ReceiveConnector } from '../model.js'
 import { extraValue } from './extra.js';
 import { type PolicyIndex, tablesOf } from './policy-index.js';
 import {
-  ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight,
+  ACCEPT_ANY_RECIPIENT, KNOWN_RIGHTS, PERMISSION_GROUP_ACES, SMTP_SUBMIT, canonicalRight, type GroupAce,
 } from './permission-groups.js';
 import {
   ANONYMOUS_LOGON, AUTHENTICATED_USERS, EDGE_TRANSPORT_SERVERS, EVERYONE, EXCHANGE_LEGACY_INTEROP, EXCHANGE_SERVERS,
@@ -70,31 +70,85 @@ function readAccessRights(extra: Record<string, JsonValue> | undefined): string[
 
 /** Effective rights of a principal on a connector, with where each right came from. */
 export function effectiveRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
-  const order = tablesOf(policy).entries.get(connector)?.order ?? -1;
-  const compute = (): EffectiveRight[] => computeRights(policy, connector, who);
   // Connectors outside the snapshot (built by callers) are computed each time.
-  if (order < 0) return compute();
-  return policy.memo(`rights|${order}|${principalCacheKey(who)}`, compute);
+  if (!policy.knows(connector)) return computeRights(policy, connector, who);
+  // The connector's own memo (object keys): asked for every connector by several rules, and a
+  // string key per question was a measurable share of an audit on large estates.
+  const memo = policy.memoMap(connector);
+  const key = RIGHTS_MEMO + principalCacheKey(who);
+  let rights = memo.get(key) as EffectiveRight[] | undefined;
+  if (rights === undefined) { rights = computeRights(policy, connector, who); memo.set(key, rights); }
+  return rights;
+}
+
+const RIGHTS_MEMO = 'rights|';
+const ALLOWED_MEMO = 'allowed|';
+const ANONYMOUS_RELAY_MEMO = 'anonymous-relay';
+
+/** The rights a principal holds on a connector, lower case, from its (memoised) effective rights. */
+function allowedKeys(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): ReadonlySet<string> {
+  const make = (): Set<string> => new Set(effectiveRights(policy, connector, who).filter((r) => r.allowed).map((r) => r.right.toLowerCase()));
+  if (!policy.knows(connector)) return make();
+  const memo = policy.memoMap(connector);
+  const key = ALLOWED_MEMO + principalCacheKey(who);
+  let allowed = memo.get(key) as Set<string> | undefined;
+  if (allowed === undefined) { allowed = make(); memo.set(key, allowed); }
+  return allowed;
 }
 
 // principalKey normalises Unicode and looks up every language's names: once per distinct user
 // string of a snapshot, not once per AD entry and principal asked about.
 const userKeys = new WeakMap<PolicyIndex, Map<string, string>>();
 
-function userKeyOf(policy: PolicyIndex, user: string): string {
+function userKeysOf(policy: PolicyIndex): (user: string) => string {
   let keys = userKeys.get(policy);
   if (keys === undefined) { keys = new Map(); userKeys.set(policy, keys); }
-  let key = keys.get(user);
-  if (key === undefined) { key = principalKey(user); keys.set(user, key); }
-  return key;
+  const known = keys;
+  return (user) => {
+    let key = known.get(user);
+    if (key === undefined) { key = principalKey(user); known.set(user, key); }
+    return key;
+  };
+}
+
+// Constant tables of computeRights, made once instead of per connector and principal.
+const GROUP_ACE_PRINCIPALS: ReadonlyArray<readonly [GroupAce, string]> = PERMISSION_GROUP_ACES.map((ace) => [ace, ace.principal.toLowerCase()] as const);
+const KNOWN_RIGHT_ORDER: ReadonlyMap<string, number> = new Map<string, number>(KNOWN_RIGHTS.map((r, i) => [r, i]));
+
+const ENTRY_KEYS_MEMO = 'entry-keys';
+
+// A few right spellings repeat over every AD entry: each one canonicalised once (bounded cache).
+const rightNames = new Map<string, readonly [string, string]>();
+
+function canonicalRightAndKey(right: string): readonly [string, string] {
+  let known = rightNames.get(right);
+  if (known === undefined) {
+    const name = canonicalRight(right);
+    known = [name, name.toLowerCase()] as const;
+    if (rightNames.size >= 10_000) rightNames.clear();
+    rightNames.set(right, known);
+  }
+  return known;
+}
+
+/** The principal key of each AD entry of a connector (in entry order), once per connector: every principal asked about reads them. */
+function entryKeysOf(policy: PolicyIndex, connector: ReceiveConnector, entries: readonly Permission[]): readonly string[] {
+  const make = (): string[] => {
+    const keyOf = userKeysOf(policy);
+    return entries.map((p) => keyOf(p.user));
+  };
+  if (!policy.knows(connector)) return make();
+  const memo = policy.memoMap(connector);
+  let keys = memo.get(ENTRY_KEYS_MEMO) as string[] | undefined;
+  if (keys === undefined) { keys = make(); memo.set(ENTRY_KEYS_MEMO, keys); }
+  return keys;
 }
 
 function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
   const principals = new Set(sessionPrincipals(who));
   const acc = new Map<string, Acc>();
   const slot = (right: string): Acc => {
-    const name = canonicalRight(right);
-    const key = name.toLowerCase();
+    const [name, key] = canonicalRightAndKey(right);
     let a = acc.get(key);
     if (a === undefined) {
       a = { right: name, explicitDeny: [], explicitAllow: [], inheritedDeny: [], inheritedAllow: [] };
@@ -102,13 +156,16 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
     }
     return a;
   };
-  for (const ace of PERMISSION_GROUP_ACES) {
-    if (!connector.permissionGroups.includes(ace.group) || !principals.has(ace.principal.toLowerCase())) continue;
+  for (const [ace, principal] of GROUP_ACE_PRINCIPALS) {
+    if (!connector.permissionGroups.includes(ace.group) || !principals.has(principal)) continue;
     const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
     for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
   }
-  for (const p of permissionEntriesOf(policy, connector)) {
-    if (!principals.has(userKeyOf(policy, p.user))) continue;
+  const entries = permissionEntriesOf(policy, connector);
+  const keys = entryKeysOf(policy, connector, entries);
+  for (let i = 0; i < entries.length; i++) {
+    const p = entries[i] as Permission;
+    if (!principals.has(keys[i] as string)) continue;
     const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
     let rights = p.extendedRights;
     if (rights.length === 0) {
@@ -123,7 +180,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
       else (p.deny ? a.explicitDeny : a.explicitAllow).push(source);
     }
   }
-  const known = new Map<string, number>(KNOWN_RIGHTS.map((r, i) => [r, i]));
+  const known = KNOWN_RIGHT_ORDER;
   return [...acc.values()]
     .map((a): EffectiveRight => {
       // Windows canonical ACE order (§2.4 step 2): the first class that names the right decides.
@@ -137,8 +194,7 @@ function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Pr
 }
 
 export function hasRight(policy: PolicyIndex, connector: ReceiveConnector, who: Principal, right: string): boolean {
-  const key = canonicalRight(right).toLowerCase();
-  return effectiveRights(policy, connector, who).some((r) => r.allowed && r.right.toLowerCase() === key);
+  return allowedKeys(policy, connector, who).has(canonicalRightAndKey(right)[1]);
 }
 
 /** The set of rights a principal effectively holds (canonical spelling). */
@@ -153,10 +209,19 @@ export function allowedRights(policy: PolicyIndex, connector: ReceiveConnector, 
  * (they are externally secured, see isExternallySecured), which replay models separately.
  */
 export function canRelayAnonymously(policy: PolicyIndex, connector: ReceiveConnector): boolean {
-  return connector.enabled
-    && hasRight(policy, connector, 'anonymous', ACCEPT_ANY_RECIPIENT)
-    && hasRight(policy, connector, 'anonymous', SMTP_SUBMIT);
+  if (!connector.enabled) return false;
+  // Asked per connector by most rules and fix generators: kept with the connector.
+  const memo = policy.knows(connector) ? policy.memoMap(connector) : null;
+  const known = memo?.get(ANONYMOUS_RELAY_MEMO);
+  if (typeof known === 'boolean') return known;
+  const allowed = allowedKeys(policy, connector, 'anonymous');
+  const relays = allowed.has(ACCEPT_ANY_RECIPIENT_KEY) && allowed.has(SMTP_SUBMIT_KEY);
+  memo?.set(ANONYMOUS_RELAY_MEMO, relays);
+  return relays;
 }
+
+const ACCEPT_ANY_RECIPIENT_KEY = canonicalRight(ACCEPT_ANY_RECIPIENT).toLowerCase();
+const SMTP_SUBMIT_KEY = canonicalRight(SMTP_SUBMIT).toLowerCase();
 
 /**
  * rules.md "Externally secured relay": ExternalAuthoritative in AuthMechanism and

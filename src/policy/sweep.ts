@@ -2,11 +2,13 @@
 // containing range (an O(n log n) sweep line over a min-heap), and the overlay that combines the
 // exact and wildcard binding sets (reference §4.2: wildcard only if strictly smaller). IPv4
 // bounds are doubles in typed arrays (estates carry millions of ranges: this is the tuned
-// path); IPv6 bounds are bigints (IPv6 ranges are few). A winner is coded as its range id in
+// path); IPv6 ranges are ordered and sized from their bounds' parts (net/address-parts.ts) and
+// only the segments' bounds are bigints. A winner is coded as its range id in
 // the range table times two, plus the binding set (0 exact, 1 wildcard).
 import type { IpRange } from '../model.js';
 import { IndexHeap } from './heap.js';
-import { type ConnectorEntry, type PolicyTables, type Segments4, rangeEntry } from './policy-index.js';
+import { ADDRESS_PARTS, addressPartsValue, comparePartsAt, partsRanks } from '../net/index.js';
+import { type ConnectorEntry, type PolicyTables, type Segments4, compareSize6, sizeParts6 } from './policy-index.js';
 import { f64, i32 } from './scratch.js';
 
 // Equal codes = the same candidate, as the sweep merges them.
@@ -22,6 +24,13 @@ function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): st
   return `${(tables.rangeOwner[a] as ConnectorEntry).connector.identity} and ${(tables.rangeOwner[b] as ConnectorEntry).connector.identity} both have range `
     + `${(tables.rangeRaw[a] as IpRange).expression} (${bindingName(bit)} binding); the first exported wins`;
 }
+
+// Read once: an imported binding may cost a property read per use on hot paths.
+const PARTS = ADDRESS_PARTS;
+const ranksOf = partsRanks;
+const valueOf = addressPartsValue;
+const compareParts = comparePartsAt;
+const sizeOf6 = sizeParts6;
 
 const NO_SEGMENTS4: Segments4 = { count: 0, first: new Float64Array(0), last: new Float64Array(0), wins: EMPTY_WINS };
 
@@ -191,7 +200,7 @@ export function overlay4(tables: PolicyTables, a: Segments4, b: Segments4): Segm
   return out.done();
 }
 
-/** IPv6 segments: bigint bounds (IPv6 ranges are few; the IPv4 path is the one tuned). */
+/** IPv6 segments: bigint bounds. */
 export interface Segments6 { first: bigint[]; last: bigint[]; wins: number[] }
 
 function emit6(out: Segments6, first: bigint, last: bigint, code: number): void {
@@ -203,46 +212,59 @@ function emit6(out: Segments6, first: bigint, last: bigint, code: number): void 
 }
 
 /**
- * IPv6 sweep: the same decision as smallestRangePartition4 over bigint bounds (ranges sorted by
- * (first, last, id); the heap orders by (size, id)).
+ * IPv6 sweep: the same decision as smallestRangePartition4 (ranges in (first, last, id) order;
+ * the heap orders by (size, id)). The order and the sizes come from the bounds' parts (see
+ * ADDRESS_PARTS) without bigints; only the segments' bounds are made bigints.
  */
 export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments6 {
   const out: Segments6 = { first: [], last: [], wins: [] };
-  const sorted: number[] = [];
-  for (const e of entries) for (const id of e.ids6) sorted.push(id);
-  const n = sorted.length;
+  const listed: number[] = [];
+  for (const e of entries) for (const id of e.ids6) listed.push(id);
+  const n = listed.length;
   if (n === 0) return out;
-  const ranges = sorted.map((id) => rangeEntry(tables, id));
-  const order = ranges.map((_, k) => k);
-  order.sort((a, b) => {
-    const ra = (ranges[a] as { interval: { first: bigint; last: bigint } }).interval;
-    const rb = (ranges[b] as { interval: { first: bigint; last: bigint } }).interval;
-    if (ra.first !== rb.first) return ra.first < rb.first ? -1 : 1;
-    if (ra.last !== rb.last) return ra.last < rb.last ? -1 : 1;
-    return (sorted[a] as number) - (sorted[b] as number);
-  });
+  const P = tables.rangeParts6;
+  const slots = tables.rangeSlot6;
+  const stride = PARTS;
+  // Bound k < n is the first address of listed[k], bound n + k its last.
+  const bounds = new Float64Array(2 * n * stride);
+  for (let k = 0; k < n; k++) {
+    const at = (slots[listed[k] as number] as number) * 2 * stride;
+    for (let p = 0; p < stride; p++) {
+      bounds[k * stride + p] = P[at + p] as number;
+      bounds[(n + k) * stride + p] = P[at + stride + p] as number;
+    }
+  }
+  const rank = ranksOf(bounds, 2 * n);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => ((rank[a] as number) - (rank[b] as number)) || ((rank[n + a] as number) - (rank[n + b] as number))
+    || ((listed[a] as number) - (listed[b] as number)));
   const ids = new Int32Array(n);
   const itemFirst: bigint[] = [];
   const itemLast: bigint[] = [];
-  const itemSize: bigint[] = [];
+  // size - 1 as parts (sizes compare as these do)
+  const itemSize = new Float64Array(n * stride);
   for (let k = 0; k < n; k++) {
     const p = order[k] as number;
-    const r = ranges[p] as { interval: { first: bigint; last: bigint }; size: bigint };
-    ids[k] = sorted[p] as number;
-    itemFirst.push(r.interval.first);
-    itemLast.push(r.interval.last);
-    itemSize.push(r.size);
+    const id = listed[p] as number;
+    ids[k] = id;
+    const at = (slots[id] as number) * 2 * stride;
+    const first = valueOf(P, at);
+    itemFirst.push(first);
+    itemLast.push(rank[p] === rank[n + p] ? first : valueOf(P, at + stride));
+    sizeOf6(P, at, itemSize, k * stride);
   }
   for (let k = 1; k < n; k++) {
-    if (itemFirst[k - 1] === itemFirst[k] && itemLast[k - 1] === itemLast[k]
+    const a = order[k - 1] as number;
+    const b = order[k] as number;
+    if (rank[a] === rank[b] && rank[n + a] === rank[n + b]
       && tables.rangeOwner[ids[k - 1] as number] !== tables.rangeOwner[ids[k] as number]) {
       onTie(tieMessage(tables, ids[k - 1] as number, ids[k] as number, bit));
     }
   }
   const less = (a: number, b: number): boolean => {
-    const sa = itemSize[a] as bigint;
-    const sb = itemSize[b] as bigint;
-    return sa < sb || (sa === sb && (ids[a] as number) < (ids[b] as number));
+    const c = compareParts(itemSize, a * stride, itemSize, b * stride);
+    return c < 0 || (c === 0 && (ids[a] as number) < (ids[b] as number));
   };
   const heap = new IndexHeap(new Int32Array(n), less);
   let i = 0;
@@ -267,7 +289,6 @@ export function smallestRangePartition6(tables: PolicyTables, entries: Connector
 export function overlay6(tables: PolicyTables, a: Segments6, b: Segments6): Segments6 {
   if (a.wins.length === 0) return b;
   if (b.wins.length === 0) return a;
-  const sizeOf = (code: number): bigint => rangeEntry(tables, code >> 1).size;
   const out: Segments6 = { first: [], last: [], wins: [] };
   const na = a.wins.length;
   const nb = b.wins.length;
@@ -292,7 +313,7 @@ export function overlay6(tables: PolicyTables, a: Segments6, b: Segments6): Segm
     else end = startA !== null && startA - 1n < bLast ? startA - 1n : bLast;
     const x = inA ? a.wins[i] as number : -1;
     const w = inB ? b.wins[j] as number : -1;
-    const win = x < 0 ? w : w < 0 ? x : sizeOf(w) < sizeOf(x) ? w : x;
+    const win = x < 0 ? w : w < 0 ? x : compareSize6(tables, w >> 1, x >> 1) < 0 ? w : x;
     if (win >= 0) emit6(out, start, end, win);
     cursor = end + 1n;
     if (hasA && aLast < cursor) i++;

@@ -164,12 +164,15 @@ export default defineRule({
     const privateMerged = subtractIntervals(reach.merged, publicMerged);
     const isPublic = publicMerged.length > 0;
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
-    const culprits = isPublic ? rangesBehind(reach.publicParts.map((p) => p.won)) : rangesByReach(reach.won, EVIDENCE_LIMIT);
+    const behindPublic = rangesBehind(reach.publicParts.map((p) => p.won));
+    // The widest ranges: the first eight of this list are rangesByReach(reach.won, 8) (the same ranking, cut later).
+    const byReach = rangesByReach(reach.won, Math.max(EVIDENCE_LIMIT, 8));
+    const culprits = isPublic ? behindPublic : byReach.slice(0, EVIDENCE_LIMIT);
     const grant = rights[0];
     // Named by the configured ranges that give the reach (as the admin wrote them), not by engine fragments.
-    const publicNames = rangesBehind(reach.publicParts.map((p) => p.won)).map((r) => r.expression);
+    const publicNames = behindPublic.map((r) => r.expression);
     const publicSet = new Set(publicNames);
-    const privateNames = rangesByReach(reach.won, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
+    const privateNames = byReach.slice(0, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
     const names = (configured: string[], xs: Interval[]): string => (configured.length > 0
       ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length));
     const publicText = `${scopeText(publicMerged)} public (${names(publicNames, publicMerged)})`;

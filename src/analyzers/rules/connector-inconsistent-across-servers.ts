@@ -46,20 +46,29 @@ type RangeView = { expression: string; first: string; last: string };
  * ranges some member lacks, so the work is the number of ranges plus members × EVIDENCE_LIMIT.
  */
 function rangeDifferences(members: readonly ReceiveConnector[]): JsonValue[] | null {
+  // Ranges compared as rangeKey does. Single addresses (most of a big relay list) are keyed by
+  // their one address, which needs no new string; no rangeKey of another range equals
+  // `a-a` for an address without a dash, so the two tables never disagree with one keyed by rangeKey.
+  const hostIndex = new Map<string, number>();
   const unionIndex = new Map<string, number>();
   const union: RangeView[] = [];
-  const owned: number[][] = [];
+  const owned: Int32Array[] = [];
   for (const c of members) {
-    const own: number[] = [];
+    const own = new Int32Array(c.remoteIPRanges.length);
+    let n = 0;
     for (const r of c.remoteIPRanges) {
-      const key = rangeKey(r);
-      let u = unionIndex.get(key);
+      const first = r.first.toLowerCase();
+      const last = r.last.toLowerCase();
+      const host = first === last && !first.includes('-');
+      const table = host ? hostIndex : unionIndex;
+      const key = host ? first : `${first}-${last}`;
+      let u = table.get(key);
       if (u === undefined) {
         u = union.length;
-        unionIndex.set(key, u);
+        table.set(key, u);
         union.push({ expression: r.expression, first: r.first, last: r.last });
       }
-      own.push(u);
+      own[n++] = u;
     }
     owned.push(own);
   }
@@ -82,7 +91,7 @@ function rangeDifferences(members: readonly ReceiveConnector[]): JsonValue[] | n
   for (let u = 0; u < union.length; u++) if ((holders[u] ?? 0) < members.length) partial.push(u);
   stamp.fill(-1);
   return members.map((c, m) => {
-    for (const u of owned[m] as number[]) stamp[u] = m;
+    for (const u of owned[m] as Int32Array) stamp[u] = m;
     const missing: RangeView[] = [];
     for (let k = 0; k < partial.length && missing.length < EVIDENCE_LIMIT; k++) {
       const u = partial[k] as number;
@@ -260,13 +269,20 @@ function alignCopiesFix(draft: FindingDraft, context: RuleContext): FixCandidate
       changesRelayHostsOf: identitiesOf,
     };
   }
+  // Each range's key is made once (copies × union key strings were most of this fix on estates
+  // whose copies carry thousands of ranges).
   const union: IpRange[] = [];
+  const unionKeys: string[] = [];
+  const ownKeys = members.map((c) => c.remoteIPRanges.map(rangeKey));
   const keys = new Set<string>();
-  for (const c of members) for (const r of c.remoteIPRanges) if (!keys.has(rangeKey(r))) { keys.add(rangeKey(r)); union.push(r); }
+  members.forEach((c, m) => c.remoteIPRanges.forEach((r, i) => {
+    const key = ownKeys[m]?.[i] as string;
+    if (!keys.has(key)) { keys.add(key); union.push(r); unionKeys.push(key); }
+  }));
   let blocked: string | null = null;
-  const lines = members.flatMap((c) => {
-    const own = new Set(c.remoteIPRanges.map(rangeKey));
-    const missing = union.filter((r) => !own.has(rangeKey(r)));
+  const lines = members.flatMap((c, m) => {
+    const own = new Set(ownKeys[m]);
+    const missing = union.filter((_, i) => !own.has(unionKeys[i] as string));
     blocked ??= missing.length === 0 ? null : conflictOf(context.snapshot.connectors, c, [...c.remoteIPRanges, ...missing]);
     return missing.length === 0 ? [] : [`Set-ReceiveConnector -Identity ${psQuote(c.identity)} -RemoteIPRanges @{Add=${missing.map((r) => psQuote(r.expression)).join(',')}} -ErrorAction Stop`];
   });

@@ -11,7 +11,9 @@ export function rangeSetKey(c: ReceiveConnector): string {
   // This rule and overlapping-remote-ranges both ask, per connector: one sorted key per range list.
   const known = rangeSetKeys.get(c.remoteIPRanges);
   if (known !== undefined) return known;
-  const key = [...new Set(c.remoteIPRanges.map((r) => `${r.first.toLowerCase()}-${r.last.toLowerCase()}`))].sort().join(',');
+  const distinct = new Set<string>();
+  for (const r of c.remoteIPRanges) distinct.add(`${r.first.toLowerCase()}-${r.last.toLowerCase()}`);
+  const key = [...distinct].sort().join(',');
   rangeSetKeys.set(c.remoteIPRanges, key);
   return key;
 }

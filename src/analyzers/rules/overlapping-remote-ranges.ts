@@ -5,6 +5,7 @@ import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeIn
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
+import { connectorsNamed } from '../relay-fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
 import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
@@ -49,6 +50,94 @@ function sweepOrder(first: readonly Pos[], last: readonly Pos[]): number[] {
   });
 }
 
+/**
+ * Calls visit(a, r, equal) for every pair of ranges where a comes before r in sweep order
+ * ({@link sweepOrder}) and the two partly overlap (a starts first and ends inside r, before r
+ * ends) or are equal: in sweep order of r, then of a. Ranges that nest are never visited, so the
+ * work is O(n log n) plus the pairs visited, however deep the ranges lie: the ranges still open
+ * are kept in a min-heap by their end, those that end before the current start are popped, and
+ * those that end inside the current range are exactly the heap's entries below its end (a walk
+ * from the root that stops at the first entry not below it). Equal ranges are adjacent in sweep
+ * order, so they are the run of equal ranges just before r.
+ */
+export function visitPartialOrEqualOverlaps(first: readonly Pos[], last: readonly Pos[], visit: (a: number, r: number, equal: boolean) => void): void {
+  const n = first.length;
+  if (n < 2) return;
+  const order = sweepOrder(first, last);
+  const heap = new Int32Array(n); // range indices, heap-ordered by last
+  let size = 0;
+  const stack = new Int32Array(n);
+  // Positions in sweep order of the ranges visited for the current r, sorted before visiting.
+  const rankOf = new Int32Array(n);
+  for (let p = 0; p < n; p++) rankOf[order[p] as number] = p;
+  let found = new Int32Array(64);
+  let runStart = 0;
+  for (let p = 0; p < n; p++) {
+    const r = order[p] as number;
+    const rFirst = first[r] as Pos;
+    const rLast = last[r] as Pos;
+    // Ranges that ended before this one starts are over (starts only grow).
+    while (size > 0 && (last[heap[0] as number] as Pos) < rFirst) {
+      size--;
+      const moved = heap[size] as number;
+      const key = last[moved] as Pos;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= size) break;
+        const right = left + 1;
+        let child = left;
+        if (right < size && (last[heap[right] as number] as Pos) < (last[heap[left] as number] as Pos)) child = right;
+        if ((last[heap[child] as number] as Pos) >= key) break;
+        heap[i] = heap[child] as number;
+        i = child;
+      }
+      heap[i] = moved;
+    }
+    if (p > 0) {
+      const prev = order[p - 1] as number;
+      if (first[prev] !== rFirst || last[prev] !== rLast) runStart = p;
+    }
+    let count = 0;
+    // Open ranges ending inside r: they started before r (a range starting with r and ending
+    // before it would come after r in sweep order), so each partly overlaps r.
+    if (size > 0 && (last[heap[0] as number] as Pos) < rLast) {
+      let top = 0;
+      stack[top++] = 0;
+      while (top > 0) {
+        const i = stack[--top] as number;
+        if (count === found.length) { const grown = new Int32Array(found.length * 2); grown.set(found); found = grown; }
+        found[count++] = rankOf[heap[i] as number] as number;
+        const left = 2 * i + 1;
+        if (left < size && (last[heap[left] as number] as Pos) < rLast) stack[top++] = left;
+        if (left + 1 < size && (last[heap[left + 1] as number] as Pos) < rLast) stack[top++] = left + 1;
+      }
+    }
+    const partialCount = count;
+    for (let q = runStart; q < p; q++) {
+      if (count === found.length) { const grown = new Int32Array(found.length * 2); grown.set(found); found = grown; }
+      found[count++] = q;
+    }
+    if (count > 0) {
+      const ranks = found.subarray(0, count);
+      if (partialCount > 1 || (partialCount > 0 && count > partialCount)) ranks.sort();
+      for (let k = 0; k < count; k++) {
+        const a = order[ranks[k] as number] as number;
+        visit(a, r, first[a] === rFirst && last[a] === rLast);
+      }
+    }
+    // Push r.
+    let i = size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((last[heap[parent] as number] as Pos) <= rLast) break;
+      heap[i] = heap[parent] as number;
+      i = parent;
+    }
+    heap[i] = r;
+  }
+}
+
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
 export default defineRule({
@@ -91,7 +180,7 @@ export default defineRule({
         for (const r of c.remoteIPRanges) {
           if (local.family === 4) {
             const f = parseIpv4Number(r.first);
-            const l = parseIpv4Number(r.last);
+            const l = r.last === r.first ? f : parseIpv4Number(r.last);
             if (f === null || l === null) continue;
             g.first.push(f); g.last.push(l);
           } else {
@@ -119,72 +208,52 @@ export default defineRule({
     for (const g of groups.values()) {
       if (g.members.length < 2) continue;
       const { first, last } = g;
-      const order = sweepOrder(first, last);
       // What the sweep asks of two members (relay rights, bindings, duplicates, which pair) does
       // not depend on the ranges: it is decided once per pair of members, not once per overlap.
       // 0 not decided yet, 1 never reported, 2 reported with the same local address, 3 with the wildcard on one side.
       const memberCount = g.members.length;
       const verdict = new Uint8Array(memberCount * memberCount);
       const pairByMembers: Array<Pair | undefined> = new Array<Pair | undefined>(memberCount * memberCount);
-      // Ranges still open at the current start; nesting depth is small, so a plain scan is enough.
-      const active: number[] = [];
-      let activeCount = 0; // the live prefix of `active` (no length writes in the hot loop)
-      for (const r of order) {
-        const rFirst = first[r] as Pos;
-        const rLast = last[r] as Pos;
-        // Drop ranges that ended before this one starts.
-        let keep = 0;
-        for (let k = 0; k < activeCount; k++) {
-          const a = active[k] as number;
-          if ((last[a] as Pos) >= rFirst) active[keep++] = a;
-        }
-        activeCount = keep;
+      visitPartialOrEqualOverlaps(first, last, (a, r, equal) => {
         const rmIndex = g.member[r] as number;
+        const amIndex = g.member[a] as number;
+        const cell = amIndex * memberCount + rmIndex;
+        let state = verdict[cell] as number;
+        if (state === 1) return;
+        const am = g.members[amIndex] as Member;
         const rm = g.members[rmIndex] as Member;
-        for (let k = 0; k < activeCount; k++) {
-          const a = active[k] as number;
-          const amIndex = g.member[a] as number;
-          const cell = amIndex * memberCount + rmIndex;
-          let state = verdict[cell] as number;
-          if (state === 1) continue;
-          const am = g.members[amIndex] as Member;
-          if (state === 0) {
-            // Same relay rights: nothing to report, whatever the ranges; bindings must overlap:
-            // the same address, or one side the wildcard (reference §4.4); connectors with the
-            // same bindings and ranges are duplicate-connector-scope's finding.
-            const sameLocal = am.local === rm.local;
-            state = am.sig === rm.sig || am.connector === rm.connector || (!sameLocal && am.local !== 0n && rm.local !== 0n)
-              || dupKey(am.connector) === dupKey(rm.connector) ? 1 : sameLocal ? 2 : 3;
-            verdict[cell] = state;
-            if (state === 1) continue;
-          }
-          const aFirst = first[a] as Pos;
-          const aLast = last[a] as Pos;
-          const partial = aFirst < rFirst && aLast < rLast;
-          const equal = aFirst === rFirst && aLast === rLast;
-          if (!partial && !equal) continue;
-          const sameLocal = state === 2;
-          // Equal ranges are allowed across a wildcard and an exact binding (the exact one wins).
-          if (equal && !sameLocal) continue;
-          const aFirstInPair = am.connector.identity <= rm.connector.identity;
-          const x = aFirstInPair ? am : rm;
-          const y = aFirstInPair ? rm : am;
-          let pair = pairByMembers[cell];
-          if (pair === undefined) {
-            let partners = pairOf.get(x.connector);
-            if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
-            pair = partners.get(y.connector);
-            if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
-            pairByMembers[cell] = pair;
-          }
-          pair.count++;
-          if (pair.overlaps.length >= EVIDENCE_LIMIT) continue;
-          const xr = g.range[aFirstInPair ? a : r] as IpRange;
-          const yr = g.range[aFirstInPair ? r : a] as IpRange;
-          pair.overlaps.push({ first: rFirst, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
+        if (state === 0) {
+          // Same relay rights: nothing to report, whatever the ranges; bindings must overlap:
+          // the same address, or one side the wildcard (reference §4.4); connectors with the
+          // same bindings and ranges are duplicate-connector-scope's finding.
+          const sameLocal = am.local === rm.local;
+          state = am.sig === rm.sig || am.connector === rm.connector || (!sameLocal && am.local !== 0n && rm.local !== 0n)
+            || dupKey(am.connector) === dupKey(rm.connector) ? 1 : sameLocal ? 2 : 3;
+          verdict[cell] = state;
+          if (state === 1) return;
         }
-        active[activeCount++] = r;
-      }
+        const sameLocal = state === 2;
+        // Equal ranges are allowed across a wildcard and an exact binding (the exact one wins).
+        if (equal && !sameLocal) return;
+        const aFirstInPair = am.connector.identity <= rm.connector.identity;
+        const x = aFirstInPair ? am : rm;
+        const y = aFirstInPair ? rm : am;
+        let pair = pairByMembers[cell];
+        if (pair === undefined) {
+          let partners = pairOf.get(x.connector);
+          if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
+          pair = partners.get(y.connector);
+          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
+          pairByMembers[cell] = pair;
+        }
+        pair.count++;
+        if (pair.overlaps.length >= EVIDENCE_LIMIT) return;
+        const aLast = last[a] as Pos;
+        const rLast = last[r] as Pos;
+        const xr = g.range[aFirstInPair ? a : r] as IpRange;
+        const yr = g.range[aFirstInPair ? r : a] as IpRange;
+        pair.overlaps.push({ first: first[r] as Pos, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
+      });
     }
     const out: FindingDraft[] = [];
     for (const { a, b, port, overlaps, count } of pairs) {
@@ -278,9 +347,10 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
         adds.push(...pieces.map((p) => p.expression));
       }
       if (ranges.length === 0) return decide(`Taking the overlap out would leave ${loser.identity} without remote ranges, which Exchange refuses.`);
-      const copies = snapshot.connectors.filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(loser).toLowerCase());
+      const copies = connectorsNamed(snapshot.connectors, sharedName(loser)).filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase());
       if (copies.length > 0) return decide(`${loser.identity} also exists as ${copies.map((o) => o.identity).join(', ')}; changing the ranges of one copy alone would make the servers answer differently, so the copies are changed together.`);
-      const conflict = conflictOf(snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
+      // The snapshot's own list while nothing has changed yet (its per-server index is built once).
+      const conflict = conflictOf(changed.size === 0 ? snapshot.connectors : snapshot.connectors.map((c) => changed.get(c) ?? c), loser, ranges);
       if (conflict !== null) return decide(`After the change Exchange would still refuse it: ${conflict}.`);
       changed.set(loser, { ...loser, remoteIPRanges: ranges });
       const hash = `@{Remove=${removes.map(psQuote).join(',')}${adds.length > 0 ? `; Add=${adds.map(psQuote).join(',')}` : ''}}`;
