@@ -22,9 +22,9 @@ for (const [workers, chunkBytes] of [[0, undefined], [2, undefined], [2, 4 << 20
   const r = await readLogs(args, { workers, ...(chunkBytes === undefined ? {} : { chunkBytes }) });
   const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines, trackingFiles: r.trackingFiles }, null);
   const hash = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 12);
-  // Warnings in the order the command prints them; with threads the order follows the workers.
-  // (one thread: as printed; threads: sorted, comparable with the one-thread set).
+  // Warnings in the order the command prints them, and sorted (comparable with an older reader
+  // whose threads gave them in another order).
   const warnings = r.warnings.map((w) => `${w.file}:${w.line ?? ''}: ${w.message}`);
   const sorted = [...warnings].sort();
-  console.log(`workers ${workers}${chunkBytes === undefined ? '' : ' 4 MB ranges'}: document ${hash(stableStringify(doc))} scenarios ${hash(stableStringify(buildScenarios(r.aggregate, null)))} warnings ${workers === 0 ? hash(warnings.join('\n')) : '-'} sorted ${hash(sorted.join('\n'))} (${warnings.length}) lines ${r.lines} records ${r.records} sessions ${doc.sessions} (${Date.now() - t0} ms)`);
+  console.log(`workers ${workers}${chunkBytes === undefined ? '' : ' 4 MB ranges'}: document ${hash(stableStringify(doc))} scenarios ${hash(stableStringify(buildScenarios(r.aggregate, null)))} warnings ${hash(warnings.join('\n'))} sorted ${hash(sorted.join('\n'))} (${warnings.length}) lines ${r.lines} records ${r.records} sessions ${doc.sessions} (${Date.now() - t0} ms)`);
 }

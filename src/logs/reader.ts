@@ -239,8 +239,6 @@ async function readShares(shares: readonly WorkItem[][], progress: (bytes: numbe
     return [own, ...await Promise.all(workers.map((w) => w.result))];
   } catch (error) {
     for (const w of workers) void w.worker.terminate();
-    // The first failure is reported; the others' rejections are expected now.
-    for (const w of workers) w.result.catch(() => undefined);
     throw error;
   }
 }
@@ -306,6 +304,9 @@ function readInWorker(items: WorkItem[], progress: (bytes: number) => void, swee
     worker.on('error', (error) => { finished = true; reject(error); });
     worker.on('exit', (code) => { if (!finished) reject(new InternalError(`log reader thread exited with code ${code}`)); });
   });
+  // Awaited only once this thread has read its own share: a worker that fails before then must
+  // not count as an unhandled rejection (that would end the process with a stack trace).
+  result.catch(() => undefined);
   worker.postMessage({ type: 'items', items } satisfies ToWorker);
   return { worker, result };
 }

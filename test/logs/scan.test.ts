@@ -120,6 +120,22 @@ describe('protocol log scanner', () => {
     }
   });
 
+  it('a worker thread that fails while this thread still reads its own half is bad input, not a crash', async () => {
+    // This thread reads the first file (gzip: it waits on the stream, so the worker's failure
+    // arrives in the meantime); the worker fails at once on the damaged second one.
+    const dir = mkdtempSync(join(tmpdir(), 'exrelay-logs-gzr-'));
+    try {
+      const body = session(authenticatedRelay).repeat(20000);
+      writeFileSync(join(dir, 'a.log.gz'), gzipSync(HEADER + body, { level: 1 }));
+      const good = gzipSync(HEADER + session(authenticatedRelay));
+      writeFileSync(join(dir, 'b.log.gz'), good.subarray(0, 40));
+      const { readLogs } = await import('../../src/logs/reader.js');
+      await assert.rejects(readLogs([dir], { workers: 2 }), (e: Error & { file?: string }) => e.name === 'InputError' && /b\.log\.gz$/.test(e.file ?? ''));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a named file that is not a receive log is bad input; a send log says so', async () => {
     await assert.rejects(readText('Name : Default EX01\n'), /not an SMTP receive protocol log/);
     await assert.rejects(readText('#Software: Microsoft Exchange Server\n#Log-type: SMTP Send Protocol Log\n'), /send protocol log/);
