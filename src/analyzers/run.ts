@@ -87,13 +87,6 @@ export function assumedProperties(c: ReceiveConnector): Set<string> {
   return out;
 }
 
-/** The properties among `needed` that were assumed for `c`, in the rule's order. */
-export function assumedAmong(c: ReceiveConnector, needed: readonly ConnectorProperty[]): ConnectorProperty[] {
-  if (needed.length === 0 || c.extra === undefined) return [];
-  const assumed = assumedProperties(c);
-  return assumed.size === 0 ? [] : needed.filter((p) => assumed.has(p.toLowerCase()));
-}
-
 const severityRank = (s: Finding['severity']): number => SEVERITIES.indexOf(s);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
