@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { prng } from '../../bench/lib/prng.js';
 
 type Pos = number | bigint;
 
@@ -34,20 +35,8 @@ function swept(first: readonly Pos[], last: readonly Pos[]): string[] {
   return out;
 }
 
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function ranges(seed: number, n: number, space: number, maxWidth: number): { first: number[]; last: number[] } {
-  const next = random(seed);
+  const next = prng(seed);
   const first: number[] = [];
   const last: number[] = [];
   for (let i = 0; i < n; i++) {
