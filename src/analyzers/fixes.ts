@@ -11,7 +11,7 @@ import { CONNECTOR_EXTRA_SETTINGS, type AuthMechanism, type Certificate, type Ip
 import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
 import { rangeClashPartners } from '../policy/index.js';
 import type { RangeClashPartners } from '../policy/range-clash.js';
-import { formatBinding, tryRangeInterval } from '../net/index.js';
+import { ADDRESS_PARTS, comparePartsAt, formatBinding, readAddressExact } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
 import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
 
@@ -97,26 +97,47 @@ function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, r
   return clash;
 }
 
-/** Per address family, the lowest first and highest last address of a range list's readable ranges. */
-interface RangeSpan { v4: { first: bigint; last: bigint } | null; v6: { first: bigint; last: bigint } | null }
+/**
+ * Per address family, the lowest first and highest last address of a range list's readable
+ * ranges, as ADDRESS_PARTS parts (an IPv4 address is [0, 0, value]): v4 first at 0, last at 3;
+ * v6 first at 6, last at 9. Read as rangeClashPartners reads ranges (tryRangeInterval's decision
+ * on numbers): a span is asked of every connector of a server the first time a fix's changed
+ * ranges are checked, and bigint intervals for each of their ranges cost more than the check.
+ */
+interface RangeSpan { has4: boolean; has6: boolean; bounds: Float64Array }
 
 // Range lists are replaced, never changed in place (see binding-conflict.ts), so a span is kept with its list.
 const spans = new WeakMap<readonly IpRange[], RangeSpan>();
+const SPAN_PARTS = new Float64Array(2 * ADDRESS_PARTS);
 
 function spanOf(ranges: readonly IpRange[]): RangeSpan {
   let span = spans.get(ranges);
   if (span !== undefined) return span;
-  span = { v4: null, v6: null };
+  span = { has4: false, has6: false, bounds: new Float64Array(12) };
+  const parts = SPAN_PARTS;
+  const bounds = span.bounds;
   for (const range of ranges) {
-    const i = tryRangeInterval(range);
-    if (i === null) continue;
-    const key = i.family === 4 ? 'v4' : 'v6';
-    const known = span[key];
-    if (known === null) span[key] = { first: i.first, last: i.last };
-    else { if (i.first < known.first) known.first = i.first; if (i.last > known.last) known.last = i.last; }
+    const family = readAddressExact(range.first, parts, 0);
+    if (family === 0) continue;
+    if (range.last === range.first) {
+      parts[3] = parts[0] as number;
+      parts[4] = parts[1] as number;
+      parts[5] = parts[2] as number;
+    } else if (readAddressExact(range.last, parts, 3) !== family || comparePartsAt(parts, 0, parts, 3) > 0) continue;
+    const base = family === 4 ? 0 : 6;
+    const seen = family === 4 ? span.has4 : span.has6;
+    if (!seen || comparePartsAt(parts, 0, bounds, base) < 0) { bounds[base] = parts[0] as number; bounds[base + 1] = parts[1] as number; bounds[base + 2] = parts[2] as number; }
+    if (!seen || comparePartsAt(parts, 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[3] as number; bounds[base + 4] = parts[4] as number; bounds[base + 5] = parts[5] as number; }
+    if (family === 4) span.has4 = true; else span.has6 = true;
   }
   spans.set(ranges, span);
   return span;
+}
+
+/** Whether two spans share an address of the family whose bounds start at `base` (0 IPv4, 6 IPv6). */
+function spansMeet(x: RangeSpan, y: RangeSpan, base: 0 | 6): boolean {
+  if (base === 0 ? !x.has4 || !y.has4 : !x.has6 || !y.has6) return false;
+  return comparePartsAt(x.bounds, base, y.bounds, base + 3) <= 0 && comparePartsAt(y.bounds, base, x.bounds, base + 3) <= 0;
 }
 
 /**
@@ -126,11 +147,11 @@ function spanOf(ranges: readonly IpRange[]): RangeSpan {
  */
 function spanPartners(ranges: readonly IpRange[]): RangeClashPartners {
   const mine = spanOf(ranges);
-  const meets = (x: RangeSpan['v4'], y: RangeSpan['v4']): boolean => x !== null && y !== null && x.first <= y.last && y.first <= x.last;
   return {
     mayClash(_c, other) {
-      const theirs = 'remoteIPRanges' in other && Array.isArray(other.remoteIPRanges) ? spanOf(other.remoteIPRanges as readonly IpRange[]) : null;
-      return theirs === null || meets(mine.v4, theirs.v4) || meets(mine.v6, theirs.v6);
+      if (!('remoteIPRanges' in other) || !Array.isArray(other.remoteIPRanges)) return true;
+      const theirs = spanOf(other.remoteIPRanges as readonly IpRange[]);
+      return spansMeet(mine, theirs, 0) || spansMeet(mine, theirs, 6);
     },
   };
 }

@@ -49,6 +49,12 @@ export interface ConnectorEntry {
 export interface Segments4 { count: number; first: Float64Array; last: Float64Array; wins: Int32Array }
 
 /**
+ * Segment indices of a partition grouped by winning connector (a counting sort): the group
+ * whose local index is l = localOf.get(group) wins segments `positions[offsets[l] .. offsets[l + 1])`.
+ */
+export interface SegmentGroups { localOf: Map<number, number>; offsets: Int32Array; positions: Int32Array }
+
+/**
  * Elementary intervals of one (server, port, local address, family), sorted, gaps omitted.
  * Segment k is [first, last] won by the range `wins[k] >> 1` of the range table, through an
  * exact (`wins[k] & 1 === 0`) or wildcard binding. IPv4 bounds are doubles (exact: < 2^32),
@@ -72,8 +78,8 @@ export interface Partition {
   top4: Float64Array | null;
   /** The segments as WonIntervals, made once (shared, read-only). */
   won: WonInterval[] | null;
-  /** Segment indices grouped by winning connector (counting sort by group): `positions[offsets[g] .. offsets[g + 1])`. */
-  byGroup: { offsets: Int32Array; positions: Int32Array } | null;
+  /** Segment indices grouped by winning connector (see SegmentGroups). */
+  byGroup: SegmentGroups | null;
   /** WonIntervals per winning connector, made on first use by intervalsWonBy (shared, read-only). */
   byConnector: Map<ReceiveConnector, WonInterval[]> | null;
 }

@@ -5,7 +5,7 @@ import { type Family, isWildcardAddress, parseAddress, wildcardAddress } from '.
 import { type Endpoint, resolveLocalAddress } from './endpoint.js';
 import { partitionFor } from './partition.js';
 import {
-  type ConnectorEntry, type Partition, type PolicyIndex, type PolicyTables, type WonInterval, tablesOf,
+  type ConnectorEntry, type Partition, type PolicyIndex, type PolicyTables, type SegmentGroups, type WonInterval, tablesOf,
 } from './policy-index.js';
 import { i32 } from './scratch.js';
 import { bindingOf } from './sweep.js';
@@ -45,28 +45,52 @@ function wonOf(tables: PolicyTables, partition: Partition): WonInterval[] {
   return out;
 }
 
-/** Segment indices of a partition grouped by winning connector: one counting sort, made once. */
-function groupsOf(tables: PolicyTables, partition: Partition): { offsets: Int32Array; positions: Int32Array } {
+/**
+ * Segment indices of a partition grouped by winning connector: one counting sort over the
+ * connectors that win something there (a partition sees one server's connectors, so the
+ * arrays are sized by those, not by the estate's connectors), made once.
+ */
+function groupsOf(tables: PolicyTables, partition: Partition): SegmentGroups {
   if (partition.byGroup !== null) return partition.byGroup;
-  // One counting sort per partition, so listing every connector's intervals stays linear overall.
   const n = partition.count;
-  const offsets = new Int32Array(tables.snapshot.connectors.length + 1);
+  // Local index + 1 of each group (0: not seen yet) in a pooled array sized by the estate,
+  // cleared again below: an estate-sized array per partition was servers × connectors of
+  // allocation and, as external memory, extra full collections.
+  const localPlusOne = i32(5, tables.snapshot.connectors.length);
   const groupOf = i32(4, n);
+  const localOf = new Map<number, number>();
+  const counts: number[] = [];
   for (let k = 0; k < n; k++) {
     const g = (tables.rangeOwner[(partition.wins[k] as number) >> 1] as ConnectorEntry).group;
-    groupOf[k] = g;
-    offsets[g + 1] = (offsets[g + 1] as number) + 1;
+    let local = (localPlusOne[g] as number) - 1;
+    if (local < 0) {
+      local = counts.length;
+      localPlusOne[g] = local + 1;
+      localOf.set(g, local);
+      counts.push(0);
+    }
+    groupOf[k] = local;
+    counts[local] = (counts[local] as number) + 1;
   }
-  for (let g = 1; g < offsets.length; g++) offsets[g] = (offsets[g] as number) + (offsets[g - 1] as number);
+  for (const g of localOf.keys()) localPlusOne[g] = 0;
+  const offsets = new Int32Array(counts.length + 1);
+  for (let l = 0; l < counts.length; l++) offsets[l + 1] = (offsets[l] as number) + (counts[l] as number);
   const next = offsets.slice(0, -1);
   const positions = new Int32Array(n);
   for (let k = 0; k < n; k++) {
-    const g = groupOf[k] as number;
-    positions[next[g] as number] = k;
-    next[g] = (next[g] as number) + 1;
+    const l = groupOf[k] as number;
+    positions[next[l] as number] = k;
+    next[l] = (next[l] as number) + 1;
   }
-  partition.byGroup = { offsets, positions };
+  partition.byGroup = { localOf, offsets, positions };
   return partition.byGroup;
+}
+
+/** The span of `positions` holding the segments won by `group` (empty when it wins none). */
+function spanOf(groups: SegmentGroups, group: number): { start: number; end: number } {
+  const local = groups.localOf.get(group);
+  if (local === undefined) return { start: 0, end: 0 };
+  return { start: groups.offsets[local] as number, end: groups.offsets[local + 1] as number };
 }
 
 /** The WonIntervals of a partition that one connector wins, in address order (made once, shared). */
@@ -80,7 +104,8 @@ function wonByConnectorOf(tables: PolicyTables, partition: Partition, connector:
   const groups = groupsOf(tables, partition);
   const list: WonInterval[] = [];
   const all = partition.won;
-  for (let p = groups.offsets[entry.group] as number, end = groups.offsets[entry.group + 1] as number; p < end; p++) {
+  const { start, end } = spanOf(groups, entry.group);
+  for (let p = start; p < end; p++) {
     const k = groups.positions[p] as number;
     list.push(all !== null ? all[k] as WonInterval : makeWon(tables, partition, k));
   }
@@ -156,8 +181,8 @@ export function wonIntervalCount(policy: PolicyIndex, connector: ReceiveConnecto
   if (entry === undefined) return 0;
   let count = 0;
   for (const partition of partitionsOfConnector(tables, connector)) {
-    const groups = groupsOf(tables, partition);
-    count += (groups.offsets[entry.group + 1] as number) - (groups.offsets[entry.group] as number);
+    const { start, end } = spanOf(groupsOf(tables, partition), entry.group);
+    count += end - start;
   }
   return count;
 }
