@@ -8,7 +8,8 @@
 // past either prints FAIL and the bench exits 1. The reader runs in a child process so that
 // the peak RSS it reports (process.resourceUsage().maxRSS, which covers its worker threads) is
 // its own, not the generator's. BENCH_CPU_PROF=DIR writes a CPU profile of each reader run;
-// BENCH_LOG_WORKERS=2 makes the reader use two threads even on a loaded machine.
+// BENCH_LOG_WORKERS=2 makes the reader use two threads even on a loaded machine. Each run's time
+// is followed by the threads it read with ("(2T)").
 // Run: npm run bench -- logs
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -30,13 +31,14 @@ async function readMode(paths: string[]): Promise<void> {
   const { buildLogsDocument } = (built ? await import(DIST_AGGREGATE) : await import('../src/logs/aggregate.js')) as typeof import('../src/logs/aggregate.js');
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage(); // from here: loading tsx and this file is not the reader's cost
-  // BENCH_LOG_WORKERS=N reads with N threads whatever the load (the reader decides otherwise).
+  // BENCH_LOG_WORKERS=N reads with N threads whatever the load (the reader decides otherwise, by
+  // the cores free while it reads its first pieces).
   const workers = process.env.BENCH_LOG_WORKERS;
   const r = await readLogs(paths, workers === undefined || workers === '' ? {} : { workers: Number(workers) });
   const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(c0); // the whole process: main thread and reader threads
-  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, lines: doc.lines, sessions: doc.sessions, messages: doc.messages, senders: doc.senders.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKb: process.resourceUsage().maxRSS, lines: doc.lines, sessions: doc.sessions, messages: doc.messages, senders: doc.senders.length, threads: r.threads })}\n`);
 }
 
 const TRACKING_DAYS = 8;
@@ -82,7 +84,7 @@ function benchProfiles(count = 240, distinctDomains = false): SenderProfile[] {
   return out;
 }
 
-interface RunFigures { ms: number; cpuMs: number; maxRssKb: number; lines: number; sessions: number; messages: number; senders: number }
+interface RunFigures { ms: number; cpuMs: number; maxRssKb: number; lines: number; sessions: number; messages: number; senders: number; threads: number }
 const TARGET_RATIO = 20;
 const TARGET_RSS_MB = 300;
 const failures: string[] = [];
@@ -139,7 +141,7 @@ function measure(shape: string, files: string[], bytes: number, gzip: boolean): 
   // The machine is shared: under load the wall times say as much about the other work as about
   // the reader. CPU time (the reader's threads together against the baseline's processes) is
   // the figure that survives the load; the target is on wall time, as a user sees it.
-  console.log(`  runs ${reads.map((r) => (r.ms / 1000).toFixed(2)).join(' ')} s vs baseline ${base.map((b) => (b.ms / 1000).toFixed(2)).join(' ')} s; CPU: reader ${(leastCpu / 1000).toFixed(2)} s, baseline ${(baseCpuMs / 1000).toFixed(3)} s (${(leastCpu / baseCpuMs).toFixed(1)}x); load ${loadBefore} -> ${load()}`);
+  console.log(`  runs ${reads.map((r) => `${(r.ms / 1000).toFixed(2)} (${r.threads}T)`).join(' ')} s vs baseline ${base.map((b) => (b.ms / 1000).toFixed(2)).join(' ')} s; CPU: reader ${(leastCpu / 1000).toFixed(2)} s, baseline ${(baseCpuMs / 1000).toFixed(3)} s (${(leastCpu / baseCpuMs).toFixed(1)}x); load ${loadBefore} -> ${load()}`);
   const ratioOk = ratio <= TARGET_RATIO;
   const rssOk = peak <= TARGET_RSS_MB;
   console.log(`  ${shape}: ratio to ${baseName} ${ratio.toFixed(1)}x (target <= ${TARGET_RATIO}x) ${ratioOk ? 'ok' : 'FAIL'}; peak RSS ${peak.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB) ${rssOk ? 'ok' : 'FAIL'}`);

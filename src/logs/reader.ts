@@ -4,7 +4,8 @@
 // (both cores). Each reader folds the sessions it sees completely into its own aggregate and
 // hands back the sessions it saw only part of (they cross from one half into the other, or are
 // damaged excerpts); those are merged by session key and replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -24,8 +25,8 @@ export interface LogFile { path: string; size: number; gzip: boolean; kind: LogF
 export interface ReadOptions {
   /**
    * threads that read: 0 or 1 reads in this thread alone; n reads in this thread and n - 1 worker
-   * threads at once, each a run of consecutive files. Default: see `defaultWorkers` (2 on an idle
-   * machine for inputs over 16 MB).
+   * threads at once, each a run of consecutive files. Default: see `defaultWorkers` (2 for inputs of
+   * 16 MB or more when a second core is free while the first pieces are read).
    */
   workers?: number;
   /** plain files larger than this are cut into ranges of about this size */
@@ -34,6 +35,8 @@ export interface ReadOptions {
   onProgress?: (done: number, total: number) => void;
   /** records between idle sweeps of the session table (a power of two; tests make it small) */
   sweepEvery?: number;
+  /** the machine's CPU times, read twice for the thread choice (tests give made-up ones) */
+  sampleCpu?: () => CpuSnapshot;
 }
 
 export interface ReadResult {
@@ -44,24 +47,71 @@ export interface ReadResult {
   lines: number;
   records: number;
   warnings: ScanWarning[];
+  /** threads that read (1: this one alone) */
+  threads: number;
 }
 
 const SNIFF_BYTES = 8192;
 const DEFAULT_CHUNK = 32 * 1024 * 1024;
-const WORKER_THRESHOLD = 16 * 1024 * 1024;
+
+/** A reading of the machine's CPU times and this process's own (see `cpuSnapshot`). */
+export interface CpuSnapshot {
+  /** idle time summed over every core, ms */
+  idleMs: number;
+  /** all time summed over every core, ms */
+  totalMs: number;
+  /** CPU time of this process (all its threads), ms */
+  ownMs: number;
+  cores: number;
+}
+
+/** The machine's and this process's CPU times now (the I/O edge of the thread choice). */
+export function cpuSnapshot(): CpuSnapshot {
+  let idleMs = 0, totalMs = 0;
+  const all = cpus();
+  for (const { times } of all) {
+    idleMs += times.idle;
+    totalMs += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  const own = process.cpuUsage();
+  return { idleMs, totalMs, ownMs: (own.user + own.system) / 1000, cores: all.length };
+}
 
 /**
- * Reading threads for `totalBytes` of logs on a machine with `cores` cores whose one-minute load
- * average is `load` (0: this thread alone; 2: this thread and one worker thread). Two threads
- * only pay for themselves when both cores are free: the worker has its own V8 heap and start-up,
- * sessions that cross from one thread's files into the other's are merged afterwards and the
- * worker's aggregate is copied back. Measured on the 2-core machine (docs/performance.md, Logs):
- * at load 14–19, no thread read the rolled shape in about half the wall time and half the CPU
- * time of two threads; on an idle machine the two threads are what doubles the rate.
+ * Cores free for this process between two snapshots: the cores idle plus the ones this
+ * process kept busy itself (what it uses it could also use for a second thread). NaN when the
+ * interval is too short to tell (the kernel counts in ticks of 10 ms).
  */
-export function defaultWorkers(totalBytes: number, cores: number, load: number): number {
+export function freeCores(before: CpuSnapshot, after: CpuSnapshot): number {
+  const total = after.totalMs - before.totalMs;
+  if (!(total >= MIN_SAMPLE_MS * after.cores) || after.cores !== before.cores) return Number.NaN;
+  const free = (after.idleMs - before.idleMs + after.ownMs - before.ownMs) / total * after.cores;
+  return Math.max(0, Math.min(after.cores, free));
+}
+
+/** Inputs below this are read in this thread alone: a worker's start-up would not pay for itself. */
+const WORKER_THRESHOLD = 16 * 1024 * 1024;
+/** How long CPU times are sampled before choosing: long next to a 10 ms tick, short next to a read of 16 MB or more. */
+const SAMPLE_MS = 80;
+const MIN_SAMPLE_MS = 40;
+/** The second thread needs about a whole core beyond the one this thread reads on. */
+const SECOND_THREAD_FREE_CORES = 1.75;
+
+/**
+ * Reading threads for `totalBytes` of logs on a machine with `cores` cores of which `free` were
+ * free for this process while it was sampled (`freeCores`; 0: this thread alone; 2: this thread
+ * and one worker thread). Two threads only pay for themselves when a whole second core is free
+ * now: the worker has its own V8 heap and start-up, sessions that cross from one thread's files
+ * into the other's are merged afterwards and the worker's aggregate is copied back. Measured on
+ * the 2-core machine (docs/performance.md, Logs): at load 14–19, no thread read the rolled shape
+ * in about half the wall time and half the CPU time of two threads; on an idle machine the two
+ * threads are what doubles the rate. The free cores are measured over a moment rather than read
+ * from the load average: a one-minute average still counts work that has ended (the bench's own
+ * generator held it near 2 on an idle machine, and two threads were never chosen).
+ */
+export function defaultWorkers(totalBytes: number, cores: number, free: number): number {
   if (totalBytes < WORKER_THRESHOLD || cores < 2) return 0;
-  return load < cores / 2 ? 2 : 0;
+  return free >= SECOND_THREAD_FREE_CORES ? 2 : 0;
 }
 
 export type LogKind = 'receive' | 'tracking' | 'tracking-headerless' | 'send' | 'gzip' | 'unknown';
@@ -171,17 +221,27 @@ export interface ReaderResult {
 }
 
 export async function readLogs(inputs: readonly string[], options: ReadOptions = {}): Promise<ReadResult> {
+  // The CPU times are sampled from here on, while the files are found and the first are read.
+  const sampleCpu = options.sampleCpu ?? cpuSnapshot;
+  const sampleFrom = options.workers === undefined ? sampleCpu() : null;
+  const sampleStart = performance.now();
   const { files, warnings } = await findLogFiles(inputs);
   const items = planWork(files, options.chunkBytes ?? DEFAULT_CHUNK);
   const total = files.reduce((n, f) => n + f.size, 0);
-  const wanted = options.workers ?? defaultWorkers(total, availableParallelism(), loadavg()[0] ?? 0);
-  const shares = splitShares(items, Math.max(1, wanted));
   let done = 0;
   const progress = (bytes: number): void => {
     done += bytes;
     options.onProgress?.(Math.min(done, total), total);
   };
-  const results = await readShares(shares, progress, options.sweepEvery);
+  const cores = availableParallelism();
+  let results: ReaderResult[];
+  if (sampleFrom === null) results = await readShares(splitShares(items, Math.max(1, options.workers ?? 0)), progress, options.sweepEvery);
+  // Too small for two threads, or one core: nothing to measure.
+  else if (defaultWorkers(total, cores, cores) < 2) results = [await readInThread(items, progress, options.sweepEvery)];
+  else {
+    const choose = (): number => defaultWorkers(total, cores, freeCores(sampleFrom, sampleCpu()));
+    results = await readChoosingThreads(items, { start: sampleStart, choose }, progress, options.sweepEvery);
+  }
 
   // The first share's aggregate is the base: the others are added to it.
   const first = results[0] as ReaderResult;
@@ -203,7 +263,42 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   for (const p of open.values()) addSession(aggregate, summarizeSession(p));
   // Tracked messages held for the network-message-id check: every log is read now.
   settlePending(aggregate.tracking);
-  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings };
+  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings, threads: results.length };
+}
+
+/**
+ * Reads the first half of the work in this thread while the CPU times are sampled; once
+ * SAMPLE_MS have passed (at the end of a piece of work) `choose` decides whether a worker thread
+ * takes the second half, or this thread reads on into it. Nothing waits for the sample unless
+ * the first half is read before it ends.
+ */
+async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
+  const [own = [], rest = []] = splitShares(items, 2);
+  const here = new ThreadRead(sweepEvery);
+  // In an object: TypeScript does not follow an assignment made inside a closure.
+  const second: { run: { worker: Worker; result: Promise<ReaderResult> } | null; chosen: boolean } = { run: null, chosen: false };
+  const chooseNow = (): void => {
+    second.chosen = true;
+    if (rest.length > 0 && sample.choose() >= 2) second.run = readInWorker(rest, progress, sweepEvery);
+  };
+  try {
+    for (const item of own) {
+      await here.read(item, progress);
+      if (!second.chosen && performance.now() - sample.start >= SAMPLE_MS) chooseNow();
+    }
+    if (!second.chosen) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, SAMPLE_MS - (performance.now() - sample.start))));
+      chooseNow();
+    }
+    if (second.run === null) {
+      for (const item of rest) await here.read(item, progress);
+      return [here.result()];
+    }
+    return [here.result(), await second.run.result];
+  } catch (error) {
+    if (second.run !== null) void second.run.worker.terminate();
+    throw error;
+  }
 }
 
 /**
@@ -252,19 +347,30 @@ export function createReader(sweepEvery?: number): Reader {
   return { table, aggregate };
 }
 
-async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
-  const reader = createReader(sweepEvery);
-  const { table, aggregate } = reader;
-  let lines = 0;
-  let records = 0;
-  const warnings: ScanWarning[] = [];
-  for (const item of items) {
-    const r = await readItem(item, reader, progress);
-    lines += r.lines;
-    records += r.records;
-    warnings.push(...r.warnings);
+/** What this thread reads, item after item, into one reader. */
+class ThreadRead {
+  private readonly reader: Reader;
+  private lines = 0;
+  private records = 0;
+  private readonly warnings: ScanWarning[] = [];
+  constructor(sweepEvery?: number) { this.reader = createReader(sweepEvery); }
+
+  async read(item: WorkItem, progress: (bytes: number) => void): Promise<void> {
+    const r = await readItem(item, this.reader, progress);
+    this.lines += r.lines;
+    this.records += r.records;
+    this.warnings.push(...r.warnings);
   }
-  return { aggregate, open: table.drain(), lines, records, warnings };
+
+  result(): ReaderResult {
+    return { aggregate: this.reader.aggregate, open: this.reader.table.drain(), lines: this.lines, records: this.records, warnings: this.warnings };
+  }
+}
+
+async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
+  const here = new ThreadRead(sweepEvery);
+  for (const item of items) await here.read(item, progress);
+  return here.result();
 }
 
 /** Messages between this thread and a worker (see worker.ts). */

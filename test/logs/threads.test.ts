@@ -1,22 +1,64 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeGeneratedLogs } from '../../bench/lib/log-generator.js';
+import { buildLogsDocument } from '../../src/logs/aggregate.js';
+import { buildScenarios } from '../../src/logs/scenarios.js';
+import { stableStringify } from '../../src/json.js';
 import type { WorkItem } from '../../src/logs/read-item.js';
-import { defaultWorkers, splitShares } from '../../src/logs/reader.js';
+import { cpuSnapshot, defaultWorkers, freeCores, readLogs, splitShares, type CpuSnapshot, type ReadOptions } from '../../src/logs/reader.js';
+import { mixedProfiles } from './profiles.js';
 
 const MB = 1024 * 1024;
 
 describe('reader thread count', () => {
-  it('reads small inputs in the calling thread', () => {
-    assert.equal(defaultWorkers(8 * MB, 2, 0), 0);
-  });
-  it('uses two threads when the cores are idle', () => {
-    assert.equal(defaultWorkers(400 * MB, 2, 0.3), 2);
-    assert.equal(defaultWorkers(400 * MB, 8, 3.9), 2);
-  });
-  it('stays in one thread when other work holds the cores', () => {
-    assert.equal(defaultWorkers(400 * MB, 2, 1), 0);
-    assert.equal(defaultWorkers(400 * MB, 2, 14), 0);
-    assert.equal(defaultWorkers(400 * MB, 1, 0), 0);
+  // [what, bytes, cores, cores free for this process while sampled, threads]
+  const table: Array<[string, number, number, number, number]> = [
+    ['small input, idle machine', 8 * MB, 2, 2, 0],
+    ['just under the threshold', 16 * MB - 1, 2, 2, 0],
+    ['idle 2-core machine', 400 * MB, 2, 2, 2],
+    ['idle but for a little noise', 400 * MB, 2, 1.8, 2],
+    ['exactly the margin', 400 * MB, 2, 1.75, 2],
+    ['another process holds half a core', 400 * MB, 2, 1.5, 0],
+    ['another process holds a core', 400 * MB, 2, 1, 0],
+    ['both cores busy elsewhere', 400 * MB, 2, 0, 0],
+    ['one core', 400 * MB, 1, 1, 0],
+    ['8 cores, 2 free', 400 * MB, 8, 2, 2],
+    ['8 cores, 1 free', 400 * MB, 8, 1, 0],
+    ['not measured (NaN)', 400 * MB, 2, Number.NaN, 0],
+  ];
+  for (const [what, bytes, cores, free, threads] of table) {
+    it(`${what}: ${threads === 0 ? 'one thread' : `${threads} threads`}`, () => {
+      assert.equal(defaultWorkers(bytes, cores, free), threads);
+    });
+  }
+});
+
+describe('free cores between two CPU snapshots', () => {
+  const snap = (idleMs: number, totalMs: number, ownMs: number, cores = 2): CpuSnapshot => ({ idleMs, totalMs, ownMs, cores });
+  // [what, before, after, free cores]
+  const table: Array<[string, CpuSnapshot, CpuSnapshot, number]> = [
+    ['both cores idle', snap(0, 0, 0), snap(200, 200, 0), 2],
+    ['this process reads on one core, the other idle', snap(1000, 5000, 50), snap(1100, 5200, 150), 2],
+    ['this process on one core, another process on the other', snap(1000, 5000, 50), snap(1000, 5200, 150), 1],
+    ['another process on both cores', snap(0, 0, 0), snap(0, 200, 0), 0],
+    ['half a core idle', snap(0, 0, 0), snap(50, 200, 0), 0.5],
+    ['8 cores, this process on one, two idle', snap(0, 0, 0, 8), snap(200, 800, 100, 8), 3],
+    ['too short to tell', snap(0, 0, 0), snap(20, 20, 0), Number.NaN],
+    ['a core went away', snap(0, 0, 0, 2), snap(100, 400, 0, 4), Number.NaN],
+  ];
+  for (const [what, before, after, free] of table) {
+    it(what, () => {
+      const got = freeCores(before, after);
+      if (Number.isNaN(free)) assert.ok(Number.isNaN(got), `${got}`);
+      else assert.ok(Math.abs(got - free) < 1e-9, `${got} against ${free}`);
+    });
+  }
+  it('a real snapshot counts every core and this process', () => {
+    const s = cpuSnapshot();
+    assert.ok(s.cores >= 1 && s.totalMs >= s.idleMs && s.idleMs >= 0 && s.ownMs > 0);
   });
 });
 
@@ -40,5 +82,42 @@ describe('work split between the reading threads', () => {
     assert.equal(splitShares([item('a', 0, MB)], 2).length, 1);
     assert.equal(splitShares([item('a', 0, MB), item('b', 0, MB)], 1).length, 1);
     assert.deepEqual(splitShares([], 2), [[]]);
+  });
+});
+
+describe('the thread choice made while reading', () => {
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'exrelay-logs-choice-'));
+    // Just over the size at which two threads are considered, rolled into files of 1 MB.
+    await writeGeneratedLogs(dir, mixedProfiles(3), { fileBytes: MB, concurrency: 24, seed: 5, totalBytes: 17 * MB, damageEvery: 400 });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Made-up CPU times: each reading `idlePerRead` of 1,000 ms per core idle, none of it this process's. */
+  const machine = (idlePerRead: number): (() => CpuSnapshot) => {
+    let reads = 0;
+    return () => { reads++; return { idleMs: reads * idlePerRead * 2, totalMs: reads * 2000, ownMs: 0, cores: 2 }; };
+  };
+  const digest = async (options: ReadOptions): Promise<{ text: string; threads: number }> => {
+    const r = await readLogs([dir], options);
+    const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);
+    return { text: stableStringify({ doc, scenarios: buildScenarios(r.aggregate, null), warnings: r.warnings, records: r.records }), threads: r.threads };
+  };
+
+  it('an idle machine: a worker takes the second half, and the result is what one thread reads', async (t) => {
+    if (availableParallelism() < 2) { t.skip('one core'); return; }
+    const one = await digest({ workers: 0 });
+    assert.equal(one.threads, 1);
+    const chosen = await digest({ sampleCpu: machine(1000) });
+    assert.equal(chosen.threads, 2);
+    assert.equal(chosen.text, one.text);
+  });
+
+  it('a busy machine: this thread reads on into the second half', async () => {
+    const one = await digest({ workers: 0 });
+    const chosen = await digest({ sampleCpu: machine(200) });
+    assert.equal(chosen.threads, 1);
+    assert.equal(chosen.text, one.text);
   });
 });
