@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { errnoMessage, InputError, InternalError } from '../errors.js';
-import { addSession, createAggregate, mergeAggregate, type LogAggregate } from './aggregate.js';
+import { addSession, createAggregate, unpackInto, type LogAggregate, type PackedAggregate } from './aggregate.js';
 import { readItem, type WorkItem } from './read-item.js';
 import { SessionTable, type ScanWarning } from './scan.js';
 import { mergePartials, summarizeSession } from './session.js';
@@ -220,6 +220,12 @@ export interface ReaderResult {
   warnings: ScanWarning[];
 }
 
+/** What a worker thread hands back: its aggregate packed (see PackedAggregate). */
+export type WorkerResult = Omit<ReaderResult, 'aggregate'> & { packed: PackedAggregate };
+
+/** This thread's result and the workers', in the order of their shares. */
+interface SharesRead { own: ReaderResult; workers: WorkerResult[] }
+
 export async function readLogs(inputs: readonly string[], options: ReadOptions = {}): Promise<ReadResult> {
   // The CPU times are sampled from here on, while the files are found and the first are read.
   const sampleCpu = options.sampleCpu ?? cpuSnapshot;
@@ -234,23 +240,24 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
     options.onProgress?.(Math.min(done, total), total);
   };
   const cores = availableParallelism();
-  let results: ReaderResult[];
+  let results: SharesRead;
   if (sampleFrom === null) results = await readShares(splitShares(items, Math.max(1, options.workers ?? 0)), progress, options.sweepEvery);
   // Too small for two threads, or one core: nothing to measure.
-  else if (defaultWorkers(total, cores, cores) < 2) results = [await readInThread(items, progress, options.sweepEvery)];
+  else if (defaultWorkers(total, cores, cores) < 2) results = { own: await readInThread(items, progress, options.sweepEvery), workers: [] };
   else {
     const choose = (): number => defaultWorkers(total, cores, freeCores(sampleFrom, sampleCpu()));
     results = await readChoosingThreads(items, { start: sampleStart, choose }, progress, options.sweepEvery);
   }
 
-  // The first share's aggregate is the base: the others are added to it.
-  const first = results[0] as ReaderResult;
-  const aggregate = first.aggregate;
+  // This thread's aggregate is the base: the workers' are added to it, each let go once added.
+  const { own, workers } = results;
+  const aggregate = own.aggregate;
   const open = new Map<string, SessionPartial>();
   let lines = 0;
   let records = 0;
-  for (const r of results) {
-    if (r !== first) mergeAggregate(aggregate, r.aggregate);
+  const threads = 1 + workers.length;
+  for (let r: Omit<ReaderResult, 'aggregate'> | undefined = own; r !== undefined; r = workers.shift()) {
+    if (r !== own) unpackInto(aggregate, (r as WorkerResult).packed);
     lines += r.lines;
     records += r.records;
     warnings.push(...r.warnings);
@@ -263,7 +270,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   for (const p of open.values()) addSession(aggregate, summarizeSession(p));
   // Tracked messages held for the network-message-id check: every log is read now.
   settlePending(aggregate.tracking);
-  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings, threads: results.length };
+  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings, threads };
 }
 
 /**
@@ -272,11 +279,11 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
  * takes the second half, or this thread reads on into it. Nothing waits for the sample unless
  * the first half is read before it ends.
  */
-async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
+async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
   const [own = [], rest = []] = splitShares(items, 2);
   const here = new ThreadRead(sweepEvery);
   // In an object: TypeScript does not follow an assignment made inside a closure.
-  const second: { run: { worker: Worker; result: Promise<ReaderResult> } | null; chosen: boolean } = { run: null, chosen: false };
+  const second: { run: { worker: Worker; result: Promise<WorkerResult> } | null; chosen: boolean } = { run: null, chosen: false };
   const chooseNow = (): void => {
     second.chosen = true;
     if (rest.length > 0 && sample.choose() >= 2) second.run = readInWorker(rest, progress, sweepEvery);
@@ -292,9 +299,9 @@ async function readChoosingThreads(items: readonly WorkItem[], sample: { start: 
     }
     if (second.run === null) {
       for (const item of rest) await here.read(item, progress);
-      return [here.result()];
+      return { own: here.result(), workers: [] };
     }
-    return [here.result(), await second.run.result];
+    return { own: here.result(), workers: [await second.run.result] };
   } catch (error) {
     if (second.run !== null) void second.run.worker.terminate();
     throw error;
@@ -325,13 +332,13 @@ export function splitShares(items: readonly WorkItem[], count: number): WorkItem
 }
 
 /** Reads the first share in this thread and every other share in a worker thread of its own, at the same time. */
-async function readShares(shares: readonly WorkItem[][], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult[]> {
-  if (shares.length === 1) return [await readInThread(shares[0] as WorkItem[], progress, sweepEvery)];
+async function readShares(shares: readonly WorkItem[][], progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
+  if (shares.length === 1) return { own: await readInThread(shares[0] as WorkItem[], progress, sweepEvery), workers: [] };
   const workers = shares.slice(1).map((share) => readInWorker(share, progress, sweepEvery));
   try {
     // The workers start up while this thread reads its own share.
     const own = await readInThread(shares[0] as WorkItem[], progress, sweepEvery);
-    return [own, ...await Promise.all(workers.map((w) => w.result))];
+    return { own, workers: await Promise.all(workers.map((w) => w.result)) };
   } catch (error) {
     for (const w of workers) void w.worker.terminate();
     throw error;
@@ -377,7 +384,7 @@ async function readInThread(items: readonly WorkItem[], progress: (bytes: number
 export type ToWorker = { type: 'items'; items: WorkItem[] };
 export type FromWorker =
   | { type: 'progress'; bytes: number }
-  | { type: 'result'; result: ReaderResult }
+  | { type: 'result'; result: WorkerResult }
   | { type: 'error'; file: string | null; line: number | null; message: string };
 
 function spawnWorker(sweepEvery: number | undefined): Worker {
@@ -393,9 +400,9 @@ function spawnWorker(sweepEvery: number | undefined): Worker {
 }
 
 /** One worker thread reading `items` in order into its own reader. */
-function readInWorker(items: WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): { worker: Worker; result: Promise<ReaderResult> } {
+function readInWorker(items: WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): { worker: Worker; result: Promise<WorkerResult> } {
   const worker = spawnWorker(sweepEvery);
-  const result = new Promise<ReaderResult>((resolve, reject) => {
+  const result = new Promise<WorkerResult>((resolve, reject) => {
     let finished = false;
     worker.on('message', (msg: FromWorker) => {
       switch (msg.type) {

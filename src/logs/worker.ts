@@ -2,6 +2,7 @@
 // and aggregate, then hands back the aggregate and the sessions it saw only part of.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError, describeError } from '../errors.js';
+import { packAggregate } from './aggregate.js';
 import { createReader, type FromWorker, type ToWorker } from './reader.js';
 import { readItem } from './read-item.js';
 import type { ScanWarning } from './scan.js';
@@ -10,7 +11,7 @@ const port = parentPort;
 if (port === null) throw new Error('worker.ts runs only as a worker thread');
 const data: unknown = workerData;
 const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in data && typeof data.sweepEvery === 'number' ? data.sweepEvery : undefined;
-const send = (msg: FromWorker): void => port.postMessage(msg);
+const send = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
 async function readAll(msg: ToWorker): Promise<void> {
   const reader = createReader(sweepEvery);
@@ -23,7 +24,9 @@ async function readAll(msg: ToWorker): Promise<void> {
     records += r.records;
     warnings.push(...r.warnings);
   }
-  send({ type: 'result', result: { aggregate: reader.aggregate, open: reader.table.drain(), lines, records, warnings } });
+  const packed = packAggregate(reader.aggregate);
+  // The numbers move to the reading thread without a copy.
+  send({ type: 'result', result: { packed, open: reader.table.drain(), lines, records, warnings } }, [packed.numbers.buffer as ArrayBuffer]);
 }
 
 port.once('message', (msg: ToWorker) => {
