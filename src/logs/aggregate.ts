@@ -343,9 +343,12 @@ export interface PackedAggregate {
 
 class Packer {
   readonly strings: string[] = [];
-  private readonly index = new Map<string, number>();
   numbers = new Float64Array(1 << 16);
   length = 0;
+  // The last string written in each field and where it went: connector and server names repeat
+  // record after record. A Map of every string cost more than the strings it saved.
+  private readonly lastText: Array<string | null> = [];
+  private readonly lastAt: number[] = [];
 
   num(value: number): void {
     if (this.length === this.numbers.length) {
@@ -356,47 +359,58 @@ class Packer {
     this.numbers[this.length++] = value;
   }
 
-  str(text: string | null): void {
+  /** `text` in field `field` (a small number naming the field). */
+  str(text: string | null, field: number): void {
     if (text === null) { this.num(-1); return; }
-    let at = this.index.get(text);
-    if (at === undefined) { at = this.strings.length; this.strings.push(text); this.index.set(text, at); }
+    if (this.lastText[field] === text) { this.num(this.lastAt[field] as number); return; }
+    const at = this.strings.length;
+    this.strings.push(text);
+    this.lastText[field] = text;
+    this.lastAt[field] = at;
     this.num(at);
   }
 
-  strs(list: readonly string[]): void {
+  strs(list: readonly string[], field: number): void {
     this.num(list.length);
-    for (const text of list) this.str(text);
+    for (const text of list) this.str(text, field);
   }
 
-  counts(counts: Counts): void {
+  counts(counts: Counts, field: number): void {
     if (counts instanceof Map) {
       this.num(counts.size);
-      for (const [name, n] of counts) { this.str(name); this.num(n); }
+      for (const [name, n] of counts) { this.str(name, field); this.num(n); }
       return;
     }
     this.num(counts.length / 2);
-    for (let i = 0; i < counts.length; i += 2) { this.str(counts[i] as string); this.num(counts[i + 1] as number); }
+    for (let i = 0; i < counts.length; i += 2) { this.str(counts[i] as string, field); this.num(counts[i + 1] as number); }
   }
 }
+
+/** Field numbers for Packer.str. */
+const enum Field { Connector, Server, RemoteIp, Account, Mechanism, MailFromDomain, RcptDomain, DayRcptDomain, LocalIp, SenderDomain, Helo, MailFrom, RcptTo, Address }
 
 /** `agg` packed for the thread that merges it (see PackedAggregate); `agg` is left as it was. */
 export function packAggregate(agg: LogAggregate): PackedAggregate {
   const out = new Packer();
   for (const st of agg.senders.values()) {
-    out.str(st.connector); out.str(st.server); out.str(st.remoteIp);
+    out.str(st.connector, Field.Connector); out.str(st.server, Field.Server); out.str(st.remoteIp, Field.RemoteIp);
     out.num(st.sessions); out.num(st.messages); out.num(st.tlsSessions);
-    out.strs(st.accounts); out.strs(st.mechanisms);
-    out.counts(st.mailFromDomains); out.counts(st.rcptDomains);
+    out.strs(st.accounts, Field.Account); out.strs(st.mechanisms, Field.Mechanism);
+    out.counts(st.mailFromDomains, Field.MailFromDomain); out.counts(st.rcptDomains, Field.RcptDomain);
     out.num(st.rejectedRecipients); out.num(st.firstMs); out.num(st.lastMs);
     out.num(st.days.length);
-    for (const d of st.days) { out.num(d.day); out.num(d.messages); out.counts(d.rcpt); }
+    for (const d of st.days) { out.num(d.day); out.num(d.messages); out.counts(d.rcpt, Field.DayRcptDomain); }
   }
   for (const c of agg.combos.values()) {
-    out.str(c.connector); out.str(c.server); out.num(c.port ?? Number.NaN); out.str(c.localIp); out.str(c.remoteIp);
-    out.str(c.account); out.str(c.mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain); out.str(c.rcptDomain);
-    out.str(c.helo); out.str(c.mailFrom); out.str(c.rcptTo); out.num(c.count);
+    out.str(c.connector, Field.Connector); out.str(c.server, Field.Server); out.num(c.port ?? Number.NaN); out.str(c.localIp, Field.LocalIp); out.str(c.remoteIp, Field.RemoteIp);
+    out.str(c.account, Field.Account); out.str(c.mechanism, Field.Mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain, Field.SenderDomain); out.str(c.rcptDomain, Field.RcptDomain);
+    out.str(c.helo, Field.Helo); out.str(c.mailFrom, Field.MailFrom); out.str(c.rcptTo, Field.RcptTo); out.num(c.count);
   }
-  for (const [account, addrs] of agg.accountAddresses) { out.str(account); out.strs([...addrs]); }
+  for (const [account, addrs] of agg.accountAddresses) {
+    out.str(account, Field.Account);
+    out.num(addrs.size);
+    for (const a of addrs) out.str(a, Field.Address);
+  }
   return {
     sessions: agg.sessions, messages: agg.messages, senders: agg.senders.size, combos: agg.combos.size, accounts: agg.accountAddresses.size,
     strings: out.strings, numbers: out.numbers, length: out.length, tracking: agg.tracking,
