@@ -37,6 +37,8 @@ export interface ReadOptions {
   sweepEvery?: number;
   /** the machine's CPU times, read twice for the thread choice (tests give made-up ones) */
   sampleCpu?: () => CpuSnapshot;
+  /** how much longer than this thread a worker takes for the same bytes, in ms (see WORKER_LAG_MS; tests give 0) */
+  workerLagMs?: number;
 }
 
 export interface ReadResult {
@@ -246,7 +248,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   else if (defaultWorkers(total, cores, cores) < 2) results = { own: await readInThread(items, progress, options.sweepEvery), workers: [] };
   else {
     const choose = (): number => defaultWorkers(total, cores, freeCores(sampleFrom, sampleCpu()));
-    results = await readChoosingThreads(items, { start: sampleStart, choose }, progress, options.sweepEvery);
+    results = await readChoosingThreads(items, { start: sampleStart, choose, workerLagMs: options.workerLagMs ?? WORKER_LAG_MS }, progress, options.sweepEvery);
   }
 
   // This thread's aggregate is the base: the workers' are added to it, each let go once added.
@@ -274,38 +276,63 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
 }
 
 /**
- * Reads the first half of the work in this thread while the CPU times are sampled; once
- * SAMPLE_MS have passed (at the end of a piece of work) `choose` decides whether a worker thread
- * takes the second half, or this thread reads on into it. Nothing waits for the sample unless
- * the first half is read before it ends.
+ * Reads the work in this thread while the CPU times are sampled; once SAMPLE_MS have passed (at
+ * the end of a piece of work) `choose` decides whether a worker thread takes the far end of what
+ * is left (`splitRest`), or this thread reads on (the same as one thread). Nothing waits for the
+ * sample unless the work is read before it ends.
  */
-async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
-  const [own = [], rest = []] = splitShares(items, 2);
+async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number; workerLagMs: number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
   const here = new ThreadRead(sweepEvery);
-  // In an object: TypeScript does not follow an assignment made inside a closure.
-  const second: { run: { worker: Worker; result: Promise<WorkerResult> } | null; chosen: boolean } = { run: null, chosen: false };
-  const chooseNow = (): void => {
-    second.chosen = true;
-    if (rest.length > 0 && sample.choose() >= 2) second.run = readInWorker(rest, progress, sweepEvery);
-  };
+  const readStart = performance.now();
+  let readBytes = 0;
+  let worker: { worker: Worker; result: Promise<WorkerResult> } | null = null;
+  let chosen = false;
+  let end = items.length; // this thread's last item + 1
   try {
-    for (const item of own) {
+    for (let next = 0; next < end; next++) {
+      const item = items[next] as WorkItem;
       await here.read(item, progress);
-      if (!second.chosen && performance.now() - sample.start >= SAMPLE_MS) chooseNow();
+      readBytes += item.end - item.start;
+      if (chosen || next === end - 1 || performance.now() - sample.start < SAMPLE_MS) continue;
+      chosen = true;
+      if (sample.choose() < 2) continue;
+      const [mine, theirs] = splitRest(items.slice(next + 1), readBytes / Math.max(1, performance.now() - readStart), sample.workerLagMs);
+      if (theirs.length === 0) continue;
+      end = next + 1 + mine.length;
+      worker = readInWorker(theirs, progress, sweepEvery);
     }
-    if (!second.chosen) {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, SAMPLE_MS - (performance.now() - sample.start))));
-      chooseNow();
-    }
-    if (second.run === null) {
-      for (const item of rest) await here.read(item, progress);
-      return { own: here.result(), workers: [] };
-    }
-    return { own: here.result(), workers: [await second.run.result] };
+    return { own: here.result(), workers: worker === null ? [] : [await worker.result] };
   } catch (error) {
-    if (second.run !== null) void second.run.worker.terminate();
+    if (worker !== null) void worker.worker.terminate();
     throw error;
   }
+}
+
+/**
+ * What a worker costs this thread in time beyond its reading: it starts after the choice, needs
+ * its own start-up, and its aggregate is packed and added here afterwards (about 100 ms each on
+ * the 400 MB senders shape).
+ */
+const WORKER_LAG_MS = 250;
+
+/**
+ * The rest of the work cut into this thread's run (first) and the worker's (the far end), at
+ * the item whose middle byte falls where both would finish together: this thread, reading
+ * `bytesPerMs`, takes `workerLagMs` of reading more than half. Cut between items only, and the
+ * worker gets nothing when the rest is too small to pay for it.
+ */
+export function splitRest(items: readonly WorkItem[], bytesPerMs: number, workerLagMs = WORKER_LAG_MS): [WorkItem[], WorkItem[]] {
+  const total = items.reduce((n, i) => n + i.end - i.start, 0);
+  const mineBytes = (total + workerLagMs * bytesPerMs) / 2;
+  let before = 0;
+  let cut = 0;
+  while (cut < items.length) {
+    const item = items[cut] as WorkItem;
+    if (before + (item.end - item.start) / 2 >= mineBytes) break;
+    before += item.end - item.start;
+    cut++;
+  }
+  return [items.slice(0, cut), items.slice(cut)];
 }
 
 /**

@@ -8,7 +8,7 @@ import { buildLogsDocument } from '../../src/logs/aggregate.js';
 import { buildScenarios } from '../../src/logs/scenarios.js';
 import { stableStringify } from '../../src/json.js';
 import type { WorkItem } from '../../src/logs/read-item.js';
-import { cpuSnapshot, defaultWorkers, freeCores, readLogs, splitShares, type CpuSnapshot, type ReadOptions } from '../../src/logs/reader.js';
+import { cpuSnapshot, defaultWorkers, freeCores, readLogs, splitRest, splitShares, type CpuSnapshot, type ReadOptions } from '../../src/logs/reader.js';
 import { mixedProfiles } from './profiles.js';
 
 const MB = 1024 * 1024;
@@ -109,15 +109,37 @@ describe('the thread choice made while reading', () => {
     if (availableParallelism() < 2) { t.skip('one core'); return; }
     const one = await digest({ workers: 0 });
     assert.equal(one.threads, 1);
-    const chosen = await digest({ sampleCpu: machine(1000) });
+    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: 0 });
     assert.equal(chosen.threads, 2);
     assert.equal(chosen.text, one.text);
   });
 
   it('a busy machine: this thread reads on into the second half', async () => {
     const one = await digest({ workers: 0 });
-    const chosen = await digest({ sampleCpu: machine(200) });
+    const chosen = await digest({ sampleCpu: machine(200), workerLagMs: 0 });
     assert.equal(chosen.threads, 1);
     assert.equal(chosen.text, one.text);
+  });
+});
+
+describe('the rest of the work cut when a worker is chosen', () => {
+  const item = (path: string, mb: number): WorkItem => ({ path, gzip: false, kind: 'protocol', start: 0, end: mb * MB });
+  const names = (runs: WorkItem[][]): string[][] => runs.map((r) => r.map((i) => i.path));
+  const files = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((p) => item(p, 8));
+  // [what, bytes per ms this thread read, lag, this thread's run, the worker's]
+  const table: Array<[string, number, number, string, string]> = [
+    ['no lag: halves', 100 * 1024, 0, 'abcd', 'efgh'],
+    ['250 ms at 64 MB/s: 16 MB more here', 64 * 1024, 250, 'abcde', 'fgh'],
+    ['a lag as long as the rest: all here', 256 * 1024, 250, 'abcdefgh', ''],
+  ];
+  for (const [what, rate, lag, mine, theirs] of table) {
+    it(what, () => {
+      const [a, b] = splitRest(files, rate, lag);
+      assert.deepEqual(names([a, b]).map((r) => r.join('')), [mine, theirs]);
+      assert.deepEqual([...a, ...b], files);
+    });
+  }
+  it('nothing left: nothing to cut', () => {
+    assert.deepEqual(splitRest([], 1000, 250), [[], []]);
   });
 });
