@@ -414,16 +414,25 @@ export type FromWorker =
   | { type: 'result'; result: WorkerResult }
   | { type: 'error'; file: string | null; line: number | null; message: string };
 
+/**
+ * The worker's young generation, MB (V8's default grows to 48): a reader's garbage is one
+ * record's strings and dies at once, so a small nursery costs no more collections that matter
+ * and fits the cache. Measured on 400 MB, two threads (load 13): senders peak RSS 298-309 ->
+ * 266-279 MB at the same CPU; rolled 162 -> 140 MB and 4.2-4.5 -> 3.8-3.9 s CPU.
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
+
 function spawnWorker(sweepEvery: number | undefined): Worker {
   const workerData = { sweepEvery };
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Running from source (tests, benchmarks under tsx): the worker must load tsx itself.
     const target = new URL('./worker.ts', here).href;
     const tsx = import.meta.resolve('tsx/esm/api');
-    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true, workerData });
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true, workerData, resourceLimits });
   }
-  return new Worker(new URL('./worker.js', here), { workerData });
+  return new Worker(new URL('./worker.js', here), { workerData, resourceLimits });
 }
 
 /** One worker thread reading `items` in order into its own reader. */
