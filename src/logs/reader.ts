@@ -1,9 +1,10 @@
 // Streaming reader for SMTP receive protocol logs and message tracking logs: finds the log
-// files (by content), cuts large plain files into line-aligned byte ranges, and on an idle
-// machine reads the first half of them in this thread and the second half in a worker thread
-// (both cores). Each reader folds the sessions it sees completely into its own aggregate and
-// hands back the sessions it saw only part of (they cross from one half into the other, or are
-// damaged excerpts); those are merged by session key and replayed here. Memory stays bounded: fixed read buffers, and only open sessions are held.
+// files (by content), cuts large plain files into line-aligned byte ranges, and reads them in
+// order in this thread; when a second core is free while the first pieces are read, a worker
+// thread takes the far end of the rest (both cores). Each reader folds the sessions it sees
+// completely into its own aggregate and hands back the sessions it saw only part of (they cross
+// from one run into the other, or are damaged excerpts); those are merged by session key and
+// replayed here, and the worker's aggregate is added to this thread's. Memory stays bounded: fixed read buffers, and only open sessions are held.
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { open, readdir, stat } from 'node:fs/promises';
