@@ -3,7 +3,7 @@
 // its Fqdn (reference §1.2, §3.1). The one home of certificate matching (a root module, so every
 // layer may ask it): the TLS rules, the
 // report's inventory and the migration script all ask here, so they cannot disagree.
-import type { Certificate, ReceiveConnector, Snapshot } from './model.js';
+import type { Certificate, ExchangeServer, ReceiveConnector, Snapshot } from './model.js';
 
 function normalizeDn(dn: string): string {
   return dn.trim().toLowerCase().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=');
@@ -52,12 +52,38 @@ export function certificatesNamedBy(snapshot: Snapshot, connector: ReceiveConnec
 /** The fqdn a connector announces: its Fqdn, else its server's. */
 export function connectorFqdn(snapshot: Snapshot, connector: ReceiveConnector): string | null {
   if (connector.fqdn !== null && connector.fqdn.trim() !== '') return connector.fqdn.trim();
-  return snapshot.servers.find((s) => s.name.toLowerCase() === connector.server.toLowerCase())?.fqdn ?? null;
+  return firstServerNamed(snapshot.servers, connector.server)?.fqdn ?? null;
+}
+
+// Every connector asks for its server's Fqdn and certificates: one index per list (a list is
+// not changed once audited), instead of a search of every server and certificate per connector.
+const serverIndexes = new WeakMap<readonly ExchangeServer[], Map<string, ExchangeServer>>();
+const certificateIndexes = new WeakMap<readonly Certificate[], Map<string, Certificate[]>>();
+
+/** The first server of that name (case-insensitive), as a search of the list finds it. */
+function firstServerNamed(servers: readonly ExchangeServer[], name: string): ExchangeServer | undefined {
+  let index = serverIndexes.get(servers);
+  if (index === undefined) {
+    index = new Map();
+    for (const s of servers) if (!index.has(s.name.toLowerCase())) index.set(s.name.toLowerCase(), s);
+    serverIndexes.set(servers, index);
+  }
+  return index.get(name.toLowerCase());
+}
+
+/** The certificates of the list that may be on `server` (see onServer), in list order. */
+function certificatesOnServer(certificates: readonly Certificate[], server: string): readonly Certificate[] {
+  let index = certificateIndexes.get(certificates);
+  if (index === undefined) { index = new Map(); certificateIndexes.set(certificates, index); }
+  const key = server.toLowerCase();
+  let list = index.get(key);
+  if (list === undefined) { list = certificates.filter((c) => onServer(c, server)); index.set(key, list); }
+  return list;
 }
 
 /** Certificates on `server` with the SMTP service whose names (SANs or subject CN) cover `host`. */
 export function certificatesCovering(certificates: readonly Certificate[], server: string, host: string): Certificate[] {
-  return certificates.filter((c) => onServer(c, server) && hasSmtpService(c)
+  return certificatesOnServer(certificates, server).filter((c) => hasSmtpService(c)
     && [...c.dnsNames, ...(commonName(c.subject) === null ? [] : [commonName(c.subject) as string])].some((n) => nameCovers(n, host)));
 }
 

@@ -188,56 +188,11 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
     const key = s.name.toLowerCase();
     if (!tables.serversByName.has(key)) tables.serversByName.set(key, s);
   }
-  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeSlot6 } = tables;
-  let slots6 = 0;
-  const parts = BOUND_PARTS;
-  let id = 0;
-  snapshot.connectors.forEach((connector, order) => {
-    const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [] };
-    for (const range of connector.remoteIPRanges) {
-      // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) without its
-      // bigints: IPv4 bounds as numbers, IPv6 ones as parts.
-      let f4 = parseIpv4Number(range.first);
-      let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
-      if (f4 === null || l4 === null) {
-        const family = readExact(range.first, parts, 0);
-        if (family !== 0 && range.last === range.first) {
-          parts[3] = parts[0] as number;
-          parts[4] = parts[1] as number;
-          parts[5] = parts[2] as number;
-        }
-        if (family === 0 || (range.last !== range.first && (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0))) {
-          problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
-          continue;
-        }
-        if (family === 6) {
-          // Sized once, at the first IPv6 range, for every range after it (pages never written
-          // are not touched).
-          if (slots6 === 0) tables.rangeParts6 = new Float64Array(2 * PARTS * (total - id));
-          tables.rangeParts6.set(parts, 2 * PARTS * slots6);
-          rangeSlot6[id] = slots6++;
-          rangeOwner.push(entry);
-          rangeRaw.push(range);
-          entry.ids6.push(id++);
-          continue;
-        }
-        f4 = parts[2] as number;
-        l4 = parts[5] as number;
-      } else if (f4 > l4) {
-        problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
-        continue;
-      }
-      rangeFirst4[id] = f4;
-      rangeLast4[id] = l4;
-      rangeOwner.push(entry);
-      rangeRaw.push(range);
-      entry.ids4.push(id++);
-    }
-    tables.entries.set(connector, entry);
-    const key = connector.server.toLowerCase();
-    const list = tables.connectorsByServer.get(key);
-    if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
-  });
+  // One call per connector (optimised once hot, as the callback it was), with the range
+  // table's write position in an object rather than in variables a closure captures.
+  const cursor: RangeCursor = { id: 0, slots6: 0, total };
+  const connectors = snapshot.connectors;
+  for (let order = 0; order < connectors.length; order++) indexConnector(tables, connectors[order] as ReceiveConnector, order, cursor);
   for (const list of tables.connectorsByServer.values()) for (const e of list) e.group = tables.entries.get(e.connector)?.order ?? e.order;
   for (const p of snapshot.permissions) {
     const key = p.identity.toLowerCase();
@@ -245,6 +200,58 @@ function buildTables(snapshot: Snapshot, problems: string[]): PolicyTables {
     if (list === undefined) tables.permissionsByIdentity.set(key, [p]); else list.push(p);
   }
   return tables;
+}
+
+/** Where the next range of the range table goes: its id, and its IPv6 slot. */
+interface RangeCursor { id: number; slots6: number; readonly total: number }
+
+function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order: number, cursor: RangeCursor): void {
+  const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeSlot6, problems } = tables;
+  const parts = BOUND_PARTS;
+  const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [] };
+  for (const range of connector.remoteIPRanges) {
+    // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) without its
+    // bigints: IPv4 bounds as numbers, IPv6 ones as parts.
+    let f4 = parseIpv4Number(range.first);
+    let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
+    if (f4 === null || l4 === null) {
+      const family = readExact(range.first, parts, 0);
+      if (family !== 0 && range.last === range.first) {
+        parts[3] = parts[0] as number;
+        parts[4] = parts[1] as number;
+        parts[5] = parts[2] as number;
+      }
+      if (family === 0 || (range.last !== range.first && (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0))) {
+        problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
+        continue;
+      }
+      if (family === 6) {
+        // Sized once, at the first IPv6 range, for every range after it (pages never written
+        // are not touched).
+        if (cursor.slots6 === 0) tables.rangeParts6 = new Float64Array(2 * PARTS * (cursor.total - cursor.id));
+        tables.rangeParts6.set(parts, 2 * PARTS * cursor.slots6);
+        rangeSlot6[cursor.id] = cursor.slots6++;
+        rangeOwner.push(entry);
+        rangeRaw.push(range);
+        entry.ids6.push(cursor.id++);
+        continue;
+      }
+      f4 = parts[2] as number;
+      l4 = parts[5] as number;
+    } else if (f4 > l4) {
+      problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
+      continue;
+    }
+    rangeFirst4[cursor.id] = f4;
+    rangeLast4[cursor.id] = l4;
+    rangeOwner.push(entry);
+    rangeRaw.push(range);
+    entry.ids4.push(cursor.id++);
+  }
+  tables.entries.set(connector, entry);
+  const key = connector.server.toLowerCase();
+  const list = tables.connectorsByServer.get(key);
+  if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
 }
 
 // Read once: an imported binding may cost a property read per use on hot paths.

@@ -214,14 +214,54 @@ export function canRelayAnonymously(policy: PolicyIndex, connector: ReceiveConne
   const memo = policy.knows(connector) ? policy.memoMap(connector) : null;
   const known = memo?.get(ANONYMOUS_RELAY_MEMO);
   if (typeof known === 'boolean') return known;
-  const allowed = allowedKeys(policy, connector, 'anonymous');
-  const relays = allowed.has(ACCEPT_ANY_RECIPIENT_KEY) && allowed.has(SMTP_SUBMIT_KEY);
+  const relays = anonymousHolds(policy, connector, ACCEPT_ANY_RECIPIENT_KEY) && anonymousHolds(policy, connector, SMTP_SUBMIT_KEY);
   memo?.set(ANONYMOUS_RELAY_MEMO, relays);
   return relays;
 }
 
 const ACCEPT_ANY_RECIPIENT_KEY = canonicalRight(ACCEPT_ANY_RECIPIENT).toLowerCase();
 const SMTP_SUBMIT_KEY = canonicalRight(SMTP_SUBMIT).toLowerCase();
+const ANONYMOUS_PRINCIPALS: ReadonlySet<string> = new Set(sessionPrincipals('anonymous'));
+
+// Classes of ACE naming a right (anonymousHolds), in computeRights' order of precedence.
+const EXPLICIT_DENY = 1;
+const EXPLICIT_ALLOW = 2;
+const INHERITED_DENY = 4;
+const INHERITED_ALLOW = 8;
+
+/**
+ * Whether anonymous effectively holds one right (its lower-case canonical key): computeRights'
+ * reading of the same group ACEs and AD entries, for that right alone, without building the
+ * rights list and its sources. canRelayAnonymously asks it of every connector, most of which
+ * no rule asks for their rights.
+ */
+function anonymousHolds(policy: PolicyIndex, connector: ReceiveConnector, rightKey: string): boolean {
+  let classes = 0;
+  for (const [ace, principal] of GROUP_ACE_PRINCIPALS) {
+    if (!connector.permissionGroups.includes(ace.group) || !ANONYMOUS_PRINCIPALS.has(principal)) continue;
+    for (const right of ace.rights) if (canonicalRightAndKey(right)[1] === rightKey) classes |= ace.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW;
+  }
+  const entries = permissionEntriesOf(policy, connector);
+  const keys = entryKeysOf(policy, connector, entries);
+  for (let i = 0; i < entries.length; i++) {
+    if (!ANONYMOUS_PRINCIPALS.has(keys[i] as string)) continue;
+    const p = entries[i] as Permission;
+    let rights: readonly string[] = p.extendedRights;
+    if (rights.length === 0) {
+      const access = readAccessRights(p.extra).map((r) => r.toLowerCase());
+      if (access.includes('genericall') || access.includes('extendedright')) rights = KNOWN_RIGHTS;
+    }
+    for (const right of rights) {
+      if (canonicalRightAndKey(right)[1] !== rightKey) continue;
+      classes |= p.inherited ? (p.deny ? INHERITED_DENY : INHERITED_ALLOW) : (p.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW);
+    }
+  }
+  // Windows canonical ACE order (§2.4 step 2), as computeRights decides it.
+  if ((classes & EXPLICIT_DENY) !== 0) return false;
+  if ((classes & EXPLICIT_ALLOW) !== 0) return true;
+  if ((classes & INHERITED_DENY) !== 0) return false;
+  return (classes & INHERITED_ALLOW) !== 0;
+}
 
 /**
  * rules.md "Externally secured relay": ExternalAuthoritative in AuthMechanism and

@@ -5,7 +5,8 @@ import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBr
 import { scopeText } from '../../sizes.js';
 import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { blockedByConflict, conflictOf } from '../fixes.js';
-import { addAnonymousRights, hostRange, hostsToKeep, isPublicAddress, observedSendersOn, peersOf, relayed, removeAnonymousGrant, sortedHosts } from '../relay-fixes.js';
+import { peerGroups } from '../peer-groups.js';
+import { addAnonymousRights, hostRange, hostsToKeep, isPublicAddress, observedSendersOn, relayed, removeAnonymousGrant, sortedHosts } from '../relay-fixes.js';
 
 /**
  * The fix of an open relay (rules.md "Fixes"). A built-in connector keeps its ranges (Default
@@ -17,6 +18,8 @@ import { addAnonymousRights, hostRange, hostsToKeep, isPublicAddress, observedSe
  * public addresses is taken away when what stays is a short list of private hosts: those
  * public ranges are what the finding is about, and every private host keeps relaying.
  */
+const openRelayPeers = peerGroups((context, p) => p.enabled && defaultConnectorKind(p) === null && canRelayAnonymously(context.policy, p) && !sessionsExternallySecured(p));
+
 function openRelayFix(draft: FindingDraft, context: RuleContext): FixCandidate {
   const c = draft.connector;
   if (c === null || c === undefined) return { manual: 'Close the anonymous relay by hand.' };
@@ -24,7 +27,7 @@ function openRelayFix(draft: FindingDraft, context: RuleContext): FixCandidate {
   if (defaultConnectorKind(c) !== null) return builtInFix(context, c, grant);
   // The same connector on the other servers of its generation changes with it (the servers stay
   // alike), to the hosts seen on any of them.
-  const peers = peersOf(context, c, (p) => p.enabled && defaultConnectorKind(p) === null && canRelayAnonymously(context.policy, p) && !sessionsExternallySecured(p));
+  const peers = openRelayPeers(context, c);
   const seen = peers.map((p) => observedSendersOn(context, p));
   if (seen.some((h) => h === null)) return withoutLogs(context, draft, c, peers);
   const hosts = hostsToKeep(seen.flatMap((rows) => rows ?? []));

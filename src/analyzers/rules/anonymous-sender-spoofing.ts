@@ -1,7 +1,8 @@
 import { ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_DOMAIN_SENDER, ACCEPT_HEADERS_ROUTING, SMTP_SUBMIT, isRelayCapable } from '../../policy/index.js';
 import { describeRight, rightEvidence, rightsOf, sessionsExternallySecured } from '../evidence.js';
 import type { ReceiveConnector } from '../../model.js';
-import { ANONYMOUS_USER, addAnonymousRights, peersOf, removeAnonymousGrant } from '../relay-fixes.js';
+import { ANONYMOUS_USER, addAnonymousRights, removeAnonymousGrant } from '../relay-fixes.js';
+import { peerGroups } from '../peer-groups.js';
 import { defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 /** What the relay hosts need for their own mail once Accept-Any-Sender is gone (rules.md "Fixes"). */
@@ -20,15 +21,35 @@ function senderFix(draft: FindingDraft, context: RuleContext): FixCandidate {
   if (c === null || c === undefined) return { manual: 'Withdraw ms-Exch-SMTP-Accept-Any-Sender from anonymous by hand.' };
   if (c.transportRole === 'FrontendTransport') return { manual: FRONT_END_MANUAL };
   const fallback = `Withdraw ms-Exch-SMTP-Accept-Any-Sender from anonymous on ${c.identity} and keep ${KEEP.join(', ')} (the relay hosts need them to send as the organisation's own domains).`;
-  const holdsAnySender = (p: ReceiveConnector): boolean => rightsOf(context.policy, p, 'anonymous', [ACCEPT_ANY_SENDER])[0]?.allowed === true;
-  const lines: string[] = [];
   // The same connector on the other servers of its generation changes with it (they stay alike).
-  for (const peer of peersOf(context, c, (p) => p.transportRole !== 'FrontendTransport' && holdsAnySender(p))) {
+  const group = groupScript(context, senderPeers(context, c));
+  if (group.blockedOn !== null) return { manual: `${fallback} The grant on ${group.blockedOn.identity} cannot be removed on the connector itself.` };
+  return { script: group.script, fallback };
+}
+
+const senderPeers = peerGroups((context, p) => p.transportRole !== 'FrontendTransport' && rightsOf(context.policy, p, 'anonymous', [ACCEPT_ANY_SENDER])[0]?.allowed === true);
+
+/** The group's script, or the first copy whose grant cannot be removed on it. */
+interface GroupScript { script: string; blockedOn: ReceiveConnector | null }
+
+// Every copy's finding shares its group's list (peerGroups): the script is written once per list.
+const groupScripts = new WeakMap<RuleContext, WeakMap<readonly ReceiveConnector[], GroupScript>>();
+
+function groupScript(context: RuleContext, peers: readonly ReceiveConnector[]): GroupScript {
+  let known = groupScripts.get(context);
+  if (known === undefined) { known = new WeakMap(); groupScripts.set(context, known); }
+  const hit = known.get(peers);
+  if (hit !== undefined) return hit;
+  const lines: string[] = [];
+  let result: GroupScript | null = null;
+  for (const peer of peers) {
     const peerLines = senderLines(context, peer);
-    if (peerLines === null) return { manual: `${fallback} The grant on ${peer.identity} cannot be removed on the connector itself.` };
+    if (peerLines === null) { result = { script: '', blockedOn: peer }; break; }
     lines.push(...peerLines);
   }
-  return { script: lines.join('\n'), fallback };
+  result ??= { script: lines.join('\n'), blockedOn: null };
+  known.set(peers, result);
+  return result;
 }
 
 /** Add what the hosts need first, then take Accept-Any-Sender away; null when it cannot be taken on the connector. */

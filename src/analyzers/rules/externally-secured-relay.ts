@@ -4,8 +4,9 @@ import type { Interval } from '../../net/index.js';
 import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { defineRule, psQuote, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
-import { addAnonymousRights, hostsToKeep, isPublicAddress, observedSendersOn, peersOf, relayed, sortedHosts } from '../relay-fixes.js';
+import { addAnonymousRights, hostsToKeep, isPublicAddress, observedSendersOn, relayed, sortedHosts } from '../relay-fixes.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
+import { peerGroups } from '../peer-groups.js';
 
 /**
  * Never a script that turns the partner into an anonymous relay for its ranges (the open-relay
@@ -22,10 +23,12 @@ import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
  * Anything else (no logs, no host seen, a public host relaying) is a decision with the partner or
  * the application owners. The copies of the connector on the other servers change alike.
  */
+const partnerPeers = peerGroups((_context, p) => p.enabled && isExternallySecured(p));
+
 function partnerFix(draft: FindingDraft, context: RuleContext): FixCandidate {
   const c = draft.connector;
   if (c === null || c === undefined) return { manual: 'Replace the externally secured trust by hand.' };
-  const peers = peersOf(context, c, (p) => p.enabled && isExternallySecured(p));
+  const peers = partnerPeers(context, c);
   const perPeer = peers.map((p) => observedSendersOn(context, p));
   const rows = perPeer.some((r) => r === null) ? null : perPeer.flatMap((r) => r ?? []);
   const hosts = rows === null ? null : sortedHosts(rows);
