@@ -276,14 +276,12 @@ export function asciiAddress(buf: Buffer, s: number, e: number): string | null {
   while (lt < e && buf[lt] !== 60) lt++;
   if (lt === e) return null;
   let gt = lt + 1;
-  let hash = FNV_BASIS;
   for (; gt < e; gt++) {
     const c = buf[gt] as number;
     if (c === 62) break;
     if (c <= 32 || c >= 127) return null;
-    hash = Math.imul(hash ^ c, FNV_PRIME);
   }
-  return recentAscii.text(buf, lt + 1, gt, hash);
+  return buf.toString('latin1', lt + 1, gt);
 }
 
 /** The bytes [s, e) as text without surrounding whitespace, when they are ASCII; null otherwise. */
@@ -291,7 +289,7 @@ export function asciiTrimmed(buf: Buffer, s: number, e: number): string | null {
   for (let i = s; i < e; i++) if ((buf[i] as number) >= 128) return null;
   while (s < e && isSpace(buf[s] as number)) s++;
   while (e > s && isSpace(buf[e - 1] as number)) e--;
-  return recentAscii.text(buf, s, e, hashOf(buf, s, e));
+  return buf.toString('latin1', s, e);
 }
 
 /**
@@ -302,61 +300,13 @@ export function asciiTrimmed(buf: Buffer, s: number, e: number): string | null {
 export function asciiFirstWordUpper(buf: Buffer, s: number, e: number): string | null {
   while (s < e && isSpace(buf[s] as number)) s++;
   let w = s;
-  let hash = FNV_BASIS;
   for (; w < e; w++) {
     const c = buf[w] as number;
     if (c >= 128) return null;
     if (isSpace(c)) break;
-    hash = Math.imul(hash ^ c, FNV_PRIME);
   }
-  return recentUpper.text(buf, s, w, hash);
+  return buf.toString('latin1', s, w).toUpperCase();
 }
-
-const FNV_BASIS = 0x811c9dc5 | 0;
-const FNV_PRIME = 16777619;
-function hashOf(buf: Uint8Array, s: number, e: number): number {
-  let hash = FNV_BASIS;
-  for (let i = s; i < e; i++) hash = Math.imul(hash ^ (buf[i] as number), FNV_PRIME);
-  return hash;
-}
-
-/**
- * The ASCII strings a record's arguments make (addresses, EHLO names, AUTH mechanisms) recur in
- * every session of a sender: the last one made for each of `size` hash values is kept and
- * handed out again when the bytes match, instead of a new string per record (fewer strings
- * for the collector; repeated Map lookups of the same string reuse its hash). Direct-mapped:
- * a collision only costs a new string.
- */
-export class RecentStrings {
-  private readonly keys: Array<string | undefined>;
-  private readonly values: string[];
-  private readonly mask: number;
-  /** `size`: a power of two; `upper`: hand out the upper-cased text */
-  constructor(size: number, private readonly upper = false) {
-    this.keys = new Array<string | undefined>(size).fill(undefined);
-    this.values = new Array<string>(size).fill('');
-    this.mask = size - 1;
-  }
-  /** The bytes [s, e) (ASCII) as text; `hash`: any function of those bytes (hashOf). */
-  text(buf: Buffer, s: number, e: number, hash: number): string {
-    const at = hash & this.mask;
-    const key = this.keys[at];
-    const n = e - s;
-    if (key !== undefined && key.length === n) {
-      let k = 0;
-      while (k < n && key.charCodeAt(k) === buf[s + k]) k++;
-      if (k === n) return this.values[at] as string;
-    }
-    const text = buf.toString('latin1', s, e);
-    const value = this.upper ? text.toUpperCase() : text;
-    this.keys[at] = text;
-    this.values[at] = value;
-    return value;
-  }
-}
-// Rolled logs of 3,000 senders make ~10,000 distinct addresses and names.
-const recentAscii = new RecentStrings(1 << 15);
-const recentUpper = new RecentStrings(64, true);
 
 // What String.prototype.trim removes among ASCII characters.
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);

@@ -1,9 +1,9 @@
 // The scanner's fast paths held to the plain definitions they stand for, on random and damaged
-// input: dates read from the bytes, strings handed out again from a cache, the first word of an
-// AUTH command, and the cache in front of the session table's Map.
+// input: dates read from the bytes, the first word of an AUTH command, and the cache in front of
+// the session table's Map.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asciiAddress, asciiFirstWordUpper, asciiTrimmed, dateMs, extractAddress, LogScanner, RecentStrings, SessionTable } from '../../src/logs/scan.js';
+import { asciiAddress, asciiFirstWordUpper, asciiTrimmed, dateMs, extractAddress, LogScanner, SessionTable } from '../../src/logs/scan.js';
 import { summarizeSession } from '../../src/logs/session.js';
 import type { SessionPartial } from '../../src/logs/types.js';
 import { prng } from '../../bench/lib/prng.js';
@@ -58,20 +58,6 @@ describe('scanner fast paths against their plain definitions', () => {
       const got = dateMs(buf, 3, 3 + text.length);
       const want = plainDateMs(buf, 3, 3 + text.length);
       assert.ok(Object.is(got, want), `${text}: ${got} instead of ${want}`);
-    }
-  });
-
-  it('a RecentStrings cache hands out the text of the bytes asked for, also after collisions', () => {
-    const rand = prng(7);
-    // Four slots for strings of three letters out of three: hits, misses and collisions all happen.
-    const plain = new RecentStrings(4);
-    const upper = new RecentStrings(4, true);
-    for (let n = 0; n < 20_000; n++) {
-      const len = Math.floor(rand() * 4);
-      const buf = Buffer.from(Array.from({ length: len + 2 }, () => 'aBc'.charCodeAt(Math.floor(rand() * 3))));
-      const hash = Math.floor(rand() * 8); // any number: the cache must not trust it
-      assert.equal(plain.text(buf, 1, 1 + len, hash), buf.toString('latin1', 1, 1 + len));
-      assert.equal(upper.text(buf, 1, 1 + len, hash), buf.toString('latin1', 1, 1 + len).toUpperCase());
     }
   });
 
