@@ -166,6 +166,26 @@ const L_SESSION_PERMS = lit(',Set Session Permissions'), L_RECEIVING = lit(',rec
 const L_SUCCEEDED = lit('succeeded');
 const L_AUTHENTICATED = lit('AUTHENTICATED'), L_USERNAME = lit('USER NAME:'), L_TLS = lit('TLS '), L_XCLIENT = lit('XCLIENT ADDR=');
 
+/**
+ * The index of the first comma in buf[k, le), or le; `view` is a DataView of the same bytes.
+ * Four bytes at a time while no comma is among them (after the XOR a comma is a zero byte: the
+ * classic has-zero-byte test, which is exact when it finds none), then byte by byte: a quarter
+ * of the loop turns of a byte loop (finding the commas of the leading fields was ~18% of the
+ * scanner's samples).
+ */
+export function commaOrEnd(buf: Uint8Array, view: DataView, k: number, le: number): number {
+  while (k + 4 <= le) {
+    const x = view.getInt32(k, true) ^ COMMAS;
+    if (((x - ONES) & ~x & HIGH_BITS) !== 0) break;
+    k += 4;
+  }
+  while (k < le && buf[k] !== 44) k++;
+  return k;
+}
+const COMMAS = 0x2c2c2c2c;
+const ONES = 0x01010101;
+const HIGH_BITS = 0x80808080 | 0;
+
 function hasPrefixCI(buf: Uint8Array, s: number, e: number, literal: Uint8Array): boolean {
   const n = literal.length;
   if (e - s < n) return false;
@@ -335,6 +355,9 @@ export class LogScanner {
   private readonly fs = new Int32Array(64);
   private readonly fe = new Int32Array(64);
   private readonly esc = new Uint8Array(64);
+  /** `viewed` read four bytes at a time (split looks for commas a word at a time) */
+  private viewed: Buffer | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private lineNo: number;
   /** fields split so far in the current record, and whether the last one ended at a comma */
   private nf = 0;
@@ -464,15 +487,7 @@ export class LogScanner {
       } else if (nf === n - 1) {
         fs[nf] = q; fe[nf] = le; q = le; // the last field keeps any stray commas
       } else {
-        // Most fields are short (sequence number, event, date, id, endpoints): a byte loop beats
-        // a native call there; long ones (connector, data) go to indexOf.
-        let k = q;
-        const stop = Math.min(le, q + 32);
-        while (k < stop && buf[k] !== 44) k++;
-        if (k === stop && k < le) {
-          k = buf.indexOf(44, k);
-          if (k < 0 || k > le) k = le;
-        }
+        const k = commaOrEnd(buf, this.view, q, le);
         fs[nf] = q; fe[nf] = k; q = k;
       }
       nf++;
@@ -484,6 +499,7 @@ export class LogScanner {
   }
 
   private record(buf: Buffer, p: number, le: number, mayWrap: boolean): void {
+    if (buf !== this.viewed) { this.viewed = buf; this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength); }
     // A closing markdown quote after the last record: an odd number of quotes on the line.
     if (buf[le - 1] === 34) {
       let quotes = 0;

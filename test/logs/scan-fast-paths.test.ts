@@ -3,7 +3,7 @@
 // the session table's Map.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asciiAddress, asciiFirstWordUpper, asciiTrimmed, dateMs, extractAddress, LogScanner, SessionTable } from '../../src/logs/scan.js';
+import { asciiAddress, asciiFirstWordUpper, asciiTrimmed, commaOrEnd, dateMs, extractAddress, LogScanner, SessionTable } from '../../src/logs/scan.js';
 import { summarizeSession } from '../../src/logs/session.js';
 import type { SessionPartial } from '../../src/logs/types.js';
 import { prng } from '../../bench/lib/prng.js';
@@ -58,6 +58,22 @@ describe('scanner fast paths against their plain definitions', () => {
       const got = dateMs(buf, 3, 3 + text.length);
       const want = plainDateMs(buf, 3, 3 + text.length);
       assert.ok(Object.is(got, want), `${text}: ${got} instead of ${want}`);
+    }
+  });
+
+  it('commaOrEnd finds the first comma as a byte loop does, at any alignment and length', () => {
+    const rand = prng(31);
+    // Commas, their neighbours, and bytes that differ from a comma only in the high bit or in one
+    // low bit: what a word-at-a-time test gets wrong first.
+    const bytes = [0x2c, 0x2c, 0x2b, 0x2d, 0xac, 0x2e, 0x0c, 0x3c, 0x00, 0xff, 0x41, 0x20, 0x01, 0x6c];
+    for (let n = 0; n < 20_000; n++) {
+      const buf = Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 40) }, () => (rand() < 0.7 ? 0x41 + Math.floor(rand() * 26) : bytes[Math.floor(rand() * bytes.length)] as number)));
+      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const k = Math.floor(rand() * buf.length);
+      const le = k + Math.floor(rand() * (buf.length - k + 1));
+      let want = k;
+      while (want < le && buf[want] !== 0x2c) want++;
+      assert.equal(commaOrEnd(buf, view, k, le), want, `${buf.toString('hex')} from ${k} to ${le}`);
     }
   });
 
