@@ -232,8 +232,8 @@ function protocolSenderOf(r: Row, p: SenderStats, config: LogConfig | null): Log
     messages: p.messages,
     authenticatedAs: [...p.accounts].sort(),
     tls: p.sessions > 0 && p.tlsSessions === p.sessions,
-    mailFromDomains: Object.fromEntries(sortedCounts(countsMap(p.mailFromDomains))),
-    rcptDomains: Object.fromEntries(sortedCounts(countsMap(p.rcptDomains))),
+    mailFromDomains: countsRecord(p.mailFromDomains),
+    rcptDomains: countsRecord(p.rcptDomains),
     externalRecipients: external(p.rcptDomains),
     rejectedRecipients: p.rejectedRecipients,
     firstSeen: isoDate(p.firstMs),
@@ -243,6 +243,21 @@ function protocolSenderOf(r: Row, p: SenderStats, config: LogConfig | null): Log
     hostNames: [],
   };
 }
+
+/**
+ * `Object.fromEntries(sortedCounts(countsMap(counts)))`: most frequent first, then by name. The
+ * short list nearly every sender has (one or two names) is sorted as pairs without a Map made
+ * for it first: tens of thousands of senders make two each.
+ */
+export function countsRecord(counts: Counts): Record<string, number> {
+  if (counts instanceof Map) return Object.fromEntries(sortedCounts(counts));
+  const pairs: Array<[string, number]> = [];
+  for (let i = 0; i < counts.length; i += 2) pairs.push([counts[i] as string, counts[i + 1] as number]);
+  if (pairs.length > 1) pairs.sort(byCountThenName);
+  return Object.fromEntries(pairs);
+}
+// sortedCounts' order (names in a list are distinct: the order is total).
+const byCountThenName = (a: [string, number], b: [string, number]): number => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 function inDayOrder(days: readonly SenderDay[]): boolean {
   for (let i = 0; i < days.length; i++) {

@@ -103,8 +103,14 @@ const waiting = {
   arg: [] as Array<string | null>,
   /** a BDAT … LAST */
   bdatLast: [] as boolean[],
-  /** answered 334/354: the command goes on */
-  intermediate: [] as boolean[],
+  /**
+   * The index of the AUTH at the head that was answered 334 (the client's next lines are its
+   * credentials), -1 when there is none. One number rather than a flag per command: the head
+   * only moves forward, so the flag of any other command is never read again; and the test is
+   * one comparison made for every other line, not a load the optimizing compiler first sees
+   * late in the input (which undid its work).
+   */
+  credentialsAt: -1,
   head: 0,
   tail: 0,
 };
@@ -114,7 +120,6 @@ function enqueue(kind: number, arg: string | null, bdatLast: boolean): void {
   waiting.kind[at] = kind;
   waiting.arg[at] = arg;
   waiting.bdatLast[at] = bdatLast;
-  waiting.intermediate[at] = false;
 }
 
 export function summarizeSession(partial: SessionPartial): SessionSummary {
@@ -138,6 +143,7 @@ export function summarizeSession(partial: SessionPartial): SessionSummary {
   const state: Dialogue = { tx: null, userName: null };
   waiting.head = 0;
   waiting.tail = 0;
+  waiting.credentialsAt = -1;
   const ev = partial.events;
   if (isPackedSortedBySeq(ev)) {
     // The usual case: walk the packed numbers, no object per event (this runs once per session).
@@ -173,7 +179,7 @@ function step(summary: SessionSummary, state: Dialogue, kind: EvKind, code: numb
     case Ev.ClientAddr: if (arg !== null && arg !== '') summary.remoteIp = arg; break;
     case Ev.Other: {
       // While AUTH waits for the client's next step, its lines are credentials, not commands.
-      if (q.head < q.tail && q.kind[q.head] === Ev.Auth && q.intermediate[q.head] === true) break;
+      if (q.credentialsAt === q.head) break;
       enqueue(kind, arg, false);
       break;
     }
@@ -183,7 +189,7 @@ function step(summary: SessionSummary, state: Dialogue, kind: EvKind, code: numb
       if (arg !== null) while (q.head < q.tail && q.kind[q.head] !== Ev.Mail && q.kind[q.head] !== Ev.Rcpt) q.head++;
       if (q.head === q.tail) break; // the 220 banner, or a reply whose command is not in the log
       const head = q.head;
-      if (code >= 300 && code < 400) { q.intermediate[head] = true; break; } // 334 / 354: not final yet
+      if (code >= 300 && code < 400) { q.credentialsAt = q.kind[head] === Ev.Auth ? head : -1; break; } // 334 / 354: not final yet
       if (arg === 'sender' && q.kind[head] !== Ev.Mail) break; // answers a MAIL FROM the excerpt lost
       q.head++;
       // An x.1.5 reply to a MAIL FROM: the RCPT (and the MAIL reply) are missing, but reaching
