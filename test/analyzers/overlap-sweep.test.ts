@@ -5,7 +5,8 @@
 // ranks (boundRanks), and with classes (only pairs of different classes visited).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundRanks, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { boundRanks, ipv4IntervalEvidence, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { intervalEvidence } from '../../src/analyzers/evidence.js';
 import { ADDRESS_PARTS, formatAddress, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
@@ -104,5 +105,18 @@ describe('overlapping-remote-ranges: the heap sweep against the pairwise definit
     const got = swept(first, last);
     assert.deepEqual(got, plain(first, last));
     assert.ok(got.length > 500);
+  });
+
+  it('writes IPv4 overlaps from numbers as intervalEvidence writes them from bigints', () => {
+    const next = prng(99);
+    for (let k = 0; k < 5000; k++) {
+      // Aligned blocks, single addresses, any span, the ends of the space.
+      const bits = Math.floor(next() * 33);
+      const size = 2 ** bits;
+      const kind = k % 4;
+      const first = kind === 0 ? Math.floor(next() * (2 ** 32 / size)) * size : kind === 3 ? 2 ** 32 - 1 - Math.floor(next() * 300) : Math.floor(next() * 2 ** 32);
+      const last = kind === 0 ? first + size - 1 : kind === 1 ? first : Math.min(2 ** 32 - 1, first + Math.floor(next() * 5000));
+      assert.deepEqual(ipv4IntervalEvidence(first, last), intervalEvidence({ family: 4, first: BigInt(first), last: BigInt(last) }), `${first}-${last}`);
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
 import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
-  ADDRESS_PARTS, addressPartsValue, bindingSetKey, comparePartsAt, formatAddress, parseAddress, parseIpv4Number, partsRanks,
+  ADDRESS_PARTS, addressPartsValue, bindingSetKey, comparePartsAt, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
   readAddressExact, tryRangeInterval, type Interval,
 } from '../../net/index.js';
 import { KeyedIndexHeap } from '../../policy/heap.js';
@@ -131,6 +131,21 @@ export function boundRanks(firstParts: Float64Array, lastParts: Float64Array, co
   all.set(lastParts.subarray(0, count * ADDRESS_PARTS), count * ADDRESS_PARTS);
   const rank = partsRanks(all, 2 * count);
   return { first: rank.subarray(0, count), last: rank.subarray(count, 2 * count) };
+}
+
+/**
+ * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
+ * bound (the rule shows up to EVIDENCE_LIMIT overlaps of every pair, ~100,000 on a big estate).
+ */
+export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
+  const firstText = formatIpv4Number(first);
+  if (first === last) return { expression: firstText, first: firstText, last: firstText };
+  const lastText = formatIpv4Number(last);
+  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
+  const size = last - first + 1;
+  const bits = Math.log2(size);
+  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
+  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
 }
 
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
@@ -344,11 +359,17 @@ export default defineRule({
     }
     const out: FindingDraft[] = [];
     for (const { a, b, port, overlaps, count } of pairs) {
+      // One endpoint object per local address of the pair, not one per overlap.
+      let endpoint = { server: a.server, port, localAddress: overlaps[0]?.local ?? '' };
       const evidence: JsonValue[] = overlaps.map((o) => {
-        const family = typeof o.first === 'number' ? 4 : 6;
-        const interval = intervalEvidence({ family, first: BigInt(o.first), last: BigInt(o.last) });
-        const winner = selectConnector(policy, { server: a.server, port, localAddress: o.local }, interval.first);
-        return { interval, kind: o.kind, ranges: { [a.identity]: rangeEvidence(o.a), [b.identity]: rangeEvidence(o.b) }, winner: winner?.identity ?? null };
+        const interval = typeof o.first === 'number' ? ipv4IntervalEvidence(o.first, o.last as number) : intervalEvidence({ family: 6, first: o.first, last: o.last as bigint });
+        if (endpoint.localAddress !== o.local) endpoint = { server: a.server, port, localAddress: o.local };
+        const winner = selectConnector(policy, endpoint, interval.first);
+        // Keys set one by one: an object literal with computed keys defines each through the runtime.
+        const ranges: Record<string, JsonValue> = {};
+        ranges[a.identity] = rangeEvidence(o.a);
+        ranges[b.identity] = rangeEvidence(o.b);
+        return { interval, kind: o.kind, ranges, winner: winner?.identity ?? null };
       });
       const firstOverlap = evidence[0] as { interval: { expression: string }; winner: string | null };
       const sa = relaySignature(policy, a);
