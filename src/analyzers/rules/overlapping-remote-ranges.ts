@@ -176,6 +176,8 @@ export default defineRule({
     interface Member { connector: ReceiveConnector; local: bigint; localText: string; sig: number; start: number; end: number }
     interface Group {
       port: number; family: number; members: Member[]; capacity: number; count: number;
+      /** Whether two of its members differ in relay rights: only such pairs are ever reported. */
+      mixed: boolean;
       /** Per range: its bounds (IPv4 values; for IPv6 their ranks, see boundRanks), its member and its index in the member's list. */
       first: Float64Array; last: Float64Array; member: Int32Array; index: Int32Array;
       /** IPv6: the bounds as parts (ADDRESS_PARTS each), read back for the evidence. */
@@ -195,18 +197,20 @@ export default defineRule({
         seenBinding.add(`${key}|${local.value}`);
         let g = groups.get(key);
         if (g === undefined) {
-          g = { port: b.port, family: local.family, members: [], capacity: 0, count: 0, first: NO_BOUNDS, last: NO_BOUNDS, member: NO_INDICES, index: NO_INDICES, firstParts: NO_BOUNDS, lastParts: NO_BOUNDS };
+          g = { port: b.port, family: local.family, members: [], capacity: 0, count: 0, mixed: false, first: NO_BOUNDS, last: NO_BOUNDS, member: NO_INDICES, index: NO_INDICES, firstParts: NO_BOUNDS, lastParts: NO_BOUNDS };
           groups.set(key, g);
         }
         const signature = relaySignature(policy, c);
-        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value), sig: (signature.anonymousRelay ? 1 : 0) | (signature.externallySecured ? 2 : 0), start: 0, end: 0 });
+        const sig = (signature.anonymousRelay ? 1 : 0) | (signature.externallySecured ? 2 : 0);
+        if (g.members.length > 0 && (g.members[0] as Member).sig !== sig) g.mixed = true;
+        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value), sig, start: 0, end: 0 });
         g.capacity += c.remoteIPRanges.length;
         joined.push([g, g.members.length - 1]);
       }
     }
     for (const g of groups.values()) {
-      // A member alone has no pair to report.
-      if (g.members.length < 2) continue;
+      // Members all of the same relay rights (or a member alone) have no pair to report: their ranges are not read.
+      if (!g.mixed) continue;
       g.member = new Int32Array(g.capacity);
       g.index = new Int32Array(g.capacity);
       if (g.family === 4) {
@@ -219,7 +223,7 @@ export default defineRule({
     }
     const parts = BOUND_PARTS;
     for (const [g, m] of joined) {
-      if (g.members.length < 2) continue;
+      if (!g.mixed) continue;
       const member = g.members[m] as Member;
       const ranges = member.connector.remoteIPRanges;
       member.start = g.count;
@@ -306,7 +310,7 @@ export default defineRule({
     const pairs: Pair[] = [];
     const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, Pair>>();
     for (const g of groups.values()) {
-      if (g.members.length < 2) continue;
+      if (!g.mixed) continue;
       const { first, last } = g;
       // Members of the same relay rights are never reported: their ranges are not compared.
       const signatures = new Uint8Array(g.count);
