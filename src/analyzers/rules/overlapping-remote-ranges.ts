@@ -308,7 +308,8 @@ export default defineRule({
     // all: ranges that lie many deep overlap each other n × depth times, and only the first are shown.
     interface Pair { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[]; count: number }
     const pairs: Pair[] = [];
-    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, Pair>>();
+    // Per pair of connectors (first, then second by identity), its position in `pairs`.
+    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, number>>();
     for (const g of groups.values()) {
       if (!g.mixed) continue;
       const { first, last } = g;
@@ -320,7 +321,9 @@ export default defineRule({
       // 0 not decided yet, 1 never reported, 2 reported with the same local address, 3 with the wildcard on one side.
       const memberCount = g.members.length;
       const verdict = new Uint8Array(memberCount * memberCount);
-      const pairByMembers: Array<Pair | undefined> = new Array<Pair | undefined>(memberCount * memberCount);
+      // Position in `pairs` + 1 per pair of members, 0 none yet (typed: a plain array of
+      // members² slots turns to dictionary elements past ~100,000, i.e. 317 members).
+      const pairByMembers = new Int32Array(memberCount * memberCount);
       visitPartialOrEqualOverlaps(first, last, (a, r, equal) => {
         const rmIndex = g.member[r] as number;
         const amIndex = g.member[a] as number;
@@ -345,13 +348,20 @@ export default defineRule({
         const aFirstInPair = am.connector.identity <= rm.connector.identity;
         const x = aFirstInPair ? am : rm;
         const y = aFirstInPair ? rm : am;
-        let pair = pairByMembers[cell];
-        if (pair === undefined) {
+        const known = pairByMembers[cell] as number;
+        let pair: Pair;
+        if (known > 0) pair = pairs[known - 1] as Pair;
+        else {
           let partners = pairOf.get(x.connector);
           if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
-          pair = partners.get(y.connector);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
-          pairByMembers[cell] = pair;
+          let position = partners.get(y.connector);
+          if (position === undefined) {
+            position = pairs.length;
+            pairs.push({ a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 });
+            partners.set(y.connector, position);
+          }
+          pair = pairs[position] as Pair;
+          pairByMembers[cell] = position + 1;
         }
         pair.count++;
         if (pair.overlaps.length >= EVIDENCE_LIMIT) return;
