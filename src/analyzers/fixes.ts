@@ -80,10 +80,11 @@ export function conflictOf(connectors: readonly ReceiveConnector[], c: ReceiveCo
 
 function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, ranges: readonly IpRange[]): BindingClash | null {
   const mates = connectorsOfServer(connectors, c.server);
-  // Changed ranges (a fix's result): a connector of the same role can clash only where its
-  // ranges' span meets theirs, so the others are skipped unread (the server's index holds the
-  // current ranges only).
-  if (ranges !== c.remoteIPRanges) return bindingConflict(c, mates, ranges, spanPartners(ranges));
+  // Changed ranges (a fix's result): a clash comes from a range c keeps (the same object as
+  // today, so one the server's clash index already pairs with the other connector) or from
+  // a range it gains (which can clash only where their span meets the other's ranges). The
+  // others are skipped unread.
+  if (ranges !== c.remoteIPRanges) return bindingConflict(c, mates, ranges, changedPartners(c, mates, ranges));
   // With its own ranges, only the connectors of the other role and those whose ranges clash with
   // c's (one index per server) can make Exchange refuse; the others are skipped unread. Several
   // rules' checks and fixes ask this of the same connector: the answer is kept per server list
@@ -152,6 +153,20 @@ function spanPartners(ranges: readonly IpRange[]): RangeClashPartners {
       if (!('remoteIPRanges' in other) || !Array.isArray(other.remoteIPRanges)) return true;
       const theirs = spanOf(other.remoteIPRanges as readonly IpRange[]);
       return spansMeet(mine, theirs, 0) || spansMeet(mine, theirs, 6);
+    },
+  };
+}
+
+/** Partners for `c` with `ranges` in place of its own (see clashOf): never says "cannot" of a clash. */
+function changedPartners(c: ReceiveConnector, mates: readonly ReceiveConnector[], ranges: readonly IpRange[]): RangeClashPartners {
+  const own = new Set(c.remoteIPRanges);
+  const gained = ranges.filter((r) => !own.has(r));
+  // Kept ranges only: the index of today's ranges answers; gained ones: their span.
+  const kept = gained.length < ranges.length ? rangeClashPartners(mates) : null;
+  const span = gained.length > 0 ? spanPartners(gained) : null;
+  return {
+    mayClash(subject, other) {
+      return (kept !== null && kept.mayClash(c, other)) || (span !== null && span.mayClash(subject, other));
     },
   };
 }

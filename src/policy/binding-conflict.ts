@@ -8,7 +8,7 @@
 // of different transport roles conflict; on overlapping bindings, partly overlapping ranges
 // conflict, and equal ranges do when the bindings are identical. Nested or disjoint ranges never.
 import type { Binding, IpRange, ReceiveConnector } from '../model.js';
-import { bindingOverlap, intervalRelation, tryRangeInterval, type Interval } from '../net/index.js';
+import { ADDRESS_PARTS, bindingOverlap, comparePartsAt, readAddressExact } from '../net/index.js';
 import type { RangeClashPartners } from './range-clash.js';
 
 export type BindingClash =
@@ -47,31 +47,75 @@ export function bindingConflict(c: ConflictSubject, sameServer: Iterable<Receive
   return null;
 }
 
-interface SortedRange { interval: Interval; range: IpRange; index: number }
-interface SortedRanges { entries: SortedRange[]; /** running maximum of `last` (per family run) */ maxLast: bigint[]; /** each range's interval, in the list's order */ intervals: Array<Interval | null> }
+// Ranges are read as numbers, not bigint intervals: a fix generator asks about every connector
+// of a server whose ranges may meet the changed ones, and a server of a big estate carries a
+// hundred thousand ranges (bigints for each cost more in allocation and collection than the
+// search). A bound is ADDRESS_PARTS exact doubles (an IPv4 address is (0, 0, value)), read with
+// tryRangeInterval's decision: both bounds read exactly, one family, first ≤ last.
+
+/** A list's ranges read once: per range its family (0 unreadable) and its bounds as parts (first, then last). */
+interface ReadRanges { family: Uint8Array; bounds: Float64Array }
+
+/** One family's readable ranges of a list sorted by first address, with the running maximum of their last addresses. */
+interface SortedFamily { count: number; index: Int32Array; bounds: Float64Array; maxLast: Float64Array }
+interface SortedRanges { v4: SortedFamily; v6: SortedFamily }
+
+const PARTS = ADDRESS_PARTS;
+const BOUND = 2 * PARTS;
+const INDEX_SPACE = 2 ** 21;
 
 // Range lists are replaced, never changed in place (the importers build them once; apply's
-// cmdlets assign new lists), so a list's sorted form can be kept with it.
+// cmdlets assign new lists), so a list's reading and sorted form can be kept with it.
+const readCache = new WeakMap<readonly IpRange[], ReadRanges>();
 const sortedCache = new WeakMap<readonly IpRange[], SortedRanges>();
 
-/** A connector's ranges parsed and sorted by family and first address, once per list. */
+function readRanges(ranges: readonly IpRange[]): ReadRanges {
+  const known = readCache.get(ranges);
+  if (known !== undefined) return known;
+  const family = new Uint8Array(ranges.length);
+  const bounds = new Float64Array(ranges.length * BOUND);
+  ranges.forEach((range, i) => {
+    const at = i * BOUND;
+    const f = readAddressExact(range.first, bounds, at);
+    if (f === 0) return;
+    if (range.last === range.first) {
+      bounds.copyWithin(at + PARTS, at, at + PARTS);
+    } else if (readAddressExact(range.last, bounds, at + PARTS) !== f || comparePartsAt(bounds, at, bounds, at + PARTS) > 0) return;
+    family[i] = f;
+  });
+  const read = { family, bounds };
+  readCache.set(ranges, read);
+  return read;
+}
+
+function sortFamily(read: ReadRanges, wanted: 4 | 6): SortedFamily {
+  const { family, bounds } = read;
+  const members: number[] = [];
+  for (let i = 0; i < family.length; i++) if (family[i] === wanted) members.push(i);
+  if (wanted === 4 && family.length < INDEX_SPACE) {
+    // IPv4: value·2^21 + index is an exact double, so a native numeric sort replaces a
+    // comparator call per comparison (same order: by first address, then position).
+    const keys = Float64Array.from(members, (i) => (bounds[i * BOUND + 2] as number) * INDEX_SPACE + i);
+    keys.sort();
+    keys.forEach((key, k) => { members[k] = key % INDEX_SPACE; });
+  } else members.sort((x, y) => comparePartsAt(bounds, x * BOUND, bounds, y * BOUND) || x - y);
+  const count = members.length;
+  const sorted: SortedFamily = { count, index: Int32Array.from(members), bounds: new Float64Array(count * BOUND), maxLast: new Float64Array(count * PARTS) };
+  members.forEach((i, k) => {
+    sorted.bounds.set(bounds.subarray(i * BOUND, (i + 1) * BOUND), k * BOUND);
+    const lastAt = k * BOUND + PARTS;
+    if (k > 0 && comparePartsAt(sorted.maxLast, (k - 1) * PARTS, sorted.bounds, lastAt) > 0) sorted.maxLast.copyWithin(k * PARTS, (k - 1) * PARTS, k * PARTS);
+    else sorted.maxLast.set(sorted.bounds.subarray(lastAt, lastAt + PARTS), k * PARTS);
+  });
+  return sorted;
+}
+
+/** A connector's readable ranges sorted by family and first address, once per list. */
 function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
   const known = sortedCache.get(ranges);
   if (known !== undefined) return known;
-  const entries: SortedRange[] = [];
-  const intervals = ranges.map((range, index) => {
-    const interval = tryRangeInterval(range);
-    if (interval !== null) entries.push({ interval, range, index });
-    return interval;
-  });
-  entries.sort((x, y) => x.interval.family - y.interval.family || (x.interval.first < y.interval.first ? -1 : x.interval.first > y.interval.first ? 1 : 0));
-  const maxLast: bigint[] = [];
-  entries.forEach((e, i) => {
-    const prev = entries[i - 1];
-    const before = prev !== undefined && prev.interval.family === e.interval.family ? maxLast[i - 1] ?? e.interval.last : e.interval.last;
-    maxLast.push(before > e.interval.last ? before : e.interval.last);
-  });
-  const sorted = { entries, maxLast, intervals };
+  const read = readRanges(ranges);
+  const sorted = { v4: sortFamily(read, 4), v6: sortFamily(read, 6) };
   sortedCache.set(ranges, sorted);
   return sorted;
 }
@@ -84,27 +128,37 @@ function sortedRanges(ranges: readonly IpRange[]): SortedRanges {
  */
 function rangeClash(mine: readonly IpRange[], theirs: readonly IpRange[], identical: boolean): { range: IpRange; otherRange: IpRange; relation: 'equal' | 'partial' } | null {
   const other = sortedRanges(theirs);
-  const own = sortedRanges(mine).intervals;
-  for (const [index, range] of mine.entries()) {
-    const i1 = own[index] ?? null;
-    if (i1 === null) continue;
-    // Entries starting at or before i1.last; walk back while some earlier one may still reach i1.first.
+  const own = readRanges(mine);
+  for (let index = 0; index < mine.length; index++) {
+    const family = own.family[index] as number;
+    if (family === 0) continue;
+    const sorted = family === 4 ? other.v4 : other.v6;
+    if (sorted.count === 0) continue;
+    const b = sorted.bounds;
+    const ob = own.bounds;
+    const firstAt = index * BOUND;
+    const lastAt = firstAt + PARTS;
+    // Entries starting at or before my last address; walk back while some earlier one may still reach my first.
     let lo = 0;
-    let hi = other.entries.length;
+    let hi = sorted.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const e = (other.entries[mid] as SortedRange).interval;
-      if (e.family < i1.family || (e.family === i1.family && e.first <= i1.last)) lo = mid + 1; else hi = mid;
+      if (comparePartsAt(b, mid * BOUND, ob, lastAt) <= 0) lo = mid + 1; else hi = mid;
     }
-    let best: SortedRange | null = null;
+    let best = -1;
     let bestRelation: 'equal' | 'partial' = 'partial';
     for (let j = lo - 1; j >= 0; j--) {
-      const e = other.entries[j] as SortedRange;
-      if (e.interval.family !== i1.family || (other.maxLast[j] as bigint) < i1.first) break;
-      const relation = intervalRelation(i1, e.interval);
-      if ((relation === 'partial' || (relation === 'equal' && identical)) && (best === null || e.index < best.index)) { best = e; bestRelation = relation; }
+      if (comparePartsAt(sorted.maxLast, j * PARTS, ob, firstAt) < 0) break;
+      const at = j * BOUND;
+      // Overlapping when their last reaches my first (their first is at most my last).
+      if (comparePartsAt(b, at + PARTS, ob, firstAt) < 0) continue;
+      const sameFirst = comparePartsAt(b, at, ob, firstAt);
+      const sameLast = comparePartsAt(b, at + PARTS, ob, lastAt);
+      const relation = sameFirst === 0 && sameLast === 0 ? 'equal' : (sameFirst <= 0 && sameLast >= 0) || (sameFirst >= 0 && sameLast <= 0) ? 'nested' : 'partial';
+      const at0 = sorted.index[j] as number;
+      if ((relation === 'partial' || (relation === 'equal' && identical)) && (best < 0 || at0 < best)) { best = at0; bestRelation = relation; }
     }
-    if (best !== null) return { range, otherRange: best.range, relation: bestRelation };
+    if (best >= 0) return { range: mine[index] as IpRange, otherRange: theirs[best] as IpRange, relation: bestRelation };
   }
   return null;
 }

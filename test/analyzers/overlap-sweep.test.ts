@@ -1,16 +1,19 @@
 // overlapping-remote-ranges finds partly overlapping and equal ranges with a heap sweep
 // (visitPartialOrEqualOverlaps) that never walks the ranges enclosing the current one: held
 // here to the plain definition (every earlier range in sweep order compared with every later
-// one) on generated lists, deep nesting, many equal ranges, IPv4 numbers and IPv6 bigints.
+// one) on generated lists, deep nesting, many equal ranges, IPv4 numbers and IPv6 bounds as
+// ranks (boundRanks), and with classes (only pairs of different classes visited).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { boundRanks, ipv4IntervalEvidence, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { intervalEvidence } from '../../src/analyzers/evidence.js';
+import { ADDRESS_PARTS, formatAddress, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
 type Pos = number | bigint;
 
 /** The definition: sort by start, then end descending, then index; compare every pair in that order. */
-function plain(first: readonly Pos[], last: readonly Pos[]): string[] {
+function plain(first: readonly Pos[], last: readonly Pos[], classOf: readonly number[] | null = null): string[] {
   const order = first.map((_, i) => i).sort((x, y) => {
     const fx = first[x] as Pos; const fy = first[y] as Pos; const lx = last[x] as Pos; const ly = last[y] as Pos;
     return fx < fy ? -1 : fx > fy ? 1 : lx > ly ? -1 : lx < ly ? 1 : x - y;
@@ -23,16 +26,27 @@ function plain(first: readonly Pos[], last: readonly Pos[]): string[] {
       const overlapping = (last[a] as Pos) >= (first[r] as Pos);
       const partial = (first[a] as Pos) < (first[r] as Pos) && (last[a] as Pos) < (last[r] as Pos);
       const equal = first[a] === first[r] && last[a] === last[r];
+      if (classOf !== null && classOf[a] === classOf[r]) continue;
       if (overlapping && (partial || equal)) out.push(`${a}>${r}${equal ? '=' : ''}`);
     }
   }
   return out;
 }
 
-function swept(first: readonly Pos[], last: readonly Pos[]): string[] {
+function swept(first: readonly number[] | Float64Array, last: readonly number[] | Float64Array, classOf: readonly number[] | null = null): string[] {
   const out: string[] = [];
-  visitPartialOrEqualOverlaps(first, last, (a, r, equal) => out.push(`${a}>${r}${equal ? '=' : ''}`));
+  visitPartialOrEqualOverlaps(Float64Array.from(first), Float64Array.from(last), (a, r, equal) => out.push(`${a}>${r}${equal ? '=' : ''}`), classOf === null ? null : Uint8Array.from(classOf));
   return out;
+}
+
+/** IPv6 bounds as the rule reads them: parts, then ranks. */
+function ranked6(first: readonly bigint[], last: readonly bigint[]): { first: Float64Array; last: Float64Array } {
+  const read = (values: readonly bigint[]): Float64Array => {
+    const parts = new Float64Array(values.length * ADDRESS_PARTS);
+    values.forEach((v, i) => assert.equal(readAddressExact(formatAddress(6, v), parts, i * ADDRESS_PARTS), 6));
+    return parts;
+  };
+  return boundRanks(read(first), read(last), first.length);
 }
 
 function ranges(seed: number, n: number, space: number, maxWidth: number): { first: number[]; last: number[] } {
@@ -58,13 +72,27 @@ describe('overlapping-remote-ranges: the heap sweep against the pairwise definit
     }
   });
 
-  it('visits the same pairs with IPv6 bounds as bigints', () => {
+  it('visits the same pairs with IPv6 bounds read as ranks', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const { first, last } = ranges(seed * 7, 1 + (seed % 40), 50, 30);
-      const base = 0x20010db8n << 96n;
-      const f = first.map((x) => base + BigInt(x));
-      const l = last.map((x) => base + BigInt(x));
-      assert.deepEqual(swept(f, l), plain(f, l), `seed ${seed}`);
+      // Bounds in every part of the address: the ranks must order across parts.
+      const base = seed % 2 === 0 ? 0x20010db8n << 96n : 0xfd00n << 112n;
+      const step = [1n, 1n << 40n, 1n << 90n][seed % 3] as bigint;
+      const f = first.map((x) => base + BigInt(x) * step);
+      const l = last.map((x) => base + BigInt(x) * step);
+      const r = ranked6(f, l);
+      assert.deepEqual(swept(r.first, r.last), plain(f, l), `seed ${seed}`);
+    }
+  });
+
+  it('visits only the pairs of different classes, in the same order', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const n = 1 + (seed % 70);
+      const { first, last } = ranges(seed * 13, n, seed % 3 === 0 ? 20 : 3000, seed % 2 === 0 ? 12 : 700);
+      const next = prng(seed);
+      const classes = 1 + (seed % 4);
+      const classOf = first.map(() => Math.floor(next() * classes));
+      assert.deepEqual(swept(first, last, classOf), plain(first, last, classOf), `seed ${seed}`);
     }
   });
 
@@ -77,5 +105,18 @@ describe('overlapping-remote-ranges: the heap sweep against the pairwise definit
     const got = swept(first, last);
     assert.deepEqual(got, plain(first, last));
     assert.ok(got.length > 500);
+  });
+
+  it('writes IPv4 overlaps from numbers as intervalEvidence writes them from bigints', () => {
+    const next = prng(99);
+    for (let k = 0; k < 5000; k++) {
+      // Aligned blocks, single addresses, any span, the ends of the space.
+      const bits = Math.floor(next() * 33);
+      const size = 2 ** bits;
+      const kind = k % 4;
+      const first = kind === 0 ? Math.floor(next() * (2 ** 32 / size)) * size : kind === 3 ? 2 ** 32 - 1 - Math.floor(next() * 300) : Math.floor(next() * 2 ** 32);
+      const last = kind === 0 ? first + size - 1 : kind === 1 ? first : Math.min(2 ** 32 - 1, first + Math.floor(next() * 5000));
+      assert.deepEqual(ipv4IntervalEvidence(first, last), intervalEvidence({ family: 4, first: BigInt(first), last: BigInt(last) }), `${first}-${last}`);
+    }
   });
 });

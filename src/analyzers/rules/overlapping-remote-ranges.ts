@@ -1,7 +1,11 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
 import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
-import { bindingSetKey, formatAddress, parseAddress, parseIpv4Number, tryRangeInterval, type Interval } from '../../net/index.js';
+import {
+  ADDRESS_PARTS, addressPartsValue, bindingSetKey, comparePartsAt, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
+  readAddressExact, tryRangeInterval, type Interval,
+} from '../../net/index.js';
+import { KeyedIndexHeap } from '../../policy/heap.js';
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
@@ -13,87 +17,86 @@ import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, 
 type Pos = number | bigint;
 
 const INDEX_SPACE = 2 ** 21;
+const NO_BOUNDS = new Float64Array(0);
+const NO_INDICES = new Int32Array(0);
+// Read once per range: a scratch for a range's two bounds as parts.
+const BOUND_PARTS = new Float64Array(2 * ADDRESS_PARTS);
+const BOUND_SPACE = 2 ** 32;
 
 /**
  * Range indices by start ascending, then end descending (an enclosing range before what it
- * encloses). IPv4 starts are below 2^32, so start·2^21 + index is an exact double and a native
- * numeric sort of those keys replaces a million comparator calls; only ties on the start are
- * then ordered by end.
+ * encloses), then index. Bounds are below 2^32 (IPv4 values, or ranks of IPv6 bounds), so
+ * start·2^21 + index is an exact double and a native numeric sort of those keys replaces a
+ * million comparator calls; runs of equal starts are then sorted the same way by
+ * (2^32 - 1 - end)·2^21 + index.
  */
-function sweepOrder(first: readonly Pos[], last: readonly Pos[]): number[] {
+function sweepOrder(first: Float64Array, last: Float64Array): Int32Array {
   const n = first.length;
-  const byEndDesc = (x: number, y: number): number => {
-    const lx = last[x] as Pos; const ly = last[y] as Pos;
-    return lx > ly ? -1 : lx < ly ? 1 : 0;
-  };
-  if (n < INDEX_SPACE && first.every((f) => typeof f === 'number')) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (first[i] as number) * INDEX_SPACE + i;
-    keys.sort();
-    const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
-    for (let i = 0; i < n;) {
-      let j = i + 1;
-      while (j < n && first[order[j] as number] === first[order[i] as number]) j++;
-      if (j - i > 1) {
-        const run = order.slice(i, j).sort(byEndDesc);
-        for (let k = i; k < j; k++) order[k] = run[k - i] as number;
-      }
-      i = j;
-    }
+  const order = new Int32Array(n);
+  if (n >= INDEX_SPACE) {
+    const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (first[x] as number) - (first[y] as number) || (last[y] as number) - (last[x] as number) || x - y);
+    order.set(all);
     return order;
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  return order.sort((x, y) => {
-    const fx = first[x] as Pos; const fy = first[y] as Pos;
-    return fx < fy ? -1 : fx > fy ? 1 : byEndDesc(x, y);
-  });
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (first[i] as number) * INDEX_SPACE + i;
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
+  for (let i = 0; i < n;) {
+    const start = first[order[i] as number] as number;
+    let j = i + 1;
+    while (j < n && first[order[j] as number] === start) j++;
+    if (j - i > 1) {
+      const run = keys.subarray(i, j);
+      for (let k = i; k < j; k++) {
+        const x = order[k] as number;
+        run[k - i] = (BOUND_SPACE - 1 - (last[x] as number)) * INDEX_SPACE + x;
+      }
+      run.sort();
+      for (let k = i; k < j; k++) order[k] = (run[k - i] as number) % INDEX_SPACE;
+    }
+    i = j;
+  }
+  return order;
 }
 
 /**
  * Calls visit(a, r, equal) for every pair of ranges where a comes before r in sweep order
  * ({@link sweepOrder}) and the two partly overlap (a starts first and ends inside r, before r
- * ends) or are equal: in sweep order of r, then of a. Ranges that nest are never visited, so the
+ * ends) or are equal: in sweep order of r, then of a. With `classOf`, only pairs whose classes
+ * differ are visited (the rule asks only about connectors of different relay rights, and most
+ * overlaps in an estate are between alike ones). Ranges that nest are never visited, so the
  * work is O(n log n) plus the pairs visited, however deep the ranges lie: the ranges still open
- * are kept in a min-heap by their end, those that end before the current start are popped, and
- * those that end inside the current range are exactly the heap's entries below its end (a walk
- * from the root that stops at the first entry not below it). Equal ranges are adjacent in sweep
- * order, so they are the run of equal ranges just before r.
+ * are kept in a min-heap by their end (one per class), those that end before the current start
+ * are popped, and those that end inside the current range are exactly the heap's entries below
+ * its end. Equal ranges are adjacent in sweep order, so they are the run of equal ranges just
+ * before r. Bounds must be below 2^32 (IPv4 values, or ranks: see {@link boundRanks}).
  */
-export function visitPartialOrEqualOverlaps(first: readonly Pos[], last: readonly Pos[], visit: (a: number, r: number, equal: boolean) => void): void {
+export function visitPartialOrEqualOverlaps(first: Float64Array, last: Float64Array, visit: (a: number, r: number, equal: boolean) => void, classOf: Uint8Array | null = null): void {
   const n = first.length;
   if (n < 2) return;
   const order = sweepOrder(first, last);
-  const heap = new Int32Array(n); // range indices, heap-ordered by last
-  let size = 0;
-  const stack = new Int32Array(n);
-  // Positions in sweep order of the ranges visited for the current r, sorted before visiting.
+  // One heap per class (one class without classOf), each sized by its class's ranges.
+  let classCount = 1;
+  if (classOf !== null) for (let i = 0; i < n; i++) if ((classOf[i] as number) >= classCount) classCount = (classOf[i] as number) + 1;
+  const perClass = new Int32Array(classCount);
+  for (let i = 0; i < n; i++) (perClass[classOf === null ? 0 : classOf[i] as number] as number)++;
+  const heaps: KeyedIndexHeap[] = [];
+  for (let k = 0; k < classCount; k++) heaps.push(new KeyedIndexHeap(new Int32Array(perClass[k] as number), last));
+  const crossOnly = classOf !== null;
+  const stack = new Int32Array(n + 1);
+  // The ranges visited for the current r, then their positions in sweep order, sorted before visiting.
+  const found = new Int32Array(n);
   const rankOf = new Int32Array(n);
   for (let p = 0; p < n; p++) rankOf[order[p] as number] = p;
-  let found = new Int32Array(64);
   let runStart = 0;
   for (let p = 0; p < n; p++) {
     const r = order[p] as number;
-    const rFirst = first[r] as Pos;
-    const rLast = last[r] as Pos;
+    const rFirst = first[r] as number;
+    const rLast = last[r] as number;
+    const rClass = classOf === null ? 0 : classOf[r] as number;
     // Ranges that ended before this one starts are over (starts only grow).
-    while (size > 0 && (last[heap[0] as number] as Pos) < rFirst) {
-      size--;
-      const moved = heap[size] as number;
-      const key = last[moved] as Pos;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= size) break;
-        const right = left + 1;
-        let child = left;
-        if (right < size && (last[heap[right] as number] as Pos) < (last[heap[left] as number] as Pos)) child = right;
-        if ((last[heap[child] as number] as Pos) >= key) break;
-        heap[i] = heap[child] as number;
-        i = child;
-      }
-      heap[i] = moved;
-    }
+    for (let k = 0; k < classCount; k++) (heaps[k] as KeyedIndexHeap).popBelow(rFirst);
     if (p > 0) {
       const prev = order[p - 1] as number;
       if (first[prev] !== rFirst || last[prev] !== rLast) runStart = p;
@@ -101,23 +104,10 @@ export function visitPartialOrEqualOverlaps(first: readonly Pos[], last: readonl
     let count = 0;
     // Open ranges ending inside r: they started before r (a range starting with r and ending
     // before it would come after r in sweep order), so each partly overlaps r.
-    if (size > 0 && (last[heap[0] as number] as Pos) < rLast) {
-      let top = 0;
-      stack[top++] = 0;
-      while (top > 0) {
-        const i = stack[--top] as number;
-        if (count === found.length) { const grown = new Int32Array(found.length * 2); grown.set(found); found = grown; }
-        found[count++] = rankOf[heap[i] as number] as number;
-        const left = 2 * i + 1;
-        if (left < size && (last[heap[left] as number] as Pos) < rLast) stack[top++] = left;
-        if (left + 1 < size && (last[heap[left + 1] as number] as Pos) < rLast) stack[top++] = left + 1;
-      }
-    }
+    for (let k = 0; k < classCount; k++) if (!crossOnly || k !== rClass) count = (heaps[k] as KeyedIndexHeap).collectBelow(rLast, found, count, stack);
+    for (let k = 0; k < count; k++) found[k] = rankOf[found[k] as number] as number;
     const partialCount = count;
-    for (let q = runStart; q < p; q++) {
-      if (count === found.length) { const grown = new Int32Array(found.length * 2); grown.set(found); found = grown; }
-      found[count++] = q;
-    }
+    for (let q = runStart; q < p; q++) if (!crossOnly || classOf[order[q] as number] !== rClass) found[count++] = q;
     if (count > 0) {
       const ranks = found.subarray(0, count);
       if (partialCount > 1 || (partialCount > 0 && count > partialCount)) ranks.sort();
@@ -126,16 +116,36 @@ export function visitPartialOrEqualOverlaps(first: readonly Pos[], last: readonl
         visit(a, r, first[a] === rFirst && last[a] === rLast);
       }
     }
-    // Push r.
-    let i = size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if ((last[heap[parent] as number] as Pos) <= rLast) break;
-      heap[i] = heap[parent] as number;
-      i = parent;
-    }
-    heap[i] = r;
+    (heaps[rClass] as KeyedIndexHeap).push(r);
   }
+}
+
+/**
+ * IPv6 bounds (ADDRESS_PARTS parts per bound, `count` ranges) replaced by their ranks among all
+ * of them: equal addresses get equal ranks, a smaller address a smaller rank, so the sweep
+ * decides on ranks exactly what it would on the addresses.
+ */
+export function boundRanks(firstParts: Float64Array, lastParts: Float64Array, count: number): { first: Float64Array; last: Float64Array } {
+  const all = new Float64Array(2 * count * ADDRESS_PARTS);
+  all.set(firstParts.subarray(0, count * ADDRESS_PARTS), 0);
+  all.set(lastParts.subarray(0, count * ADDRESS_PARTS), count * ADDRESS_PARTS);
+  const rank = partsRanks(all, 2 * count);
+  return { first: rank.subarray(0, count), last: rank.subarray(count, 2 * count) };
+}
+
+/**
+ * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
+ * bound (the rule shows up to EVIDENCE_LIMIT overlaps of every pair, ~100,000 on a big estate).
+ */
+export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
+  const firstText = formatIpv4Number(first);
+  if (first === last) return { expression: firstText, first: firstText, last: firstText };
+  const lastText = formatIpv4Number(last);
+  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
+  const size = last - first + 1;
+  const bits = Math.log2(size);
+  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
+  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
 }
 
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
@@ -157,12 +167,25 @@ export default defineRule({
   },
   check: ({ snapshot, policy }) => {
     // Per (server, role, port, family) a sweep over every range sorted by start finds the
-    // partly overlapping pairs without comparing connectors two by two. Ranges live in flat
-    // arrays (a million of them is the normal case for a big estate), not one object each.
-    // sig: the connector's relay signature as a number, compared in the sweep's inner loop.
-    interface Member { connector: ReceiveConnector; local: bigint; localText: string; sig: number }
-    interface Group { port: number; members: Member[]; member: number[]; first: Pos[]; last: Pos[]; range: IpRange[] }
+    // partly overlapping pairs without comparing connectors two by two. Ranges live in typed
+    // arrays sized before they are read (a million of them is the normal case for a big
+    // estate): growing plain arrays of them cost more in copies and collection than the sweep.
+    // sig: the connector's relay signature as a number; only ranges of members whose
+    // signatures differ are compared by the sweep.
+    // start/end: the member's ranges in its group's arrays (a member's ranges are read one after another).
+    interface Member { connector: ReceiveConnector; local: bigint; localText: string; sig: number; start: number; end: number }
+    interface Group {
+      port: number; family: number; members: Member[]; capacity: number; count: number;
+      /** Whether two of its members differ in relay rights: only such pairs are ever reported. */
+      mixed: boolean;
+      /** Per range: its bounds (IPv4 values; for IPv6 their ranks, see boundRanks), its member and its index in the member's list. */
+      first: Float64Array; last: Float64Array; member: Int32Array; index: Int32Array;
+      /** IPv6: the bounds as parts (ADDRESS_PARTS each), read back for the evidence. */
+      firstParts: Float64Array; lastParts: Float64Array;
+    }
     const groups = new Map<string, Group>();
+    // (group, member) in connector then binding order: the order the ranges are numbered in.
+    const joined: Array<[Group, number]> = [];
     for (const c of snapshot.connectors) {
       if (!c.enabled) continue;
       const seenBinding = new Set<string>();
@@ -173,26 +196,78 @@ export default defineRule({
         if (seenBinding.has(`${key}|${local.value}`)) continue;
         seenBinding.add(`${key}|${local.value}`);
         let g = groups.get(key);
-        if (g === undefined) { g = { port: b.port, members: [], member: [], first: [], last: [], range: [] }; groups.set(key, g); }
-        const m = g.members.length;
+        if (g === undefined) {
+          g = { port: b.port, family: local.family, members: [], capacity: 0, count: 0, mixed: false, first: NO_BOUNDS, last: NO_BOUNDS, member: NO_INDICES, index: NO_INDICES, firstParts: NO_BOUNDS, lastParts: NO_BOUNDS };
+          groups.set(key, g);
+        }
         const signature = relaySignature(policy, c);
-        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value), sig: (signature.anonymousRelay ? 1 : 0) | (signature.externallySecured ? 2 : 0) });
-        for (const r of c.remoteIPRanges) {
-          if (local.family === 4) {
-            const f = parseIpv4Number(r.first);
-            const l = r.last === r.first ? f : parseIpv4Number(r.last);
-            if (f === null || l === null) continue;
-            g.first.push(f); g.last.push(l);
-          } else {
-            const i = tryRangeInterval(r);
-            if (i === null || i.family !== 6) continue;
-            g.first.push(i.first); g.last.push(i.last);
-          }
-          g.member.push(m);
-          g.range.push(r);
+        const sig = (signature.anonymousRelay ? 1 : 0) | (signature.externallySecured ? 2 : 0);
+        if (g.members.length > 0 && (g.members[0] as Member).sig !== sig) g.mixed = true;
+        g.members.push({ connector: c, local: local.value, localText: formatAddress(local.family, local.value), sig, start: 0, end: 0 });
+        g.capacity += c.remoteIPRanges.length;
+        joined.push([g, g.members.length - 1]);
+      }
+    }
+    for (const g of groups.values()) {
+      // Members all of the same relay rights (or a member alone) have no pair to report: their ranges are not read.
+      if (!g.mixed) continue;
+      g.member = new Int32Array(g.capacity);
+      g.index = new Int32Array(g.capacity);
+      if (g.family === 4) {
+        g.first = new Float64Array(g.capacity);
+        g.last = new Float64Array(g.capacity);
+      } else {
+        g.firstParts = new Float64Array(g.capacity * ADDRESS_PARTS);
+        g.lastParts = new Float64Array(g.capacity * ADDRESS_PARTS);
+      }
+    }
+    const parts = BOUND_PARTS;
+    for (const [g, m] of joined) {
+      if (!g.mixed) continue;
+      const member = g.members[m] as Member;
+      const ranges = member.connector.remoteIPRanges;
+      member.start = g.count;
+      for (let x = 0; x < ranges.length; x++) {
+        const r = ranges[x] as IpRange;
+        const at = g.count;
+        if (g.family === 4) {
+          // Read as before the index existed: both bounds dotted IPv4, in either order.
+          const f = parseIpv4Number(r.first);
+          const l = r.last === r.first ? f : parseIpv4Number(r.last);
+          if (f === null || l === null) continue;
+          g.first[at] = f;
+          g.last[at] = l;
+        } else {
+          // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last), IPv6 only.
+          if (readAddressExact(r.first, parts, 0) !== 6) continue;
+          if (r.last === r.first) {
+            parts[3] = parts[0] as number;
+            parts[4] = parts[1] as number;
+            parts[5] = parts[2] as number;
+          } else if (readAddressExact(r.last, parts, 3) !== 6 || comparePartsAt(parts, 0, parts, 3) > 0) continue;
+          g.firstParts.set(parts.subarray(0, ADDRESS_PARTS), at * ADDRESS_PARTS);
+          g.lastParts.set(parts.subarray(ADDRESS_PARTS, 2 * ADDRESS_PARTS), at * ADDRESS_PARTS);
+        }
+        g.member[at] = m;
+        g.index[at] = x;
+        g.count++;
+      }
+      member.end = g.count;
+      if (m === g.members.length - 1) {
+        // The group's last member is read: its bounds are complete.
+        if (g.family === 4) {
+          g.first = g.first.subarray(0, g.count);
+          g.last = g.last.subarray(0, g.count);
+        } else {
+          const ranked = boundRanks(g.firstParts, g.lastParts, g.count);
+          g.first = ranked.first;
+          g.last = ranked.last;
         }
       }
     }
+    /** The address of a bound of range i of g (a number for IPv4, a bigint for IPv6). */
+    const boundValue = (g: Group, i: number, which: 'first' | 'last'): Pos =>
+      g.family === 4 ? (which === 'first' ? g.first : g.last)[i] as number : addressPartsValue(which === 'first' ? g.firstParts : g.lastParts, i * ADDRESS_PARTS);
     // Connectors with the same bindings and ranges are duplicate-connector-scope's finding.
     const dupKeys = new Map<ReceiveConnector, string>();
     const dupKey = (c: ReceiveConnector): string => {
@@ -200,20 +275,55 @@ export default defineRule({
       if (k === undefined) { k = `${roleKey(c)}#${bindingSetKey(c.bindings)}#${rangeSetKey(c)}`; dupKeys.set(c, k); }
       return k;
     };
+    // The key spells every range out (a million strings on a big estate). Two IPv4 members can
+    // have equal keys only if the bounds read from their ranges are the same set, so the lowest
+    // and highest first and last bounds must agree first: the text of a range decides what
+    // parseIpv4Number reads (digits and dots only, whatever the case), and a key entry with one
+    // dash splits into one pair of readable bounds. IPv6 text can hide a dash in a zone, so
+    // IPv6 members always compare keys.
+    const boundSpans = new Map<Member, Float64Array>();
+    const boundSpan = (g: Group, m: Member): Float64Array => {
+      let span = boundSpans.get(m);
+      if (span === undefined) {
+        span = Float64Array.of(Infinity, -Infinity, Infinity, -Infinity);
+        for (let i = m.start; i < m.end; i++) {
+          const f = g.first[i] as number;
+          const l = g.last[i] as number;
+          if (f < (span[0] as number)) span[0] = f;
+          if (f > (span[1] as number)) span[1] = f;
+          if (l < (span[2] as number)) span[2] = l;
+          if (l > (span[3] as number)) span[3] = l;
+        }
+        boundSpans.set(m, span);
+      }
+      return span;
+    };
+    const mayBeDuplicates = (g: Group, x: Member, y: Member): boolean => {
+      if (g.family !== 4) return true;
+      const sx = boundSpan(g, x);
+      const sy = boundSpan(g, y);
+      return sx[0] === sy[0] && sx[1] === sy[1] && sx[2] === sy[2] && sx[3] === sy[3];
+    };
     // Per pair of connectors, the first EVIDENCE_LIMIT overlaps in sweep order and how many in
     // all: ranges that lie many deep overlap each other n × depth times, and only the first are shown.
     interface Pair { a: ReceiveConnector; b: ReceiveConnector; port: number; overlaps: Overlap[]; count: number }
     const pairs: Pair[] = [];
-    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, Pair>>();
+    // Per pair of connectors (first, then second by identity), its position in `pairs`.
+    const pairOf = new Map<ReceiveConnector, Map<ReceiveConnector, number>>();
     for (const g of groups.values()) {
-      if (g.members.length < 2) continue;
+      if (!g.mixed) continue;
       const { first, last } = g;
+      // Members of the same relay rights are never reported: their ranges are not compared.
+      const signatures = new Uint8Array(g.count);
+      for (let i = 0; i < g.count; i++) signatures[i] = (g.members[g.member[i] as number] as Member).sig;
       // What the sweep asks of two members (relay rights, bindings, duplicates, which pair) does
       // not depend on the ranges: it is decided once per pair of members, not once per overlap.
       // 0 not decided yet, 1 never reported, 2 reported with the same local address, 3 with the wildcard on one side.
       const memberCount = g.members.length;
       const verdict = new Uint8Array(memberCount * memberCount);
-      const pairByMembers: Array<Pair | undefined> = new Array<Pair | undefined>(memberCount * memberCount);
+      // Position in `pairs` + 1 per pair of members, 0 none yet (typed: a plain array of
+      // members² slots turns to dictionary elements past ~100,000, i.e. 317 members).
+      const pairByMembers = new Int32Array(memberCount * memberCount);
       visitPartialOrEqualOverlaps(first, last, (a, r, equal) => {
         const rmIndex = g.member[r] as number;
         const amIndex = g.member[a] as number;
@@ -228,7 +338,7 @@ export default defineRule({
           // same bindings and ranges are duplicate-connector-scope's finding.
           const sameLocal = am.local === rm.local;
           state = am.sig === rm.sig || am.connector === rm.connector || (!sameLocal && am.local !== 0n && rm.local !== 0n)
-            || dupKey(am.connector) === dupKey(rm.connector) ? 1 : sameLocal ? 2 : 3;
+            || (mayBeDuplicates(g, am, rm) && dupKey(am.connector) === dupKey(rm.connector)) ? 1 : sameLocal ? 2 : 3;
           verdict[cell] = state;
           if (state === 1) return;
         }
@@ -238,30 +348,42 @@ export default defineRule({
         const aFirstInPair = am.connector.identity <= rm.connector.identity;
         const x = aFirstInPair ? am : rm;
         const y = aFirstInPair ? rm : am;
-        let pair = pairByMembers[cell];
-        if (pair === undefined) {
+        const known = pairByMembers[cell] as number;
+        let pair: Pair;
+        if (known > 0) pair = pairs[known - 1] as Pair;
+        else {
           let partners = pairOf.get(x.connector);
           if (partners === undefined) { partners = new Map(); pairOf.set(x.connector, partners); }
-          pair = partners.get(y.connector);
-          if (pair === undefined) { pair = { a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 }; partners.set(y.connector, pair); pairs.push(pair); }
-          pairByMembers[cell] = pair;
+          let position = partners.get(y.connector);
+          if (position === undefined) {
+            position = pairs.length;
+            pairs.push({ a: x.connector, b: y.connector, port: g.port, overlaps: [], count: 0 });
+            partners.set(y.connector, position);
+          }
+          pair = pairs[position] as Pair;
+          pairByMembers[cell] = position + 1;
         }
         pair.count++;
         if (pair.overlaps.length >= EVIDENCE_LIMIT) return;
-        const aLast = last[a] as Pos;
-        const rLast = last[r] as Pos;
-        const xr = g.range[aFirstInPair ? a : r] as IpRange;
-        const yr = g.range[aFirstInPair ? r : a] as IpRange;
-        pair.overlaps.push({ first: first[r] as Pos, last: aLast < rLast ? aLast : rLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
-      });
+        const xr = x.connector.remoteIPRanges[g.index[aFirstInPair ? a : r] as number] as IpRange;
+        const yr = y.connector.remoteIPRanges[g.index[aFirstInPair ? r : a] as number] as IpRange;
+        const overlapLast = boundValue(g, (last[a] as number) < (last[r] as number) ? a : r, 'last');
+        pair.overlaps.push({ first: boundValue(g, r, 'first'), last: overlapLast, kind: equal ? 'equal' : 'partial', a: xr, b: yr, local: sameLocal ? x.localText : (x.local === 0n ? y.localText : x.localText) });
+      }, signatures);
     }
     const out: FindingDraft[] = [];
     for (const { a, b, port, overlaps, count } of pairs) {
+      // One endpoint object per local address of the pair, not one per overlap.
+      let endpoint = { server: a.server, port, localAddress: overlaps[0]?.local ?? '' };
       const evidence: JsonValue[] = overlaps.map((o) => {
-        const family = typeof o.first === 'number' ? 4 : 6;
-        const interval = intervalEvidence({ family, first: BigInt(o.first), last: BigInt(o.last) });
-        const winner = selectConnector(policy, { server: a.server, port, localAddress: o.local }, interval.first);
-        return { interval, kind: o.kind, ranges: { [a.identity]: rangeEvidence(o.a), [b.identity]: rangeEvidence(o.b) }, winner: winner?.identity ?? null };
+        const interval = typeof o.first === 'number' ? ipv4IntervalEvidence(o.first, o.last as number) : intervalEvidence({ family: 6, first: o.first, last: o.last as bigint });
+        if (endpoint.localAddress !== o.local) endpoint = { server: a.server, port, localAddress: o.local };
+        const winner = selectConnector(policy, endpoint, interval.first);
+        // Keys set one by one: an object literal with computed keys defines each through the runtime.
+        const ranges: Record<string, JsonValue> = {};
+        ranges[a.identity] = rangeEvidence(o.a);
+        ranges[b.identity] = rangeEvidence(o.b);
+        return { interval, kind: o.kind, ranges, winner: winner?.identity ?? null };
       });
       const firstOverlap = evidence[0] as { interval: { expression: string }; winner: string | null };
       const sa = relaySignature(policy, a);

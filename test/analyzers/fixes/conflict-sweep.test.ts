@@ -97,3 +97,23 @@ test('conflictOf with changed ranges finds a clash of one shared address at the 
   assert.equal(conflictOf([a, b], a, [r('2001:db8::c', '2001:db8::f')]), `2001:db8::c-2001:db8::f of ${a.identity} and 2001:db8::9-2001:db8::c of ${b.identity} partly overlap`);
   assert.equal(conflictOf([a, b], a, [r('10.0.0.13', '10.0.0.20'), r('2001:db8::d', '2001:db8::f')]), null);
 });
+
+// A fix keeps most of a connector's range objects and adds a few pieces: the kept ones are
+// looked up in the server's clash index (built from today's ranges), the gained ones by span.
+test('conflictOf with kept and gained ranges names the same clash as the pairwise definition', () => {
+  let clashes = 0;
+  let accepted = 0;
+  for (let round = 0; round < 400; round++) {
+    const connectors = ['A', 'B', 'C', 'D', 'E'].map((name) => ({ ...connector(name), remoteIPRanges: Array.from({ length: 1 + hi(12) }, anyRange) }));
+    for (const c of connectors) {
+      // Some of today's objects, in another order, and sometimes a piece or two.
+      const kept = c.remoteIPRanges.filter(() => hi(3) !== 0).reverse();
+      const changed = [...kept, ...Array.from({ length: hi(3) }, anyRange)];
+      if (changed.length === 0) continue;
+      const expected = naive(connectors, c, changed);
+      if (expected !== null) clashes++; else accepted++;
+      assert.equal(conflictOf(connectors, c, changed), expected, `round ${round}: ${c.identity}`);
+    }
+  }
+  assert.ok(clashes > 100 && accepted > 100, `both answers occur (${clashes} clashes, ${accepted} accepted)`);
+});
