@@ -201,8 +201,7 @@ const minNullable = (a: string | null, b: string | null): string | null => (a ==
 export function addSession(agg: LogAggregate, s: SessionSummary): void {
   agg.sessions++;
   agg.messages += s.messages;
-  // join, not a template: a template's key stays a tree of string pieces in the Map.
-  const key = [s.connector, s.remoteIp].join('\u0000');
+  const key = senderKey(s.connector, s.remoteIp);
   let st = agg.senders.get(key);
   if (st === undefined) {
     st = {
@@ -270,8 +269,16 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
 
 const RECENT_COMBOS = 4;
 
+/** A combination's key in LogAggregate.combos (addSession writes the same text from its session's fields). */
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
-  return `${c.connector}\u0001${c.server}\u0001${c.port ?? ''}\u0001${c.localIp ?? ''}\u0001${c.remoteIp}\u0001${c.account ?? ''}\u0001${c.tls ? 'tls' : ''}\u0001${c.senderDomain}\u0001${recipientKey}`;
+  // join, not a template: a template's key stays a tree of string pieces in the Map.
+  return [c.connector, c.server, c.port ?? '', c.localIp ?? '', c.remoteIp, c.account ?? '', c.tls ? 'tls' : '', c.senderDomain, recipientKey].join('\u0001');
+}
+
+/** A sender's key in LogAggregate.senders. */
+function senderKey(connector: string, remoteIp: string): string {
+  // join, not a template: a template's key stays a tree of string pieces in the Map.
+  return [connector, remoteIp].join('\u0000');
 }
 
 export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {
@@ -439,7 +446,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
   const read = new Unpacker(packed);
   for (let i = 0; i < packed.senders; i++) {
     const connector = read.str(), server = read.str(), remoteIp = read.str();
-    const key = [connector, remoteIp].join('\u0000');
+    const key = senderKey(connector, remoteIp);
     let st = into.senders.get(key);
     const fresh = st === undefined;
     if (st === undefined) {
@@ -473,8 +480,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     const helo = read.strOrNull(), mailFrom = read.str(), rcptTo = read.str(), count = read.num();
     const port = Number.isNaN(portNumber) ? null : portNumber;
     const c: TrafficCombo = { connector, server, port, localIp, remoteIp, account, mechanism, tls, senderDomain, rcptDomain, helo, mailFrom, rcptTo, count };
-    // comboKey's text, joined into one flat string (see addSession)
-    const key = [connector, server, port ?? '', localIp ?? '', remoteIp, account ?? '', tls ? 'tls' : '', senderDomain, rcptDomain].join('\u0001');
+    const key = comboKey(c);
     const have = into.combos.get(key);
     if (have === undefined) into.combos.set(key, c); else mergeCombo(have, c);
   }
@@ -490,8 +496,11 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
 
 /** Most frequent first, then by name: a stable order for JSON keys and text lists. */
 export function sortedCounts(map: Map<string, number>): Array<[string, number]> {
-  return [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...map.entries()].sort(byCountThenName);
 }
+
+/** sortedCounts' order: most frequent first, then by name. */
+export const byCountThenName = (a: readonly [string, number], b: readonly [string, number]): number => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** IPv4 in numeric order, then anything else as text. */
 export function compareAddresses(a: string, b: string): number {

@@ -4,7 +4,7 @@
 // the row is one: per day the larger of the two counts (the same traffic, seen twice), never
 // their sum. Pure.
 import { formatAddress, parseAddress } from '../net/index.js';
-import { countsMap, dayCounts, ipv4Number, isoDate, sortedCounts, type Counts, type DayCounts, type LogAggregate, type LogsSender, type SenderDay, type SenderStats } from './aggregate.js';
+import { byCountThenName, countsMap, dayCounts, ipv4Number, isoDate, sortedCounts, type Counts, type DayCounts, type LogAggregate, type LogsSender, type SenderDay, type SenderStats } from './aggregate.js';
 import type { LogConfig } from './config.js';
 import { dayText, NO_DAY, normalizeLoggedAddress, shortServerName, type TrackingAggregate, type TrackRow } from './tracking.js';
 
@@ -253,11 +253,10 @@ export function countsRecord(counts: Counts): Record<string, number> {
   if (counts instanceof Map) return Object.fromEntries(sortedCounts(counts));
   const pairs: Array<[string, number]> = [];
   for (let i = 0; i < counts.length; i += 2) pairs.push([counts[i] as string, counts[i + 1] as number]);
+  // Names in a list are distinct: the order is total, as sortedCounts'.
   if (pairs.length > 1) pairs.sort(byCountThenName);
   return Object.fromEntries(pairs);
 }
-// sortedCounts' order (names in a list are distinct: the order is total).
-const byCountThenName = (a: [string, number], b: [string, number]): number => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 function inDayOrder(days: readonly SenderDay[]): boolean {
   for (let i = 0; i < days.length; i++) {

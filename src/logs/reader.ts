@@ -376,7 +376,7 @@ async function readShares(shares: readonly WorkItem[][], progress: (bytes: numbe
 /** One reader's work: fold complete sessions, keep the open ones for the merge. */
 export interface Reader { table: SessionTable; aggregate: LogAggregate }
 
-export function createReader(sweepEvery?: number): Reader {
+function createReader(sweepEvery?: number): Reader {
   const aggregate = createAggregate();
   const table = new SessionTable((p) => addSession(aggregate, summarizeSession(p)), sweepEvery);
   return { table, aggregate };
@@ -402,7 +402,8 @@ class ThreadRead {
   }
 }
 
-async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
+/** Reads `items` in order in the calling thread (this one, or a worker's: worker.ts). */
+export async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
   const here = new ThreadRead(sweepEvery);
   for (const item of items) await here.read(item, progress);
   return here.result();

@@ -3,9 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError, describeError } from '../errors.js';
 import { packAggregate } from './aggregate.js';
-import { createReader, type FromWorker, type ToWorker } from './reader.js';
-import { readItem } from './read-item.js';
-import type { ScanWarning } from './scan.js';
+import { readInThread, type FromWorker, type ToWorker } from './reader.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts runs only as a worker thread');
@@ -14,19 +12,10 @@ const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in 
 const send = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
 async function readAll(msg: ToWorker): Promise<void> {
-  const reader = createReader(sweepEvery);
-  let lines = 0;
-  let records = 0;
-  const warnings: ScanWarning[] = [];
-  for (const item of msg.items) {
-    const r = await readItem(item, reader, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); });
-    lines += r.lines;
-    records += r.records;
-    warnings.push(...r.warnings);
-  }
-  const packed = packAggregate(reader.aggregate);
+  const { aggregate, ...read } = await readInThread(msg.items, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); }, sweepEvery);
+  const packed = packAggregate(aggregate);
   // The numbers move to the reading thread without a copy.
-  send({ type: 'result', result: { packed, open: reader.table.drain(), lines, records, warnings } }, [packed.numbers.buffer as ArrayBuffer]);
+  send({ type: 'result', result: { packed, ...read } }, [packed.numbers.buffer as ArrayBuffer]);
 }
 
 port.once('message', (msg: ToWorker) => {
