@@ -59,7 +59,7 @@ function principalCacheKey(who: Principal): string {
   return typeof who === 'object' ? `user:${principalKey(who.user)}` : who;
 }
 
-interface Acc { right: string; explicitDeny: RightSource[]; explicitAllow: RightSource[]; inheritedDeny: RightSource[]; inheritedAllow: RightSource[] }
+interface Acc { right: string; classes: number; explicitDeny: RightSource[]; explicitAllow: RightSource[]; inheritedDeny: RightSource[]; inheritedAllow: RightSource[] }
 
 function readAccessRights(extra: Record<string, JsonValue> | undefined): string[] {
   const raw = extraValue(extra, 'AccessRights');
@@ -144,52 +144,84 @@ function entryKeysOf(policy: PolicyIndex, connector: ReceiveConnector, entries: 
   return keys;
 }
 
-function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
-  const principals = new Set(sessionPrincipals(who));
-  const acc = new Map<string, Acc>();
-  const slot = (right: string): Acc => {
-    const [name, key] = canonicalRightAndKey(right);
-    let a = acc.get(key);
-    if (a === undefined) {
-      a = { right: name, explicitDeny: [], explicitAllow: [], inheritedDeny: [], inheritedAllow: [] };
-      acc.set(key, a);
-    }
-    return a;
-  };
+/** Where an ACE naming a right comes from: a permission group's ACE or an AD permission entry. */
+type AceOrigin = GroupAce | Permission;
+
+/**
+ * Every (right, class of ACE) that the connector's permission groups and AD entries give one of
+ * `principals`, in order: the groups' ACEs (explicit), then the AD entries in export order.
+ * computeRights and anonymousHolds read the ACL through this one walk, so they cannot disagree.
+ */
+function forEachAceRight(policy: PolicyIndex, connector: ReceiveConnector, principals: ReadonlySet<string>, visit: (right: string, aceClass: number, origin: AceOrigin) => void): void {
   for (const [ace, principal] of GROUP_ACE_PRINCIPALS) {
     if (!connector.permissionGroups.includes(ace.group) || !principals.has(principal)) continue;
-    const source: RightSource = { kind: 'group', group: ace.group, principal: ace.principal };
-    for (const right of ace.rights) (ace.deny ? slot(right).explicitDeny : slot(right).explicitAllow).push(source);
+    const aceClass = ace.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW;
+    for (const right of ace.rights) visit(right, aceClass, ace);
   }
   const entries = permissionEntriesOf(policy, connector);
   const keys = entryKeysOf(policy, connector, entries);
   for (let i = 0; i < entries.length; i++) {
-    const p = entries[i] as Permission;
     if (!principals.has(keys[i] as string)) continue;
-    const source: RightSource = { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
-    let rights = p.extendedRights;
+    const p = entries[i] as Permission;
+    let rights: readonly string[] = p.extendedRights;
     if (rights.length === 0) {
       // UNSURE(reference §2.4 step 3): GenericAll, or ExtendedRight with no specific right,
       // grants every extended right; exports rarely show it this way.
       const access = readAccessRights(p.extra).map((r) => r.toLowerCase());
-      if (access.includes('genericall') || access.includes('extendedright')) rights = [...KNOWN_RIGHTS];
+      if (access.includes('genericall') || access.includes('extendedright')) rights = KNOWN_RIGHTS;
     }
-    for (const right of rights) {
-      const a = slot(right);
-      if (p.inherited) (p.deny ? a.inheritedDeny : a.inheritedAllow).push(source);
-      else (p.deny ? a.explicitDeny : a.explicitAllow).push(source);
-    }
+    const aceClass = p.inherited ? (p.deny ? INHERITED_DENY : INHERITED_ALLOW) : (p.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW);
+    for (const right of rights) visit(right, aceClass, p);
   }
+}
+
+// Classes of ACE naming a right, as bits.
+const EXPLICIT_DENY = 1;
+const EXPLICIT_ALLOW = 2;
+const INHERITED_DENY = 4;
+const INHERITED_ALLOW = 8;
+
+/** Windows canonical ACE order (§2.4 step 2): the first class that names the right decides. */
+function allowedByClasses(classes: number): boolean {
+  if ((classes & EXPLICIT_DENY) !== 0) return false;
+  if ((classes & EXPLICIT_ALLOW) !== 0) return true;
+  if ((classes & INHERITED_DENY) !== 0) return false;
+  return (classes & INHERITED_ALLOW) !== 0;
+}
+
+// The permission groups' ACEs are the table's own objects: told from AD entries by identity,
+// not by a property an imported entry might also carry.
+const GROUP_ACES: ReadonlySet<AceOrigin> = new Set<AceOrigin>(PERMISSION_GROUP_ACES);
+
+function sourceOf(origin: AceOrigin): RightSource {
+  if (GROUP_ACES.has(origin)) {
+    const ace = origin as GroupAce;
+    return { kind: 'group', group: ace.group, principal: ace.principal };
+  }
+  const p = origin as Permission;
+  return { kind: 'permission', user: p.user, deny: p.deny, inherited: p.inherited };
+}
+
+function computeRights(policy: PolicyIndex, connector: ReceiveConnector, who: Principal): EffectiveRight[] {
+  const acc = new Map<string, Acc>();
+  // One source per ACE, shared by the rights it names.
+  let lastOrigin: AceOrigin | null = null;
+  let lastSource: RightSource | null = null;
+  forEachAceRight(policy, connector, new Set(sessionPrincipals(who)), (right, aceClass, origin) => {
+    const [name, key] = canonicalRightAndKey(right);
+    let a = acc.get(key);
+    if (a === undefined) {
+      a = { right: name, classes: 0, explicitDeny: [], explicitAllow: [], inheritedDeny: [], inheritedAllow: [] };
+      acc.set(key, a);
+    }
+    if (origin !== lastOrigin) { lastOrigin = origin; lastSource = sourceOf(origin); }
+    const source = lastSource as RightSource;
+    a.classes |= aceClass;
+    (aceClass === EXPLICIT_DENY ? a.explicitDeny : aceClass === EXPLICIT_ALLOW ? a.explicitAllow : aceClass === INHERITED_DENY ? a.inheritedDeny : a.inheritedAllow).push(source);
+  });
   const known = KNOWN_RIGHT_ORDER;
   return [...acc.values()]
-    .map((a): EffectiveRight => {
-      // Windows canonical ACE order (§2.4 step 2): the first class that names the right decides.
-      const allowed = a.explicitDeny.length > 0 ? false
-        : a.explicitAllow.length > 0 ? true
-          : a.inheritedDeny.length > 0 ? false
-            : a.inheritedAllow.length > 0;
-      return { right: a.right, allowed, grantedBy: [...a.explicitAllow, ...a.inheritedAllow], deniedBy: [...a.explicitDeny, ...a.inheritedDeny] };
-    })
+    .map((a): EffectiveRight => ({ right: a.right, allowed: allowedByClasses(a.classes), grantedBy: [...a.explicitAllow, ...a.inheritedAllow], deniedBy: [...a.explicitDeny, ...a.inheritedDeny] }))
     .sort((x, y) => (known.get(x.right) ?? 1000) - (known.get(y.right) ?? 1000) || x.right.localeCompare(y.right));
 }
 
@@ -223,12 +255,6 @@ const ACCEPT_ANY_RECIPIENT_KEY = canonicalRight(ACCEPT_ANY_RECIPIENT).toLowerCas
 const SMTP_SUBMIT_KEY = canonicalRight(SMTP_SUBMIT).toLowerCase();
 const ANONYMOUS_PRINCIPALS: ReadonlySet<string> = new Set(sessionPrincipals('anonymous'));
 
-// Classes of ACE naming a right (anonymousHolds), in computeRights' order of precedence.
-const EXPLICIT_DENY = 1;
-const EXPLICIT_ALLOW = 2;
-const INHERITED_DENY = 4;
-const INHERITED_ALLOW = 8;
-
 /**
  * Whether anonymous effectively holds one right (its lower-case canonical key): computeRights'
  * reading of the same group ACEs and AD entries, for that right alone, without building the
@@ -237,30 +263,10 @@ const INHERITED_ALLOW = 8;
  */
 function anonymousHolds(policy: PolicyIndex, connector: ReceiveConnector, rightKey: string): boolean {
   let classes = 0;
-  for (const [ace, principal] of GROUP_ACE_PRINCIPALS) {
-    if (!connector.permissionGroups.includes(ace.group) || !ANONYMOUS_PRINCIPALS.has(principal)) continue;
-    for (const right of ace.rights) if (canonicalRightAndKey(right)[1] === rightKey) classes |= ace.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW;
-  }
-  const entries = permissionEntriesOf(policy, connector);
-  const keys = entryKeysOf(policy, connector, entries);
-  for (let i = 0; i < entries.length; i++) {
-    if (!ANONYMOUS_PRINCIPALS.has(keys[i] as string)) continue;
-    const p = entries[i] as Permission;
-    let rights: readonly string[] = p.extendedRights;
-    if (rights.length === 0) {
-      const access = readAccessRights(p.extra).map((r) => r.toLowerCase());
-      if (access.includes('genericall') || access.includes('extendedright')) rights = KNOWN_RIGHTS;
-    }
-    for (const right of rights) {
-      if (canonicalRightAndKey(right)[1] !== rightKey) continue;
-      classes |= p.inherited ? (p.deny ? INHERITED_DENY : INHERITED_ALLOW) : (p.deny ? EXPLICIT_DENY : EXPLICIT_ALLOW);
-    }
-  }
-  // Windows canonical ACE order (§2.4 step 2), as computeRights decides it.
-  if ((classes & EXPLICIT_DENY) !== 0) return false;
-  if ((classes & EXPLICIT_ALLOW) !== 0) return true;
-  if ((classes & INHERITED_DENY) !== 0) return false;
-  return (classes & INHERITED_ALLOW) !== 0;
+  forEachAceRight(policy, connector, ANONYMOUS_PRINCIPALS, (right, aceClass) => {
+    if (canonicalRightAndKey(right)[1] === rightKey) classes |= aceClass;
+  });
+  return allowedByClasses(classes);
 }
 
 /**
