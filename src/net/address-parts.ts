@@ -1,7 +1,7 @@
 // Addresses as parts (ADDRESS_PARTS: three exact doubles, most significant first) compared and
 // ranked without bigints: the hot paths that only order IPv6 addresses (the clash index, the
 // policy engine's IPv6 sweep) read millions of bounds.
-import { ADDRESS_PARTS } from './address.js';
+import { ADDRESS_PARTS, readAddressExact, type Family } from './address.js';
 
 // Read once: an imported binding may cost a property read per use on hot paths.
 const PARTS = ADDRESS_PARTS;
@@ -9,6 +9,24 @@ const PARTS = ADDRESS_PARTS;
 /** Lexicographic comparison of the parts of two addresses (sign as a - b). */
 export function comparePartsAt(a: Float64Array | readonly number[], i: number, b: Float64Array | readonly number[], j: number): number {
   return ((a[i] as number) - (b[j] as number)) || ((a[i + 1] as number) - (b[j + 1] as number)) || ((a[i + 2] as number) - (b[j + 2] as number));
+}
+
+/**
+ * A range's bounds read exactly, first at out[at ..] and last at out[at + ADDRESS_PARTS ..], with
+ * tryRangeInterval's decision: its family when both bounds are addresses of one family and first
+ * ≤ last, else 0 (out is then unspecified). The numeric twin of tryRangeInterval for the paths
+ * that read every range of an estate.
+ */
+export function readRangeExact(first: string, last: string, out: Float64Array | number[], at: number): Family | 0 {
+  const family = readAddressExact(first, out, at);
+  if (family === 0) return 0;
+  if (last === first) {
+    out[at + PARTS] = out[at] as number;
+    out[at + PARTS + 1] = out[at + 1] as number;
+    out[at + PARTS + 2] = out[at + 2] as number;
+    return family;
+  }
+  return readAddressExact(last, out, at + PARTS) === family && comparePartsAt(out, at, out, at + PARTS) <= 0 ? family : 0;
 }
 
 /**

@@ -8,7 +8,7 @@
 // of different transport roles conflict; on overlapping bindings, partly overlapping ranges
 // conflict, and equal ranges do when the bindings are identical. Nested or disjoint ranges never.
 import type { Binding, IpRange, ReceiveConnector } from '../model.js';
-import { ADDRESS_PARTS, bindingOverlap, comparePartsAt, readAddressExact } from '../net/index.js';
+import { ADDRESS_PARTS, bindingOverlap, comparePartsAt, readRangeExact } from '../net/index.js';
 import type { RangeClashPartners } from './range-clash.js';
 
 export type BindingClash =
@@ -74,15 +74,7 @@ function readRanges(ranges: readonly IpRange[]): ReadRanges {
   if (known !== undefined) return known;
   const family = new Uint8Array(ranges.length);
   const bounds = new Float64Array(ranges.length * BOUND);
-  ranges.forEach((range, i) => {
-    const at = i * BOUND;
-    const f = readAddressExact(range.first, bounds, at);
-    if (f === 0) return;
-    if (range.last === range.first) {
-      bounds.copyWithin(at + PARTS, at, at + PARTS);
-    } else if (readAddressExact(range.last, bounds, at + PARTS) !== f || comparePartsAt(bounds, at, bounds, at + PARTS) > 0) return;
-    family[i] = f;
-  });
+  ranges.forEach((range, i) => { family[i] = readRangeExact(range.first, range.last, bounds, i * BOUND); });
   const read = { family, bounds };
   readCache.set(ranges, read);
   return read;

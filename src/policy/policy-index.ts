@@ -5,7 +5,7 @@
 // modules reach (through `tablesOf`).
 import type { AcceptedDomain, ExchangeServer, IpRange, Permission, ReceiveConnector, Snapshot, TransportRole } from '../model.js';
 import {
-  ADDRESS_PARTS, type Family, type Interval, addressPartsValue, comparePartsAt, intervalSize, parseIpv4Number, readAddressExact,
+  ADDRESS_PARTS, type Family, type Interval, addressPartsValue, comparePartsAt, intervalSize, parseIpv4Number, readRangeExact,
 } from '../net/index.js';
 
 /** How a connector won: the range that matched and whether through an exact or wildcard binding. */
@@ -215,13 +215,8 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
     let f4 = parseIpv4Number(range.first);
     let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
     if (f4 === null || l4 === null) {
-      const family = readExact(range.first, parts, 0);
-      if (family !== 0 && range.last === range.first) {
-        parts[3] = parts[0] as number;
-        parts[4] = parts[1] as number;
-        parts[5] = parts[2] as number;
-      }
-      if (family === 0 || (range.last !== range.first && (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0))) {
+      const family = readRangeExact(range.first, range.last, parts, 0);
+      if (family === 0) {
         problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
         continue;
       }
@@ -256,7 +251,6 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
 
 // Read once: an imported binding may cost a property read per use on hot paths.
 const PARTS = ADDRESS_PARTS;
-const readExact = readAddressExact;
 const compareParts = comparePartsAt;
 const BOUND_PARTS = new Float64Array(2 * PARTS);
 

@@ -6,7 +6,7 @@
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { ReceiveConnector } from '../model.js';
-import { ADDRESS_PARTS, comparePartsAt, partsRanks, readAddressExact } from '../net/index.js';
+import { ADDRESS_PARTS, partsRanks, readRangeExact } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -18,8 +18,6 @@ interface Ranges { first: number[]; last: number[]; owner: number[] }
 
 // Read once: an imported binding may cost a property read per use on hot paths.
 const PARTS = ADDRESS_PARTS;
-const readExact = readAddressExact;
-const compareParts = comparePartsAt;
 const BOUND_PARTS = new Float64Array(2 * PARTS);
 
 /**
@@ -56,14 +54,8 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   const parts = BOUND_PARTS;
   connectors.forEach((c, owner) => {
     for (const range of c.remoteIPRanges) {
-      // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) on the parts.
-      const family = readExact(range.first, parts, 0);
+      const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) continue;
-      if (range.last === range.first) {
-        parts[3] = parts[0] as number;
-        parts[4] = parts[1] as number;
-        parts[5] = parts[2] as number;
-      } else if (readExact(range.last, parts, 3) !== family || compareParts(parts, 0, parts, 3) > 0) continue;
       if (family === 4) {
         v4.first.push(parts[2] as number);
         v4.last.push(parts[5] as number);

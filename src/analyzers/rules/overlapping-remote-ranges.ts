@@ -2,8 +2,8 @@ import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
 import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
-  ADDRESS_PARTS, addressPartsValue, bindingSetKey, comparePartsAt, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
-  readAddressExact, tryRangeInterval, type Interval,
+  ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
+  readRangeExact, tryRangeInterval, type Interval,
 } from '../../net/index.js';
 import { KeyedIndexHeap } from '../../policy/heap.js';
 import { psQuote } from '../../powershell/quote.js';
@@ -238,13 +238,7 @@ export default defineRule({
           g.first[at] = f;
           g.last[at] = l;
         } else {
-          // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last), IPv6 only.
-          if (readAddressExact(r.first, parts, 0) !== 6) continue;
-          if (r.last === r.first) {
-            parts[3] = parts[0] as number;
-            parts[4] = parts[1] as number;
-            parts[5] = parts[2] as number;
-          } else if (readAddressExact(r.last, parts, 3) !== 6 || comparePartsAt(parts, 0, parts, 3) > 0) continue;
+          if (readRangeExact(r.first, r.last, parts, 0) !== 6) continue;
           g.firstParts.set(parts.subarray(0, ADDRESS_PARTS), at * ADDRESS_PARTS);
           g.lastParts.set(parts.subarray(ADDRESS_PARTS, 2 * ADDRESS_PARTS), at * ADDRESS_PARTS);
         }
