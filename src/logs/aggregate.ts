@@ -191,11 +191,18 @@ export function isoDate(ms: number): string {
   const sec = rest % 60; rest = (rest - sec) / 60;
   const min = rest % 60;
   const hour = (rest - min) / 60;
-  return `${dayText(day)}T${TWO_DIGITS[hour] as string}:${TWO_DIGITS[min] as string}:${TWO_DIGITS[sec] as string}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  // One flat string made from its character codes: a template literal made a tree of half a
+  // dozen string pieces per date, each kept (and copied by the young-generation GC) until the
+  // document is written, and flattened only then.
+  const d = dayText(day);
+  return String.fromCharCode(
+    d.charCodeAt(0), d.charCodeAt(1), d.charCodeAt(2), d.charCodeAt(3), d.charCodeAt(4), d.charCodeAt(5), d.charCodeAt(6), d.charCodeAt(7), d.charCodeAt(8), d.charCodeAt(9),
+    84 /* T */, 48 + Math.floor(hour / 10), 48 + hour % 10, 58 /* : */, 48 + Math.floor(min / 10), 48 + min % 10, 58, 48 + Math.floor(sec / 10), 48 + sec % 10,
+    46 /* . */, 48 + Math.floor(milli / 100), 48 + Math.floor(milli / 10) % 10, 48 + milli % 10, 90 /* Z */,
+  );
 }
 const DAY_MS = 86_400_000;
 const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 const minNullable = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : minStr(a, b));
 
 export function addSession(agg: LogAggregate, s: SessionSummary): void {
