@@ -82,9 +82,21 @@ export interface SenderStats {
   lastMs: number;
   /** by UTC day number of the session's start */
   days: SenderDay[];
-  /** this sender's last few combinations (they recur session after session): found without a key */
+  /**
+   * This sender's combinations (a combination has one connector and remote address: one sender),
+   * in the order they were first seen. Kept here rather than in one Map for the aggregate: the
+   * Map's key, every field of the combination joined, was a string of about 100 characters per
+   * combination, built for every new one and kept, and on 40,000 senders making and keeping
+   * those keys (and copying them through the young generation) was a quarter of the read's CPU.
+   */
+  combos: TrafficCombo[];
+  /** `combos` by comboKey, once there are more than COMBO_LIST_MAX (a hub relaying for many domains); null before */
+  comboIndex: Map<string, TrafficCombo> | null;
+  /** with comboIndex: this sender's last few combinations (they recur session after session), found without a key */
   recent: TrafficCombo[];
 }
+
+const COMBO_LIST_MAX = 8;
 
 /** One distinct (server, port, remote address, auth, TLS, sender domain, recipient domain). */
 export interface TrafficCombo {
@@ -104,13 +116,16 @@ export interface TrafficCombo {
   rcptTo: string;
   /** recipients seen in this combination (accepted or not) */
   count: number;
+  /** when the aggregate first saw it (0, 1, …): the order of the one Map that held them all before (allCombos) */
+  order: number;
 }
 
 export interface LogAggregate {
   sessions: number;
   messages: number;
   senders: Map<string, SenderStats>;
-  combos: Map<string, TrafficCombo>;
+  /** how many combinations the senders hold (the next one's `order`) */
+  comboCount: number;
   /** sender addresses used by each authenticated account (the replay user table) */
   accountAddresses: Map<string, Set<string>>;
   /** what the message tracking logs showed */
@@ -154,7 +169,49 @@ export const NULL_SENDER = '<>';
 export const NO_DOMAIN = '(no domain)';
 
 export function createAggregate(): LogAggregate {
-  return { sessions: 0, messages: 0, senders: new Map(), combos: new Map(), accountAddresses: new Map(), tracking: createTrackingAggregate() };
+  return { sessions: 0, messages: 0, senders: new Map(), comboCount: 0, accountAddresses: new Map(), tracking: createTrackingAggregate() };
+}
+
+/** Every combination of every sender, in the order the aggregate first saw them. */
+export function allCombos(agg: LogAggregate): TrafficCombo[] {
+  const out: TrafficCombo[] = [];
+  for (const st of agg.senders.values()) for (const c of st.combos) out.push(c);
+  return out.sort((a, b) => a.order - b.order);
+}
+
+/** The sender's combination with these fields, if it has one. */
+function findCombo(st: SenderStats, connector: string, server: string, port: number | null, localIp: string | null, remoteIp: string,
+  account: string | null, tls: boolean, senderDomain: string, rcptDomain: string): TrafficCombo | undefined {
+  const list = st.comboIndex === null ? st.combos : st.recent;
+  for (const c of list) {
+    // The same sender key and the same connector: the same remote address too. The connector is
+    // compared because two pairs can join into one key (a connector name holding a NUL).
+    if (c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === tls && c.account === account && c.port === port
+      && c.localIp === localIp && c.server === server && c.connector === connector) return c;
+  }
+  if (st.comboIndex === null) return undefined;
+  const have = st.comboIndex.get(comboKeyOf(connector, server, port, localIp, remoteIp, account, tls, senderDomain, rcptDomain));
+  if (have !== undefined) st.recent = appended(st.recent.length >= RECENT_COMBOS ? st.recent.slice(1) : st.recent, have);
+  return have;
+}
+
+/** Adds `c` (not one the sender has) as the aggregate's next combination. */
+function addCombo(agg: LogAggregate, st: SenderStats, c: TrafficCombo): void {
+  c.order = agg.comboCount++;
+  // At its exact length while short (see appended); a hub's long list grows in place.
+  if (st.comboIndex === null) st.combos = appended(st.combos, c); else st.combos.push(c);
+  if (st.comboIndex !== null) {
+    st.comboIndex.set(comboKey(c), c);
+    st.recent = appended(st.recent.length >= RECENT_COMBOS ? st.recent.slice(1) : st.recent, c);
+  } else if (st.combos.length > COMBO_LIST_MAX) {
+    st.comboIndex = new Map(st.combos.map((x) => [comboKey(x), x]));
+  }
+}
+
+/** `c` into the sender: added as a new combination, or merged into the one with the same fields. */
+function addOrMergeCombo(agg: LogAggregate, st: SenderStats, c: TrafficCombo): void {
+  const have = findCombo(st, c.connector, c.server, c.port, c.localIp, c.remoteIp, c.account, c.tls, c.senderDomain, c.rcptDomain);
+  if (have === undefined) addCombo(agg, st, c); else mergeCombo(have, c);
 }
 
 /** Lower-case domain of an address; `<>` for the null sender. */
@@ -213,7 +270,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   if (st === undefined) {
     st = {
       connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
-      mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: [], recent: [],
+      mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: [], combos: [], comboIndex: null, recent: [],
     };
     agg.senders.set(key, st);
   }
@@ -228,7 +285,6 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   let day = findDay(st.days, dayNo);
   if (day === undefined) { day = { day: dayNo, messages: 0, rcpt: [] }; st.days = appended(st.days, day); }
   day.messages += s.messages;
-  let sessionKey: Array<string | number> | null = null;
   // `0.0.0.0` / `::` (the sandbox when it did not know the address) and an empty field name none.
   const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
   for (const tx of s.transactions) {
@@ -244,25 +300,13 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
       if (r.code >= 200 && r.code < 300) { st.rcptDomains = addCount(st.rcptDomains, rcptDomain); day.rcpt = addCount(day.rcpt, rcptDomain); }
       else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
-      let have: TrafficCombo | undefined;
-      for (const c of st.recent) {
-        if (c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === s.tls
-          && c.account === s.authenticatedAs && c.port === s.localPort && c.localIp === localIp && c.server === s.server) { have = c; break; }
-      }
+      let have = findCombo(st, s.connector, s.server, s.localPort, localIp, s.remoteIp, s.authenticatedAs, s.tls, senderDomain, rcptDomain);
       if (have === undefined) {
-        // The same text as comboKey, joined into one flat string (a template's pieces would
-        // stay in the Map as a tree of a dozen strings per key).
-        sessionKey ??= [s.connector, s.server, s.localPort ?? '', localIp ?? '', s.remoteIp, s.authenticatedAs ?? '', s.tls ? 'tls' : ''];
-        const key = [...sessionKey, senderDomain, rcptDomain].join('\u0001');
-        have = agg.combos.get(key);
-        if (have === undefined) {
-          have = {
-            connector: s.connector, server: s.server, port: s.localPort, localIp, remoteIp: s.remoteIp, account: s.authenticatedAs,
-            mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0,
-          };
-          agg.combos.set(key, have);
-        }
-        st.recent = appended(st.recent.length >= RECENT_COMBOS ? st.recent.slice(1) : st.recent, have);
+        have = {
+          connector: s.connector, server: s.server, port: s.localPort, localIp, remoteIp: s.remoteIp, account: s.authenticatedAs,
+          mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0, order: 0,
+        };
+        addCombo(agg, st, have);
       }
       have.count++;
       // Keep the smallest sample so the result does not depend on which thread saw what first.
@@ -276,10 +320,15 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
 
 const RECENT_COMBOS = 4;
 
-/** A combination's key in LogAggregate.combos (addSession writes the same text from its session's fields). */
+/** A combination's identity as text (its key in SenderStats.comboIndex; scenarios group by it). */
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
+  return comboKeyOf(c.connector, c.server, c.port, c.localIp, c.remoteIp, c.account, c.tls, c.senderDomain, recipientKey);
+}
+
+function comboKeyOf(connector: string, server: string, port: number | null, localIp: string | null, remoteIp: string,
+  account: string | null, tls: boolean, senderDomain: string, recipientKey: string): string {
   // join, not a template: a template's key stays a tree of string pieces in the Map.
-  return [c.connector, c.server, c.port ?? '', c.localIp ?? '', c.remoteIp, c.account ?? '', c.tls ? 'tls' : '', c.senderDomain, recipientKey].join('\u0001');
+  return [connector, server, port ?? '', localIp ?? '', remoteIp, account ?? '', tls ? 'tls' : '', senderDomain, recipientKey].join('\u0001');
 }
 
 /** A sender's key in LogAggregate.senders. */
@@ -298,14 +347,14 @@ export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {
 
 /** Adds `from` into `into` (both produced by addSession). */
 export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
-  // Combinations move between maps here: the shortcuts would point at stale copies.
-  for (const st of into.senders.values()) st.recent = [];
-  for (const st of from.senders.values()) st.recent = [];
   into.sessions += from.sessions;
   into.messages += from.messages;
+  // Combinations are added afterwards, in the order `from` first saw them (the senders' own
+  // lists are in each sender's order): each is `into`'s next, as in the one Map of before.
+  const combos = allCombos(from);
   for (const [key, s] of from.senders) {
     const st = into.senders.get(key);
-    if (st === undefined) { into.senders.set(key, s); continue; }
+    if (st === undefined) { s.combos = []; s.comboIndex = null; s.recent = []; into.senders.set(key, s); continue; }
     st.sessions += s.sessions;
     st.messages += s.messages;
     st.tlsSessions += s.tlsSessions;
@@ -324,10 +373,7 @@ export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
     }
   }
   mergeTracking(into.tracking, from.tracking);
-  for (const [key, c] of from.combos) {
-    const have = into.combos.get(key);
-    if (have === undefined) into.combos.set(key, c); else mergeCombo(have, c);
-  }
+  for (const c of combos) addOrMergeCombo(into, into.senders.get(senderKey(c.connector, c.remoteIp)) as SenderStats, c);
   for (const [account, addrs] of from.accountAddresses) {
     const have = into.accountAddresses.get(account);
     if (have === undefined) into.accountAddresses.set(account, addrs); else for (const a of addrs) have.add(a);
@@ -415,7 +461,9 @@ export function packAggregate(agg: LogAggregate): PackedAggregate {
     out.num(st.days.length);
     for (const d of st.days) { out.num(d.day); out.num(d.messages); out.counts(d.rcpt, Field.DayRcptDomain); }
   }
-  for (const c of agg.combos.values()) {
+  // In the order the aggregate first saw them, which unpackInto keeps.
+  const combos = allCombos(agg);
+  for (const c of combos) {
     out.str(c.connector, Field.Connector); out.str(c.server, Field.Server); out.num(c.port ?? Number.NaN); out.str(c.localIp, Field.LocalIp); out.str(c.remoteIp, Field.RemoteIp);
     out.str(c.account, Field.Account); out.str(c.mechanism, Field.Mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain, Field.SenderDomain); out.str(c.rcptDomain, Field.RcptDomain);
     out.str(c.helo, Field.Helo); out.str(c.mailFrom, Field.MailFrom); out.str(c.rcptTo, Field.RcptTo); out.num(c.count);
@@ -426,7 +474,7 @@ export function packAggregate(agg: LogAggregate): PackedAggregate {
     for (const a of addrs) out.str(a, Field.Address);
   }
   return {
-    sessions: agg.sessions, messages: agg.messages, senders: agg.senders.size, combos: agg.combos.size, accounts: agg.accountAddresses.size,
+    sessions: agg.sessions, messages: agg.messages, senders: agg.senders.size, combos: combos.length, accounts: agg.accountAddresses.size,
     strings: out.strings, numbers: out.numbers, length: out.length, tracking: agg.tracking,
   };
 }
@@ -447,7 +495,6 @@ class Unpacker {
  * them, becomes no object here at all).
  */
 export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
-  for (const st of into.senders.values()) st.recent = [];
   into.sessions += packed.sessions;
   into.messages += packed.messages;
   const read = new Unpacker(packed);
@@ -459,7 +506,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     if (st === undefined) {
       st = {
         connector, server, remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
-        mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: Number.NaN, lastMs: Number.NaN, days: [], recent: [],
+        mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: Number.NaN, lastMs: Number.NaN, days: [], combos: [], comboIndex: null, recent: [],
       };
       into.senders.set(key, st);
     }
@@ -486,10 +533,9 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     const account = read.strOrNull(), mechanism = read.strOrNull(), tls = read.num() === 1, senderDomain = read.str(), rcptDomain = read.str();
     const helo = read.strOrNull(), mailFrom = read.str(), rcptTo = read.str(), count = read.num();
     const port = Number.isNaN(portNumber) ? null : portNumber;
-    const c: TrafficCombo = { connector, server, port, localIp, remoteIp, account, mechanism, tls, senderDomain, rcptDomain, helo, mailFrom, rcptTo, count };
-    const key = comboKey(c);
-    const have = into.combos.get(key);
-    if (have === undefined) into.combos.set(key, c); else mergeCombo(have, c);
+    const c: TrafficCombo = { connector, server, port, localIp, remoteIp, account, mechanism, tls, senderDomain, rcptDomain, helo, mailFrom, rcptTo, count, order: 0 };
+    // Its sender came with it, in the senders part above.
+    addOrMergeCombo(into, into.senders.get(senderKey(connector, remoteIp)) as SenderStats, c);
   }
   for (let i = 0; i < packed.accounts; i++) {
     const account = read.str();

@@ -2,7 +2,7 @@
 // TLS, sender domain, recipient class) seen in the logs, so `replay --compare` can say which
 // real senders break after a change. Pure.
 import { SCENARIOS_SCHEMA, type Scenario, type ScenarioUser, type ScenariosDocument } from '../model.js';
-import { compareAddresses, comboKey, mergeCombo, NULL_SENDER, type LogAggregate, type TrafficCombo } from './aggregate.js';
+import { allCombos, compareAddresses, comboKey, mergeCombo, NULL_SENDER, type LogAggregate, type TrafficCombo } from './aggregate.js';
 import type { LogConfig } from './config.js';
 
 /** Replay never talks to the real Exchange; the password only has to match the users table. */
@@ -12,7 +12,7 @@ interface Group { combo: TrafficCombo; recipient: string }
 
 export function buildScenarios(agg: LogAggregate, config: LogConfig | null): ScenariosDocument {
   const groups = new Map<string, Group>();
-  for (const c of agg.combos.values()) {
+  for (const c of allCombos(agg)) {
     // With the configuration, recipients collapse to internal/external; without it, to their domain.
     const recipient = config === null ? c.rcptDomain : config.isExternal(c.rcptDomain) ? 'external' : 'internal';
     const key = comboKey(c, recipient);

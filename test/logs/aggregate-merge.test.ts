@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '../../bench/lib/prng.js';
-import { addSession, countsMap, createAggregate, mergeAggregate, packAggregate, unpackInto, type Counts, type LogAggregate } from '../../src/logs/aggregate.js';
+import { addSession, allCombos, comboKey, countsMap, createAggregate, domainOf, mergeAggregate, packAggregate, unpackInto, type Counts, type LogAggregate, type TrafficCombo } from '../../src/logs/aggregate.js';
 import type { SessionSummary } from '../../src/logs/types.js';
 
 function randomSessions(seed: number, count: number, senders: number): SessionSummary[] {
@@ -28,6 +28,16 @@ function randomSessions(seed: number, count: number, senders: number): SessionSu
       })),
       delivered: random() < 0.8,
     }));
+    // A connector and an address that join into the same sender key ('a\0b' + 'c', 'a' + 'b\0c')
+    // are still two combinations: such sessions, the same in every other field.
+    if (random() < 0.03) {
+      const [connector, remoteIp] = pick([['a\u0000b', 'c'], ['a', 'b\u0000c']] as const);
+      out.push({
+        connector, server: 'EX01', remoteIp, localIp: '', localPort: 25, firstMs, lastMs: firstMs + 1000, helo: null, tls: false, authenticatedAs: null, authMechanism: null,
+        messages: 1, transactions: [{ mailFrom: 'a@odd.example', mailCode: 250, recipients: [{ address: 'b@odd.example', code: 250 }], delivered: true }],
+      });
+      continue;
+    }
     out.push({
       connector: pick(['EX01\\Relay', 'EX01\\Frontend']), server: pick(['EX01', 'EX02']), remoteIp: `10.0.${sender >> 8}.${sender & 255}`,
       localIp: pick(['', '0.0.0.0', '10.0.0.1']), localPort: pick([25, 587, null]), firstMs, lastMs: firstMs + 1000,
@@ -51,14 +61,71 @@ function view(agg: LogAggregate): unknown {
     sessions: agg.sessions,
     messages: agg.messages,
     senders: [...agg.senders].map(([key, st]) => [key, {
-      ...st, recent: null, mailFromDomains: counts(st.mailFromDomains), rcptDomains: counts(st.rcptDomains),
+      ...st, recent: null, combos: st.combos.map((c) => c.order), comboIndex: st.comboIndex === null ? null : [...st.comboIndex.keys()],
+      mailFromDomains: counts(st.mailFromDomains), rcptDomains: counts(st.rcptDomains),
       days: st.days.map((d) => ({ ...d, rcpt: counts(d.rcpt) })),
     }]),
-    combos: [...agg.combos],
+    combos: allCombos(agg).map((c) => [comboKey(c), c]),
     accounts: [...agg.accountAddresses].map(([a, set]) => [a, [...set]]),
     tracking: agg.tracking,
   };
 }
+
+/**
+ * The plain definition of the combinations: one Map keyed by every field, in the order first seen
+ * (what the aggregate held before it kept them per sender, found by a short list or an index).
+ */
+function plainCombos(sessions: readonly SessionSummary[]): Array<Omit<TrafficCombo, 'order'>> {
+  const map = new Map<string, Omit<TrafficCombo, 'order'>>();
+  for (const s of sessions) {
+    const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
+    for (const tx of s.transactions) {
+      if (tx.mailCode === 0) continue;
+      const senderDomain = domainOf(tx.mailFrom);
+      for (const r of tx.recipients) {
+        const rcptDomain = domainOf(r.address);
+        const key = JSON.stringify([s.connector, s.server, s.localPort, localIp, s.remoteIp, s.authenticatedAs, s.tls, senderDomain, rcptDomain]);
+        let c = map.get(key);
+        if (c === undefined) {
+          c = { connector: s.connector, server: s.server, port: s.localPort, localIp, remoteIp: s.remoteIp, account: s.authenticatedAs, mechanism: s.authMechanism,
+            tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0 };
+          map.set(key, c);
+        }
+        c.count++;
+        if (s.authMechanism !== null && (c.mechanism === null || s.authMechanism < c.mechanism)) c.mechanism = s.authMechanism;
+        if (s.helo !== null && (c.helo === null || s.helo < c.helo)) c.helo = s.helo;
+        if (tx.mailFrom < c.mailFrom) c.mailFrom = tx.mailFrom;
+        if (r.address < c.rcptTo) c.rcptTo = r.address;
+      }
+    }
+  }
+  return [...map.values()];
+}
+
+function combosOf(agg: LogAggregate): Array<Omit<TrafficCombo, 'order'>> {
+  const list = allCombos(agg);
+  assert.deepStrictEqual(list.map((c) => c.order), list.map((_, i) => i));
+  return list.map(({ order: _, ...c }) => c);
+}
+
+describe('combinations kept per sender', () => {
+  for (const seed of [11, 12, 13]) {
+    it(`are the one-Map definition, also merged and unpacked (seed ${seed})`, () => {
+      const sessions = randomSessions(seed, 1500, 30 + seed);
+      const agg = aggregateOf(sessions);
+      // Some senders must have outgrown the short list.
+      assert.ok([...agg.senders.values()].some((st) => st.comboIndex !== null));
+      assert.deepStrictEqual(combosOf(agg), plainCombos(sessions));
+      const cut = 600;
+      const merged = aggregateOf(sessions.slice(0, cut));
+      mergeAggregate(merged, aggregateOf(sessions.slice(cut)));
+      assert.deepStrictEqual(combosOf(merged), plainCombos(sessions));
+      const unpacked = aggregateOf(sessions.slice(0, cut));
+      unpackInto(unpacked, packAggregate(aggregateOf(sessions.slice(cut))));
+      assert.deepStrictEqual(combosOf(unpacked), plainCombos(sessions));
+    });
+  }
+});
 
 describe('a worker aggregate packed and unpacked into this thread', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
