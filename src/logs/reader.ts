@@ -1,7 +1,8 @@
 // Streaming reader for SMTP receive protocol logs and message tracking logs: finds the log
 // files (by content), cuts large plain files into line-aligned byte ranges, and reads them in
 // order in this thread; when a second core is free while the first pieces are read, a worker
-// thread takes the far end of the rest (both cores). Each reader folds the sessions it sees
+// thread takes the far end of the rest (both cores), and this thread takes back the far end of
+// what the worker has not begun when its own part is read first. Each reader folds the sessions it sees
 // completely into its own aggregate and hands back the sessions it saw only part of (they cross
 // from one run into the other, or are damaged excerpts); those are merged by session key and
 // replayed here, and the worker's aggregate is added to this thread's. Memory stays bounded: fixed read buffers, and only open sessions are held.
@@ -324,9 +325,10 @@ async function readChoosingThreads(items: readonly WorkItem[], sample: { start: 
 }
 
 /**
- * What a worker costs this thread in time beyond its reading: it starts after the choice, needs
- * its own start-up, and its aggregate is packed and added here afterwards (about 100 ms each on
- * the 400 MB senders shape).
+ * What a worker costs this thread in time beyond its reading: its start-up not yet done at the
+ * choice, code it compiles afresh, and its aggregate packed and added here afterwards (about 100
+ * ms each on the 400 MB senders shape). Too much here is not taken back (the worker would wait
+ * with nothing to read); too little is (`stealFarEnd`), for a reader of its own more.
  */
 const WORKER_LAG_MS = 250;
 
