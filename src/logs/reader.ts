@@ -1,7 +1,8 @@
 // Streaming reader for SMTP receive protocol logs and message tracking logs: finds the log
 // files (by content), cuts large plain files into line-aligned byte ranges, and reads them in
 // order in this thread; when a second core is free while the first pieces are read, a worker
-// thread takes the far end of the rest (both cores). Each reader folds the sessions it sees
+// thread takes the far end of the rest (both cores), and this thread takes back the far end of
+// what the worker has not begun when its own part is read first. Each reader folds the sessions it sees
 // completely into its own aggregate and hands back the sessions it saw only part of (they cross
 // from one run into the other, or are damaged excerpts); those are merged by session key and
 // replayed here, and the worker's aggregate is added to this thread's. Memory stays bounded: fixed read buffers, and only open sessions are held.
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { errnoMessage, InputError, InternalError } from '../errors.js';
-import { addSession, createAggregate, unpackInto, type LogAggregate, type PackedAggregate } from './aggregate.js';
+import { addSession, createAggregate, mergeAggregate, unpackInto, type LogAggregate, type PackedAggregate } from './aggregate.js';
 import { readItem, type WorkItem } from './read-item.js';
 import { SessionTable, type ScanWarning } from './scan.js';
 import { mergePartials, summarizeSession } from './session.js';
@@ -52,6 +53,8 @@ export interface ReadResult {
   warnings: ScanWarning[];
   /** threads that read (1: this one alone) */
   threads: number;
+  /** runs of consecutive work read, each by a reader of its own: one per thread, and one more each time this thread took over the far end of a worker's (`stealFarEnd`) */
+  runs: number;
 }
 
 const SNIFF_BYTES = 8192;
@@ -226,8 +229,8 @@ export interface ReaderResult {
 /** What a worker thread hands back: its aggregate packed (see PackedAggregate). */
 export type WorkerResult = Omit<ReaderResult, 'aggregate'> & { packed: PackedAggregate };
 
-/** This thread's result and the workers', in the order of their shares. */
-interface SharesRead { own: ReaderResult; workers: WorkerResult[] }
+/** Every reader's result in the order of the work: this thread's first (its aggregate is the base), then workers' and this thread's later runs. */
+interface SharesRead { own: ReaderResult; others: Array<ReaderResult | WorkerResult> }
 
 export async function readLogs(inputs: readonly string[], options: ReadOptions = {}): Promise<ReadResult> {
   // The CPU times are sampled from here on, while the files are found and the first are read.
@@ -246,21 +249,26 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   let results: SharesRead;
   if (sampleFrom === null) results = await readShares(splitShares(items, Math.max(1, options.workers ?? 0)), progress, options.sweepEvery);
   // Too small for two threads, or one core: nothing to measure.
-  else if (defaultWorkers(total, cores, cores) < 2) results = { own: await readInThread(items, progress, options.sweepEvery), workers: [] };
+  else if (defaultWorkers(total, cores, cores) < 2) results = { own: await readInThread(items, progress, options.sweepEvery), others: [] };
   else {
     const choose = (): number => defaultWorkers(total, cores, freeCores(sampleFrom, sampleCpu()));
-    results = await readChoosingThreads(items, { start: sampleStart, choose, workerLagMs: options.workerLagMs ?? WORKER_LAG_MS }, progress, options.sweepEvery);
+    // The worker starts up now, while the first pieces are read and the cores sampled, so that
+    // it reads as soon as it is chosen; it is ended unused when the cores turn out to be busy.
+    const spare = spawnWorker(options.sweepEvery);
+    results = await readChoosingThreads(items, { start: sampleStart, choose, workerLagMs: options.workerLagMs ?? WORKER_LAG_MS }, spare, progress, options.sweepEvery);
   }
 
-  // This thread's aggregate is the base: the workers' are added to it, each let go once added.
-  const { own, workers } = results;
+  // This thread's aggregate is the base: the others' are added to it in the order of the work, each let go once added.
+  const { own, others } = results;
   const aggregate = own.aggregate;
   const open = new Map<string, SessionPartial>();
   let lines = 0;
   let records = 0;
-  const threads = 1 + workers.length;
-  for (let r: Omit<ReaderResult, 'aggregate'> | undefined = own; r !== undefined; r = workers.shift()) {
-    if (r !== own) unpackInto(aggregate, (r as WorkerResult).packed);
+  const threads = 1 + others.filter((r) => 'packed' in r).length;
+  const runs = 1 + others.length;
+  for (let r: ReaderResult | WorkerResult | undefined = own; r !== undefined; r = others.shift()) {
+    if ('packed' in r) unpackInto(aggregate, r.packed);
+    else if (r !== own) mergeAggregate(aggregate, r.aggregate);
     lines += r.lines;
     records += r.records;
     warnings.push(...r.warnings);
@@ -273,7 +281,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
   for (const p of open.values()) addSession(aggregate, summarizeSession(p));
   // Tracked messages held for the network-message-id check: every log is read now.
   settlePending(aggregate.tracking);
-  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings, threads };
+  return { aggregate, files: files.length, trackingFiles: files.filter((f) => f.kind === 'tracking').length, lines, records, warnings, threads, runs };
 }
 
 /**
@@ -282,11 +290,14 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
  * is left (`splitRest`), or this thread reads on (the same as one thread). Nothing waits for the
  * sample unless the work is read before it ends.
  */
-async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number; workerLagMs: number }, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
+async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number; workerLagMs: number }, spare: Spawned, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
   const here = new ThreadRead(sweepEvery);
   const readStart = performance.now();
   let readBytes = 0;
-  let worker: { worker: Worker; result: Promise<WorkerResult> } | null = null;
+  let given: { items: WorkItem[]; claims: Claims; result: Promise<WorkerResult> } | null = null;
+  let spareEnded = false;
+  // Ended as soon as it is known not to be needed: its start-up competes with this thread's reading.
+  const endSpare = (): void => { if (!spareEnded) { spareEnded = true; void spare.worker.terminate(); } };
   let chosen = false;
   let end = items.length; // this thread's last item + 1
   try {
@@ -296,23 +307,28 @@ async function readChoosingThreads(items: readonly WorkItem[], sample: { start: 
       readBytes += item.end - item.start;
       if (chosen || next === end - 1 || performance.now() - sample.start < SAMPLE_MS) continue;
       chosen = true;
-      if (sample.choose() < 2) continue;
-      const [mine, theirs] = splitRest(items.slice(next + 1), readBytes / Math.max(1, performance.now() - readStart), sample.workerLagMs);
-      if (theirs.length === 0) continue;
+      const [mine, theirs] = sample.choose() < 2 ? [[], []] : splitRest(items.slice(next + 1), readBytes / Math.max(1, performance.now() - readStart), sample.workerLagMs);
+      if (theirs.length === 0) { endSpare(); continue; }
       end = next + 1 + mine.length;
-      worker = readInWorker(theirs, progress, sweepEvery);
+      const claims = createClaims(theirs.length);
+      given = { items: theirs, claims, result: readInWorker(spare, theirs, claims, progress) };
     }
-    return { own: here.result(), workers: worker === null ? [] : [await worker.result] };
+    if (given === null) {
+      endSpare();
+      return { own: here.result(), others: [] };
+    }
+    return { own: here.result(), others: await readFarEnds(given, progress, sweepEvery) };
   } catch (error) {
-    if (worker !== null) void worker.worker.terminate();
+    endSpare();
     throw error;
   }
 }
 
 /**
- * What a worker costs this thread in time beyond its reading: it starts after the choice, needs
- * its own start-up, and its aggregate is packed and added here afterwards (about 100 ms each on
- * the 400 MB senders shape).
+ * What a worker costs this thread in time beyond its reading: its start-up not yet done at the
+ * choice, code it compiles afresh, and its aggregate packed and added here afterwards (about 100
+ * ms each on the 400 MB senders shape). Too much here is not taken back (the worker would wait
+ * with nothing to read); too little is (`stealFarEnd`), for a reader of its own more.
  */
 const WORKER_LAG_MS = 250;
 
@@ -361,12 +377,18 @@ export function splitShares(items: readonly WorkItem[], count: number): WorkItem
 
 /** Reads the first share in this thread and every other share in a worker thread of its own, at the same time. */
 async function readShares(shares: readonly WorkItem[][], progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
-  if (shares.length === 1) return { own: await readInThread(shares[0] as WorkItem[], progress, sweepEvery), workers: [] };
-  const workers = shares.slice(1).map((share) => readInWorker(share, progress, sweepEvery));
+  if (shares.length === 1) return { own: await readInThread(shares[0] as WorkItem[], progress, sweepEvery), others: [] };
+  const workers = shares.slice(1).map((share) => {
+    const spawned = spawnWorker(sweepEvery);
+    const claims = createClaims(share.length);
+    return { worker: spawned.worker, items: share, claims, result: readInWorker(spawned, share, claims, progress) };
+  });
   try {
     // The workers start up while this thread reads its own share.
     const own = await readInThread(shares[0] as WorkItem[], progress, sweepEvery);
-    return { own, workers: await Promise.all(workers.map((w) => w.result)) };
+    // With one worker this thread takes over what it has not read yet; with more, each reads its whole share.
+    const last = workers.length === 1 ? await readFarEnds(workers[0] as (typeof workers)[number], progress, sweepEvery) : await Promise.all(workers.map((w) => w.result));
+    return { own, others: last };
   } catch (error) {
     for (const w of workers) void w.worker.terminate();
     throw error;
@@ -402,15 +424,80 @@ class ThreadRead {
   }
 }
 
-/** Reads `items` in order in the calling thread (this one, or a worker's: worker.ts). */
-export async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): Promise<ReaderResult> {
+/**
+ * Reads `items` in order in the calling thread (this one, or a worker's: worker.ts); with
+ * `claims`, each item only once claimed (`claimNext`), and none after the first refused.
+ */
+export async function readInThread(items: readonly WorkItem[], progress: (bytes: number) => void, sweepEvery?: number, claims?: Claims): Promise<ReaderResult> {
   const here = new ThreadRead(sweepEvery);
-  for (const item of items) await here.read(item, progress);
+  for (let i = 0; i < items.length; i++) {
+    if (claims !== undefined && claimNext(claims) !== i) break;
+    await here.read(items[i] as WorkItem, progress);
+  }
   return here.result();
 }
 
+/**
+ * A worker's items as it and this thread claim them, in one 64-bit word changed by
+ * compare-and-swap only: the worker's next item (low half) and the end of its run (high half).
+ * The worker claims from the front, one item at a time; this thread, once its own work is
+ * read, moves the end back and reads the far end itself (`stealFarEnd`). The worker starts
+ * later than this thread and compiles its code afresh, so a split made in advance leaves this
+ * thread waiting (docs/performance.md, Logs).
+ */
+export type Claims = BigInt64Array;
+const HALF = 32n;
+const LOW = (1n << HALF) - 1n;
+
+export function createClaims(count: number): Claims {
+  const claims = new BigInt64Array(new SharedArrayBuffer(8));
+  claims[0] = BigInt(count) << HALF;
+  return claims;
+}
+
+/** The worker's next item, claimed; -1 once the rest is this thread's. */
+export function claimNext(claims: Claims): number {
+  for (;;) {
+    const word = Atomics.load(claims, 0);
+    const next = word & LOW;
+    if (next >= word >> HALF) return -1;
+    if (Atomics.compareExchange(claims, 0, word, word + 1n) === word) return Number(next);
+  }
+}
+
+/**
+ * Takes the far end of the worker's unclaimed items for this thread: the items whose middle
+ * byte falls in the far half of their bytes (at least the last one). [from, to) of `items`, or
+ * null when the worker has claimed every one.
+ */
+export function stealFarEnd(claims: Claims, items: readonly WorkItem[]): [number, number] | null {
+  for (;;) {
+    const word = Atomics.load(claims, 0);
+    const next = Number(word & LOW);
+    const end = Number(word >> HALF);
+    if (next >= end) return null;
+    const [keep] = splitRest(items.slice(next, end), 1, 0);
+    const cut = next + keep.length;
+    if (Atomics.compareExchange(claims, 0, word, (BigInt(cut) << HALF) | BigInt(next)) === word) return [cut, end];
+  }
+}
+
+/**
+ * The worker's result and this thread's runs of its far end, in the order of the work: once its
+ * own share is read, this thread takes the far end of what the worker has not claimed yet,
+ * again and again, each run in a reader of its own, until the worker has claimed the rest.
+ */
+async function readFarEnds(given: { items: WorkItem[]; claims: Claims; result: Promise<WorkerResult> }, progress: (bytes: number) => void, sweepEvery?: number): Promise<Array<ReaderResult | WorkerResult>> {
+  const taken: ReaderResult[] = [];
+  for (let run = stealFarEnd(given.claims, given.items); run !== null; run = stealFarEnd(given.claims, given.items)) {
+    // Each run ends where the one taken before it begins.
+    taken.unshift(await readInThread(given.items.slice(run[0], run[1]), progress, sweepEvery));
+  }
+  return [await given.result, ...taken];
+}
+
 /** Messages between this thread and a worker (see worker.ts). */
-export type ToWorker = { type: 'items'; items: WorkItem[] };
+export type ToWorker = { type: 'items'; items: WorkItem[]; claims: Claims };
 export type FromWorker =
   | { type: 'progress'; bytes: number }
   | { type: 'result'; result: WorkerResult }
@@ -424,23 +511,33 @@ export type FromWorker =
  */
 const WORKER_YOUNG_GENERATION_MB = 12;
 
-function spawnWorker(sweepEvery: number | undefined): Worker {
+/** A worker thread started (`spawnWorker`), and why it ended if it did before it was given work. */
+interface Spawned { worker: Worker; gone: Error | null }
+
+/** A worker thread that starts up and waits for its items (`readInWorker`). */
+function spawnWorker(sweepEvery: number | undefined): Spawned {
   const workerData = { sweepEvery };
   const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
   const here = import.meta.url;
+  let worker: Worker;
   if (here.endsWith('.ts')) {
     // Running from source (tests, benchmarks under tsx): the worker must load tsx itself.
     const target = new URL('./worker.ts', here).href;
     const tsx = import.meta.resolve('tsx/esm/api');
-    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true, workerData, resourceLimits });
-  }
-  return new Worker(new URL('./worker.js', here), { workerData, resourceLimits });
+    worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true, workerData, resourceLimits });
+  } else worker = new Worker(new URL('./worker.js', here), { workerData, resourceLimits });
+  // A worker that fails before it is given work (or is never given any) must not end the
+  // process with an unhandled 'error' event: readInWorker reports it once it gives the work.
+  const spawned: Spawned = { worker, gone: null };
+  worker.on('error', (error) => { spawned.gone ??= error; });
+  worker.on('exit', (code) => { spawned.gone ??= new InternalError(`log reader thread exited with code ${code}`); });
+  return spawned;
 }
 
-/** One worker thread reading `items` in order into its own reader. */
-function readInWorker(items: WorkItem[], progress: (bytes: number) => void, sweepEvery?: number): { worker: Worker; result: Promise<WorkerResult> } {
-  const worker = spawnWorker(sweepEvery);
+/** `worker` (from spawnWorker) reading `items` in order into its own reader. */
+function readInWorker({ worker, gone }: Spawned, items: WorkItem[], claims: Claims, progress: (bytes: number) => void): Promise<WorkerResult> {
   const result = new Promise<WorkerResult>((resolve, reject) => {
+    if (gone !== null) { reject(gone); return; }
     let finished = false;
     worker.on('message', (msg: FromWorker) => {
       switch (msg.type) {
@@ -458,6 +555,6 @@ function readInWorker(items: WorkItem[], progress: (bytes: number) => void, swee
   // Awaited only once this thread has read its own share: a worker that fails before then must
   // not count as an unhandled rejection (that would end the process with a stack trace).
   result.catch(() => undefined);
-  worker.postMessage({ type: 'items', items } satisfies ToWorker);
-  return { worker, result };
+  worker.postMessage({ type: 'items', items, claims } satisfies ToWorker);
+  return result;
 }

@@ -5,9 +5,13 @@
 // logs for the same network message, and not a message a mailbox submitted (its first RECEIVE
 // is a STOREDRIVER one). Like the protocol-log scanner, this one splits fields straight from
 // the bytes and decodes only what a RECEIVE event needs: most records are other events.
+// A RECEIVE whose fields are byte for byte an earlier one's (the same device, server and
+// addresses: nearly all) is not decoded again: caches keyed by those bytes give its row and
+// signature, and its network-message-id is held by its bits (tracking-pending.ts).
 // Everything a reader collects is plain data that crosses worker_threads by structured clone
 // and merges in any order (sums, unions, earliest-wins).
 import { dateMs, type ScanWarning } from './scan.js';
+import { claimGuidBytes, claimId, createPending, mergePending, type PendingMessages } from './tracking-pending.js';
 
 /** One (client address, original client address, logged connector, logging server) combination. */
 export interface TrackRow {
@@ -27,14 +31,6 @@ export interface TrackRow {
   counts: Map<number, Map<number, number>>;
 }
 
-/** A RECEIVE with a network-message-id, held until every log is read: the earliest one wins. */
-export interface PendingMessage {
-  /** index into `rows`; -1: a STOREDRIVER RECEIVE (submitted from a mailbox: not a device) */
-  row: number;
-  ms: number;
-  sig: number;
-}
-
 export interface TrackingAggregate {
   /** records read (every event) */
   events: number;
@@ -45,7 +41,7 @@ export interface TrackingAggregate {
   /** `return-path domain \u0001 recipient domain \u0001 …` of a message, interned */
   sigs: string[];
   sigIndex: Map<string, number>;
-  pending: Map<string, PendingMessage>;
+  pending: PendingMessages;
   /** addresses the logs show belong to Exchange (server-ip of RECEIVE events, STOREDRIVER client-ip) → server name ('' unknown) */
   exchangeAddresses: Map<string, string>;
   storeDriverReceives: number;
@@ -53,7 +49,7 @@ export interface TrackingAggregate {
 
 export function createTrackingAggregate(): TrackingAggregate {
   return {
-    events: 0, receives: 0, rows: [], rowIndex: new Map(), sigs: [], sigIndex: new Map(), pending: new Map(),
+    events: 0, receives: 0, rows: [], rowIndex: new Map(), sigs: [], sigIndex: new Map(), pending: createPending(),
     exchangeAddresses: new Map(), storeDriverReceives: 0,
   };
 }
@@ -114,31 +110,22 @@ export function mergeTracking(into: TrackingAggregate, from: TrackingAggregate):
     for (const [sig, days] of r.counts) for (const [day, n] of days) countInto(row, sigMap[sig] as number, day, n);
     return i;
   });
-  for (const [id, m] of from.pending) {
-    const mapped = { row: m.row < 0 ? -1 : rowMap[m.row] as number, ms: m.ms, sig: m.row < 0 ? -1 : sigMap[m.sig] as number };
-    const have = into.pending.get(id);
-    if (have === undefined || earlier(mapped, have)) into.pending.set(id, mapped);
-  }
+  mergePending(into.pending, from.pending, rowMap, sigMap);
   for (const [ip, server] of from.exchangeAddresses) {
     if (!into.exchangeAddresses.has(ip) || into.exchangeAddresses.get(ip) === '') into.exchangeAddresses.set(ip, server);
   }
 }
 
-/** The earlier RECEIVE of the same network message wins; at the same instant the mailbox submission (it came first). */
-function earlier(a: PendingMessage, b: PendingMessage): boolean {
-  if (Number.isNaN(b.ms)) return !Number.isNaN(a.ms) || a.row < b.row;
-  if (Number.isNaN(a.ms)) return false;
-  return a.ms < b.ms || (a.ms === b.ms && a.row < b.row);
-}
-
 /** Folds the held messages into their rows (once, after every reader's aggregate was merged). */
 export function settlePending(agg: TrackingAggregate): void {
-  for (const m of agg.pending.values()) {
-    if (m.row < 0) continue;
-    const row = agg.rows[m.row] as TrackRow;
-    countInto(row, m.sig, dayOf(m.ms), 1);
+  const p = agg.pending;
+  for (let i = 0; i < p.count; i++) {
+    const rowNo = p.row[i] as number;
+    if (rowNo < 0) continue;
+    const row = agg.rows[rowNo] as TrackRow;
+    countInto(row, p.sig[i] as number, dayOf(p.ms[i] as number), 1);
   }
-  agg.pending.clear();
+  agg.pending = createPending();
 }
 
 function rowKey(clientIp: string, originalClientIp: string, connector: string, server: string, modern: boolean): string {
@@ -153,6 +140,8 @@ interface TrackLayout {
   returnPath: number; originalClientIp: number;
   /** fields to split before the event is known */
   head: number;
+  /** fields to split for a RECEIVE: up to the last one read */
+  receive: number;
 }
 
 export function trackLayoutOf(names: readonly string[]): TrackLayout | null {
@@ -161,10 +150,11 @@ export function trackLayoutOf(names: readonly string[]): TrackLayout | null {
     n: names.length, date: at('date-time'), clientIp: at('client-ip'), clientHost: at('client-hostname'), serverIp: at('server-ip'),
     serverHost: at('server-hostname'), connector: at('connector-id'), source: at('source'), event: at('event-id'),
     networkId: at('network-message-id'), recipients: at('recipient-address'), returnPath: at('return-path'),
-    originalClientIp: at('original-client-ip'), head: 0,
+    originalClientIp: at('original-client-ip'), head: 0, receive: 0,
   };
   if (l.date < 0 || l.clientIp < 0 || l.source < 0 || l.event < 0 || l.recipients < 0) return null;
   l.head = Math.max(l.source, l.event) + 1;
+  l.receive = Math.min(MAX_FIELDS, Math.max(l.head, l.date, l.clientIp, l.clientHost, l.serverIp, l.serverHost, l.connector, l.networkId, l.recipients, l.returnPath, l.originalClientIp) + 1);
   return l;
 }
 
@@ -215,6 +205,124 @@ function domainOfAddress(address: string): string {
   return at < 0 || at === a.length - 1 ? '(no domain)' : a.slice(at + 1).replace(/>$/, '').toLowerCase();
 }
 
+/**
+ * Raw bytes of k fields → a number (a row, a signature) for records whose fields are byte for
+ * byte an earlier record's: decoding, normalising and keying them again would give the same
+ * number. A cache (dropped whole when full): a miss goes the plain way. The caller puts the
+ * fields' spans in `s`/`e`, then calls `get` and, after a miss, `set` with the same spans.
+ */
+class SpanCache {
+  readonly s: Int32Array;
+  readonly e: Int32Array;
+  private readonly slots: Int32Array; // entry + 1; 0: free; at most half full (short probes)
+  private readonly at: Int32Array; // where an entry's bytes start in `pool`
+  private readonly lens: Int32Array; // k span lengths per entry
+  private readonly values: Int32Array;
+  private pool = new Uint8Array(1024); // grows to SPAN_POOL: a scanner per file or range
+  private used = 0;
+  private count = 0;
+  private slot = 0; // where the last `get` stopped: the free slot `set` fills
+
+  /** `entries`: a power of two */
+  constructor(private readonly k: number, private readonly entries: number) {
+    this.s = new Int32Array(k);
+    this.e = new Int32Array(k);
+    this.slots = new Int32Array(entries * 2);
+    this.at = new Int32Array(entries);
+    this.lens = new Int32Array(entries * k);
+    this.values = new Int32Array(entries);
+  }
+
+  get(buf: Uint8Array): number {
+    const k = this.k, s = this.s, e = this.e;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < k; j++) {
+      const end = e[j] as number;
+      for (let i = s[j] as number; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
+      h = Math.imul(h ^ (256 + end - (s[j] as number)), 16777619);
+    }
+    const mask = this.slots.length - 1;
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const entry = (this.slots[slot] as number) - 1;
+      if (entry < 0) { this.slot = slot; return -1; }
+      if (this.matches(buf, entry)) return this.values[entry] as number;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private matches(buf: Uint8Array, entry: number): boolean {
+    const k = this.k, pool = this.pool;
+    let p = this.at[entry] as number;
+    for (let j = 0; j < k; j++) {
+      const start = this.s[j] as number, len = (this.e[j] as number) - start;
+      if (this.lens[entry * k + j] !== len) return false;
+      for (let i = 0; i < len; i++) if (pool[p + i] !== buf[start + i]) return false;
+      p += len;
+    }
+    return true;
+  }
+
+  set(buf: Uint8Array, value: number): void {
+    const k = this.k;
+    let bytes = 0;
+    for (let j = 0; j < k; j++) bytes += (this.e[j] as number) - (this.s[j] as number);
+    if (bytes > SPAN_POOL) return;
+    if (this.used + bytes > this.pool.length && this.pool.length < SPAN_POOL) {
+      const bigger = new Uint8Array(Math.min(SPAN_POOL, Math.max(this.pool.length * 2, this.used + bytes)));
+      bigger.set(this.pool.subarray(0, this.used));
+      this.pool = bigger;
+    }
+    if (this.count === this.entries || this.used + bytes > this.pool.length) {
+      this.clear();
+      this.get(buf); // the free slot in the emptied table
+    }
+    const entry = this.count++;
+    this.at[entry] = this.used;
+    for (let j = 0; j < k; j++) {
+      const start = this.s[j] as number, end = this.e[j] as number;
+      this.pool.set(buf.subarray(start, end), this.used);
+      this.used += end - start;
+      this.lens[entry * k + j] = end - start;
+    }
+    this.values[entry] = value;
+    this.slots[this.slot] = entry + 1;
+  }
+
+  clear(): void {
+    if (this.count === 0) return;
+    this.slots.fill(0);
+    this.count = 0;
+    this.used = 0;
+  }
+}
+const SPAN_POOL = 256 * 1024;
+
+/**
+ * The caches of the scanners that read into one aggregate, one file after the other: rows and
+ * signatures are numbered per aggregate, and the same devices appear in every file. Not part of
+ * the aggregate (nothing to clone or merge); numbers stay valid when others are merged into it.
+ */
+interface AggregateCaches {
+  /** raw client-ip, original-client-ip, connector-id, server-hostname → row, per era (part of a row's key) */
+  legacyRows: SpanCache;
+  modernRows: SpanCache;
+  /** raw return-path, recipient-address → signature */
+  sigs: SpanCache;
+  /** raw server-ip, server-hostname last recorded into exchangeAddresses */
+  lastServer: SpanCache;
+}
+const aggregateCaches = new WeakMap<TrackingAggregate, AggregateCaches>();
+
+function cachesOf(agg: TrackingAggregate): AggregateCaches {
+  let c = aggregateCaches.get(agg);
+  if (c === undefined) {
+    c = { legacyRows: new SpanCache(4, 1024), modernRows: new SpanCache(4, 1024), sigs: new SpanCache(2, 1024), lastServer: new SpanCache(2, 1) };
+    aggregateCaches.set(agg, c);
+  }
+  return c;
+}
+
 /** Scans one file (or a line-aligned range of it) into a TrackingAggregate. */
 export class TrackingScanner {
   lines = 0;
@@ -228,8 +336,15 @@ export class TrackingScanner {
   private readonly esc = new Uint8Array(MAX_FIELDS);
   private nf = 0;
   private lineNo: number;
+  /** the caches below in front of the plain decoding (off: every record decoded, for the tests) */
+  private readonly fast: boolean;
+  private readonly caches: AggregateCaches;
+  private rowCache: SpanCache;
 
-  constructor(private readonly agg: TrackingAggregate, readonly file: string, firstLine: number | null = 1, header?: TrackHeader) {
+  constructor(private readonly agg: TrackingAggregate, readonly file: string, firstLine: number | null = 1, header?: TrackHeader, options: { fast?: boolean } = {}) {
+    this.fast = options.fast ?? true;
+    this.caches = cachesOf(agg);
+    this.rowCache = this.caches.legacyRows;
     this.lineNo = firstLine === null ? Number.NaN : firstLine - 1;
     if (header !== undefined) {
       this.version = header.version;
@@ -263,7 +378,13 @@ export class TrackingScanner {
     const layout = trackLayoutOf(names);
     if (layout === null) { this.warn('#Fields lacks date-time, client-ip, source, event-id or recipient-address: records skipped'); return; }
     this.layout = layout;
-    this.modern = isModern(this.version, layout);
+    this.setModern(isModern(this.version, layout));
+  }
+
+  /** A row is keyed by its era too: the rows cached for the other era are not this one's. */
+  private setModern(modern: boolean): void {
+    this.modern = modern;
+    this.rowCache = modern ? this.caches.modernRows : this.caches.legacyRows;
   }
 
   private line(buf: Buffer, ls: number, le: number): void {
@@ -284,7 +405,7 @@ export class TrackingScanner {
       const version = /^#\s*Version:\s*(.*)$/i.exec(text);
       if (version !== null) {
         this.version = (version[1] ?? '').trim();
-        if (this.layout !== null) this.modern = isModern(this.version, this.layout);
+        if (this.layout !== null) this.setModern(isModern(this.version, this.layout));
       }
       return;
     }
@@ -303,54 +424,115 @@ export class TrackingScanner {
     const smtp = equalsAt(buf, fs[L.source] as number, fe[L.source] as number, L_SMTP);
     const storeDriver = !smtp && equalsAt(buf, fs[L.source] as number, fe[L.source] as number, L_STOREDRIVER);
     if (!smtp && !storeDriver) return;
-    this.split(buf, q, le, Math.min(L.n, MAX_FIELDS));
-    const field = (i: number): string => (i >= 0 && i < this.nf ? this.text(buf, i) : '');
+    this.split(buf, q, le, L.receive);
     const ms = dateMs(buf, fs[L.date] as number, fe[L.date] as number);
     const agg = this.agg;
-    const serverHost = shortServerName(field(L.serverHost));
-    const serverIp = normalizeLoggedAddress(field(L.serverIp));
-    if (serverIp !== '') agg.exchangeAddresses.set(serverIp, serverHost !== '' ? serverHost : agg.exchangeAddresses.get(serverIp) ?? '');
-    const networkId = field(L.networkId).trim().toLowerCase();
+    this.noteServer(buf, L);
     if (storeDriver) {
       // Submitted from a mailbox: the client is the mailbox server itself, never a device.
       // UNSURE(reference): whether the hub's SMTP RECEIVE of the same message carries the Outlook
       // client as original-client-ip is not confirmed; the earliest-RECEIVE rule covers both.
       // (docs/reference/message-tracking.md §3)
       agg.storeDriverReceives++;
-      const client = normalizeLoggedAddress(field(L.clientIp));
-      if (client !== '' && !agg.exchangeAddresses.has(client)) agg.exchangeAddresses.set(client, shortServerName(field(L.clientHost)));
-      if (networkId !== '') {
-        const claim = { row: -1, ms, sig: -1 };
-        const have = agg.pending.get(networkId);
-        if (have === undefined || earlier(claim, have)) agg.pending.set(networkId, claim);
-      }
+      const client = normalizeLoggedAddress(this.field(buf, L.clientIp));
+      if (client !== '' && !agg.exchangeAddresses.has(client)) agg.exchangeAddresses.set(client, shortServerName(this.field(buf, L.clientHost)));
+      this.hold(buf, L.networkId, -1, ms, -1);
       return;
     }
     agg.receives++;
-    const clientIp = normalizeLoggedAddress(field(L.clientIp));
-    const originalClientIp = normalizeLoggedAddress(field(L.originalClientIp));
-    const connector = field(L.connector).trim();
-    const key = rowKey(clientIp, originalClientIp, connector, serverHost, this.modern);
-    let rowNo = agg.rowIndex.get(key);
-    if (rowNo === undefined) {
-      rowNo = agg.rows.length;
-      agg.rows.push({ clientIp, originalClientIp, connector, server: serverHost, clientHostnames: [], modern: this.modern, firstMs: ms, lastMs: ms, counts: new Map() });
-      agg.rowIndex.set(key, rowNo);
-    }
+    const rowNo = this.rowOf(buf, L, ms);
     const row = agg.rows[rowNo] as TrackRow;
     row.firstMs = minMs(row.firstMs, ms);
     row.lastMs = maxMs(row.lastMs, ms);
-    const direct = !this.modern || originalClientIp === '' || originalClientIp === clientIp;
+    // The row's own addresses and era are this record's (they are its key).
+    const direct = !row.modern || row.originalClientIp === '' || row.originalClientIp === row.clientIp;
     if (direct && row.clientHostnames.length < 4) {
-      const host = field(L.clientHost).trim();
+      const host = this.field(buf, L.clientHost).trim();
       if (host !== '' && !/^[\d.:[\]a-f%]+$/i.test(host) && !row.clientHostnames.includes(host)) row.clientHostnames.push(host);
     }
-    const rcpts = field(L.recipients).split(';').map((r) => r.trim()).filter((r) => r !== '').map(domainOfAddress).sort();
-    const sig = intern(agg, `${domainOfAddress(field(L.returnPath))}\u0001${rcpts.join('\u0001')}`);
-    if (networkId === '') { countInto(row, sig, dayOf(ms), 1); return; }
-    const message = { row: rowNo, ms, sig };
-    const have = agg.pending.get(networkId);
-    if (have === undefined || earlier(message, have)) agg.pending.set(networkId, message);
+    const sig = this.sigOf(buf, L);
+    if (!this.hold(buf, L.networkId, rowNo, ms, sig)) countInto(row, sig, dayOf(ms), 1);
+  }
+
+  private field(buf: Buffer, i: number): string {
+    return i >= 0 && i < this.nf ? this.text(buf, i) : '';
+  }
+
+  /**
+   * Puts field `i`'s bytes as span `j` of `cache`'s key (an absent field: empty, as its text is);
+   * false for a field with doubled quotes, whose text is not its bytes (never cached).
+   */
+  private span(cache: SpanCache, j: number, i: number): boolean {
+    if (i < 0 || i >= this.nf) { cache.s[j] = 0; cache.e[j] = 0; return true; }
+    cache.s[j] = this.fs[i] as number;
+    cache.e[j] = this.fe[i] as number;
+    return this.esc[i] === 0;
+  }
+
+  /** Records the logging server's address (server-ip → server-hostname). */
+  private noteServer(buf: Buffer, L: TrackLayout): void {
+    // Setting the same pair as the last one set changes nothing: nothing else changes an
+    // address once set (a STOREDRIVER RECEIVE only adds, a merge only fills a missing or empty
+    // name, which setting the pair again keeps). A log is written by one server: nearly every
+    // record repeats it.
+    const c = this.caches.lastServer;
+    const cacheable = this.fast && this.span(c, 0, L.serverIp) && this.span(c, 1, L.serverHost);
+    if (cacheable && c.get(buf) === 0) return;
+    const agg = this.agg;
+    const serverHost = shortServerName(this.field(buf, L.serverHost));
+    const serverIp = normalizeLoggedAddress(this.field(buf, L.serverIp));
+    if (serverIp !== '') agg.exchangeAddresses.set(serverIp, serverHost !== '' ? serverHost : agg.exchangeAddresses.get(serverIp) ?? '');
+    c.clear();
+    if (cacheable) c.set(buf, 0);
+  }
+
+  /** Holds this RECEIVE under its network-message-id (field `i`); false if it has none. */
+  private hold(buf: Buffer, i: number, row: number, ms: number, sig: number): boolean {
+    if (i < 0 || i >= this.nf) return false;
+    // (Doubled quotes are no GUID: claimGuidBytes turns them down.)
+    if (this.fast && claimGuidBytes(this.agg.pending, buf, this.fs[i] as number, this.fe[i] as number, row, ms, sig)) return true;
+    const id = this.text(buf, i).trim().toLowerCase();
+    if (id === '') return false;
+    claimId(this.agg.pending, id, row, ms, sig);
+    return true;
+  }
+
+  /** The row of this SMTP RECEIVE (made if new): its client, original client, connector, server and era. */
+  private rowOf(buf: Buffer, L: TrackLayout, ms: number): number {
+    const c = this.rowCache;
+    const cacheable = this.fast && this.span(c, 0, L.clientIp) && this.span(c, 1, L.originalClientIp) && this.span(c, 2, L.connector) && this.span(c, 3, L.serverHost);
+    if (cacheable) {
+      const known = c.get(buf);
+      if (known >= 0) return known;
+    }
+    const agg = this.agg;
+    const clientIp = normalizeLoggedAddress(this.field(buf, L.clientIp));
+    const originalClientIp = normalizeLoggedAddress(this.field(buf, L.originalClientIp));
+    const connector = this.field(buf, L.connector).trim();
+    const server = shortServerName(this.field(buf, L.serverHost));
+    const key = rowKey(clientIp, originalClientIp, connector, server, this.modern);
+    let rowNo = agg.rowIndex.get(key);
+    if (rowNo === undefined) {
+      rowNo = agg.rows.length;
+      agg.rows.push({ clientIp, originalClientIp, connector, server, clientHostnames: [], modern: this.modern, firstMs: ms, lastMs: ms, counts: new Map() });
+      agg.rowIndex.set(key, rowNo);
+    }
+    if (cacheable) c.set(buf, rowNo);
+    return rowNo;
+  }
+
+  /** The signature (return-path domain, sorted recipient domains) of this SMTP RECEIVE, interned. */
+  private sigOf(buf: Buffer, L: TrackLayout): number {
+    const c = this.caches.sigs;
+    const cacheable = this.fast && this.span(c, 0, L.returnPath) && this.span(c, 1, L.recipients);
+    if (cacheable) {
+      const known = c.get(buf);
+      if (known >= 0) return known;
+    }
+    const rcpts = this.field(buf, L.recipients).split(';').map((r) => r.trim()).filter((r) => r !== '').map(domainOfAddress).sort();
+    const sig = intern(this.agg, `${domainOfAddress(this.field(buf, L.returnPath))}\u0001${rcpts.join('\u0001')}`);
+    if (cacheable) c.set(buf, sig);
+    return sig;
   }
 
   private text(buf: Buffer, i: number): string {

@@ -12,7 +12,7 @@ const sweepEvery = typeof data === 'object' && data !== null && 'sweepEvery' in 
 const send = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
 async function readAll(msg: ToWorker): Promise<void> {
-  const { aggregate, ...read } = await readInThread(msg.items, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); }, sweepEvery);
+  const { aggregate, ...read } = await readInThread(msg.items, (bytes) => { if (bytes > 0) send({ type: 'progress', bytes }); }, sweepEvery, msg.claims);
   const packed = packAggregate(aggregate);
   // The numbers move to the reading thread without a copy.
   send({ type: 'result', result: { packed, ...read } }, [packed.numbers.buffer as ArrayBuffer]);

@@ -8,7 +8,7 @@ import { buildLogsDocument } from '../../src/logs/aggregate.js';
 import { buildScenarios } from '../../src/logs/scenarios.js';
 import { stableStringify } from '../../src/json.js';
 import type { WorkItem } from '../../src/logs/read-item.js';
-import { cpuSnapshot, defaultWorkers, freeCores, readLogs, splitRest, splitShares, type CpuSnapshot, type ReadOptions } from '../../src/logs/reader.js';
+import { claimNext, cpuSnapshot, createClaims, defaultWorkers, freeCores, readLogs, splitRest, splitShares, stealFarEnd, type CpuSnapshot, type ReadOptions } from '../../src/logs/reader.js';
 import { mixedProfiles } from './profiles.js';
 
 const MB = 1024 * 1024;
@@ -99,10 +99,10 @@ describe('the thread choice made while reading', () => {
     let reads = 0;
     return () => { reads++; return { idleMs: reads * idlePerRead * 2, totalMs: reads * 2000, ownMs: 0, cores: 2 }; };
   };
-  const digest = async (options: ReadOptions): Promise<{ text: string; threads: number }> => {
+  const digest = async (options: ReadOptions): Promise<{ text: string; threads: number; runs: number }> => {
     const r = await readLogs([dir], options);
     const doc = buildLogsDocument(r.aggregate, { files: r.files, lines: r.lines }, null);
-    return { text: stableStringify({ doc, scenarios: buildScenarios(r.aggregate, null), warnings: r.warnings, records: r.records }), threads: r.threads };
+    return { text: stableStringify({ doc, scenarios: buildScenarios(r.aggregate, null), warnings: r.warnings, records: r.records }), threads: r.threads, runs: r.runs };
   };
 
   it('an idle machine: a worker takes the second half, and the result is what one thread reads', async (t) => {
@@ -118,6 +118,18 @@ describe('the thread choice made while reading', () => {
     const one = await digest({ workers: 0 });
     const chosen = await digest({ sampleCpu: machine(200), workerLagMs: 0 });
     assert.equal(chosen.threads, 1);
+    assert.equal(chosen.runs, 1);
+    assert.equal(chosen.text, one.text);
+  });
+
+  it('a worker given all the rest: this thread takes its far end over, run after run, and the result is what one thread reads', async (t) => {
+    if (availableParallelism() < 2) { t.skip('one core'); return; }
+    const one = await digest({ workers: 0 });
+    // A lag below zero leaves this thread nothing of the rest: it takes the far end of the
+    // worker's items at once, while the worker still starts up, and again after each run.
+    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: -1e9 });
+    assert.equal(chosen.threads, 2);
+    assert.ok(chosen.runs >= 3, `${chosen.runs} runs`);
     assert.equal(chosen.text, one.text);
   });
 });
@@ -141,5 +153,58 @@ describe('the rest of the work cut when a worker is chosen', () => {
   }
   it('nothing left: nothing to cut', () => {
     assert.deepEqual(splitRest([], 1000, 250), [[], []]);
+  });
+});
+
+describe('a worker\'s items claimed by it and by this thread', () => {
+  const item = (i: number, mb: number): WorkItem => ({ path: `f${i}`, gzip: false, kind: 'protocol', start: 0, end: mb * MB });
+
+  it('the worker claims from the front, this thread takes the far half of what is left', () => {
+    const items = Array.from({ length: 8 }, (_, i) => item(i, 1));
+    const claims = createClaims(items.length);
+    assert.equal(claimNext(claims), 0);
+    assert.equal(claimNext(claims), 1);
+    assert.deepEqual(stealFarEnd(claims, items), [5, 8]);
+    assert.equal(claimNext(claims), 2);
+    assert.deepEqual(stealFarEnd(claims, items), [4, 5]);
+    assert.equal(claimNext(claims), 3);
+    assert.equal(claimNext(claims), -1);
+    assert.equal(stealFarEnd(claims, items), null);
+  });
+
+  it('by bytes: one large item left at the end is taken alone', () => {
+    const items = [item(0, 1), item(1, 1), item(2, 1), item(3, 9)];
+    const claims = createClaims(items.length);
+    assert.deepEqual(stealFarEnd(claims, items), [3, 4]);
+    assert.deepEqual(stealFarEnd(claims, items), [1, 3]);
+  });
+
+  it('random interleavings: every item read once, the worker\'s a run from the front, this thread\'s runs after it in order', () => {
+    let seed = 11;
+    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    for (let round = 0; round < 300; round++) {
+      const items = Array.from({ length: Math.floor(random() * 12) }, (_, i) => item(i, 1 + Math.floor(random() * 6)));
+      const claims = createClaims(items.length);
+      const worker: number[] = [];
+      const runs: Array<[number, number]> = [];
+      let workerDone = false;
+      for (;;) {
+        if (!workerDone && random() < 0.6) {
+          const i = claimNext(claims);
+          if (i < 0) workerDone = true; else worker.push(i);
+          continue;
+        }
+        const run = stealFarEnd(claims, items);
+        if (run === null) break;
+        assert.ok(run[0] < run[1], run.join(' '));
+        runs.unshift(run);
+      }
+      while (!workerDone) { const i = claimNext(claims); if (i < 0) workerDone = true; else worker.push(i); }
+      // The plain definition: the worker read 0..k-1 in order, and this thread's runs cover k..n-1 without a gap.
+      assert.deepEqual(worker, worker.map((_, i) => i));
+      let at = worker.length;
+      for (const [from, to] of runs) { assert.equal(from, at); at = to; }
+      assert.equal(at, items.length);
+    }
   });
 });
