@@ -63,6 +63,51 @@ export function partsRanks(parts: Float64Array, count: number): Float64Array {
 
 /** Each value's rank among the distinct values, and how many distinct values there are. */
 function denseRanks(values: Float64Array): { ranks: Float64Array; distinct: number } {
+  return fewRanks(values) ?? sortedRanks(values);
+}
+
+const FEW = 16;
+const FEW_VALUES = new Float64Array(FEW);
+
+/**
+ * denseRanks when there are at most FEW distinct values, else null: a server's IPv6 addresses
+ * mostly share their high and middle parts, and a short sorted list (a run of equal values
+ * looked up once) replaces the sort of all of them.
+ */
+function fewRanks(values: Float64Array): { ranks: Float64Array; distinct: number } | null {
+  const list = FEW_VALUES;
+  const n = values.length;
+  let distinct = 0;
+  let previous = Number.NaN; // equal to no value
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (v === previous) continue;
+    previous = v;
+    let p = 0;
+    while (p < distinct && (list[p] as number) < v) p++;
+    if (p < distinct && list[p] === v) continue;
+    if (distinct === FEW) return null;
+    list.copyWithin(p + 1, p, distinct);
+    list[p] = v;
+    distinct++;
+  }
+  const ranks = new Float64Array(n);
+  previous = Number.NaN;
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (v !== previous) {
+      r = 0;
+      while (r < distinct - 1 && list[r] !== v) r++;
+      previous = v;
+    }
+    ranks[i] = r;
+  }
+  return { ranks, distinct };
+}
+
+/** denseRanks by a sort of all the values. */
+function sortedRanks(values: Float64Array): { ranks: Float64Array; distinct: number } {
   const sorted = values.slice().sort();
   let distinct = 0;
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i] as number;
