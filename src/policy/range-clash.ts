@@ -6,7 +6,7 @@
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { ReceiveConnector } from '../model.js';
-import { ADDRESS_PARTS, partsRanks, readRangeExact } from '../net/index.js';
+import { ADDRESS_PARTS, partsOrderKeys, readRangeExact } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -75,40 +75,43 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
 }
 
 /**
- * The ranks of n IPv6 ranges' bounds among all of them (equal addresses get equal ranks, a
- * smaller address a smaller rank), first bounds and last bounds: range b's first bound's parts
- * at bounds[2b·PARTS ..], its last bound's right after.
+ * Order keys of n IPv6 ranges' bounds among all of them (partsOrderKeys: equal addresses get
+ * equal keys, a smaller address a smaller one; markClashes only compares them), first bounds
+ * and last bounds: range b's first bound's parts at bounds[2b·PARTS ..], its last bound's right after.
  */
 function ranks6(bounds: Float64Array, n: number): [Float64Array, Float64Array] {
-  const rank = partsRanks(bounds, 2 * n);
+  const key = partsOrderKeys(bounds, 2 * n);
   const first = new Float64Array(n);
   const last = new Float64Array(n);
   for (let b = 0; b < n; b++) {
-    first[b] = rank[2 * b] as number;
-    last[b] = rank[2 * b + 1] as number;
+    first[b] = key[2 * b] as number;
+    last[b] = key[2 * b + 1] as number;
   }
   return [first, last];
 }
 
-const INDEX_SPACE = 2 ** 21;
-
 /**
- * Indices ordered by `primary`, ties by `secondary` (values below 2^32). value·2^21 + index is an
- * exact double, so a native numeric sort of those keys replaces a comparator call per comparison;
- * only runs of equal primaries are then ordered by the comparator.
+ * Indices ordered by `primary`, ties by `secondary` (integers below 2^53). value·space + index,
+ * space the power of two at or above n, is an exact double while (max + 1)·space ≤ 2^53, so a
+ * native numeric sort of those keys replaces a comparator call per comparison; only runs of
+ * equal primaries are then ordered by the comparator.
  */
 function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Array {
   const n = primary.length;
   const order = new Int32Array(n);
-  if (n >= INDEX_SPACE) {
+  let space = 1;
+  while (space < n) space *= 2;
+  let max = 0;
+  for (let i = 0; i < n; i++) if ((primary[i] as number) > max) max = primary[i] as number;
+  if ((max + 1) * space > 2 ** 53) {
     const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (primary[x] as number) - (primary[y] as number) || (secondary[x] as number) - (secondary[y] as number));
     order.set(all);
     return order;
   }
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * INDEX_SPACE + i;
+  for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * space + i;
   keys.sort();
-  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % space;
   if (primary === secondary) return order;
   for (let i = 0; i < n;) {
     let j = i + 1;
@@ -127,7 +130,7 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
  * partly overlap when x.first < y.first ≤ x.last < y.last, i.e. y starts inside x (after its
  * first address) and ends after it. Sorted by first address, the ranges starting inside x are a
  * slice; a max-tree over their last addresses finds those ending after x without visiting the
- * ones nested in x. Bounds are below 2^32 (IPv4 addresses, or IPv6 ranks).
+ * ones nested in x. Bounds are integers below 2^53 (IPv4 addresses, or IPv6 order keys).
  */
 function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwner: Int32Array, pairs: Uint8Array, k: number): void {
   const n = rangeFirst.length;

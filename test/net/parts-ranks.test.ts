@@ -6,7 +6,7 @@
 // and include both ends of the address space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparatorRanks, partsRanks } from '../../src/net/index.js';
+import { comparatorRanks, partsOrderKeys, partsRanks } from '../../src/net/index.js';
 import { ADDRESS_PARTS, IPV6_MAX, formatAddress, parseAddressExact, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
@@ -76,6 +76,11 @@ test('IPv6 bounds ranked as their bigint values rank when a part takes few or ma
     }
     const parts = new Float64Array(values.length * ADDRESS_PARTS);
     values.forEach((v, i) => assert.equal(readAddressExact(formatAddress(6, v), parts, i * ADDRESS_PARTS), 6));
-    assert.deepEqual(Array.from(partsRanks(parts, values.length)), plainRanks(values), `seed ${seed}`);
+    const expected = plainRanks(values);
+    assert.deepEqual(Array.from(partsRanks(parts, values.length)), expected, `seed ${seed}`);
+    // Order keys: integers below 2^53 that compare as the ranks do.
+    const keys = Array.from(partsOrderKeys(parts, values.length));
+    for (const k of keys) assert.ok(Number.isInteger(k) && k >= 0 && k < 2 ** 53, `seed ${seed}: key ${k}`);
+    assert.deepEqual(plainRanks(keys.map(BigInt)), expected, `seed ${seed}: order keys`);
   }
 });
