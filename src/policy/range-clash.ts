@@ -112,7 +112,6 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
   for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * space + i;
   keys.sort();
   for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % space;
-  if (primary === secondary) return order;
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && primary[order[j] as number] === primary[order[i] as number]) j++;
@@ -157,19 +156,12 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
     for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) mark(owner[a] as number, owner[b] as number);
     i = j;
   }
-  // Last addresses as ranks, so the tree holds small integers.
-  const byLast = sortedIndices(last, last);
-  const rank = new Int32Array(n);
-  let r = -1;
-  for (let p = 0; p < n; p++) {
-    const i = byLast[p] as number;
-    if (p === 0 || last[i] !== last[byLast[p - 1] as number]) r++;
-    rank[i] = r;
-  }
+  // The tree holds the last addresses themselves (integers below 2^53, compared only): no sort
+  // to rank them.
   let size = 1;
   while (size < n) size <<= 1;
-  const tree = new Int32Array(2 * size).fill(-1);
-  tree.set(rank, size);
+  const tree = new Float64Array(2 * size).fill(-1);
+  tree.set(last, size);
   for (let node = size - 1; node >= 1; node--) tree[node] = Math.max(tree[2 * node] as number, tree[2 * node + 1] as number);
   const stack = new Int32Array(256); // the slice's cover (≤ 2 per level) and one open path down
   let start = 0; // first index whose first address is greater than the current range's
@@ -186,9 +178,9 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
       const mid = (lo + hi) >> 1;
       if ((first[mid] as number) <= xLast) lo = mid + 1; else hi = mid;
     }
-    const above = rank[i] as number;
+    const above = xLast;
     const from = owner[i] as number;
-    // Leaves of [start, lo) whose rank exceeds `above`: walk down from the nodes covering the
+    // Leaves of [start, lo) whose last address exceeds `above` (x's): walk down from the nodes covering the
     // slice, into subtrees whose maximum exceeds it only.
     let top = 0;
     for (let l = start + size, h = lo + size; l < h; l >>= 1, h >>= 1) {
