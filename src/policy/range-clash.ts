@@ -144,16 +144,11 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
     last[p] = rangeLast[i] as number;
     owner[p] = rangeOwner[i] as number;
   }
-  const mark = (a: number, b: number): void => {
-    if (a === b) return;
-    pairs[a * k + b] = 1;
-    pairs[b * k + a] = 1;
-  };
   // Equal ranges are neighbours once sorted.
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && first[j] === first[i] && last[j] === last[i]) j++;
-    for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) mark(owner[a] as number, owner[b] as number);
+    for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) markPair(pairs, k, owner[a] as number, owner[b] as number);
     i = j;
   }
   // The tree holds the last addresses themselves (integers below 2^53, compared only): no sort
@@ -190,9 +185,16 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
     while (top > 0) {
       const node = stack[--top] as number;
       if ((tree[node] as number) <= above) continue;
-      if (node >= size) { mark(from, owner[node - size] as number); continue; }
+      if (node >= size) { markPair(pairs, k, from, owner[node - size] as number); continue; }
       stack[top++] = 2 * node;
       stack[top++] = 2 * node + 1;
     }
   }
+}
+
+// A module function, not a closure made per call (the loader names each closure as it is made).
+function markPair(pairs: Uint8Array, k: number, a: number, b: number): void {
+  if (a === b) return;
+  pairs[a * k + b] = 1;
+  pairs[b * k + a] = 1;
 }
