@@ -149,6 +149,7 @@ const PARTS = new Float64Array(ADDRESS_PARTS);
  */
 export function readAddressExact(text: string, out: Float64Array | number[], at: number): Family | 0 {
   let v4 = parseIpv4Number(text); // the common case needs no trimming
+  if (v4 === null && readPlainV6(text, out, at)) return 6;
   const t = v4 === null ? stripDecoration(text) : text;
   if (v4 === null) v4 = parseIpv4Number(t);
   if (v4 !== null) {
@@ -169,6 +170,65 @@ export function readAddressExact(text: string, out: Float64Array | number[], at:
   out[at + 1] = ((g[3] as number) * 65536 + (g[4] as number)) * 65536 + (g[5] as number);
   out[at + 2] = (g[6] as number) * 65536 + (g[7] as number);
   return 6;
+}
+
+/**
+ * The usual IPv6 text (hex groups and colons only, at most one `::`) read in one pass into
+ * out[at ..] as ADDRESS_PARTS describes; false, out unspecified, for any other text, which then
+ * takes the general path (trimming, brackets, zone ids, dotted tails, refusals). The general path
+ * scans such a text about ten times (trim, brackets, `%`, `:`, `::` twice, each group's colon):
+ * an IPv6 estate's policy index and clash index read every range bound.
+ */
+function readPlainV6(text: string, out: Float64Array | number[], at: number): boolean {
+  const n = text.length;
+  if (n < 2 || n > 39) return false;
+  const groups = V6_GROUPS;
+  let count = 0;
+  let gap = -1; // groups before the `::`
+  let g = 0;
+  let digits = 0;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) {
+    if (text.charCodeAt(1) !== 58) return false;
+    gap = 0;
+    i = 2;
+  }
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) {
+      if (digits === 0) {
+        // A colon right after another one: the `::` (one only; `:::` is refused).
+        if (gap >= 0) return false;
+        gap = count;
+        continue;
+      }
+      if (count === 8) return false;
+      groups[count++] = g;
+      g = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0 || digits === 4) return false;
+    g = g * 16 + d;
+    digits++;
+  }
+  if (digits > 0) {
+    if (count === 8) return false;
+    groups[count++] = g;
+  } else if (gap !== count) return false; // a trailing single colon
+  if (gap < 0) {
+    if (count !== 8) return false;
+  } else {
+    if (count > 7) return false;
+    const missing = 8 - count;
+    for (let k = count - 1; k >= gap; k--) groups[k + missing] = groups[k] as number;
+    for (let k = gap; k < gap + missing; k++) groups[k] = 0;
+  }
+  out[at] = ((groups[0] as number) * 65536 + (groups[1] as number)) * 65536 + (groups[2] as number);
+  out[at + 1] = ((groups[3] as number) * 65536 + (groups[4] as number)) * 65536 + (groups[5] as number);
+  out[at + 2] = (groups[6] as number) * 65536 + (groups[7] as number);
+  return true;
 }
 
 /** The value of an address read by {@link readAddressExact} (its parts at out[at ..]). */

@@ -6,33 +6,16 @@
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { ReceiveConnector } from '../model.js';
-import { ADDRESS_PARTS, partsRanks, readRangeExact } from '../net/index.js';
+import { ADDRESS_PARTS, partsOrderKeys, readRangeExact } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
 
 const cache = new WeakMap<readonly ReceiveConnector[], RangeClashPartners>();
 
-/** A family's ranges in flat arrays: bounds as values (IPv4) or ADDRESS_PARTS parts each (IPv6), and the owner's position. */
-interface Ranges { first: number[]; last: number[]; owner: number[] }
-
 // Read once: an imported binding may cost a property read per use on hot paths.
 const PARTS = ADDRESS_PARTS;
 const BOUND_PARTS = new Float64Array(2 * PARTS);
-
-/**
- * IPv6 bounds (parts, PARTS per bound) replaced by their ranks among all of them: equal
- * addresses get equal ranks, a smaller address a smaller rank.
- */
-function ranks6(first: readonly number[], last: readonly number[]): [Float64Array, Float64Array] {
-  const n = first.length / PARTS;
-  // Bound b < n is first[b], bound n + b is last[b].
-  const all = new Float64Array(2 * n * PARTS);
-  all.set(first, 0);
-  all.set(last, n * PARTS);
-  const rank = partsRanks(all, 2 * n);
-  return [rank.subarray(0, n), rank.subarray(n)];
-}
 
 /**
  * The clash partners among `connectors` (one server's, in any order), built once per list object.
@@ -47,30 +30,38 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   connectors.forEach((c, i) => { if (!position.has(c)) position.set(c, i); });
   const k = connectors.length;
   const pairs = new Uint8Array(k * k);
-  // Bounds stay numbers: IPv4 as its value, IPv6 as its three parts (see ADDRESS_PARTS) until
-  // ranked (a million ranges would otherwise be a million intervals of bigints).
-  const v4: Ranges = { first: [], last: [], owner: [] };
-  const v6: Ranges = { first: [], last: [], owner: [] };
+  // Bounds stay numbers, in arrays sized for every range before reading (growing arrays were a
+  // sixth of the audit's allocation on ipv6-100k): IPv4 as its value, IPv6 as its three parts
+  // (see ADDRESS_PARTS) until ranked — a million ranges would otherwise be a million intervals of bigints.
+  let total = 0;
+  for (const c of connectors) total += c.remoteIPRanges.length;
+  const first4 = new Float64Array(total);
+  const last4 = new Float64Array(total);
+  const owner4 = new Int32Array(total);
+  // IPv6: range b's first bound is bound 2b, its last bound 2b + 1 (see ranks6).
+  const bounds6 = new Float64Array(2 * total * PARTS);
+  const owner6 = new Int32Array(total);
+  let n4 = 0;
+  let n6 = 0;
   const parts = BOUND_PARTS;
-  connectors.forEach((c, owner) => {
-    for (const range of c.remoteIPRanges) {
+  for (let owner = 0; owner < k; owner++) {
+    for (const range of (connectors[owner] as ReceiveConnector).remoteIPRanges) {
       const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) continue;
       if (family === 4) {
-        v4.first.push(parts[2] as number);
-        v4.last.push(parts[5] as number);
-        v4.owner.push(owner);
+        first4[n4] = parts[2] as number;
+        last4[n4] = parts[5] as number;
+        owner4[n4++] = owner;
       } else {
-        v6.first.push(parts[0] as number, parts[1] as number, parts[2] as number);
-        v6.last.push(parts[3] as number, parts[4] as number, parts[5] as number);
-        v6.owner.push(owner);
+        bounds6.set(parts, 2 * PARTS * n6);
+        owner6[n6++] = owner;
       }
     }
-  });
-  markClashes(Float64Array.from(v4.first), Float64Array.from(v4.last), v4.owner, pairs, k);
+  }
+  markClashes(first4.subarray(0, n4), last4.subarray(0, n4), owner4, pairs, k);
   // IPv6 bounds as their ranks among the family's bounds: clashes are decided by order alone.
-  const [first6, last6] = ranks6(v6.first, v6.last);
-  markClashes(first6, last6, v6.owner, pairs, k);
+  const [firstRank6, lastRank6] = ranks6(bounds6, n6);
+  markClashes(firstRank6, lastRank6, owner6, pairs, k);
   const partners: RangeClashPartners = {
     mayClash(a, b) {
       const i = position.get(a);
@@ -83,26 +74,44 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   return partners;
 }
 
-const INDEX_SPACE = 2 ** 21;
+/**
+ * Order keys of n IPv6 ranges' bounds among all of them (partsOrderKeys: equal addresses get
+ * equal keys, a smaller address a smaller one; markClashes only compares them), first bounds
+ * and last bounds: range b's first bound's parts at bounds[2b·PARTS ..], its last bound's right after.
+ */
+function ranks6(bounds: Float64Array, n: number): [Float64Array, Float64Array] {
+  const key = partsOrderKeys(bounds, 2 * n);
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  for (let b = 0; b < n; b++) {
+    first[b] = key[2 * b] as number;
+    last[b] = key[2 * b + 1] as number;
+  }
+  return [first, last];
+}
 
 /**
- * Indices ordered by `primary`, ties by `secondary` (values below 2^32). value·2^21 + index is an
- * exact double, so a native numeric sort of those keys replaces a comparator call per comparison;
- * only runs of equal primaries are then ordered by the comparator.
+ * Indices ordered by `primary`, ties by `secondary` (integers below 2^53). value·space + index,
+ * space the power of two at or above n, is an exact double while (max + 1)·space ≤ 2^53, so a
+ * native numeric sort of those keys replaces a comparator call per comparison; only runs of
+ * equal primaries are then ordered by the comparator.
  */
 function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Array {
   const n = primary.length;
   const order = new Int32Array(n);
-  if (n >= INDEX_SPACE) {
+  let space = 1;
+  while (space < n) space *= 2;
+  let max = 0;
+  for (let i = 0; i < n; i++) if ((primary[i] as number) > max) max = primary[i] as number;
+  if ((max + 1) * space > 2 ** 53) {
     const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (primary[x] as number) - (primary[y] as number) || (secondary[x] as number) - (secondary[y] as number));
     order.set(all);
     return order;
   }
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * INDEX_SPACE + i;
+  for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * space + i;
   keys.sort();
-  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
-  if (primary === secondary) return order;
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % space;
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && primary[order[j] as number] === primary[order[i] as number]) j++;
@@ -120,9 +129,9 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
  * partly overlap when x.first < y.first ≤ x.last < y.last, i.e. y starts inside x (after its
  * first address) and ends after it. Sorted by first address, the ranges starting inside x are a
  * slice; a max-tree over their last addresses finds those ending after x without visiting the
- * ones nested in x. Bounds are below 2^32 (IPv4 addresses, or IPv6 ranks).
+ * ones nested in x. Bounds are integers below 2^53 (IPv4 addresses, or IPv6 order keys).
  */
-function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwner: readonly number[], pairs: Uint8Array, k: number): void {
+function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwner: Int32Array, pairs: Uint8Array, k: number): void {
   const n = rangeFirst.length;
   if (n < 2) return;
   const order = sortedIndices(rangeFirst, rangeLast);
@@ -135,31 +144,19 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
     last[p] = rangeLast[i] as number;
     owner[p] = rangeOwner[i] as number;
   }
-  const mark = (a: number, b: number): void => {
-    if (a === b) return;
-    pairs[a * k + b] = 1;
-    pairs[b * k + a] = 1;
-  };
   // Equal ranges are neighbours once sorted.
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && first[j] === first[i] && last[j] === last[i]) j++;
-    for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) mark(owner[a] as number, owner[b] as number);
+    for (let a = i; a < j; a++) for (let b = a + 1; b < j; b++) markPair(pairs, k, owner[a] as number, owner[b] as number);
     i = j;
   }
-  // Last addresses as ranks, so the tree holds small integers.
-  const byLast = sortedIndices(last, last);
-  const rank = new Int32Array(n);
-  let r = -1;
-  for (let p = 0; p < n; p++) {
-    const i = byLast[p] as number;
-    if (p === 0 || last[i] !== last[byLast[p - 1] as number]) r++;
-    rank[i] = r;
-  }
+  // The tree holds the last addresses themselves (integers below 2^53, compared only): no sort
+  // to rank them.
   let size = 1;
   while (size < n) size <<= 1;
-  const tree = new Int32Array(2 * size).fill(-1);
-  tree.set(rank, size);
+  const tree = new Float64Array(2 * size).fill(-1);
+  tree.set(last, size);
   for (let node = size - 1; node >= 1; node--) tree[node] = Math.max(tree[2 * node] as number, tree[2 * node + 1] as number);
   const stack = new Int32Array(256); // the slice's cover (≤ 2 per level) and one open path down
   let start = 0; // first index whose first address is greater than the current range's
@@ -176,9 +173,9 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
       const mid = (lo + hi) >> 1;
       if ((first[mid] as number) <= xLast) lo = mid + 1; else hi = mid;
     }
-    const above = rank[i] as number;
+    const above = xLast;
     const from = owner[i] as number;
-    // Leaves of [start, lo) whose rank exceeds `above`: walk down from the nodes covering the
+    // Leaves of [start, lo) whose last address exceeds `above` (x's): walk down from the nodes covering the
     // slice, into subtrees whose maximum exceeds it only.
     let top = 0;
     for (let l = start + size, h = lo + size; l < h; l >>= 1, h >>= 1) {
@@ -188,9 +185,16 @@ function markClashes(rangeFirst: Float64Array, rangeLast: Float64Array, rangeOwn
     while (top > 0) {
       const node = stack[--top] as number;
       if ((tree[node] as number) <= above) continue;
-      if (node >= size) { mark(from, owner[node - size] as number); continue; }
+      if (node >= size) { markPair(pairs, k, from, owner[node - size] as number); continue; }
       stack[top++] = 2 * node;
       stack[top++] = 2 * node + 1;
     }
   }
+}
+
+// A module function, not a closure made per call (the loader names each closure as it is made).
+function markPair(pairs: Uint8Array, k: number, a: number, b: number): void {
+  if (a === b) return;
+  pairs[a * k + b] = 1;
+  pairs[b * k + a] = 1;
 }

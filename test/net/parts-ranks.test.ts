@@ -6,7 +6,7 @@
 // and include both ends of the address space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparatorRanks, partsRanks } from '../../src/net/index.js';
+import { comparatorRanks, partsOrderKeys, partsRanks } from '../../src/net/index.js';
 import { ADDRESS_PARTS, IPV6_MAX, formatAddress, parseAddressExact, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
@@ -56,4 +56,31 @@ test('readAddressExact reads the value parseAddressExact reads', () => {
     assert.equal((hi << 80n) | (mid << 32n) | lo, parsed.value, text);
   }
   for (const text of ['', 'x', '10.0.0', '010.0.0.1', '1::2::3', '::ffff:010.1.1.1']) assert.equal(readAddressExact(text, parts, 0), 0, text);
+});
+
+test('IPv6 bounds ranked as their bigint values rank when a part takes few or many values (a short list or a sort per part)', () => {
+  // A server's addresses mostly share their high and middle parts: pools of 1 to 24 values per
+  // part (the short list holds up to 16), runs of equal addresses, both ends of the space.
+  for (let seed = 1; seed <= 300; seed++) {
+    const random = prng(1000 + seed);
+    const pick = (n: number): number => Math.floor(random() * n);
+    const part = (bits: bigint): bigint => [0n, 1n, (1n << bits) - 1n, (1n << bits) - 2n, BigInt(Math.floor(random() * 2 ** 32)) * BigInt(Math.floor(random() * 2 ** 16)) % (1n << bits)][pick(5)] as bigint;
+    const highs = Array.from({ length: 1 + pick(24) }, () => part(48n));
+    const middles = Array.from({ length: 1 + pick(24) }, () => part(48n));
+    const lows = Array.from({ length: 1 + pick(seed % 3 === 0 ? 12 : 400) }, () => part(32n));
+    const count = 1 + pick(300);
+    const values: bigint[] = [];
+    while (values.length < count) {
+      if (values.length > 0 && pick(4) === 0) { values.push(values[values.length - 1] as bigint); continue; }
+      values.push(((highs[pick(highs.length)] as bigint) << 80n) | ((middles[pick(middles.length)] as bigint) << 32n) | (lows[pick(lows.length)] as bigint));
+    }
+    const parts = new Float64Array(values.length * ADDRESS_PARTS);
+    values.forEach((v, i) => assert.equal(readAddressExact(formatAddress(6, v), parts, i * ADDRESS_PARTS), 6));
+    const expected = plainRanks(values);
+    assert.deepEqual(Array.from(partsRanks(parts, values.length)), expected, `seed ${seed}`);
+    // Order keys: integers below 2^53 that compare as the ranks do.
+    const keys = Array.from(partsOrderKeys(parts, values.length));
+    for (const k of keys) assert.ok(Number.isInteger(k) && k >= 0 && k < 2 ** 53, `seed ${seed}: key ${k}`);
+    assert.deepEqual(plainRanks(keys.map(BigInt)), expected, `seed ${seed}: order keys`);
+  }
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ipaddr from 'ipaddr.js';
-import { parseAddressExact, parseIpv4Number } from '../../src/net/index.js';
+import { parseAddressExact, parseIpv4Number, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
 /** The reader before the rewrite, unchanged. */
@@ -105,4 +105,34 @@ test('the forms administrators write read as before', () => {
     const got = parseAddressExact(text);
     assert.equal(got === null ? null : `${got.family}|${got.value}`, referenceExact(text), text);
   }
+});
+
+test('texts of hex digits and colons only (the one-pass reader of readAddressExact) read as the reader it replaced', () => {
+  const random = prng(23);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const parts = new Float64Array(3);
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < 60_000; i++) {
+    let text: string;
+    if (pick(2) === 0) {
+      // Free strings of the alphabet: every placement of colons.
+      text = '';
+      const length = pick(42);
+      for (let k = 0; k < length; k++) text += pick(3) === 0 ? ':' : '0123456789abcdefABCDEF'[pick(22)] as string;
+    } else {
+      // Near-valid: one to nine groups of one to five digits, maybe a `::`, maybe a colon more or less.
+      const count = 1 + pick(9);
+      const groups = Array.from({ length: count }, () => Array.from({ length: 1 + pick(pick(8) === 0 ? 5 : 4) }, () => '0123456789abcdefABCDEF'[pick(22)]).join(''));
+      text = groups.join(':');
+      if (pick(2) === 0) { const at = pick(count + 1); text = [...groups.slice(0, at), ''].join(':') + ':' + groups.slice(at).join(':'); }
+      if (pick(10) === 0) text = pick(2) === 0 ? `:${text}` : `${text}:`;
+    }
+    const expected = referenceExact(text);
+    const family = readAddressExact(text, parts, 0);
+    const got = family === 0 ? null : `${family}|${(BigInt(parts[0] as number) << 80n) | (BigInt(parts[1] as number) << 32n) | BigInt(parts[2] as number)}`;
+    assert.equal(got, expected, text);
+    if (expected === null) invalid++; else valid++;
+  }
+  assert.ok(valid > 5_000 && invalid > 5_000, `both outcomes occur (${valid} read, ${invalid} refused)`);
 });

@@ -113,3 +113,49 @@ test('conflictOf names the same conflict as the plain reading of §4.4 on 300 ra
   }
   assert.ok(conflicts > 100 && roles > 100 && clean > 100, `range clashes ${conflicts}, role conflicts ${roles}, none ${clean}`);
 });
+
+test('rangeClashPartners on IPv6 servers of many prefixes (order keys too large to pack with an index: the comparator sort)', () => {
+  const random = prng(77);
+  const pick = (n: number): number => Math.floor(random() * n);
+  const word = (): bigint => BigInt(pick(2 ** 30)) * 4n + BigInt(pick(4));
+  let partners = 0;
+  let others = 0;
+  for (let round = 0; round < 3; round++) {
+    // Addresses under 2,000 random /64s and three shared ones: thousands of distinct
+    // (high, middle) parts, so the keys reach 2^42 and more with 4,096 ranges' indices.
+    const prefixes = Array.from({ length: 2000 }, () => (word() << 96n) | (word() << 64n));
+    const shared = [0x20010db8n << 96n, (0x20010db8n << 96n) | (1n << 64n), 0xfd00n << 112n];
+    const address = (prefix: bigint, v: number): string => formatAddress(6, prefix | BigInt(v));
+    const connectors = Array.from({ length: 10 }, (_, i): ReceiveConnector => ({
+      identity: `EX01\\C${i}`, server: 'EX01', name: `C${i}`, transportRole: 'FrontendTransport', enabled: true,
+      bindings: [{ address: '[::]', port: 25 }],
+      remoteIPRanges: Array.from({ length: 250 }, (): IpRange => {
+        // Odd connectors: prefixes of their own only, so some pairs never clash.
+        const prefix = i % 2 === 1 ? prefixes[200 * i + pick(200)] as bigint : pick(3) === 0 ? shared[pick(3)] as bigint : prefixes[pick(prefixes.length)] as bigint;
+        const a = pick(400);
+        const b = pick(3) === 0 ? a : a + pick(60);
+        const first = address(prefix, a);
+        const last = i % 2 === 0 && pick(50) === 0 ? address(prefix + (1n << 64n), b) : address(prefix, b);
+        return { expression: `${first}-${last}`, first, last };
+      }),
+      permissionGroups: [], authMechanism: ['Tls'], requireTLS: false, domainSecureEnabled: false, fqdn: null,
+      tlsCertificateName: null, banner: null, protocolLoggingLevel: 'None', maxMessageSize: null, maxRecipientsPerMessage: null,
+    }));
+    const intervals = connectors.map((c) => c.remoteIPRanges.map((r) => tryRangeInterval(r)));
+    const index = rangeClashPartners(connectors);
+    for (let x = 0; x < connectors.length; x++) for (let y = x + 1; y < connectors.length; y++) {
+      let expected = false;
+      for (const i1 of intervals[x] as ReturnType<typeof tryRangeInterval>[]) {
+        for (const i2 of intervals[y] as ReturnType<typeof tryRangeInterval>[]) {
+          if (i1 === null || i2 === null) continue;
+          const relation = intervalRelation(i1, i2);
+          if (relation === 'partial' || relation === 'equal') { expected = true; break; }
+        }
+        if (expected) break;
+      }
+      if (expected) partners++; else others++;
+      assert.equal(index.mayClash(connectors[x] as ReceiveConnector, connectors[y] as ReceiveConnector), expected, `round ${round}: C${x} C${y}`);
+    }
+  }
+  assert.ok(partners > 10 && others > 10, `both answers occur (${partners} partners, ${others} not)`);
+});

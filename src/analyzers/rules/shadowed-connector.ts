@@ -2,7 +2,7 @@ import type { ReceiveConnector } from '../../model.js';
 import { preparePartitions, winningIntervals, wonIntervalCount, type PolicyIndex, type WonInterval } from '../../policy/index.js';
 import { formatBinding, parseAddress, tryRangeInterval } from '../../net/index.js';
 import { psQuote } from '../../powershell/quote.js';
-import { conflictOf, setConnector, withConnector } from '../fixes.js';
+import { conflictOf, connectorIndex, setConnector, withConnector } from '../fixes.js';
 import { defineRule, isCustomConnector, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 
 // A connector selected for no address changes no conversation when it is disabled: the
@@ -16,7 +16,7 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
     }
     // Switching off one server's copy of a connector the other servers also have would make the
     // copies inconsistent (a finding of the same severity): the copies are decided together.
-    const copies = snapshot.connectors.filter((o) => o.enabled && o !== c && o.server.toLowerCase() !== c.server.toLowerCase() && sharedName(o).toLowerCase() === sharedName(c).toLowerCase());
+    const copies = copiesOf(snapshot.connectors, c);
     if (copies.length > 0) {
       return { manual: `${c.identity} is never selected, but the same connector also exists as ${copies.map((o) => o.identity).join(', ')}: switching off only this copy would make the servers answer differently. Decide for every copy together: if none is needed, remove them all; if this one was meant to win some hosts, give it (and its copies) the narrower ranges it was meant for.` };
     }
@@ -33,6 +33,14 @@ function fix(draft: FindingDraft, { snapshot }: RuleContext): FixCandidate {
 }
 import { lostToRoleConflict } from './port-conflict.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
+
+// Each finding's fix asked every connector of the estate for its shared name: the groups are made once per list.
+const bySharedName = connectorIndex(sharedName);
+
+/** The enabled copies of `c` on other servers: connectors whose shared name is c's in any case, in list order. */
+export function copiesOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector): ReceiveConnector[] {
+  return bySharedName(connectors, sharedName(c)).filter((o) => o.enabled && o !== c && o.server.toLowerCase() !== c.server.toLowerCase());
+}
 
 /** The connectors that win any address of `connector`'s ranges, over its bindings. */
 function winnersOver(policy: PolicyIndex, connector: ReceiveConnector, memo: Map<string, WonInterval[]>): string[] {
