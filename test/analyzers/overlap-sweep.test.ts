@@ -5,7 +5,7 @@
 // ranks (boundRanks), and with classes (only pairs of different classes visited).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundRanks, ipv4IntervalEvidence, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { boundRanks, ipv4IntervalEvidence, sweepOrder, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
 import { intervalEvidence } from '../../src/analyzers/evidence.js';
 import { ADDRESS_PARTS, formatAddress, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
@@ -118,5 +118,35 @@ describe('overlapping-remote-ranges: the heap sweep against the pairwise definit
       const last = kind === 0 ? first + size - 1 : kind === 1 ? first : Math.min(2 ** 32 - 1, first + Math.floor(next() * 5000));
       assert.deepEqual(ipv4IntervalEvidence(first, last), intervalEvidence({ family: 4, first: BigInt(first), last: BigInt(last) }), `${first}-${last}`);
     }
+  });
+
+  it('orders ranges by radix as the comparator does: start, end descending, index', () => {
+    const definition = (first: Float64Array, last: Float64Array): number[] =>
+      Array.from(first, (_, i) => i).sort((x, y) => (first[x] as number) - (first[y] as number) || (last[y] as number) - (last[x] as number) || x - y);
+    const check = (first: number[], last: number[], what: string): void => {
+      const f = Float64Array.from(first);
+      const l = Float64Array.from(last);
+      assert.deepEqual(Array.from(sweepOrder(f, l)), definition(f, l), what);
+    };
+    const top = 2 ** 32 - 1;
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = prng(seed * 31);
+      // Up to 5,000 ranges (past one 2,048-bucket digit), bounds in one digit, across digits, or over all 32 bits.
+      const n = seed % 10 === 0 ? 5000 : Math.floor(next() * 300);
+      const space = [16, 2 ** 11, 2 ** 22, 2 ** 32][seed % 4] as number;
+      const first: number[] = [];
+      const last: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const f = Math.floor(next() * space);
+        first.push(f);
+        last.push(Math.min(top, f + (next() < 0.3 ? 0 : Math.floor(next() * space))));
+      }
+      check(first, last, `seed ${seed}`);
+    }
+    check([], [], 'empty');
+    check([7], [7], 'one');
+    check([0, top, 0, top, 0], [top, top, 0, top, top], 'the ends of the space');
+    check(Array.from({ length: 3000 }, () => 5), Array.from({ length: 3000 }, () => 9), 'all equal: index order');
+    check(Array.from({ length: 3000 }, (_, i) => 3000 - i), Array.from({ length: 3000 }, (_, i) => 3000 - i + (i % 7)), 'descending starts');
   });
 });

@@ -16,48 +16,78 @@ import { EVIDENCE_LIMIT, defineRule, rangeEvidence, roleKey, type FindingDraft, 
 
 type Pos = number | bigint;
 
-const INDEX_SPACE = 2 ** 21;
 const NO_BOUNDS = new Float64Array(0);
 const NO_INDICES = new Int32Array(0);
 // Read once per range: a scratch for a range's two bounds as parts.
 const BOUND_PARTS = new Float64Array(2 * ADDRESS_PARTS);
-const BOUND_SPACE = 2 ** 32;
+const BOUND_TOP = 2 ** 32 - 1;
+const DIGIT_BITS = 11;
+const DIGITS = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGITS - 1;
+
+/**
+ * Stable sort of `order` by `key` (key[i] belongs to order[i]; 32-bit keys), three passes of
+ * 11 bits that move each key with its index (reading keys by index would be a random access
+ * per move). Returns the array now holding the sorted order: `order` or `spare`. A pass whose
+ * digit is the same for every key moves nothing and is skipped.
+ */
+function radixByKey(order: Int32Array, spare: Int32Array, key: Uint32Array, keySpare: Uint32Array): Int32Array {
+  const n = order.length;
+  const counts = new Int32Array(3 * DIGITS);
+  for (let i = 0; i < n; i++) {
+    const k = key[i] as number;
+    (counts[k & DIGIT_MASK] as number)++;
+    (counts[DIGITS + ((k >>> DIGIT_BITS) & DIGIT_MASK)] as number)++;
+    (counts[2 * DIGITS + (k >>> (2 * DIGIT_BITS))] as number)++;
+  }
+  let from = order;
+  let to = spare;
+  let keyFrom = key;
+  let keyTo = keySpare;
+  for (let d = 0; d < 3; d++) {
+    const base = d * DIGITS;
+    const shift = d * DIGIT_BITS;
+    if (counts[base + (((keyFrom[0] as number) >>> shift) & DIGIT_MASK)] === n) continue;
+    let sum = 0;
+    for (let b = base; b < base + DIGITS; b++) {
+      const c = counts[b] as number;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keyFrom[i] as number;
+      const at = (counts[base + ((k >>> shift) & DIGIT_MASK)] as number)++;
+      to[at] = from[i] as number;
+      keyTo[at] = k;
+    }
+    const t = from;
+    from = to;
+    to = t;
+    const tk = keyFrom;
+    keyFrom = keyTo;
+    keyTo = tk;
+  }
+  return from;
+}
 
 /**
  * Range indices by start ascending, then end descending (an enclosing range before what it
- * encloses), then index. Bounds are below 2^32 (IPv4 values, or ranks of IPv6 bounds), so
- * start·2^21 + index is an exact double and a native numeric sort of those keys replaces a
- * million comparator calls; runs of equal starts are then sorted the same way by
- * (2^32 - 1 - end)·2^21 + index.
+ * encloses), then index. Bounds are integers below 2^32 (IPv4 values, or ranks of IPv6
+ * bounds), so two stable radix sorts give that order in linear time: by end descending from
+ * index order, then by start (a comparison sort of a million keys was most of the sweep's time).
  */
-function sweepOrder(first: Float64Array, last: Float64Array): Int32Array {
+export function sweepOrder(first: Float64Array, last: Float64Array): Int32Array {
   const n = first.length;
   const order = new Int32Array(n);
-  if (n >= INDEX_SPACE) {
-    const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (first[x] as number) - (first[y] as number) || (last[y] as number) - (last[x] as number) || x - y);
-    order.set(all);
-    return order;
-  }
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (first[i] as number) * INDEX_SPACE + i;
-  keys.sort();
-  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % INDEX_SPACE;
-  for (let i = 0; i < n;) {
-    const start = first[order[i] as number] as number;
-    let j = i + 1;
-    while (j < n && first[order[j] as number] === start) j++;
-    if (j - i > 1) {
-      const run = keys.subarray(i, j);
-      for (let k = i; k < j; k++) {
-        const x = order[k] as number;
-        run[k - i] = (BOUND_SPACE - 1 - (last[x] as number)) * INDEX_SPACE + x;
-      }
-      run.sort();
-      for (let k = i; k < j; k++) order[k] = (run[k - i] as number) % INDEX_SPACE;
-    }
-    i = j;
-  }
-  return order;
+  if (n === 0) return order;
+  for (let i = 0; i < n; i++) order[i] = i;
+  const spare = new Int32Array(n);
+  const key = new Uint32Array(n);
+  const keySpare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) key[i] = BOUND_TOP - (last[i] as number);
+  const byEnd = radixByKey(order, spare, key, keySpare);
+  for (let i = 0; i < n; i++) key[i] = first[byEnd[i] as number] as number;
+  return radixByKey(byEnd, byEnd === order ? spare : order, key, keySpare);
 }
 
 /**
