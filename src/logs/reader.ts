@@ -41,6 +41,8 @@ export interface ReadOptions {
   sampleCpu?: () => CpuSnapshot;
   /** how much longer than this thread a worker takes for the same bytes, in ms (see WORKER_LAG_MS; tests give 0) */
   workerLagMs?: number;
+  /** how long the CPU times are sampled before the choice, in ms (SAMPLE_MS; tests give 0: a warm reader can read their small input within SAMPLE_MS, leaving no choice to test) */
+  sampleMs?: number;
 }
 
 export interface ReadResult {
@@ -255,7 +257,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
     // The worker starts up now, while the first pieces are read and the cores sampled, so that
     // it reads as soon as it is chosen; it is ended unused when the cores turn out to be busy.
     const spare = spawnWorker(options.sweepEvery);
-    results = await readChoosingThreads(items, { start: sampleStart, choose, workerLagMs: options.workerLagMs ?? WORKER_LAG_MS }, spare, progress, options.sweepEvery);
+    results = await readChoosingThreads(items, { start: sampleStart, sampleMs: options.sampleMs ?? SAMPLE_MS, choose, workerLagMs: options.workerLagMs ?? WORKER_LAG_MS }, spare, progress, options.sweepEvery);
   }
 
   // This thread's aggregate is the base: the others' are added to it in the order of the work, each let go once added.
@@ -290,7 +292,7 @@ export async function readLogs(inputs: readonly string[], options: ReadOptions =
  * is left (`splitRest`), or this thread reads on (the same as one thread). Nothing waits for the
  * sample unless the work is read before it ends.
  */
-async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; choose: () => number; workerLagMs: number }, spare: Spawned, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
+async function readChoosingThreads(items: readonly WorkItem[], sample: { start: number; sampleMs: number; choose: () => number; workerLagMs: number }, spare: Spawned, progress: (bytes: number) => void, sweepEvery?: number): Promise<SharesRead> {
   const here = new ThreadRead(sweepEvery);
   const readStart = performance.now();
   let readBytes = 0;
@@ -305,7 +307,7 @@ async function readChoosingThreads(items: readonly WorkItem[], sample: { start: 
       const item = items[next] as WorkItem;
       await here.read(item, progress);
       readBytes += item.end - item.start;
-      if (chosen || next === end - 1 || performance.now() - sample.start < SAMPLE_MS) continue;
+      if (chosen || next === end - 1 || performance.now() - sample.start < sample.sampleMs) continue;
       chosen = true;
       const [mine, theirs] = sample.choose() < 2 ? [[], []] : splitRest(items.slice(next + 1), readBytes / Math.max(1, performance.now() - readStart), sample.workerLagMs);
       if (theirs.length === 0) { endSpare(); continue; }

@@ -109,14 +109,14 @@ describe('the thread choice made while reading', () => {
     if (availableParallelism() < 2) { t.skip('one core'); return; }
     const one = await digest({ workers: 0 });
     assert.equal(one.threads, 1);
-    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: 0 });
+    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: 0, sampleMs: 0 });
     assert.equal(chosen.threads, 2);
     assert.equal(chosen.text, one.text);
   });
 
   it('a busy machine: this thread reads on into the second half', async () => {
     const one = await digest({ workers: 0 });
-    const chosen = await digest({ sampleCpu: machine(200), workerLagMs: 0 });
+    const chosen = await digest({ sampleCpu: machine(200), workerLagMs: 0, sampleMs: 0 });
     assert.equal(chosen.threads, 1);
     assert.equal(chosen.runs, 1);
     assert.equal(chosen.text, one.text);
@@ -127,7 +127,7 @@ describe('the thread choice made while reading', () => {
     const one = await digest({ workers: 0 });
     // A lag below zero leaves this thread nothing of the rest: it takes the far end of the
     // worker's items at once, while the worker still starts up, and again after each run.
-    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: -1e9 });
+    const chosen = await digest({ sampleCpu: machine(1000), workerLagMs: -1e9, sampleMs: 0 });
     assert.equal(chosen.threads, 2);
     assert.ok(chosen.runs >= 3, `${chosen.runs} runs`);
     assert.equal(chosen.text, one.text);
