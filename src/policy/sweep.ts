@@ -18,7 +18,10 @@ export const EMPTY_WINS = new Int32Array(0);
 export const bindingOf = (code: number): 'exact' | 'wildcard' => ((code & 1) === WILDCARD ? 'wildcard' : 'exact');
 const bindingName = (bit: number): string => (bit === WILDCARD ? 'wildcard' : 'exact');
 
-function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): string {
+/** Two equal ranges of different connectors in one binding set: a, b range ids, bit the binding set. */
+export type OnTie = (a: number, b: number, bit: number) => void;
+
+export function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): string {
   // §4.2: equal matching ranges in one binding set are a state Exchange refuses (§4.4); the
   // connector exported first wins here, and the state is reported.
   return `${(tables.rangeOwner[a] as ConnectorEntry).connector.identity} and ${(tables.rangeOwner[b] as ConnectorEntry).connector.identity} both have range `
@@ -110,7 +113,7 @@ const POSITION_BITS = 2 ** 21;
  * the smallest containing range; equal sizes go to the connector met first (export order stands
  * in for AD enumeration order, reference §4.2), then to the range listed first.
  */
-export function smallestRangePartition4(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments4 {
+export function smallestRangePartition4(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: OnTie): Segments4 {
   let n = 0;
   for (const e of entries) n += e.ids4.length;
   if (n === 0) return NO_SEGMENTS4;
@@ -127,7 +130,7 @@ export function smallestRangePartition4(tables: PolicyTables, entries: Connector
  * order), the heap keyed by `(size - 1) * 2^21 + position` (= (size, id), all keys distinct):
  * no comparator call per comparison. The decision is the comparator path's.
  */
-function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: (message: string) => void): Segments4 {
+function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: OnTie): Segments4 {
   const F = tables.rangeFirst4;
   const L = tables.rangeLast4;
   const keys = f64(3, n).subarray(0, n);
@@ -156,7 +159,7 @@ function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit:
   for (let i = 1; i < n; i++) {
     const a = ids[order[i - 1] as number] as number;
     const b = ids[order[i] as number] as number;
-    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(tieMessage(tables, a, b, bit));
+    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(a, b, bit);
   }
   // Items in sweep order; the heap holds item indices keyed by (size, position).
   const itemFirst = f64(0, n);
@@ -196,14 +199,14 @@ function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit:
 }
 
 /** smallestRangePartition4 for any number of ranges: a merge sort and a heap with a comparator. */
-export function comparatorPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: (message: string) => void): Segments4 {
+export function comparatorPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: OnTie): Segments4 {
   const F = tables.rangeFirst4;
   const L = tables.rangeLast4;
   const sorted = sortRanges4(F, L, ids, n);
   for (let i = 1; i < n; i++) {
     const a = sorted[i - 1] as number;
     const b = sorted[i] as number;
-    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(tieMessage(tables, a, b, bit));
+    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(a, b, bit);
   }
   // Items in sweep order; the heap holds item positions, ordered by (size, id).
   const itemFirst = f64(0, n);
@@ -299,7 +302,7 @@ function emit6(out: Segments6, first: bigint, last: bigint, code: number): void 
  * the heap orders by (size, id)). The order and the sizes come from the bounds' parts (see
  * ADDRESS_PARTS) without bigints; only the segments' bounds are made bigints.
  */
-export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments6 {
+export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: OnTie): Segments6 {
   const out: Segments6 = { first: [], last: [], wins: [] };
   const listed: number[] = [];
   for (const e of entries) for (const id of e.ids6) listed.push(id);
@@ -342,7 +345,7 @@ export function smallestRangePartition6(tables: PolicyTables, entries: Connector
     const b = order[k] as number;
     if (rank[a] === rank[b] && rank[n + a] === rank[n + b]
       && tables.rangeOwner[ids[k - 1] as number] !== tables.rangeOwner[ids[k] as number]) {
-      onTie(tieMessage(tables, ids[k - 1] as number, ids[k] as number, bit));
+      onTie(ids[k - 1] as number, ids[k] as number, bit);
     }
   }
   const less = (a: number, b: number): boolean => {
