@@ -2,19 +2,157 @@
 // intervals, never by enumerating addresses), and where each right came from.
 import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
-import { canRelayAnonymously, effectiveRights, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, type EffectiveRight, type PolicyIndex, type Principal, type RightSource, type WonInterval } from '../policy/index.js';
+import { canRelayAnonymously, effectiveRights, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, wonSegments4, type EffectiveRight, type PolicyIndex, type Principal, type RightSource, type WonInterval, type WonSegments4 } from '../policy/index.js';
+import { scopeText } from '../sizes.js';
 import { formatAddress, publicParts, type Interval } from '../net/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
 
 /** Where a connector is the selected one: the intervals it wins, their size and their public parts. */
 export interface Reach {
-  won: WonInterval[];
+  readonly won: WonInterval[];
   /** Addresses (over all families, distinct) for which the connector is selected. */
-  breadth: bigint;
+  readonly breadth: bigint;
   /** The public sub-intervals of `won` (rules.md "Public address"), with the range that wins each. */
-  publicParts: Array<{ interval: Interval; won: WonInterval }>;
+  readonly publicParts: Array<{ interval: Interval; won: WonInterval }>;
   /** `won` sorted and merged per family. */
-  merged: Interval[];
+  readonly merged: Interval[];
+  /** merged.length */
+  readonly mergedCount: number;
+  /** merged.slice(0, limit) */
+  mergedHead(limit: number): Interval[];
+  /** scopeText(merged) */
+  mergedScope(): string;
+  /** rangesByReach(won, limit) */
+  widestRanges(limit: number): Array<{ expression: string; first: string; last: string }>;
+}
+
+/** A Reach from the won intervals as objects (any family). */
+class ObjectReach implements Reach {
+  readonly breadth: bigint;
+  readonly publicParts: Reach['publicParts'] = [];
+  readonly mergedCount: number;
+  constructor(readonly won: WonInterval[], readonly merged: Interval[]) {
+    this.breadth = countAddresses(merged);
+    this.mergedCount = merged.length;
+    for (const w of won) {
+      if (isSurelyPrivate(w)) continue;
+      for (const p of publicParts(w)) this.publicParts.push({ interval: p, won: w });
+    }
+  }
+  mergedHead(limit: number): Interval[] { return this.merged.slice(0, limit); }
+  mergedScope(): string { return scopeText(this.merged); }
+  widestRanges(limit: number): Array<{ expression: string; first: string; last: string }> { return rangesByReach(this.won, limit); }
+}
+
+/**
+ * A Reach from the IPv4 intervals as numbers (wonSegments4): sizes, merged bounds and widest
+ * ranges without an object per interval; `won` and `merged` are made only when read (a
+ * finding lists the first few; its sizes and names come from the numbers).
+ */
+class SegmentReach implements Reach {
+  readonly breadth: bigint;
+  readonly publicParts: Reach['publicParts'] = [];
+  readonly mergedCount: number;
+  readonly #mergedFirst: Float64Array;
+  readonly #mergedLast: Float64Array;
+  readonly #addresses: number;
+  #won: WonInterval[] | null = null;
+  #merged: Interval[] | null = null;
+
+  constructor(private readonly policy: PolicyIndex, private readonly connector: ReceiveConnector, private readonly segments: WonSegments4) {
+    const { count: n, first, last } = segments;
+    let ordered = true;
+    for (let k = 1; k < n && ordered; k++) if ((first[k - 1] as number) > (first[k] as number)) ordered = false;
+    // mergeIntervals' stable sort by start (several bindings: several partitions' lists).
+    let order: number[] | null = null;
+    if (!ordered) {
+      order = Array.from({ length: n }, (_, k) => k);
+      order.sort((a, b) => (first[a] as number) - (first[b] as number));
+    }
+    const mf = new Float64Array(n);
+    const ml = new Float64Array(n);
+    let m = 0;
+    let surelyPrivate = true;
+    for (let j = 0; j < n; j++) {
+      const k = order === null ? j : order[j] as number;
+      const f = first[k] as number;
+      const l = last[k] as number;
+      if (f < TEN_FIRST4 || l > TEN_LAST4) surelyPrivate = false;
+      if (m > 0 && f <= (ml[m - 1] as number) + 1) {
+        if (l > (ml[m - 1] as number)) ml[m - 1] = l;
+      } else {
+        mf[m] = f;
+        ml[m] = l;
+        m++;
+      }
+    }
+    let addresses = 0;
+    for (let j = 0; j < m; j++) addresses += (ml[j] as number) - (mf[j] as number) + 1;
+    this.#mergedFirst = mf;
+    this.#mergedLast = ml;
+    this.#addresses = addresses;
+    this.mergedCount = m;
+    this.breadth = BigInt(addresses);
+    if (!surelyPrivate) {
+      for (const w of this.won) {
+        if (isSurelyPrivate(w)) continue;
+        for (const p of publicParts(w)) this.publicParts.push({ interval: p, won: w });
+      }
+    }
+  }
+
+  get won(): WonInterval[] {
+    this.#won ??= intervalsWonBy(this.policy, this.connector);
+    return this.#won;
+  }
+
+  get merged(): Interval[] {
+    this.#merged ??= this.mergedHead(this.mergedCount);
+    return this.#merged;
+  }
+
+  mergedHead(limit: number): Interval[] {
+    if (this.#merged !== null) return this.#merged.slice(0, limit);
+    const out: Interval[] = [];
+    const n = Math.min(limit, this.mergedCount);
+    for (let j = 0; j < n; j++) {
+      const f = this.#mergedFirst[j] as number;
+      const l = this.#mergedLast[j] as number;
+      const first = BigInt(f);
+      out.push({ family: 4, first, last: f === l ? first : BigInt(l) });
+    }
+    return out;
+  }
+
+  mergedScope(): string {
+    // scopeText reads only the IPv4 sum of a disjoint IPv4 list.
+    return scopeText(this.#addresses === 0 ? [] : [{ family: 4, first: 0n, last: BigInt(this.#addresses - 1) }]);
+  }
+
+  widestRanges(limit: number): Array<{ expression: string; first: string; last: string }> {
+    // rangesByReach over the numbers, in the same order (see there).
+    const { count: n, first, last, ranges } = this.segments;
+    const reach = new Map<IpRange, number>();
+    for (let k = 0; k < n; k++) {
+      const f = first[k] as number;
+      const l = last[k] as number;
+      if (f === l) continue;
+      const r = ranges[k] as IpRange;
+      reach.set(r, (reach.get(r) ?? 0) + (l - f + 1));
+    }
+    const ranked = [...reach.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([r]) => r);
+    if (ranked.length < limit) {
+      const seen = new Set<IpRange>(ranked);
+      for (let k = 0; k < n; k++) {
+        if (ranked.length >= limit) break;
+        const r = ranges[k] as IpRange;
+        if (first[k] !== last[k] || seen.has(r)) continue;
+        seen.add(r);
+        ranked.push(r);
+      }
+    }
+    return ranked.map((r) => ({ expression: r.expression, first: r.first, last: r.last }));
+  }
 }
 
 const reachCache = new WeakMap<PolicyIndex, Map<ReceiveConnector, Reach>>();
@@ -38,24 +176,24 @@ export function reachOf(policy: PolicyIndex, connector: ReceiveConnector): Reach
   if (cache === undefined) { cache = new Map(); reachCache.set(policy, cache); }
   const hit = cache.get(connector);
   if (hit !== undefined) return hit;
-  // Only this connector's intervals are made; the partitions are built as for the whole estate
+  // Only this connector's intervals are read; the partitions are built as for the whole estate
   // (same order, so the same tie reports) — see wonByConnector.
   preparePartitions(policy);
-  const won = intervalsWonBy(policy, connector);
-  // The same address can be won through several bindings (e.g. 0.0.0.0:25 and 0.0.0.0:2525);
-  // breadth counts distinct addresses, so merge per family first.
-  const merged = mergeIntervals(won);
-  const breadth = countAddresses(merged);
-  const pub: Reach['publicParts'] = [];
-  for (const w of won) {
-    if (isSurelyPrivate(w)) continue;
-    for (const p of publicParts(w)) pub.push({ interval: p, won: w });
+  const segments = wonSegments4(policy, connector);
+  let reach: Reach;
+  if (segments !== null) reach = new SegmentReach(policy, connector, segments);
+  else {
+    const won = intervalsWonBy(policy, connector);
+    // The same address can be won through several bindings (e.g. 0.0.0.0:25 and 0.0.0.0:2525);
+    // breadth counts distinct addresses, so merge per family first.
+    reach = new ObjectReach(won, mergeIntervals(won));
   }
-  const reach = { won, breadth, publicParts: pub, merged };
   cache.set(connector, reach);
   return reach;
 }
 
+const TEN_FIRST4 = 10 * 2 ** 24;
+const TEN_LAST4 = 11 * 2 ** 24 - 1;
 const TEN_FIRST = 10n << 24n;
 const TEN_LAST = (11n << 24n) - 1n;
 const FC00_FIRST = 0xfcn << 120n;

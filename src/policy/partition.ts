@@ -5,7 +5,7 @@
 import type { TransportRole } from '../model.js';
 import { type Family, formatAddress, parseAddress } from '../net/index.js';
 import type { ConnectorEntry, Partition, PolicyTables } from './policy-index.js';
-import { EMPTY_WINS, EXACT, WILDCARD, overlay4, overlay6, smallestRangePartition4, smallestRangePartition6 } from './sweep.js';
+import { EMPTY_WINS, EXACT, WILDCARD, overlay4, overlay6, smallestRangePartition4, smallestRangePartition6, tieMessage } from './sweep.js';
 
 // Which transport service listens when both roles bind the same socket (a state Exchange
 // refuses to create, reference §4.4; one of the two services fails to start). Default owners
@@ -69,7 +69,9 @@ function buildPartition(tables: PolicyTables, server: string, port: number, fami
   if (roles.size === 1) owner = [...roles][0] ?? null;
   else if (roles.size > 1) owner = DEFAULT_PORT_OWNER[port] ?? 'FrontendTransport';
   const where = `${server} port ${port} local ${localText}`;
-  const onTie = (m: string): void => reportTie(tables, where, m);
+  // Ties are counted, and spelt out only while they are listed (an overlapping estate has
+  // thousands; the problem list keeps the first MAX_TIE_REPORTS).
+  const onTie = (a: number, b: number, bit: number): void => reportTie(tables, where, a, b, bit);
   const exactOwned = exact.filter((e) => e.role === owner);
   const wildcardOwned = wildcard.filter((e) => e.role === owner);
   const partition: Partition = {
@@ -84,11 +86,12 @@ function buildPartition(tables: PolicyTables, server: string, port: number, fami
     const key = `${server.toLowerCase()}|${port}|${owner ?? ''}`;
     let shared = tables.wildcardSweeps4.get(key);
     if (shared === undefined) {
-      const ties: string[] = [];
-      shared = { segments: smallestRangePartition4(tables, wildcardOwned, WILDCARD, (m) => ties.push(m)), ties };
+      const ties: number[] = [];
+      shared = { segments: smallestRangePartition4(tables, wildcardOwned, WILDCARD, (a, b, bit) => { ties.push(a, b, bit); }), ties };
       tables.wildcardSweeps4.set(key, shared);
     }
-    for (const m of shared.ties) onTie(m);
+    const ties = shared.ties;
+    for (let t = 0; t + 2 < ties.length; t += 3) onTie(ties[t] as number, ties[t + 1] as number, ties[t + 2] as number);
     const bestW = shared.segments;
     const segments = overlay4(tables, bestX, bestW);
     partition.count = segments.count;
@@ -111,8 +114,8 @@ function buildPartition(tables: PolicyTables, server: string, port: number, fami
 }
 
 const MAX_TIE_REPORTS = 100;
-function reportTie(tables: PolicyTables, where: string, message: string): void {
+function reportTie(tables: PolicyTables, where: string, a: number, b: number, bit: number): void {
   tables.tieCount++;
-  if (tables.tieCount <= MAX_TIE_REPORTS) tables.problems.push(`${where}: ${message}`);
+  if (tables.tieCount <= MAX_TIE_REPORTS) tables.problems.push(`${where}: ${tieMessage(tables, a, b, bit)}`);
   else if (tables.tieCount === MAX_TIE_REPORTS + 1) tables.problems.push('more equal-range ties not listed');
 }

@@ -115,7 +115,7 @@ export interface PolicyTables {
   /** bigint view of a range, made on first use */
   readonly rangeEntries: Map<number, RangeEntry>;
   /** IPv4 wildcard-binding sweeps per (server, port, owner role): every local address of the port shares it */
-  readonly wildcardSweeps4: Map<string, { segments: Segments4; ties: string[] }>;
+  readonly wildcardSweeps4: Map<string, { segments: Segments4; ties: number[] }>;
   /** Memo shared by the policy modules (rights, domains). */
   readonly caches: Map<string, unknown>;
   /** Per-connector memo (session rights sets, EHLO lists): object keys, no string building. */

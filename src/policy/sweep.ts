@@ -6,7 +6,7 @@
 // only the segments' bounds are bigints. A winner is coded as its range id in
 // the range table times two, plus the binding set (0 exact, 1 wildcard).
 import type { IpRange } from '../model.js';
-import { IndexHeap } from './heap.js';
+import { IndexHeap, KeyedIndexHeap } from './heap.js';
 import { ADDRESS_PARTS, addressPartsValue, comparePartsAt, partsRanks } from '../net/index.js';
 import { type ConnectorEntry, type PolicyTables, type Segments4, compareSize6, sizeParts6 } from './policy-index.js';
 import { f64, i32 } from './scratch.js';
@@ -18,7 +18,10 @@ export const EMPTY_WINS = new Int32Array(0);
 export const bindingOf = (code: number): 'exact' | 'wildcard' => ((code & 1) === WILDCARD ? 'wildcard' : 'exact');
 const bindingName = (bit: number): string => (bit === WILDCARD ? 'wildcard' : 'exact');
 
-function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): string {
+/** Two equal ranges of different connectors in one binding set: a, b range ids, bit the binding set. */
+export type OnTie = (a: number, b: number, bit: number) => void;
+
+export function tieMessage(tables: PolicyTables, a: number, b: number, bit: number): string {
   // §4.2: equal matching ranges in one binding set are a state Exchange refuses (§4.4); the
   // connector exported first wins here, and the state is reported.
   return `${(tables.rangeOwner[a] as ConnectorEntry).connector.identity} and ${(tables.rangeOwner[b] as ConnectorEntry).connector.identity} both have range `
@@ -101,26 +104,109 @@ function sortRanges4(F: Float64Array, L: Float64Array, ids: Int32Array, n: numbe
   return src;
 }
 
+// The packed path below orders by one double per range: a position (< 2^21) under a 32-bit
+// address or size, exact below 2^53. Larger binding sets take the comparator path.
+const POSITION_BITS = 2 ** 21;
+
 /**
  * IPv4 sweep over the ranges of `entries` (one binding set): the address space partitioned by
  * the smallest containing range; equal sizes go to the connector met first (export order stands
  * in for AD enumeration order, reference §4.2), then to the range listed first.
  */
-export function smallestRangePartition4(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments4 {
+export function smallestRangePartition4(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: OnTie): Segments4 {
   let n = 0;
   for (const e of entries) n += e.ids4.length;
   if (n === 0) return NO_SEGMENTS4;
-  const F = tables.rangeFirst4;
-  const L = tables.rangeLast4;
   // Ids in (connector order, range order) = ascending id order.
   const ids = i32(0, n);
   let k = 0;
   for (const e of entries) for (const id of e.ids4) ids[k++] = id;
+  return n < POSITION_BITS ? packedPartition4(tables, ids, n, bit, onTie) : comparatorPartition4(tables, ids, n, bit, onTie);
+}
+
+/**
+ * smallestRangePartition4 with its two orders as packed doubles: ranges sorted by (first, last,
+ * id) through two native sorts of `value * 2^21 + position` (positions are in ascending id
+ * order), the heap keyed by `(size - 1) * 2^21 + position` (= (size, id), all keys distinct):
+ * no comparator call per comparison. The decision is the comparator path's.
+ */
+function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: OnTie): Segments4 {
+  const F = tables.rangeFirst4;
+  const L = tables.rangeLast4;
+  const keys = f64(3, n).subarray(0, n);
+  // order[r] = position of the r-th range by (first, last, position)
+  const order = i32(1, n);
+  let sortedAlready = true;
+  for (let p = 1; p < n && sortedAlready; p++) {
+    const fa = F[ids[p - 1] as number] as number;
+    const fb = F[ids[p] as number] as number;
+    if (fa > fb || (fa === fb && (L[ids[p - 1] as number] as number) > (L[ids[p] as number] as number))) sortedAlready = false;
+  }
+  if (sortedAlready) {
+    for (let p = 0; p < n; p++) order[p] = p;
+  } else {
+    // By (last, position), then stably by first through the rank of the first sort.
+    for (let p = 0; p < n; p++) keys[p] = (L[ids[p] as number] as number) * POSITION_BITS + p;
+    keys.sort();
+    const byLast = i32(6, n);
+    for (let r = 0; r < n; r++) byLast[r] = (keys[r] as number) % POSITION_BITS;
+    const rank = i32(7, n);
+    for (let r = 0; r < n; r++) rank[byLast[r] as number] = r;
+    for (let p = 0; p < n; p++) keys[p] = (F[ids[p] as number] as number) * POSITION_BITS + (rank[p] as number);
+    keys.sort();
+    for (let r = 0; r < n; r++) order[r] = byLast[(keys[r] as number) % POSITION_BITS] as number;
+  }
+  for (let i = 1; i < n; i++) {
+    const a = ids[order[i - 1] as number] as number;
+    const b = ids[order[i] as number] as number;
+    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(a, b, bit);
+  }
+  // Items in sweep order; the heap holds item indices keyed by (size, position).
+  const itemFirst = f64(0, n);
+  const itemLast = f64(1, n);
+  const itemKey = f64(2, n);
+  for (let i = 0; i < n; i++) {
+    const p = order[i] as number;
+    const id = ids[p] as number;
+    const first = F[id] as number;
+    const last = L[id] as number;
+    itemFirst[i] = first;
+    itemLast[i] = last;
+    itemKey[i] = (last - first) * POSITION_BITS + p;
+  }
+  const heap = new KeyedIndexHeap(i32(2, n), itemKey);
+  // At most 2n pieces: every piece ends at a range's end or just before a range's start.
+  const out = new Segments4Builder(2 * n + 1);
+  let i = 0;
+  let cursor = itemFirst[0] as number;
+  while (i < n || heap.size > 0) {
+    // Drop ranges that ended before the cursor (lazy deletion: only the top matters).
+    while (heap.size > 0 && (itemLast[heap.top] as number) < cursor) heap.pop();
+    if (heap.size === 0) {
+      if (i >= n) break;
+      cursor = itemFirst[i] as number;
+    }
+    while (i < n && itemFirst[i] === cursor) heap.push(i++);
+    if (heap.size === 0) continue;
+    const top = heap.top;
+    // The winner holds until the next start or until it ends, whichever comes first.
+    let end = itemLast[top] as number;
+    if (i < n && (itemFirst[i] as number) - 1 < end) end = (itemFirst[i] as number) - 1;
+    out.emit(cursor, end, (ids[order[top] as number] as number) * 2 + bit);
+    cursor = end + 1;
+  }
+  return out.done();
+}
+
+/** smallestRangePartition4 for any number of ranges: a merge sort and a heap with a comparator. */
+export function comparatorPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit: number, onTie: OnTie): Segments4 {
+  const F = tables.rangeFirst4;
+  const L = tables.rangeLast4;
   const sorted = sortRanges4(F, L, ids, n);
   for (let i = 1; i < n; i++) {
     const a = sorted[i - 1] as number;
     const b = sorted[i] as number;
-    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(tieMessage(tables, a, b, bit));
+    if (F[a] === F[b] && L[a] === L[b] && tables.rangeOwner[a] !== tables.rangeOwner[b]) onTie(a, b, bit);
   }
   // Items in sweep order; the heap holds item positions, ordered by (size, id).
   const itemFirst = f64(0, n);
@@ -216,7 +302,7 @@ function emit6(out: Segments6, first: bigint, last: bigint, code: number): void 
  * the heap orders by (size, id)). The order and the sizes come from the bounds' parts (see
  * ADDRESS_PARTS) without bigints; only the segments' bounds are made bigints.
  */
-export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: (message: string) => void): Segments6 {
+export function smallestRangePartition6(tables: PolicyTables, entries: ConnectorEntry[], bit: number, onTie: OnTie): Segments6 {
   const out: Segments6 = { first: [], last: [], wins: [] };
   const listed: number[] = [];
   for (const e of entries) for (const id of e.ids6) listed.push(id);
@@ -259,7 +345,7 @@ export function smallestRangePartition6(tables: PolicyTables, entries: Connector
     const b = order[k] as number;
     if (rank[a] === rank[b] && rank[n + a] === rank[n + b]
       && tables.rangeOwner[ids[k - 1] as number] !== tables.rangeOwner[ids[k] as number]) {
-      onTie(tieMessage(tables, ids[k - 1] as number, ids[k] as number, bit));
+      onTie(ids[k - 1] as number, ids[k] as number, bit);
     }
   }
   const less = (a: number, b: number): boolean => {

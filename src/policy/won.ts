@@ -170,6 +170,44 @@ export function intervalsWonBy(policy: PolicyIndex, connector: ReceiveConnector)
   return out;
 }
 
+/** IPv4 intervals a connector wins, in {@link intervalsWonBy}'s order, as bounds and winning ranges. */
+export interface WonSegments4 { count: number; first: Float64Array; last: Float64Array; ranges: IpRange[] }
+
+/**
+ * What {@link intervalsWonBy} would return, as numbers and without its objects, when every
+ * partition of the connector is IPv4; null when one is IPv6 (ask intervalsWonBy then). The
+ * intervals a large relay wins are a million objects and two bigints each, kept alive as long
+ * as the index: callers that only add sizes and name ranges read these instead.
+ */
+export function wonSegments4(policy: PolicyIndex, connector: ReceiveConnector): WonSegments4 | null {
+  const tables = tablesOf(policy);
+  const entry = tables.entries.get(connector);
+  const partitions = connector.enabled ? partitionsOfConnector(tables, connector) : [];
+  if (entry === undefined) partitions.length = 0;
+  let n = 0;
+  for (const partition of partitions) {
+    if (partition.family !== 4 || partition.first4 === null || partition.last4 === null) return null;
+    const { start, end } = spanOf(groupsOf(tables, partition), (entry as ConnectorEntry).group);
+    n += end - start;
+  }
+  const out: WonSegments4 = { count: n, first: new Float64Array(n), last: new Float64Array(n), ranges: new Array<IpRange>(n) };
+  let j = 0;
+  for (const partition of partitions) {
+    const groups = groupsOf(tables, partition);
+    const { start, end } = spanOf(groups, (entry as ConnectorEntry).group);
+    const first4 = partition.first4 as Float64Array;
+    const last4 = partition.last4 as Float64Array;
+    for (let p = start; p < end; p++) {
+      const k = groups.positions[p] as number;
+      out.first[j] = first4[k] as number;
+      out.last[j] = last4[k] as number;
+      out.ranges[j] = tables.rangeRaw[(partition.wins[k] as number) >> 1] as IpRange;
+      j++;
+    }
+  }
+  return out;
+}
+
 /**
  * How many intervals {@link intervalsWonBy} would return for the connector, without making them
  * (e.g. "is this connector ever selected?").

@@ -83,8 +83,8 @@ test('the IPv6 sweep and overlay decide as the bigint reading (300 generated ser
     const exact = entries.filter((e) => e.connector.bindings.some((b) => b.address !== '::'));
     const wildcard = entries.filter((e) => e.connector.bindings.some((b) => b.address === '::'));
     const ties: string[] = [];
-    const gotX = smallestRangePartition6(tables, exact, 0, (m) => ties.push(m));
-    const gotW = smallestRangePartition6(tables, wildcard, 1, (m) => ties.push(m));
+    const gotX = smallestRangePartition6(tables, exact, 0, (a, b) => ties.push(`${a}/${b}`));
+    const gotW = smallestRangePartition6(tables, wildcard, 1, (a, b) => ties.push(`${a}/${b}`));
     const expectedTies: string[] = [];
     const wantX = referencePartition(tables, exact, 0, expectedTies);
     const wantW = referencePartition(tables, wildcard, 1, expectedTies);

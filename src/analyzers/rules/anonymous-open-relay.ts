@@ -1,7 +1,7 @@
 import { ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT, canRelayAnonymously, type EffectiveRight } from '../../policy/index.js';
 import { isPublicInterval, publicParts, rangeInterval, type Interval } from '../../net/index.js';
 import type { ReceiveConnector } from '../../model.js';
-import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, rangesByReach, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
+import { describeRight, intervalEvidence, listEvidence, mergeIntervals, publicBreadth, rangesBehind, reachOf, rightEvidence, rightsOf, sessionsExternallySecured, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
 import { EVIDENCE_LIMIT, defaultConnectorKind, defineRule, psQuote, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { blockedByConflict, conflictOf } from '../fixes.js';
@@ -164,23 +164,27 @@ export default defineRule({
     const publicMerged = mergeIntervals(reach.publicParts.map((p) => p.interval));
     const severity = openRelayTier(publicMerged, reach.breadth);
     if (severity === null) return [];
-    const privateMerged = subtractIntervals(reach.merged, publicMerged);
+    // Without public addresses the private ones are all of merged: its count, size and first
+    // few come from the reach's numbers (a big relay's list is not made).
+    const privateMerged = publicMerged.length > 0 ? subtractIntervals(reach.merged, publicMerged) : null;
+    const privateCount = privateMerged === null ? reach.mergedCount : privateMerged.length;
     const isPublic = publicMerged.length > 0;
     const rights = rightsOf(policy, c, 'anonymous', [ACCEPT_ANY_RECIPIENT, SMTP_SUBMIT]);
     const behindPublic = rangesBehind(reach.publicParts.map((p) => p.won));
     // The widest ranges: the first eight of this list are rangesByReach(reach.won, 8) (the same ranking, cut later).
-    const byReach = rangesByReach(reach.won, Math.max(EVIDENCE_LIMIT, 8));
+    const byReach = reach.widestRanges(Math.max(EVIDENCE_LIMIT, 8));
     const culprits = isPublic ? behindPublic : byReach.slice(0, EVIDENCE_LIMIT);
     const grant = rights[0];
     // Named by the configured ranges that give the reach (as the admin wrote them), not by engine fragments.
     const publicNames = behindPublic.map((r) => r.expression);
     const publicSet = new Set(publicNames);
     const privateNames = byReach.slice(0, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
-    const names = (configured: string[], xs: Interval[]): string => (configured.length > 0
-      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length));
-    const publicText = `${scopeText(publicMerged)} public (${names(publicNames, publicMerged)})`;
-    const privateText = `${scopeText(privateMerged)} private (${names(privateNames, privateMerged)})`;
-    const scope = [isPublic ? publicText : null, privateMerged.length > 0 ? privateText : null].filter((x) => x !== null).join(' and ');
+    const names = (configured: string[], head: Interval[], total: number): string => (configured.length > 0
+      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(head.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, total));
+    const publicText = `${scopeText(publicMerged)} public (${names(publicNames, publicMerged, publicMerged.length)})`;
+    const privateScope = privateMerged === null ? reach.mergedScope() : scopeText(privateMerged);
+    const privateText = `${privateScope} private (${names(privateNames, privateMerged ?? reach.mergedHead(4), privateCount)})`;
+    const scope = [isPublic ? publicText : null, privateCount > 0 ? privateText : null].filter((x) => x !== null).join(' and ');
     const narrow = isPublic && severity === 'high'
       ? '; the public addresses are few: check each is a dedicated host of the organisation, not shared cloud egress' : '';
     return [{
@@ -189,9 +193,9 @@ export default defineRule({
       message: `${c.identity} lets anonymous clients relay to any domain from ${scope}${grant === undefined ? '' : `: ${describeRight(grant)}`}${narrow}`,
       evidence: {
         [isPublic ? 'publicRanges' : 'broadRanges']: listEvidence(culprits),
-        reachableFrom: listEvidence(reach.merged).map(intervalEvidence),
+        reachableFrom: reach.mergedHead(EVIDENCE_LIMIT).map(intervalEvidence),
         publicReach: isPublic ? scopeText(publicMerged) : 'none',
-        privateReach: privateMerged.length > 0 ? scopeText(privateMerged) : 'none',
+        privateReach: privateCount > 0 ? privateScope : 'none',
         rights: rights.map(rightEvidence),
       },
       // Default Frontend must keep its ranges (inbound internet mail): take the relay right away instead.
