@@ -173,29 +173,9 @@ function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit:
     itemFirst[i] = first;
     itemLast[i] = last;
     itemKey[i] = (last - first) * POSITION_BITS + p;
+    order[i] = id; // from here on the range id of item i (its position is in its key)
   }
-  const heap = new KeyedIndexHeap(i32(2, n), itemKey);
-  // At most 2n pieces: every piece ends at a range's end or just before a range's start.
-  const out = new Segments4Builder(2 * n + 1);
-  let i = 0;
-  let cursor = itemFirst[0] as number;
-  while (i < n || heap.size > 0) {
-    // Drop ranges that ended before the cursor (lazy deletion: only the top matters).
-    while (heap.size > 0 && (itemLast[heap.top] as number) < cursor) heap.pop();
-    if (heap.size === 0) {
-      if (i >= n) break;
-      cursor = itemFirst[i] as number;
-    }
-    while (i < n && itemFirst[i] === cursor) heap.push(i++);
-    if (heap.size === 0) continue;
-    const top = heap.top;
-    // The winner holds until the next start or until it ends, whichever comes first.
-    let end = itemLast[top] as number;
-    if (i < n && (itemFirst[i] as number) - 1 < end) end = (itemFirst[i] as number) - 1;
-    out.emit(cursor, end, (ids[order[top] as number] as number) * 2 + bit);
-    cursor = end + 1;
-  }
-  return out.done();
+  return sweepSmallest4(n, itemFirst, itemLast, order, new KeyedIndexHeap(i32(2, n), itemKey), bit);
 }
 
 /** smallestRangePartition4 for any number of ranges: a merge sort and a heap with a comparator. */
@@ -223,7 +203,18 @@ export function comparatorPartition4(tables: PolicyTables, ids: Int32Array, n: n
     const sb = itemSize[b] as number;
     return sa < sb || (sa === sb && (sorted[a] as number) < (sorted[b] as number));
   };
-  const heap = new IndexHeap(i32(2, n), less);
+  return sweepSmallest4(n, itemFirst, itemLast, sorted, new IndexHeap(i32(2, n), less), bit);
+}
+
+/** The two heaps of the IPv4 sweeps: items ordered by (size, range id), only the top read. */
+interface SizeHeap { readonly size: number; readonly top: number; push(item: number): void; pop(): void }
+
+/**
+ * The IPv4 sweep itself: items (ranges in (first, last, id) order, with their bounds and range
+ * ids) enter the heap at their first address; at every point the heap's top, the smallest range
+ * covering it, wins (reference §4.2).
+ */
+function sweepSmallest4(n: number, itemFirst: Float64Array, itemLast: Float64Array, itemId: Int32Array, heap: SizeHeap, bit: number): Segments4 {
   // At most 2n pieces: every piece ends at a range's end or just before a range's start.
   const out = new Segments4Builder(2 * n + 1);
   let i = 0;
@@ -241,7 +232,7 @@ export function comparatorPartition4(tables: PolicyTables, ids: Int32Array, n: n
     // The winner holds until the next start or until it ends, whichever comes first.
     let end = itemLast[top] as number;
     if (i < n && (itemFirst[i] as number) - 1 < end) end = (itemFirst[i] as number) - 1;
-    out.emit(cursor, end, (sorted[top] as number) * 2 + bit);
+    out.emit(cursor, end, (itemId[top] as number) * 2 + bit);
     cursor = end + 1;
   }
   return out.done();
