@@ -115,13 +115,30 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && primary[order[j] as number] === primary[order[i] as number]) j++;
-    if (j - i > 1) {
-      const run = Array.from(order.subarray(i, j)).sort((x, y) => (secondary[x] as number) - (secondary[y] as number));
-      order.set(run, i);
-    }
+    if (j - i > 1) sortRun(order, i, j, secondary);
     i = j;
   }
   return order;
+}
+
+// Runs of equal first addresses are mostly short (a range copied to a few connectors): an
+// insertion sort in place, stable as the comparator sort it replaces on longer runs, needs no
+// array per run.
+function sortRun(order: Int32Array, from: number, to: number, secondary: Float64Array): void {
+  if (to - from > 32) {
+    order.set(Array.from(order.subarray(from, to)).sort((x, y) => (secondary[x] as number) - (secondary[y] as number)), from);
+    return;
+  }
+  for (let a = from + 1; a < to; a++) {
+    const item = order[a] as number;
+    const key = secondary[item] as number;
+    let b = a - 1;
+    while (b >= from && (secondary[order[b] as number] as number) > key) {
+      order[b + 1] = order[b] as number;
+      b--;
+    }
+    order[b + 1] = item;
+  }
 }
 
 /**

@@ -159,3 +159,27 @@ test('rangeClashPartners on IPv6 servers of many prefixes (order keys too large 
   }
   assert.ok(partners > 10 && others > 10, `both answers occur (${partners} partners, ${others} not)`);
 });
+
+test('rangeClashPartners with long runs of ranges sharing a first address (equal ranges found whatever their order in the run)', () => {
+  const random = prng(4242);
+  const pick = (n: number): number => Math.floor(random() * n);
+  for (let round = 0; round < 20; round++) {
+    // Few first addresses, many last addresses: runs of 30–150 ranges per first address, in
+    // which equal ranges are far apart until the run is ordered by last address.
+    const connectors = randomServer(5000 + round, 40).map((c): ReceiveConnector => ({
+      ...c,
+      remoteIPRanges: Array.from({ length: 1 + pick(4) }, (): IpRange => {
+        const a = pick(2 + (round % 3));
+        const b = a + pick(4 + round);
+        const first = `10.0.0.${a}`;
+        const last = `10.0.0.${b}`;
+        return { expression: `${first}-${last}`, first, last };
+      }),
+    }));
+    const index = rangeClashPartners(connectors);
+    for (const a of connectors) for (const b of connectors) {
+      if (a === b) continue;
+      assert.equal(index.mayClash(a, b), naivePartners(a, b), `round ${round}: ${a.identity} ${b.identity}`);
+    }
+  }
+});
