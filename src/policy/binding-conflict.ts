@@ -29,11 +29,14 @@ type ConflictSubject = Pick<ReceiveConnector, 'identity' | 'transportRole' | 'bi
 export function bindingConflict(c: ConflictSubject, sameServer: Iterable<ReceiveConnector>, ranges: readonly IpRange[], partners: RangeClashPartners | null = null): BindingClash | null {
   const identity = c.identity.toLowerCase();
   for (const other of sameServer) {
-    if (other === c || other.identity.toLowerCase() === identity) continue;
+    if (other === c) continue;
     // `partners` (an index of the server's connectors whose ranges may clash, built once per
     // list) lets a caller that asks for many connectors skip, unread, the same-role connectors
-    // whose ranges cannot clash; only valid for `c`'s own ranges.
+    // whose ranges cannot clash; only valid for `c`'s own ranges. Asked before the identity
+    // test (both only skip): most connectors of a server are skipped here, without a lower-case
+    // copy of their identity each.
     if (partners !== null && (other.transportRole ?? '') === (c.transportRole ?? '') && !partners.mayClash(c, other)) continue;
+    if (other.identity.toLowerCase() === identity) continue;
     for (const binding of c.bindings) {
       for (const otherBinding of other.bindings) {
         const overlap = bindingOverlap(binding, otherBinding);
