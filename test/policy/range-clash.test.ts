@@ -165,7 +165,7 @@ test('rangeClashPartners with long runs of ranges sharing a first address (equal
   const random = prng(4242);
   const pick = (n: number): number => Math.floor(random() * n);
   for (let round = 0; round < 20; round++) {
-    // Few first addresses, many last addresses: runs of 30–150 ranges per first address, in
+    // Few first addresses, many last addresses: runs of dozens of ranges per first address, in
     // which equal ranges are far apart until the run is ordered by last address.
     const connectors = randomServer(5000 + round, 40).map((c): ReceiveConnector => ({
       ...c,
