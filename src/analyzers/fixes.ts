@@ -10,8 +10,8 @@ import { certificatesCovering, connectorFqdn, isExpired, presentedCertificate } 
 import { CONNECTOR_EXTRA_SETTINGS, type AuthMechanism, type Certificate, type IpRange, type ReceiveConnector, type Snapshot } from '../model.js';
 import { bindingConflict, type BindingClash } from '../policy/binding-conflict.js';
 import { rangeClashPartners } from '../policy/index.js';
-import type { RangeClashPartners } from '../policy/range-clash.js';
-import { ADDRESS_PARTS, comparePartsAt, formatBinding, readAddressExact } from '../net/index.js';
+import { rangeSpan, type RangeClashPartners, type RangeSpan } from '../policy/range-clash.js';
+import { comparePartsAt, formatBinding } from '../net/index.js';
 import { psQuote } from '../powershell/quote.js';
 import { isCustomConnector, type FindingDraft, type FixCandidate } from './rule.js';
 
@@ -98,42 +98,10 @@ function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, r
   return clash;
 }
 
-/**
- * Per address family, the lowest first and highest last address of a range list's readable
- * ranges, as ADDRESS_PARTS parts (an IPv4 address is [0, 0, value]): v4 first at 0, last at 3;
- * v6 first at 6, last at 9. Read as rangeClashPartners reads ranges (tryRangeInterval's decision
- * on numbers): a span is asked of every connector of a server the first time a fix's changed
- * ranges are checked, and bigint intervals for each of their ranges cost more than the check.
- */
-interface RangeSpan { has4: boolean; has6: boolean; bounds: Float64Array }
-
-// Range lists are replaced, never changed in place (see binding-conflict.ts), so a span is kept with its list.
-const spans = new WeakMap<readonly IpRange[], RangeSpan>();
-const SPAN_PARTS = new Float64Array(2 * ADDRESS_PARTS);
-
-function spanOf(ranges: readonly IpRange[]): RangeSpan {
-  let span = spans.get(ranges);
-  if (span !== undefined) return span;
-  span = { has4: false, has6: false, bounds: new Float64Array(12) };
-  const parts = SPAN_PARTS;
-  const bounds = span.bounds;
-  for (const range of ranges) {
-    const family = readAddressExact(range.first, parts, 0);
-    if (family === 0) continue;
-    if (range.last === range.first) {
-      parts[3] = parts[0] as number;
-      parts[4] = parts[1] as number;
-      parts[5] = parts[2] as number;
-    } else if (readAddressExact(range.last, parts, 3) !== family || comparePartsAt(parts, 0, parts, 3) > 0) continue;
-    const base = family === 4 ? 0 : 6;
-    const seen = family === 4 ? span.has4 : span.has6;
-    if (!seen || comparePartsAt(parts, 0, bounds, base) < 0) { bounds[base] = parts[0] as number; bounds[base + 1] = parts[1] as number; bounds[base + 2] = parts[2] as number; }
-    if (!seen || comparePartsAt(parts, 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[3] as number; bounds[base + 4] = parts[4] as number; bounds[base + 5] = parts[5] as number; }
-    if (family === 4) span.has4 = true; else span.has6 = true;
-  }
-  spans.set(ranges, span);
-  return span;
-}
+// A span (see rangeSpan) is asked of every connector of a server the first time a fix's changed
+// ranges are checked: bigint intervals for each of their ranges cost more than the check, and
+// the server's clash index has usually read them already.
+const spanOf = rangeSpan;
 
 /** Whether two spans share an address of the family whose bounds start at `base` (0 IPv4, 6 IPv6). */
 function spansMeet(x: RangeSpan, y: RangeSpan, base: 0 | 6): boolean {

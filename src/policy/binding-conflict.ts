@@ -29,11 +29,14 @@ type ConflictSubject = Pick<ReceiveConnector, 'identity' | 'transportRole' | 'bi
 export function bindingConflict(c: ConflictSubject, sameServer: Iterable<ReceiveConnector>, ranges: readonly IpRange[], partners: RangeClashPartners | null = null): BindingClash | null {
   const identity = c.identity.toLowerCase();
   for (const other of sameServer) {
-    if (other === c || other.identity.toLowerCase() === identity) continue;
+    if (other === c) continue;
     // `partners` (an index of the server's connectors whose ranges may clash, built once per
     // list) lets a caller that asks for many connectors skip, unread, the same-role connectors
-    // whose ranges cannot clash; only valid for `c`'s own ranges.
+    // whose ranges cannot clash; only valid for `c`'s own ranges. Asked before the identity
+    // test (both only skip): most connectors of a server are skipped here, without a lower-case
+    // copy of their identity each.
     if (partners !== null && (other.transportRole ?? '') === (c.transportRole ?? '') && !partners.mayClash(c, other)) continue;
+    if (other.identity.toLowerCase() === identity) continue;
     for (const binding of c.bindings) {
       for (const otherBinding of other.bindings) {
         const overlap = bindingOverlap(binding, otherBinding);
@@ -80,26 +83,36 @@ function readRanges(ranges: readonly IpRange[]): ReadRanges {
   return read;
 }
 
+// Plain loops over typed arrays: a view per range (subarray) or a closure per call was most of
+// this function's allocation, paid once per range list of every server a fix asks about.
 function sortFamily(read: ReadRanges, wanted: 4 | 6): SortedFamily {
   const { family, bounds } = read;
-  const members: number[] = [];
-  for (let i = 0; i < family.length; i++) if (family[i] === wanted) members.push(i);
-  if (wanted === 4 && family.length < INDEX_SPACE) {
+  const n = family.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (family[i] === wanted) count++;
+  const index = new Int32Array(count);
+  for (let i = 0, k = 0; i < n; i++) if (family[i] === wanted) index[k++] = i;
+  if (wanted === 4 && n < INDEX_SPACE) {
     // IPv4: value·2^21 + index is an exact double, so a native numeric sort replaces a
     // comparator call per comparison (same order: by first address, then position).
-    const keys = Float64Array.from(members, (i) => (bounds[i * BOUND + 2] as number) * INDEX_SPACE + i);
+    const keys = new Float64Array(count);
+    for (let k = 0; k < count; k++) keys[k] = (bounds[(index[k] as number) * BOUND + 2] as number) * INDEX_SPACE + (index[k] as number);
     keys.sort();
-    keys.forEach((key, k) => { members[k] = key % INDEX_SPACE; });
-  } else members.sort((x, y) => comparePartsAt(bounds, x * BOUND, bounds, y * BOUND) || x - y);
-  const count = members.length;
-  const sorted: SortedFamily = { count, index: Int32Array.from(members), bounds: new Float64Array(count * BOUND), maxLast: new Float64Array(count * PARTS) };
-  members.forEach((i, k) => {
-    sorted.bounds.set(bounds.subarray(i * BOUND, (i + 1) * BOUND), k * BOUND);
-    const lastAt = k * BOUND + PARTS;
-    if (k > 0 && comparePartsAt(sorted.maxLast, (k - 1) * PARTS, sorted.bounds, lastAt) > 0) sorted.maxLast.copyWithin(k * PARTS, (k - 1) * PARTS, k * PARTS);
-    else sorted.maxLast.set(sorted.bounds.subarray(lastAt, lastAt + PARTS), k * PARTS);
-  });
-  return sorted;
+    for (let k = 0; k < count; k++) index[k] = (keys[k] as number) % INDEX_SPACE;
+  } else index.set(Array.from(index).sort((x, y) => comparePartsAt(bounds, x * BOUND, bounds, y * BOUND) || x - y));
+  const sortedBounds = new Float64Array(count * BOUND);
+  const maxLast = new Float64Array(count * PARTS);
+  for (let k = 0; k < count; k++) {
+    const from = (index[k] as number) * BOUND;
+    const to = k * BOUND;
+    for (let p = 0; p < BOUND; p++) sortedBounds[to + p] = bounds[from + p] as number;
+    const lastAt = to + PARTS;
+    const m = k * PARTS;
+    // The running maximum of the last addresses: the previous one unless this last is greater.
+    const src = k > 0 && comparePartsAt(maxLast, m - PARTS, sortedBounds, lastAt) > 0 ? m - PARTS : -1;
+    for (let p = 0; p < PARTS; p++) maxLast[m + p] = src >= 0 ? maxLast[src + p] as number : sortedBounds[lastAt + p] as number;
+  }
+  return { count, index, bounds: sortedBounds, maxLast };
 }
 
 /** A connector's readable ranges sorted by family and first address, once per list. */

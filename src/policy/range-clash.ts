@@ -5,8 +5,8 @@
 // asking every other connector of the server range by range costs connectors × ranges per
 // finding (seconds on a server of 500 connectors). This index answers "may these two clash?"
 // from one sweep per server, so only the pairs that do are examined range by range.
-import type { ReceiveConnector } from '../model.js';
-import { ADDRESS_PARTS, partsOrderKeys, readRangeExact } from '../net/index.js';
+import type { IpRange, ReceiveConnector } from '../model.js';
+import { ADDRESS_PARTS, comparePartsAt, partsOrderKeys, readRangeExact, type Family } from '../net/index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -45,9 +45,14 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   let n6 = 0;
   const parts = BOUND_PARTS;
   for (let owner = 0; owner < k; owner++) {
-    for (const range of (connectors[owner] as ReceiveConnector).remoteIPRanges) {
+    const list = (connectors[owner] as ReceiveConnector).remoteIPRanges;
+    // The list's span comes with the reading (the fix generators ask it of every connector of
+    // a server whose ranges they change, see rangeSpan).
+    const span = spans.has(list) ? null : emptySpan();
+    for (const range of list) {
       const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) continue;
+      if (span !== null) widenSpan(span, parts, family);
       if (family === 4) {
         first4[n4] = parts[2] as number;
         last4[n4] = parts[5] as number;
@@ -57,6 +62,7 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
         owner6[n6++] = owner;
       }
     }
+    if (span !== null) spans.set(list, span);
   }
   markClashes(first4.subarray(0, n4), last4.subarray(0, n4), owner4, pairs, k);
   // IPv6 bounds as their ranks among the family's bounds: clashes are decided by order alone.
@@ -72,6 +78,45 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
   };
   cache.set(connectors, partners);
   return partners;
+}
+
+/**
+ * Per address family, the lowest first and highest last address of a range list's readable
+ * ranges (read as readRangeExact reads them), as ADDRESS_PARTS parts (an IPv4 address is
+ * [0, 0, value]): v4 first at 0, last at 3; v6 first at 6, last at 9.
+ */
+export interface RangeSpan { has4: boolean; has6: boolean; bounds: Float64Array }
+
+// Range lists are replaced, never changed in place (see binding-conflict.ts), so a span is kept with its list.
+const spans = new WeakMap<readonly IpRange[], RangeSpan>();
+const SPAN_PARTS = new Float64Array(2 * PARTS);
+
+/** The span of a range list, once per list object (filled for every list rangeClashPartners reads). */
+export function rangeSpan(ranges: readonly IpRange[]): RangeSpan {
+  let span = spans.get(ranges);
+  if (span !== undefined) return span;
+  span = emptySpan();
+  const parts = SPAN_PARTS;
+  for (const range of ranges) {
+    const family = readRangeExact(range.first, range.last, parts, 0);
+    if (family !== 0) widenSpan(span, parts, family);
+  }
+  spans.set(ranges, span);
+  return span;
+}
+
+function emptySpan(): RangeSpan {
+  return { has4: false, has6: false, bounds: new Float64Array(12) };
+}
+
+/** Widens `span` by the range whose bounds are parts[0 ..] (first) and parts[PARTS ..] (last). */
+function widenSpan(span: RangeSpan, parts: Float64Array, family: Family): void {
+  const bounds = span.bounds;
+  const base = family === 4 ? 0 : 6;
+  const seen = family === 4 ? span.has4 : span.has6;
+  if (!seen || comparePartsAt(parts, 0, bounds, base) < 0) { bounds[base] = parts[0] as number; bounds[base + 1] = parts[1] as number; bounds[base + 2] = parts[2] as number; }
+  if (!seen || comparePartsAt(parts, 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[3] as number; bounds[base + 4] = parts[4] as number; bounds[base + 5] = parts[5] as number; }
+  if (family === 4) span.has4 = true; else span.has6 = true;
 }
 
 /**
@@ -115,13 +160,30 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && primary[order[j] as number] === primary[order[i] as number]) j++;
-    if (j - i > 1) {
-      const run = Array.from(order.subarray(i, j)).sort((x, y) => (secondary[x] as number) - (secondary[y] as number));
-      order.set(run, i);
-    }
+    if (j - i > 1) sortRun(order, i, j, secondary);
     i = j;
   }
   return order;
+}
+
+// Runs of equal first addresses are mostly short (a range copied to a few connectors): an
+// insertion sort in place, stable as the comparator sort it replaces on longer runs, needs no
+// array per run.
+function sortRun(order: Int32Array, from: number, to: number, secondary: Float64Array): void {
+  if (to - from > 32) {
+    order.set(Array.from(order.subarray(from, to)).sort((x, y) => (secondary[x] as number) - (secondary[y] as number)), from);
+    return;
+  }
+  for (let a = from + 1; a < to; a++) {
+    const item = order[a] as number;
+    const key = secondary[item] as number;
+    let b = a - 1;
+    while (b >= from && (secondary[order[b] as number] as number) > key) {
+      order[b + 1] = order[b] as number;
+      b--;
+    }
+    order[b + 1] = item;
+  }
 }
 
 /**

@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conflictOf } from '../../src/analyzers/fixes.js';
 import { rangeClashPartners } from '../../src/policy/index.js';
+import { rangeSpan } from '../../src/policy/range-clash.js';
 import type { IpRange, ReceiveConnector } from '../../src/model.js';
-import { bindingsOverlap, formatAddress, intervalRelation, tryRangeInterval } from '../../src/net/index.js';
+import { addressPartsValue, bindingsOverlap, formatAddress, intervalRelation, tryRangeInterval } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 
 function naivePartners(a: ReceiveConnector, b: ReceiveConnector): boolean {
@@ -158,4 +159,62 @@ test('rangeClashPartners on IPv6 servers of many prefixes (order keys too large 
     }
   }
   assert.ok(partners > 10 && others > 10, `both answers occur (${partners} partners, ${others} not)`);
+});
+
+test('rangeClashPartners with long runs of ranges sharing a first address (equal ranges found whatever their order in the run)', () => {
+  const random = prng(4242);
+  const pick = (n: number): number => Math.floor(random() * n);
+  for (let round = 0; round < 20; round++) {
+    // Few first addresses, many last addresses: runs of dozens of ranges per first address, in
+    // which equal ranges are far apart until the run is ordered by last address.
+    const connectors = randomServer(5000 + round, 40).map((c): ReceiveConnector => ({
+      ...c,
+      remoteIPRanges: Array.from({ length: 1 + pick(4) }, (): IpRange => {
+        const a = pick(2 + (round % 3));
+        const b = a + pick(4 + round);
+        const first = `10.0.0.${a}`;
+        const last = `10.0.0.${b}`;
+        return { expression: `${first}-${last}`, first, last };
+      }),
+    }));
+    const index = rangeClashPartners(connectors);
+    for (const a of connectors) for (const b of connectors) {
+      if (a === b) continue;
+      assert.equal(index.mayClash(a, b), naivePartners(a, b), `round ${round}: ${a.identity} ${b.identity}`);
+    }
+  }
+});
+
+/** The span read plainly: per family, the lowest first and highest last address of the readable ranges. */
+function naiveSpan(ranges: readonly IpRange[]): string {
+  const out: string[] = [];
+  for (const family of [4, 6]) {
+    const read = ranges.map((r) => tryRangeInterval(r)).filter((i) => i !== null && i.family === family) as Array<{ first: bigint; last: bigint }>;
+    if (read.length === 0) { out.push(`v${family} none`); continue; }
+    let lo = read[0]!.first;
+    let hi = read[0]!.last;
+    for (const i of read) { if (i.first < lo) lo = i.first; if (i.last > hi) hi = i.last; }
+    out.push(`v${family} ${lo}-${hi}`);
+  }
+  return out.join(' ');
+}
+
+function spanText(span: ReturnType<typeof rangeSpan>): string {
+  const side = (has: boolean, base: number, family: number): string => has ? `v${family} ${addressPartsValue(span.bounds, base)}-${addressPartsValue(span.bounds, base + 3)}` : `v${family} none`;
+  return `${side(span.has4, 0, 4)} ${side(span.has6, 6, 6)}`;
+}
+
+test('rangeSpan, filled by the clash index or read alone, is the lowest first and highest last address per family', () => {
+  let both = 0;
+  for (let round = 0; round < 150; round++) {
+    const connectors = randomServer(9000 + round, 2 + (round % 12));
+    rangeClashPartners(connectors);
+    for (const c of connectors) {
+      const expected = naiveSpan(c.remoteIPRanges);
+      if (!expected.includes('none')) both++;
+      assert.equal(spanText(rangeSpan(c.remoteIPRanges)), expected, `round ${round}: ${c.identity} (from the index)`);
+      assert.equal(spanText(rangeSpan([...c.remoteIPRanges])), expected, `round ${round}: ${c.identity} (alone)`);
+    }
+  }
+  assert.ok(both > 100, `lists with both families: ${both}`);
 });

@@ -449,6 +449,22 @@ function selectionOf(policy: PolicyIndex, endpoints: ReadonlyArray<{ server: str
   }).join('#');
 }
 
+/**
+ * `list` with each cut range (every occurrence) replaced by its pieces: the ranges kept in their
+ * order, then the pieces in cut order — what filtering out each cut range and appending its
+ * pieces in turn gives when no piece is a later cut range (pieces are new objects), without a
+ * copy of the whole list per cut range (up to EVIDENCE_LIMIT of them, on lists of hundreds).
+ */
+export function rangesAfterCuts(list: readonly IpRange[], cuts: ReadonlyArray<{ range: IpRange; pieces: readonly IpRange[] }>): IpRange[] {
+  const cutRanges = new Set<IpRange>();
+  const added: IpRange[] = [];
+  for (const { range, pieces } of cuts) {
+    cutRanges.add(range);
+    added.push(...pieces);
+  }
+  return [...list.filter((r) => !cutRanges.has(r)), ...added];
+}
+
 // Selection already decides every overlapping address (the smallest range wins); the fix writes
 // that decision down: the overlap leaves the range of the connector that loses it, so the
 // ranges become disjoint and no client changes connector. It is offered only when a dry
@@ -481,17 +497,18 @@ function fix(draft: FindingDraft, { snapshot, policy }: RuleContext): FixCandida
     const changed = new Map<ReceiveConnector, ReceiveConnector>();
     const statements: string[] = [];
     for (const [loser, perRange] of cuts) {
-      let ranges = [...loser.remoteIPRanges];
+      const replaced: Array<{ range: IpRange; pieces: IpRange[] }> = [];
       const removes: string[] = [];
       const adds: string[] = [];
       for (const { range, remove } of perRange.values()) {
         const whole = tryRangeInterval(range);
         if (whole === null) return decide('The overlapping ranges could not be read back.');
         const pieces = subtractIntervals([whole], mergeIntervals(remove)).map(intervalEvidence);
-        ranges = [...ranges.filter((r) => r !== range), ...pieces];
+        replaced.push({ range, pieces });
         removes.push(range.expression);
         adds.push(...pieces.map((p) => p.expression));
       }
+      const ranges = rangesAfterCuts(loser.remoteIPRanges, replaced);
       if (ranges.length === 0) return decide(`Taking the overlap out would leave ${loser.identity} without remote ranges, which Exchange refuses.`);
       const copies = connectorsNamed(snapshot.connectors, sharedName(loser)).filter((o) => o.enabled && o.server.toLowerCase() !== loser.server.toLowerCase());
       if (copies.length > 0) return decide(`${loser.identity} also exists as ${copies.map((o) => o.identity).join(', ')}; changing the ranges of one copy alone would make the servers answer differently, so the copies are changed together.`);
