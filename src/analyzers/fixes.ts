@@ -98,11 +98,6 @@ function clashOf(connectors: readonly ReceiveConnector[], c: ReceiveConnector, r
   return clash;
 }
 
-// A span (see rangeSpan) is asked of every connector of a server the first time a fix's changed
-// ranges are checked: bigint intervals for each of their ranges cost more than the check, and
-// the server's clash index has usually read them already.
-const spanOf = rangeSpan;
-
 /** Whether two spans share an address of the family whose bounds start at `base` (0 IPv4, 6 IPv6). */
 function spansMeet(x: RangeSpan, y: RangeSpan, base: 0 | 6): boolean {
   if (base === 0 ? !x.has4 || !y.has4 : !x.has6 || !y.has6) return false;
@@ -115,11 +110,14 @@ function spansMeet(x: RangeSpan, y: RangeSpan, base: 0 | 6): boolean {
  * of a clash, so bindingConflict's answer is unchanged.
  */
 function spanPartners(ranges: readonly IpRange[]): RangeClashPartners {
-  const mine = spanOf(ranges);
+  // A span (rangeSpan) is asked of every connector of a server the first time a fix's changed
+  // ranges are checked: bigint intervals for each of their ranges cost more than the check, and
+  // the server's clash index has usually read them already.
+  const mine = rangeSpan(ranges);
   return {
     mayClash(_c, other) {
       if (!('remoteIPRanges' in other) || !Array.isArray(other.remoteIPRanges)) return true;
-      const theirs = spanOf(other.remoteIPRanges as readonly IpRange[]);
+      const theirs = rangeSpan(other.remoteIPRanges as readonly IpRange[]);
       return spansMeet(mine, theirs, 0) || spansMeet(mine, theirs, 6);
     },
   };
