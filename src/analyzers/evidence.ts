@@ -26,18 +26,25 @@ export interface Reach {
   widestRanges(limit: number): Array<{ expression: string; first: string; last: string }>;
 }
 
+/** The parts of `won` outside the private ranges, each with the interval it is part of. */
+function publicPartsOf(won: readonly WonInterval[]): Reach['publicParts'] {
+  const parts: Reach['publicParts'] = [];
+  for (const w of won) {
+    if (isSurelyPrivate(w)) continue;
+    for (const p of publicParts(w)) parts.push({ interval: p, won: w });
+  }
+  return parts;
+}
+
 /** A Reach from the won intervals as objects (any family). */
 class ObjectReach implements Reach {
   readonly breadth: bigint;
-  readonly publicParts: Reach['publicParts'] = [];
+  readonly publicParts: Reach['publicParts'];
   readonly mergedCount: number;
   constructor(readonly won: WonInterval[], readonly merged: Interval[]) {
     this.breadth = countAddresses(merged);
     this.mergedCount = merged.length;
-    for (const w of won) {
-      if (isSurelyPrivate(w)) continue;
-      for (const p of publicParts(w)) this.publicParts.push({ interval: p, won: w });
-    }
+    this.publicParts = publicPartsOf(won);
   }
   mergedHead(limit: number): Interval[] { return this.merged.slice(0, limit); }
   mergedScope(): string { return scopeText(this.merged); }
@@ -94,10 +101,7 @@ class SegmentReach implements Reach {
     this.mergedCount = m;
     this.breadth = BigInt(addresses);
     if (!surelyPrivate) {
-      for (const w of this.won) {
-        if (isSurelyPrivate(w)) continue;
-        for (const p of publicParts(w)) this.publicParts.push({ interval: p, won: w });
-      }
+      this.publicParts = publicPartsOf(this.won);
     }
   }
 
