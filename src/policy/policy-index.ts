@@ -244,9 +244,27 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
     entry.ids4.push(cursor.id++);
   }
   tables.entries.set(connector, entry);
+  listReadings.set(connector.remoteIPRanges, { tables, entry });
   const key = connector.server.toLowerCase();
   const list = tables.connectorsByServer.get(key);
   if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
+}
+
+/**
+ * A range list as a policy index read it (tryRangeInterval's decision, as readRangeExact
+ * makes it): the ids of its usable ranges in the range table, per family, in list order.
+ */
+export interface RangeListReading { readonly tables: PolicyTables; readonly entry: ConnectorEntry }
+
+// Range lists are replaced, never changed in place (the importers build them once; apply's
+// cmdlets assign new lists), so a list's reading can be kept with it. The clash index and
+// the binding-conflict check read the range lists of a server again; the index has already
+// read every range text of the snapshot once.
+const listReadings = new WeakMap<readonly IpRange[], RangeListReading>();
+
+/** The reading of `list` by some policy index built over a snapshot holding it, if any. */
+export function rangeListReading(list: readonly IpRange[]): RangeListReading | undefined {
+  return listReadings.get(list);
 }
 
 // Read once: an imported binding may cost a property read per use on hot paths.

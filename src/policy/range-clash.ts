@@ -7,6 +7,7 @@
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { IpRange, ReceiveConnector } from '../model.js';
 import { ADDRESS_PARTS, comparePartsAt, partsOrderKeys, readRangeExact, type Family } from '../net/index.js';
+import { rangeListReading } from './policy-index.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -49,10 +50,42 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
     // The list's span comes with the reading (the fix generators ask it of every connector of
     // a server whose ranges they change, see rangeSpan).
     const span = spans.has(list) ? null : emptySpan();
+    const reading = rangeListReading(list);
+    if (reading !== undefined) {
+      // Read by the policy index already (the same decision as readRangeExact's): its numbers.
+      const { rangeFirst4, rangeLast4, rangeParts6, rangeSlot6 } = reading.tables;
+      const { ids4, ids6 } = reading.entry;
+      for (let x = 0; x < ids4.length; x++) {
+        const id = ids4[x] as number;
+        first4[n4] = rangeFirst4[id] as number;
+        last4[n4] = rangeLast4[id] as number;
+        owner4[n4++] = owner;
+      }
+      for (let x = 0; x < ids6.length; x++) {
+        const at = 2 * PARTS * (rangeSlot6[ids6[x] as number] as number);
+        for (let p = 0; p < 2 * PARTS; p++) bounds6[2 * PARTS * n6 + p] = rangeParts6[at + p] as number;
+        owner6[n6++] = owner;
+        if (span !== null) widenSpan(span, rangeParts6, at, 6);
+      }
+      if (span !== null && ids4.length > 0) {
+        let low = Infinity;
+        let high = -Infinity;
+        for (let x = 0; x < ids4.length; x++) {
+          const id = ids4[x] as number;
+          if ((rangeFirst4[id] as number) < low) low = rangeFirst4[id] as number;
+          if ((rangeLast4[id] as number) > high) high = rangeLast4[id] as number;
+        }
+        parts[0] = 0; parts[1] = 0; parts[2] = low;
+        parts[3] = 0; parts[4] = 0; parts[5] = high;
+        widenSpan(span, parts, 0, 4);
+      }
+      if (span !== null) spans.set(list, span);
+      continue;
+    }
     for (const range of list) {
       const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) continue;
-      if (span !== null) widenSpan(span, parts, family);
+      if (span !== null) widenSpan(span, parts, 0, family);
       if (family === 4) {
         first4[n4] = parts[2] as number;
         last4[n4] = parts[5] as number;
@@ -99,7 +132,7 @@ export function rangeSpan(ranges: readonly IpRange[]): RangeSpan {
   const parts = SPAN_PARTS;
   for (const range of ranges) {
     const family = readRangeExact(range.first, range.last, parts, 0);
-    if (family !== 0) widenSpan(span, parts, family);
+    if (family !== 0) widenSpan(span, parts, 0, family);
   }
   spans.set(ranges, span);
   return span;
@@ -109,13 +142,13 @@ function emptySpan(): RangeSpan {
   return { has4: false, has6: false, bounds: new Float64Array(12) };
 }
 
-/** Widens `span` by the range whose bounds are parts[0 ..] (first) and parts[PARTS ..] (last). */
-function widenSpan(span: RangeSpan, parts: Float64Array, family: Family): void {
+/** Widens `span` by the range whose bounds are parts[at ..] (first) and parts[at + PARTS ..] (last). */
+function widenSpan(span: RangeSpan, parts: Float64Array, at: number, family: Family): void {
   const bounds = span.bounds;
   const base = family === 4 ? 0 : 6;
   const seen = family === 4 ? span.has4 : span.has6;
-  if (!seen || comparePartsAt(parts, 0, bounds, base) < 0) { bounds[base] = parts[0] as number; bounds[base + 1] = parts[1] as number; bounds[base + 2] = parts[2] as number; }
-  if (!seen || comparePartsAt(parts, 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[3] as number; bounds[base + 4] = parts[4] as number; bounds[base + 5] = parts[5] as number; }
+  if (!seen || comparePartsAt(parts, at, bounds, base) < 0) { bounds[base] = parts[at] as number; bounds[base + 1] = parts[at + 1] as number; bounds[base + 2] = parts[at + 2] as number; }
+  if (!seen || comparePartsAt(parts, at + 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[at + 3] as number; bounds[base + 4] = parts[at + 4] as number; bounds[base + 5] = parts[at + 5] as number; }
   if (family === 4) span.has4 = true; else span.has6 = true;
 }
 

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conflictOf } from '../../src/analyzers/fixes.js';
-import { rangeClashPartners } from '../../src/policy/index.js';
+import { buildPolicy, rangeClashPartners } from '../../src/policy/index.js';
+import { rangeListReading } from '../../src/policy/policy-index.js';
+import { snapshot } from './helpers.js';
 import { rangeSpan } from '../../src/policy/range-clash.js';
 import type { IpRange, ReceiveConnector } from '../../src/model.js';
 import { addressPartsValue, bindingsOverlap, formatAddress, intervalRelation, tryRangeInterval } from '../../src/net/index.js';
@@ -217,4 +219,33 @@ test('rangeSpan, filled by the clash index or read alone, is the lowest first an
     }
   }
   assert.ok(both > 100, `lists with both families: ${both}`);
+});
+
+test('with the policy index\'s reading of the lists (buildPolicy first), the clash index, the spans and conflictOf answer as the plain reading', () => {
+  let shared = 0;
+  for (let round = 0; round < 200; round++) {
+    const random = prng(31000 + round);
+    const pick = (n: number): number => Math.floor(random() * n);
+    const connectors = randomServer(31000 + round, 2 + (round % 12)).map((c): ReceiveConnector => ({
+      ...c,
+      // Forms the index reads through readRangeExact rather than parseIpv4Number: bounds in the
+      // wrong order (unreadable), a padded bound, IPv4 written inside IPv6 text.
+      remoteIPRanges: c.remoteIPRanges.map((r): IpRange => {
+        const k = pick(25);
+        if (k === 0) return { expression: `${r.last}-${r.first}`, first: r.last, last: r.first };
+        if (k === 1) return { expression: r.expression, first: ` ${r.first}`, last: r.last };
+        if (k === 2) return { expression: '::ffff:10.0.0.1', first: '::ffff:10.0.0.1', last: '::ffff:10.0.0.9' };
+        return r;
+      }),
+    }));
+    buildPolicy(snapshot({ connectors }));
+    const index = rangeClashPartners(connectors);
+    for (const a of connectors) {
+      if (rangeListReading(a.remoteIPRanges) !== undefined) shared++;
+      assert.equal(spanText(rangeSpan(a.remoteIPRanges)), naiveSpan(a.remoteIPRanges), `round ${round}: ${a.identity} span`);
+      for (const b of connectors) if (a !== b) assert.equal(index.mayClash(a, b), naivePartners(a, b), `round ${round}: ${a.identity} ${b.identity}`);
+      assert.equal(conflictOf(connectors, a), naiveConflict(connectors, a), `round ${round}: ${a.identity} conflict`);
+    }
+  }
+  assert.ok(shared > 1000, `lists read by the index: ${shared}`);
 });
