@@ -4,7 +4,7 @@ import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
 import { canRelayAnonymously, effectiveRights, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, wonSegments4, type EffectiveRight, type PolicyIndex, type Principal, type RightSource, type WonInterval, type WonSegments4 } from '../policy/index.js';
 import { scopeText } from '../sizes.js';
-import { formatAddress, publicParts, type Interval } from '../net/index.js';
+import { formatAddress, formatIpv4Number, publicParts, type Interval } from '../net/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
 
 /** Where a connector is the selected one: the intervals it wins, their size and their public parts. */
@@ -20,6 +20,8 @@ export interface Reach {
   readonly mergedCount: number;
   /** merged.slice(0, limit) */
   mergedHead(limit: number): Interval[];
+  /** mergedHead(limit).map(intervalEvidence) */
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }>;
   /** scopeText(merged) */
   mergedScope(): string;
   /** rangesByReach(won, limit) */
@@ -47,6 +49,7 @@ class ObjectReach implements Reach {
     this.publicParts = publicPartsOf(won);
   }
   mergedHead(limit: number): Interval[] { return this.merged.slice(0, limit); }
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }> { return this.mergedHead(limit).map(intervalEvidence); }
   mergedScope(): string { return scopeText(this.merged); }
   widestRanges(limit: number): Array<{ expression: string; first: string; last: string }> { return rangesByReach(this.won, limit); }
 }
@@ -125,6 +128,15 @@ class SegmentReach implements Reach {
       const first = BigInt(f);
       out.push({ family: 4, first, last: f === l ? first : BigInt(l) });
     }
+    return out;
+  }
+
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }> {
+    // Every open relay's finding lists its first EVIDENCE_LIMIT merged intervals: from the
+    // numbers, without two bigints per interval on the way to the same strings.
+    const out: Array<{ expression: string; first: string; last: string }> = [];
+    const n = Math.min(limit, this.mergedCount);
+    for (let j = 0; j < n; j++) out.push(ipv4IntervalEvidence(this.#mergedFirst[j] as number, this.#mergedLast[j] as number));
     return out;
   }
 
@@ -265,6 +277,21 @@ export function intervalEvidence(i: Interval): { expression: string; first: stri
   const first = formatAddress(i.family, i.first);
   const last = formatAddress(i.family, i.last);
   return { expression: first === last ? first : cidrOf(i) ?? `${first}-${last}`, first, last };
+}
+
+/**
+ * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
+ * bound (open relays list up to EVIDENCE_LIMIT intervals each, the overlap rule every overlap shown).
+ */
+export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
+  const firstText = formatIpv4Number(first);
+  if (first === last) return { expression: firstText, first: firstText, last: firstText };
+  const lastText = formatIpv4Number(last);
+  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
+  const size = last - first + 1;
+  const bits = Math.log2(size);
+  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
+  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
 }
 
 /** `10.0.0.0/24` when the interval is exactly one CIDR block, else null. */

@@ -2,12 +2,12 @@ import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
 import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
-  ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
+  ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, parseAddress, parseIpv4Number, partsRanks,
   readRangeExact, tryRangeInterval, type Interval,
 } from '../../net/index.js';
 import { KeyedIndexHeap } from '../../policy/heap.js';
 import { psQuote } from '../../powershell/quote.js';
-import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
+import { intervalEvidence, ipv4IntervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
 import { connectorsNamed } from '../relay-fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
@@ -163,20 +163,7 @@ export function boundRanks(firstParts: Float64Array, lastParts: Float64Array, co
   return { first: rank.subarray(0, count), last: rank.subarray(count, 2 * count) };
 }
 
-/**
- * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
- * bound (the rule shows up to EVIDENCE_LIMIT overlaps of every pair, ~100,000 on a big estate).
- */
-export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
-  const firstText = formatIpv4Number(first);
-  if (first === last) return { expression: firstText, first: firstText, last: firstText };
-  const lastText = formatIpv4Number(last);
-  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
-  const size = last - first + 1;
-  const bits = Math.log2(size);
-  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
-  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
-}
+export { ipv4IntervalEvidence };
 
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
