@@ -7,7 +7,7 @@
 // about the snapshot's servers and endpoints.
 export { PolicyIndex, buildPolicy, type Selection, type WonInterval } from './policy-index.js';
 export { connectorsOf, portsOf, serverNames, serverOf } from './servers.js';
-export { isListening, selectConnector, selectConnectorDetailed } from './select.js';
+export { isListening, selectConnector, selectConnector4, selectConnectorDetailed } from './select.js';
 export { intervalsWonBy, intervalsWonByAll, preparePartitions, winningIntervals, wonIntervalCount, wonSegments4, type WonSegments4 } from './won.js';
 export { rangeClashPartners } from './range-clash.js';
 export * from './rights.js';

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
+import { buildPolicy, selectConnector, selectConnector4, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
   ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, parseAddress, parseIpv4Number, partsRanks,
   readRangeExact, tryRangeInterval, type Interval,
@@ -389,7 +389,7 @@ export default defineRule({
       const evidence: JsonValue[] = overlaps.map((o) => {
         const interval = typeof o.first === 'number' ? ipv4IntervalEvidence(o.first, o.last as number) : intervalEvidence({ family: 6, first: o.first, last: o.last as bigint });
         if (endpoint.localAddress !== o.local) endpoint = { server: a.server, port, localAddress: o.local };
-        const winner = selectConnector(policy, endpoint, interval.first);
+        const winner = typeof o.first === 'number' ? selectConnector4(policy, endpoint, o.first) : selectConnector(policy, endpoint, interval.first);
         // Keys set one by one: an object literal with computed keys defines each through the runtime.
         const ranges: Record<string, JsonValue> = {};
         ranges[a.identity] = rangeEvidence(o.a);
