@@ -247,7 +247,7 @@ describe('selectConnector4 (an IPv4 client as its value)', () => {
       const bindings = [[{ address: '0.0.0.0', port: 25 }], [{ address: '10.0.0.10', port: 25 }], [{ address: '0.0.0.0', port: 2525 }, { address: '10.0.0.11', port: 25 }], [{ address: '::', port: 25 }]];
       const connectors = Array.from({ length: 1 + pick(8) }, (_, c): ReceiveConnector => {
         const ranges = Array.from({ length: pick(10) }, () => { const a = value(); const b = pick(2) === 0 ? a : a + pick(5000); return a === b ? text(a) : `${text(a)}-${text(b)}`; });
-        return { ...relayConnector(`C${c}`, ranges, pick(5) === 0 ? 'EX02' : 'EX01', { bindings: bindings[pick(bindings.length)] }), enabled: pick(8) !== 0 };
+        return { ...relayConnector(`C${c}`, ranges, pick(5) === 0 ? 'EX02' : 'EX01', { bindings: bindings[pick(bindings.length)] as ReceiveConnector['bindings'] }), enabled: pick(8) !== 0 };
       });
       const policy = buildPolicy(snapshot({ connectors: pick(2) === 0 ? [defaultFrontend(), ...connectors] : connectors }));
       for (let q = 0; q < 200; q++) {
