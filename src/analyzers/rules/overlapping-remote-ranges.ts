@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { buildPolicy, selectConnector, selectConnector4, winningIntervals, type PolicyIndex } from '../../policy/index.js';
+import { buildPolicy, plainIpv4Bounds, selectConnector, selectConnector4, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
   ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, parseAddress, parseIpv4Number, partsRanks,
   readRangeExact, tryRangeInterval, type Interval,
@@ -244,7 +244,13 @@ export default defineRule({
       const member = g.members[m] as Member;
       const ranges = member.connector.remoteIPRanges;
       member.start = g.count;
-      for (let x = 0; x < ranges.length; x++) {
+      // The policy index has read most lists already, the same way (both bounds dotted IPv4).
+      if (g.family === 4 && plainIpv4Bounds(ranges, g.first, g.last, g.count)) {
+        for (let x = 0; x < ranges.length; x++) {
+          g.member[g.count] = m;
+          g.index[g.count++] = x;
+        }
+      } else for (let x = 0; x < ranges.length; x++) {
         const r = ranges[x] as IpRange;
         const at = g.count;
         if (g.family === 4) {
