@@ -8,6 +8,7 @@
 import type { IpRange, ReceiveConnector } from '../model.js';
 import { ADDRESS_PARTS, comparePartsAt, partsOrderKeys, readRangeExact, type Family } from '../net/index.js';
 import { rangeListReading } from './policy-index.js';
+import { orderByTwoKeys } from './radix.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -168,6 +169,9 @@ function ranks6(bounds: Float64Array, n: number): [Float64Array, Float64Array] {
   return [first, last];
 }
 
+// Below this many ranges the native sort costs less than the radix sort's fixed passes.
+const RADIX_MIN = 2048;
+
 /**
  * Indices ordered by `primary`, ties by `secondary` (integers below 2^53). value·space + index,
  * space the power of two at or above n, is an exact double while (max + 1)·space ≤ 2^53, so a
@@ -185,6 +189,16 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
     const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (primary[x] as number) - (primary[y] as number) || (secondary[x] as number) - (secondary[y] as number));
     order.set(all);
     return order;
+  }
+  if (n >= RADIX_MIN) {
+    let maxSecondary = 0;
+    for (let i = 0; i < n; i++) if ((secondary[i] as number) > maxSecondary) maxSecondary = secondary[i] as number;
+    if (max < 2 ** 32 && maxSecondary < 2 ** 32) {
+      // 32-bit bounds (IPv4 addresses; IPv6 order keys usually are not): two radix sorts, linear.
+      const secondaryKeys = new Uint32Array(n);
+      for (let i = 0; i < n; i++) secondaryKeys[i] = secondary[i] as number;
+      return orderByTwoKeys(primary, secondaryKeys, n, order, new Int32Array(n), new Uint32Array(n));
+    }
   }
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * space + i;

@@ -6,6 +6,7 @@ import {
   readRangeExact, tryRangeInterval, type Interval,
 } from '../../net/index.js';
 import { KeyedIndexHeap } from '../../policy/heap.js';
+import { orderByTwoKeys } from '../../policy/radix.js';
 import { psQuote } from '../../powershell/quote.js';
 import { intervalEvidence, ipv4IntervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
@@ -21,54 +22,6 @@ const NO_INDICES = new Int32Array(0);
 // Read once per range: a scratch for a range's two bounds as parts.
 const BOUND_PARTS = new Float64Array(2 * ADDRESS_PARTS);
 const BOUND_TOP = 2 ** 32 - 1;
-const DIGIT_BITS = 11;
-const DIGITS = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGITS - 1;
-
-/**
- * Stable sort of `order` by `key` (key[i] belongs to order[i]; 32-bit keys), three passes of
- * 11 bits that move each key with its index (reading keys by index would be a random access
- * per move). Returns the array now holding the sorted order: `order` or `spare`. A pass whose
- * digit is the same for every key moves nothing and is skipped.
- */
-function radixByKey(order: Int32Array, spare: Int32Array, key: Uint32Array, keySpare: Uint32Array): Int32Array {
-  const n = order.length;
-  const counts = new Int32Array(3 * DIGITS);
-  for (let i = 0; i < n; i++) {
-    const k = key[i] as number;
-    (counts[k & DIGIT_MASK] as number)++;
-    (counts[DIGITS + ((k >>> DIGIT_BITS) & DIGIT_MASK)] as number)++;
-    (counts[2 * DIGITS + (k >>> (2 * DIGIT_BITS))] as number)++;
-  }
-  let from = order;
-  let to = spare;
-  let keyFrom = key;
-  let keyTo = keySpare;
-  for (let d = 0; d < 3; d++) {
-    const base = d * DIGITS;
-    const shift = d * DIGIT_BITS;
-    if (counts[base + (((keyFrom[0] as number) >>> shift) & DIGIT_MASK)] === n) continue;
-    let sum = 0;
-    for (let b = base; b < base + DIGITS; b++) {
-      const c = counts[b] as number;
-      counts[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const k = keyFrom[i] as number;
-      const at = (counts[base + ((k >>> shift) & DIGIT_MASK)] as number)++;
-      to[at] = from[i] as number;
-      keyTo[at] = k;
-    }
-    const t = from;
-    from = to;
-    to = t;
-    const tk = keyFrom;
-    keyFrom = keyTo;
-    keyTo = tk;
-  }
-  return from;
-}
 
 /**
  * Range indices by start ascending, then end descending (an enclosing range before what it
@@ -80,14 +33,9 @@ export function sweepOrder(first: Float64Array, last: Float64Array): Int32Array 
   const n = first.length;
   const order = new Int32Array(n);
   if (n === 0) return order;
-  for (let i = 0; i < n; i++) order[i] = i;
-  const spare = new Int32Array(n);
   const key = new Uint32Array(n);
-  const keySpare = new Uint32Array(n);
   for (let i = 0; i < n; i++) key[i] = BOUND_TOP - (last[i] as number);
-  const byEnd = radixByKey(order, spare, key, keySpare);
-  for (let i = 0; i < n; i++) key[i] = first[byEnd[i] as number] as number;
-  return radixByKey(byEnd, byEnd === order ? spare : order, key, keySpare);
+  return orderByTwoKeys(first, key, n, order, new Int32Array(n), new Uint32Array(n));
 }
 
 /**
