@@ -136,6 +136,19 @@ function sortFamily(read: ReadRanges, wanted: 4 | 6): SortedFamily {
   } else index.set(Array.from(index).sort((x, y) => comparePartsAt(bounds, x * BOUND, bounds, y * BOUND) || x - y));
   const sortedBounds = new Float64Array(count * BOUND);
   const maxLast = new Float64Array(count * PARTS);
+  if (wanted === 4) {
+    // IPv4 bounds are (0, 0, value): only the values are copied and compared (the arrays start at zero).
+    let running = -1;
+    for (let k = 0; k < count; k++) {
+      const from = (index[k] as number) * BOUND;
+      const last = bounds[from + PARTS + 2] as number;
+      sortedBounds[k * BOUND + 2] = bounds[from + 2] as number;
+      sortedBounds[k * BOUND + PARTS + 2] = last;
+      if (last > running) running = last;
+      maxLast[k * PARTS + 2] = running;
+    }
+    return { count, index, bounds: sortedBounds, maxLast };
+  }
   for (let k = 0; k < count; k++) {
     const from = (index[k] as number) * BOUND;
     const to = k * BOUND;
