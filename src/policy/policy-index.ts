@@ -248,7 +248,9 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
     entry.ids4.push(cursor.id++);
   }
   tables.entries.set(connector, entry);
-  listReadings.set(connector.remoteIPRanges, { tables, entry });
+  // The first index's reading stays: a fix's trial index over a changed copy of the snapshot
+  // reads the same lists the same way, and keeping it would keep that index alive with them.
+  if (!listReadings.has(connector.remoteIPRanges)) listReadings.set(connector.remoteIPRanges, { tables, entry });
   const key = connector.server.toLowerCase();
   const list = tables.connectorsByServer.get(key);
   if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
