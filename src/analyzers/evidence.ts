@@ -149,13 +149,21 @@ class SegmentReach implements Reach {
     // rangesByReach over the numbers, in the same order (see there).
     const { count: n, first, last, ranges } = this.segments;
     const reach = new Map<IpRange, number>();
+    // A range punctured by other connectors' smaller ones wins a run of neighbouring segments:
+    // the run's size is added once (sizes are integers below 2^53, so the sum is exact in any order).
+    let run: IpRange | null = null;
+    let runSize = 0;
     for (let k = 0; k < n; k++) {
       const f = first[k] as number;
       const l = last[k] as number;
       if (f === l) continue;
       const r = ranges[k] as IpRange;
-      reach.set(r, (reach.get(r) ?? 0) + (l - f + 1));
+      if (r === run) { runSize += l - f + 1; continue; }
+      if (run !== null) reach.set(run, (reach.get(run) ?? 0) + runSize);
+      run = r;
+      runSize = l - f + 1;
     }
+    if (run !== null) reach.set(run, (reach.get(run) ?? 0) + runSize);
     const ranked = [...reach.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([r]) => r);
     if (ranked.length < limit) {
       const seen = new Set<IpRange>(ranked);
