@@ -291,6 +291,30 @@ export function plainIpv4Bounds(list: readonly IpRange[], first: Float64Array, l
   return true;
 }
 
+/**
+ * For a list some policy index read as plain IPv4 (see plainIpv4Bounds): the lowest and highest
+ * first and last values, as text; null otherwise (not read, or read another way).
+ */
+export function plainIpv4Span(list: readonly IpRange[]): string | null {
+  const reading = listReadings.get(list);
+  if (reading === undefined || !reading.entry.plain4) return null;
+  const { ids4 } = reading.entry;
+  const { rangeFirst4, rangeLast4 } = reading.tables;
+  let lowFirst = Infinity;
+  let highFirst = -Infinity;
+  let lowLast = Infinity;
+  let highLast = -Infinity;
+  for (let x = 0; x < ids4.length; x++) {
+    const f = rangeFirst4[ids4[x] as number] as number;
+    const l = rangeLast4[ids4[x] as number] as number;
+    if (f < lowFirst) lowFirst = f;
+    if (f > highFirst) highFirst = f;
+    if (l < lowLast) lowLast = l;
+    if (l > highLast) highLast = l;
+  }
+  return `${lowFirst}:${highFirst}:${lowLast}:${highLast}`;
+}
+
 // Read once: an imported binding may cost a property read per use on hot paths.
 const PARTS = ADDRESS_PARTS;
 const compareParts = comparePartsAt;

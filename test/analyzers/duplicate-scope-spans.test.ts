@@ -1,6 +1,7 @@
 // duplicate-connector-scope spells a connector's ranges out as a key (rangeSetKey) only where
-// another connector of its bucket has the same span of range-text hashes (rangeTextSpan), since
-// equal keys have equal spans. Held here to the plain definition — every connector of a bucket
+// another connector of its bucket has the same span: of its values when the index read the list
+// as plain IPv4 (plainIpv4Span), else of its range-text hashes (rangeTextSpan). Equal keys have
+// equal spans. Held here to the plain definition — every connector of a bucket
 // of two or more keyed, groups by key — on generated estates whose range lists are the same set
 // (shuffled, repeated, in other letter case, a Kelvin sign for a k), nearly the same, or other,
 // and to the property itself on texts whose dash falls elsewhere between the two bounds.
@@ -65,9 +66,17 @@ describe('duplicate-connector-scope: range keys only where the spans meet', () =
         return connector({ identity: `EX01\\C${i}`, remoteIPRanges: ranges, bindings: [{ address: '0.0.0.0', port: pick(4) === 0 ? 2525 : 25 }] });
       });
       const snapshot = estate(defaults.exchange2016(), ...connectors);
-      const findings = rule.check({ snapshot, policy: buildPolicy(snapshot), now: new Date('2026-06-01T00:00:00Z'), options: { exchangeServers: [], loadBalancers: [] } });
       const expected = plainPairs(snapshot.connectors);
       pairs += expected.length;
+      const now = new Date('2026-06-01T00:00:00Z');
+      const options = { exchangeServers: [], loadBalancers: [] };
+      // First with an index that has not read the last connector (its list is read nowhere
+      // else yet): text spans for its bucket. Then with the snapshot's own index (value spans
+      // for the lists it read as plain IPv4).
+      const partial = buildPolicy({ ...snapshot, connectors: snapshot.connectors.slice(0, -1) });
+      const first = rule.check({ snapshot, policy: partial, now, options });
+      assert.deepEqual(first.map((f) => `${f.involves?.[0]?.identity} ${f.connector?.identity}`), expected, `seed ${seed} (index without the last connector)`);
+      const findings = rule.check({ snapshot, policy: buildPolicy(snapshot), now, options });
       assert.deepEqual(findings.map((f) => `${f.involves?.[0]?.identity} ${f.connector?.identity}`), expected, `seed ${seed}`);
     }
     assert.ok(pairs > 150, `pairs found: ${pairs}`);

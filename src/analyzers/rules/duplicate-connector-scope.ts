@@ -1,5 +1,5 @@
 import type { IpRange, Permission, ReceiveConnector, Snapshot } from '../../model.js';
-import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
+import { canonicalRight, plainIpv4Span, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { withConnector } from '../fixes.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
@@ -133,7 +133,7 @@ export default defineRule({
       action: 'Merge or re-scope the duplicate connectors',
     },
   },
-  check: ({ snapshot }) => {
+  check: ({ snapshot, policy }) => {
     // Bucket on cheap properties first (role, bindings, number of ranges); the full range key
     // is built only where two connectors could still be equal.
     const buckets = new Map<string, ReceiveConnector[]>();
@@ -149,7 +149,11 @@ export default defineRule({
       // The range key spells every range out: only connectors whose spans (rangeTextSpan) meet
       // another's in the bucket can have an equal one. The others would each be alone in their
       // group, which reports nothing; groups keep the order of their first member.
-      const spans = list.map(rangeTextSpan);
+      // Lists the index read as plain IPv4 span their values instead (no text read again). Equal
+      // keys mean both lists are plain or neither: plain bounds are digits and dots, which no
+      // other text lower-cases to. Only when the index read every list of the bucket.
+      const read = list.every((c) => policy.knows(c));
+      const spans = list.map((c) => (read ? plainIpv4Span(c.remoteIPRanges) : null) ?? `h${rangeTextSpan(c)}`);
       const seen = new Map<string, number>();
       for (const span of spans) seen.set(span, (seen.get(span) ?? 0) + 1);
       for (let i = 0; i < list.length; i++) {
