@@ -112,20 +112,19 @@ const LISTS_PER_SENDER = 4;
 
 /**
  * Every sender (one per connector and remote address) as columns: sender number `i` is row `i`
- * of each typed array, strings are numbers in `strings`, the short lists (accounts, domains,
- * days, each day's recipient domains) live in pools. A new sender allocates no object of its own
+ * of each array, the short lists (accounts, domains, days, each day's recipient domains) live
+ * in pools. A new sender allocates no object of its own
  * beyond its key (see columns.ts for why). Rows are in the order the senders were first seen.
  */
 export class SenderTable {
-  readonly strings = new Interner();
   readonly lists = new ListPool();
   /** every combination of every sender, in the order first seen (TrafficCombo.order) */
   readonly combos: TrafficCombo[] = [];
   size = 0;
   private readonly ids = new Map<string, number>();
-  connector = new Int32Array(1 << 10);
-  server = new Int32Array(1 << 10);
-  remoteIp = new Int32Array(1 << 10);
+  readonly connector: string[] = [];
+  readonly server: string[] = [];
+  readonly remoteIp: string[] = [];
   sessions = new Float64Array(1 << 10);
   messages = new Float64Array(1 << 10);
   tlsSessions = new Float64Array(1 << 10);
@@ -158,10 +157,10 @@ export class SenderTable {
     const have = this.ids.get(key);
     if (have !== undefined) return have;
     const id = this.size++;
-    if (id === this.connector.length) this.grow(id + 1);
-    this.connector[id] = this.strings.id(connector);
-    this.server[id] = this.strings.id(server);
-    this.remoteIp[id] = this.strings.id(remoteIp);
+    if (id === this.sessions.length) this.grow(id + 1);
+    this.connector.push(connector);
+    this.server.push(server);
+    this.remoteIp.push(remoteIp);
     this.sessions[id] = 0; this.messages[id] = 0; this.tlsSessions[id] = 0; this.rejectedRecipients[id] = 0;
     this.firstMs[id] = Number.NaN; this.lastMs[id] = Number.NaN;
     this.slot[id] = this.lists.newSlots(LISTS_PER_SENDER);
@@ -172,7 +171,6 @@ export class SenderTable {
   }
 
   private grow(need: number): void {
-    this.connector = grownI32(this.connector, need); this.server = grownI32(this.server, need); this.remoteIp = grownI32(this.remoteIp, need);
     this.sessions = grownF64(this.sessions, need); this.messages = grownF64(this.messages, need); this.tlsSessions = grownF64(this.tlsSessions, need);
     this.rejectedRecipients = grownF64(this.rejectedRecipients, need); this.firstMs = grownF64(this.firstMs, need); this.lastMs = grownF64(this.lastMs, need);
     this.slot = grownI32(this.slot, need); this.dayHead = grownI32(this.dayHead, need); this.dayTail = grownI32(this.dayTail, need);
@@ -249,7 +247,7 @@ export class SenderTable {
   texts(slot: number): string[] {
     const out: string[] = [];
     const pool = this.lists;
-    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(this.strings.text(pool.name[e] as number));
+    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(pool.name[e] as string);
     return out;
   }
 
@@ -257,7 +255,7 @@ export class SenderTable {
   counts(slot: number): Array<string | number> {
     const out: Array<string | number> = [];
     const pool = this.lists;
-    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(this.strings.text(pool.name[e] as number), pool.count[e] as number);
+    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(pool.name[e] as string, pool.count[e] as number);
     return out;
   }
 
@@ -274,7 +272,7 @@ export class SenderTable {
     const combos: TrafficCombo[] = [];
     for (let k = this.comboHead[id] as number; k >= 0; k = this.comboNext[k] as number) combos.push(this.combos[k] as TrafficCombo);
     return {
-      connector: this.strings.text(this.connector[id] as number), server: this.strings.text(this.server[id] as number), remoteIp: this.strings.text(this.remoteIp[id] as number),
+      connector: this.connector[id] as string, server: this.server[id] as string, remoteIp: this.remoteIp[id] as string,
       sessions: this.sessions[id] as number, messages: this.messages[id] as number, tlsSessions: this.tlsSessions[id] as number,
       accounts: this.texts(base + List.Accounts), mechanisms: this.texts(base + List.Mechanisms),
       mailFromDomains: this.counts(base + List.MailFrom), rcptDomains: this.counts(base + List.Rcpt),
@@ -414,8 +412,8 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   t.messages[id] = (t.messages[id] as number) + s.messages;
   if (s.tls) t.tlsSessions[id] = (t.tlsSessions[id] as number) + 1;
   if (s.authenticatedAs !== null) {
-    t.lists.add(base + List.Accounts, t.strings.id(s.authenticatedAs), 0);
-    if (s.authMechanism !== null) t.lists.add(base + List.Mechanisms, t.strings.id(s.authMechanism), 0);
+    t.lists.add(base + List.Accounts, s.authenticatedAs, 0);
+    if (s.authMechanism !== null) t.lists.add(base + List.Mechanisms, s.authMechanism, 0);
   }
   t.firstMs[id] = minMs(t.firstMs[id] as number, s.firstMs);
   t.lastMs[id] = maxMs(t.lastMs[id] as number, s.lastMs);
@@ -426,7 +424,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
-    if (tx.mailCode === 250) t.lists.add(base + List.MailFrom, t.strings.id(senderDomain), 1);
+    if (tx.mailCode === 250) t.lists.add(base + List.MailFrom, senderDomain, 1);
     if (s.authenticatedAs !== null) {
       let addrs = agg.accountAddresses.get(s.authenticatedAs);
       if (addrs === undefined) { addrs = new Set(); agg.accountAddresses.set(s.authenticatedAs, addrs); }
@@ -435,9 +433,8 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
     for (const r of tx.recipients) {
       const rcptDomain = domainOf(r.address);
       if (r.code >= 200 && r.code < 300) {
-        const name = t.strings.id(rcptDomain);
-        t.lists.add(base + List.Rcpt, name, 1);
-        t.lists.add(dayRcpt, name, 1);
+        t.lists.add(base + List.Rcpt, rcptDomain, 1);
+        t.lists.add(dayRcpt, rcptDomain, 1);
       } else if (r.code >= 400 && r.code < 600) t.rejectedRecipients[id] = (t.rejectedRecipients[id] as number) + 1;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
       const k = t.findCombo(id, s.connector, s.server, s.localPort, localIp, s.remoteIp, s.authenticatedAs, s.tls, senderDomain, rcptDomain);
@@ -520,30 +517,34 @@ export interface PackedAggregate {
 class Packer {
   numbers = new Float64Array(1 << 16);
   length = 0;
+  readonly strings = new Interner();
 
   num(value: number): void {
     if (this.length === this.numbers.length) this.numbers = grownF64(this.numbers, this.length + 1);
     this.numbers[this.length++] = value;
   }
 
+  /** `text` as its number in `strings` (-1: null) */
+  str(text: string | null): void { this.num(this.strings.idOrNull(text)); }
+
   /** list `slot` of `pool`: its length, then each name and (with counts) its count */
   list(pool: ListPool, slot: number, counts: boolean): void {
     this.num(pool.size[slot] as number);
     for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) {
-      this.num(pool.name[e] as number);
+      this.str(pool.name[e] as string);
       if (counts) this.num(pool.count[e] as number);
     }
   }
 }
 
-/** `agg` packed for the thread that merges it (see PackedAggregate); `agg` is left as it was (its string table may grow). */
+/** `agg` packed for the thread that merges it (see PackedAggregate); `agg` is left as it was. */
 export function packAggregate(agg: LogAggregate): PackedAggregate {
   const out = new Packer();
   const t = agg.senders;
   const pool = t.lists;
   for (let id = 0; id < t.size; id++) {
     const base = t.slot[id] as number;
-    out.num(t.connector[id] as number); out.num(t.server[id] as number); out.num(t.remoteIp[id] as number);
+    out.str(t.connector[id] as string); out.str(t.server[id] as string); out.str(t.remoteIp[id] as string);
     out.num(t.sessions[id] as number); out.num(t.messages[id] as number); out.num(t.tlsSessions[id] as number);
     out.list(pool, base + List.Accounts, false); out.list(pool, base + List.Mechanisms, false);
     out.list(pool, base + List.MailFrom, true); out.list(pool, base + List.Rcpt, true);
@@ -556,43 +557,29 @@ export function packAggregate(agg: LogAggregate): PackedAggregate {
     }
   }
   // In the order the aggregate first saw them, which unpackInto keeps.
-  const s = t.strings;
   for (const c of t.combos) {
-    out.num(s.id(c.connector)); out.num(s.id(c.server)); out.num(c.port ?? Number.NaN); out.num(s.idOrNull(c.localIp)); out.num(s.id(c.remoteIp));
-    out.num(s.idOrNull(c.account)); out.num(s.idOrNull(c.mechanism)); out.num(c.tls ? 1 : 0); out.num(s.id(c.senderDomain)); out.num(s.id(c.rcptDomain));
-    out.num(s.idOrNull(c.helo)); out.num(s.id(c.mailFrom)); out.num(s.id(c.rcptTo)); out.num(c.count);
+    out.str(c.connector); out.str(c.server); out.num(c.port ?? Number.NaN); out.str(c.localIp); out.str(c.remoteIp);
+    out.str(c.account); out.str(c.mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain); out.str(c.rcptDomain);
+    out.str(c.helo); out.str(c.mailFrom); out.str(c.rcptTo); out.num(c.count);
   }
   for (const [account, addrs] of agg.accountAddresses) {
-    out.num(s.id(account));
+    out.str(account);
     out.num(addrs.size);
-    for (const a of addrs) out.num(s.id(a));
+    for (const a of addrs) out.str(a);
   }
   return {
     sessions: agg.sessions, messages: agg.messages, senders: t.size, combos: t.combos.length, accounts: agg.accountAddresses.size,
-    strings: s.list, numbers: out.numbers, length: out.length, tracking: agg.tracking,
+    strings: out.strings.list, numbers: out.numbers, length: out.length, tracking: agg.tracking,
   };
 }
 
-/** Reads a PackedAggregate back, field by field in the order packAggregate wrote them; its strings as `into`'s numbers. */
+/** Reads a PackedAggregate back, field by field in the order packAggregate wrote them. */
 class Unpacker {
   private at = 0;
-  private readonly ids: Int32Array;
-  constructor(private readonly packed: PackedAggregate, private readonly into: Interner) {
-    this.ids = new Int32Array(packed.strings.length).fill(-1);
-  }
-
+  constructor(private readonly packed: PackedAggregate) {}
   num(): number { return this.packed.numbers[this.at++] as number; }
   str(): string { return this.packed.strings[this.num()] as string; }
   strOrNull(): string | null { const i = this.num(); return i < 0 ? null : this.packed.strings[i] as string; }
-  /** the next string as a number of `into`'s table */
-  id(): number {
-    const i = this.num();
-    const have = this.ids[i] as number;
-    if (have >= 0) return have;
-    const id = this.into.id(this.packed.strings[i] as string);
-    this.ids[i] = id;
-    return id;
-  }
 
   done(): boolean { return this.at === this.packed.length; }
 }
@@ -606,7 +593,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
   into.messages += packed.messages;
   const t = into.senders;
   const pool = t.lists;
-  const read = new Unpacker(packed, t.strings);
+  const read = new Unpacker(packed);
   for (let i = 0; i < packed.senders; i++) {
     const connector = read.str(), server = read.str(), remoteIp = read.str();
     const id = t.idOf(connector, server, remoteIp);
@@ -614,10 +601,10 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     t.sessions[id] = (t.sessions[id] as number) + read.num();
     t.messages[id] = (t.messages[id] as number) + read.num();
     t.tlsSessions[id] = (t.tlsSessions[id] as number) + read.num();
-    for (let n = read.num(); n > 0; n--) pool.add(base + List.Accounts, read.id(), 0);
-    for (let n = read.num(); n > 0; n--) pool.add(base + List.Mechanisms, read.id(), 0);
-    for (let n = read.num(); n > 0; n--) { const d = read.id(); pool.add(base + List.MailFrom, d, read.num()); }
-    for (let n = read.num(); n > 0; n--) { const d = read.id(); pool.add(base + List.Rcpt, d, read.num()); }
+    for (let n = read.num(); n > 0; n--) pool.add(base + List.Accounts, read.str(), 0);
+    for (let n = read.num(); n > 0; n--) pool.add(base + List.Mechanisms, read.str(), 0);
+    for (let n = read.num(); n > 0; n--) { const d = read.str(); pool.add(base + List.MailFrom, d, read.num()); }
+    for (let n = read.num(); n > 0; n--) { const d = read.str(); pool.add(base + List.Rcpt, d, read.num()); }
     t.rejectedRecipients[id] = (t.rejectedRecipients[id] as number) + read.num();
     t.firstMs[id] = minMs(t.firstMs[id] as number, read.num());
     t.lastMs[id] = maxMs(t.lastMs[id] as number, read.num());
@@ -625,7 +612,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
       const day = t.dayOf(id, read.num());
       t.dayMessages[day] = (t.dayMessages[day] as number) + read.num();
       const slot = t.dayRcpt[day] as number;
-      for (let m = read.num(); m > 0; m--) { const d = read.id(); pool.add(slot, d, read.num()); }
+      for (let m = read.num(); m > 0; m--) { const d = read.str(); pool.add(slot, d, read.num()); }
     }
   }
   for (let i = 0; i < packed.combos; i++) {

@@ -44,12 +44,13 @@ export class Interner {
 }
 
 /**
- * Lists of (name number, count) in the order the names were first added, all in one pool. A list
+ * Lists of (name, count) in the order the names were first added, all in one pool. A list
  * is a slot number; its entries are linked through `next`. A list longer than LIST_MAX (a hub
  * relaying to thousands of domains) also gets a Map from name to entry, so adding stays O(1).
  */
 export class ListPool {
-  name = new Int32Array(1 << 12);
+  /** the names, in a plain array: an interned number per name cost a Map lookup per count */
+  readonly name: string[] = [];
   count = new Float64Array(1 << 12);
   next = new Int32Array(1 << 12);
   entries = 0;
@@ -57,7 +58,7 @@ export class ListPool {
   tail = new Int32Array(1 << 12);
   size = new Int32Array(1 << 12);
   slots = 0;
-  private readonly index = new Map<number, Map<number, number>>();
+  private readonly index = new Map<number, Map<string, number>>();
 
   /** `n` new empty lists, numbered from the one returned */
   newSlots(n: number): number {
@@ -73,10 +74,10 @@ export class ListPool {
   }
 
   /** Adds `by` to `name` in list `slot` (a name not there is appended with `by`). */
-  add(slot: number, name: number, by: number): void {
+  add(slot: number, name: string, by: number): void {
     const size = this.size[slot] as number;
     if (size > LIST_MAX) {
-      const map = this.index.get(slot) as Map<number, number>;
+      const map = this.index.get(slot) as Map<string, number>;
       const e = map.get(name);
       if (e !== undefined) { this.count[e] = (this.count[e] as number) + by; return; }
       map.set(name, this.append(slot, name, by));
@@ -87,20 +88,19 @@ export class ListPool {
     }
     this.append(slot, name, by);
     if (size + 1 > LIST_MAX) {
-      const map = new Map<number, number>();
-      for (let e = this.head[slot] as number; e >= 0; e = this.next[e] as number) map.set(this.name[e] as number, e);
+      const map = new Map<string, number>();
+      for (let e = this.head[slot] as number; e >= 0; e = this.next[e] as number) map.set(this.name[e] as string, e);
       this.index.set(slot, map);
     }
   }
 
-  private append(slot: number, name: number, by: number): number {
+  private append(slot: number, name: string, by: number): number {
     const e = this.entries++;
-    if (e === this.name.length) {
-      this.name = grownI32(this.name, e + 1);
+    if (e === this.count.length) {
       this.count = grownF64(this.count, e + 1);
       this.next = grownI32(this.next, e + 1);
     }
-    this.name[e] = name;
+    this.name.push(name);
     this.count[e] = by;
     this.next[e] = -1;
     const tail = this.tail[slot] as number;

@@ -112,9 +112,9 @@ export function buildInventory(agg: LogAggregate, config: LogConfig | null): Inv
   const table = agg.senders;
   const rows: Row[] = [];
   for (let id = 0; id < table.size; id++) {
-    const remoteIp = table.strings.text(table.remoteIp[id] as number);
+    const remoteIp = table.remoteIp[id] as string;
     if (filter && isExchange(remoteIp)) continue;
-    const connector = table.strings.text(table.connector[id] as number), server = table.strings.text(table.server[id] as number);
+    const connector = table.connector[id] as string, server = table.server[id] as string;
     rows.push({ connector, server: server !== '' ? server : serverOfConnector(connector), remoteIp, protocol: id, tracked: null });
   }
   const tracked = trackedSenders(agg.tracking, config);
@@ -274,7 +274,7 @@ function listExternal(table: SenderTable, slot: number, config: LogConfig | null
   if (config === null) return null;
   const pool = table.lists;
   let sum = 0;
-  for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) if (config.isExternal(table.strings.text(pool.name[e] as number))) sum += pool.count[e] as number;
+  for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) if (config.isExternal(pool.name[e] as string)) sum += pool.count[e] as number;
   return sum;
 }
 
