@@ -226,7 +226,31 @@ function senderOf(r: Row, table: SenderTable, config: LogConfig | null): LogsSen
  * copied into Maps to be merged with tracking days. Gives what senderOf gives.
  */
 function protocolSenderOf(r: Row, table: SenderTable, id: number, config: LogConfig | null): LogsSender {
-  // Nearly always one day, or days already in order: no copy to sort.
+  const head = table.dayHead[id] as number;
+  const perDay: LogsSender['perDay'] = head >= 0 && head === table.dayTail[id] && table.dayNo[head] !== NO_DAY ? [dayOfTable(table, head, config)] : perDayOf(table, id, config);
+  const sessions = table.sessions[id] as number;
+  return {
+    connector: r.connector,
+    remoteIp: r.remoteIp,
+    sessions,
+    messages: table.messages[id] as number,
+    authenticatedAs: table.texts(table.listSlot(id, 0)).sort(),
+    tls: sessions > 0 && table.tlsSessions[id] === sessions,
+    mailFromDomains: listRecord(table, table.listSlot(id, 2)),
+    rcptDomains: listRecord(table, table.listSlot(id, 3)),
+    externalRecipients: listExternal(table, table.listSlot(id, 3), config),
+    rejectedRecipients: table.rejectedRecipients[id] as number,
+    firstSeen: isoDate(table.firstMs[id] as number),
+    lastSeen: isoDate(table.lastMs[id] as number),
+    seenIn: ['protocol'],
+    perDay,
+    hostNames: [],
+  };
+}
+
+/** A protocol-only sender's days as the document lists them: in day order, without NO_DAY. */
+function perDayOf(table: SenderTable, id: number, config: LogConfig | null): LogsSender['perDay'] {
+  // Nearly always days already in order: no copy to sort.
   const days: number[] = [];
   let ordered = true;
   for (let d = table.dayHead[id] as number; d >= 0; d = table.dayNext[d] as number) {
@@ -237,28 +261,33 @@ function protocolSenderOf(r: Row, table: SenderTable, id: number, config: LogCon
   const inOrder = ordered ? days : days.filter((d) => table.dayNo[d] !== NO_DAY).sort((a, b) => (table.dayNo[a] as number) - (table.dayNo[b] as number));
   // A loop rather than map with a closure: one closure less per sender of tens of thousands.
   const perDay: LogsSender['perDay'] = [];
-  for (const d of inOrder) {
-    const rcpt = table.dayRcpt[d] as number;
-    perDay.push({ day: dayText(table.dayNo[d] as number), messages: table.dayMessages[d] as number, recipients: listTotal(table, rcpt), externalRecipients: listExternal(table, rcpt, config) });
+  for (const d of inOrder) perDay.push(dayOfTable(table, d, config));
+  return perDay;
+}
+
+/** Day `d` of the table as the document lists it. */
+function dayOfTable(table: SenderTable, d: number, config: LogConfig | null): LogsSender['perDay'][number] {
+  const rcpt = table.dayRcpt[d] as number;
+  return { day: dayText(table.dayNo[d] as number), messages: table.dayMessages[d] as number, recipients: listTotal(table, rcpt), externalRecipients: listExternal(table, rcpt, config) };
+}
+
+/**
+ * countsRecord of a list of the table. The one name nearly every sender's list holds is set
+ * without the list copied out first (`__proto__` goes the plain way: assigning it would set the
+ * prototype).
+ */
+function listRecord(table: SenderTable, slot: number): Record<string, number> {
+  const pool = table.lists;
+  if (pool.size[slot] === 1) {
+    const e = pool.head[slot] as number;
+    const name = pool.name[e] as string;
+    if (name !== '__proto__') {
+      const one: Record<string, number> = {};
+      one[name] = pool.count[e] as number;
+      return one;
+    }
   }
-  const sessions = table.sessions[id] as number;
-  return {
-    connector: r.connector,
-    remoteIp: r.remoteIp,
-    sessions,
-    messages: table.messages[id] as number,
-    authenticatedAs: table.texts(table.listSlot(id, 0)).sort(),
-    tls: sessions > 0 && table.tlsSessions[id] === sessions,
-    mailFromDomains: countsRecord(table.counts(table.listSlot(id, 2))),
-    rcptDomains: countsRecord(table.counts(table.listSlot(id, 3))),
-    externalRecipients: listExternal(table, table.listSlot(id, 3), config),
-    rejectedRecipients: table.rejectedRecipients[id] as number,
-    firstSeen: isoDate(table.firstMs[id] as number),
-    lastSeen: isoDate(table.lastMs[id] as number),
-    seenIn: ['protocol'],
-    perDay,
-    hostNames: [],
-  };
+  return countsRecord(table.counts(slot));
 }
 
 /** The counts of a list of the table added up. */

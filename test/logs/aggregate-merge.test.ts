@@ -240,7 +240,11 @@ function plainLogsSender(st: PlainSender): LogsSender {
 describe('the logs document read from the columns', () => {
   for (const seed of [31, 32, 33]) {
     it(`is the plain definition of each sender, in connector and address order (seed ${seed})`, () => {
-      const sessions = randomSessions(seed, 2000, 14 + seed);
+      // Plus senders of one session each (one day, or no readable date), one of them naming the domain `__proto__`.
+      const sessions = [...randomSessions(seed, 2000, 14 + seed), ...randomSessions(seed + 50, 60, 60).map((s, i) => ({
+        ...s, remoteIp: `192.0.2.${i}`, firstMs: i % 3 === 0 ? Number.NaN : s.firstMs,
+        transactions: i === 7 ? [{ mailFrom: 'a@__proto__', mailCode: 250, recipients: [{ address: 'b@__proto__', code: 250 }], delivered: true }] : s.transactions,
+      }))];
       const doc = buildLogsDocument(aggregateOf(sessions), { files: 1, lines: 1 }, null);
       const want = [...plainSenders(sessions).values()]
         .sort((a, b) => (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : compareAddresses(a.remoteIp, b.remoteIp)))
