@@ -1,10 +1,11 @@
-// A few dozen made-up protocol log lines read once per thread, into a reader that is then
+// A few dozen made-up protocol log lines read once per thread, into readers that are then
 // dropped, before the first real piece. Why: V8 compiles the scanner's and the aggregate's hot
 // functions from the type feedback of the records seen so far, and a branch that had not run
 // yet by then (the first hard-wrapped record, a quoted excerpt, a session id past 2^30, an id
 // shared by two sessions, the first reader's completion callback replaced by the next one's)
 // throws the compiled code away when it first runs, to be compiled again: `record` was compiled
-// 5 times on rolled 400 MB with two threads (--trace-opt), each compile 70-140 ms of a core.
+// 13 times in three reads of rolled 400 MB with two threads, where one per thread is needed
+// (--trace-opt), each compile 70-190 ms of a core.
 // These lines run every such branch first, so that the code is compiled for them the first
 // time. Nothing read here reaches a result: the reader, its table and aggregate are dropped.
 import type { Reader } from './reader.js';
