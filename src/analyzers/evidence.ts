@@ -4,7 +4,7 @@ import type { JsonValue } from '../json.js';
 import type { IpRange, ReceiveConnector } from '../model.js';
 import { canRelayAnonymously, effectiveRights, intervalsWonBy, intervalsWonByAll, isExternallySecured, preparePartitions, wonSegments4, type EffectiveRight, type PolicyIndex, type Principal, type RightSource, type WonInterval, type WonSegments4 } from '../policy/index.js';
 import { scopeText } from '../sizes.js';
-import { formatAddress, publicParts, type Interval } from '../net/index.js';
+import { formatAddress, formatIpv4Number, publicParts, type Interval } from '../net/index.js';
 import { EVIDENCE_LIMIT } from './rule.js';
 
 /** Where a connector is the selected one: the intervals it wins, their size and their public parts. */
@@ -20,6 +20,8 @@ export interface Reach {
   readonly mergedCount: number;
   /** merged.slice(0, limit) */
   mergedHead(limit: number): Interval[];
+  /** mergedHead(limit).map(intervalEvidence) */
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }>;
   /** scopeText(merged) */
   mergedScope(): string;
   /** rangesByReach(won, limit) */
@@ -47,6 +49,7 @@ class ObjectReach implements Reach {
     this.publicParts = publicPartsOf(won);
   }
   mergedHead(limit: number): Interval[] { return this.merged.slice(0, limit); }
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }> { return this.mergedHead(limit).map(intervalEvidence); }
   mergedScope(): string { return scopeText(this.merged); }
   widestRanges(limit: number): Array<{ expression: string; first: string; last: string }> { return rangesByReach(this.won, limit); }
 }
@@ -128,6 +131,15 @@ class SegmentReach implements Reach {
     return out;
   }
 
+  mergedHeadEvidence(limit: number): Array<{ expression: string; first: string; last: string }> {
+    // Every open relay's finding lists its first EVIDENCE_LIMIT merged intervals: from the
+    // numbers, without two bigints per interval on the way to the same strings.
+    const out: Array<{ expression: string; first: string; last: string }> = [];
+    const n = Math.min(limit, this.mergedCount);
+    for (let j = 0; j < n; j++) out.push(ipv4IntervalEvidence(this.#mergedFirst[j] as number, this.#mergedLast[j] as number));
+    return out;
+  }
+
   mergedScope(): string {
     // scopeText reads only the IPv4 sum of a disjoint IPv4 list.
     return scopeText(this.#addresses === 0 ? [] : [{ family: 4, first: 0n, last: BigInt(this.#addresses - 1) }]);
@@ -137,13 +149,21 @@ class SegmentReach implements Reach {
     // rangesByReach over the numbers, in the same order (see there).
     const { count: n, first, last, ranges } = this.segments;
     const reach = new Map<IpRange, number>();
+    // A range punctured by other connectors' smaller ones wins a run of neighbouring segments:
+    // the run's size is added once (sizes are integers below 2^53, so the sum is exact in any order).
+    let run: IpRange | null = null;
+    let runSize = 0;
     for (let k = 0; k < n; k++) {
       const f = first[k] as number;
       const l = last[k] as number;
       if (f === l) continue;
       const r = ranges[k] as IpRange;
-      reach.set(r, (reach.get(r) ?? 0) + (l - f + 1));
+      if (r === run) { runSize += l - f + 1; continue; }
+      if (run !== null) reach.set(run, (reach.get(run) ?? 0) + runSize);
+      run = r;
+      runSize = l - f + 1;
     }
+    if (run !== null) reach.set(run, (reach.get(run) ?? 0) + runSize);
     const ranked = [...reach.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([r]) => r);
     if (ranked.length < limit) {
       const seen = new Set<IpRange>(ranked);
@@ -265,6 +285,21 @@ export function intervalEvidence(i: Interval): { expression: string; first: stri
   const first = formatAddress(i.family, i.first);
   const last = formatAddress(i.family, i.last);
   return { expression: first === last ? first : cidrOf(i) ?? `${first}-${last}`, first, last };
+}
+
+/**
+ * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
+ * bound (open relays list up to EVIDENCE_LIMIT intervals each, the overlap rule every overlap shown).
+ */
+export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
+  const firstText = formatIpv4Number(first);
+  if (first === last) return { expression: firstText, first: firstText, last: firstText };
+  const lastText = formatIpv4Number(last);
+  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
+  const size = last - first + 1;
+  const bits = Math.log2(size);
+  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
+  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
 }
 
 /** `10.0.0.0/24` when the interval is exactly one CIDR block, else null. */

@@ -4,6 +4,7 @@
 // (sums, unions, min/max, and the smallest sample rather than the first one seen).
 import { LOGS_SCHEMA } from '../model.js';
 import type { LogConfig } from './config.js';
+import { grownF64, grownI32, Interner, ListPool } from './columns.js';
 import { buildInventory } from './inventory.js';
 import { createTrackingAggregate, dayOf, dayText, mergeTracking, type TrackingAggregate } from './tracking.js';
 import type { SessionSummary } from './types.js';
@@ -51,12 +52,6 @@ export function countsMap(counts: Counts): Map<string, number> {
 /** One UTC day of one sender (NO_DAY: no readable date). */
 export interface SenderDay { day: number; messages: number; rcpt: Counts }
 
-/** A sender's day: sessions arrive nearly in time order, so the search starts at the newest. */
-function findDay(days: SenderDay[], dayNo: number): SenderDay | undefined {
-  for (let i = days.length - 1; i >= 0; i--) if ((days[i] as SenderDay).day === dayNo) return days[i];
-  return undefined;
-}
-
 /** A sender's days as the inventory merges them with the tracking logs'. */
 export function dayCounts(days: readonly SenderDay[]): Map<number, DayCounts> {
   const out = new Map<number, DayCounts>();
@@ -64,6 +59,7 @@ export function dayCounts(days: readonly SenderDay[]): Map<number, DayCounts> {
   return out;
 }
 
+/** One sender as a set of plain values (SenderTable.stats): for tests and the few readers that want an object. */
 export interface SenderStats {
   connector: string;
   server: string;
@@ -80,20 +76,10 @@ export interface SenderStats {
   /** ms since the epoch (NaN: none readable) */
   firstMs: number;
   lastMs: number;
-  /** by UTC day number of the session's start */
+  /** by UTC day number of the session's start, in the order first seen */
   days: SenderDay[];
-  /**
-   * This sender's combinations (a combination has one connector and remote address: one sender),
-   * in the order they were first seen. Kept here rather than in one Map for the aggregate: the
-   * Map's key, every field of the combination joined, was a string of about 100 characters per
-   * combination, built for every new one and kept, and on 40,000 senders making and keeping
-   * those keys (and copying them through the young generation) was a quarter of the read's CPU.
-   */
+  /** this sender's combinations (a combination has one connector and remote address: one sender), in the order first seen */
   combos: TrafficCombo[];
-  /** `combos` by comboKey, once there are more than COMBO_LIST_MAX (a hub relaying for many domains); null before */
-  comboIndex: Map<string, TrafficCombo> | null;
-  /** with comboIndex: this sender's last few combinations (they recur session after session), found without a key */
-  recent: TrafficCombo[];
 }
 
 const COMBO_LIST_MAX = 8;
@@ -116,16 +102,207 @@ export interface TrafficCombo {
   rcptTo: string;
   /** recipients seen in this combination (accepted or not) */
   count: number;
-  /** when the aggregate first saw it (0, 1, …): the order of the one Map that held them all before (allCombos) */
+  /** when the aggregate first saw it (0, 1, …): its place in SenderTable.combos */
   order: number;
+}
+
+/** The per-sender lists in ListPool: a sender's first slot plus these. */
+const enum List { Accounts, Mechanisms, MailFrom, Rcpt }
+const LISTS_PER_SENDER = 4;
+
+/**
+ * Every sender (one per connector and remote address) as columns: sender number `i` is row `i`
+ * of each array, the short lists (accounts, domains, days, each day's recipient domains) live
+ * in pools. A new sender allocates no object of its own
+ * beyond its key (see columns.ts for why). Rows are in the order the senders were first seen.
+ */
+export class SenderTable {
+  readonly lists = new ListPool();
+  /** every combination of every sender, in the order first seen (TrafficCombo.order) */
+  readonly combos: TrafficCombo[] = [];
+  size = 0;
+  private readonly ids = new Map<string, number>();
+  readonly connector: string[] = [];
+  readonly server: string[] = [];
+  readonly remoteIp: string[] = [];
+  sessions = new Float64Array(1 << 10);
+  messages = new Float64Array(1 << 10);
+  tlsSessions = new Float64Array(1 << 10);
+  rejectedRecipients = new Float64Array(1 << 10);
+  firstMs = new Float64Array(1 << 10);
+  lastMs = new Float64Array(1 << 10);
+  /** the sender's first list slot (List) */
+  slot = new Int32Array(1 << 10);
+  dayHead = new Int32Array(1 << 10);
+  dayTail = new Int32Array(1 << 10);
+  comboHead = new Int32Array(1 << 10);
+  comboTail = new Int32Array(1 << 10);
+  comboSize = new Int32Array(1 << 10);
+  /** the combination found or added last (sessions of a sender repeat it), -1: none */
+  comboLast = new Int32Array(1 << 10);
+  /** by combination number: the sender's next one, -1: none */
+  comboNext = new Int32Array(1 << 10);
+  /** a hub's combinations by comboKey (more than COMBO_LIST_MAX) */
+  private readonly comboIndex = new Map<number, Map<string, number>>();
+  // Days: UTC day number, messages, the recipient domains' list slot, the sender's next day.
+  dayNo = new Float64Array(1 << 10);
+  dayMessages = new Float64Array(1 << 10);
+  dayRcpt = new Int32Array(1 << 10);
+  dayNext = new Int32Array(1 << 10);
+  days = 0;
+
+  /** The sender of this connector and remote address, added (no sessions, no dates) when new. */
+  idOf(connector: string, server: string, remoteIp: string): number {
+    const key = senderKey(connector, remoteIp);
+    const have = this.ids.get(key);
+    if (have !== undefined) return have;
+    const id = this.size++;
+    if (id === this.sessions.length) this.grow(id + 1);
+    this.connector.push(connector);
+    this.server.push(server);
+    this.remoteIp.push(remoteIp);
+    this.sessions[id] = 0; this.messages[id] = 0; this.tlsSessions[id] = 0; this.rejectedRecipients[id] = 0;
+    this.firstMs[id] = Number.NaN; this.lastMs[id] = Number.NaN;
+    this.slot[id] = this.lists.newSlots(LISTS_PER_SENDER);
+    this.dayHead[id] = -1; this.dayTail[id] = -1;
+    this.comboHead[id] = -1; this.comboTail[id] = -1; this.comboSize[id] = 0; this.comboLast[id] = -1;
+    this.ids.set(key, id);
+    return id;
+  }
+
+  private grow(need: number): void {
+    this.sessions = grownF64(this.sessions, need); this.messages = grownF64(this.messages, need); this.tlsSessions = grownF64(this.tlsSessions, need);
+    this.rejectedRecipients = grownF64(this.rejectedRecipients, need); this.firstMs = grownF64(this.firstMs, need); this.lastMs = grownF64(this.lastMs, need);
+    this.slot = grownI32(this.slot, need); this.dayHead = grownI32(this.dayHead, need); this.dayTail = grownI32(this.dayTail, need);
+    this.comboHead = grownI32(this.comboHead, need); this.comboTail = grownI32(this.comboTail, need);
+    this.comboSize = grownI32(this.comboSize, need); this.comboLast = grownI32(this.comboLast, need);
+  }
+
+  /** The sender's day `dayNo`, added (no messages) when new. */
+  dayOf(id: number, dayNo: number): number {
+    // Sessions arrive nearly in time order: the newest day first.
+    const tail = this.dayTail[id] as number;
+    if (tail >= 0 && this.dayNo[tail] === dayNo) return tail;
+    for (let d = this.dayHead[id] as number; d >= 0; d = this.dayNext[d] as number) if (this.dayNo[d] === dayNo) return d;
+    const d = this.days++;
+    if (d === this.dayNo.length) {
+      this.dayNo = grownF64(this.dayNo, d + 1); this.dayMessages = grownF64(this.dayMessages, d + 1);
+      this.dayRcpt = grownI32(this.dayRcpt, d + 1); this.dayNext = grownI32(this.dayNext, d + 1);
+    }
+    this.dayNo[d] = dayNo;
+    this.dayMessages[d] = 0;
+    this.dayRcpt[d] = this.lists.newSlots(1);
+    this.dayNext[d] = -1;
+    if (tail < 0) this.dayHead[id] = d; else this.dayNext[tail] = d;
+    this.dayTail[id] = d;
+    return d;
+  }
+
+  /** The sender's combination with these fields (its number), or -1. */
+  findCombo(id: number, connector: string, server: string, port: number | null, localIp: string | null, remoteIp: string,
+    account: string | null, tls: boolean, senderDomain: string, rcptDomain: string): number {
+    const last = this.comboLast[id] as number;
+    if (last >= 0 && sameCombo(this.combos[last] as TrafficCombo, connector, server, port, localIp, account, tls, senderDomain, rcptDomain)) return last;
+    let found = -1;
+    if ((this.comboSize[id] as number) > COMBO_LIST_MAX) {
+      found = (this.comboIndex.get(id) as Map<string, number>).get(comboKeyOf(connector, server, port, localIp, remoteIp, account, tls, senderDomain, rcptDomain)) ?? -1;
+    } else {
+      for (let k = this.comboHead[id] as number; k >= 0; k = this.comboNext[k] as number) {
+        if (sameCombo(this.combos[k] as TrafficCombo, connector, server, port, localIp, account, tls, senderDomain, rcptDomain)) { found = k; break; }
+      }
+    }
+    if (found >= 0) this.comboLast[id] = found;
+    return found;
+  }
+
+  /** Adds `c` (not one the sender has) as the next combination. */
+  addCombo(id: number, c: TrafficCombo): void {
+    const k = this.combos.length;
+    c.order = k;
+    this.combos.push(c);
+    if (k === this.comboNext.length) this.comboNext = grownI32(this.comboNext, k + 1);
+    this.comboNext[k] = -1;
+    const tail = this.comboTail[id] as number;
+    if (tail < 0) this.comboHead[id] = k; else this.comboNext[tail] = k;
+    this.comboTail[id] = k;
+    this.comboLast[id] = k;
+    const size = (this.comboSize[id] as number) + 1;
+    this.comboSize[id] = size;
+    if (size === COMBO_LIST_MAX + 1) {
+      const index = new Map<string, number>();
+      for (let j = this.comboHead[id] as number; j >= 0; j = this.comboNext[j] as number) index.set(comboKey(this.combos[j] as TrafficCombo), j);
+      this.comboIndex.set(id, index);
+    } else if (size > COMBO_LIST_MAX + 1) {
+      (this.comboIndex.get(id) as Map<string, number>).set(comboKey(c), k);
+    }
+  }
+
+  /** `c` into the sender: added as a new combination, or merged into the one with the same fields. */
+  addOrMergeCombo(id: number, c: TrafficCombo): void {
+    const have = this.findCombo(id, c.connector, c.server, c.port, c.localIp, c.remoteIp, c.account, c.tls, c.senderDomain, c.rcptDomain);
+    if (have < 0) this.addCombo(id, c); else mergeCombo(this.combos[have] as TrafficCombo, c);
+  }
+
+  /** The names of a list, in the order first added. */
+  texts(slot: number): string[] {
+    const out: string[] = [];
+    const pool = this.lists;
+    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(pool.name[e] as string);
+    return out;
+  }
+
+  /** A list as Counts, `[name, count, …]` in the order first added. */
+  counts(slot: number): Array<string | number> {
+    const out: Array<string | number> = [];
+    const pool = this.lists;
+    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) out.push(pool.name[e] as string, pool.count[e] as number);
+    return out;
+  }
+
+  /** A sender's first list slot: its accounts; then mechanisms, mail-from domains, recipient domains. */
+  listSlot(id: number, list: 0 | 1 | 2 | 3): number { return (this.slot[id] as number) + list; }
+
+  /** Sender `id` as plain values. */
+  stats(id: number): SenderStats {
+    const base = this.slot[id] as number;
+    const days: SenderDay[] = [];
+    for (let d = this.dayHead[id] as number; d >= 0; d = this.dayNext[d] as number) {
+      days.push({ day: this.dayNo[d] as number, messages: this.dayMessages[d] as number, rcpt: this.counts(this.dayRcpt[d] as number) });
+    }
+    const combos: TrafficCombo[] = [];
+    for (let k = this.comboHead[id] as number; k >= 0; k = this.comboNext[k] as number) combos.push(this.combos[k] as TrafficCombo);
+    return {
+      connector: this.connector[id] as string, server: this.server[id] as string, remoteIp: this.remoteIp[id] as string,
+      sessions: this.sessions[id] as number, messages: this.messages[id] as number, tlsSessions: this.tlsSessions[id] as number,
+      accounts: this.texts(base + List.Accounts), mechanisms: this.texts(base + List.Mechanisms),
+      mailFromDomains: this.counts(base + List.MailFrom), rcptDomains: this.counts(base + List.Rcpt),
+      rejectedRecipients: this.rejectedRecipients[id] as number, firstMs: this.firstMs[id] as number, lastMs: this.lastMs[id] as number, days, combos,
+    };
+  }
+
+  /** Every sender as plain values, in the order first seen. */
+  *values(): IterableIterator<SenderStats> {
+    for (let id = 0; id < this.size; id++) yield this.stats(id);
+  }
+
+  /** Every sender by its key (connector and remote address joined by NUL), in the order first seen. */
+  *[Symbol.iterator](): IterableIterator<[string, SenderStats]> {
+    for (const [key, id] of this.ids) yield [key, this.stats(id)];
+  }
+}
+
+function sameCombo(c: TrafficCombo, connector: string, server: string, port: number | null, localIp: string | null,
+  account: string | null, tls: boolean, senderDomain: string, rcptDomain: string): boolean {
+  // The same sender and the same connector: the same remote address too. The connector is
+  // compared because two pairs can join into one sender key (a connector name holding a NUL).
+  return c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === tls && c.account === account && c.port === port
+    && c.localIp === localIp && c.server === server && c.connector === connector;
 }
 
 export interface LogAggregate {
   sessions: number;
   messages: number;
-  senders: Map<string, SenderStats>;
-  /** how many combinations the senders hold (the next one's `order`) */
-  comboCount: number;
+  senders: SenderTable;
   /** sender addresses used by each authenticated account (the replay user table) */
   accountAddresses: Map<string, Set<string>>;
   /** what the message tracking logs showed */
@@ -169,49 +346,12 @@ export const NULL_SENDER = '<>';
 export const NO_DOMAIN = '(no domain)';
 
 export function createAggregate(): LogAggregate {
-  return { sessions: 0, messages: 0, senders: new Map(), comboCount: 0, accountAddresses: new Map(), tracking: createTrackingAggregate() };
+  return { sessions: 0, messages: 0, senders: new SenderTable(), accountAddresses: new Map(), tracking: createTrackingAggregate() };
 }
 
 /** Every combination of every sender, in the order the aggregate first saw them. */
 export function allCombos(agg: LogAggregate): TrafficCombo[] {
-  const out: TrafficCombo[] = [];
-  for (const st of agg.senders.values()) for (const c of st.combos) out.push(c);
-  return out.sort((a, b) => a.order - b.order);
-}
-
-/** The sender's combination with these fields, if it has one. */
-function findCombo(st: SenderStats, connector: string, server: string, port: number | null, localIp: string | null, remoteIp: string,
-  account: string | null, tls: boolean, senderDomain: string, rcptDomain: string): TrafficCombo | undefined {
-  const list = st.comboIndex === null ? st.combos : st.recent;
-  for (const c of list) {
-    // The same sender key and the same connector: the same remote address too. The connector is
-    // compared because two pairs can join into one key (a connector name holding a NUL).
-    if (c.rcptDomain === rcptDomain && c.senderDomain === senderDomain && c.tls === tls && c.account === account && c.port === port
-      && c.localIp === localIp && c.server === server && c.connector === connector) return c;
-  }
-  if (st.comboIndex === null) return undefined;
-  const have = st.comboIndex.get(comboKeyOf(connector, server, port, localIp, remoteIp, account, tls, senderDomain, rcptDomain));
-  if (have !== undefined) st.recent = appended(st.recent.length >= RECENT_COMBOS ? st.recent.slice(1) : st.recent, have);
-  return have;
-}
-
-/** Adds `c` (not one the sender has) as the aggregate's next combination. */
-function addCombo(agg: LogAggregate, st: SenderStats, c: TrafficCombo): void {
-  c.order = agg.comboCount++;
-  // At its exact length while short (see appended); a hub's long list grows in place.
-  if (st.comboIndex === null) st.combos = appended(st.combos, c); else st.combos.push(c);
-  if (st.comboIndex !== null) {
-    st.comboIndex.set(comboKey(c), c);
-    st.recent = appended(st.recent.length >= RECENT_COMBOS ? st.recent.slice(1) : st.recent, c);
-  } else if (st.combos.length > COMBO_LIST_MAX) {
-    st.comboIndex = new Map(st.combos.map((x) => [comboKey(x), x]));
-  }
-}
-
-/** `c` into the sender: added as a new combination, or merged into the one with the same fields. */
-function addOrMergeCombo(agg: LogAggregate, st: SenderStats, c: TrafficCombo): void {
-  const have = findCombo(st, c.connector, c.server, c.port, c.localIp, c.remoteIp, c.account, c.tls, c.senderDomain, c.rcptDomain);
-  if (have === undefined) addCombo(agg, st, c); else mergeCombo(have, c);
+  return agg.senders.combos.slice();
 }
 
 /** Lower-case domain of an address; `<>` for the null sender. */
@@ -265,31 +405,26 @@ const minNullable = (a: string | null, b: string | null): string | null => (a ==
 export function addSession(agg: LogAggregate, s: SessionSummary): void {
   agg.sessions++;
   agg.messages += s.messages;
-  const key = senderKey(s.connector, s.remoteIp);
-  let st = agg.senders.get(key);
-  if (st === undefined) {
-    st = {
-      connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
-      mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: s.firstMs, lastMs: s.lastMs, days: [], combos: [], comboIndex: null, recent: [],
-    };
-    agg.senders.set(key, st);
+  const t = agg.senders;
+  const id = t.idOf(s.connector, s.server, s.remoteIp);
+  const base = t.slot[id] as number;
+  t.sessions[id] = (t.sessions[id] as number) + 1;
+  t.messages[id] = (t.messages[id] as number) + s.messages;
+  if (s.tls) t.tlsSessions[id] = (t.tlsSessions[id] as number) + 1;
+  if (s.authenticatedAs !== null) {
+    t.lists.add(base + List.Accounts, s.authenticatedAs, 0);
+    if (s.authMechanism !== null) t.lists.add(base + List.Mechanisms, s.authMechanism, 0);
   }
-  st.sessions++;
-  st.messages += s.messages;
-  if (s.tls) st.tlsSessions++;
-  if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts = appended(st.accounts, s.authenticatedAs);
-  if (s.authenticatedAs !== null && s.authMechanism !== null && !st.mechanisms.includes(s.authMechanism)) st.mechanisms = appended(st.mechanisms, s.authMechanism);
-  st.firstMs = minMs(st.firstMs, s.firstMs);
-  st.lastMs = maxMs(st.lastMs, s.lastMs);
-  const dayNo = dayOf(s.firstMs);
-  let day = findDay(st.days, dayNo);
-  if (day === undefined) { day = { day: dayNo, messages: 0, rcpt: [] }; st.days = appended(st.days, day); }
-  day.messages += s.messages;
+  t.firstMs[id] = minMs(t.firstMs[id] as number, s.firstMs);
+  t.lastMs[id] = maxMs(t.lastMs[id] as number, s.lastMs);
+  const day = t.dayOf(id, dayOf(s.firstMs));
+  t.dayMessages[day] = (t.dayMessages[day] as number) + s.messages;
+  const dayRcpt = t.dayRcpt[day] as number;
   // `0.0.0.0` / `::` (the sandbox when it did not know the address) and an empty field name none.
   const localIp = s.localIp === '' || s.localIp === '0.0.0.0' || s.localIp === '::' ? null : s.localIp;
   for (const tx of s.transactions) {
     const senderDomain = domainOf(tx.mailFrom);
-    if (tx.mailCode === 250) st.mailFromDomains = addCount(st.mailFromDomains, senderDomain);
+    if (tx.mailCode === 250) t.lists.add(base + List.MailFrom, senderDomain, 1);
     if (s.authenticatedAs !== null) {
       let addrs = agg.accountAddresses.get(s.authenticatedAs);
       if (addrs === undefined) { addrs = new Set(); agg.accountAddresses.set(s.authenticatedAs, addrs); }
@@ -297,16 +432,21 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
     }
     for (const r of tx.recipients) {
       const rcptDomain = domainOf(r.address);
-      if (r.code >= 200 && r.code < 300) { st.rcptDomains = addCount(st.rcptDomains, rcptDomain); day.rcpt = addCount(day.rcpt, rcptDomain); }
-      else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
+      if (r.code >= 200 && r.code < 300) {
+        t.lists.add(base + List.Rcpt, rcptDomain, 1);
+        t.lists.add(dayRcpt, rcptDomain, 1);
+      } else if (r.code >= 400 && r.code < 600) t.rejectedRecipients[id] = (t.rejectedRecipients[id] as number) + 1;
       if (tx.mailCode === 0) continue; // sender not in the log: nothing to replay
-      let have = findCombo(st, s.connector, s.server, s.localPort, localIp, s.remoteIp, s.authenticatedAs, s.tls, senderDomain, rcptDomain);
-      if (have === undefined) {
+      const k = t.findCombo(id, s.connector, s.server, s.localPort, localIp, s.remoteIp, s.authenticatedAs, s.tls, senderDomain, rcptDomain);
+      let have: TrafficCombo;
+      if (k < 0) {
         have = {
           connector: s.connector, server: s.server, port: s.localPort, localIp, remoteIp: s.remoteIp, account: s.authenticatedAs,
           mechanism: s.authMechanism, tls: s.tls, senderDomain, rcptDomain, helo: s.helo, mailFrom: tx.mailFrom, rcptTo: r.address, count: 0, order: 0,
         };
-        addCombo(agg, st, have);
+        t.addCombo(id, have);
+      } else {
+        have = t.combos[k] as TrafficCombo;
       }
       have.count++;
       // Keep the smallest sample so the result does not depend on which thread saw what first.
@@ -318,9 +458,7 @@ export function addSession(agg: LogAggregate, s: SessionSummary): void {
   }
 }
 
-const RECENT_COMBOS = 4;
-
-/** A combination's identity as text (its key in SenderStats.comboIndex; scenarios group by it). */
+/** A combination's identity as text (its key in a hub's combination index; scenarios group by it). */
 export function comboKey(c: TrafficCombo, recipientKey: string = c.rcptDomain): string {
   return comboKeyOf(c.connector, c.server, c.port, c.localIp, c.remoteIp, c.account, c.tls, c.senderDomain, recipientKey);
 }
@@ -331,7 +469,7 @@ function comboKeyOf(connector: string, server: string, port: number | null, loca
   return [connector, server, port ?? '', localIp ?? '', remoteIp, account ?? '', tls ? 'tls' : '', senderDomain, recipientKey].join('\u0001');
 }
 
-/** A sender's key in LogAggregate.senders. */
+/** A sender's key in SenderTable. */
 function senderKey(connector: string, remoteIp: string): string {
   // join, not a template: a template's key stays a tree of string pieces in the Map.
   return [connector, remoteIp].join('\u0000');
@@ -345,39 +483,13 @@ export function mergeCombo(into: TrafficCombo, c: TrafficCombo): void {
   into.rcptTo = minStr(into.rcptTo, c.rcptTo);
 }
 
-/** Adds `from` into `into` (both produced by addSession). */
+/**
+ * Adds `from` into `into` (both produced by addSession): senders, their days and list entries
+ * new to `into` come after its own in the order `from` first saw them, and so do combinations.
+ * `from` is not changed.
+ */
 export function mergeAggregate(into: LogAggregate, from: LogAggregate): void {
-  into.sessions += from.sessions;
-  into.messages += from.messages;
-  // Combinations are added afterwards, in the order `from` first saw them (the senders' own
-  // lists are in each sender's order): each is `into`'s next, as in the one Map of before.
-  const combos = allCombos(from);
-  for (const [key, s] of from.senders) {
-    const st = into.senders.get(key);
-    if (st === undefined) { s.combos = []; s.comboIndex = null; s.recent = []; into.senders.set(key, s); continue; }
-    st.sessions += s.sessions;
-    st.messages += s.messages;
-    st.tlsSessions += s.tlsSessions;
-    for (const a of s.accounts) if (!st.accounts.includes(a)) st.accounts.push(a);
-    for (const m of s.mechanisms) if (!st.mechanisms.includes(m)) st.mechanisms.push(m);
-    for (const [d, n] of countsMap(s.mailFromDomains)) st.mailFromDomains = addCount(st.mailFromDomains, d, n);
-    for (const [d, n] of countsMap(s.rcptDomains)) st.rcptDomains = addCount(st.rcptDomains, d, n);
-    st.rejectedRecipients += s.rejectedRecipients;
-    st.firstMs = minMs(st.firstMs, s.firstMs);
-    st.lastMs = maxMs(st.lastMs, s.lastMs);
-    for (const counts of s.days) {
-      const have = findDay(st.days, counts.day);
-      if (have === undefined) { st.days.push(counts); continue; }
-      have.messages += counts.messages;
-      for (const [domain, n] of countsMap(counts.rcpt)) have.rcpt = addCount(have.rcpt, domain, n);
-    }
-  }
-  mergeTracking(into.tracking, from.tracking);
-  for (const c of combos) addOrMergeCombo(into, into.senders.get(senderKey(c.connector, c.remoteIp)) as SenderStats, c);
-  for (const [account, addrs] of from.accountAddresses) {
-    const have = into.accountAddresses.get(account);
-    if (have === undefined) into.accountAddresses.set(account, addrs); else for (const a of addrs) have.add(a);
-  }
+  unpackInto(into, packAggregate(from));
 }
 
 /**
@@ -394,6 +506,7 @@ export interface PackedAggregate {
   senders: number;
   combos: number;
   accounts: number;
+  /** the aggregate's strings by number */
   strings: string[];
   /** the records in the order `packAggregate` writes them; string fields are indexes into `strings` (-1: null) */
   numbers: Float64Array;
@@ -402,80 +515,61 @@ export interface PackedAggregate {
 }
 
 class Packer {
-  readonly strings: string[] = [];
   numbers = new Float64Array(1 << 16);
   length = 0;
-  // The last string written in each field and where it went: connector and server names repeat
-  // record after record. A Map of every string cost more than the strings it saved.
-  private readonly lastText: Array<string | null> = [];
-  private readonly lastAt: number[] = [];
+  readonly strings = new Interner();
 
   num(value: number): void {
-    if (this.length === this.numbers.length) {
-      const bigger = new Float64Array(this.numbers.length * 2);
-      bigger.set(this.numbers);
-      this.numbers = bigger;
-    }
+    if (this.length === this.numbers.length) this.numbers = grownF64(this.numbers, this.length + 1);
     this.numbers[this.length++] = value;
   }
 
-  /** `text` in field `field` (a small number naming the field). */
-  str(text: string | null, field: number): void {
-    if (text === null) { this.num(-1); return; }
-    if (this.lastText[field] === text) { this.num(this.lastAt[field] as number); return; }
-    const at = this.strings.length;
-    this.strings.push(text);
-    this.lastText[field] = text;
-    this.lastAt[field] = at;
-    this.num(at);
-  }
+  /** `text` as its number in `strings` (-1: null) */
+  str(text: string | null): void { this.num(this.strings.idOrNull(text)); }
 
-  strs(list: readonly string[], field: number): void {
-    this.num(list.length);
-    for (const text of list) this.str(text, field);
-  }
-
-  counts(counts: Counts, field: number): void {
-    if (counts instanceof Map) {
-      this.num(counts.size);
-      for (const [name, n] of counts) { this.str(name, field); this.num(n); }
-      return;
+  /** list `slot` of `pool`: its length, then each name and (with counts) its count */
+  list(pool: ListPool, slot: number, counts: boolean): void {
+    this.num(pool.size[slot] as number);
+    for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) {
+      this.str(pool.name[e] as string);
+      if (counts) this.num(pool.count[e] as number);
     }
-    this.num(counts.length / 2);
-    for (let i = 0; i < counts.length; i += 2) { this.str(counts[i] as string, field); this.num(counts[i + 1] as number); }
   }
 }
-
-/** Field numbers for Packer.str. */
-const enum Field { Connector, Server, RemoteIp, Account, Mechanism, MailFromDomain, RcptDomain, DayRcptDomain, LocalIp, SenderDomain, Helo, MailFrom, RcptTo, Address }
 
 /** `agg` packed for the thread that merges it (see PackedAggregate); `agg` is left as it was. */
 export function packAggregate(agg: LogAggregate): PackedAggregate {
   const out = new Packer();
-  for (const st of agg.senders.values()) {
-    out.str(st.connector, Field.Connector); out.str(st.server, Field.Server); out.str(st.remoteIp, Field.RemoteIp);
-    out.num(st.sessions); out.num(st.messages); out.num(st.tlsSessions);
-    out.strs(st.accounts, Field.Account); out.strs(st.mechanisms, Field.Mechanism);
-    out.counts(st.mailFromDomains, Field.MailFromDomain); out.counts(st.rcptDomains, Field.RcptDomain);
-    out.num(st.rejectedRecipients); out.num(st.firstMs); out.num(st.lastMs);
-    out.num(st.days.length);
-    for (const d of st.days) { out.num(d.day); out.num(d.messages); out.counts(d.rcpt, Field.DayRcptDomain); }
+  const t = agg.senders;
+  const pool = t.lists;
+  for (let id = 0; id < t.size; id++) {
+    const base = t.slot[id] as number;
+    out.str(t.connector[id] as string); out.str(t.server[id] as string); out.str(t.remoteIp[id] as string);
+    out.num(t.sessions[id] as number); out.num(t.messages[id] as number); out.num(t.tlsSessions[id] as number);
+    out.list(pool, base + List.Accounts, false); out.list(pool, base + List.Mechanisms, false);
+    out.list(pool, base + List.MailFrom, true); out.list(pool, base + List.Rcpt, true);
+    out.num(t.rejectedRecipients[id] as number); out.num(t.firstMs[id] as number); out.num(t.lastMs[id] as number);
+    let days = 0;
+    for (let d = t.dayHead[id] as number; d >= 0; d = t.dayNext[d] as number) days++;
+    out.num(days);
+    for (let d = t.dayHead[id] as number; d >= 0; d = t.dayNext[d] as number) {
+      out.num(t.dayNo[d] as number); out.num(t.dayMessages[d] as number); out.list(pool, t.dayRcpt[d] as number, true);
+    }
   }
   // In the order the aggregate first saw them, which unpackInto keeps.
-  const combos = allCombos(agg);
-  for (const c of combos) {
-    out.str(c.connector, Field.Connector); out.str(c.server, Field.Server); out.num(c.port ?? Number.NaN); out.str(c.localIp, Field.LocalIp); out.str(c.remoteIp, Field.RemoteIp);
-    out.str(c.account, Field.Account); out.str(c.mechanism, Field.Mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain, Field.SenderDomain); out.str(c.rcptDomain, Field.RcptDomain);
-    out.str(c.helo, Field.Helo); out.str(c.mailFrom, Field.MailFrom); out.str(c.rcptTo, Field.RcptTo); out.num(c.count);
+  for (const c of t.combos) {
+    out.str(c.connector); out.str(c.server); out.num(c.port ?? Number.NaN); out.str(c.localIp); out.str(c.remoteIp);
+    out.str(c.account); out.str(c.mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain); out.str(c.rcptDomain);
+    out.str(c.helo); out.str(c.mailFrom); out.str(c.rcptTo); out.num(c.count);
   }
   for (const [account, addrs] of agg.accountAddresses) {
-    out.str(account, Field.Account);
+    out.str(account);
     out.num(addrs.size);
-    for (const a of addrs) out.str(a, Field.Address);
+    for (const a of addrs) out.str(a);
   }
   return {
-    sessions: agg.sessions, messages: agg.messages, senders: agg.senders.size, combos: combos.length, accounts: agg.accountAddresses.size,
-    strings: out.strings, numbers: out.numbers, length: out.length, tracking: agg.tracking,
+    sessions: agg.sessions, messages: agg.messages, senders: t.size, combos: t.combos.length, accounts: agg.accountAddresses.size,
+    strings: out.strings.list, numbers: out.numbers, length: out.length, tracking: agg.tracking,
   };
 }
 
@@ -486,46 +580,39 @@ class Unpacker {
   num(): number { return this.packed.numbers[this.at++] as number; }
   str(): string { return this.packed.strings[this.num()] as string; }
   strOrNull(): string | null { const i = this.num(); return i < 0 ? null : this.packed.strings[i] as string; }
+
   done(): boolean { return this.at === this.packed.length; }
 }
 
 /**
- * Adds a packed aggregate into `into`: the same result as `mergeAggregate(into, the aggregate
- * that was packed)`, without building that aggregate first (a sender both threads saw, most of
- * them, becomes no object here at all).
+ * Adds a packed aggregate into `into`: senders, days, list entries and combinations new to
+ * `into` come after its own, in the order the packed aggregate first saw them.
  */
 export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
   into.sessions += packed.sessions;
   into.messages += packed.messages;
+  const t = into.senders;
+  const pool = t.lists;
   const read = new Unpacker(packed);
   for (let i = 0; i < packed.senders; i++) {
     const connector = read.str(), server = read.str(), remoteIp = read.str();
-    const key = senderKey(connector, remoteIp);
-    let st = into.senders.get(key);
-    const fresh = st === undefined;
-    if (st === undefined) {
-      st = {
-        connector, server, remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
-        mailFromDomains: [], rcptDomains: [], rejectedRecipients: 0, firstMs: Number.NaN, lastMs: Number.NaN, days: [], combos: [], comboIndex: null, recent: [],
-      };
-      into.senders.set(key, st);
-    }
-    st.sessions += read.num();
-    st.messages += read.num();
-    st.tlsSessions += read.num();
-    for (let n = read.num(); n > 0; n--) { const a = read.str(); if (!st.accounts.includes(a)) st.accounts = appended(st.accounts, a); }
-    for (let n = read.num(); n > 0; n--) { const m = read.str(); if (!st.mechanisms.includes(m)) st.mechanisms = appended(st.mechanisms, m); }
-    for (let n = read.num(); n > 0; n--) { const d = read.str(); st.mailFromDomains = addCount(st.mailFromDomains, d, read.num()); }
-    for (let n = read.num(); n > 0; n--) { const d = read.str(); st.rcptDomains = addCount(st.rcptDomains, d, read.num()); }
-    st.rejectedRecipients += read.num();
-    st.firstMs = minMs(st.firstMs, read.num());
-    st.lastMs = maxMs(st.lastMs, read.num());
+    const id = t.idOf(connector, server, remoteIp);
+    const base = t.slot[id] as number;
+    t.sessions[id] = (t.sessions[id] as number) + read.num();
+    t.messages[id] = (t.messages[id] as number) + read.num();
+    t.tlsSessions[id] = (t.tlsSessions[id] as number) + read.num();
+    for (let n = read.num(); n > 0; n--) pool.add(base + List.Accounts, read.str(), 0);
+    for (let n = read.num(); n > 0; n--) pool.add(base + List.Mechanisms, read.str(), 0);
+    for (let n = read.num(); n > 0; n--) { const d = read.str(); pool.add(base + List.MailFrom, d, read.num()); }
+    for (let n = read.num(); n > 0; n--) { const d = read.str(); pool.add(base + List.Rcpt, d, read.num()); }
+    t.rejectedRecipients[id] = (t.rejectedRecipients[id] as number) + read.num();
+    t.firstMs[id] = minMs(t.firstMs[id] as number, read.num());
+    t.lastMs[id] = maxMs(t.lastMs[id] as number, read.num());
     for (let n = read.num(); n > 0; n--) {
-      const dayNo = read.num(), messages = read.num();
-      let have = fresh ? undefined : findDay(st.days, dayNo);
-      if (have === undefined) { have = { day: dayNo, messages: 0, rcpt: [] }; st.days = appended(st.days, have); }
-      have.messages += messages;
-      for (let m = read.num(); m > 0; m--) { const d = read.str(); have.rcpt = addCount(have.rcpt, d, read.num()); }
+      const day = t.dayOf(id, read.num());
+      t.dayMessages[day] = (t.dayMessages[day] as number) + read.num();
+      const slot = t.dayRcpt[day] as number;
+      for (let m = read.num(); m > 0; m--) { const d = read.str(); pool.add(slot, d, read.num()); }
     }
   }
   for (let i = 0; i < packed.combos; i++) {
@@ -535,7 +622,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     const port = Number.isNaN(portNumber) ? null : portNumber;
     const c: TrafficCombo = { connector, server, port, localIp, remoteIp, account, mechanism, tls, senderDomain, rcptDomain, helo, mailFrom, rcptTo, count, order: 0 };
     // Its sender came with it, in the senders part above.
-    addOrMergeCombo(into, into.senders.get(senderKey(connector, remoteIp)) as SenderStats, c);
+    t.addOrMergeCombo(t.idOf(connector, server, remoteIp), c);
   }
   for (let i = 0; i < packed.accounts; i++) {
     const account = read.str();
@@ -546,6 +633,7 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
   if (!read.done()) throw new Error('packed log aggregate: records and numbers disagree');
   mergeTracking(into.tracking, packed.tracking);
 }
+
 
 /** Most frequent first, then by name: a stable order for JSON keys and text lists. */
 export function sortedCounts(map: Map<string, number>): Array<[string, number]> {

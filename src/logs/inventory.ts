@@ -4,7 +4,7 @@
 // the row is one: per day the larger of the two counts (the same traffic, seen twice), never
 // their sum. Pure.
 import { formatAddress, parseAddress } from '../net/index.js';
-import { byCountThenName, countsMap, dayCounts, ipv4Number, isoDate, sortedCounts, type Counts, type DayCounts, type LogAggregate, type LogsSender, type SenderDay, type SenderStats } from './aggregate.js';
+import { byCountThenName, countsMap, dayCounts, ipv4Number, isoDate, sortedCounts, type Counts, type DayCounts, type LogAggregate, type LogsSender, type SenderTable } from './aggregate.js';
 import type { LogConfig } from './config.js';
 import { dayText, NO_DAY, normalizeLoggedAddress, shortServerName, type TrackingAggregate, type TrackRow } from './tracking.js';
 
@@ -91,7 +91,8 @@ interface Row {
   connector: string;
   server: string;
   remoteIp: string;
-  protocol: SenderStats | null;
+  /** the sender's number in the aggregate's SenderTable; -1: the protocol logs did not see it */
+  protocol: number;
   tracked: Tracked | null;
 }
 
@@ -107,8 +108,15 @@ export function buildInventory(agg: LogAggregate, config: LogConfig | null): Inv
   const learned = new Set([...agg.tracking.exchangeAddresses.keys()].map(addressKey));
   const isExchange = (ip: string): boolean => learned.has(addressKey(ip)) || config?.exchangeServerOf(ip) != null;
   // Without tracking logs or --config nothing can be an Exchange server: no address to normalise.
-  const senders = learned.size === 0 && config === null ? [...agg.senders.values()] : [...agg.senders.values()].filter((s) => !isExchange(s.remoteIp));
-  const rows: Row[] = senders.map((s) => ({ connector: s.connector, server: s.server !== '' ? s.server : serverOfConnector(s.connector), remoteIp: s.remoteIp, protocol: s, tracked: null }));
+  const filter = learned.size !== 0 || config !== null;
+  const table = agg.senders;
+  const rows: Row[] = [];
+  for (let id = 0; id < table.size; id++) {
+    const remoteIp = table.remoteIp[id] as string;
+    if (filter && isExchange(remoteIp)) continue;
+    const connector = table.connector[id] as string, server = table.server[id] as string;
+    rows.push({ connector, server: server !== '' ? server : serverOfConnector(connector), remoteIp, protocol: id, tracked: null });
+  }
   const tracked = trackedSenders(agg.tracking, config);
   const byAddress = new Map<string, Row[]>();
   if (tracked.length > 0) {
@@ -128,9 +136,9 @@ export function buildInventory(agg: LogAggregate, config: LogConfig | null): Inv
       if (sameServer.length === 1) into = sameServer[0];
     }
     if (into !== undefined) into.tracked = t;
-    else rows.push({ connector: t.connector, server: t.server, remoteIp: t.remoteIp, protocol: null, tracked: t });
+    else rows.push({ connector: t.connector, server: t.server, remoteIp: t.remoteIp, protocol: -1, tracked: t });
   }
-  return sortRows(rows).map((r) => ({ sender: senderOf(r, config), server: r.server }));
+  return sortRows(rows).map((r) => ({ sender: senderOf(r, table, config), server: r.server }));
 }
 
 /**
@@ -151,9 +159,10 @@ function sortRows(rows: readonly Row[]): Row[] {
   return keyed.map((k) => k.row);
 }
 
-function senderOf(r: Row, config: LogConfig | null): LogsSender {
-  const p = r.protocol, t = r.tracked;
-  if (t === null && p !== null) return protocolSenderOf(r, p, config);
+function senderOf(r: Row, table: SenderTable, config: LogConfig | null): LogsSender {
+  const t = r.tracked;
+  if (t === null && r.protocol >= 0) return protocolSenderOf(r, table, r.protocol, config);
+  const p = r.protocol >= 0 ? table.stats(r.protocol) : null;
   const days = new Map<number, DayCounts>();
   const take = (from: Map<number, DayCounts>): void => {
     for (const [dayNo, d] of from) {
@@ -212,40 +221,89 @@ function senderOf(r: Row, config: LogConfig | null): LogsSender {
 }
 
 /**
- * `senderOf` for a sender only the protocol logs saw (nearly every one): its days are already
- * one per day, so they are read as they are instead of being copied into Maps to be merged with
- * tracking days. Gives what senderOf gives.
+ * `senderOf` for a sender only the protocol logs saw (nearly every one), read from the table's
+ * columns: its days are already one per day, so they are taken as they are instead of being
+ * copied into Maps to be merged with tracking days. Gives what senderOf gives.
  */
-function protocolSenderOf(r: Row, p: SenderStats, config: LogConfig | null): LogsSender {
-  // Nearly always one day, or days already in order: no copy to sort.
-  const days = inDayOrder(p.days) ? p.days : p.days.filter((d) => d.day !== NO_DAY).sort((a, b) => a.day - b.day);
-  // A loop rather than map with a closure: one closure less per sender of tens of thousands.
-  const perDay: LogsSender['perDay'] = [];
-  for (const d of days) perDay.push({ day: dayText(d.day), messages: d.messages, recipients: countTotal(d.rcpt), externalRecipients: externalCount(d.rcpt, config) });
+function protocolSenderOf(r: Row, table: SenderTable, id: number, config: LogConfig | null): LogsSender {
+  const head = table.dayHead[id] as number;
+  const perDay: LogsSender['perDay'] = head >= 0 && head === table.dayTail[id] && table.dayNo[head] !== NO_DAY ? [dayOfTable(table, head, config)] : perDayOf(table, id, config);
+  const sessions = table.sessions[id] as number;
   return {
     connector: r.connector,
     remoteIp: r.remoteIp,
-    sessions: p.sessions,
-    messages: p.messages,
-    authenticatedAs: [...p.accounts].sort(),
-    tls: p.sessions > 0 && p.tlsSessions === p.sessions,
-    mailFromDomains: countsRecord(p.mailFromDomains),
-    rcptDomains: countsRecord(p.rcptDomains),
-    externalRecipients: externalCount(p.rcptDomains, config),
-    rejectedRecipients: p.rejectedRecipients,
-    firstSeen: isoDate(p.firstMs),
-    lastSeen: isoDate(p.lastMs),
+    sessions,
+    messages: table.messages[id] as number,
+    authenticatedAs: table.texts(table.listSlot(id, 0)).sort(),
+    tls: sessions > 0 && table.tlsSessions[id] === sessions,
+    mailFromDomains: listRecord(table, table.listSlot(id, 2)),
+    rcptDomains: listRecord(table, table.listSlot(id, 3)),
+    externalRecipients: listExternal(table, table.listSlot(id, 3), config),
+    rejectedRecipients: table.rejectedRecipients[id] as number,
+    firstSeen: isoDate(table.firstMs[id] as number),
+    lastSeen: isoDate(table.lastMs[id] as number),
     seenIn: ['protocol'],
     perDay,
     hostNames: [],
   };
 }
 
-/** Recipients counted outside the accepted domains; null without the configuration. */
-function externalCount(counts: Counts, config: LogConfig | null): number | null {
+/** A protocol-only sender's days as the document lists them: in day order, without NO_DAY. */
+function perDayOf(table: SenderTable, id: number, config: LogConfig | null): LogsSender['perDay'] {
+  // Nearly always days already in order: no copy to sort.
+  const days: number[] = [];
+  let ordered = true;
+  for (let d = table.dayHead[id] as number; d >= 0; d = table.dayNext[d] as number) {
+    const day = table.dayNo[d] as number;
+    if (day === NO_DAY || (days.length > 0 && day <= (table.dayNo[days[days.length - 1] as number] as number))) ordered = false;
+    days.push(d);
+  }
+  const inOrder = ordered ? days : days.filter((d) => table.dayNo[d] !== NO_DAY).sort((a, b) => (table.dayNo[a] as number) - (table.dayNo[b] as number));
+  // A loop rather than map with a closure: one closure less per sender of tens of thousands.
+  const perDay: LogsSender['perDay'] = [];
+  for (const d of inOrder) perDay.push(dayOfTable(table, d, config));
+  return perDay;
+}
+
+/** Day `d` of the table as the document lists it. */
+function dayOfTable(table: SenderTable, d: number, config: LogConfig | null): LogsSender['perDay'][number] {
+  const rcpt = table.dayRcpt[d] as number;
+  return { day: dayText(table.dayNo[d] as number), messages: table.dayMessages[d] as number, recipients: listTotal(table, rcpt), externalRecipients: listExternal(table, rcpt, config) };
+}
+
+/**
+ * countsRecord of a list of the table. The one name nearly every sender's list holds is set
+ * without the list copied out first (`__proto__` goes the plain way: assigning it would set the
+ * prototype).
+ */
+function listRecord(table: SenderTable, slot: number): Record<string, number> {
+  const pool = table.lists;
+  if (pool.size[slot] === 1) {
+    const e = pool.head[slot] as number;
+    const name = pool.name[e] as string;
+    if (name !== '__proto__') {
+      const one: Record<string, number> = {};
+      one[name] = pool.count[e] as number;
+      return one;
+    }
+  }
+  return countsRecord(table.counts(slot));
+}
+
+/** The counts of a list of the table added up. */
+function listTotal(table: SenderTable, slot: number): number {
+  const pool = table.lists;
+  let n = 0;
+  for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) n += pool.count[e] as number;
+  return n;
+}
+
+/** Recipients of a list of the table counted outside the accepted domains; null without the configuration. */
+function listExternal(table: SenderTable, slot: number, config: LogConfig | null): number | null {
   if (config === null) return null;
+  const pool = table.lists;
   let sum = 0;
-  for (const [d, n] of countsMap(counts)) if (config.isExternal(d)) sum += n;
+  for (let e = pool.head[slot] as number; e >= 0; e = pool.next[e] as number) if (config.isExternal(pool.name[e] as string)) sum += pool.count[e] as number;
   return sum;
 }
 
@@ -276,19 +334,3 @@ export function countsRecord(counts: Counts): Record<string, number> {
   for (const [name, n] of pairs) out[name] = n;
   return out;
 }
-
-function inDayOrder(days: readonly SenderDay[]): boolean {
-  for (let i = 0; i < days.length; i++) {
-    const day = (days[i] as SenderDay).day;
-    if (day === NO_DAY || (i > 0 && day <= (days[i - 1] as SenderDay).day)) return false;
-  }
-  return true;
-}
-
-function countTotal(counts: Counts): number {
-  let n = 0;
-  if (counts instanceof Map) for (const c of counts.values()) n += c;
-  else for (let i = 1; i < counts.length; i += 2) n += counts[i] as number;
-  return n;
-}
-

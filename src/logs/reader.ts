@@ -18,6 +18,7 @@ import { readItem, type WorkItem } from './read-item.js';
 import { SessionTable, type ScanWarning } from './scan.js';
 import { mergePartials, summarizeSession } from './session.js';
 import { settlePending } from './tracking.js';
+import { warmUp } from './warm-up.js';
 import type { SessionPartial } from './types.js';
 
 /** `protocol`: an SMTP receive protocol log; `tracking`: a message tracking log. */
@@ -412,7 +413,10 @@ class ThreadRead {
   private lines = 0;
   private records = 0;
   private readonly warnings: ScanWarning[] = [];
-  constructor(sweepEvery?: number) { this.reader = createReader(sweepEvery); }
+  constructor(sweepEvery?: number) {
+    warmUp(createReader);
+    this.reader = createReader(sweepEvery);
+  }
 
   async read(item: WorkItem, progress: (bytes: number) => void): Promise<void> {
     const r = await readItem(item, this.reader, progress);

@@ -16,7 +16,15 @@
 //   A connection's peer address is different: see parseAddress.
 // - IPv6 zone ids (`fe80::1%11`) are dropped: the scope does not change the address (reference §5.1).
 // - Shorthand IPv4 (`10.1`, `167772161`) is refused: Exchange prints and documents four parts.
-import ipaddr from 'ipaddr.js';
+import { createRequire } from 'node:module';
+import type IpAddr from 'ipaddr.js';
+
+// ipaddr.js is CommonJS: an ESM import of it makes Node scan its source for export names (in
+// JavaScript) in every thread that loads this file, each log reader thread included, ~20 ms and
+// a ~50-100 ms optimizing compile of the scanner each. Only the rare IPv6 forms the hand-written
+// parser does not know need it, so it is loaded at the first of those.
+let ipaddrModule: typeof IpAddr | null = null;
+const ipaddr = (): typeof IpAddr => (ipaddrModule ??= createRequire(import.meta.url)('ipaddr.js') as typeof IpAddr);
 
 export type Family = 4 | 6;
 /** Inclusive interval of one family. */
@@ -163,8 +171,8 @@ export function readAddressExact(text: string, out: Float64Array | number[], at:
   if (!parseV6Groups(t)) {
     // A form the hand-written parser does not know goes to ipaddr.js; a dotted tail it refused
     // stays refused (ipaddr.js would read a leading zero as octal without saying so).
-    if (t.includes('.') || !ipaddr.IPv6.isValid(t)) return 0;
-    g = ipaddr.IPv6.parse(t).parts;
+    if (t.includes('.') || !ipaddr().IPv6.isValid(t)) return 0;
+    g = ipaddr().IPv6.parse(t).parts;
   }
   out[at] = ((g[0] as number) * 65536 + (g[1] as number)) * 65536 + (g[2] as number);
   out[at + 1] = ((g[3] as number) * 65536 + (g[4] as number)) * 65536 + (g[5] as number);

@@ -9,6 +9,7 @@
 // conflict, and equal ranges do when the bindings are identical. Nested or disjoint ranges never.
 import type { Binding, IpRange, ReceiveConnector } from '../model.js';
 import { ADDRESS_PARTS, bindingOverlap, comparePartsAt, readRangeExact } from '../net/index.js';
+import { rangeListReading } from './policy-index.js';
 import type { RangeClashPartners } from './range-clash.js';
 
 export type BindingClash =
@@ -77,10 +78,43 @@ function readRanges(ranges: readonly IpRange[]): ReadRanges {
   if (known !== undefined) return known;
   const family = new Uint8Array(ranges.length);
   const bounds = new Float64Array(ranges.length * BOUND);
-  ranges.forEach((range, i) => { family[i] = readRangeExact(range.first, range.last, bounds, i * BOUND); });
+  if (!fromPolicyReading(ranges, family, bounds)) {
+    for (let i = 0; i < ranges.length; i++) {
+      const range = ranges[i] as IpRange;
+      family[i] = readRangeExact(range.first, range.last, bounds, i * BOUND);
+    }
+  }
   const read = { family, bounds };
   readCache.set(ranges, read);
   return read;
+}
+
+/**
+ * Fills family and bounds from the policy index's reading of the list (the same decision as
+ * readRangeExact's) when it read every range of it: a connector's usable ranges have
+ * consecutive ids in list order, so range i is id first + i. False (nothing read) otherwise.
+ */
+function fromPolicyReading(ranges: readonly IpRange[], family: Uint8Array, bounds: Float64Array): boolean {
+  const reading = rangeListReading(ranges);
+  if (reading === undefined) return false;
+  const { ids4, ids6 } = reading.entry;
+  if (ids4.length + ids6.length !== ranges.length || ranges.length === 0) return false;
+  const { rangeFirst4, rangeLast4, rangeParts6, rangeSlot6 } = reading.tables;
+  const first = Math.min(ids4[0] ?? Infinity, ids6[0] ?? Infinity);
+  for (let i = 0; i < ranges.length; i++) {
+    const id = first + i;
+    const slot = rangeSlot6[id] as number;
+    const at = i * BOUND;
+    if (slot < 0) {
+      family[i] = 4;
+      bounds[at + 2] = rangeFirst4[id] as number;
+      bounds[at + PARTS + 2] = rangeLast4[id] as number;
+    } else {
+      family[i] = 6;
+      for (let p = 0; p < BOUND; p++) bounds[at + p] = rangeParts6[slot * BOUND + p] as number;
+    }
+  }
+  return true;
 }
 
 // Plain loops over typed arrays: a view per range (subarray) or a closure per call was most of
@@ -102,6 +136,19 @@ function sortFamily(read: ReadRanges, wanted: 4 | 6): SortedFamily {
   } else index.set(Array.from(index).sort((x, y) => comparePartsAt(bounds, x * BOUND, bounds, y * BOUND) || x - y));
   const sortedBounds = new Float64Array(count * BOUND);
   const maxLast = new Float64Array(count * PARTS);
+  if (wanted === 4) {
+    // IPv4 bounds are (0, 0, value): only the values are copied and compared (the arrays start at zero).
+    let running = -1;
+    for (let k = 0; k < count; k++) {
+      const from = (index[k] as number) * BOUND;
+      const last = bounds[from + PARTS + 2] as number;
+      sortedBounds[k * BOUND + 2] = bounds[from + 2] as number;
+      sortedBounds[k * BOUND + PARTS + 2] = last;
+      if (last > running) running = last;
+      maxLast[k * PARTS + 2] = running;
+    }
+    return { count, index, bounds: sortedBounds, maxLast };
+  }
   for (let k = 0; k < count; k++) {
     const from = (index[k] as number) * BOUND;
     const to = k * BOUND;

@@ -5,9 +5,9 @@
 // caches); partition.ts and sweep.ts partition an endpoint's address space; select.ts looks a
 // client up; won.ts lists the intervals each connector wins; servers.ts and endpoint.ts answer
 // about the snapshot's servers and endpoints.
-export { PolicyIndex, buildPolicy, type Selection, type WonInterval } from './policy-index.js';
+export { PolicyIndex, buildPolicy, plainIpv4Bounds, plainIpv4Span, type Selection, type WonInterval } from './policy-index.js';
 export { connectorsOf, portsOf, serverNames, serverOf } from './servers.js';
-export { isListening, selectConnector, selectConnectorDetailed } from './select.js';
+export { isListening, selectConnector, selectConnector4, selectConnectorDetailed } from './select.js';
 export { intervalsWonBy, intervalsWonByAll, preparePartitions, winningIntervals, wonIntervalCount, wonSegments4, type WonSegments4 } from './won.js';
 export { rangeClashPartners } from './range-clash.js';
 export * from './rights.js';

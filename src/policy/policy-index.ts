@@ -43,6 +43,8 @@ export interface ConnectorEntry {
   /** Ids of the connector's usable ranges in the policy's range table, per family, in range order. */
   ids4: number[];
   ids6: number[];
+  /** Every range of the list read as two dotted IPv4 addresses (parseIpv4Number), first ≤ last: ids4 is the whole list. */
+  plain4: boolean;
 }
 
 /** IPv4 segments in parallel arrays (bounds as doubles, winner codes). */
@@ -208,13 +210,14 @@ interface RangeCursor { id: number; slots6: number; readonly total: number }
 function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order: number, cursor: RangeCursor): void {
   const { rangeFirst4, rangeLast4, rangeOwner, rangeRaw, rangeSlot6, problems } = tables;
   const parts = BOUND_PARTS;
-  const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [] };
+  const entry: ConnectorEntry = { connector, order, group: order, role: connector.transportRole ?? 'HubTransport', ids4: [], ids6: [], plain4: true };
   for (const range of connector.remoteIPRanges) {
     // tryRangeInterval's decision (bounds read exactly, one family, first ≤ last) without its
     // bigints: IPv4 bounds as numbers, IPv6 ones as parts.
     let f4 = parseIpv4Number(range.first);
     let l4 = f4 === null ? null : range.last === range.first ? f4 : parseIpv4Number(range.last);
     if (f4 === null || l4 === null) {
+      entry.plain4 = false;
       const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) {
         problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
@@ -234,6 +237,7 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
       f4 = parts[2] as number;
       l4 = parts[5] as number;
     } else if (f4 > l4) {
+      entry.plain4 = false;
       problems.push(`${connector.identity}: remote range "${range.expression}" is not an address range; ignored`);
       continue;
     }
@@ -244,9 +248,71 @@ function indexConnector(tables: PolicyTables, connector: ReceiveConnector, order
     entry.ids4.push(cursor.id++);
   }
   tables.entries.set(connector, entry);
+  // The first index's reading stays: a fix's trial index over a changed copy of the snapshot
+  // reads the same lists the same way, and keeping it would keep that index alive with them.
+  if (!listReadings.has(connector.remoteIPRanges)) listReadings.set(connector.remoteIPRanges, { tables, entry });
   const key = connector.server.toLowerCase();
   const list = tables.connectorsByServer.get(key);
   if (list === undefined) tables.connectorsByServer.set(key, [entry]); else list.push(entry);
+}
+
+/**
+ * A range list as a policy index read it (tryRangeInterval's decision, as readRangeExact
+ * makes it): the ids of its usable ranges in the range table, per family, in list order.
+ */
+export interface RangeListReading { readonly tables: PolicyTables; readonly entry: ConnectorEntry }
+
+// Range lists are replaced, never changed in place (the importers build them once; apply's
+// cmdlets assign new lists), so a list's reading can be kept with it. The clash index and
+// the binding-conflict check read the range lists of a server again; the index has already
+// read every range text of the snapshot once.
+const listReadings = new WeakMap<readonly IpRange[], RangeListReading>();
+
+/** The reading of `list` by some policy index built over a snapshot holding it, if any. */
+export function rangeListReading(list: readonly IpRange[]): RangeListReading | undefined {
+  return listReadings.get(list);
+}
+
+/**
+ * When a policy index read every range of `list` as two dotted IPv4 addresses (parseIpv4Number
+ * of each bound), first ≤ last: their values into first[at ..] and last[at ..] in list order,
+ * and true. False, nothing written, otherwise (the caller reads the texts itself).
+ */
+export function plainIpv4Bounds(list: readonly IpRange[], first: Float64Array, last: Float64Array, at: number): boolean {
+  const reading = listReadings.get(list);
+  if (reading === undefined || !reading.entry.plain4) return false;
+  const { ids4 } = reading.entry;
+  const { rangeFirst4, rangeLast4 } = reading.tables;
+  for (let x = 0; x < ids4.length; x++) {
+    const id = ids4[x] as number;
+    first[at + x] = rangeFirst4[id] as number;
+    last[at + x] = rangeLast4[id] as number;
+  }
+  return true;
+}
+
+/**
+ * For a list some policy index read as plain IPv4 (see plainIpv4Bounds): the lowest and highest
+ * first and last values, as text; null otherwise (not read, or read another way).
+ */
+export function plainIpv4Span(list: readonly IpRange[]): string | null {
+  const reading = listReadings.get(list);
+  if (reading === undefined || !reading.entry.plain4) return null;
+  const { ids4 } = reading.entry;
+  const { rangeFirst4, rangeLast4 } = reading.tables;
+  let lowFirst = Infinity;
+  let highFirst = -Infinity;
+  let lowLast = Infinity;
+  let highLast = -Infinity;
+  for (let x = 0; x < ids4.length; x++) {
+    const f = rangeFirst4[ids4[x] as number] as number;
+    const l = rangeLast4[ids4[x] as number] as number;
+    if (f < lowFirst) lowFirst = f;
+    if (f > highFirst) highFirst = f;
+    if (l < lowLast) lowLast = l;
+    if (l > highLast) highLast = l;
+  }
+  return `${lowFirst}:${highFirst}:${lowLast}:${highLast}`;
 }
 
 // Read once: an imported binding may cost a property read per use on hot paths.

@@ -7,6 +7,8 @@
 // from one sweep per server, so only the pairs that do are examined range by range.
 import type { IpRange, ReceiveConnector } from '../model.js';
 import { ADDRESS_PARTS, comparePartsAt, partsOrderKeys, readRangeExact, type Family } from '../net/index.js';
+import { rangeListReading } from './policy-index.js';
+import { orderByTwoKeys } from './radix.js';
 
 /** Whether two connectors of the server have a partly overlapping or equal pair of remote ranges. */
 export interface RangeClashPartners { mayClash(a: Pick<ReceiveConnector, 'identity'>, b: Pick<ReceiveConnector, 'identity'>): boolean }
@@ -49,10 +51,42 @@ export function rangeClashPartners(connectors: readonly ReceiveConnector[]): Ran
     // The list's span comes with the reading (the fix generators ask it of every connector of
     // a server whose ranges they change, see rangeSpan).
     const span = spans.has(list) ? null : emptySpan();
+    const reading = rangeListReading(list);
+    if (reading !== undefined) {
+      // Read by the policy index already (the same decision as readRangeExact's): its numbers.
+      const { rangeFirst4, rangeLast4, rangeParts6, rangeSlot6 } = reading.tables;
+      const { ids4, ids6 } = reading.entry;
+      for (let x = 0; x < ids4.length; x++) {
+        const id = ids4[x] as number;
+        first4[n4] = rangeFirst4[id] as number;
+        last4[n4] = rangeLast4[id] as number;
+        owner4[n4++] = owner;
+      }
+      for (let x = 0; x < ids6.length; x++) {
+        const at = 2 * PARTS * (rangeSlot6[ids6[x] as number] as number);
+        for (let p = 0; p < 2 * PARTS; p++) bounds6[2 * PARTS * n6 + p] = rangeParts6[at + p] as number;
+        owner6[n6++] = owner;
+        if (span !== null) widenSpan(span, rangeParts6, at, 6);
+      }
+      if (span !== null && ids4.length > 0) {
+        let low = Infinity;
+        let high = -Infinity;
+        for (let x = 0; x < ids4.length; x++) {
+          const id = ids4[x] as number;
+          if ((rangeFirst4[id] as number) < low) low = rangeFirst4[id] as number;
+          if ((rangeLast4[id] as number) > high) high = rangeLast4[id] as number;
+        }
+        parts[0] = 0; parts[1] = 0; parts[2] = low;
+        parts[3] = 0; parts[4] = 0; parts[5] = high;
+        widenSpan(span, parts, 0, 4);
+      }
+      if (span !== null) spans.set(list, span);
+      continue;
+    }
     for (const range of list) {
       const family = readRangeExact(range.first, range.last, parts, 0);
       if (family === 0) continue;
-      if (span !== null) widenSpan(span, parts, family);
+      if (span !== null) widenSpan(span, parts, 0, family);
       if (family === 4) {
         first4[n4] = parts[2] as number;
         last4[n4] = parts[5] as number;
@@ -99,7 +133,7 @@ export function rangeSpan(ranges: readonly IpRange[]): RangeSpan {
   const parts = SPAN_PARTS;
   for (const range of ranges) {
     const family = readRangeExact(range.first, range.last, parts, 0);
-    if (family !== 0) widenSpan(span, parts, family);
+    if (family !== 0) widenSpan(span, parts, 0, family);
   }
   spans.set(ranges, span);
   return span;
@@ -109,13 +143,13 @@ function emptySpan(): RangeSpan {
   return { has4: false, has6: false, bounds: new Float64Array(12) };
 }
 
-/** Widens `span` by the range whose bounds are parts[0 ..] (first) and parts[PARTS ..] (last). */
-function widenSpan(span: RangeSpan, parts: Float64Array, family: Family): void {
+/** Widens `span` by the range whose bounds are parts[at ..] (first) and parts[at + PARTS ..] (last). */
+function widenSpan(span: RangeSpan, parts: Float64Array, at: number, family: Family): void {
   const bounds = span.bounds;
   const base = family === 4 ? 0 : 6;
   const seen = family === 4 ? span.has4 : span.has6;
-  if (!seen || comparePartsAt(parts, 0, bounds, base) < 0) { bounds[base] = parts[0] as number; bounds[base + 1] = parts[1] as number; bounds[base + 2] = parts[2] as number; }
-  if (!seen || comparePartsAt(parts, 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[3] as number; bounds[base + 4] = parts[4] as number; bounds[base + 5] = parts[5] as number; }
+  if (!seen || comparePartsAt(parts, at, bounds, base) < 0) { bounds[base] = parts[at] as number; bounds[base + 1] = parts[at + 1] as number; bounds[base + 2] = parts[at + 2] as number; }
+  if (!seen || comparePartsAt(parts, at + 3, bounds, base + 3) > 0) { bounds[base + 3] = parts[at + 3] as number; bounds[base + 4] = parts[at + 4] as number; bounds[base + 5] = parts[at + 5] as number; }
   if (family === 4) span.has4 = true; else span.has6 = true;
 }
 
@@ -135,6 +169,9 @@ function ranks6(bounds: Float64Array, n: number): [Float64Array, Float64Array] {
   return [first, last];
 }
 
+// Below this many ranges the native sort costs less than the radix sort's fixed passes.
+const RADIX_MIN = 2048;
+
 /**
  * Indices ordered by `primary`, ties by `secondary` (integers below 2^53). value·space + index,
  * space the power of two at or above n, is an exact double while (max + 1)·space ≤ 2^53, so a
@@ -152,6 +189,16 @@ function sortedIndices(primary: Float64Array, secondary: Float64Array): Int32Arr
     const all = Array.from({ length: n }, (_, i) => i).sort((x, y) => (primary[x] as number) - (primary[y] as number) || (secondary[x] as number) - (secondary[y] as number));
     order.set(all);
     return order;
+  }
+  if (n >= RADIX_MIN) {
+    let maxSecondary = 0;
+    for (let i = 0; i < n; i++) if ((secondary[i] as number) > maxSecondary) maxSecondary = secondary[i] as number;
+    if (max < 2 ** 32 && maxSecondary < 2 ** 32) {
+      // 32-bit bounds (IPv4 addresses; IPv6 order keys usually are not): two radix sorts, linear.
+      const secondaryKeys = new Uint32Array(n);
+      for (let i = 0; i < n; i++) secondaryKeys[i] = secondary[i] as number;
+      return orderByTwoKeys(primary, secondaryKeys, n, order, new Int32Array(n), new Uint32Array(n));
+    }
   }
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = (primary[i] as number) * space + i;

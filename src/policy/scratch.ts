@@ -1,7 +1,7 @@
 // Scratch buffers shared by every IPv4 sweep (the engine is synchronous: one sweep at a time).
 // Reusing them instead of allocating per partition keeps large estates from churning through
 // hundreds of MB of short-lived typed arrays, which V8 answers with full collections.
-// Slots: F64 0-2 items (first, last, size or heap key), 3 sort keys, 4-5 output bounds; I32 0-1 ids and merge sort (or sorted positions), 2 heap, 3 output wins, 4 groups, 5 group → local index, 6-7 the packed sort's positions by last and ranks.
+// Slots: F64 0-2 items (first, last, size or heap key), 3 sort keys, 4-5 output bounds; I32 0-1 ids and merge sort (or sorted positions), 2 heap, 3 output wins, 4 groups, 5 group → local index, 6-7 the packed sort's positions by last and ranks (or the radix sort's spare positions and keys), 8 the radix sort's spare keys.
 const scratchF64: Float64Array[] = [];
 const scratchI32: Int32Array[] = [];
 

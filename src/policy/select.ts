@@ -110,6 +110,20 @@ export function selectConnector(policy: PolicyIndex, endpoint: Endpoint, remoteA
   return selectConnectorDetailed(policy, endpoint, remoteAddress)?.connector ?? null;
 }
 
+/**
+ * selectConnector for an IPv4 client given as its value: the same connector, without reading
+ * the address text or making the segment's Selection (the overlap rule names the winner of every
+ * overlap it shows, tens of thousands on a big estate, and reads nothing else of it).
+ */
+export function selectConnector4(policy: PolicyIndex, endpoint: Endpoint, v4: number): ReceiveConnector | null {
+  const partition = endpointPartition(policy, endpoint, 4);
+  // An IPv6 partition has no IPv4 bounds: findSegment4 finds nothing there.
+  if (partition === null) return null;
+  const k = findSegment4(partition, v4);
+  if (k < 0) return null;
+  return (tablesOf(policy).rangeOwner[(partition.wins[k] as number) >> 1] as ConnectorEntry).connector;
+}
+
 /** Whether some enabled connector of the server binds this port (and local address) for the client's family. */
 export function isListening(policy: PolicyIndex, endpoint: Endpoint, remoteAddress: string): boolean {
   const remote = parseAddress(remoteAddress);

@@ -9,6 +9,7 @@ import type { IpRange } from '../model.js';
 import { IndexHeap, KeyedIndexHeap } from './heap.js';
 import { ADDRESS_PARTS, addressPartsValue, comparePartsAt, partsRanks } from '../net/index.js';
 import { type ConnectorEntry, type PolicyTables, type Segments4, compareSize6, sizeParts6 } from './policy-index.js';
+import { orderByTwoKeys } from './radix.js';
 import { f64, i32 } from './scratch.js';
 
 // Equal codes = the same candidate, as the sweep merges them.
@@ -107,6 +108,9 @@ function sortRanges4(F: Float64Array, L: Float64Array, ids: Int32Array, n: numbe
 // The packed path below orders by one double per range: a position (< 2^21) under a 32-bit
 // address or size, exact below 2^53. Larger binding sets take the comparator path.
 const POSITION_BITS = 2 ** 21;
+// Below this many ranges the native sorts of packed keys cost less than the radix sort's fixed
+// passes over its digit counts (3 × 2,048).
+const RADIX_MIN = 2048;
 
 /**
  * IPv4 sweep over the ranges of `entries` (one binding set): the address space partitioned by
@@ -144,6 +148,14 @@ function packedPartition4(tables: PolicyTables, ids: Int32Array, n: number, bit:
   }
   if (sortedAlready) {
     for (let p = 0; p < n; p++) order[p] = p;
+  } else if (n >= RADIX_MIN) {
+    // The same order by two radix sorts (bounds are 32-bit): linear, where the native sorts
+    // of the packed keys were most of a large sweep's time.
+    for (let p = 0; p < n; p++) keys[p] = F[ids[p] as number] as number;
+    const byLast = new Uint32Array(i32(7, n).buffer, 0, n);
+    for (let p = 0; p < n; p++) byLast[p] = L[ids[p] as number] as number;
+    const sorted = orderByTwoKeys(keys, byLast, n, order, i32(6, n), new Uint32Array(i32(8, n).buffer, 0, n));
+    if (sorted !== order) order.set(sorted.subarray(0, n));
   } else {
     // By (last, position), then stably by first through the rank of the first sort.
     for (let p = 0; p < n; p++) keys[p] = (L[ids[p] as number] as number) * POSITION_BITS + p;

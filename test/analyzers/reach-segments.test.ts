@@ -2,7 +2,7 @@
 // `merged` only when read. This pins every field and method of that reach to the plain
 // definition on the won intervals as objects: won = intervalsWonBy, merged = mergeIntervals(won),
 // breadth = countAddresses(merged), publicParts = publicParts of every won interval, the head,
-// count and scopeText of merged, and rangesByReach(won, limit) — on random servers whose
+// count, scopeText and evidence of merged, and rangesByReach(won, limit) — on random servers whose
 // connectors bind one or several IPv4 sockets (wildcard and exact, several ports), both families
 // (the object path), or are disabled, with nested, repeated, touching, private and public ranges.
 // The reach side is read first through the numbers, before anything makes its objects.
@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Binding, IpRange, ReceiveConnector, Snapshot } from '../../src/model.js';
 import { buildPolicy, intervalsWonBy, type WonInterval } from '../../src/policy/index.js';
-import { countAddresses, mergeIntervals, rangesByReach, reachOf } from '../../src/analyzers/evidence.js';
+import { countAddresses, intervalEvidence, mergeIntervals, rangesByReach, reachOf } from '../../src/analyzers/evidence.js';
 import { formatAddress, publicParts, type Interval } from '../../src/net/index.js';
 import { scopeText } from '../../src/sizes.js';
 import { prng } from '../../bench/lib/prng.js';
@@ -69,6 +69,7 @@ test('reachOf from numbers equals the plain reading of the won intervals (300 ge
       assert.equal(reach.mergedCount, merged.length, `${at} merged count`);
       assert.equal(reach.mergedScope(), scopeText(merged), `${at} scope`);
       for (const limit of [0, 1, 4, 50]) assert.deepEqual(reach.mergedHead(limit).map(interval), merged.slice(0, limit).map(interval), `${at} head ${limit}`);
+      for (const limit of [0, 1, 4, 50]) assert.deepEqual(reach.mergedHeadEvidence(limit), merged.slice(0, limit).map(intervalEvidence), `${at} head evidence ${limit}`);
       for (const limit of [1, 3, 8, 50]) assert.deepEqual(reach.widestRanges(limit), rangesByReach(won, limit).map(plainRange), `${at} widest ${limit}`);
       const plainPublic = won.flatMap((w) => publicParts(w).map((p) => [...interval(p), ...wonView(w)]));
       assert.deepEqual(reach.publicParts.map((p) => [...interval(p.interval), ...wonView(p.won)]), plainPublic, `${at} public parts`);

@@ -1,10 +1,13 @@
-// The worker thread's aggregate crosses to the reading thread packed (packAggregate) and is added
-// there without being rebuilt (unpackInto): held here to the plain definition, mergeAggregate of
-// the two aggregates, on random sessions.
+// The aggregate keeps its senders as columns (SenderTable: typed arrays, pooled lists, interned
+// strings). Held here to plain definitions on random sessions: one object and Map per sender
+// for the per-sender figures, one Map of every combination for the combinations, and for
+// merging (mergeAggregate, and a worker's aggregate packed and added by unpackInto) the
+// aggregate of all the sessions read in one go.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prng } from '../../bench/lib/prng.js';
-import { addSession, allCombos, comboKey, countsMap, createAggregate, domainOf, mergeAggregate, packAggregate, unpackInto, type Counts, type LogAggregate, type TrafficCombo } from '../../src/logs/aggregate.js';
+import { addSession, allCombos, buildLogsDocument, comboKey, compareAddresses, countsMap, createAggregate, domainOf, mergeAggregate, packAggregate, sortedCounts, unpackInto, type Counts, type LogAggregate, type LogsSender, type SenderStats, type TrafficCombo } from '../../src/logs/aggregate.js';
+import { dayOf, dayText, NO_DAY } from '../../src/logs/tracking.js';
 import type { SessionSummary } from '../../src/logs/types.js';
 
 function randomSessions(seed: number, count: number, senders: number): SessionSummary[] {
@@ -61,7 +64,7 @@ function view(agg: LogAggregate): unknown {
     sessions: agg.sessions,
     messages: agg.messages,
     senders: [...agg.senders].map(([key, st]) => [key, {
-      ...st, recent: null, combos: st.combos.map((c) => c.order), comboIndex: st.comboIndex === null ? null : [...st.comboIndex.keys()],
+      ...st, combos: st.combos.map((c) => c.order),
       mailFromDomains: counts(st.mailFromDomains), rcptDomains: counts(st.rcptDomains),
       days: st.days.map((d) => ({ ...d, rcpt: counts(d.rcpt) })),
     }]),
@@ -114,7 +117,7 @@ describe('combinations kept per sender', () => {
       const sessions = randomSessions(seed, 1500, 30 + seed);
       const agg = aggregateOf(sessions);
       // Some senders must have outgrown the short list.
-      assert.ok([...agg.senders.values()].some((st) => st.comboIndex !== null));
+      assert.ok([...agg.senders.values()].some((st) => st.combos.length > 8));
       assert.deepStrictEqual(combosOf(agg), plainCombos(sessions));
       const cut = 600;
       const merged = aggregateOf(sessions.slice(0, cut));
@@ -129,11 +132,13 @@ describe('combinations kept per sender', () => {
 
 describe('a worker aggregate packed and unpacked into this thread', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`is mergeAggregate of the two (seed ${seed})`, () => {
+    it(`is the aggregate of all the sessions, also through mergeAggregate (seed ${seed})`, () => {
       const sessions = randomSessions(seed, 600, 40 + seed * 10);
       const cut = Math.floor(sessions.length * (0.3 + seed / 20));
-      const expected = aggregateOf(sessions.slice(0, cut));
-      mergeAggregate(expected, aggregateOf(sessions.slice(cut)));
+      const expected = aggregateOf(sessions);
+      const merged = aggregateOf(sessions.slice(0, cut));
+      mergeAggregate(merged, aggregateOf(sessions.slice(cut)));
+      assert.deepStrictEqual(view(merged), view(expected));
       const got = aggregateOf(sessions.slice(0, cut));
       unpackInto(got, packAggregate(aggregateOf(sessions.slice(cut))));
       assert.deepStrictEqual(view(got), view(expected));
@@ -149,4 +154,104 @@ describe('a worker aggregate packed and unpacked into this thread', () => {
     unpackInto(agg, packAggregate(createAggregate()));
     assert.deepStrictEqual(view(agg), before);
   });
+});
+
+/** A sender as the aggregate kept it before its columns: one object, a Map per list (in the order first seen). */
+interface PlainSender {
+  connector: string; server: string; remoteIp: string; sessions: number; messages: number; tlsSessions: number;
+  accounts: string[]; mechanisms: string[]; mailFromDomains: Map<string, number>; rcptDomains: Map<string, number>;
+  rejectedRecipients: number; firstMs: number; lastMs: number; days: Map<number, { messages: number; rcpt: Map<string, number> }>;
+}
+
+function plainSenders(sessions: readonly SessionSummary[]): Map<string, PlainSender> {
+  const out = new Map<string, PlainSender>();
+  const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
+  const min = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
+  const max = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+  for (const s of sessions) {
+    const key = `${s.connector}\u0000${s.remoteIp}`;
+    let st = out.get(key);
+    if (st === undefined) {
+      st = { connector: s.connector, server: s.server, remoteIp: s.remoteIp, sessions: 0, messages: 0, tlsSessions: 0, accounts: [], mechanisms: [],
+        mailFromDomains: new Map(), rcptDomains: new Map(), rejectedRecipients: 0, firstMs: Number.NaN, lastMs: Number.NaN, days: new Map() };
+      out.set(key, st);
+    }
+    st.sessions++;
+    st.messages += s.messages;
+    if (s.tls) st.tlsSessions++;
+    if (s.authenticatedAs !== null && !st.accounts.includes(s.authenticatedAs)) st.accounts.push(s.authenticatedAs);
+    if (s.authenticatedAs !== null && s.authMechanism !== null && !st.mechanisms.includes(s.authMechanism)) st.mechanisms.push(s.authMechanism);
+    st.firstMs = min(st.firstMs, s.firstMs);
+    st.lastMs = max(st.lastMs, s.lastMs);
+    const dayNo = dayOf(s.firstMs);
+    let day = st.days.get(dayNo);
+    if (day === undefined) { day = { messages: 0, rcpt: new Map() }; st.days.set(dayNo, day); }
+    day.messages += s.messages;
+    for (const tx of s.transactions) {
+      if (tx.mailCode === 250) bump(st.mailFromDomains, domainOf(tx.mailFrom));
+      for (const r of tx.recipients) {
+        if (r.code >= 200 && r.code < 300) { bump(st.rcptDomains, domainOf(r.address)); bump(day.rcpt, domainOf(r.address)); }
+        else if (r.code >= 400 && r.code < 600) st.rejectedRecipients++;
+      }
+    }
+  }
+  return out;
+}
+
+/** What the table says of a sender, in PlainSender's form. */
+function plainOf(st: SenderStats): PlainSender {
+  return {
+    connector: st.connector, server: st.server, remoteIp: st.remoteIp, sessions: st.sessions, messages: st.messages, tlsSessions: st.tlsSessions,
+    accounts: st.accounts, mechanisms: st.mechanisms, mailFromDomains: countsMap(st.mailFromDomains), rcptDomains: countsMap(st.rcptDomains),
+    rejectedRecipients: st.rejectedRecipients, firstMs: st.firstMs, lastMs: st.lastMs,
+    days: new Map(st.days.map((d) => [d.day, { messages: d.messages, rcpt: countsMap(d.rcpt) }])),
+  };
+}
+
+describe('the senders kept as columns', () => {
+  for (const seed of [21, 22, 23, 24]) {
+    it(`are the object-per-sender definition, in the order first seen (seed ${seed})`, () => {
+      const sessions = randomSessions(seed, 2000, 14 + seed);
+      const agg = aggregateOf(sessions);
+      const want = plainSenders(sessions);
+      // Lists past 16 names (indexed) and senders seen on several days must be among them.
+      assert.ok([...want.values()].some((st) => st.rcptDomains.size > 16));
+      assert.ok([...want.values()].some((st) => st.days.size > 2));
+      assert.deepStrictEqual([...agg.senders].map(([key, st]) => [key, plainOf(st)]), [...want]);
+      assert.equal(agg.senders.size, want.size);
+    });
+  }
+});
+
+/** The logs document's sender as plainly defined (no configuration, no tracking logs). */
+function plainLogsSender(st: PlainSender): LogsSender {
+  const iso = (ms: number): string => (Number.isNaN(ms) ? '' : new Date(ms).toISOString());
+  return {
+    connector: st.connector, remoteIp: st.remoteIp, sessions: st.sessions, messages: st.messages, authenticatedAs: [...st.accounts].sort(),
+    tls: st.sessions > 0 && st.tlsSessions === st.sessions,
+    mailFromDomains: Object.fromEntries(sortedCounts(st.mailFromDomains)), rcptDomains: Object.fromEntries(sortedCounts(st.rcptDomains)),
+    externalRecipients: null, rejectedRecipients: st.rejectedRecipients, firstSeen: iso(st.firstMs), lastSeen: iso(st.lastMs), seenIn: ['protocol'],
+    perDay: [...st.days].filter(([day]) => day !== NO_DAY).sort((a, b) => a[0] - b[0])
+      .map(([day, d]) => ({ day: dayText(day), messages: d.messages, recipients: [...d.rcpt.values()].reduce((n, x) => n + x, 0), externalRecipients: null })),
+    hostNames: [],
+  };
+}
+
+describe('the logs document read from the columns', () => {
+  for (const seed of [31, 32, 33]) {
+    it(`is the plain definition of each sender, in connector and address order (seed ${seed})`, () => {
+      // Plus senders of one session each (one day, or no readable date), one of them naming the domain `__proto__`.
+      const sessions = [...randomSessions(seed, 2000, 14 + seed), ...randomSessions(seed + 50, 60, 60).map((s, i) => ({
+        ...s, remoteIp: `192.0.2.${i}`, firstMs: i % 3 === 0 ? Number.NaN : s.firstMs,
+        transactions: i === 7 ? [{ mailFrom: 'a@__proto__', mailCode: 250, recipients: [{ address: 'b@__proto__', code: 250 }], delivered: true }] : s.transactions,
+      }))];
+      const doc = buildLogsDocument(aggregateOf(sessions), { files: 1, lines: 1 }, null);
+      const want = [...plainSenders(sessions).values()]
+        .sort((a, b) => (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : compareAddresses(a.remoteIp, b.remoteIp)))
+        .map(plainLogsSender);
+      // Senders whose days came out of order (sorted for the document) must be among them.
+      assert.ok(sessions.some((s) => Number.isNaN(s.firstMs)));
+      assert.deepStrictEqual(JSON.stringify(doc.senders), JSON.stringify(want));
+    });
+  }
 });

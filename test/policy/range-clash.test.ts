@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conflictOf } from '../../src/analyzers/fixes.js';
-import { rangeClashPartners } from '../../src/policy/index.js';
+import { buildPolicy, rangeClashPartners } from '../../src/policy/index.js';
+import { rangeListReading } from '../../src/policy/policy-index.js';
+import { snapshot } from './helpers.js';
 import { rangeSpan } from '../../src/policy/range-clash.js';
 import type { IpRange, ReceiveConnector } from '../../src/model.js';
 import { addressPartsValue, bindingsOverlap, formatAddress, intervalRelation, tryRangeInterval } from '../../src/net/index.js';
@@ -217,4 +219,70 @@ test('rangeSpan, filled by the clash index or read alone, is the lowest first an
     }
   }
   assert.ok(both > 100, `lists with both families: ${both}`);
+});
+
+test('with the policy index\'s reading of the lists (buildPolicy first), the clash index, the spans and conflictOf answer as the plain reading', () => {
+  let shared = 0;
+  for (let round = 0; round < 200; round++) {
+    const random = prng(31000 + round);
+    const pick = (n: number): number => Math.floor(random() * n);
+    const connectors = randomServer(31000 + round, 2 + (round % 12)).map((c): ReceiveConnector => ({
+      ...c,
+      // Forms the index reads through readRangeExact rather than parseIpv4Number: bounds in the
+      // wrong order (unreadable), a padded bound, IPv4 written inside IPv6 text.
+      remoteIPRanges: c.remoteIPRanges.map((r): IpRange => {
+        const k = pick(25);
+        if (k === 0) return { expression: `${r.last}-${r.first}`, first: r.last, last: r.first };
+        if (k === 1) return { expression: r.expression, first: ` ${r.first}`, last: r.last };
+        if (k === 2) return { expression: '::ffff:10.0.0.1', first: '::ffff:10.0.0.1', last: '::ffff:10.0.0.9' };
+        return r;
+      }),
+    }));
+    buildPolicy(snapshot({ connectors }));
+    const index = rangeClashPartners(connectors);
+    for (const a of connectors) {
+      if (rangeListReading(a.remoteIPRanges) !== undefined) shared++;
+      assert.equal(spanText(rangeSpan(a.remoteIPRanges)), naiveSpan(a.remoteIPRanges), `round ${round}: ${a.identity} span`);
+      for (const b of connectors) if (a !== b) assert.equal(index.mayClash(a, b), naivePartners(a, b), `round ${round}: ${a.identity} ${b.identity}`);
+      assert.equal(conflictOf(connectors, a), naiveConflict(connectors, a), `round ${round}: ${a.identity} conflict`);
+    }
+  }
+  assert.ok(shared > 1000, `lists read by the index: ${shared}`);
+});
+
+test('rangeClashPartners on servers of 2,048 IPv4 ranges and more (the radix-sorted path) marks exactly the plain pairs', () => {
+  for (let seed = 1; seed <= 4; seed++) {
+    const random = prng(8100 + seed);
+    const pick = (n: number): number => Math.floor(random() * n);
+    // Odd connectors in a block of their own, so some pairs never clash.
+    const address = (i: number): number => 10 * 2 ** 24 + (i % 2 === 1 ? i * 2 ** 20 : 0) + pick(4000) * (pick(4) === 0 ? 2 ** pick(8) : 1);
+    const connectors = randomServer(8100 + seed, 12).map((c, i): ReceiveConnector => ({
+      ...c,
+      server: 'EX01',
+      remoteIPRanges: Array.from({ length: 170 + pick(200) }, (): IpRange => {
+        const a = address(i);
+        const b = pick(3) === 0 ? a : a + pick(300);
+        const first = formatAddress(4, BigInt(a));
+        const last = formatAddress(4, BigInt(b));
+        return { expression: `${first}-${last}`, first, last };
+      }),
+    }));
+    // C10 and C11 (in a block of its own) meet only in one equal range, which sits in a run of
+    // ranges with the same first address: found only once the run is ordered by last address.
+    const block = 200 * 2 ** 24;
+    const at = (lo: number, hi: number): IpRange => ({ expression: 'x', first: formatAddress(4, BigInt(block + lo)), last: formatAddress(4, BigInt(block + hi)) });
+    connectors[10] = { ...connectors[10]!, remoteIPRanges: [...connectors[10]!.remoteIPRanges, at(0, 9), at(0, 5), at(0, 7)] };
+    connectors[11] = { ...connectors[11]!, remoteIPRanges: [...connectors[11]!.remoteIPRanges, at(0, 9)] };
+    assert.ok(connectors.reduce((n, c) => n + c.remoteIPRanges.length, 0) >= 2048);
+    const bounds = connectors.map((c) => c.remoteIPRanges.map((r) => [Number(tryRangeInterval(r)!.first), Number(tryRangeInterval(r)!.last)] as const));
+    const index = rangeClashPartners(connectors);
+    let partners = 0;
+    for (let x = 0; x < connectors.length; x++) for (let y = 0; y < connectors.length; y++) {
+      if (x === y) continue;
+      const expected = bounds[x]!.some(([f1, l1]) => bounds[y]!.some(([f2, l2]) => (f1 === f2 && l1 === l2) || (f1 < f2 && f2 <= l1 && l1 < l2) || (f2 < f1 && f1 <= l2 && l2 < l1)));
+      if (expected) partners++;
+      assert.equal(index.mayClash(connectors[x]!, connectors[y]!), expected, `seed ${seed}: C${x} C${y}`);
+    }
+    assert.ok(partners > 0 && partners < 132, `seed ${seed}: ${partners} partner pairs`);
+  }
 });

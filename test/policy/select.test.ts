@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPolicy, intervalsWonBy, isListening, portsOf, selectConnector, selectConnectorDetailed, winningIntervals } from '../../src/policy/index.js';
+import { buildPolicy, intervalsWonBy, isListening, portsOf, selectConnector, selectConnector4, selectConnectorDetailed, winningIntervals } from '../../src/policy/index.js';
+import { prng } from '../../bench/lib/prng.js';
 import { formatAddress, parseAddress, rangeInterval } from '../../src/net/index.js';
 import type { ReceiveConnector, Snapshot } from '../../src/model.js';
 import { ALL_V4, connector, defaultFrontend, hubDefault, range, relayConnector, snapshot } from './helpers.js';
@@ -231,5 +232,32 @@ describe('selection: reported states', () => {
     assert.equal(on(s, '10.1.1.7'), 'First');
     assert.equal(policy.problems.length, 1);
     assert.match(policy.problems[0] ?? '', /EX01\\First and EX01\\Second both have range 10\.1\.1\.0\/24/);
+  });
+});
+
+describe('selectConnector4 (an IPv4 client as its value)', () => {
+  it('names the connector selectConnector names, on 150 random servers, endpoints and clients', () => {
+    let hits = 0;
+    let misses = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const random = prng(seed);
+      const pick = (n: number): number => Math.floor(random() * n);
+      const value = (): number => (pick(3) === 0 ? 0 : 10 * 2 ** 24) + pick(2000) * (pick(2) === 0 ? 1 : 2 ** pick(14));
+      const text = (v: number): string => formatAddress(4, BigInt(v));
+      const bindings = [[{ address: '0.0.0.0', port: 25 }], [{ address: '10.0.0.10', port: 25 }], [{ address: '0.0.0.0', port: 2525 }, { address: '10.0.0.11', port: 25 }], [{ address: '::', port: 25 }]];
+      const connectors = Array.from({ length: 1 + pick(8) }, (_, c): ReceiveConnector => {
+        const ranges = Array.from({ length: pick(10) }, () => { const a = value(); const b = pick(2) === 0 ? a : a + pick(5000); return a === b ? text(a) : `${text(a)}-${text(b)}`; });
+        return { ...relayConnector(`C${c}`, ranges, pick(5) === 0 ? 'EX02' : 'EX01', { bindings: bindings[pick(bindings.length)] as ReceiveConnector['bindings'] }), enabled: pick(8) !== 0 };
+      });
+      const policy = buildPolicy(snapshot({ connectors: pick(2) === 0 ? [defaultFrontend(), ...connectors] : connectors }));
+      for (let q = 0; q < 200; q++) {
+        const endpoint = { server: pick(6) === 0 ? 'EX02' : 'EX01', port: [25, 2525, 587][pick(3)] as number, localAddress: [null, '10.0.0.10', '10.0.0.11', '10.0.0.12', '::1'][pick(5)] as string | null };
+        const v = pick(10) === 0 ? [0, 2 ** 32 - 1][pick(2)] as number : value() + pick(3);
+        const expected = selectConnector(policy, endpoint, text(v));
+        if (expected === null) misses++; else hits++;
+        assert.equal(selectConnector4(policy, endpoint, v), expected, `seed ${seed} ${JSON.stringify(endpoint)} ${text(v)}`);
+      }
+    }
+    assert.ok(hits > 1000 && misses > 1000, `hits ${hits}, misses ${misses}`);
   });
 });

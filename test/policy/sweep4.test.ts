@@ -90,3 +90,42 @@ test('both IPv4 sweep paths decide as the plain reading (400 generated servers)'
     }
   }
 });
+
+test('large binding sets (the radix-sorted path, 2,048 ranges and more) decide as the comparator path and the plain reading', () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const random = prng(7000 + seed);
+    const pick = (n: number): number => Math.floor(random() * n);
+    const bases = [0, 10 * 2 ** 24, 192 * 2 ** 24 + 168 * 2 ** 16, 2 ** 32 - 5000];
+    // Seeds 4-6: first addresses within one block of 2,048 and last ones beyond it, so the two
+    // radix sorts skip different passes (the result lands in either buffer).
+    const narrow = seed > 3;
+    const address = (): number => (narrow ? 10 * 2 ** 24 + pick(2048) : Math.min(2 ** 32 - 1, (bases[pick(bases.length)] as number) + pick(3000) * (pick(3) === 0 ? 2 ** pick(16) : 1)));
+    const connectors = Array.from({ length: 12 }, (_, c) => {
+      const ranges: string[] = [];
+      for (let r = 150 + pick(300); r > 0; r--) {
+        if (ranges.length > 0 && pick(10) === 0) { ranges.push(ranges[pick(ranges.length)] as string); continue; }
+        const a = address();
+        const b = pick(3) === 0 ? a : narrow ? a + pick(2 ** 16) : address();
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        ranges.push(lo === hi ? formatAddress(4, BigInt(lo)) : `${formatAddress(4, BigInt(lo))}-${formatAddress(4, BigInt(hi))}`);
+      }
+      if (!narrow && pick(4) === 0) ranges.push('0.0.0.0-255.255.255.255');
+      return relayConnector(`C${c}`, ranges, 'EX01', { bindings: [{ address: '0.0.0.0', port: 25 }] });
+    });
+    const tables = tablesOf(buildPolicy(snapshot({ connectors })));
+    const entries = [...tables.connectorsByServer.values()].flat();
+    const ids = Int32Array.from(entries.flatMap((e) => e.ids4));
+    assert.ok(ids.length >= 2048, `seed ${seed}: ${ids.length} ranges`);
+    const ties: string[] = [];
+    const got = smallestRangePartition4(tables, entries, 1, (a, b) => ties.push(`${a}/${b}`));
+    const slowTies: string[] = [];
+    assert.deepEqual(got, comparatorPartition4(tables, ids, ids.length, 1, (a, b) => slowTies.push(`${a}/${b}`)), `seed ${seed} comparator`);
+    assert.deepEqual(ties, slowTies, `seed ${seed} ties`);
+    assert.ok(ties.length > 0, `seed ${seed}: some ties`);
+    if (seed <= 2) {
+      const expectedTies: string[] = [];
+      assert.deepEqual(got, referencePartition(tables, entries, 1, expectedTies), `seed ${seed} plain`);
+      assert.deepEqual(ties, expectedTies, `seed ${seed} plain ties`);
+    }
+  }
+});

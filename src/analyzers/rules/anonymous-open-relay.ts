@@ -193,7 +193,7 @@ export default defineRule({
       message: `${c.identity} lets anonymous clients relay to any domain from ${scope}${grant === undefined ? '' : `: ${describeRight(grant)}`}${narrow}`,
       evidence: {
         [isPublic ? 'publicRanges' : 'broadRanges']: listEvidence(culprits),
-        reachableFrom: reach.mergedHead(EVIDENCE_LIMIT).map(intervalEvidence),
+        reachableFrom: reach.mergedHeadEvidence(EVIDENCE_LIMIT),
         publicReach: isPublic ? scopeText(publicMerged) : 'none',
         privateReach: privateCount > 0 ? privateScope : 'none',
         rights: rights.map(rightEvidence),

@@ -1,5 +1,5 @@
 import type { IpRange, Permission, ReceiveConnector, Snapshot } from '../../model.js';
-import { canonicalRight, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
+import { canonicalRight, plainIpv4Span, preparePartitions, principalKey, wonIntervalCount } from '../../policy/index.js';
 import { psQuote } from '../../powershell/quote.js';
 import { withConnector } from '../fixes.js';
 import { sharedName } from './connector-inconsistent-across-servers.js';
@@ -19,6 +19,42 @@ export function rangeSetKey(c: ReceiveConnector): string {
 }
 
 const rangeSetKeys = new WeakMap<readonly IpRange[], string>();
+
+/**
+ * The lowest and highest hash of the entries of rangeSetKey(c) (`first-last`, lower case), as
+ * text: connectors with equal keys have equal entry sets, so equal spans. Read from the texts
+ * without a lower-case copy of each (a key is a string per range, built only where spans agree).
+ */
+export function rangeTextSpan(c: ReceiveConnector): string {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const r of c.remoteIPRanges) {
+    let h = hashLower(r.first, 0x811c9dc5);
+    h = Math.imul(h ^ 45, 0x01000193); // the dash between the bounds, as in the key
+    h = hashLower(r.last, h) >>> 0;
+    if (h < low) low = h;
+    if (h > high) high = h;
+  }
+  return `${low}:${high}`;
+}
+
+/** FNV-1a over the code units of text.toLowerCase(), continuing from h. */
+function hashLower(text: string, from: number): number {
+  let h = from;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    // Beyond ASCII, toLowerCase is not one code unit for one (and 'K', the Kelvin sign, becomes 'k'): hash its result.
+    if (code > 127) return hashUnits(text.toLowerCase(), from);
+    if (code >= 65 && code <= 90) code += 32;
+    h = Math.imul(h ^ code, 0x01000193);
+  }
+  return h;
+}
+
+function hashUnits(text: string, h: number): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
 
 /** The connector's own ACL entries (principal, allow/deny, inherited, rights), order-free. */
 function aclKey(snapshot: Snapshot, c: ReceiveConnector): string {
@@ -97,7 +133,7 @@ export default defineRule({
       action: 'Merge or re-scope the duplicate connectors',
     },
   },
-  check: ({ snapshot }) => {
+  check: ({ snapshot, policy }) => {
     // Bucket on cheap properties first (role, bindings, number of ranges); the full range key
     // is built only where two connectors could still be equal.
     const buckets = new Map<string, ReceiveConnector[]>();
@@ -110,7 +146,19 @@ export default defineRule({
     const groups = new Map<string, ReceiveConnector[]>();
     for (const [key, list] of buckets) {
       if (list.length < 2) continue;
-      for (const c of list) {
+      // The range key spells every range out: only connectors whose spans (rangeTextSpan) meet
+      // another's in the bucket can have an equal one. The others would each be alone in their
+      // group, which reports nothing; groups keep the order of their first member.
+      // Lists the index read as plain IPv4 span their values instead (no text read again). Equal
+      // keys mean both lists are plain or neither: plain bounds are digits and dots, which no
+      // other text lower-cases to. Only when the index read every list of the bucket.
+      const read = list.every((c) => policy.knows(c));
+      const spans = list.map((c) => (read ? plainIpv4Span(c.remoteIPRanges) : null) ?? `h${rangeTextSpan(c)}`);
+      const seen = new Map<string, number>();
+      for (const span of spans) seen.set(span, (seen.get(span) ?? 0) + 1);
+      for (let i = 0; i < list.length; i++) {
+        if (seen.get(spans[i] as string) === 1) continue;
+        const c = list[i] as ReceiveConnector;
         const full = `${key}#${rangeSetKey(c)}`;
         groups.set(full, [...(groups.get(full) ?? []), c]);
       }

@@ -1,9 +1,9 @@
 import { ACCEPT_ANY_RECIPIENT, isExternallySecured } from '../../policy/index.js';
 import type { ReceiveConnector } from '../../model.js';
 import type { Interval } from '../../net/index.js';
-import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, rangesByReach, reachOf, shortList, subtractIntervals } from '../evidence.js';
+import { intervalEvidence, listEvidence, mergeIntervals, rangesBehind, reachOf, shortList, subtractIntervals } from '../evidence.js';
 import { scopeText } from '../../sizes.js';
-import { defineRule, psQuote, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
+import { EVIDENCE_LIMIT, defineRule, psQuote, rangeEvidence, type FindingDraft, type FixCandidate, type RuleContext } from '../rule.js';
 import { addAnonymousRights, hostsToKeep, isPublicAddress, observedSendersOn, relayed, sortedHosts } from '../relay-fixes.js';
 import { BROAD_RELAY_ADDRESSES } from './anonymous-open-relay.js';
 import { peerGroups } from '../peer-groups.js';
@@ -91,17 +91,22 @@ export default defineRule({
     if (!c.enabled || !isExternallySecured(c)) return [];
     const reach = reachOf(policy, c);
     const publicMerged = mergeIntervals(reach.publicParts.map((p) => p.interval));
-    const privateMerged = subtractIntervals(reach.merged, publicMerged);
+    // Without public addresses the private ones are all of merged: its count, size and first few
+    // come from the reach's numbers (as anonymous-open-relay reads them; a big relay's won and
+    // merged lists are not made).
     const isPublic = publicMerged.length > 0;
+    const privateMerged = isPublic ? subtractIntervals(reach.merged, publicMerged) : null;
+    const privateCount = privateMerged === null ? reach.mergedCount : privateMerged.length;
     // Named by the configured ranges that give the reach (as the admin wrote them), not by engine fragments.
     const publicNames = rangesBehind(reach.publicParts.map((p) => p.won)).map((r) => r.expression);
     const publicSet = new Set(publicNames);
-    const privateNames = rangesByReach(reach.won, 8).map((r) => r.expression).filter((e) => !publicSet.has(e));
-    const names = (configured: string[], xs: Interval[]): string => (configured.length > 0
-      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(xs.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, xs.length));
+    const privateNames = reach.widestRanges(8).map((r) => r.expression).filter((e) => !publicSet.has(e));
+    const names = (configured: string[], head: Interval[], total: number): string => (configured.length > 0
+      ? shortList(configured.slice(0, 4), 3, configured.length) : shortList(head.slice(0, 4).map((i) => intervalEvidence(i).expression), 3, total));
+    const privateScope = privateMerged === null ? reach.mergedScope() : scopeText(privateMerged);
     const scope = [
-      isPublic ? `${scopeText(publicMerged)} public (${names(publicNames, publicMerged)})` : null,
-      privateMerged.length > 0 ? `${scopeText(privateMerged)} private (${names(privateNames, privateMerged)})` : null,
+      isPublic ? `${scopeText(publicMerged)} public (${names(publicNames, publicMerged, publicMerged.length)})` : null,
+      privateCount > 0 ? `${privateScope} private (${names(privateNames, privateMerged ?? reach.mergedHead(4), privateCount)})` : null,
     ].filter((x) => x !== null).join(' and ');
     return [{
       connector: c,
@@ -112,9 +117,9 @@ export default defineRule({
       evidence: {
         ranges: listEvidence(c.remoteIPRanges).map(rangeEvidence),
         ...(isPublic ? { publicRanges: listEvidence(rangesBehind(reach.publicParts.map((p) => p.won))) } : {}),
-        reachableFrom: listEvidence(reach.merged).map(intervalEvidence),
+        reachableFrom: reach.mergedHeadEvidence(EVIDENCE_LIMIT),
         publicReach: isPublic ? scopeText(publicMerged) : 'none',
-        privateReach: privateMerged.length > 0 ? scopeText(privateMerged) : 'none',
+        privateReach: privateCount > 0 ? privateScope : 'none',
         authMechanism: [...c.authMechanism],
         permissionGroups: [...c.permissionGroups],
       },

@@ -1,13 +1,14 @@
 import type { JsonValue } from '../../json.js';
 import type { IpRange, ReceiveConnector } from '../../model.js';
-import { buildPolicy, selectConnector, winningIntervals, type PolicyIndex } from '../../policy/index.js';
+import { buildPolicy, plainIpv4Bounds, selectConnector, selectConnector4, winningIntervals, type PolicyIndex } from '../../policy/index.js';
 import {
-  ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, formatIpv4Number, parseAddress, parseIpv4Number, partsRanks,
+  ADDRESS_PARTS, addressPartsValue, bindingSetKey, formatAddress, parseAddress, parseIpv4Number, partsRanks,
   readRangeExact, tryRangeInterval, type Interval,
 } from '../../net/index.js';
 import { KeyedIndexHeap } from '../../policy/heap.js';
+import { orderByTwoKeys } from '../../policy/radix.js';
 import { psQuote } from '../../powershell/quote.js';
-import { intervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
+import { intervalEvidence, ipv4IntervalEvidence, mergeIntervals, relaySignature, subtractIntervals } from '../evidence.js';
 import { conflictOf, setConnector, withConnector } from '../fixes.js';
 import { connectorsNamed } from '../relay-fixes.js';
 import { rangeSetKey } from './duplicate-connector-scope.js';
@@ -21,54 +22,6 @@ const NO_INDICES = new Int32Array(0);
 // Read once per range: a scratch for a range's two bounds as parts.
 const BOUND_PARTS = new Float64Array(2 * ADDRESS_PARTS);
 const BOUND_TOP = 2 ** 32 - 1;
-const DIGIT_BITS = 11;
-const DIGITS = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGITS - 1;
-
-/**
- * Stable sort of `order` by `key` (key[i] belongs to order[i]; 32-bit keys), three passes of
- * 11 bits that move each key with its index (reading keys by index would be a random access
- * per move). Returns the array now holding the sorted order: `order` or `spare`. A pass whose
- * digit is the same for every key moves nothing and is skipped.
- */
-function radixByKey(order: Int32Array, spare: Int32Array, key: Uint32Array, keySpare: Uint32Array): Int32Array {
-  const n = order.length;
-  const counts = new Int32Array(3 * DIGITS);
-  for (let i = 0; i < n; i++) {
-    const k = key[i] as number;
-    (counts[k & DIGIT_MASK] as number)++;
-    (counts[DIGITS + ((k >>> DIGIT_BITS) & DIGIT_MASK)] as number)++;
-    (counts[2 * DIGITS + (k >>> (2 * DIGIT_BITS))] as number)++;
-  }
-  let from = order;
-  let to = spare;
-  let keyFrom = key;
-  let keyTo = keySpare;
-  for (let d = 0; d < 3; d++) {
-    const base = d * DIGITS;
-    const shift = d * DIGIT_BITS;
-    if (counts[base + (((keyFrom[0] as number) >>> shift) & DIGIT_MASK)] === n) continue;
-    let sum = 0;
-    for (let b = base; b < base + DIGITS; b++) {
-      const c = counts[b] as number;
-      counts[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const k = keyFrom[i] as number;
-      const at = (counts[base + ((k >>> shift) & DIGIT_MASK)] as number)++;
-      to[at] = from[i] as number;
-      keyTo[at] = k;
-    }
-    const t = from;
-    from = to;
-    to = t;
-    const tk = keyFrom;
-    keyFrom = keyTo;
-    keyTo = tk;
-  }
-  return from;
-}
 
 /**
  * Range indices by start ascending, then end descending (an enclosing range before what it
@@ -80,14 +33,9 @@ export function sweepOrder(first: Float64Array, last: Float64Array): Int32Array 
   const n = first.length;
   const order = new Int32Array(n);
   if (n === 0) return order;
-  for (let i = 0; i < n; i++) order[i] = i;
-  const spare = new Int32Array(n);
   const key = new Uint32Array(n);
-  const keySpare = new Uint32Array(n);
   for (let i = 0; i < n; i++) key[i] = BOUND_TOP - (last[i] as number);
-  const byEnd = radixByKey(order, spare, key, keySpare);
-  for (let i = 0; i < n; i++) key[i] = first[byEnd[i] as number] as number;
-  return radixByKey(byEnd, byEnd === order ? spare : order, key, keySpare);
+  return orderByTwoKeys(first, key, n, order, new Int32Array(n), new Uint32Array(n));
 }
 
 /**
@@ -163,20 +111,7 @@ export function boundRanks(firstParts: Float64Array, lastParts: Float64Array, co
   return { first: rank.subarray(0, count), last: rank.subarray(count, 2 * count) };
 }
 
-/**
- * intervalEvidence of an IPv4 interval given as numbers: the same strings without a bigint per
- * bound (the rule shows up to EVIDENCE_LIMIT overlaps of every pair, ~100,000 on a big estate).
- */
-export function ipv4IntervalEvidence(first: number, last: number): { expression: string; first: string; last: string } {
-  const firstText = formatIpv4Number(first);
-  if (first === last) return { expression: firstText, first: firstText, last: firstText };
-  const lastText = formatIpv4Number(last);
-  // One CIDR block when the size is a power of two and the start is aligned to it (as cidrOf).
-  const size = last - first + 1;
-  const bits = Math.log2(size);
-  const cidr = Number.isInteger(bits) && first % size === 0 ? `${firstText}/${32 - bits}` : null;
-  return { expression: cidr ?? `${firstText}-${lastText}`, first: firstText, last: lastText };
-}
+export { ipv4IntervalEvidence };
 
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
@@ -257,7 +192,13 @@ export default defineRule({
       const member = g.members[m] as Member;
       const ranges = member.connector.remoteIPRanges;
       member.start = g.count;
-      for (let x = 0; x < ranges.length; x++) {
+      // The policy index has read most lists already, the same way (both bounds dotted IPv4).
+      if (g.family === 4 && plainIpv4Bounds(ranges, g.first, g.last, g.count)) {
+        for (let x = 0; x < ranges.length; x++) {
+          g.member[g.count] = m;
+          g.index[g.count++] = x;
+        }
+      } else for (let x = 0; x < ranges.length; x++) {
         const r = ranges[x] as IpRange;
         const at = g.count;
         if (g.family === 4) {
@@ -402,7 +343,7 @@ export default defineRule({
       const evidence: JsonValue[] = overlaps.map((o) => {
         const interval = typeof o.first === 'number' ? ipv4IntervalEvidence(o.first, o.last as number) : intervalEvidence({ family: 6, first: o.first, last: o.last as bigint });
         if (endpoint.localAddress !== o.local) endpoint = { server: a.server, port, localAddress: o.local };
-        const winner = selectConnector(policy, endpoint, interval.first);
+        const winner = typeof o.first === 'number' ? selectConnector4(policy, endpoint, o.first) : selectConnector(policy, endpoint, interval.first);
         // Keys set one by one: an object literal with computed keys defines each through the runtime.
         const ranges: Record<string, JsonValue> = {};
         ranges[a.identity] = rangeEvidence(o.a);
