@@ -527,6 +527,9 @@ class Packer {
   /** `text` as its number in `strings` (-1: null) */
   str(text: string | null): void { this.num(this.strings.idOrNull(text)); }
 
+  /** `text` as a number of its own in `strings` (-1: null), not looked up (Interner.fresh) */
+  fresh(text: string | null): void { this.num(text === null ? -1 : this.strings.fresh(text)); }
+
   /** list `slot` of `pool`: its length, then each name and (with counts) its count */
   list(pool: ListPool, slot: number, counts: boolean): void {
     this.num(pool.size[slot] as number);
@@ -542,6 +545,12 @@ export function packAggregate(agg: LogAggregate): PackedAggregate {
   const out = new Packer();
   const t = agg.senders;
   const pool = t.lists;
+  // Room for every number at once (at most 14 per sender, 15 per combination, 2 per list entry,
+  // 3 per day): grown by doubling from 64 K, the 1.3 M numbers of half the 400 MB senders shape
+  // were copied five times over, in the worker's serial tail.
+  let need = t.size * 14 + pool.entries * 2 + t.days * 3 + t.combos.length * 15;
+  for (const addrs of agg.accountAddresses.values()) need += 2 + addrs.size;
+  out.numbers = grownF64(out.numbers, need);
   for (let id = 0; id < t.size; id++) {
     const base = t.slot[id] as number;
     out.str(t.connector[id] as string); out.str(t.server[id] as string); out.str(t.remoteIp[id] as string);
@@ -556,11 +565,19 @@ export function packAggregate(agg: LogAggregate): PackedAggregate {
       out.num(t.dayNo[d] as number); out.num(t.dayMessages[d] as number); out.list(pool, t.dayRcpt[d] as number, true);
     }
   }
+  // Each combination's sender by its place among the senders packed above: unpackInto finds it
+  // there instead of by a key made and looked up again per combination.
+  const owner = new Int32Array(t.combos.length);
+  for (let id = 0; id < t.size; id++) for (let k = t.comboHead[id] as number; k >= 0; k = t.comboNext[k] as number) owner[k] = id;
   // In the order the aggregate first saw them, which unpackInto keeps.
-  for (const c of t.combos) {
+  for (let k = 0; k < t.combos.length; k++) {
+    const c = t.combos[k] as TrafficCombo;
+    out.num(owner[k] as number);
     out.str(c.connector); out.str(c.server); out.num(c.port ?? Number.NaN); out.str(c.localIp); out.str(c.remoteIp);
     out.str(c.account); out.str(c.mechanism); out.num(c.tls ? 1 : 0); out.str(c.senderDomain); out.str(c.rcptDomain);
-    out.str(c.helo); out.str(c.mailFrom); out.str(c.rcptTo); out.num(c.count);
+    // Sample addresses and HELO names seldom repeat across combinations: a lookup of each in the
+    // string table (161 K strings for half of the 400 MB senders shape) cost more than a copy.
+    out.fresh(c.helo); out.fresh(c.mailFrom); out.fresh(c.rcptTo); out.num(c.count);
   }
   for (const [account, addrs] of agg.accountAddresses) {
     out.str(account);
@@ -594,9 +611,12 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
   const t = into.senders;
   const pool = t.lists;
   const read = new Unpacker(packed);
+  /** the packed senders' numbers in `into` */
+  const ids = new Int32Array(packed.senders);
   for (let i = 0; i < packed.senders; i++) {
     const connector = read.str(), server = read.str(), remoteIp = read.str();
     const id = t.idOf(connector, server, remoteIp);
+    ids[i] = id;
     const base = t.slot[id] as number;
     t.sessions[id] = (t.sessions[id] as number) + read.num();
     t.messages[id] = (t.messages[id] as number) + read.num();
@@ -616,13 +636,13 @@ export function unpackInto(into: LogAggregate, packed: PackedAggregate): void {
     }
   }
   for (let i = 0; i < packed.combos; i++) {
+    const sender = ids[read.num()] as number;
     const connector = read.str(), server = read.str(), portNumber = read.num(), localIp = read.strOrNull(), remoteIp = read.str();
     const account = read.strOrNull(), mechanism = read.strOrNull(), tls = read.num() === 1, senderDomain = read.str(), rcptDomain = read.str();
     const helo = read.strOrNull(), mailFrom = read.str(), rcptTo = read.str(), count = read.num();
     const port = Number.isNaN(portNumber) ? null : portNumber;
     const c: TrafficCombo = { connector, server, port, localIp, remoteIp, account, mechanism, tls, senderDomain, rcptDomain, helo, mailFrom, rcptTo, count, order: 0 };
-    // Its sender came with it, in the senders part above.
-    t.addOrMergeCombo(t.idOf(connector, server, remoteIp), c);
+    t.addOrMergeCombo(sender, c);
   }
   for (let i = 0; i < packed.accounts; i++) {
     const account = read.str();

@@ -36,6 +36,15 @@ export class Interner {
     return id;
   }
 
+  /**
+   * A new number for `text`, not looked up and not found by `id` later: for strings seldom
+   * repeated, where the lookup costs more than the copy it saves.
+   */
+  fresh(text: string): number {
+    this.list.push(text);
+    return this.list.length - 1;
+  }
+
   /** the number of `text`, or -1 for null */
   idOrNull(text: string | null): number { return text === null ? -1 : this.id(text); }
 
