@@ -47,9 +47,6 @@ export class Interner {
 
   /** the number of `text`, or -1 for null */
   idOrNull(text: string | null): number { return text === null ? -1 : this.id(text); }
-
-  text(id: number): string { return this.list[id] as string; }
-  textOrNull(id: number): string | null { return id < 0 ? null : this.list[id] as string; }
 }
 
 /**
