@@ -5,8 +5,8 @@
 // ranks (boundRanks), and with classes (only pairs of different classes visited).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundRanks, ipv4IntervalEvidence, sweepOrder, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
-import { intervalEvidence } from '../../src/analyzers/evidence.js';
+import { boundRanks, sweepOrder, visitPartialOrEqualOverlaps } from '../../src/analyzers/rules/overlapping-remote-ranges.js';
+import { intervalEvidence, ipv4IntervalEvidence } from '../../src/analyzers/evidence.js';
 import { ADDRESS_PARTS, formatAddress, readAddressExact } from '../../src/net/index.js';
 import { prng } from '../../bench/lib/prng.js';
 

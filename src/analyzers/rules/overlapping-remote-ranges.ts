@@ -111,8 +111,6 @@ export function boundRanks(firstParts: Float64Array, lastParts: Float64Array, co
   return { first: rank.subarray(0, count), last: rank.subarray(count, 2 * count) };
 }
 
-export { ipv4IntervalEvidence };
-
 interface Overlap { first: Pos; last: Pos; kind: 'partial' | 'equal'; a: IpRange; b: IpRange; local: string }
 
 export default defineRule({
