@@ -117,8 +117,8 @@ export function selectConnector(policy: PolicyIndex, endpoint: Endpoint, remoteA
  */
 export function selectConnector4(policy: PolicyIndex, endpoint: Endpoint, v4: number): ReceiveConnector | null {
   const partition = endpointPartition(policy, endpoint, 4);
-  // An IPv6 partition has no IPv4 bounds: findSegment4 finds nothing there.
-  if (partition === null) return null;
+  // As selectConnectorDetailed: an IPv4 client cannot reach an IPv6 local address (§4.3 example 7).
+  if (partition === null || partition.family !== 4) return null;
   const k = findSegment4(partition, v4);
   if (k < 0) return null;
   return (tablesOf(policy).rangeOwner[(partition.wins[k] as number) >> 1] as ConnectorEntry).connector;
